@@ -1,0 +1,39 @@
+# Yichuang — the two quick-start commands are `make demo` and `make test`.
+# Every target installs what it needs first (scripts/bootstrap.sh: apt packages, .venv, pip).
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PYTEST  := $(PY) -m pytest
+TYPED   := kiosk/domain kiosk/services kiosk/config.py drivers sync main.py
+
+.PHONY: setup lint typecheck test unit demo bench chaos soak clean
+
+setup:
+	@scripts/bootstrap.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --strict $(TYPED)
+
+## test: lint, then every test that fits the ~20-minute budget (what CI runs)
+test: lint
+	$(PYTEST) -m "not chaos and not soak"
+
+## demo: a console walk through the catalog and a scripted application
+demo: setup
+	$(PY) main.py demo
+
+## bench: benchmarks; writes docs/benchmarks.md, docs/benchmarks.json and the README table
+bench: setup
+	$(PY) -m benchmarks
+
+## chaos: long fault-injection runs (tests marked `chaos`)
+chaos: setup
+	$(PYTEST) -m chaos
+
+## soak: hours-long endurance runs (tests marked `soak`)
+soak: setup
+	$(PYTEST) -m soak
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build *.egg-info

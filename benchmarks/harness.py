@@ -1,0 +1,161 @@
+"""Benchmark harness: subject and baseline measured in the same run, interleaved, with ratios."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+MARK_START = "<!-- benchmarks:start -->"
+MARK_END = "<!-- benchmarks:end -->"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One comparison: ``subject`` against ``baseline``, each one call = ``ops`` operations."""
+
+    name: str
+    subject: Callable[[], object]
+    baseline: Callable[[], object]
+    subject_label: str
+    baseline_label: str
+    ops: int = 1
+    ratio_range: tuple[float, float] | None = None  # acceptable subject/baseline ratio
+    self_check: bool = False  # a failure means the harness itself is wrong
+
+
+@dataclass(frozen=True)
+class Result:
+    """Medians and spreads in microseconds per operation, and the ratio of the medians."""
+
+    name: str
+    subject_label: str
+    baseline_label: str
+    subject_us: float
+    subject_spread: float
+    baseline_us: float
+    baseline_spread: float
+    ratio: float
+    ratio_range: tuple[float, float] | None
+    samples: int
+    self_check: bool
+
+    @property
+    def within_range(self) -> bool:
+        """Return whether the ratio meets its range (always true without one)."""
+        low, high = self.ratio_range or (0.0, float("inf"))
+        return low <= self.ratio <= high
+
+
+def _calibrate(func: Callable[[], object], min_seconds: float) -> int:
+    """Return how many calls make one sample last at least ``min_seconds``."""
+    loops = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            func()
+        if time.perf_counter() - start >= min_seconds or loops >= 1 << 24:
+            return loops
+        loops *= 2
+
+
+def _sample(func: Callable[[], object], loops: int, ops: int) -> float:
+    """Return microseconds per operation over ``loops`` calls."""
+    start = time.perf_counter()
+    for _ in range(loops):
+        func()
+    return (time.perf_counter() - start) / (loops * ops) * 1e6
+
+
+def _spread(samples: list[float]) -> float:
+    """Return the interquartile range relative to the median, as a fraction."""
+    if len(samples) < 4:
+        return (max(samples) - min(samples)) / statistics.median(samples)
+    q1, _, q3 = statistics.quantiles(samples, n=4)
+    return (q3 - q1) / statistics.median(samples)
+
+
+def run_case(case: Case, repeats: int = 7, min_seconds: float = 0.05) -> Result:
+    """Measure a case, alternating subject and baseline samples so drift hits both alike."""
+    case.subject()  # warm caches and lazy imports before calibrating
+    case.baseline()
+    subject_loops = _calibrate(case.subject, min_seconds)
+    baseline_loops = _calibrate(case.baseline, min_seconds)
+    subject, baseline = [], []
+    for _ in range(repeats):
+        subject.append(_sample(case.subject, subject_loops, case.ops))
+        baseline.append(_sample(case.baseline, baseline_loops, case.ops))
+    s_med, b_med = statistics.median(subject), statistics.median(baseline)
+    return Result(
+        case.name, case.subject_label, case.baseline_label, s_med, _spread(subject), b_med,
+        _spread(baseline), s_med / b_med, case.ratio_range, repeats, case.self_check,
+    )
+
+
+def machine() -> dict[str, str]:
+    """Describe the machine the run happened on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def table(results: list[Result]) -> str:
+    """Render results as a Markdown table."""
+    rows = [
+        "| benchmark | subject | baseline | subject µs/op | baseline µs/op | ratio | target |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    for r in results:
+        target = "—"
+        if r.ratio_range:
+            verdict = "met" if r.within_range else "MISSED"
+            target = f"{r.ratio_range[0]:g}–{r.ratio_range[1]:g}× {verdict}"
+        rows.append(
+            f"| {r.name} | {r.subject_label} | {r.baseline_label} "
+            f"| {r.subject_us:,.2f} ±{r.subject_spread:.0%} | {r.baseline_us:,.2f} ±{r.baseline_spread:.0%} "
+            f"| {r.ratio:.2f}× | {target} |"
+        )
+    return "\n".join(rows)
+
+
+def report(results: list[Result], docs: Path, readme: Path | None) -> str:
+    """Append the run to docs/benchmarks.md and .json, refresh the README table; return it."""
+    info = machine()
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    heading = f"Run of {stamp} on {info['cpu']} ({info['cores']} cores), Python {info['python']}"
+    rendered = table(results)
+    note = "Medians of interleaved samples, ± the interquartile range; ratio = subject ÷ baseline."
+    block = f"{heading}\n\n{rendered}\n\n{note}\n"
+    md = docs / "benchmarks.md"
+    if not md.exists():
+        md.write_text("# Benchmark history\n\nWritten by `make bench`; newest run last.\n", encoding="utf-8")
+    with md.open("a", encoding="utf-8") as out:
+        out.write(f"\n## {block}")
+    history_path = docs / "benchmarks.json"
+    history = json.loads(history_path.read_text(encoding="utf-8")) if history_path.exists() else []
+    history.append({"when": stamp, "machine": info, "results": [asdict(r) for r in results]})
+    history_path.write_text(json.dumps(history, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if readme is not None and readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        start, end = text.find(MARK_START), text.find(MARK_END)
+        if 0 <= start < end:
+            text = text[: start + len(MARK_START)] + f"\n{block}" + text[end:]
+            readme.write_text(text, encoding="utf-8")
+    return block

@@ -1,0 +1,1 @@
+"""The central platform and the fleet monitor."""

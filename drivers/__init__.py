@@ -1,0 +1,1 @@
+"""Device drivers: one subpackage per device kind, backends chosen by URL."""

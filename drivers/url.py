@@ -1,0 +1,69 @@
+"""Device addresses: every device is named by a URL such as ``serial:///dev/ttyUSB0?baud=9600``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+# Schemes each device kind accepts; later device kinds add their own entry.
+SCHEMES: dict[str, frozenset[str]] = {
+    "card_reader": frozenset({"serial", "pcsc", "sim"}),
+    "printer": frozenset({"tcp", "serial", "file", "usb", "sim"}),
+}
+
+
+class DeviceUrlError(ValueError):
+    """A device URL that cannot name a device."""
+
+
+@dataclass(frozen=True)
+class DeviceUrl:
+    """A parsed device URL: scheme, network location, path and query parameters."""
+
+    scheme: str
+    host: str = ""
+    port: int | None = None
+    path: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str, kind: str | None = None) -> DeviceUrl:
+        """Parse ``text``; with ``kind``, also check the scheme suits that device kind."""
+        parts = urlsplit(text.strip())
+        scheme = parts.scheme.lower()
+        if not scheme or "://" not in text:
+            raise DeviceUrlError(f"'{text}' is not a device URL (expected e.g. sim:// or tcp://host:9100)")
+        if kind is not None and scheme not in SCHEMES[kind]:
+            allowed = ", ".join(sorted(SCHEMES[kind]))
+            raise DeviceUrlError(f"scheme '{scheme}' is not one of {allowed}")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise DeviceUrlError(f"'{text}' has a bad port: {exc}") from None
+        if scheme == "tcp" and not parts.hostname:
+            raise DeviceUrlError(f"'{text}' needs a host, e.g. tcp://192.0.2.10:9100")
+        if scheme in {"serial", "file"} and not parts.path:
+            raise DeviceUrlError(f"'{text}' needs a device path, e.g. {scheme}:///dev/ttyS0")
+        return cls(
+            scheme=scheme,
+            host=parts.hostname or "",
+            port=port,
+            path=parts.path,
+            params=dict(parse_qsl(parts.query, keep_blank_values=True)),
+        )
+
+    def int_param(self, name: str, default: int) -> int:
+        """Return query parameter ``name`` as an integer, or ``default`` when absent."""
+        raw = self.params.get(name)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise DeviceUrlError(f"parameter '{name}' must be a whole number, not '{raw}'") from None
+
+    def __str__(self) -> str:
+        """Render the URL back in its canonical text form."""
+        netloc = self.host + (f":{self.port}" if self.port is not None else "")
+        query = "&".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.scheme}://{netloc}{self.path}" + (f"?{query}" if query else "")

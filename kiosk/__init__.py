@@ -1,0 +1,1 @@
+"""The terminal application: domain model, use cases, store and citizen UI."""

@@ -1,0 +1,1 @@
+"""Command-line interface: the framework and the terminal's command groups."""

@@ -1,0 +1,145 @@
+"""Terminal configuration: typed sections read from one TOML file per terminal."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from drivers.url import DeviceUrl, DeviceUrlError
+
+DEFAULT_PATH = Path("/etc/yichuang/terminal.toml")
+ENV_VAR = "YICHUANG_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message is one line naming the key."""
+
+
+def _device_url(kind: str) -> AfterValidator:
+    """Build a validator that checks a device URL for ``kind``."""
+
+    def check(value: str) -> str:
+        try:
+            return str(DeviceUrl.parse(value, kind))
+        except DeviceUrlError as exc:
+            raise ValueError(str(exc)) from None
+
+    return AfterValidator(check)
+
+
+def _zone(name: str) -> str:
+    """Check that ``name`` is a time zone this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}' (e.g. Asia/Shanghai)") from None
+    return name
+
+
+class _Section(BaseModel):
+    """Base of every section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TerminalSection(_Section):
+    """Who this terminal is and where it stands."""
+
+    id: str = Field(
+        default="T0000",
+        pattern=r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$",
+        description="Terminal id: 4-12 upper-case letters (no I or O) and digits, starting with a "
+        "letter; the certificate CN and the prefix of receipt numbers.",
+    )
+    hall: str = Field(
+        default="lc-center",
+        description="Hall profile id from the catalog (which items this terminal offers).",
+    )
+    timezone: Annotated[str, AfterValidator(_zone)] = Field(
+        default="Asia/Shanghai",
+        description="IANA time zone for receipts and working days (terminals may run on UTC).",
+    )
+    locale: Literal["zh_CN", "en"] = Field(
+        default="zh_CN", description="Default language of the citizen screens."
+    )
+
+
+class CatalogSection(_Section):
+    """Where the service catalog comes from."""
+
+    path: Annotated[Path | None, BeforeValidator(lambda v: v or None)] = Field(
+        default=None,
+        description="Catalog directory; empty means the bundled illustrative sample catalog.",
+    )
+
+
+class DevicesSection(_Section):
+    """Peripheral devices, each addressed by URL."""
+
+    card_reader: Annotated[str, _device_url("card_reader")] = Field(
+        default="sim://",
+        description="ID card reader: serial:///dev/ttyUSB0?baud=115200, pcsc://[reader], sim://",
+    )
+    printer: Annotated[str, _device_url("printer")] = Field(
+        default="sim://",
+        description="Receipt printer: tcp://host:9100, serial:///dev/ttyS0?baud=9600, "
+        "file:///dev/usb/lp0, usb://VID:PID, sim://",
+    )
+
+
+class LogSection(_Section):
+    """Logging (never carries personal data)."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Minimum level written to the journal."
+    )
+
+
+class Config(_Section):
+    """The whole terminal configuration."""
+
+    terminal: TerminalSection = TerminalSection()
+    catalog: CatalogSection = CatalogSection()
+    devices: DevicesSection = DevicesSection()
+    log: LogSection = LogSection()
+
+
+def _one_line(exc: ValidationError) -> str:
+    """Describe the first validation error as 'key: problem'."""
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting (check the spelling)"
+    more = len(exc.errors()) - 1
+    return f"{key}: {message}" + (f" (and {more} more)" if more else "")
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    """Validate parsed TOML ``data``; raise ConfigError naming ``source`` and the key."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"config {source}: {_one_line(exc)}") from None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load the configuration from ``path``, $YICHUANG_CONFIG, the default path, or defaults."""
+    explicit = path is not None or ENV_VAR in os.environ
+    chosen = path or Path(os.environ.get(ENV_VAR, str(DEFAULT_PATH)))
+    if not chosen.exists():
+        if explicit:
+            raise ConfigError(f"config {chosen}: file not found")
+        return Config()
+    try:
+        data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {chosen}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {chosen}: cannot read: {exc}") from None
+    return parse_config(data, str(chosen))

@@ -1,0 +1,1 @@
+"""Pure domain model: catalog, forms, applications, receipts (no I/O frameworks)."""

@@ -1,0 +1,103 @@
+"""Checks of Chinese identifiers through python-stdnum, and phone numbers.
+
+`stdnum.cn.ric.validate` also rejects numbers whose area code is unknown to its database,
+was created after the birth year, or is 81/82/83 (Hong Kong, Macao, Taiwan residence
+permits) or 9x (foreigners' permanent residence, 2023 format). Area codes are assigned at
+registration, not birth, and real people carry such numbers, so here only length, format,
+birth date and check digit are errors; an unrecognised area code is a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+EARLIEST_BIRTH_YEAR = 1880
+
+
+class IdKind(StrEnum):
+    """Which document an 18-character number belongs to, told by its area code."""
+
+    RESIDENT = "resident"  # 居民身份证
+    RESIDENCE_PERMIT = "residence_permit"  # 港澳台居民居住证 (81/82/83)
+    PERMANENT_RESIDENCE = "permanent_residence"  # 外国人永久居留身份证 (9x)
+
+
+@dataclass(frozen=True)
+class IdCheck:
+    """The outcome of checking an ID number: the normalized number and any problems."""
+
+    number: str
+    kind: IdKind | None
+    error: str | None  # id_length | id_format | id_checksum | id_birth_date
+    warning: str | None  # id_area_unknown
+
+
+def compact(number: str) -> str:
+    """Remove spaces and separators and upper-case the check character."""
+    return re.sub(r"[\s\-]", "", number).upper()
+
+
+def kind_of(number: str) -> IdKind:
+    """Tell the document kind from the area code of a well-formed number."""
+    if number[:2] in {"81", "82", "83"}:
+        return IdKind.RESIDENCE_PERMIT
+    if number[0] == "9":
+        return IdKind.PERMANENT_RESIDENCE
+    return IdKind.RESIDENT
+
+
+def check_id_number(raw: str, today: date) -> IdCheck:
+    """Check an 18-character ID number's length, format, birth date, check digit and area."""
+    number = compact(raw)
+    if len(number) != 18:
+        return IdCheck(number, None, "id_length", None)
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        return IdCheck(number, None, "id_format", None)
+    try:
+        born = ric.get_birth_date(number)
+    except ValidationError:
+        return IdCheck(number, None, "id_birth_date", None)
+    if born > today or born.year < EARLIEST_BIRTH_YEAR:
+        return IdCheck(number, None, "id_birth_date", None)
+    if number[17] != ric.calc_check_digit(number):
+        return IdCheck(number, None, "id_checksum", None)
+    kind = kind_of(number)
+    warning = None
+    if kind is IdKind.RESIDENT:
+        try:
+            ric.get_birth_place(number)
+        except (ValidationError, KeyError, ValueError):  # stdnum 2.2 raises KeyError for some prefixes
+            warning = "id_area_unknown"
+    return IdCheck(number, kind, None, warning)
+
+
+def birth_date(number: str) -> date:
+    """Return the birth date encoded in a checked ID number."""
+    born: date = ric.get_birth_date(number)
+    return born
+
+
+def check_uscc(raw: str) -> tuple[str, str | None]:
+    """Check a unified social credit code; return it normalized and an error code or None."""
+    number = str(uscc.compact(raw))
+    try:
+        uscc.validate(number)
+    except ValidationError:
+        return number, "uscc_invalid"
+    return number, None
+
+
+def normalize_phone(raw: str) -> str | None:
+    """Return a mobile or landline number without separators, or None if it is not one."""
+    digits = re.sub(r"[\s\-()]", "", raw).removeprefix("+86")
+    if MOBILE.match(digits) or LANDLINE.match(digits):
+        return digits
+    return None

@@ -1,0 +1,34 @@
+"""Masking of personal data where it is shown or printed but not needed in full."""
+
+from __future__ import annotations
+
+KEEP = frozenset("·• -")
+
+
+def mask_name(name: str) -> str:
+    """Keep the first and last character of a name: 张三丰 → 张*丰, 李四 → 李*."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    middle = "".join(ch if ch in KEEP else "*" for ch in name[1:-1])
+    return name[0] + middle + name[-1]
+
+
+def mask_id_number(number: str) -> str:
+    """Keep the area code and the last four characters: 110101********1234."""
+    number = number.strip()
+    if len(number) == 18:
+        return number[:6] + "*" * 8 + number[-4:]
+    if len(number) <= 4:
+        return "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
+
+
+def mask_phone(phone: str) -> str:
+    """Keep the first three and last four digits: 138****5678."""
+    phone = phone.strip()
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

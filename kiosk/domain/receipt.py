@@ -1,0 +1,118 @@
+"""The acceptance receipt (受理回执): a document model and its plain-text rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.domain.application import Application
+from kiosk.domain.catalog import Catalog, Hall
+from kiosk.domain.masking import mask_id_number, mask_name
+from kiosk.domain.text import Lang, Text, pad, width, wrap
+
+NAME_KEY = "applicant.name"
+ID_KEY = "applicant.id_number"
+
+LABELS = {
+    "title": Text("受理回执", "Acceptance receipt"),
+    "number": Text("受理编号", "Application no."),
+    "item": Text("办理事项", "Service"),
+    "parts": Text("包含事项", "Includes"),
+    "applicant": Text("申请人", "Applicant"),
+    "id": Text("证件号码", "ID number"),
+    "time": Text("提交时间", "Submitted"),
+    "received": Text("已收材料", "Materials received"),
+    "owed": Text("待补材料", "Materials owed"),
+    "due": Text("（请于{date}前补齐）", " (hand in by {date})"),
+    "promised": Text("承诺办结", "Promised by"),
+    "query": Text("扫码查询办理进度", "Scan to track progress"),
+    "phone": Text("咨询电话", "Enquiries"),
+    "none": Text("无", "none"),
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt says; personal data arrives masked."""
+
+    hall_name: Text
+    hall_phone: str
+    number: str
+    offering_name: Text
+    part_names: tuple[Text, ...]
+    applicant_name: str
+    applicant_id: str
+    submitted_at: datetime
+    received: tuple[Text, ...]
+    owed: tuple[tuple[Text, date], ...]
+    promised_date: date
+    query_payload: str
+
+
+def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Receipt:
+    """Make the receipt of a submitted application, masking the applicant."""
+    offering = catalog.offering(application.offering_code)
+    names = {r.material.id: r.material.name for r in offering.materials}
+    owed = tuple((names[m.material_id], m.due) for m in application.owed if m.due is not None)
+    received = tuple(names[m.material_id] for m in application.materials if m.status == "provided")
+    parts = tuple(i.name for i in offering.items) if offering.kind == "bundle" else ()
+    return Receipt(
+        hall_name=hall.name,
+        hall_phone=hall.phone,
+        number=application.number,
+        offering_name=offering.name,
+        part_names=parts,
+        applicant_name=mask_name(str(application.values.get(NAME_KEY, ""))),
+        applicant_id=mask_id_number(str(application.values.get(ID_KEY, ""))),
+        submitted_at=application.created_at,
+        received=received,
+        owed=owed,
+        promised_date=application.promised_date,
+        query_payload=catalog.meta.progress_url.format(number=application.number),
+    )
+
+
+def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
+    """Render the receipt as plain text for a ``columns``-wide printer or screen."""
+    label = {key: text.get(lang) for key, text in LABELS.items()}
+    rule = "-" * columns
+    lines = [pad(line, columns, "center").rstrip() for line in wrap(receipt.hall_name.get(lang), columns)]
+    lines += [pad(label["title"], columns, "center").rstrip(), rule]
+    lines += _pair(label["number"], receipt.number, columns)
+    lines += _pair(label["item"], receipt.offering_name.get(lang), columns)
+    lines += _bullets([name.get(lang) for name in receipt.part_names], columns, "· ")
+    lines += _pair(label["applicant"], receipt.applicant_name, columns)
+    lines += _pair(label["id"], receipt.applicant_id, columns)
+    lines += _pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
+    lines += _pair(label["promised"], receipt.promised_date.isoformat(), columns)
+    lines += [rule, label["received"] + ":"]
+    lines += _bullets([m.get(lang) for m in receipt.received] or [label["none"]], columns)
+    if receipt.owed:
+        lines += [label["owed"] + ":"]
+        lines += _bullets(
+            [m.get(lang) + label["due"].format(date=d.isoformat()) for m, d in receipt.owed],
+            columns,
+        )
+    lines += [rule, label["query"] + ":", *wrap(receipt.query_payload, columns)]
+    lines += _pair(label["phone"], receipt.hall_phone, columns)
+    return "\n".join(lines) + "\n"
+
+
+def _pair(key: str, value: str, columns: int) -> list[str]:
+    """Lay out 'key: value', wrapping the value under itself when it is long."""
+    head = f"{key}: " if key else ""
+    indent = width(head)
+    if indent > columns // 2:
+        return [head.rstrip(), *["  " + line for line in wrap(value, columns - 2)]]
+    body = wrap(value, columns - indent)
+    return [head + body[0], *[" " * indent + line for line in body[1:]]]
+
+
+def _bullets(texts: list[str], columns: int, marker: str = "- ") -> list[str]:
+    """Lay out a list with hanging indents."""
+    indent = width(marker)
+    lines: list[str] = []
+    for text in texts:
+        body = wrap(text, columns - indent)
+        lines += [marker + body[0], *[" " * indent + line for line in body[1:]]]
+    return lines

@@ -1,0 +1,1 @@
+"""Use cases of the terminal, written against ports (typing.Protocol)."""

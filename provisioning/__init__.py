@@ -1,0 +1,1 @@
+"""Terminal provisioning: PKI, enrollment, broker configuration, self-test."""

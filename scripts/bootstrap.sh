@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Make this machine ready for `make test` / `make demo`: Debian packages, then .venv.
+# Idempotent and fast on a prepared machine: it only checks stamps when nothing is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_LIST=${APT_LIST:-deps/apt-packages.txt}
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+STAMP="$VENV/.yichuang-installed"
+
+say() { printf 'bootstrap: %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+wanted_packages() { sed -e 's/#.*//' -e 's/[[:space:]]//g' "$APT_LIST" | grep -v '^$'; }
+
+missing_packages() {
+    local pkg
+    for pkg in $(wanted_packages); do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || echo "$pkg"
+    done
+}
+
+install_apt() {
+    local missing
+    missing=$(missing_packages)
+    [ -z "$missing" ] && return 0
+    command -v apt-get >/dev/null || die "missing Debian packages ($(echo $missing)) and no apt-get on this machine"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || die "missing Debian packages ($(echo $missing)); run as root or install them: apt-get install $(echo $missing)"
+        sudo="sudo"
+    fi
+    say "installing Debian packages: $(echo $missing)"
+    local log; log=$(mktemp)
+    $sudo apt-get update -qq >"$log" 2>&1 || { tail -n 5 "$log" >&2; die "apt-get update failed (network or sources list?)"; }
+    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >"$log" 2>&1; then
+        local pkg
+        for pkg in $missing; do   # one by one, to name the package that fails
+            if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$pkg" >"$log" 2>&1; then
+                tail -n 5 "$log" >&2
+                die "apt-get could not install '$pkg' (listed in $APT_LIST); reason above"
+            fi
+        done
+    fi
+    rm -f "$log"
+}
+
+install_venv() {
+    local want; want=$(cat pyproject.toml "$APT_LIST" | sha256sum | cut -d' ' -f1)
+    if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -x "$VENV/bin/python" ]; then
+        return 0
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating $VENV with $($PYTHON --version 2>&1)"
+        $PYTHON -m venv "$VENV" || die "could not create $VENV with $PYTHON (is python3-venv installed?)"
+    fi
+    say "installing the project and its dev tools into $VENV"
+    local log; log=$(mktemp)
+    if ! "$VENV/bin/python" -m pip install -q --upgrade pip >"$log" 2>&1 ||
+       ! "$VENV/bin/python" -m pip install -q -e '.[dev]' >"$log" 2>&1; then
+        tail -n 15 "$log" >&2
+        die "pip install of the project failed; the package pip names above could not be installed"
+    fi
+    rm -f "$log"
+    echo "$want" >"$STAMP"
+}
+
+install_apt
+[ "${BOOTSTRAP_APT_ONLY:-0}" = 1 ] || install_venv

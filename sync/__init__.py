@@ -1,0 +1,1 @@
+"""Terminal-to-central synchronisation over MQTT 5 (outbox pump, inbound messages)."""

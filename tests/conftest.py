@@ -1,0 +1,28 @@
+"""Test-wide settings: no test may be skipped silently."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember every skipped test."""
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test was skipped, unless YC_ALLOW_SKIP=1 says it is intended."""
+    if _skipped and os.environ.get("YC_ALLOW_SKIP") != "1" and exitstatus == 0:
+        session.exitstatus = 1
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"FAILED: {len(_skipped)} test(s) skipped; a skipped test is not a passed one "
+                "(set YC_ALLOW_SKIP=1 to allow while debugging): " + ", ".join(_skipped[:5]),
+                red=True,
+            )

@@ -1,0 +1,81 @@
+"""The application lifecycle's transition table and its invariants."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.domain.lifecycle import (
+    BUSINESS_STATES,
+    PROTOCOL_EVENTS,
+    PROTOCOL_STATES,
+    TERMINAL_STATES,
+    TRANSITIONS,
+    Event,
+    IllegalTransition,
+    State,
+    allowed_events,
+    next_state,
+)
+
+
+def reachable_from(start: State) -> set[State]:
+    """Return every state reachable from ``start`` through the table."""
+    seen, queue = {start}, deque([start])
+    while queue:
+        state = queue.popleft()
+        for event in allowed_events(state):
+            target = next_state(state, event)
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def test_every_state_is_reachable_from_draft() -> None:
+    assert reachable_from(State.DRAFT) == set(State)
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_every_state_can_reach_closed(state: State) -> None:
+    assert State.CLOSED in reachable_from(state)
+
+
+@pytest.mark.parametrize("state", sorted(TERMINAL_STATES))
+def test_terminal_states_stay_terminal(state: State) -> None:
+    assert allowed_events(state) == frozenset()
+
+
+@given(st.sampled_from(list(State)), st.sampled_from(list(Event)))
+def test_an_illegal_event_raises_and_changes_nothing(state: State, event: Event) -> None:
+    if (state, event) in TRANSITIONS:
+        assert next_state(state, event) == TRANSITIONS[(state, event)]
+        return
+    with pytest.raises(IllegalTransition) as raised:
+        next_state(state, event)
+    assert raised.value.state is state
+    assert str(event.value) in str(raised.value)
+
+
+def test_protocol_and_business_outcomes_are_kept_apart() -> None:
+    for (source, event), target in TRANSITIONS.items():
+        if event in PROTOCOL_EVENTS:
+            assert source in PROTOCOL_STATES
+        else:
+            assert source in BUSINESS_STATES | {State.RECEIVED}
+            assert target in BUSINESS_STATES | {State.RECEIVED}
+
+
+@given(st.lists(st.sampled_from(list(Event)), max_size=30))
+def test_random_event_sequences_only_follow_the_table(events: list[Event]) -> None:
+    state = State.DRAFT
+    for event in events:
+        try:
+            target = next_state(state, event)
+        except IllegalTransition:
+            continue
+        assert (state, event) in TRANSITIONS
+        state = target

@@ -1,0 +1,68 @@
+"""The receipt: masked applicant, materials owed, QR payload, layout by display width."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kiosk.domain.application import Draft, MaterialStatus, create
+from kiosk.domain.receipt import build_receipt, render_text
+from kiosk.domain.text import width
+from tests.domain.answers import ID_NUMBER, valid_answers
+from tests.domain.test_catalog import CATALOG
+
+NOW = datetime(2026, 11, 23, 9, 15, tzinfo=timezone(timedelta(hours=8)))
+HALL = next(iter(CATALOG.halls.values()))
+ITEM = next(i for i in CATALOG.items.values() if any(r.deferrable for r in i.materials))
+
+
+def receipt_for(code: str, name: str = "张三丰", **declared: MaterialStatus):  # type: ignore[no-untyped-def]
+    offering = CATALOG.offering(code)
+    answers = {**valid_answers(offering.form), "applicant.name": name}
+    app = create(Draft(offering, answers, declared), CATALOG, "LC0001", 42, NOW)
+    return app, build_receipt(app, CATALOG, HALL)
+
+
+def test_the_applicant_is_masked() -> None:
+    _, receipt = receipt_for(ITEM.code)
+    assert receipt.applicant_name == "张*丰"
+    assert receipt.applicant_id == ID_NUMBER[:6] + "********" + ID_NUMBER[-4:]
+    for lang in ("zh", "en"):
+        text = render_text(receipt, lang)
+        assert ID_NUMBER not in text
+        assert "张三丰" not in text
+
+
+def test_the_qr_payload_carries_the_number_and_nothing_personal() -> None:
+    app, receipt = receipt_for(ITEM.code)
+    assert app.number in receipt.query_payload
+    assert ID_NUMBER not in receipt.query_payload
+    assert "张" not in receipt.query_payload
+
+
+def test_owed_materials_are_listed_with_their_deadline() -> None:
+    deferrable = next(r for r in ITEM.materials if r.deferrable)
+    app, receipt = receipt_for(ITEM.code, **{deferrable.material.id: MaterialStatus.DEFERRED})
+    assert receipt.owed == ((deferrable.material.name, app.owed[0].due),)
+    text = render_text(receipt, "zh")
+    assert "待补材料" in text
+    assert f"请于{app.owed[0].due.isoformat()}前补齐" in text.replace("\n", "").replace(" ", "")
+
+
+@pytest.mark.parametrize("columns", [32, 48])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_line_fits_the_paper(columns: int, lang: str) -> None:
+    for code in [*CATALOG.items, *CATALOG.bundles]:
+        _, receipt = receipt_for(code, name="欧阳买买提·艾力江")
+        for line in render_text(receipt, lang, columns).splitlines():  # type: ignore[arg-type]
+            assert width(line) <= columns, f"{code}: {line!r}"
+
+
+def test_the_receipt_reads_as_expected() -> None:
+    app, receipt = receipt_for(ITEM.code)
+    lines = render_text(receipt, "zh", 32).splitlines()
+    assert lines[0].strip() == HALL.name.zh[:16] or HALL.name.zh.startswith(lines[0].strip())
+    assert any(line.strip() == "受理回执" for line in lines)
+    assert any(line.startswith("受理编号: ") and app.number in line for line in lines)
+    assert any(line.startswith("承诺办结: ") for line in lines)
