@@ -13,6 +13,7 @@ from kiosk.cli.base import AppContext, Root
 from kiosk.cli.catalog_cmd import catalog_group
 from kiosk.cli.config_cmd import config_group
 from kiosk.cli.demo import demo
+from kiosk.cli.store_cmd import store_group
 
 __version__ = "0.1.0"
 
@@ -37,7 +38,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.obj = AppContext(config_path=config_path, debug=debug)
 
 
-for group in (catalog_group, application_group, config_group, demo):
+for group in (catalog_group, application_group, store_group, config_group, demo):
     cli.add_command(group)
 
 

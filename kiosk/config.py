@@ -92,6 +92,31 @@ class DevicesSection(_Section):
     )
 
 
+class StoreSection(_Section):
+    """The encrypted local store shared by the kiosk UI and the sync agent."""
+
+    path: Path = Field(
+        default=Path("/var/lib/yichuang/store.db"), description="SQLite file of the store (its directory is 0700)."
+    )
+    key_provider: Literal["tpm", "file", "passphrase"] = Field(
+        default="file",
+        description="Where the key-encryption key lives: tpm (sealed by the TPM; protects a stolen disk), "
+        "file (key_file, mode 600; does not protect a stolen disk), passphrase ($YICHUANG_STORE_PASSPHRASE, "
+        "development only).",
+    )
+    key_file: Path = Field(default=Path("/etc/yichuang/store.key"), description="Key file of the file provider.")
+    tpm_dir: Path = Field(
+        default=Path("/var/lib/yichuang/tpm"), description="Sealed key blobs of the tpm provider."
+    )
+    tpm_tcti: str = Field(
+        default="device:/dev/tpmrm0", description="How tpm2-tools reach the TPM (e.g. swtpm:port=2321 for tests)."
+    )
+    retention_days: int = Field(
+        default=7, ge=0, le=365,
+        description="Days an acknowledged application stays decryptable (for reprints) before crypto-shredding.",
+    )
+
+
 class LogSection(_Section):
     """Logging (never carries personal data)."""
 
@@ -106,6 +131,7 @@ class Config(_Section):
     terminal: TerminalSection = TerminalSection()
     catalog: CatalogSection = CatalogSection()
     devices: DevicesSection = DevicesSection()
+    store: StoreSection = StoreSection()
     log: LogSection = LogSection()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from kiosk.domain.application import Application
 from kiosk.domain.catalog import Catalog, Hall
@@ -47,6 +48,28 @@ class Receipt:
     owed: tuple[tuple[Text, date], ...]
     promised_date: date
     query_payload: str
+
+
+def receipt_from_dict(data: dict[str, Any]) -> Receipt:
+    """Rebuild a receipt from its JSON form (``export.to_jsonable``), e.g. for a reprint."""
+
+    def text(value: dict[str, str]) -> Text:
+        return Text(value["zh"], value["en"])
+
+    return Receipt(
+        hall_name=text(data["hall_name"]),
+        hall_phone=data["hall_phone"],
+        number=data["number"],
+        offering_name=text(data["offering_name"]),
+        part_names=tuple(text(t) for t in data["part_names"]),
+        applicant_name=data["applicant_name"],
+        applicant_id=data["applicant_id"],
+        submitted_at=datetime.fromisoformat(data["submitted_at"]),
+        received=tuple(text(t) for t in data["received"]),
+        owed=tuple((text(t), date.fromisoformat(d)) for t, d in data["owed"]),
+        promised_date=date.fromisoformat(data["promised_date"]),
+        query_payload=data["query_payload"],
+    )
 
 
 def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Receipt:

@@ -97,3 +97,8 @@ def test_uscc() -> None:
 )
 def test_phone(raw: str, expected: str | None) -> None:
     assert normalize_phone(raw) == expected
+
+
+def test_a_clock_reset_to_1970_does_not_reject_real_birth_dates() -> None:
+    first17 = "37030319850512001"
+    assert check_id_number(first17 + check_digit(first17), date(1970, 1, 1)).error is None

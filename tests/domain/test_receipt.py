@@ -66,3 +66,14 @@ def test_the_receipt_reads_as_expected() -> None:
     assert any(line.strip() == "受理回执" for line in lines)
     assert any(line.startswith("受理编号: ") and app.number in line for line in lines)
     assert any(line.startswith("承诺办结: ") for line in lines)
+
+
+def test_a_receipt_survives_its_json_form() -> None:
+    import json
+
+    from kiosk.domain.export import to_jsonable
+    from kiosk.domain.receipt import receipt_from_dict
+
+    deferrable = next(r for r in ITEM.materials if r.deferrable)
+    _, receipt = receipt_for(ITEM.code, **{deferrable.material.id: MaterialStatus.DEFERRED})
+    assert receipt_from_dict(json.loads(json.dumps(to_jsonable(receipt)))) == receipt

@@ -1,0 +1,108 @@
+"""`yichuang store …`: create, check, inspect and recover the encrypted local store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kiosk.cli.base import AppContext, emit, json_option, pass_app, progress, user_error
+from kiosk.domain.receipt import render_text
+from kiosk.store import outbox
+from kiosk.store.errors import StoreError
+from kiosk.store.inspect import check, stats
+from kiosk.store.recover import recover
+
+user_error(StoreError)
+
+
+def _render_check(report: dict[str, Any]) -> str:
+    """Render a store check for a technician."""
+    lines = [f"store {report['path']}: {'OK' if report['ok'] else 'PROBLEMS'}"]
+    lines += [f"  problem: {p}" for p in report["problems"]]
+    lines.append(f"  schema {report['schema_revision']}, key id {report['key_id']}")
+    lines.append(f"  applications {report['applications']}, outbox {report['outbox']}, shredded {report['shredded']}")
+    age = report["oldest_unsynced_seconds"]
+    lines.append(f"  oldest unsynced: {'none' if age is None else f'{age // 60} min'}")
+    return "\n".join(lines)
+
+
+@click.group("store")
+def store_group() -> None:
+    """Create, check and recover the encrypted local store."""
+
+
+@store_group.command("init")
+@pass_app
+def init(app: AppContext) -> None:
+    """Create the store and its key (the key is made only if none exists)."""
+    store = app.open_store()
+    click.echo(f"store {store.path} ready; {app.config.store.key_provider} key id {store.kek_id}")
+    store.close()
+
+
+@store_group.command("check")
+@json_option
+@pass_app
+def check_command(app: AppContext, as_json: bool) -> None:
+    """Check integrity, schema and key; exit 1 if anything is wrong."""
+    store = app.open_store()
+    report = check(store)
+    store.close()
+    emit(report, as_json, _render_check)
+    if not report["ok"]:
+        raise click.exceptions.Exit(1)
+
+
+@store_group.command("stats")
+@json_option
+@pass_app
+def stats_command(app: AppContext, as_json: bool) -> None:
+    """Print counts by state and status, and the age of the oldest unsynced entry."""
+    store = app.open_store()
+    emit(stats(store), as_json, lambda s: "\n".join(f"{k}: {v}" for k, v in s.items()))
+    store.close()
+
+
+@store_group.command("shred")
+@pass_app
+def shred_command(app: AppContext) -> None:
+    """Crypto-shred acknowledged records past the retention window now."""
+    store = app.open_store()
+    count = outbox.shred(store, timedelta(days=app.config.store.retention_days))
+    store.close()
+    click.echo(f"shredded {count} records")
+
+
+@store_group.command("reprint")
+@click.argument("number")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@pass_app
+def reprint(app: AppContext, number: str, lang: str) -> None:
+    """Print the receipt of an application again (refused once it is shredded)."""
+    store = app.open_store()
+    try:
+        click.echo(render_text(store.reprint(number), "en" if lang == "en" else "zh"))
+    finally:
+        store.close()
+
+
+@store_group.command("recover")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+@pass_app
+def recover_command(app: AppContext, path: Path, as_json: bool) -> None:
+    """Put every application a quarantined store file still holds back in the outbox."""
+    store = app.open_store()
+    try:
+        report = recover(store, path, lambda rows: progress(rows, "recovering"))
+    finally:
+        store.close()
+    emit(report, as_json, lambda r: (
+        f"recovered {len(r.recovered)}, already present {r.already_present}, shredded {r.shredded}, "
+        f"problems {len(r.problems)}" + "".join(f"\n  {p}" for p in r.problems)
+    ))
+    if report.problems:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,1 @@
+"""The terminal's encrypted local store: applications, outbox, inbox, status and events."""

@@ -1,0 +1,157 @@
+"""The SQLite database under the store: durable pragmas, migrations, quarantine, error mapping."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
+
+from kiosk.store.crashpoints import crashpoint
+from kiosk.store.errors import StoreCorrupt, StoreError, StoreFull
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000  # the UI and the sync agent share the file
+FULL_CODES = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR}
+CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Set durability and privacy pragmas on every new connection."""
+    dbapi_connection.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        "journal_mode=WAL",
+        "synchronous=FULL",
+        "secure_delete=ON",
+        "temp_store=MEMORY",
+        "foreign_keys=ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def make_engine(path: Path) -> Engine:
+    """Create an engine for the store file at ``path`` with the store's pragmas."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=None)
+    event.listen(engine, "connect", _pragmas)
+    return engine
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """Run a write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
+    with translate(), engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    """Run reads in one consistent snapshot."""
+    with translate(), engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.exec_driver_sql("ROLLBACK")
+
+
+@contextmanager
+def translate() -> Iterator[None]:
+    """Turn SQLite's disk-full and corruption errors into the store's typed errors."""
+    try:
+        yield
+    except DBAPIError as exc:
+        code = getattr(exc.orig, "sqlite_errorcode", None)
+        if code in FULL_CODES or "disk is full" in str(exc.orig):
+            raise StoreFull("the disk holding the store is full; applications are paused") from exc
+        if code in CORRUPT_CODES:
+            raise StoreCorrupt(f"the store database is damaged: {exc.orig}") from exc
+        raise
+    except OSError as exc:
+        if exc.errno == 28:  # ENOSPC
+            raise StoreFull("the disk holding the store is full; applications are paused") from exc
+        raise
+
+
+def _alembic(conn: Connection) -> AlembicConfig:
+    """Build an Alembic configuration that runs on ``conn``."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def head_revision() -> str:
+    """Return the newest migration revision."""
+    head = ScriptDirectory.from_config(_alembic_for_scripts()).get_current_head()
+    if head is None:
+        raise StoreError("no migrations found")
+    return head
+
+
+def _alembic_for_scripts() -> AlembicConfig:
+    """Build an Alembic configuration for reading the migration scripts only."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at (None for an empty file)."""
+    with translate(), engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` in one transaction: all revisions or none."""
+    with translate(), engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        command.upgrade(_alembic(conn), revision)  # Alembic joins the open transaction
+        crashpoint("mid_migration")
+        conn.exec_driver_sql("COMMIT")
+
+
+def integrity_problems(engine: Engine) -> list[str]:
+    """Return what SQLite's quick check finds wrong (empty when healthy)."""
+    try:
+        with translate(), engine.connect() as conn:
+            rows = conn.execute(text("PRAGMA quick_check")).scalars().all()
+    except StoreCorrupt as exc:
+        return [str(exc)]
+    except DBAPIError as exc:
+        return [str(exc.orig)]
+    return [] if rows == ["ok"] else [str(r) for r in rows]
+
+
+def quarantine(path: Path) -> Path:
+    """Move a damaged database and its WAL aside (never delete); return the new path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{target}{suffix}"))
+    return target
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the WAL into the database and truncate it to zero bytes."""
+    with translate(), engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

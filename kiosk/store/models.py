@@ -1,0 +1,139 @@
+"""Tables of the local store (SQLAlchemy 2.0 typed ORM); personal content only as ciphertext."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the store's tables."""
+
+
+class Meta(Base):
+    """Store-wide facts: the key check, the terminal id."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[str]
+
+
+class Counter(Base):
+    """Monotonic counters; `seq` orders every record the terminal creates."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[int]
+
+
+class DailyNumber(Base):
+    """The last receipt sequence used on each date (kept, so clock jumps never reuse one)."""
+
+    __tablename__ = "daily_numbers"
+    day: Mapped[str] = mapped_column(String, primary_key=True)
+    last_seq: Mapped[int]
+
+
+class DataKey(Base):
+    """A record's data key, wrapped by the key-encryption key; deleting it shreds the record."""
+
+    __tablename__ = "data_keys"
+    record_id: Mapped[str] = mapped_column(String, primary_key=True)
+    kek_id: Mapped[str]
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str]
+
+
+class ApplicationRow(Base):
+    """An application: metadata in clear, the application itself as ciphertext."""
+
+    __tablename__ = "applications"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    number: Mapped[str] = mapped_column(unique=True)
+    offering_code: Mapped[str]
+    offering_kind: Mapped[str]
+    catalog_version: Mapped[str]
+    catalog_hash: Mapped[str]
+    state: Mapped[str]
+    created_at: Mapped[str]
+    boot_id: Mapped[str]
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    shredded_at: Mapped[str | None]
+
+
+class ReceiptRow(Base):
+    """The receipt document of an application, kept encrypted for reprints."""
+
+    __tablename__ = "receipts"
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    printed: Mapped[int] = mapped_column(default=0)
+
+
+class OutboxRow(Base):
+    """One record waiting for central, ordered by the terminal's sequence."""
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(unique=True)
+    kind: Mapped[str]
+    status: Mapped[str]  # pending | acked | needs_manual
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[str | None]
+    acked_at: Mapped[str | None]
+    note: Mapped[str | None]
+    created_at: Mapped[str]
+    boot_id: Mapped[str]
+
+    __table_args__ = (Index("ix_outbox_status_seq", "status", "seq"),)
+
+
+class InboxRow(Base):
+    """A message from central (catalog, status change, command), kept until processed."""
+
+    __tablename__ = "inbox"
+    message_id: Mapped[str] = mapped_column(String, primary_key=True)
+    topic: Mapped[str]
+    kind: Mapped[str]
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[str]
+    processed_at: Mapped[str | None]
+
+
+class RatingRow(Base):
+    """A 好差评 rating; a free-text comment is personal and stored encrypted."""
+
+    __tablename__ = "ratings"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    application_id: Mapped[str | None]
+    level: Mapped[int]
+    comment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[str]
+    boot_id: Mapped[str]
+    shredded_at: Mapped[str | None]
+
+
+class DeviceStatusRow(Base):
+    """A device status snapshot, for telemetry (never personal)."""
+
+    __tablename__ = "device_status"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    device: Mapped[str]
+    state: Mapped[str]
+    snapshot: Mapped[str]
+    at: Mapped[str]
+    boot_id: Mapped[str]
+
+
+class EventRow(Base):
+    """Something ops should know (store quarantined, disk full); never personal."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str]
+    severity: Mapped[str]
+    detail: Mapped[str]
+    at: Mapped[str]
+    boot_id: Mapped[str]

@@ -1,0 +1,120 @@
+"""Open the store: check the key before touching anything, migrate, quarantine a damaged file."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import suppress
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+
+from kiosk.store import database as db
+from kiosk.store.crypto import key_id
+from kiosk.store.errors import KeyMissing, WrongKey
+from kiosk.store.keys import KeyProvider
+from kiosk.store.models import Counter, DailyNumber, Meta
+from kiosk.store.store import Clock, Store, utc_now
+
+# If a quarantined file yields no receipt counters at all, numbering restarts at this floor
+# for every date up to the day after the quarantine, so no receipt number is issued twice.
+SAFETY_FLOOR = 5000
+# Likewise the terminal-wide sequence jumps here, which central reports as an expected gap.
+SEQUENCE_FLOOR = 1_000_000
+
+
+def open_store(path: Path, provider: KeyProvider, clock: Clock = utc_now) -> Store:
+    """Open (creating or upgrading) the store at ``path`` with the KEK from ``provider``.
+
+    A damaged file is moved aside, never deleted, and a fresh store starts with an alert
+    event; a wrong or missing key stops here with nothing written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = db.make_engine(path)
+    quarantined: Path | None = None
+    problems: list[str] = []
+    if path.exists() and path.stat().st_size > 0:
+        problems = db.integrity_problems(engine)
+        if problems:
+            engine.dispose()
+            quarantined = db.quarantine(path)
+            engine = db.make_engine(path)
+    expected = _stored_key_id(engine)
+    if expected is None:
+        kek = provider.load() if provider.exists() else provider.create()
+    else:
+        if not provider.exists():
+            engine.dispose()
+            raise KeyMissing(
+                f"the store {path} is encrypted, but its key ({provider.name}) is missing; "
+                "restore the key, do not delete the store"
+            )
+        kek = provider.load()
+        if key_id(kek) != expected:
+            engine.dispose()
+            raise WrongKey(
+                f"the {provider.name} key (id {key_id(kek)}) is not the key of {path} (id {expected}); "
+                "nothing was changed"
+            )
+    db.migrate(engine)
+    store = Store(engine, path, kek, key_id(kek), clock)
+    if expected is None:
+        _initialise(store, quarantined)
+    store.daily_floor = _daily_floor(store)
+    if quarantined is not None:
+        store.record_event("store_quarantined", "critical", {
+            "file": quarantined.name, "problems": problems[:3],
+            "recover": f"yichuang store recover {quarantined}",
+        })
+    return store
+
+
+def _stored_key_id(engine: Engine) -> str | None:
+    """Return the key id recorded in an existing store, or None for a new one."""
+    if db.current_revision(engine) is None:
+        return None
+    with db.read(engine) as conn:
+        return conn.execute(select(Meta.value).where(Meta.key == "kek_id")).scalar()
+
+
+def _initialise(store: Store, quarantined: Path | None) -> None:
+    """Record the key id and carry over the counters of a quarantined file."""
+    daily, seq = salvage_counters(quarantined) if quarantined else ({}, 0)
+    with db.write(store.engine) as conn:
+        conn.execute(insert(Meta).values(key="kek_id", value=store.kek_id))
+        for day, last in daily.items():
+            conn.execute(insert(DailyNumber).values(day=day, last_seq=last))
+        if quarantined is not None:
+            conn.execute(insert(Counter).values(name="seq", value=seq or SEQUENCE_FLOOR))
+        if quarantined is not None and not daily:
+            until = (store.clock() + timedelta(days=1)).date().isoformat()
+            conn.execute(insert(Meta).values(key="daily_floor", value=f"{until}:{SAFETY_FLOOR}"))
+
+
+def _daily_floor(store: Store) -> tuple[str, int] | None:
+    """Return the numbering floor set after an unsalvageable quarantine, if any."""
+    with db.read(store.engine) as conn:
+        value = conn.execute(select(Meta.value).where(Meta.key == "daily_floor")).scalar()
+    if value is None:
+        return None
+    day, _, floor = value.partition(":")
+    return day, int(floor)
+
+
+def salvage_counters(path: Path) -> tuple[dict[str, int], int]:
+    """Read what receipt counters and sequence a damaged file still yields (best effort)."""
+    daily: dict[str, int] = {}
+    seq = 0
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return daily, seq
+    try:
+        with suppress(sqlite3.Error):
+            daily.update({str(d): int(n) for d, n in conn.execute("SELECT day, last_seq FROM daily_numbers")})
+        for query in ("SELECT max(seq) FROM outbox", "SELECT value FROM counters WHERE name = 'seq'"):
+            with suppress(sqlite3.Error, TypeError):
+                seq = max(seq, int(conn.execute(query).fetchone()[0] or 0))
+    finally:
+        conn.close()
+    return daily, seq

@@ -1,0 +1,130 @@
+"""The outbox as the sync agent sees it: pending entries, payloads, acks, and crypto-shredding."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+
+from kiosk.domain.lifecycle import State
+from kiosk.store import database as db
+from kiosk.store.crashpoints import crashpoint
+from kiosk.store.crypto import bind, open_sealed
+from kiosk.store.errors import RecordNotFound
+from kiosk.store.models import ApplicationRow, DataKey, OutboxRow, RatingRow, ReceiptRow
+from kiosk.store.store import Store
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One outbox entry."""
+
+    seq: int
+    record_id: str
+    kind: str
+    attempts: int
+
+
+def pending(store: Store, limit: int = 100) -> list[Entry]:
+    """Return the entries due for sending, in sequence order."""
+    now = store.now()
+    query = (
+        select(OutboxRow)
+        .where(OutboxRow.status == "pending")
+        .where(or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now))
+        .order_by(OutboxRow.seq)
+        .limit(limit)
+    )
+    with db.read(store.engine) as conn:
+        return [Entry(r.seq, r.record_id, r.kind, r.attempts) for r in conn.execute(query)]
+
+
+def payload(store: Store, entry: Entry) -> bytes:
+    """Decrypt the content an entry carries (the application, or the rating as JSON)."""
+    if entry.kind == "application":
+        return json.dumps(store.application_content(entry.record_id), ensure_ascii=False).encode()
+    with db.read(store.engine) as conn:
+        row = conn.execute(select(RatingRow).where(RatingRow.id == entry.record_id)).first()
+        if row is None:
+            raise RecordNotFound(f"no rating {entry.record_id}")
+        comment = ""
+        if row.comment is not None:
+            key = store.data_key(conn, row.id)
+            comment = open_sealed(key, row.comment, bind("ratings", row.id, "comment")).decode()
+    body = {"id": row.id, "application_id": row.application_id, "level": row.level, "comment": comment}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def attempted(store: Store, seq: int, retry_after: timedelta) -> None:
+    """Count a send attempt and hold the entry back until ``retry_after`` has passed."""
+    retry_at = (store.clock() + retry_after).astimezone(UTC).isoformat()
+    with db.write(store.engine) as conn:
+        conn.execute(update(OutboxRow).where(OutboxRow.seq == seq).values(
+            attempts=OutboxRow.attempts + 1, next_attempt_at=retry_at
+        ))
+
+
+def ack(store: Store, record_id: str) -> bool:
+    """Mark an entry acknowledged by central; return False if it was already (a duplicate ack)."""
+    with db.write(store.engine) as conn:
+        entry = conn.execute(select(OutboxRow).where(OutboxRow.record_id == record_id)).first()
+        if entry is None:
+            raise RecordNotFound(f"no outbox entry for {record_id}")
+        if entry.status == "acked":
+            return False
+        conn.execute(update(OutboxRow).where(OutboxRow.seq == entry.seq).values(
+            status="acked", acked_at=store.now()
+        ))
+        crashpoint("mid_outbox_update")
+        conn.execute(update(ApplicationRow).where(ApplicationRow.id == record_id).values(
+            state=State.RECEIVED.value
+        ))
+    return True
+
+
+def reject(store: Store, record_id: str, reason: str) -> None:
+    """Park an entry central refused: it needs manual handling; nothing is deleted."""
+    with db.write(store.engine) as conn:
+        conn.execute(update(OutboxRow).where(OutboxRow.record_id == record_id).values(
+            status="needs_manual", note=reason[:200]
+        ))
+    store.record_event("outbox_rejected", "warning", {"record": record_id, "reason": reason[:200]})
+
+
+def shred(store: Store, retention: timedelta) -> int:
+    """Destroy the data keys of records acknowledged longer than ``retention`` ago.
+
+    Metadata stays for statistics; freed pages are zeroed (secure_delete) and the WAL is
+    checkpointed and truncated so no old page images of the keys remain. Returns the count.
+    """
+    cutoff = (store.clock() - retention).astimezone(UTC).isoformat()
+    now = store.now()
+    with db.write(store.engine) as conn:
+        ids = list(conn.execute(
+            select(OutboxRow.record_id)
+            .join(DataKey, DataKey.record_id == OutboxRow.record_id)
+            .where(OutboxRow.status == "acked", OutboxRow.acked_at <= cutoff)
+        ).scalars())
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            conn.execute(delete(DataKey).where(DataKey.record_id.in_(chunk)))
+            crashpoint("mid_shred")
+            conn.execute(update(ApplicationRow).where(ApplicationRow.id.in_(chunk)).values(
+                content=None, shredded_at=now
+            ))
+            conn.execute(update(ReceiptRow).where(ReceiptRow.application_id.in_(chunk)).values(document=None))
+            conn.execute(update(RatingRow).where(RatingRow.id.in_(chunk)).values(comment=None, shredded_at=now))
+    db.checkpoint(store.engine)
+    return len(ids)
+
+
+def oldest_pending_age(store: Store) -> timedelta | None:
+    """Return how long the oldest unsynced entry has waited (wall clock, never negative)."""
+    with db.read(store.engine) as conn:
+        created = conn.execute(
+            select(OutboxRow.created_at).where(OutboxRow.status == "pending").order_by(OutboxRow.seq).limit(1)
+        ).scalar()
+    if created is None:
+        return None
+    return max(store.clock() - datetime.fromisoformat(created), timedelta(0))

@@ -1,0 +1,233 @@
+"""The encrypted local store: durable submit, reprint, ratings, events, status snapshots."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from kiosk.domain.application import Application
+from kiosk.domain.export import to_jsonable
+from kiosk.domain.receipt import Receipt, receipt_from_dict
+from kiosk.store import database as db
+from kiosk.store.crashpoints import crashpoint
+from kiosk.store.crypto import bind, new_key, open_sealed, seal
+from kiosk.store.errors import RecordNotFound, RecordShredded
+from kiosk.store.models import (
+    ApplicationRow,
+    DataKey,
+    DeviceStatusRow,
+    EventRow,
+    RatingRow,
+    ReceiptRow,
+)
+
+Clock = Callable[[], datetime]
+
+# The submit path uses prepared SQL through the driver: it runs for every citizen.
+SQL_NEXT_SEQ = (
+    "INSERT INTO counters (name, value) VALUES ('seq', 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value"
+)
+SQL_NEXT_DAILY = (
+    "INSERT INTO daily_numbers (day, last_seq) VALUES (?, ?) "
+    "ON CONFLICT (day) DO UPDATE SET last_seq = max(last_seq + 1, ?) RETURNING last_seq"
+)
+SQL_DATA_KEY = "INSERT INTO data_keys (record_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)"
+SQL_APPLICATION = (
+    "INSERT INTO applications (id, seq, number, offering_code, offering_kind, catalog_version, "
+    "catalog_hash, state, created_at, boot_id, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+SQL_RECEIPT = "INSERT INTO receipts (application_id, document, printed) VALUES (?, ?, 0)"
+SQL_OUTBOX = (
+    "INSERT INTO outbox (seq, record_id, kind, status, attempts, created_at, boot_id) "
+    "VALUES (?, ?, ?, 'pending', 0, ?, ?)"
+)
+
+
+def utc_now() -> datetime:
+    """Return the current wall time in UTC."""
+    return datetime.now(UTC)
+
+
+def boot_id() -> str:
+    """Return this boot's id (records keep it beside wall time, which may jump)."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return f"process-{uuid.uuid4()}"
+
+
+def to_json(value: Any) -> bytes:
+    """Serialize a domain value canonically as UTF-8 JSON."""
+    return json.dumps(to_jsonable(value), ensure_ascii=False, sort_keys=True).encode()
+
+
+@dataclass
+class Store:
+    """The terminal's store; open it with ``kiosk.store.opening.open_store``."""
+
+    engine: Engine
+    path: Path
+    kek: bytes
+    kek_id: str
+    clock: Clock = utc_now
+    boot: str = ""
+    daily_floor: tuple[str, int] | None = None  # (last day, floor) after an unsalvageable quarantine
+
+    def __post_init__(self) -> None:
+        """Fill in the boot id."""
+        self.boot = self.boot or boot_id()
+
+    def now(self) -> str:
+        """Return the wall time as stored (ISO 8601, UTC)."""
+        return self.clock().astimezone(UTC).isoformat()
+
+    # -- keys -------------------------------------------------------------------------
+    def _new_data_key(self, conn: Connection, record_id: str, now: str) -> bytes:
+        """Create, wrap and store a data key for one record."""
+        key = new_key()
+        wrapped = seal(self.kek, key, bind("data_keys", record_id, "wrapped"))
+        conn.exec_driver_sql(SQL_DATA_KEY, (record_id, self.kek_id, wrapped, now))
+        return key
+
+    def data_key(self, conn: Connection, record_id: str) -> bytes:
+        """Unwrap a record's data key; raise RecordShredded once it is destroyed."""
+        wrapped = conn.execute(select(DataKey.wrapped).where(DataKey.record_id == record_id)).scalar()
+        if wrapped is None:
+            raise RecordShredded(f"record {record_id} was shredded after central confirmed it")
+        return open_sealed(self.kek, wrapped, bind("data_keys", record_id, "wrapped"))
+
+    # -- sequences --------------------------------------------------------------------
+    def _next_seq(self, conn: Connection) -> int:
+        """Advance the terminal-wide sequence that orders every record."""
+        return int(conn.exec_driver_sql(SQL_NEXT_SEQ).scalar_one())
+
+    def _next_daily(self, conn: Connection, day: date) -> int:
+        """Advance the receipt sequence of ``day``, continuing it if the clock came back."""
+        key = day.isoformat()
+        floor = 0
+        if self.daily_floor and key <= self.daily_floor[0]:
+            floor = self.daily_floor[1]
+        return int(conn.exec_driver_sql(SQL_NEXT_DAILY, (key, floor + 1, floor + 1)).scalar_one())
+
+    # -- applications -----------------------------------------------------------------
+    def submit(
+        self, day: date, build: Callable[[int], Application], make_receipt: Callable[[Application], Receipt]
+    ) -> Application:
+        """Number, encrypt and durably store an application with its outbox entry and receipt.
+
+        ``build`` gets the day's receipt sequence and returns the application. One
+        transaction writes everything: once this returns, the application survives a crash.
+        """
+        with db.write(self.engine) as conn:
+            application = build(self._next_daily(conn, day))
+            seq = self._next_seq(conn)
+            rid, now = str(application.id), self.now()
+            key = self._new_data_key(conn, rid, now)
+            content = seal(key, to_json(application), bind("applications", rid, "content"))
+            conn.exec_driver_sql(SQL_APPLICATION, (
+                rid, seq, application.number, application.offering_code, application.offering_kind,
+                application.catalog_version, application.catalog_hash, application.state.value, now,
+                self.boot, content,
+            ))
+            document = seal(key, to_json(make_receipt(application)), bind("receipts", rid, "document"))
+            conn.exec_driver_sql(SQL_RECEIPT, (rid, document))
+            self._enqueue(conn, seq, rid, "application", now)
+            crashpoint("before_commit")
+        crashpoint("after_commit")
+        return application
+
+    def _enqueue(self, conn: Connection, seq: int, record_id: str, kind: str, now: str) -> None:
+        """Add an outbox entry for a record."""
+        conn.exec_driver_sql(SQL_OUTBOX, (seq, record_id, kind, now, self.boot))
+
+    def application_content(self, record_id: str) -> dict[str, Any]:
+        """Decrypt and return a stored application as its JSON form."""
+        with db.read(self.engine) as conn:
+            row = conn.execute(select(ApplicationRow.content).where(ApplicationRow.id == record_id)).first()
+            if row is None:
+                raise RecordNotFound(f"no application {record_id}")
+            key = self.data_key(conn, record_id)
+            if row.content is None:
+                raise RecordShredded(f"application {record_id} was shredded")
+            data: dict[str, Any] = json.loads(open_sealed(key, row.content, bind("applications", record_id, "content")))
+            return data
+
+    def reprint(self, number: str) -> Receipt:
+        """Return the receipt of application ``number`` for printing again."""
+        with db.write(self.engine) as conn:
+            row = conn.execute(select(ApplicationRow.id, ReceiptRow.document).join(
+                ReceiptRow, ReceiptRow.application_id == ApplicationRow.id
+            ).where(ApplicationRow.number == number.strip().upper())).first()
+            if row is None:
+                raise RecordNotFound(f"no application with number {number} on this terminal")
+            key = self.data_key(conn, row.id)
+            if row.document is None:
+                raise RecordShredded(f"the receipt of {number} was shredded")
+            plain = open_sealed(key, row.document, bind("receipts", row.id, "document"))
+            conn.execute(update(ReceiptRow).where(ReceiptRow.application_id == row.id).values(
+                printed=ReceiptRow.printed + 1
+            ))
+            return receipt_from_dict(json.loads(plain))
+
+    # -- ratings, events, status ----------------------------------------------------------
+    def rate(self, application_id: str | None, level: int, comment: str = "") -> str:
+        """Store a 好差评 rating (1 = 非常不满意 … 5 = 非常满意) and queue it for central."""
+        if not 1 <= level <= 5:
+            raise ValueError("a rating is between 1 and 5")
+        rating_id = str(uuid.uuid4())
+        with db.write(self.engine) as conn:
+            seq = self._next_seq(conn)
+            sealed = None
+            if comment:
+                key = self._new_data_key(conn, rating_id, self.now())
+                sealed = seal(key, comment.encode(), bind("ratings", rating_id, "comment"))
+            now = self.now()
+            conn.execute(insert(RatingRow).values(
+                id=rating_id, seq=seq, application_id=application_id, level=level, comment=sealed,
+                created_at=now, boot_id=self.boot,
+            ))
+            self._enqueue(conn, seq, rating_id, "rating", now)
+        return rating_id
+
+    def record_event(self, kind: str, severity: str, detail: dict[str, Any]) -> None:
+        """Record an event for ops; ``detail`` must hold no personal data."""
+        with db.write(self.engine) as conn:
+            conn.execute(insert(EventRow).values(
+                kind=kind, severity=severity, detail=json.dumps(detail, ensure_ascii=False),
+                at=self.now(), boot_id=self.boot,
+            ))
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Return recorded events, oldest first."""
+        query = select(EventRow).order_by(EventRow.id)
+        if kind is not None:
+            query = query.where(EventRow.kind == kind)
+        with db.read(self.engine) as conn:
+            return [
+                {"kind": r.kind, "severity": r.severity, "detail": json.loads(r.detail), "at": r.at}
+                for r in conn.execute(query)
+            ]
+
+    def record_status(self, device: str, state: str, snapshot: dict[str, Any]) -> None:
+        """Record a device status snapshot for telemetry."""
+        with db.write(self.engine) as conn:
+            conn.execute(insert(DeviceStatusRow).values(
+                device=device, state=state, snapshot=json.dumps(snapshot), at=self.now(), boot_id=self.boot
+            ))
+
+    def count(self, model: type[Any]) -> int:
+        """Return the number of rows of a table."""
+        with db.read(self.engine) as conn:
+            return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+    def close(self) -> None:
+        """Release the database file."""
+        self.engine.dispose()
