@@ -33,9 +33,9 @@ def _rows(conn: sqlite3.Connection) -> Iterator[tuple[object, ...]]:
     try:
         yield from conn.execute(f"SELECT {COLUMNS} FROM applications ORDER BY seq").fetchall()  # noqa: S608
         return
-    except sqlite3.DatabaseError:
-        pass
-    rowid, misses = 0, 0
+    except sqlite3.DatabaseError as exc:
+        failure = exc
+    rowid, misses, found = 0, 0, False
     while misses < MAX_MISSES:
         rowid += 1
         try:
@@ -45,8 +45,10 @@ def _rows(conn: sqlite3.Connection) -> Iterator[tuple[object, ...]]:
         if row is None:
             misses += 1
             continue
-        misses = 0
+        misses, found = 0, True
         yield row
+    if not found:
+        raise failure
 
 
 def _blob(conn: sqlite3.Connection, query: str, key: str) -> bytes | None:

@@ -223,6 +223,17 @@ class Store:
                 device=device, state=state, snapshot=json.dumps(snapshot), at=self.now(), boot_id=self.boot
             ))
 
+    def count_applications(self) -> int:
+        """Return how many applications the store holds."""
+        return self.count(ApplicationRow)
+
+    def count_shredded(self) -> int:
+        """Return how many applications have been crypto-shredded."""
+        with db.read(self.engine) as conn:
+            return int(conn.execute(
+                select(func.count()).where(ApplicationRow.shredded_at.is_not(None))
+            ).scalar_one())
+
     def count(self, model: type[Any]) -> int:
         """Return the number of rows of a table."""
         with db.read(self.engine) as conn:
