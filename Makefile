@@ -27,13 +27,13 @@ demo: setup
 bench: setup
 	$(PY) -m benchmarks
 
-## chaos: long fault-injection runs (tests marked `chaos`)
+## chaos: long fault-injection runs: 40 kill -9 runs per crash point (set YC_CRASH_SEED to replay)
 chaos: setup
-	$(PYTEST) -m chaos
+	YC_CRASH_RUNS=40 $(PYTEST) tests/store/test_crashes.py
 
 ## soak: hours-long endurance runs (tests marked `soak`)
 soak: setup
 	$(PYTEST) -m soak
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build *.egg-info var

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import benchmarks
-from benchmarks.harness import Case, report, run_case, table
+from benchmarks.harness import Case, LatencyCase, report, run_case, run_latency, table
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def discover() -> list[Case]:
+def discover() -> list[Case | LatencyCase]:
     """Collect the cases of every `bench_*` module in this package."""
-    cases: list[Case] = []
+    cases: list[Case | LatencyCase] = []
     for module in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
         if module.name.startswith("bench_"):
             cases += importlib.import_module(f"benchmarks.{module.name}").cases()
@@ -37,6 +37,9 @@ def main() -> int:
     results = []
     for case in cases:
         print(f"running {case.name} …", file=sys.stderr, flush=True)
+        if isinstance(case, LatencyCase):
+            results.append(run_latency(case, ops=1000 if args.quick else None))
+            continue
         repeats, seconds = (3, 0.02) if args.quick else (9, 0.1)
         results.append(run_case(case, repeats=repeats, min_seconds=seconds))
     if args.no_write:

@@ -31,6 +31,22 @@ class Case:
 
 
 @dataclass(frozen=True)
+class LatencyCase:
+    """Per-operation latency: ``ops`` timed calls each of subject and baseline, interleaved in blocks.
+
+    The factories build their fixtures (e.g. a fresh database) and return the call to time.
+    """
+
+    name: str
+    subject: Callable[[], Callable[[], object]]
+    baseline: Callable[[], Callable[[], object]]
+    subject_label: str
+    baseline_label: str
+    ops: int = 10_000
+    ratio_range: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     """Medians and spreads in microseconds per operation, and the ratio of the medians."""
 
@@ -45,6 +61,8 @@ class Result:
     ratio_range: tuple[float, float] | None
     samples: int
     self_check: bool
+    subject_p99_us: float | None = None
+    baseline_p99_us: float | None = None
 
     @property
     def within_range(self) -> bool:
@@ -98,6 +116,30 @@ def run_case(case: Case, repeats: int = 7, min_seconds: float = 0.05) -> Result:
     )
 
 
+def _p99(samples: list[float]) -> float:
+    """Return the 99th percentile."""
+    return statistics.quantiles(samples, n=100)[98]
+
+
+def run_latency(case: LatencyCase, ops: int | None = None, block: int = 100) -> Result:
+    """Time every call, alternating blocks of subject and baseline calls."""
+    count = ops or case.ops
+    subject, baseline = case.subject(), case.baseline()
+    times: dict[str, list[float]] = {"subject": [], "baseline": []}
+    for start in range(0, count, block):
+        for label, func in (("subject", subject), ("baseline", baseline)):
+            for _ in range(min(block, count - start)):
+                began = time.perf_counter()
+                func()
+                times[label].append((time.perf_counter() - began) * 1e6)
+    s_med, b_med = statistics.median(times["subject"]), statistics.median(times["baseline"])
+    return Result(
+        case.name, case.subject_label, case.baseline_label, s_med, _spread(times["subject"]), b_med,
+        _spread(times["baseline"]), s_med / b_med, case.ratio_range, count, False,
+        _p99(times["subject"]), _p99(times["baseline"]),
+    )
+
+
 def machine() -> dict[str, str]:
     """Describe the machine the run happened on."""
     cpu = platform.processor() or platform.machine()
@@ -119,8 +161,9 @@ def machine() -> dict[str, str]:
 def table(results: list[Result]) -> str:
     """Render results as a Markdown table."""
     rows = [
-        "| benchmark | subject | baseline | subject µs/op | baseline µs/op | ratio | target |",
-        "|---|---|---|---:|---:|---:|---|",
+        "| benchmark | subject | baseline | subject µs/op | baseline µs/op | ratio "
+        "| p99 µs subject / baseline | target |",
+        "|---|---|---|---:|---:|---:|---:|---|",
     ]
     for r in results:
         target = "—"
@@ -130,9 +173,16 @@ def table(results: list[Result]) -> str:
         rows.append(
             f"| {r.name} | {r.subject_label} | {r.baseline_label} "
             f"| {r.subject_us:,.2f} ±{r.subject_spread:.0%} | {r.baseline_us:,.2f} ±{r.baseline_spread:.0%} "
-            f"| {r.ratio:.2f}× | {target} |"
+            f"| {r.ratio:.2f}× | {_p99_cell(r)} | {target} |"
         )
     return "\n".join(rows)
+
+
+def _p99_cell(result: Result) -> str:
+    """Render the p99 column."""
+    if result.subject_p99_us is None or result.baseline_p99_us is None:
+        return "—"
+    return f"{result.subject_p99_us:,.0f} / {result.baseline_p99_us:,.0f}"
 
 
 def report(results: list[Result], docs: Path, readme: Path | None) -> str:
@@ -141,7 +191,10 @@ def report(results: list[Result], docs: Path, readme: Path | None) -> str:
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     heading = f"Run of {stamp} on {info['cpu']} ({info['cores']} cores), Python {info['python']}"
     rendered = table(results)
-    note = "Medians of interleaved samples, ± the interquartile range; ratio = subject ÷ baseline."
+    note = (
+        "Medians of interleaved samples, ± the interquartile range relative to the median; "
+        "ratio = subject ÷ baseline. Latency rows time every call."
+    )
     block = f"{heading}\n\n{rendered}\n\n{note}\n"
     md = docs / "benchmarks.md"
     if not md.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,9 +14,16 @@ from kiosk.cli.application_cmd import render_preview
 from kiosk.cli.base import AppContext, pass_app
 from kiosk.cli.catalog_cmd import describe
 from kiosk.data import EXAMPLES
+from kiosk.domain.application import Application, Draft, MaterialStatus
 from kiosk.domain.catalog import CATEGORY_NAMES
+from kiosk.domain.receipt import render_text
 from kiosk.domain.text import Lang
 from kiosk.services.preview import preview_application
+from kiosk.services.submit import submit_application
+from kiosk.store.inspect import stats
+from kiosk.store.keys import KeyFileProvider
+from kiosk.store.opening import open_store
+from kiosk.store.store import Store
 
 
 def _step(title: str, pause: float) -> None:
@@ -30,8 +38,8 @@ def _examples() -> list[dict[str, Any]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
 
 
-def _apply(app: AppContext, example: dict[str, Any], answers: dict[str, Any], lang: Lang) -> bool:
-    """Preview one scripted application; return whether it produced a receipt."""
+def _check(app: AppContext, example: dict[str, Any], answers: dict[str, Any], lang: Lang) -> bool:
+    """Check one scripted application without storing it; return whether it is valid."""
     result = preview_application(
         app.catalog,
         hall_id=app.config.terminal.hall,
@@ -41,15 +49,40 @@ def _apply(app: AppContext, example: dict[str, Any], answers: dict[str, Any], la
         deferred=frozenset(example.get("defer", [])),
         now=app.now(),
     )
-    click.echo(render_preview(result, lang))
+    click.echo(render_preview(result, lang) if result.receipt is None else "OK")
     return result.receipt is not None
+
+
+def _submit(app: AppContext, store: Store, example: dict[str, Any], lang: Lang) -> Application:
+    """Submit one scripted application into the encrypted store and print its receipt."""
+    catalog = app.catalog
+    offering = catalog.offering(example["code"])
+    declared = dict.fromkeys(example.get("defer", []), MaterialStatus.DEFERRED)
+    application, receipt = submit_application(
+        store, catalog=catalog, hall=catalog.halls[app.config.terminal.hall], terminal_id=app.config.terminal.id,
+        draft=Draft(offering, example["answers"], declared), now=app.now(),
+    )
+    click.echo(render_text(receipt, lang))
+    return application
+
+
+def _show_store(store: Store, secrets: list[str], lang: Lang) -> None:
+    """Show what the store holds, and that its files hold no personal data in clear."""
+    numbers = stats(store)
+    click.echo(f"{store.path}: applications {numbers['applications']}, outbox {numbers['outbox']}")
+    files = [p for p in store.path.parent.iterdir() if p.is_file()]
+    found = [s for s in secrets if any(s.encode() in p.read_bytes() for p in files)]
+    verdict = ("未找到明文个人信息" if lang == "zh" else "no personal data in clear") if not found else f"FOUND {found}"
+    click.echo(f"search {len(files)} store files for {len(secrets)} names/ID numbers/phones: {verdict}")
 
 
 @click.command("demo")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--pause", type=float, default=0.0, help="Seconds to wait between steps.")
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=Path("var/demo"),
+              show_default=True, help="Directory of the demo terminal's store and key.")
 @pass_app
-def demo(app: AppContext, lang: Lang, pause: float) -> None:
+def demo(app: AppContext, lang: Lang, pause: float, data: Path) -> None:
     """Walk through the catalog and submit scripted applications, in the console."""
     catalog = app.catalog
     hall = catalog.halls[app.config.terminal.hall]
@@ -61,16 +94,24 @@ def demo(app: AppContext, lang: Lang, pause: float) -> None:
     click.echo(f"{hall.name.get(lang)} ({hall.kind}): {len(items)} items, {len(bundles)} bundles")
     for category, count in sorted(Counter(i.category for i in items).items()):
         click.echo(f"  {CATEGORY_NAMES[category].get(lang):<12} {count}")
-    for example in _examples():
-        offering = catalog.offering(example["code"])
-        _step(f"办事指南 Guide: {offering.code} {offering.name.get(lang)}", pause)
-        click.echo(describe(offering))
-        if "typo" in example:
-            _step("Submit with a mistyped answer 输入有误", pause)
-            _apply(app, example, {**example["answers"], **example["typo"]}, lang)
-        _step("Submit 提交并打印回执", pause)
-        if not _apply(app, example, example["answers"], lang):
-            raise click.ClickException(f"scripted application {example['code']} did not validate")
+    store = open_store(data / "store.db", KeyFileProvider(data / "store.key"))
+    secrets: list[str] = []
+    try:
+        for example in _examples():
+            offering = catalog.offering(example["code"])
+            _step(f"办事指南 Guide: {offering.code} {offering.name.get(lang)}", pause)
+            click.echo(describe(offering))
+            if "typo" in example:
+                _step("Submit with a mistyped answer 输入有误", pause)
+                _check(app, example, {**example["answers"], **example["typo"]}, lang)
+            _step("Submit 提交并打印回执 (encrypted store, outbox)", pause)
+            _submit(app, store, example, lang)
+            secrets += [str(example["answers"][k]) for k in ("applicant.name", "applicant.id_number", "contact.phone")]
+        _step("Encrypted store 加密存储", pause)
+        _show_store(store, secrets, lang)
+    finally:
+        store.close()
     click.echo()
-    click.secho("Demo finished: every scripted application produced a receipt.", fg="green")
+    click.secho("Demo finished: every scripted application is stored, encrypted, and queued for central.",
+                fg="green")
 

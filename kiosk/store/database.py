@@ -48,17 +48,31 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def driver(conn: Connection) -> sqlite3.Connection:
+    """Return the sqlite3 connection under ``conn`` (hot paths skip SQLAlchemy's result handling)."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        raise TypeError("the store runs on the sqlite3 driver")
+    return raw
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """Run a write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
     with translate(), engine.connect() as conn:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        raw = driver(conn)
+        raw.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
-            conn.exec_driver_sql("ROLLBACK")
+            raw.execute("ROLLBACK")
             raise
-        conn.exec_driver_sql("COMMIT")
+        try:
+            raw.execute("COMMIT")
+        except sqlite3.Error:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise
 
 
 @contextmanager
@@ -77,12 +91,13 @@ def translate() -> Iterator[None]:
     """Turn SQLite's disk-full and corruption errors into the store's typed errors."""
     try:
         yield
-    except DBAPIError as exc:
-        code = getattr(exc.orig, "sqlite_errorcode", None)
-        if code in FULL_CODES or "disk is full" in str(exc.orig):
+    except (DBAPIError, sqlite3.Error) as exc:
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code in FULL_CODES or "disk is full" in str(orig):
             raise StoreFull("the disk holding the store is full; applications are paused") from exc
         if code in CORRUPT_CODES:
-            raise StoreCorrupt(f"the store database is damaged: {exc.orig}") from exc
+            raise StoreCorrupt(f"the store database is damaged: {orig}") from exc
         raise
     except OSError as exc:
         if exc.errno == 28:  # ENOSPC

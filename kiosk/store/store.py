@@ -94,7 +94,7 @@ class Store:
         """Create, wrap and store a data key for one record."""
         key = new_key()
         wrapped = seal(self.kek, key, bind("data_keys", record_id, "wrapped"))
-        conn.exec_driver_sql(SQL_DATA_KEY, (record_id, self.kek_id, wrapped, now))
+        db.driver(conn).execute(SQL_DATA_KEY, (record_id, self.kek_id, wrapped, now))
         return key
 
     def data_key(self, conn: Connection, record_id: str) -> bytes:
@@ -107,7 +107,7 @@ class Store:
     # -- sequences --------------------------------------------------------------------
     def _next_seq(self, conn: Connection) -> int:
         """Advance the terminal-wide sequence that orders every record."""
-        return int(conn.exec_driver_sql(SQL_NEXT_SEQ).scalar_one())
+        return int(db.driver(conn).execute(SQL_NEXT_SEQ).fetchone()[0])
 
     def _next_daily(self, conn: Connection, day: date) -> int:
         """Advance the receipt sequence of ``day``, continuing it if the clock came back."""
@@ -115,7 +115,7 @@ class Store:
         floor = 0
         if self.daily_floor and key <= self.daily_floor[0]:
             floor = self.daily_floor[1]
-        return int(conn.exec_driver_sql(SQL_NEXT_DAILY, (key, floor + 1, floor + 1)).scalar_one())
+        return int(db.driver(conn).execute(SQL_NEXT_DAILY, (key, floor + 1, floor + 1)).fetchone()[0])
 
     # -- applications -----------------------------------------------------------------
     def submit(
@@ -132,13 +132,13 @@ class Store:
             rid, now = str(application.id), self.now()
             key = self._new_data_key(conn, rid, now)
             content = seal(key, to_json(application), bind("applications", rid, "content"))
-            conn.exec_driver_sql(SQL_APPLICATION, (
+            db.driver(conn).execute(SQL_APPLICATION, (
                 rid, seq, application.number, application.offering_code, application.offering_kind,
                 application.catalog_version, application.catalog_hash, application.state.value, now,
                 self.boot, content,
             ))
             document = seal(key, to_json(make_receipt(application)), bind("receipts", rid, "document"))
-            conn.exec_driver_sql(SQL_RECEIPT, (rid, document))
+            db.driver(conn).execute(SQL_RECEIPT, (rid, document))
             self._enqueue(conn, seq, rid, "application", now)
             crashpoint("before_commit")
         crashpoint("after_commit")
@@ -146,7 +146,7 @@ class Store:
 
     def _enqueue(self, conn: Connection, seq: int, record_id: str, kind: str, now: str) -> None:
         """Add an outbox entry for a record."""
-        conn.exec_driver_sql(SQL_OUTBOX, (seq, record_id, kind, now, self.boot))
+        db.driver(conn).execute(SQL_OUTBOX, (seq, record_id, kind, now, self.boot))
 
     def application_content(self, record_id: str) -> dict[str, Any]:
         """Decrypt and return a stored application as its JSON form."""

@@ -101,12 +101,15 @@ def test_deferring_a_material_that_cannot_wait(tmp_path: Path) -> None:
     assert "cannot be handed in later" in result.stderr
 
 
-def test_the_demo_runs_to_the_end() -> None:
-    result = run("demo")
+def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
+    result = run("demo", "--data", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("受理回执") == 2
     assert "ERROR: applicant.id_number" in result.stdout  # the scripted typo is caught
-    assert result.stdout.rstrip().endswith("every scripted application produced a receipt.")
+    assert "outbox {'pending': 2}" in result.stdout
+    assert "未找到明文个人信息" in result.stdout
+    assert result.stdout.rstrip().endswith("stored, encrypted, and queued for central.")
+    assert (tmp_path / "store.db").exists()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="apt-get needs root")
