@@ -107,6 +107,10 @@ def test_reprint_then_shredding_refuses_it(store: Store, tmp_path: Path) -> None
     application = submit(store)
     assert store.reprint(application.number).number == application.number
     outbox.ack(store, str(application.id))
+    raw = sqlite3.connect(store.path)
+    wrapped = raw.execute("SELECT wrapped FROM data_keys").fetchone()[0]
+    content = raw.execute("SELECT content FROM applications").fetchone()[0]
+    raw.close()
     assert outbox.shred(store, timedelta(days=7)) == 0  # not yet past retention
     store.clock = lambda: datetime.now(UTC) + timedelta(days=8)
     assert outbox.shred(store, timedelta(days=7)) == 1
@@ -117,6 +121,9 @@ def test_reprint_then_shredding_refuses_it(store: Store, tmp_path: Path) -> None
     assert store.count(ApplicationRow) == 1  # metadata stays for statistics
     assert store.count(DataKey) == 0
     assert Path(f"{store.path}-wal").stat().st_size == 0  # checkpointed and truncated
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("store.db"))
+    assert wrapped not in on_disk  # secure_delete zeroed the freed key
+    assert content[:64] not in on_disk
 
 
 def test_unacknowledged_records_are_never_shredded(store: Store) -> None:
