@@ -46,25 +46,35 @@ class SoftTpm:
         return f"swtpm:host=127.0.0.1,port={self.port}"
 
     def start(self) -> None:
+        """Start swtpm on a free port pair, trying new ports if one is taken meanwhile."""
         swtpm = shutil.which("swtpm")
         assert swtpm, "swtpm is not installed (deps/apt-packages.txt lists it)"
         self.state.mkdir(parents=True, exist_ok=True)
-        self.port = free_port_pair()
-        self.process = subprocess.Popen([
-            swtpm, "socket", "--tpm2", "--server", f"type=tcp,port={self.port},bindaddr=127.0.0.1",
-            "--ctrl", f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1", "--tpmstate", f"dir={self.state}",
-            "--flags", "not-need-init,startup-clear",
-        ])
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
+        for _ in range(5):
+            self.port = free_port_pair()
+            self.process = subprocess.Popen([
+                swtpm, "socket", "--tpm2", "--server", f"type=tcp,port={self.port},bindaddr=127.0.0.1",
+                "--ctrl", f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1", "--tpmstate", f"dir={self.state}",
+                "--flags", "not-need-init,startup-clear",
+            ], stderr=subprocess.DEVNULL)
+            if self._listening():
+                return
+            self.stop()
         raise RuntimeError("swtpm did not start")
 
+    def _listening(self) -> bool:
+        """Wait until swtpm accepts connections; False if it exits or takes too long."""
+        assert self.process is not None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return True
+            time.sleep(0.05)
+        return False
+
     def stop(self) -> None:
-        if self.process is not None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
 

@@ -1,0 +1,1 @@
+"""ID card readers: one port, backends chosen by URL (serial://, sim://; pcsc:// follows)."""

@@ -1,0 +1,72 @@
+"""`yichuang sim …`: device simulators for hand testing and demos."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import tty
+from pathlib import Path
+
+import click
+
+from drivers.cardreader.simulator import SAMPLE_CARDS, Faults, SamSimulator, serve_fd
+
+FAULTS = ("no_card", "lift_after_find", "lift_during_read", "garbage", "silent", "sam_fault", "chunked")
+
+
+@click.group("sim")
+def sim_group() -> None:
+    """Run device simulators."""
+
+
+@sim_group.command("sam")
+@click.option("--pty", "use_pty", is_flag=True, required=True, help="Serve on a new pseudo-terminal.")
+@click.option("--card", type=click.Choice(sorted(SAMPLE_CARDS)), help="Sample card to place on the reader.")
+@click.option("--fault", "faults", multiple=True, type=click.Choice(FAULTS), help="Switch a fault on.")
+@click.option("--delay", type=float, default=0.0, help="Seconds before each response (a slow reader).")
+@click.option("--link", type=click.Path(path_type=Path), help="Also make this symlink to the pty (a stable path).")
+def sam(use_pty: bool, card: str | None, faults: tuple[str, ...], delay: float, link: Path | None) -> None:
+    """Simulate a SAM ID card module on a pty; prints its path. Type 'place NAME', 'lift' or 'quit'."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    path = os.ttyname(slave)
+    if link is not None:
+        link.unlink(missing_ok=True)
+        link.symlink_to(path)
+    simulator = SamSimulator(SAMPLE_CARDS[card] if card else None, Faults(delay=delay, **dict.fromkeys(faults, True)))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server = threading.Thread(target=serve_fd, args=(simulator, master, stop), daemon=True)
+    server.start()
+    click.echo(path, nl=True)
+    sys.stdout.flush()
+    try:
+        _console(simulator, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.join(timeout=2)
+        os.close(master)
+        os.close(slave)
+        if link is not None:
+            link.unlink(missing_ok=True)
+
+
+def _console(simulator: SamSimulator, stop: threading.Event) -> None:
+    """Take 'place NAME' / 'lift' / 'quit' lines from stdin until it closes or we are stopped."""
+    if not sys.stdin.isatty():
+        stop.wait()
+        return
+    for line in sys.stdin:
+        words = line.split()
+        if words[:1] == ["place"] and len(words) == 2 and words[1] in SAMPLE_CARDS:
+            simulator.place(SAMPLE_CARDS[words[1]])
+        elif words[:1] == ["lift"]:
+            simulator.lift()
+        elif words[:1] == ["quit"]:
+            return
+        else:
+            click.echo(f"commands: place {'|'.join(SAMPLE_CARDS)}; lift; quit", err=True)
