@@ -31,7 +31,7 @@ bench: setup
 chaos: setup
 	YC_CRASH_RUNS=40 $(PYTEST) tests/store/test_crashes.py
 
-## soak: hours-long endurance runs (tests marked `soak`)
+## soak: endurance runs (tests marked `soak`; YC_SOAK_MINUTES, default 30)
 soak: setup
 	$(PYTEST) -m soak
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -36,6 +37,10 @@ class DeviceUrl:
         if kind is not None and scheme not in SCHEMES[kind]:
             allowed = ", ".join(sorted(SCHEMES[kind]))
             raise DeviceUrlError(f"scheme '{scheme}' is not one of {allowed}")
+        if scheme == "usb":  # usb://VID:PID — hexadecimal ids, not a host and port
+            if not re.fullmatch(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{4}", parts.netloc):
+                raise DeviceUrlError(f"'{text}' needs usb://VID:PID in hexadecimal, e.g. usb://04b8:0e15")
+            return cls(scheme=scheme, host=parts.netloc.lower(), params=dict(parse_qsl(parts.query)))
         try:
             port = parts.port
         except ValueError as exc:

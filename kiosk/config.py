@@ -121,7 +121,9 @@ class LogSection(_Section):
     """Logging (never carries personal data)."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        default="INFO", description="Minimum level written to the journal."
+        default="INFO",
+        description="Minimum level the terminal's services (kiosk UI, sync agent) write to the journal; "
+        "CLI commands show warnings only, or everything with --debug.",
     )
 
 

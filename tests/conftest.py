@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -13,6 +14,16 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Remember every skipped test."""
     if report.skipped:
         _skipped.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report the crash-point matrix when crash tests ran."""
+    crashes = sys.modules.get("tests.store.test_crashes")
+    results = getattr(crashes, "RESULTS", None)
+    if results:
+        terminalreporter.section("crash points x runs (kill -9, invariants held)")
+        for point, runs in sorted(results.items()):
+            terminalreporter.write_line(f"{point:<20} {runs} runs, seed {crashes.SEED}")  # type: ignore[union-attr]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

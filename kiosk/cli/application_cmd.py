@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,15 @@ def render_preview(result: Preview, lang: Lang) -> str:
     return "\n".join(lines)
 
 
+def _without_answers(result: Preview) -> Preview:
+    """Drop the answers (personal data) from a preview; the receipt in it is masked already."""
+    application = result.application
+    if application is not None:
+        parts = tuple(replace(p, values={}) for p in application.parts)
+        application = replace(application, values={}, parts=parts)
+    return replace(result, validation=replace(result.validation, values={}), application=application)
+
+
 @click.group("application")
 def application_group() -> None:
     """Check applications and preview their receipts."""
@@ -59,10 +69,11 @@ def application_group() -> None:
               help="JSON file of answers keyed by semantic field key.")
 @click.option("--defer", multiple=True, metavar="MATERIAL", help="Declare a material as owed (容缺).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--reveal", is_flag=True, help="Include the answers in the JSON output (default: left out).")
 @json_option
 @pass_app
 def preview(app: AppContext, *, code: str, values_path: Path, defer: tuple[str, ...], lang: Lang,
-            as_json: bool) -> None:
+            reveal: bool, as_json: bool) -> None:
     """Validate answers for an item or bundle; list every error or print the receipt."""
     config = app.config
     result = preview_application(
@@ -74,6 +85,6 @@ def preview(app: AppContext, *, code: str, values_path: Path, defer: tuple[str, 
         deferred=frozenset(defer),
         now=app.now(),
     )
-    emit(result, as_json, lambda r: render_preview(r, lang))
+    emit(result if reveal else _without_answers(result), as_json, lambda r: render_preview(r, lang))
     if result.receipt is None:
         raise click.exceptions.Exit(1)

@@ -109,9 +109,8 @@ class Root(click.Group):
             if isinstance(exc, tuple(USER_ERRORS)):
                 raise click.ClickException(_describe(exc)) from None
             log.debug("internal error", exc_info=True)
-            raise InternalError(
-                f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)"
-            ) from None
+            # The message may quote input (a citizen's data): only --debug shows it.
+            raise InternalError(f"internal error: {type(exc).__name__} (run again with --debug for details)") from None
 
 
 def _describe(exc: BaseException) -> str:

@@ -8,13 +8,14 @@ from typing import Any
 import click
 
 from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
-from kiosk.domain.catalog import CATEGORY_NAMES, MATERIAL_FORM_NAMES, Catalog, Offering, UnknownCode
+from kiosk.domain.catalog import CATEGORY_NAMES, MATERIAL_FORM_NAMES, Catalog, Offering, UnknownCode, UnknownHall
 from kiosk.domain.catalog_loader import CatalogError, load_catalog
 from kiosk.domain.export import to_jsonable
 from kiosk.domain.text import pad
 
 user_error(CatalogError)
 user_error(UnknownCode)
+user_error(UnknownHall)
 
 
 def summary(catalog: Catalog) -> dict[str, Any]:

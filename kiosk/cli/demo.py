@@ -59,7 +59,7 @@ def _submit(app: AppContext, store: Store, example: dict[str, Any], lang: Lang) 
     offering = catalog.offering(example["code"])
     declared = dict.fromkeys(example.get("defer", []), MaterialStatus.DEFERRED)
     application, receipt = submit_application(
-        store, catalog=catalog, hall=catalog.halls[app.config.terminal.hall], terminal_id=app.config.terminal.id,
+        store, catalog=catalog, hall=catalog.hall(app.config.terminal.hall), terminal_id=app.config.terminal.id,
         draft=Draft(offering, example["answers"], declared), now=app.now(),
     )
     click.echo(render_text(receipt, lang))
@@ -77,15 +77,16 @@ def _show_store(store: Store, secrets: list[str], lang: Lang) -> None:
 
 
 @click.command("demo")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: terminal.locale).")
 @click.option("--pause", type=float, default=0.0, help="Seconds to wait between steps.")
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=Path("var/demo"),
               show_default=True, help="Directory of the demo terminal's store and key.")
 @pass_app
-def demo(app: AppContext, lang: Lang, pause: float, data: Path) -> None:
+def demo(app: AppContext, lang: Lang | None, pause: float, data: Path) -> None:
     """Walk through the catalog and submit scripted applications, in the console."""
+    lang = lang or ("en" if app.config.terminal.locale == "en" else "zh")
     catalog = app.catalog
-    hall = catalog.halls[app.config.terminal.hall]
+    hall = catalog.hall(app.config.terminal.hall)
     _step("Catalog 事项目录", pause)
     click.echo(f"{catalog.meta.title.get(lang)}  version {catalog.version}  {catalog.content_hash[:23]}…")
     if catalog.meta.illustrative:

@@ -11,7 +11,7 @@ from uuid import UUID
 from kiosk.domain.calendar import WorkingCalendar
 from kiosk.domain.catalog import Catalog, MaterialRequirement, Offering
 from kiosk.domain.forms import FieldValue
-from kiosk.domain.lifecycle import Event, State, next_state
+from kiosk.domain.lifecycle import NEEDS_REASON, Event, State, next_state
 from kiosk.domain.numbering import new_application_id, receipt_number
 from kiosk.domain.validation import ValidationResult, validate
 
@@ -87,10 +87,16 @@ class Application:
     promised_date: date
     state: State = State.DRAFT
     history: tuple[Transition, ...] = field(default=())
+    promised_estimated: bool = False  # the calendar did not cover the promised date: holidays unknown
 
     def apply(self, event: Event, at: datetime, note: str = "") -> Application:
-        """Return the application after ``event``; raise IllegalTransition and change nothing."""
+        """Return the application after ``event``; raise IllegalTransition and change nothing.
+
+        Refusals and requests for more material need a reason (``note``) for the citizen.
+        """
         target = next_state(self.state, event)
+        if event in NEEDS_REASON and not note.strip():
+            raise ValueError(f"'{event}' needs a reason for the citizen")
         step = Transition(event, self.state, target, at, note)
         return replace(self, state=target, history=(*self.history, step))
 
@@ -135,8 +141,19 @@ class Draft:
 
 
 def check(draft: Draft, today: date) -> ValidationResult:
-    """Validate a draft's answers against its offering's form."""
-    return validate(draft.offering.form, draft.answers, today)
+    """Validate a draft's answers against its offering's form and, for a bundle, each item's own form."""
+    result = validate(draft.offering.form, draft.answers, today)
+    if draft.offering.kind != "bundle":
+        return result
+    seen = {(i.key, i.code) for i in result.issues}
+    extra = []
+    for item in draft.offering.items:
+        own = {k: v for k, v in draft.answers.items() if k in set(item.form.keys)}
+        for found in validate(item.form, own, today).issues:
+            if (found.key, found.code) not in seen:
+                seen.add((found.key, found.code))
+                extra.append(found)
+    return ValidationResult(result.values, (*result.issues, *extra))
 
 
 def create(
@@ -171,6 +188,7 @@ def create(
         parts=_parts(offering, result.values, materials, calendar, today),
         created_at=now,
         promised_date=calendar.add_working_days(today, offering.promised_limit_days),
+        promised_estimated=not calendar.covers(calendar.add_working_days(today, offering.promised_limit_days)),
     )
     return application.apply(Event.SUBMIT, now)
 

@@ -12,21 +12,25 @@ from kiosk.domain.forms import Condition, FormField, FormSchema, sort_fields
 def merge_forms(forms: Iterable[FormSchema]) -> FormSchema:
     """Return one form asking each semantic key once.
 
-    A merged field is required if any item requires it, and applies if it applies for any
-    item: unconditional if any item asks it unconditionally, else under any item's condition.
+    A merged field is shown if any item would show it (always, if any item asks it
+    unconditionally). It is required on the merged form only where that is true for every
+    item's answers: some item requires it unconditionally, or every item requires it under
+    its own condition. Requirements that hold only under some items' conditions are checked
+    against each item's own form (``application.check``).
     """
-    merged: dict[str, FormField] = {}
+    uses: dict[str, list[FormField]] = {}
     for form in forms:
         for item in form.fields:
-            seen = merged.get(item.key)
-            if seen is None:
-                merged[item.key] = item
-                continue
-            when: tuple[Condition, ...] = ()
-            if seen.when and item.when:
-                when = seen.when + tuple(c for c in item.when if c not in seen.when)
-            merged[item.key] = replace(seen, required=seen.required or item.required, when=when)
-    return FormSchema(sort_fields(list(merged.values())))
+            uses.setdefault(item.key, []).append(item)
+    merged = []
+    for fields in uses.values():
+        conditional = all(f.when for f in fields)
+        when: tuple[Condition, ...] = tuple(dict.fromkeys(c for f in fields for c in f.when)) if conditional else ()
+        required = any(f.required and not f.when for f in fields) or (
+            conditional and all(f.required for f in fields)
+        )
+        merged.append(replace(fields[0], required=required, when=when))
+    return FormSchema(sort_fields(merged))
 
 
 def merge_materials(

@@ -201,6 +201,10 @@ class UnknownCode(KeyError):
         return f"no service item or bundle with code '{self.args[0]}' in this catalog"
 
 
+class UnknownHall(LookupError):
+    """A hall id that names no hall profile of the catalog."""
+
+
 @dataclass(frozen=True)
 class Catalog:
     """A validated, versioned and content-hashed catalog."""
@@ -233,9 +237,17 @@ class Catalog:
             )
         raise UnknownCode(code)
 
+    def hall(self, hall_id: str) -> Hall:
+        """Return the hall profile ``hall_id``."""
+        try:
+            return self.halls[hall_id]
+        except KeyError:
+            known = ", ".join(sorted(self.halls))
+            raise UnknownHall(f"no hall '{hall_id}' in this catalog (terminal.hall; known: {known})") from None
+
     def offered_at(self, hall_id: str) -> tuple[list[ServiceItem], list[Bundle]]:
         """Return the items and bundles a hall offers, in code order."""
-        hall = self.halls[hall_id]
+        hall = self.hall(hall_id)
         items = [self.items[c] for c in sorted(self.items) if c in hall.item_codes]
         bundles = [self.bundles[c] for c in sorted(self.bundles) if c in hall.bundle_codes]
         return items, bundles

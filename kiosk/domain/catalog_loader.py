@@ -244,10 +244,12 @@ def _requirements(
         if deferrable and not required:
             raise m.error("deferrable", "only a required material can be deferred (容缺)")
         copies = m.integer(row, "copies")
-        if copies < 0 or copies > 20:
-            raise m.error("copies", "must be between 0 and 20")
+        form = m.enum(row, "form", MaterialForm)
+        least = 1 if form in {MaterialForm.COPY, MaterialForm.ORIGINAL_AND_COPY} else 0
+        if not least <= copies <= 20:
+            raise m.error("copies", f"must be between {least} and 20 for form {form}")
         found.append(MaterialRequirement(
-            materials[ref], required, deferrable, m.enum(row, "form", MaterialForm), copies,
+            materials[ref], required, deferrable, form, copies,
             m.boolean(row, "electronic"),
         ))
     return tuple(found)
@@ -319,7 +321,7 @@ def _bundles(doc: dict[str, Any], items: dict[str, ServiceItem]) -> dict[str, Bu
             raise r.error("items", "needs at least two different items, each once")
         members = tuple(items[c] for c in codes)
         longest = max(i.promised_limit_days for i in members)
-        promised = r.optional_integer(table, "promised_limit_days")
+        promised = r.days(table, "promised_limit_days") if "promised_limit_days" in table else None
         bundles[code] = Bundle(
             code=code,
             name=r.text(table, "name"),

@@ -10,6 +10,7 @@ birth date and check digit are errors; an unrecognised area code is a warning.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -17,8 +18,9 @@ from enum import StrEnum
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE = re.compile(r"^0[0-9]{2,3}[0-9]{7,8}$")
+ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 EARLIEST_BIRTH_YEAR = 1880
 # No real "today" is earlier than this software; a terminal whose clock fell back to 1970
 # must not turn every citizen away as "born in the future".
@@ -43,9 +45,14 @@ class IdCheck:
     warning: str | None  # id_area_unknown
 
 
+def ascii_digits(text: str) -> str:
+    """Fold full-width and other compatibility forms to plain ASCII (NFKC): １２３ → 123."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def compact(number: str) -> str:
-    """Remove spaces and separators and upper-case the check character."""
-    return re.sub(r"[\s\-]", "", number).upper()
+    """Fold to ASCII, remove spaces and separators, and upper-case the check character."""
+    return re.sub(r"[\s\-]", "", ascii_digits(number)).upper()
 
 
 def kind_of(number: str) -> IdKind:
@@ -62,7 +69,7 @@ def check_id_number(raw: str, today: date) -> IdCheck:
     number = compact(raw)
     if len(number) != 18:
         return IdCheck(number, None, "id_length", None)
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not ID_SHAPE.match(number):
         return IdCheck(number, None, "id_format", None)
     try:
         born = ric.get_birth_date(number)
@@ -100,7 +107,7 @@ def check_uscc(raw: str) -> tuple[str, str | None]:
 
 def normalize_phone(raw: str) -> str | None:
     """Return a mobile or landline number without separators, or None if it is not one."""
-    digits = re.sub(r"[\s\-()]", "", raw).removeprefix("+86")
+    digits = re.sub(r"[\s\-()]", "", ascii_digits(raw)).removeprefix("+86")
     if MOBILE.match(digits) or LANDLINE.match(digits):
         return digits
     return None

@@ -43,6 +43,8 @@ class Event(StrEnum):
     CLOSE = "close"
 
 
+# Events whose transition must carry a reason the citizen is told (不予受理, 不予许可, 补正).
+NEEDS_REASON = frozenset({Event.REJECT, Event.DENY, Event.REQUEST_SUPPLEMENT})
 PROTOCOL_STATES = frozenset({State.DRAFT, State.SUBMITTED, State.RECEIVED})
 BUSINESS_STATES = frozenset(State) - PROTOCOL_STATES
 PROTOCOL_EVENTS = frozenset({Event.SUBMIT, Event.DISCARD, Event.ACKNOWLEDGE})

@@ -13,6 +13,8 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     middle = "".join(ch if ch in KEEP else "*" for ch in name[1:-1])
+    if "*" not in middle:  # 王 五, 王·五: no letter in the middle, so hide the last one
+        return name[0] + middle + "*"
     return name[0] + middle + name[-1]
 
 

@@ -29,6 +29,7 @@ LABELS = {
     "query": Text("扫码查询办理进度", "Scan to track progress"),
     "phone": Text("咨询电话", "Enquiries"),
     "none": Text("无", "none"),
+    "estimated": Text("（预计）", " (estimate)"),
 }
 
 
@@ -48,6 +49,7 @@ class Receipt:
     owed: tuple[tuple[Text, date], ...]
     promised_date: date
     query_payload: str
+    promised_estimated: bool = False
 
 
 def receipt_from_dict(data: dict[str, Any]) -> Receipt:
@@ -69,6 +71,7 @@ def receipt_from_dict(data: dict[str, Any]) -> Receipt:
         owed=tuple((text(t), date.fromisoformat(d)) for t, d in data["owed"]),
         promised_date=date.fromisoformat(data["promised_date"]),
         query_payload=data["query_payload"],
+        promised_estimated=bool(data.get("promised_estimated", False)),
     )
 
 
@@ -92,6 +95,7 @@ def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Rec
         owed=owed,
         promised_date=application.promised_date,
         query_payload=catalog.meta.progress_url.format(number=application.number),
+        promised_estimated=application.promised_estimated,
     )
 
 
@@ -107,7 +111,8 @@ def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
     lines += _pair(label["applicant"], receipt.applicant_name, columns)
     lines += _pair(label["id"], receipt.applicant_id, columns)
     lines += _pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
-    lines += _pair(label["promised"], receipt.promised_date.isoformat(), columns)
+    estimate = label["estimated"] if receipt.promised_estimated else ""
+    lines += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
     lines += [rule, label["received"] + ":"]
     lines += _bullets([m.get(lang) for m in receipt.received] or [label["none"]], columns)
     if receipt.owed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -10,9 +11,11 @@ from enum import StrEnum
 from typing import Any
 
 from kiosk.domain.forms import FieldType, FieldValue, FormField, FormSchema
-from kiosk.domain.idnumbers import check_id_number, check_uscc, normalize_phone
+from kiosk.domain.idnumbers import ascii_digits, check_id_number, check_uscc, normalize_phone
 from kiosk.domain.text import Text
 
+DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+NUMBER_SHAPE = re.compile(r"^[+-]?[0-9]{1,15}(\.[0-9]{1,6})?$")  # plain decimals; no exponents, no '_'
 DEFAULT_MAX_LENGTH = {FieldType.TEXT: 100, FieldType.ADDRESS: 200, FieldType.FILE_REF: 200}
 
 MESSAGES: dict[str, Text] = {
@@ -148,9 +151,12 @@ def _multi_choice(item: FormField, raw: Any, today: date) -> list[str]:
 
 
 def _date(item: FormField, raw: Any, today: date) -> str:
-    """Check an ISO date between 1880 and 2100."""
+    """Check a YYYY-MM-DD date between 1880 and 2100."""
+    text = str(raw).strip()
+    if not DATE_SHAPE.match(text):
+        raise Invalid("bad_date")
     try:
-        parsed = date.fromisoformat(str(raw).strip())
+        parsed = date.fromisoformat(text)
     except ValueError:
         raise Invalid("bad_date") from None
     if not 1880 <= parsed.year <= 2100:
@@ -186,19 +192,20 @@ def _number(item: FormField, raw: Any, today: date) -> str:
     """Check a decimal number against the field's bounds; keep it exact as text."""
     if isinstance(raw, bool):
         raise Invalid("not_a_number")
+    text = ascii_digits(str(raw)).strip().replace(",", "")
+    if not NUMBER_SHAPE.match(text):
+        raise Invalid("not_a_number")
     try:
-        value = Decimal(str(raw).strip().replace(",", ""))
+        value = Decimal(text)
     except InvalidOperation:
         raise Invalid("not_a_number") from None
-    if not value.is_finite():
-        raise Invalid("not_a_number")
     if item.integer and value != value.to_integral_value():
         raise Invalid("not_integer")
     if item.min is not None and value < Decimal(str(item.min)):
         raise Invalid("too_small", min=_plain(item.min))
     if item.max is not None and value > Decimal(str(item.max)):
         raise Invalid("too_large", max=_plain(item.max))
-    return format(value.normalize(), "f")
+    return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
 
 
 def _plain(number: float) -> str:

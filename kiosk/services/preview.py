@@ -41,5 +41,5 @@ def preview_application(
     if not result.ok:
         return Preview(result, None, None)
     application = create(draft, catalog, terminal_id, PREVIEW_SEQUENCE, now)
-    receipt = build_receipt(application, catalog, catalog.halls[hall_id])
+    receipt = build_receipt(application, catalog, catalog.hall(hall_id))
     return Preview(result, application, receipt)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,20 +31,29 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Set durability and privacy pragmas on every new connection."""
     dbapi_connection.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        f"busy_timeout={BUSY_TIMEOUT_MS}",
-        "journal_mode=WAL",
-        "synchronous=FULL",
-        "secure_delete=ON",
-        "temp_store=MEMORY",
-        "foreign_keys=ON",
-    ):
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:  # switching to WAL needs a moment alone with a brand-new file; SQLite may not wait for it
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    for pragma in ("synchronous=FULL", "secure_delete=ON", "temp_store=MEMORY", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
 
 def make_engine(path: Path) -> Engine:
-    """Create an engine for the store file at ``path`` with the store's pragmas."""
+    """Create an engine for the store file at ``path`` with the store's pragmas.
+
+    The file is created readable by the owner only; SQLite gives its WAL and shared-memory
+    files the same permissions.
+    """
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     engine = create_engine(f"sqlite:///{path}", poolclass=None)
     event.listen(engine, "connect", _pragmas)
     return engine
@@ -65,7 +76,8 @@ def write(engine: Engine) -> Iterator[Connection]:
         try:
             yield conn
         except BaseException:
-            raw.execute("ROLLBACK")
+            if raw.in_transaction:  # SQLite may have rolled back already (disk full)
+                raw.execute("ROLLBACK")
             raise
         try:
             raw.execute("COMMIT")
@@ -94,6 +106,7 @@ def translate() -> Iterator[None]:
     except (DBAPIError, sqlite3.Error) as exc:
         orig = exc.orig if isinstance(exc, DBAPIError) else exc
         code = getattr(orig, "sqlite_errorcode", None)
+        code = None if code is None else code & 0xFF  # extended codes carry the primary code in the low byte
         if code in FULL_CODES or "disk is full" in str(orig):
             raise StoreFull("the disk holding the store is full; applications are paused") from exc
         if code in CORRUPT_CODES:
@@ -134,24 +147,30 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` in one transaction: all revisions or none."""
+def migrate(engine: Engine, revision: str = "head", then: Callable[[Connection], None] | None = None) -> None:
+    """Upgrade to ``revision`` and run ``then`` in one transaction: all of it or none."""
     with translate(), engine.connect() as conn:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
         command.upgrade(_alembic(conn), revision)  # Alembic joins the open transaction
+        if then is not None:
+            then(conn)
         crashpoint("mid_migration")
         conn.exec_driver_sql("COMMIT")
 
 
 def integrity_problems(engine: Engine) -> list[str]:
-    """Return what SQLite's quick check finds wrong (empty when healthy)."""
+    """Return what SQLite's quick check finds wrong (empty when healthy).
+
+    Only real damage counts: a busy or locked database raises StoreError instead, so a file
+    the other process is using is never mistaken for a broken one.
+    """
     try:
         with translate(), engine.connect() as conn:
             rows = conn.execute(text("PRAGMA quick_check")).scalars().all()
     except StoreCorrupt as exc:
         return [str(exc)]
     except DBAPIError as exc:
-        return [str(exc.orig)]
+        raise StoreError(f"cannot check the store: {exc.orig}") from exc
     return [] if rows == ["ok"] else [str(r) for r in rows]
 
 
@@ -166,7 +185,16 @@ def quarantine(path: Path) -> Path:
     return target
 
 
-def checkpoint(engine: Engine) -> None:
-    """Copy the WAL into the database and truncate it to zero bytes."""
+def checkpoint(engine: Engine, wait_ms: int = 200) -> bool:
+    """Copy the WAL into the database and truncate it; False if a reader kept it from finishing.
+
+    It waits at most ``wait_ms`` for readers, so it never holds up the other process's
+    writes for long; the caller retries later.
+    """
     with translate(), engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        try:
+            busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return busy is not None and busy[0] == 0

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk.store import database as db
+from kiosk.store.crypto import DecryptionFailed, bind, open_sealed
 from kiosk.store.models import ApplicationRow, DataKey, EventRow, OutboxRow, RatingRow
-from kiosk.store.outbox import oldest_pending_age
+from kiosk.store.outbox import checkpoint_owed, oldest_pending_age
 from kiosk.store.store import Store
 
 
@@ -40,12 +41,39 @@ def stats(store: Store) -> dict[str, Any]:
     }
 
 
+def _unresolved_quarantines(store: Store) -> list[str]:
+    """Name quarantined files that no recovery has processed yet."""
+    recovered = {e["detail"].get("file") for e in store.events("store_recovered")}
+    return [
+        f"the store was damaged and moved aside to {e['detail']['file']} at {e['at']}; run: {e['detail']['recover']}"
+        for e in store.events("store_quarantined") if e["detail"].get("file") not in recovered
+    ]
+
+
+def _key_problems(store: Store) -> list[str]:
+    """Check that every live data key was wrapped with the current key and unwraps."""
+    bad = 0
+    with db.read(store.engine) as conn:
+        rows = conn.execute(select(DataKey.record_id, DataKey.kek_id, DataKey.wrapped)).all()
+    for record_id, kek_id, wrapped in rows:
+        try:
+            if kek_id != store.kek_id:
+                raise DecryptionFailed("wrapped with another key")
+            open_sealed(store.kek, wrapped, bind("data_keys", record_id, "wrapped"))
+        except DecryptionFailed:
+            bad += 1
+    return [f"{bad} of {len(rows)} data keys do not unwrap with the current key"] if bad else []
+
+
 def check(store: Store) -> dict[str, Any]:
-    """Check integrity, schema revision and key, and add the statistics."""
+    """Check integrity, schema revision, keys and past quarantines, and add the statistics."""
     problems = db.integrity_problems(store.engine)
     revision, head = db.current_revision(store.engine), db.head_revision()
     if revision != head:
         problems.append(f"schema at revision {revision}, expected {head}")
+    problems += _key_problems(store) + _unresolved_quarantines(store)
+    if checkpoint_owed(store):
+        problems.append("shredded keys may remain in the WAL until a checkpoint succeeds (run: yichuang store shred)")
     return {
         "ok": not problems,
         "problems": problems,

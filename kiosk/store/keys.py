@@ -47,16 +47,30 @@ class KeyProvider(Protocol):
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file only the owner can read, durably."""
+    """Write ``data`` to a new file only the owner can read, durably and atomically.
+
+    The bytes go to a temporary file that is then linked into place, so another process
+    never sees a half-written key, and of two creators exactly one wins.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise KeyProviderError(f"{path} exists already; refusing to overwrite a key") from None
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise KeyProviderError(f"{path} exists already; refusing to overwrite a key") from None
+    finally:
+        os.unlink(temporary)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _read_private(path: Path) -> bytes:

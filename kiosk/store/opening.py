@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import suppress
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from kiosk.store import database as db
 from kiosk.store.crypto import key_id
-from kiosk.store.errors import KeyMissing, WrongKey
+from kiosk.store.errors import KeyMissing, KeyProviderError, WrongKey
 from kiosk.store.keys import KeyProvider
 from kiosk.store.models import Counter, DailyNumber, Meta
 from kiosk.store.store import Clock, Store, utc_now
@@ -27,39 +28,37 @@ def open_store(path: Path, provider: KeyProvider, clock: Clock = utc_now) -> Sto
     """Open (creating or upgrading) the store at ``path`` with the KEK from ``provider``.
 
     A damaged file is moved aside, never deleted, and a fresh store starts with an alert
-    event; a wrong or missing key stops here with nothing written.
+    event; a wrong or missing key for a readable store stops here with nothing written. Two
+    processes opening a brand-new store at once end up with the same key and store.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    existed = path.exists() and path.stat().st_size > 0
+    if existed and not provider.exists():
+        raise KeyMissing(
+            f"the store {path} is encrypted, but its key ({provider.name}) is missing; "
+            "restore the key, do not delete the store"
+        )
     engine = db.make_engine(path)
     quarantined: Path | None = None
-    problems: list[str] = []
-    if path.exists() and path.stat().st_size > 0:
-        problems = db.integrity_problems(engine)
-        if problems:
-            engine.dispose()
-            quarantined = db.quarantine(path)
-            engine = db.make_engine(path)
+    problems = db.integrity_problems(engine) if existed else []
+    if problems:
+        engine.dispose()
+        quarantined = db.quarantine(path)
+        engine = db.make_engine(path)
+    kek = load_or_create(provider)
     expected = _stored_key_id(engine)
-    if expected is None:
-        kek = provider.load() if provider.exists() else provider.create()
-    else:
-        if not provider.exists():
-            engine.dispose()
-            raise KeyMissing(
-                f"the store {path} is encrypted, but its key ({provider.name}) is missing; "
-                "restore the key, do not delete the store"
-            )
-        kek = provider.load()
-        if key_id(kek) != expected:
-            engine.dispose()
-            raise WrongKey(
-                f"the {provider.name} key (id {key_id(kek)}) is not the key of {path} (id {expected}); "
-                "nothing was changed"
-            )
-    db.migrate(engine)
-    store = Store(engine, path, kek, key_id(kek), clock)
-    if expected is None:
-        _initialise(store, quarantined)
+    if expected is not None and key_id(kek) != expected:
+        engine.dispose()
+        raise WrongKey(
+            f"the {provider.name} key (id {key_id(kek)}) is not the key of {path} (id {expected}); nothing was changed"
+        )
+    counters = salvage_counters(quarantined) if quarantined else None
+    db.migrate(engine, then=lambda conn: _initialise(conn, key_id(kek), counters, clock))
+    if _stored_key_id(engine) != key_id(kek):  # another process initialised it first, with its key
+        engine.dispose()
+        raise WrongKey(f"{path} was initialised with another key at the same moment; nothing was changed")
+    store = Store(engine, path, kek, key_id(kek), clock, provider=provider)
     store.daily_floor = _daily_floor(store)
     if quarantined is not None:
         store.record_event("store_quarantined", "critical", {
@@ -67,6 +66,18 @@ def open_store(path: Path, provider: KeyProvider, clock: Clock = utc_now) -> Sto
             "recover": f"yichuang store recover {quarantined}",
         })
     return store
+
+
+def load_or_create(provider: KeyProvider) -> bytes:
+    """Return the provider's key, creating it if there is none (a concurrent creator wins)."""
+    if provider.exists():
+        return provider.load()
+    try:
+        return provider.create()
+    except KeyProviderError:
+        if provider.exists():  # created by the other process meanwhile
+            return provider.load()
+        raise
 
 
 def _stored_key_id(engine: Engine) -> str | None:
@@ -77,18 +88,21 @@ def _stored_key_id(engine: Engine) -> str | None:
         return conn.execute(select(Meta.value).where(Meta.key == "kek_id")).scalar()
 
 
-def _initialise(store: Store, quarantined: Path | None) -> None:
-    """Record the key id and carry over the counters of a quarantined file."""
-    daily, seq = salvage_counters(quarantined) if quarantined else ({}, 0)
-    with db.write(store.engine) as conn:
-        conn.execute(insert(Meta).values(key="kek_id", value=store.kek_id))
-        for day, last in daily.items():
-            conn.execute(insert(DailyNumber).values(day=day, last_seq=last))
-        if quarantined is not None:
-            conn.execute(insert(Counter).values(name="seq", value=seq or SEQUENCE_FLOOR))
-        if quarantined is not None and not daily:
-            until = (store.clock() + timedelta(days=1)).date().isoformat()
-            conn.execute(insert(Meta).values(key="daily_floor", value=f"{until}:{SAFETY_FLOOR}"))
+def _initialise(conn: Connection, kek_id: str, counters: tuple[dict[str, int], int] | None, clock: Clock) -> None:
+    """In the migration transaction: record the key id of a new store and carry over counters."""
+    if conn.execute(select(Meta.value).where(Meta.key == "kek_id")).scalar() is not None:
+        return
+    conn.execute(insert(Meta).values(key="kek_id", value=kek_id))
+    conn.execute(insert(Meta).values(key="created_at", value=clock().astimezone(UTC).isoformat()))
+    if counters is None:
+        return
+    daily, seq = counters
+    for day, last in daily.items():
+        conn.execute(insert(DailyNumber).values(day=day, last_seq=last))
+    conn.execute(insert(Counter).values(name="seq", value=seq or SEQUENCE_FLOOR))
+    if not daily:
+        until = (clock() + timedelta(days=1)).date().isoformat()
+        conn.execute(insert(Meta).values(key="daily_floor", value=f"{until}:{SAFETY_FLOOR}"))
 
 
 def _daily_floor(store: Store) -> tuple[str, int] | None:

@@ -6,15 +6,18 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
+from kiosk.domain.idnumbers import SOFTWARE_EPOCH
 from kiosk.domain.lifecycle import State
 from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
 from kiosk.store.crypto import bind, open_sealed
 from kiosk.store.errors import RecordNotFound
-from kiosk.store.models import ApplicationRow, DataKey, OutboxRow, RatingRow, ReceiptRow
+from kiosk.store.models import ApplicationRow, DataKey, Meta, OutboxRow, RatingRow, ReceiptRow
 from kiosk.store.store import Store
+
+MAX_RETRY_DELAY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,21 @@ class Entry:
 
 
 def pending(store: Store, limit: int = 100) -> list[Entry]:
-    """Return the entries due for sending, in sequence order."""
-    now = store.now()
+    """Return the entries due for sending, in sequence order.
+
+    A retry time further ahead than any backoff can be was set before the clock went back:
+    it counts as due, so a clock step never holds the outbox up.
+    """
+    now = store.clock()
+    horizon = (now + MAX_RETRY_DELAY).astimezone(UTC).isoformat()
     query = (
         select(OutboxRow)
         .where(OutboxRow.status == "pending")
-        .where(or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now))
+        .where(or_(
+            OutboxRow.next_attempt_at.is_(None),
+            OutboxRow.next_attempt_at <= now.astimezone(UTC).isoformat(),
+            OutboxRow.next_attempt_at > horizon,
+        ))
         .order_by(OutboxRow.seq)
         .limit(limit)
     )
@@ -58,8 +70,8 @@ def payload(store: Store, entry: Entry) -> bytes:
 
 
 def attempted(store: Store, seq: int, retry_after: timedelta) -> None:
-    """Count a send attempt and hold the entry back until ``retry_after`` has passed."""
-    retry_at = (store.clock() + retry_after).astimezone(UTC).isoformat()
+    """Count a send attempt and hold the entry back until ``retry_after`` (at most an hour) has passed."""
+    retry_at = (store.clock() + min(retry_after, MAX_RETRY_DELAY)).astimezone(UTC).isoformat()
     with db.write(store.engine) as conn:
         conn.execute(update(OutboxRow).where(OutboxRow.seq == seq).values(
             attempts=OutboxRow.attempts + 1, next_attempt_at=retry_at
@@ -93,21 +105,27 @@ def reject(store: Store, record_id: str, reason: str) -> None:
     store.record_event("outbox_rejected", "warning", {"record": record_id, "reason": reason[:200]})
 
 
-def shred(store: Store, retention: timedelta) -> int:
+def shred(store: Store, retention: timedelta, chunk_size: int = 500) -> int:
     """Destroy the data keys of records acknowledged longer than ``retention`` ago.
 
     Metadata stays for statistics; freed pages are zeroed (secure_delete) and the WAL is
-    checkpointed and truncated so no old page images of the keys remain. Returns the count.
+    checkpointed and truncated so no old page images of the keys remain (if a reader keeps
+    the checkpoint from finishing, the store remembers and the next call finishes it). An ack
+    stamped before the software existed came from a clock that had fallen back: its
+    retention starts now instead. Returns the number of records shredded.
     """
     cutoff = (store.clock() - retention).astimezone(UTC).isoformat()
     now = store.now()
     with db.write(store.engine) as conn:
+        conn.execute(update(OutboxRow).where(
+            OutboxRow.status == "acked", OutboxRow.acked_at < SOFTWARE_EPOCH.isoformat()
+        ).values(acked_at=now))
         ids = list(conn.execute(
             select(OutboxRow.record_id)
             .join(DataKey, DataKey.record_id == OutboxRow.record_id)
             .where(OutboxRow.status == "acked", OutboxRow.acked_at <= cutoff)
         ).scalars())
-        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for chunk in (ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)):
             conn.execute(delete(DataKey).where(DataKey.record_id.in_(chunk)))
             crashpoint("mid_shred")
             conn.execute(update(ApplicationRow).where(ApplicationRow.id.in_(chunk)).values(
@@ -115,8 +133,28 @@ def shred(store: Store, retention: timedelta) -> int:
             ))
             conn.execute(update(ReceiptRow).where(ReceiptRow.application_id.in_(chunk)).values(document=None))
             conn.execute(update(RatingRow).where(RatingRow.id.in_(chunk)).values(comment=None, shredded_at=now))
-    db.checkpoint(store.engine)
+        if ids:
+            _owe_checkpoint(conn, True)
+    if checkpoint_owed(store):
+        with db.write(store.engine) as conn:
+            _owe_checkpoint(conn, False)  # cleared first: a successful checkpoint then leaves an empty WAL
+        if not db.checkpoint(store.engine):
+            with db.write(store.engine) as conn:
+                _owe_checkpoint(conn, True)
     return len(ids)
+
+
+def _owe_checkpoint(conn: Connection, owed: bool) -> None:
+    """Record whether a truncating checkpoint is still owed after shredding."""
+    conn.execute(delete(Meta).where(Meta.key == "checkpoint_owed"))
+    if owed:
+        conn.execute(insert(Meta).values(key="checkpoint_owed", value="1"))
+
+
+def checkpoint_owed(store: Store) -> bool:
+    """Return whether shredded keys may still have old copies in the WAL."""
+    with db.read(store.engine) as conn:
+        return conn.execute(select(Meta.value).where(Meta.key == "checkpoint_owed")).scalar() is not None
 
 
 def oldest_pending_age(store: Store) -> timedelta | None:

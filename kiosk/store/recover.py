@@ -115,7 +115,7 @@ def recover(
             recover_one(store, row, wrapped, document, report)
     except sqlite3.DatabaseError as exc:
         report.problems.append(f"{path.name}: unreadable: {exc}")
-    if report.recovered:
+    if not report.problems or report.recovered:
         store.record_event("store_recovered", "warning", {
             "file": path.name, "recovered": len(report.recovered), "problems": len(report.problems),
         })

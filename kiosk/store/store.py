@@ -17,8 +17,9 @@ from kiosk.domain.export import to_jsonable
 from kiosk.domain.receipt import Receipt, receipt_from_dict
 from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
-from kiosk.store.crypto import bind, new_key, open_sealed, seal
-from kiosk.store.errors import RecordNotFound, RecordShredded
+from kiosk.store.crypto import bind, key_id, new_key, open_sealed, seal
+from kiosk.store.errors import RecordNotFound, RecordShredded, WrongKey
+from kiosk.store.keys import KeyProvider
 from kiosk.store.models import (
     ApplicationRow,
     DataKey,
@@ -80,6 +81,7 @@ class Store:
     clock: Clock = utc_now
     boot: str = ""
     daily_floor: tuple[str, int] | None = None  # (last day, floor) after an unsalvageable quarantine
+    provider: KeyProvider | None = None  # to pick up a key rotated by the other process
 
     def __post_init__(self) -> None:
         """Fill in the boot id."""
@@ -90,8 +92,19 @@ class Store:
         return self.clock().astimezone(UTC).isoformat()
 
     # -- keys -------------------------------------------------------------------------
+    def _current_kek(self, conn: Connection) -> None:
+        """Follow a key rotation done by the other process, so no record is wrapped with a retired key."""
+        stored = db.driver(conn).execute("SELECT value FROM meta WHERE key = 'kek_id'").fetchone()
+        if stored is None or stored[0] == self.kek_id:
+            return
+        fresh = self.provider.load() if self.provider is not None else b""
+        if key_id(fresh) != stored[0]:
+            raise WrongKey(f"the store's key changed to {stored[0]} and this process cannot load it; restart it")
+        self.kek, self.kek_id = fresh, stored[0]
+
     def _new_data_key(self, conn: Connection, record_id: str, now: str) -> bytes:
         """Create, wrap and store a data key for one record."""
+        self._current_kek(conn)
         key = new_key()
         wrapped = seal(self.kek, key, bind("data_keys", record_id, "wrapped"))
         db.driver(conn).execute(SQL_DATA_KEY, (record_id, self.kek_id, wrapped, now))
@@ -102,6 +115,7 @@ class Store:
         wrapped = conn.execute(select(DataKey.wrapped).where(DataKey.record_id == record_id)).scalar()
         if wrapped is None:
             raise RecordShredded(f"record {record_id} was shredded after central confirmed it")
+        self._current_kek(conn)
         return open_sealed(self.kek, wrapped, bind("data_keys", record_id, "wrapped"))
 
     # -- sequences --------------------------------------------------------------------

@@ -72,6 +72,8 @@ def test_preview_of_a_bundle_with_deferred_materials(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [p["item_code"] for p in data["application"]["parts"]] == ["QY-001", "QY-002", "QY-003", "SW-001"]
+    assert "李四" not in result.stdout  # answers are left out of JSON unless --reveal
+    assert data["application"]["values"] == {}
     assert [m["material_id"] for m in data["application"]["materials"] if m["status"] == "deferred"] == [
         "business_licence"
     ]
@@ -122,3 +124,13 @@ def test_bootstrap_names_a_package_it_cannot_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "'yichuang-no-such-package'" in result.stderr
+
+
+def test_error_output_never_quotes_personal_data(tmp_path: Path) -> None:
+    values = example("sb-001.json", tmp_path, **{"applicant.id_number": "37030319850512\u0663012",
+                                                  "contact.phone": "13912345678x"})
+    for extra in ([], ["--json"], ["--lang", "en"]):
+        result = run("application", "preview", "--item", "SB-001", "--values", str(values), *extra)
+        assert result.returncode == 1
+        for secret in ("张三丰", "3703031985", "13912345678"):
+            assert secret not in result.stdout + result.stderr, (extra, secret)

@@ -79,10 +79,14 @@ def test_recover_a_quarantined_file(config: Path, tmp_path: Path) -> None:
         out.seek((root - 1) * page)
         out.write(b"\x00\xff" * (page // 2))
     check = run("store", "check", "--json", config=config)  # opening quarantines the damaged file
-    assert json.loads(check.stdout)["critical_events"] == 1
+    assert check.returncode == 1
+    report = json.loads(check.stdout)
+    assert report["ok"] is False
+    assert any("store recover" in problem for problem in report["problems"])
     (damaged,) = [p for p in db.parent.glob("store.db.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
     result = run("store", "recover", str(damaged), "--json", config=config)
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["recovered"]) == 4
     stats = json.loads(run("store", "stats", "--json", config=config).stdout)
     assert stats["outbox"] == {"pending": 4}
+    assert run("store", "check", config=config).returncode == 0  # recovered: healthy again

@@ -108,3 +108,18 @@ def test_optional_materials_default_to_not_applicable() -> None:
     for req, declared in zip(ITEM.materials, app.materials, strict=True):
         expected = MaterialStatus.PROVIDED if req.required else MaterialStatus.NOT_APPLICABLE
         assert declared.status is expected
+
+
+@pytest.mark.parametrize("event", [Event.REJECT, Event.REQUEST_SUPPLEMENT])
+def test_a_refusal_needs_a_reason(event: Event) -> None:
+    received = submit(ITEM.code).apply(Event.ACKNOWLEDGE, NOW)
+    with pytest.raises(ValueError, match="needs a reason"):
+        received.apply(event, NOW, "  ")
+    assert received.apply(event, NOW, "材料不齐全").history[-1].note == "材料不齐全"
+
+
+def test_an_unknown_hall_is_named() -> None:
+    from kiosk.domain.catalog import UnknownHall
+
+    with pytest.raises(UnknownHall, match=r"terminal\.hall"):
+        CATALOG.hall("no-such-hall")

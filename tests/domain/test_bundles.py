@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk.domain.application import Draft, check
 from kiosk.domain.bundles import merge_forms, merge_materials
-from kiosk.domain.catalog import FORM_STRICTNESS, ServiceItem
+from kiosk.domain.catalog import FORM_STRICTNESS, Bundle, ServiceItem
+from kiosk.domain.forms import Condition, FieldType, FormField, FormSchema, Group, Option
+from kiosk.domain.text import Text
+from kiosk.domain.validation import validate
+from tests.domain.answers import valid_answers
 from tests.domain.test_catalog import CATALOG
+
+TODAY = date(2026, 11, 22)
 
 ITEMS = list(CATALOG.items.values())
 item_sets = st.lists(st.sampled_from(ITEMS), min_size=2, max_size=6, unique_by=lambda i: i.code)
@@ -20,14 +30,32 @@ def test_no_semantic_key_appears_twice_and_none_is_lost(items: list[ServiceItem]
     assert set(form.keys) == {k for i in items for k in i.form.keys}
 
 
-@given(item_sets)
-def test_a_merged_field_is_required_if_any_item_requires_it(items: list[ServiceItem]) -> None:
-    form = merge_forms(i.form for i in items)
-    for merged in form.fields:
-        uses = [f for i in items for f in i.form.fields if f.key == merged.key]
-        assert merged.required == any(u.required for u in uses)
-        if any(not u.when for u in uses):
-            assert not merged.when  # asked unconditionally by some item
+@given(st.sampled_from(list(CATALOG.bundles.values())), st.data())
+def test_a_bundle_accepts_exactly_what_each_of_its_items_accepts(bundle: Bundle, data: st.DataObject) -> None:
+    answers = valid_answers(bundle.form)
+    blanked = data.draw(st.sets(st.sampled_from(list(answers))))
+    changed = {k: v for k, v in answers.items() if k not in blanked}
+    if "delivery.method" in changed:  # exercise both sides of the mail-address conditions
+        changed["delivery.method"] = data.draw(st.sampled_from(["window", "mail"]))
+    offering = CATALOG.offering(bundle.code)
+    bundle_ok = check(Draft(offering, changed), TODAY).ok
+    items_ok = all(
+        validate(item.form, {k: v for k, v in changed.items() if k in item.form.keys}, TODAY).ok
+        for item in bundle.items
+    )
+    assert bundle_ok == items_ok
+
+
+def test_a_field_required_only_under_one_items_condition_is_not_required_for_everyone() -> None:
+    group = Group("contact", 20, Text("联系", "Contact"))
+    method = FormField("delivery.method", group, FieldType.CHOICE, Text("方式", "Method"),
+                       options=(Option("window", Text("窗口", "window")), Option("mail", Text("邮寄", "mail"))))
+    mail = FormField("contact.mail_address", group, FieldType.ADDRESS, Text("地址", "Address"))
+    strict = FormSchema((method, replace(mail, when=(Condition("delivery.method", ("mail",)),))))
+    lenient = FormSchema((replace(mail, required=False),))
+    merged = merge_forms([strict, lenient])
+    assert not merged.field("contact.mail_address").required
+    assert validate(merged, {"delivery.method": "window"}, TODAY).ok
 
 
 @given(item_sets)

@@ -9,7 +9,8 @@ from kiosk.domain.masking import mask_id_number, mask_name, mask_phone
 
 @pytest.mark.parametrize(
     ("name", "masked"),
-    [("张三丰", "张*丰"), ("李四", "李*"), ("欧阳娜娜", "欧**娜"), ("王", "王"), ("买买提·艾力", "买**·*力")],
+    [("张三丰", "张*丰"), ("李四", "李*"), ("欧阳娜娜", "欧**娜"), ("王", "王"), ("买买提·艾力", "买**·*力"),
+     ("王 五", "王 *"), ("王·五", "王·*")],
 )
 def test_names(name: str, masked: str) -> None:
     assert mask_name(name) == masked

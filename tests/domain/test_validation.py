@@ -125,3 +125,24 @@ def test_messages_are_bilingual_and_name_the_field() -> None:
     issue = validate(SCHEMA, {**GOOD, "a.amount": "5000"}, TODAY).issues[0]
     assert issue.message.zh == "标签a.amount不能大于1000。"
     assert issue.message.en == "label a.amount must be at most 1000."
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "code"),
+    [
+        ("a.amount", "1e-999999", "not_a_number"),
+        ("a.amount", "1_000", "not_a_number"),
+        ("a.born", "20260101", "bad_date"),
+        ("a.born", "2026-W01-1", "bad_date"),
+        ("a.id", "37030319850512\u0663012", "id_format"),  # an Arabic-Indic digit: isdigit() but not 0-9
+    ],
+)
+def test_lookalike_values_are_refused(key: str, value: Any, code: str) -> None:
+    assert codes({**GOOD, key: value}) == {key: code}
+
+
+def test_full_width_digits_are_folded_to_ascii() -> None:
+    result = validate(SCHEMA, {**GOOD, "a.phone": "１３８００１３８０００", "a.amount": "-0"}, TODAY)
+    assert result.ok
+    assert result.values["a.phone"] == "13800138000"
+    assert result.values["a.amount"] == "0"

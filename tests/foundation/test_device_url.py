@@ -36,3 +36,11 @@ def test_bad_urls_are_explained(text: str, kind: str, message: str) -> None:
 def test_non_numeric_parameter() -> None:
     with pytest.raises(DeviceUrlError, match="whole number"):
         DeviceUrl.parse("serial:///dev/ttyS0?baud=fast").int_param("baud", 9600)
+
+
+def test_usb_ids_are_hexadecimal_and_kept_as_written() -> None:
+    url = DeviceUrl.parse("usb://04B8:0E15", "printer")
+    assert url.host == "04b8:0e15"
+    assert str(url) == "usb://04b8:0e15"
+    with pytest.raises(DeviceUrlError, match="VID:PID"):
+        DeviceUrl.parse("usb://epson", "printer")

@@ -26,7 +26,7 @@ def main(mode: str, directory: Path, count: int) -> None:
             print(f"acked {entry.record_id}", flush=True)
     elif mode == "shred":
         store.clock = lambda: datetime.now(UTC) + timedelta(days=30)
-        print(f"shredded {outbox.shred(store, timedelta(days=7))}", flush=True)
+        print(f"shredded {outbox.shred(store, timedelta(days=7), chunk_size=2)}", flush=True)
     store.close()
 
 

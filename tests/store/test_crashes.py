@@ -20,6 +20,7 @@ from tests.store.helpers import open_test_store, submit
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = ["before_commit", "after_commit", "mid_outbox_update", "mid_shred", "mid_migration"]
 RUNS = int(os.environ.get("YC_CRASH_RUNS", "3"))
+RESULTS: dict[str, int] = {}  # crash point -> runs that held every invariant (reported at the end)
 SEED = int(os.environ.get("YC_CRASH_SEED", "20261122"))
 
 
@@ -102,15 +103,15 @@ def run_ack(directory: Path, rng: random.Random) -> None:
     store.close()
 
 
-def run_shred(directory: Path) -> None:
-    """Crash inside the shredding transaction: all keys stay or all go."""
-    prepare(directory, 4, acked=True)
-    assert worker("shred", directory, 0, "mid_shred:1") == []
+def run_shred(directory: Path, rng: random.Random) -> None:
+    """Crash inside the shredding transaction, at a random chunk: all keys stay or all go."""
+    prepare(directory, 6, acked=True)
+    assert worker("shred", directory, 0, f"mid_shred:{rng.randint(1, 3)}") == []
     store = open_test_store(directory)
     verify(store, [])
     assert store.count_shredded() == 0  # rolled back as a whole
     store.close()
-    assert worker("shred", directory, 0, None) == ["4"]
+    assert worker("shred", directory, 0, None) == ["6"]
 
 
 def run_migration(directory: Path) -> None:
@@ -143,9 +144,10 @@ def test_crash_point(point: str, run: int, tmp_path: Path) -> None:
     elif point == "mid_outbox_update":
         run_ack(tmp_path, rng)
     elif point == "mid_shred":
-        run_shred(tmp_path)
+        run_shred(tmp_path, rng)
     else:
         run_migration(tmp_path)
+    RESULTS[point] = RESULTS.get(point, 0) + 1
 
 
 def test_a_crash_free_run_reports_every_submit(tmp_path: Path) -> None:
