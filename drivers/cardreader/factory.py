@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from urllib.parse import unquote
 
 from drivers.cardreader.port import CardReader
 from drivers.cardreader.sam import SamReader
@@ -57,4 +58,8 @@ def open_card_reader(text: str) -> CardReader:
             raise DeviceUrlError(f"no sample card '{card}' (choose from {', '.join(SAMPLE_CARDS)})")
         simulator = SamSimulator(SAMPLE_CARDS.get(card), Faults())
         return SimulatedReader(simulator, timeout)
-    raise DeviceUrlError(f"{url.scheme}:// card readers are not supported yet")
+    if url.scheme == "pcsc":
+        from drivers.cardreader.pcsc.reader import PcscReader  # noqa: PLC0415 - needs pyscard and pcsc-lite
+
+        return PcscReader(unquote(text.split("://", 1)[1].split("?", 1)[0]).strip())
+    raise DeviceUrlError(f"{url.scheme}:// card readers are not supported")

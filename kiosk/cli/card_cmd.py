@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import time
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ import click
 from drivers.cardreader.errors import CardDataError, CardReaderError, NoCard
 from drivers.cardreader.factory import open_card_reader
 from drivers.cardreader.identity import Identity
+from drivers.cardreader.pcsc.monitor import CardEvent, CardMonitor
 from drivers.cardreader.port import CardReader
 from kiosk.cli.base import emit, json_option
 from kiosk.domain.masking import mask_id_number, mask_name
@@ -103,7 +105,10 @@ def read(url: str, timeout: float, reveal: bool, as_json: bool) -> None:
 @click.option("--count", type=int, default=0, help="Stop after this many cards (0: run until Ctrl-C).")
 @json_option
 def watch(url: str, count: int, as_json: bool) -> None:
-    """Print every card placed on the reader (masked), until Ctrl-C."""
+    """Print every card placed on the reader (masked), until Ctrl-C; PC/SC readers also print reader events."""
+    if url.startswith("pcsc://"):
+        _watch_pcsc(url, count, as_json)
+        return
     reader = open_card_reader(url)
     seen = 0
     try:
@@ -123,4 +128,32 @@ def watch(url: str, count: int, as_json: bool) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        reader.close()
+
+
+def _watch_pcsc(url: str, count: int, as_json: bool) -> None:
+    """Follow a supervised PC/SC monitor: one line per event, and the card read on insertion."""
+    reader = open_card_reader(url)
+    events: queue.Queue[CardEvent] = queue.Queue()
+    match = url.removeprefix("pcsc://")
+    monitor = CardMonitor(events.put, match=match)
+    monitor.start()
+    seen = 0
+    try:
+        while not count or seen < count:
+            event = events.get()
+            click.echo(f"{event.at:%H:%M:%S} {event.kind} {event.reader}" + (f" ATR {event.atr}" if event.atr else ""))
+            if event.kind != "card_inserted":
+                continue
+            try:
+                identity = reader.read_identity()
+            except CardReaderError as exc:
+                click.echo(f"{type(exc).__name__}: {exc}", err=True)
+                continue
+            seen += 1
+            emit(identity_json(identity, False), as_json, _one_line)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        monitor.stop()
         reader.close()
