@@ -117,6 +117,20 @@ class StoreSection(_Section):
     )
 
 
+class PrinterSection(_Section):
+    """How the receipt printer takes text and paper."""
+
+    text_mode: Literal["native", "raster"] = Field(
+        default="native",
+        description="native: GB18030 text in Chinese mode (characters outside `charset` go as images); "
+        "raster: every line as an image, for printers without a Chinese font.",
+    )
+    charset: Literal["gb2312", "gbk", "gb18030"] = Field(
+        default="gb2312", description="The characters the printer's own font has; others (生僻字) print as images."
+    )
+    paper_mm: Literal[58, 80] = Field(default=58, description="Paper width: 58 mm (32 columns) or 80 mm (48 columns).")
+
+
 class LogSection(_Section):
     """Logging (never carries personal data)."""
 
@@ -134,6 +148,7 @@ class Config(_Section):
     catalog: CatalogSection = CatalogSection()
     devices: DevicesSection = DevicesSection()
     store: StoreSection = StoreSection()
+    printer: PrinterSection = PrinterSection()
     log: LogSection = LogSection()
 
 

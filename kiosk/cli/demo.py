@@ -10,13 +10,16 @@ from typing import Any
 
 import click
 
+from drivers.printer.factory import SimulatedPrinter
+from drivers.printer.job import TextMode
+from drivers.printer.preview import save_png
 from kiosk.cli.application_cmd import render_preview
 from kiosk.cli.base import AppContext, pass_app
 from kiosk.cli.catalog_cmd import describe
 from kiosk.data import EXAMPLES
 from kiosk.domain.application import Application, Draft, MaterialStatus
 from kiosk.domain.catalog import CATEGORY_NAMES
-from kiosk.domain.receipt import render_text
+from kiosk.domain.receipt import layout, render_text
 from kiosk.domain.text import Lang
 from kiosk.services.preview import preview_application
 from kiosk.services.submit import submit_application
@@ -24,6 +27,8 @@ from kiosk.store.inspect import stats
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
 from kiosk.store.store import Store
+
+COLUMNS = 32
 
 
 def _step(title: str, pause: float) -> None:
@@ -53,7 +58,7 @@ def _check(app: AppContext, example: dict[str, Any], answers: dict[str, Any], la
     return result.receipt is not None
 
 
-def _submit(app: AppContext, store: Store, example: dict[str, Any], lang: Lang) -> Application:
+def _submit(app: AppContext, store: Store, example: dict[str, Any], lang: Lang, png: Path) -> Application:
     """Submit one scripted application into the encrypted store and print its receipt."""
     catalog = app.catalog
     offering = catalog.offering(example["code"])
@@ -63,6 +68,12 @@ def _submit(app: AppContext, store: Store, example: dict[str, Any], lang: Lang) 
         draft=Draft(offering, example["answers"], declared), now=app.now(),
     )
     click.echo(render_text(receipt, lang))
+    printer = SimulatedPrinter(TextMode(app.config.printer.text_mode), COLUMNS, app.config.printer.charset)
+    printer.print_lines(layout(receipt, lang, COLUMNS))
+    printer.close()
+    picture = save_png(printer.emulator.items, png, COLUMNS)
+    printer.emulator.stop()
+    click.secho(f"printed to the emulated printer: {picture}", fg="green")
     return application
 
 
@@ -106,7 +117,7 @@ def demo(app: AppContext, lang: Lang | None, pause: float, data: Path) -> None:
                 _step("Submit with a mistyped answer 输入有误", pause)
                 _check(app, example, {**example["answers"], **example["typo"]}, lang)
             _step("Submit 提交并打印回执 (encrypted store, outbox)", pause)
-            _submit(app, store, example, lang)
+            _submit(app, store, example, lang, data / f"receipt-{example['code'].lower()}.png")
             secrets += [str(example["answers"][k]) for k in ("applicant.name", "applicant.id_number", "contact.phone")]
         _step("Encrypted store 加密存储", pause)
         _show_store(store, secrets, lang)

@@ -12,6 +12,9 @@ from pathlib import Path
 import click
 
 from drivers.cardreader.simulator import SAMPLE_CARDS, Faults, SamSimulator, serve_fd
+from drivers.printer.emulator import EmulatorServer, PrinterState
+from drivers.printer.preview import save_png
+from drivers.status import PaperState
 
 FAULTS = ("no_card", "lift_after_find", "lift_during_read", "garbage", "silent", "sam_fault", "chunked")
 
@@ -70,3 +73,29 @@ def _console(simulator: SamSimulator, stop: threading.Event) -> None:
             return
         else:
             click.echo(f"commands: place {'|'.join(SAMPLE_CARDS)}; lift; quit", err=True)
+
+
+@sim_group.command("printer")
+@click.option("--port", type=int, default=9100, show_default=True, help="Loopback TCP port to listen on.")
+@click.option("--paper", type=click.Choice(["ok", "low", "out"]), default="ok", show_default=True)
+@click.option("--cover", type=click.Choice(["open", "closed"]), default="closed", show_default=True)
+@click.option("--silent", is_flag=True, help="Never answer status requests (a printer that is off).")
+@click.option("--png", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write what was printed to this PNG on exit.")
+def printer(port: int, paper: str, cover: str, silent: bool, png: Path | None) -> None:
+    """Emulate an ESC/POS network printer on 127.0.0.1:PORT until Ctrl-C (or SIGTERM)."""
+    state = PrinterState({"ok": PaperState.FULL, "low": PaperState.LOW, "out": PaperState.OUT}[paper],
+                         cover == "open", silent)
+    server = EmulatorServer(state, port=port)
+    click.echo(f"tcp://127.0.0.1:{server.start()}")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if png is not None:
+            save_png(server.items, png)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from kiosk.domain.application import Application
@@ -99,31 +100,63 @@ def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Rec
     )
 
 
-def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
-    """Render the receipt as plain text for a ``columns``-wide printer or screen."""
+class Style(StrEnum):
+    """How a printer shows a line: the text rendering ignores it, a printer or preview uses it."""
+
+    HALL = "hall"  # centred, bold
+    TITLE = "title"  # centred, double width and height
+    NUMBER = "number"  # double height, bold
+    BODY = "body"
+    RULE = "rule"
+    QR = "qr"  # the line's text is the QR payload
+
+
+CENTRED = frozenset({Style.HALL, Style.TITLE})
+
+
+@dataclass(frozen=True)
+class Line:
+    """One laid-out line of a receipt; its text already fits the paper's columns."""
+
+    text: str
+    style: Style = Style.BODY
+
+
+def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]:
+    """Lay the receipt out for a ``columns``-wide printer (a CJK character takes two columns)."""
     label = {key: text.get(lang) for key, text in LABELS.items()}
-    rule = "-" * columns
-    lines = [pad(line, columns, "center").rstrip() for line in wrap(receipt.hall_name.get(lang), columns)]
-    lines += [pad(label["title"], columns, "center").rstrip(), rule]
-    lines += _pair(label["number"], receipt.number, columns)
-    lines += _pair(label["item"], receipt.offering_name.get(lang), columns)
-    lines += _bullets([name.get(lang) for name in receipt.part_names], columns, "· ")
-    lines += _pair(label["applicant"], receipt.applicant_name, columns)
-    lines += _pair(label["id"], receipt.applicant_id, columns)
-    lines += _pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
+    rule = Line("-" * columns, Style.RULE)
+    lines = [Line(text, Style.HALL) for text in wrap(receipt.hall_name.get(lang), columns)]
+    lines += [Line(label["title"], Style.TITLE), rule]
+    lines += [Line(label["number"] + ":"), Line(receipt.number, Style.NUMBER)]
+    body = _pair(label["item"], receipt.offering_name.get(lang), columns)
+    body += _bullets([name.get(lang) for name in receipt.part_names], columns, "· ")
+    body += _pair(label["applicant"], receipt.applicant_name, columns)
+    body += _pair(label["id"], receipt.applicant_id, columns)
+    body += _pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
     estimate = label["estimated"] if receipt.promised_estimated else ""
-    lines += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
-    lines += [rule, label["received"] + ":"]
-    lines += _bullets([m.get(lang) for m in receipt.received] or [label["none"]], columns)
+    body += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
+    lines += [Line(text) for text in body] + [rule, Line(label["received"] + ":")]
+    lines += [Line(t) for t in _bullets([m.get(lang) for m in receipt.received] or [label["none"]], columns)]
     if receipt.owed:
-        lines += [label["owed"] + ":"]
-        lines += _bullets(
-            [m.get(lang) + label["due"].format(date=d.isoformat()) for m, d in receipt.owed],
-            columns,
-        )
-    lines += [rule, label["query"] + ":", *wrap(receipt.query_payload, columns)]
-    lines += _pair(label["phone"], receipt.hall_phone, columns)
-    return "\n".join(lines) + "\n"
+        owed = [m.get(lang) + label["due"].format(date=d.isoformat()) for m, d in receipt.owed]
+        lines += [Line(label["owed"] + ":"), *[Line(t) for t in _bullets(owed, columns)]]
+    lines += [rule, Line(label["query"] + ":"), Line(receipt.query_payload, Style.QR)]
+    lines += [Line(t) for t in _pair(label["phone"], receipt.hall_phone, columns)]
+    return lines
+
+
+def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
+    """Render the receipt as plain text for a ``columns``-wide screen (the QR as its wrapped URL)."""
+    out: list[str] = []
+    for line in layout(receipt, lang, columns):
+        if line.style is Style.QR:
+            out += wrap(line.text, columns)
+        elif line.style in CENTRED:
+            out.append(pad(line.text, columns, "center").rstrip())
+        else:
+            out.append(line.text)
+    return "\n".join(out) + "\n"
 
 
 def _pair(key: str, value: str, columns: int) -> list[str]:

@@ -1,0 +1,56 @@
+"""Build a printer from its URL (tcp://, serial://, file://, usb://, sim://)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escpos import printer as transports
+
+from drivers.printer.emulator import EmulatorServer
+from drivers.printer.job import TextMode
+from drivers.printer.printer import EscposPrinter, PrinterError
+from drivers.url import DeviceUrl
+
+PAPER_COLUMNS = {58: 32, 80: 48}
+
+
+class SimulatedPrinter(EscposPrinter):
+    """`sim://`: the real network backend talking to an in-process emulator."""
+
+    def __init__(self, mode: TextMode, columns: int, charset: str) -> None:
+        """Start an emulator on a loopback port and point a network printer at it."""
+        self.emulator = EmulatorServer()
+        port = self.emulator.start()
+        super().__init__(lambda: transports.Network("127.0.0.1", port, timeout=1.0), "sim://",
+                         bidirectional=True, mode=mode, columns=columns, charset=charset)
+
+
+def _usb(url: DeviceUrl) -> Any:
+    """Return a python-escpos USB printer (needs pyusb; not testable on this machine)."""
+    vendor, product = (int(part, 16) for part in url.host.split(":"))
+    try:
+        return transports.Usb(vendor, product, timeout=int(url.params.get("timeout", "1000")))
+    except Exception as exc:  # python-escpos raises a plain Error when pyusb is missing
+        raise PrinterError(f"usb://{url.host}: {exc} (USB printers need the pyusb package and udev access)") from None
+
+
+def open_printer(text: str, mode: TextMode = TextMode.NATIVE, paper_mm: int = 58,
+                 charset: str = "gb18030") -> EscposPrinter:
+    """Return the printer a URL names (opened on first use)."""
+    url = DeviceUrl.parse(text, "printer")
+    columns = PAPER_COLUMNS[paper_mm]
+    timeout = float(url.params.get("timeout", "1.0"))
+    options: dict[str, Any] = {"mode": mode, "columns": columns, "charset": charset}
+    if url.scheme == "sim":
+        return SimulatedPrinter(mode, columns, charset)
+    if url.scheme == "tcp":
+        port = url.port or 9100
+        return EscposPrinter(lambda: transports.Network(url.host, port, timeout=timeout), str(url),
+                             bidirectional=True, **options)
+    if url.scheme == "serial":
+        baud = url.int_param("baud", 9600)
+        return EscposPrinter(lambda: transports.Serial(url.path, baudrate=baud, timeout=timeout), str(url),
+                             bidirectional=True, **options)
+    if url.scheme == "file":
+        return EscposPrinter(lambda: transports.File(url.path), str(url), bidirectional=False, **options)
+    return EscposPrinter(lambda: _usb(url), str(url), bidirectional=True, **options)

@@ -1,0 +1,102 @@
+"""An ESC/POS receipt printer on any python-escpos transport, with truthful status and reconnects."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+import serial
+from escpos.exceptions import Error as EscposError
+
+from drivers.printer import status
+from drivers.printer.job import TextMode, build_job
+from drivers.status import DeviceState, PaperState, Snapshot
+from kiosk.domain.receipt import Line
+from kiosk.domain.text import Text
+
+log = logging.getLogger(__name__)
+TRANSPORT_ERRORS = (OSError, EscposError, serial.SerialException, socket.timeout)
+
+
+class PrinterError(Exception):
+    """Base of printer failures; ``citizen`` is what the screen says."""
+
+    citizen = Text("打印机暂时无法使用,您的回执已保存,可到窗口或稍后补打。",
+                   "The printer is not available. Your receipt is saved: staff can print it for you later.")
+
+
+class PrinterNotReady(PrinterError):
+    """Paper out, cover open, offline: checked before printing; nothing was sent."""
+
+
+class PrintIncomplete(PrinterError):
+    """The job was sent but the printer stopped (paper ran out, cover opened) during it."""
+
+
+class EscposPrinter:
+    """A printer reached through ``connect`` (a python-escpos printer object, not yet open)."""
+
+    def __init__(self, connect: Callable[[], Any], describe: str, *, bidirectional: bool,
+                 mode: TextMode = TextMode.NATIVE, columns: int = 32, charset: str = "gb18030") -> None:
+        """Describe the printer; nothing is opened until it is used."""
+        self.connect, self.describe, self.bidirectional = connect, describe, bidirectional
+        self.mode, self.columns, self.charset = mode, columns, charset
+        self._device: Any = None
+
+    def _open(self) -> Any:
+        """Return the open transport, (re)opening it after a power cycle or a re-plugged cable."""
+        if self._device is None:
+            device = self.connect()
+            device.open()
+            self._device = device
+        return self._device
+
+    def close(self) -> None:
+        """Close the transport."""
+        if self._device is not None:
+            with suppress(*TRANSPORT_ERRORS):
+                self._device.close()
+            self._device = None
+
+    def _query(self, n: int) -> bytes | None:
+        """Send DLE EOT n and return the answer, or None on silence."""
+        device = self._open()
+        device._raw(status.DLE_EOT + bytes([n]))
+        try:
+            return bytes(device._read())
+        except TimeoutError:
+            return None
+
+    def status(self) -> Snapshot:
+        """Ask the printer for its state; a transport that cannot answer reports paper unknown."""
+        detail = {"url": self.describe}
+        if not self.bidirectional:
+            return Snapshot(status.DEVICE, DeviceState.ONLINE, media={"paper": PaperState.UNKNOWN.value},
+                            detail={**detail, "note": "this transport cannot read status"})
+        try:
+            answers = [self._query(n) for n in (1, 2, 4)]
+        except TRANSPORT_ERRORS as exc:
+            self.close()
+            log.warning("printer %s unreachable: %s", self.describe, exc)
+            answers = [None, None, None]
+        return status.parse(answers[0], answers[1], answers[2], detail)
+
+    def print_lines(self, lines: list[Line]) -> None:
+        """Print a laid-out document: check before, send, check after."""
+        before = self.status()
+        if before.state is not DeviceState.ONLINE:
+            reason = before.error.code if before.error else before.state.value
+            raise PrinterNotReady(f"{self.describe}: not ready ({reason}); nothing was printed")
+        job = build_job(lines, self.mode, self.columns, self.charset)
+        try:
+            self._open()._raw(job)
+        except TRANSPORT_ERRORS as exc:
+            self.close()
+            raise PrintIncomplete(f"{self.describe}: sending failed: {exc}") from None
+        after = self.status()
+        if self.bidirectional and after.state is not DeviceState.ONLINE:
+            reason = after.error.code if after.error else after.state.value
+            raise PrintIncomplete(f"{self.describe}: stopped during the job ({reason})")

@@ -1,0 +1,118 @@
+"""`yichuang printer …`: status, test page, sample receipts and previews for receipt printers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from drivers.printer.factory import open_printer
+from drivers.printer.job import TextMode
+from drivers.printer.preview import items_from_lines, save_png
+from drivers.printer.printer import PrinterError
+from drivers.status import DeviceState
+from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
+from kiosk.data import EXAMPLES
+from kiosk.domain.receipt import Line, Receipt, Style, layout
+from kiosk.domain.text import Lang
+from kiosk.services.preview import preview_application
+
+user_error(PrinterError)
+COLUMNS = {58: 32, 80: 48}
+
+url_option = click.option("--url", required=True, help="Printer URL: tcp://host:9100, serial:///dev/ttyS0?baud=9600, "
+                                                       "file:///dev/usb/lp0, usb://VID:PID, sim://")
+width_option = click.option("--width", type=click.Choice(["58", "80"]), default="58", show_default=True,
+                            help="Paper width in mm (32 or 48 columns).")
+
+
+def sample_receipt(app: AppContext) -> Receipt:
+    """Build the receipt of the scripted SB-001 example application (nothing is stored)."""
+    example = json.loads((EXAMPLES / "sb-001.json").read_text(encoding="utf-8"))
+    result = preview_application(
+        app.catalog, hall_id=app.config.terminal.hall, terminal_id=app.config.terminal.id, code=example["code"],
+        answers=example["answers"], deferred=frozenset(example.get("defer", [])), now=app.now(),
+    )
+    if result.receipt is None:
+        raise click.ClickException("the sample application no longer validates against this catalog")
+    return result.receipt
+
+
+def test_page(app: AppContext, columns: int) -> list[Line]:
+    """Lines of the technician's test page: Chinese, full-width forms, a rule, a QR code."""
+    return [
+        Line("打印测试页", Style.TITLE),
+        Line("-" * columns, Style.RULE),
+        Line(f"终端 {app.config.terminal.id}  {app.now():%Y-%m-%d %H:%M}"),
+        Line("中文：一窗受理·一次办好"),
+        Line("全角：ＡＢＣ１２３〇"),
+        Line("Latin: 0123456789 ABC abc"),
+        Line("-" * columns, Style.RULE),
+        Line(f"yichuang test page {app.config.terminal.id}", Style.QR),
+    ]
+
+
+@click.group("printer")
+def printer_group() -> None:
+    """Check and use receipt printers."""
+
+
+@printer_group.command("status")
+@url_option
+@json_option
+def status(url: str, as_json: bool) -> None:
+    """Ask the printer for its state (DLE EOT); exit 1 unless it is ready to print."""
+    printer = open_printer(url)
+    snapshot = printer.status()
+    printer.close()
+    emit(snapshot.as_dict(), as_json, lambda d: f"{d['state']} paper={d['media'].get('paper')} "
+                                                f"cover={d['media'].get('cover', 'unknown')}"
+                                                + (f" ({d['error']['message']})" if d["error"] else ""))
+    if snapshot.state is not DeviceState.ONLINE:
+        raise click.exceptions.Exit(1)
+
+
+@printer_group.command("test-page")
+@url_option
+@width_option
+@click.option("--text-mode", type=click.Choice(["native", "raster"]), default="native", show_default=True)
+@pass_app
+def test_page_command(app: AppContext, url: str, width: str, text_mode: str) -> None:
+    """Print the technician's test page."""
+    printer = open_printer(url, TextMode(text_mode), int(width))
+    try:
+        printer.print_lines(test_page(app, COLUMNS[int(width)]))
+    finally:
+        printer.close()
+    click.echo("test page printed")
+
+
+@printer_group.command("print-receipt")
+@url_option
+@width_option
+@click.option("--sample", is_flag=True, required=True, help="Print the sample receipt (SB-001 example).")
+@click.option("--text-mode", type=click.Choice(["native", "raster"]), default="native", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@pass_app
+def print_receipt(app: AppContext, *, url: str, width: str, sample: bool, text_mode: str, lang: Lang) -> None:
+    """Print a sample receipt."""
+    printer = open_printer(url, TextMode(text_mode), int(width))
+    try:
+        printer.print_lines(layout(sample_receipt(app), lang, COLUMNS[int(width)]))
+    finally:
+        printer.close()
+    click.echo("receipt printed")
+
+
+@printer_group.command("preview")
+@click.option("--sample", is_flag=True, required=True, help="Preview the sample receipt (SB-001 example).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="PNG file to write.")
+@width_option
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@pass_app
+def preview(app: AppContext, sample: bool, out: Path, width: str, lang: Lang) -> None:
+    """Draw the sample receipt as a PNG, as the printer prints it."""
+    columns = COLUMNS[int(width)]
+    save_png(items_from_lines(layout(sample_receipt(app), lang, columns)), out, columns)
+    click.echo(str(out))
