@@ -46,6 +46,11 @@ def card_slot(pcscd: PrivatePcscd) -> Iterator[Callable[..., VirtualCard]]:
     yield insert
     for card in cards:
         card.remove()
+    reader = PcscReader(READER)  # the next test starts with an empty reader, as pcscd sees it
+    deadline = time.monotonic() + 10
+    while reader.status().media.get("card") == "present" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    reader.close()
 
 
 class Events:

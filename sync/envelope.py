@@ -1,0 +1,151 @@
+"""The uplink envelope: a signed header and a body encrypted end to end to the central platform.
+
+The broker carries envelopes but can read none of their personal content: the body is
+encrypted to central's X25519 public key (ephemeral-static ECDH, HKDF-SHA256, AES-256-GCM,
+with the header as associated data), and header plus ciphertext are signed with the
+terminal's ECDSA P-256 key. Central checks that the signer is the terminal the envelope, the
+topic and the client certificate all name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+VERSION = 1
+ALGORITHM = "X25519-HKDF-SHA256-A256GCM"
+MAX_ENVELOPE_BYTES = 256 * 1024
+KINDS = frozenset({"application", "rating", "help_request", "event"})
+HEADER_FIELDS = ("v", "terminal", "seq", "id", "kind", "created", "boot", "ctype")
+
+
+class EnvelopeError(ValueError):
+    """An envelope central must refuse; ``code`` is the reason code sent back in the reject ack."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        """Remember the reason code and a description for logs (no personal data)."""
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the broker and central may read in clear: no personal data."""
+
+    terminal: str
+    seq: int
+    id: str  # the application id for applications: central de-duplicates on it
+    kind: str
+    created: str  # wall time as the terminal's clock said (ISO 8601)
+    boot: str  # the terminal's boot id, which explains a wall clock that jumped
+    ctype: str = "application/json"
+    v: int = VERSION
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the header as JSON-ready data."""
+        return {name: getattr(self, name) for name in HEADER_FIELDS}
+
+
+def _b64(data: bytes) -> str:
+    """Encode bytes for JSON."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: object, field: str) -> bytes:
+    """Decode a base64 field, refusing anything else."""
+    if not isinstance(text, str):
+        raise EnvelopeError("bad_schema", f"{field} is not a string")
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise EnvelopeError("bad_encoding", f"{field} is not base64") from None
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    """Serialize deterministically (the signed and the associated-data form)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def _key(shared: bytes, epk: bytes, recipient: bytes) -> bytes:
+    """Derive the content key from the ECDH secret, binding both public keys."""
+    return HKDF(hashes.SHA256(), 32, salt=epk + recipient, info=b"yichuang envelope v1").derive(shared)
+
+
+def raw_public(key: x25519.X25519PublicKey) -> bytes:
+    """Return the 32 raw bytes of an X25519 public key."""
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def seal(header: Header, body: bytes, central: x25519.X25519PublicKey, signer: ec.EllipticCurvePrivateKey) -> bytes:
+    """Encrypt ``body`` to central, sign header and ciphertext, and return the envelope bytes."""
+    if header.kind not in KINDS:
+        raise EnvelopeError("bad_kind", f"unknown kind {header.kind!r}")
+    ephemeral = x25519.X25519PrivateKey.generate()
+    epk = raw_public(ephemeral.public_key())
+    key = _key(ephemeral.exchange(central), epk, raw_public(central))
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(key).encrypt(nonce, body, _canonical(header.as_dict()))
+    unsigned = {"h": header.as_dict(), "enc": {"alg": ALGORITHM, "epk": _b64(epk), "nonce": _b64(nonce)},
+                "body": _b64(ciphertext)}
+    signature = signer.sign(_canonical(unsigned), ec.ECDSA(hashes.SHA256()))
+    envelope = _canonical({**unsigned, "sig": _b64(signature)})
+    if len(envelope) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeError("oversized", f"{len(envelope)} bytes")
+    return envelope
+
+
+def read_header(data: bytes) -> tuple[Header, dict[str, Any]]:
+    """Parse an envelope and its header without trusting it yet; raise EnvelopeError for garbage."""
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeError("oversized", f"{len(data)} bytes")
+    try:
+        envelope = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise EnvelopeError("bad_encoding", "not UTF-8 JSON") from None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("h"), dict):
+        raise EnvelopeError("bad_schema", "no header")
+    raw = envelope["h"]
+    if raw.get("v") != VERSION:
+        raise EnvelopeError("bad_schema_version", f"version {raw.get('v')!r}")
+    if set(raw) != set(HEADER_FIELDS):
+        raise EnvelopeError("bad_schema", "header fields")
+    types = {"terminal": str, "seq": int, "id": str, "kind": str, "created": str, "boot": str, "ctype": str}
+    if any(not isinstance(raw[name], kind) or isinstance(raw[name], bool) for name, kind in types.items()):
+        raise EnvelopeError("bad_schema", "header field types")
+    if raw["kind"] not in KINDS:
+        raise EnvelopeError("bad_kind", f"unknown kind {raw['kind']!r}")
+    return Header(**{name: raw[name] for name in HEADER_FIELDS}), envelope
+
+
+def open_envelope(
+    data: bytes, signer: ec.EllipticCurvePublicKey, central: x25519.X25519PrivateKey
+) -> tuple[Header, bytes]:
+    """Verify the terminal's signature and decrypt the body; raise EnvelopeError if anything fails."""
+    header, envelope = read_header(data)
+    enc = envelope.get("enc")
+    if not isinstance(enc, dict) or enc.get("alg") != ALGORITHM:
+        raise EnvelopeError("bad_schema", "encryption parameters")
+    signature = _unb64(envelope.get("sig"), "sig")
+    unsigned: dict[str, Any] = {key: envelope[key] for key in ("h", "enc", "body") if key in envelope}
+    try:
+        signer.verify(signature, _canonical(unsigned), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise EnvelopeError("bad_signature", f"envelope {header.id}") from None
+    epk, nonce = _unb64(enc.get("epk"), "epk"), _unb64(enc.get("nonce"), "nonce")
+    if len(epk) != 32 or len(nonce) != 12:
+        raise EnvelopeError("bad_schema", "key or nonce size")
+    key = _key(central.exchange(x25519.X25519PublicKey.from_public_bytes(epk)), epk, raw_public(central.public_key()))
+    try:
+        body = AESGCM(key).decrypt(nonce, _unb64(envelope.get("body"), "body"), _canonical(header.as_dict()))
+    except InvalidTag:
+        raise EnvelopeError("bad_ciphertext", f"envelope {header.id}") from None
+    return header, body

@@ -1,0 +1,49 @@
+"""MQTT topics: a versioned prefix, the terminal id as a level, and the direction.
+
+A terminal writes only below its own ``up/`` and reads only below its own ``down/``; the
+broker's ACL says so with ``%u`` (the certificate CN is the username). docs/protocol.md is
+the single table of topics, payloads and ACLs.
+"""
+
+from __future__ import annotations
+
+import re
+
+PREFIX = "yc/v1/t"
+TERMINAL = re.compile(r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$")
+UP_KINDS = {"application": "app", "rating": "rating", "help_request": "help", "event": "event"}
+INGEST_GROUP = "ingest"
+
+
+def up(terminal: str, kind: str) -> str:
+    """Return the topic a terminal publishes ``kind`` envelopes on."""
+    return f"{PREFIX}/{terminal}/up/{UP_KINDS[kind]}"
+
+
+def ack(terminal: str) -> str:
+    """Return the topic central acknowledges a terminal's envelopes on."""
+    return f"{PREFIX}/{terminal}/down/ack"
+
+
+def ingest_subscription() -> str:
+    """Return central's shared subscription: N workers split every terminal's uplink."""
+    return f"$share/{INGEST_GROUP}/{PREFIX}/+/up/#"
+
+
+def terminal_of(topic: str) -> str | None:
+    """Return the terminal a topic belongs to, or None for a topic outside the tree."""
+    parts = topic.split("/")
+    if len(parts) < 5 or "/".join(parts[:3]) != PREFIX or not TERMINAL.match(parts[3]):
+        return None
+    return parts[3]
+
+
+def acl_lines(central_user: str) -> str:
+    """Return a mosquitto ACL file: terminals their own subtree, central everything below the prefix."""
+    return (
+        f"user {central_user}\n"
+        f"topic readwrite {PREFIX}/#\n"
+        "\n"
+        f"pattern write {PREFIX}/%u/up/#\n"
+        f"pattern read {PREFIX}/%u/down/#\n"
+    )
