@@ -80,4 +80,8 @@ class Poller:
 
 def _changed(before: Snapshot, after: Snapshot) -> bool:
     """Return whether anything but the time stamp differs."""
-    return (before.state, before.media, before.error) != (after.state, after.media, after.error)
+    def key(snapshot: Snapshot) -> tuple[object, ...]:
+        error = snapshot.error
+        return snapshot.state, snapshot.media, None if error is None else (error.kind, error.code)
+
+    return key(before) != key(after)  # a message with a countdown in it is not a change

@@ -71,7 +71,7 @@ class Fields:
         raw = self.get(name)
         if raw == "长期":
             return None
-        if len(raw) == 8 and raw.isdigit():
+        if len(raw) == 8 and raw.isascii() and raw.isdigit():
             try:
                 return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
             except ValueError:
@@ -124,7 +124,7 @@ def _resident(text: bytes, photo: bytes) -> tuple[Identity, Fields]:
     """Parse a resident ID card."""
     fields = Fields(text, RESIDENT)
     code = fields.get("nation")
-    nation = NATIONS.get(int(code), "") if code.isdigit() else ""
+    nation = NATIONS.get(int(code), "") if code.isascii() and code.isdigit() else ""
     if code and not nation:
         fields.problems.append(Problem(ProblemCode.UNREADABLE_FIELD, "nation"))
     identity = Identity(

@@ -8,6 +8,7 @@ unplugged costs nothing and one plugged back in is found again without restartin
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -49,6 +50,7 @@ class SamReader:
         self._backoff = BACKOFF_FIRST
         self._retry_at = 0.0
         self._media = CardMedia.UNKNOWN
+        self._lock = threading.RLock()  # the poller's status() and the kiosk's read share one line
 
     # -- connection ---------------------------------------------------------------------
     def open(self) -> None:
@@ -86,6 +88,11 @@ class SamReader:
     # -- exchanges ----------------------------------------------------------------------
     def exchange(self, code: tuple[int, int], data: bytes = b"", timeout: float | None = None) -> frames.Response:
         """Send one command and return its response; retry once after a damaged frame."""
+        with self._lock:
+            return self._exchange(code, data, timeout)
+
+    def _exchange(self, code: tuple[int, int], data: bytes, timeout: float | None) -> frames.Response:
+        """Exchange under the lock."""
         for attempt in (1, 2):
             transport = self._ensure_open()
             try:
@@ -105,7 +112,7 @@ class SamReader:
         decoder = frames.Decoder()
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
-            for item in decoder.feed(transport.read(4096, min(remaining, 0.2))):
+            for item in decoder.feed(transport.read(4096, min(remaining, 0.05))):
                 if isinstance(item, frames.FrameError):
                     raise item
                 return item
@@ -134,7 +141,12 @@ class SamReader:
             time.sleep(FIND_INTERVAL)
 
     def read_identity(self) -> Identity:
-        """Find, select and read the card on the reader."""
+        """Find, select and read the card on the reader (one uninterrupted sequence on the line)."""
+        with self._lock:
+            return self._read_identity()
+
+    def _read_identity(self) -> Identity:
+        """Read under the lock."""
         if not self.find():
             raise NoCard("no card on the reader")
         if self.exchange(frames.SELECT).sw3 != frames.Sw3.SUCCESS:
@@ -179,4 +191,7 @@ def _identity(data: bytes, today: date) -> Identity:
     text, photo = data[4 : 4 + text_length], data[4 + text_length : 4 + text_length + photo_length]
     if text_length != TEXT_BYTES or len(text) != text_length or len(photo) != photo_length:
         raise CardDataError(f"read data has text {len(text)}/{text_length} and photo {len(photo)}/{photo_length}")
-    return parse_text(text, photo, today)
+    try:
+        return parse_text(text, photo, today)
+    except ValueError as exc:  # a defence: data a parser did not foresee is a data error, not a crash
+        raise CardDataError(f"card text could not be parsed: {type(exc).__name__}") from None

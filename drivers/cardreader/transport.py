@@ -57,7 +57,9 @@ class SerialTransport:
         """Read what arrives within ``timeout``."""
         try:
             self.port.timeout = timeout
-            return bytes(self.port.read(size))
+            first = bytes(self.port.read(1))  # waits up to the timeout for the first byte only
+            waiting = self.port.in_waiting if first else 0
+            return first + (bytes(self.port.read(min(waiting, size - 1))) if waiting else b"")
         except LINE_ERRORS as exc:
             raise ReaderUnavailable(f"read failed: {exc}") from None
 

@@ -43,6 +43,7 @@ class Interpreter:
         self.items: list[Item] = []
         self.buffer = bytearray()
         self.line = bytearray()
+        self.line_chinese = False
         self.qr = b""
         self._reset_modes()
 
@@ -97,6 +98,7 @@ class Interpreter:
             return self._fs()
         if lead >= 0x20 or lead == 0x09:
             self.line.append(lead)
+            self.line_chinese = self.line_chinese or self.chinese
         return 1
 
     def _esc(self) -> int:
@@ -180,8 +182,9 @@ class Interpreter:
         if not self.line and not force:
             return
         raw = bytes(self.line)
-        encoding = "gb18030" if any(c >= 0x80 for c in raw) else "ascii"
-        text = raw.decode(encoding, errors="replace")
+        # Outside Chinese mode a printer prints its code page: GB18030 bytes come out as mojibake.
+        text = raw.decode("gb18030" if self.line_chinese else "latin-1", errors="replace")
+        self.line_chinese = False
         self.items.append(Item("text", text, align=self.align, scale=self.size, bold=self.bold))
         self.line.clear()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
 from typing import Any
 
 from escpos import printer as transports
@@ -34,13 +36,21 @@ def _usb(url: DeviceUrl) -> Any:
         raise PrinterError(f"usb://{url.host}: {exc} (USB printers need the pyusb package and udev access)") from None
 
 
+def _device_file(path: str, plain: bool) -> Any:
+    """Open a printer device node; never create a file where the device should be."""
+    target = Path(path)
+    if not target.exists() or (not plain and not stat.S_ISCHR(target.stat().st_mode)):
+        raise PrinterError(f"{path} is not a printer device (unplugged?)")
+    return transports.File(path)
+
+
 def open_printer(text: str, mode: TextMode = TextMode.NATIVE, paper_mm: int = 58,
                  charset: str = "gb18030") -> EscposPrinter:
     """Return the printer a URL names (opened on first use)."""
     url = DeviceUrl.parse(text, "printer")
     columns = PAPER_COLUMNS[paper_mm]
     timeout = float(url.params.get("timeout", "1.0"))
-    options: dict[str, Any] = {"mode": mode, "columns": columns, "charset": charset}
+    options: dict[str, Any] = {"mode": mode, "columns": columns, "charset": charset, "timeout": timeout}
     if url.scheme == "sim":
         return SimulatedPrinter(mode, columns, charset)
     if url.scheme == "tcp":
@@ -52,5 +62,7 @@ def open_printer(text: str, mode: TextMode = TextMode.NATIVE, paper_mm: int = 58
         return EscposPrinter(lambda: transports.Serial(url.path, baudrate=baud, timeout=timeout), str(url),
                              bidirectional=True, **options)
     if url.scheme == "file":
-        return EscposPrinter(lambda: transports.File(url.path), str(url), bidirectional=False, **options)
+        plain = url.params.get("plain") == "1"  # tests and dry runs: allow a regular file
+        return EscposPrinter(lambda: _device_file(url.path, plain), str(url), bidirectional=False, path=url.path,
+                             allow_plain_file=plain, **options)
     return EscposPrinter(lambda: _usb(url), str(url), bidirectional=True, **options)

@@ -69,9 +69,9 @@ def build_job(lines: list[Line], mode: TextMode, columns: int, charset: str = "g
     printer = Dummy()
     printer._raw(INIT)
     for line in lines:
-        if line.style is Style.QR:
+        if line.style is Style.QR:  # native GS ( k; a printer that only prints images gets the QR as one
             printer._raw(ESC + b"a\x01")
-            printer.qr(line.text, native=True, size=6)
+            printer.qr(line.text, native=mode is TextMode.NATIVE, size=6)
             printer._raw(LF + ESC + b"a\x00")
         elif mode is TextMode.RASTER or not encodable(line.text, charset):
             printer.image(raster_image(line, columns))

@@ -135,8 +135,7 @@ def _watch_pcsc(url: str, count: int, as_json: bool) -> None:
     """Follow a supervised PC/SC monitor: one line per event, and the card read on insertion."""
     reader = open_card_reader(url)
     events: queue.Queue[CardEvent] = queue.Queue()
-    match = url.removeprefix("pcsc://")
-    monitor = CardMonitor(events.put, match=match)
+    monitor = CardMonitor(events.put, match=getattr(reader, "match", ""))
     monitor.start()
     seen = 0
     try:

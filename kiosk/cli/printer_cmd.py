@@ -10,7 +10,7 @@ import click
 from drivers.printer.factory import open_printer
 from drivers.printer.job import TextMode
 from drivers.printer.preview import items_from_lines, save_png
-from drivers.printer.printer import PrinterError
+from drivers.printer.printer import EscposPrinter, PrinterError
 from drivers.status import DeviceState
 from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
 from kiosk.data import EXAMPLES
@@ -23,8 +23,18 @@ COLUMNS = {58: 32, 80: 48}
 
 url_option = click.option("--url", required=True, help="Printer URL: tcp://host:9100, serial:///dev/ttyS0?baud=9600, "
                                                        "file:///dev/usb/lp0, usb://VID:PID, sim://")
-width_option = click.option("--width", type=click.Choice(["58", "80"]), default="58", show_default=True,
-                            help="Paper width in mm (32 or 48 columns).")
+width_option = click.option("--width", type=click.Choice(["58", "80"]),
+                            help="Paper width in mm, 32 or 48 columns (default: printer.paper_mm).")
+mode_option = click.option("--text-mode", type=click.Choice(["native", "raster"]),
+                           help="Chinese mode text or raster lines (default: printer.text_mode).")
+
+
+def _open(app: AppContext, url: str, width: str | None, text_mode: str | None) -> tuple[EscposPrinter, int]:
+    """Open the printer with the command's options over the terminal's printer settings."""
+    section = app.config.printer
+    paper = int(width) if width else section.paper_mm
+    printer = open_printer(url, TextMode(text_mode or section.text_mode), paper, section.charset)
+    return printer, COLUMNS[paper]
 
 
 def sample_receipt(app: AppContext) -> Receipt:
@@ -76,13 +86,13 @@ def status(url: str, as_json: bool) -> None:
 @printer_group.command("test-page")
 @url_option
 @width_option
-@click.option("--text-mode", type=click.Choice(["native", "raster"]), default="native", show_default=True)
+@mode_option
 @pass_app
-def test_page_command(app: AppContext, url: str, width: str, text_mode: str) -> None:
+def test_page_command(app: AppContext, url: str, width: str | None, text_mode: str | None) -> None:
     """Print the technician's test page."""
-    printer = open_printer(url, TextMode(text_mode), int(width))
+    printer, columns = _open(app, url, width, text_mode)
     try:
-        printer.print_lines(test_page(app, COLUMNS[int(width)]))
+        printer.print_lines(test_page(app, columns))
     finally:
         printer.close()
     click.echo("test page printed")
@@ -92,14 +102,15 @@ def test_page_command(app: AppContext, url: str, width: str, text_mode: str) -> 
 @url_option
 @width_option
 @click.option("--sample", is_flag=True, required=True, help="Print the sample receipt (SB-001 example).")
-@click.option("--text-mode", type=click.Choice(["native", "raster"]), default="native", show_default=True)
+@mode_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @pass_app
-def print_receipt(app: AppContext, *, url: str, width: str, sample: bool, text_mode: str, lang: Lang) -> None:
+def print_receipt(app: AppContext, *, url: str, width: str | None, sample: bool, text_mode: str | None,
+                  lang: Lang) -> None:
     """Print a sample receipt."""
-    printer = open_printer(url, TextMode(text_mode), int(width))
+    printer, columns = _open(app, url, width, text_mode)
     try:
-        printer.print_lines(layout(sample_receipt(app), lang, COLUMNS[int(width)]))
+        printer.print_lines(layout(sample_receipt(app), lang, columns))
     finally:
         printer.close()
     click.echo("receipt printed")
@@ -111,8 +122,8 @@ def print_receipt(app: AppContext, *, url: str, width: str, sample: bool, text_m
 @width_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @pass_app
-def preview(app: AppContext, sample: bool, out: Path, width: str, lang: Lang) -> None:
+def preview(app: AppContext, sample: bool, out: Path, width: str | None, lang: Lang) -> None:
     """Draw the sample receipt as a PNG, as the printer prints it."""
-    columns = COLUMNS[int(width)]
+    columns = COLUMNS[int(width) if width else app.config.printer.paper_mm]
     save_png(items_from_lines(layout(sample_receipt(app), lang, columns)), out, columns)
     click.echo(str(out))

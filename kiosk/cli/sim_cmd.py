@@ -60,8 +60,8 @@ def sam(use_pty: bool, card: str | None, faults: tuple[str, ...], delay: float, 
 
 def _console(simulator: SamSimulator, stop: threading.Event) -> None:
     """Take 'place NAME' / 'lift' / 'quit' lines from stdin until it closes or we are stopped."""
-    if not sys.stdin.isatty():
-        stop.wait()
+    if not sys.stdin.isatty() or os.tcgetpgrp(sys.stdin.fileno()) != os.getpgrp():
+        stop.wait()  # in the background (`&`) or without a terminal: no console, run until stopped
         return
     for line in sys.stdin:
         words = line.split()

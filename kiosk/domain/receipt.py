@@ -127,7 +127,8 @@ def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]
     label = {key: text.get(lang) for key, text in LABELS.items()}
     rule = Line("-" * columns, Style.RULE)
     lines = [Line(text, Style.HALL) for text in wrap(receipt.hall_name.get(lang), columns)]
-    lines += [Line(label["title"], Style.TITLE), rule]
+    title_style = Style.TITLE if width(label["title"]) * 2 <= columns else Style.HALL  # double width must fit
+    lines += [Line(label["title"], title_style), rule]
     lines += [Line(label["number"] + ":"), Line(receipt.number, Style.NUMBER)]
     body = _pair(label["item"], receipt.offering_name.get(lang), columns)
     body += _bullets([name.get(lang) for name in receipt.part_names], columns, "· ")

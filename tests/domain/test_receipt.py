@@ -89,3 +89,13 @@ def test_a_promise_beyond_the_calendar_is_marked_as_an_estimate() -> None:
     receipt = build_receipt(app, CATALOG, HALL)
     assert ("（预计）" in render_text(receipt, "zh")) == app.promised_estimated
     assert app.promised_estimated  # three working days from 30 December run into 2027
+
+
+def test_an_english_title_too_wide_for_double_width_is_printed_normal_size() -> None:
+    from kiosk.domain.receipt import Style, layout
+
+    _, receipt = receipt_for(ITEM.code)
+    for lang, columns in (("en", 32), ("zh", 32), ("en", 48)):
+        for line in (n for n in layout(receipt, lang, columns) if n.style is not Style.QR):  # type: ignore[arg-type]
+            factor = 2 if line.style is Style.TITLE else 1
+            assert width(line.text) * factor <= columns, (lang, columns, line)

@@ -125,7 +125,10 @@ class VirtualCard:
             if answer is None:
                 sock.close()  # pulled out mid-exchange
                 return
-            self._send(sock, answer)
+            try:
+                self._send(sock, answer)
+            except OSError:  # removed while it was still answering
+                return
 
     @staticmethod
     def _receive(sock: socket.socket) -> bytes | None:

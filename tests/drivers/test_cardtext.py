@@ -127,3 +127,12 @@ def test_repr_and_str_show_no_personal_data() -> None:
 def test_any_256_bytes_give_an_identity(text: bytes) -> None:
     identity = parse_text(text, b"", TODAY)
     assert identity.document_type in set(DocumentType)
+
+
+@given(st.dictionaries(st.sampled_from(["name", "gender", "nation", "birth", "number", "until", "from"]),
+                       st.text(alphabet=st.sampled_from(list("0123456789²٣X长期 \x00")), max_size=8)))
+def test_field_shaped_garbage_gives_an_identity(fields: dict[str, str]) -> None:
+    capacity = {"name": 15, "gender": 1, "nation": 2, "birth": 8, "number": 18, "until": 8, "from": 8}
+    fitted = {key: value[: capacity[key]] for key, value in fields.items()}
+    identity = parse_text(resident(**fitted), b"", TODAY)  # e.g. a nation code '²1' that isdigit() accepts
+    assert identity.document_type is DocumentType.RESIDENT_ID

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.cardreader.errors import CardLifted, ReaderUnavailable
+from drivers.cardreader.errors import CardLifted, ReaderTimeout, ReaderUnavailable
 from drivers.cardreader.identity import DocumentType
 from drivers.cardreader.pcsc.monitor import CardEvent, CardMonitor
 from drivers.cardreader.pcsc.reader import PcscReader
@@ -224,3 +224,25 @@ def test_card_watch_prints_reader_and_card_events(pcscd: PrivatePcscd,
     assert lines[0].endswith(f"reader_online {READER}")
     assert any(f"card_inserted {READER} ATR {ATR.hex().upper()}" in line for line in lines)
     assert lines[-1] == "bank_card_holder Z***********G 370303********0012"
+
+
+def test_a_card_that_stops_answering_times_out_and_status_stays_responsive(
+        card_slot: Callable[..., VirtualCard]) -> None:
+    answers = pboc_card()
+
+    def mute_at_records(command: bytes) -> bytes | None:
+        if command[:2] == bytes.fromhex("00 B2"):
+            time.sleep(8)  # a card that hangs mid-exchange
+        return answers(command)
+
+    card_slot(mute_at_records)
+    reader = PcscReader(READER, read_timeout=1.5)
+    assert reader.wait_for_card(10)
+    started = time.monotonic()
+    with pytest.raises(ReaderTimeout):
+        reader.read_identity()
+    assert time.monotonic() - started < 5
+    started = time.monotonic()
+    assert reader.status().state is DeviceState.ONLINE
+    assert time.monotonic() - started < 2  # status() is not stuck behind the hung exchange
+    reader.close()

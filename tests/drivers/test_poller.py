@@ -60,3 +60,43 @@ def test_the_background_thread_polls_and_stops() -> None:
         time.sleep(0.01)
     poller.stop()
     reader.close()
+
+
+def test_a_changing_message_alone_is_not_a_change() -> None:
+    from drivers.status import unavailable
+
+    countdown = iter(range(100))
+    poller = Poller("card_reader", lambda: unavailable("card_reader", f"reconnecting in {next(countdown)} s"))
+    seen: list[Snapshot] = []
+    poller.listen(seen.append)
+    for _ in range(30):
+        poller.refresh()
+    assert len(seen) <= 1
+
+
+def test_status_polls_and_reads_share_the_line_safely() -> None:
+    import threading
+
+    from drivers.cardreader.simulator import SAMPLE_CARDS
+
+    reader = open_card_reader("sim://?card=zhang")
+    assert isinstance(reader, SimulatedReader)
+    reader.simulator.faults.delay = 0.02
+    stop = threading.Event()
+    states: list[str] = []
+
+    def poll() -> None:
+        while not stop.is_set():
+            states.append(reader.status().state.value)
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    names = []
+    for _ in range(8):
+        reader.simulator.place(SAMPLE_CARDS["zhang"])
+        names.append(reader.read_identity().name)
+    stop.set()
+    thread.join()
+    reader.close()
+    assert names == ["张三丰"] * 8
+    assert set(states) == {"online"}

@@ -105,3 +105,15 @@ def test_a_card_that_never_finishes_is_cut_off() -> None:
 def test_card_numbers_are_masked() -> None:
     assert mask_pan("6228480123456789012") == "622848*********9012"
     assert mask_pan("123") == "***"
+
+
+def test_impossible_card_answers_are_typed_errors() -> None:
+    from datetime import date
+
+    from drivers.cardreader.pcsc.emv import BankCardError, _afl, _pdol_data
+
+    with pytest.raises(BankCardError):
+        _pdol_data(tlv.parse(bytes.fromhex("9F 38 09 9F 01 7F 9F 02 7F 9F 03 7F")), date(2026, 11, 22))
+    with pytest.raises(BankCardError):
+        _afl(bytes.fromhex("77 06 94 04 F8 01 01 00"))  # SFI 31
+    assert tlv.parse_dol(bytes.fromhex("9F 66 81")) == [(0x9F66, 0x81)]  # one-byte lengths, never BER long form

@@ -158,11 +158,22 @@ def test_a_serial_printer_on_a_pty() -> None:
     assert [i.text for i in interpreter.items if i.kind == "qr"] == [receipt.query_payload]
 
 
+def test_a_missing_or_fake_device_file_is_no_printer(tmp_path: Path) -> None:
+    missing = open_printer(f"file://{tmp_path}/lp0")
+    assert missing.status().state is DeviceState.NO_DEVICE
+    with pytest.raises(PrinterNotReady):
+        missing.print_lines(layout(sample()[1], "zh", 32))
+    assert not (tmp_path / "lp0").exists()  # never a regular file where the device should be
+    (tmp_path / "lp0").touch()
+    assert open_printer(f"file://{tmp_path}/lp0").status().state is DeviceState.NO_DEVICE
+
+
 def test_a_file_printer_writes_the_job_and_never_claims_paper(tmp_path: Path) -> None:
     device = tmp_path / "lp0"
     device.touch()
-    printer = open_printer(f"file://{device}")
+    printer = open_printer(f"file://{device}?plain=1")
     snapshot = printer.status()
+    assert snapshot.state is DeviceState.ONLINE
     assert snapshot.media["paper"] == "unknown"
     receipt = sample()[1]
     printer.print_lines([line for line in layout(receipt, "zh", 32) if line.style is not Style.QR])
@@ -170,3 +181,30 @@ def test_a_file_printer_writes_the_job_and_never_claims_paper(tmp_path: Path) ->
     interpreter = Interpreter(PrinterState())
     interpreter.feed(device.read_bytes())
     assert interpreter.texts[1] == "受理回执"
+
+
+def test_a_late_status_answer_never_shifts_later_answers() -> None:
+    import socket as sockets
+    import time as clock
+
+    server = sockets.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def late_then_cover_open() -> None:
+        connection, _ = server.accept()
+        first = True
+        with connection:
+            while data := connection.recv(16):
+                for i in range(0, len(data) - 2, 3):
+                    n = data[i + 2]
+                    if first:
+                        clock.sleep(0.8)  # answers after the caller gave up
+                        first = False
+                    connection.sendall(bytes([{1: 0x1A, 2: 0x16, 4: 0x12}.get(n, 0x12)]))
+
+    threading.Thread(target=late_then_cover_open, daemon=True).start()
+    printer = open_printer(f"tcp://127.0.0.1:{port}?timeout=0.3")
+    assert printer.status().state is DeviceState.OFFLINE
+    server.close()
+    # reconnects are refused now; what matters is that no stale byte was ever read as an answer
+    assert printer.status().state is DeviceState.OFFLINE

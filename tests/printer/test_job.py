@@ -65,3 +65,17 @@ def test_raster_mode_sends_every_line_as_an_image() -> None:
     interpreter = Interpreter(PrinterState())
     interpreter.feed(build_job([Line("受理回执", Style.TITLE), Line("A")], TextMode.RASTER, 48))
     assert [i.kind for i in interpreter.items if i.kind != "text"] == ["image", "image", "cut"]
+
+
+def test_without_chinese_mode_a_printer_prints_mojibake_so_the_emulator_does_too() -> None:
+    interpreter = Interpreter(PrinterState())
+    interpreter.feed("受理".encode("gb18030") + b"\n")
+    assert interpreter.texts != ["受理"]
+
+
+def test_raster_mode_sends_the_qr_code_as_an_image_too() -> None:
+    job = build_job([Line("http://x/1", Style.QR)], TextMode.RASTER, 32)
+    assert b"\x1d(k" not in job
+    interpreter = Interpreter(PrinterState())
+    interpreter.feed(job)
+    assert [i.kind for i in interpreter.items if i.kind != "text"] == ["image", "cut"]

@@ -60,7 +60,7 @@ def _select_directory(transmit: Transmit, name: bytes) -> list[bytes]:
         return []
     entries = tlv.find_all(fci, 0x61)
     sfi = tlv.find(fci, 0x88)
-    if not entries and sfi is not None and sfi.value:  # contact PSE: the directory is in records
+    if not entries and sfi is not None and sfi.value and 1 <= sfi.value[0] <= 30:  # contact PSE: records
         entries = _directory_records(transmit, sfi.value[0])
     ranked = []
     for entry in entries:
@@ -97,6 +97,8 @@ def _pdol_data(fci: list[tlv.Tlv], today: date) -> bytes:
     for tag, length in tlv.parse_dol(pdol.value):
         value = known.get(tag, b"")
         data += value[:length].rjust(length, b"\x00")
+    if len(data) > 250:
+        raise BankCardError(f"the PDOL asks for {len(data)} bytes")
     return data
 
 
@@ -110,7 +112,10 @@ def _afl(response: bytes) -> list[tuple[int, int, int]]:
         raw = found.value if found is not None else b""
     if len(raw) % 4:
         raise BankCardError("the AFL is not a multiple of four bytes")
-    return [(raw[i] >> 3, raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 4)]
+    ranges = [(raw[i] >> 3, raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 4)]
+    if any(not 1 <= sfi <= 30 or first == 0 or last < first for sfi, first, last in ranges):
+        raise BankCardError("the AFL names an impossible file or record")
+    return ranges
 
 
 def read_bank_card(transmit: Transmit, today: date) -> BankCard:

@@ -42,6 +42,7 @@ class CardMonitor:
         self._thread: threading.Thread | None = None
         self._present: dict[str, bool] = {}  # reader -> card present, for the readers we see
         self.sessions = 0  # contexts established so far (a restart count, for diagnostics)
+        self._healthy = False
 
     def start(self) -> None:
         """Start watching."""
@@ -74,7 +75,6 @@ class CardMonitor:
         while not self._stop.is_set():
             try:
                 self._session()
-                backoff = BACKOFF_FIRST
             except CardReaderError as exc:
                 log.warning("PC/SC unavailable: %s", exc)
             except Exception:
@@ -82,7 +82,8 @@ class CardMonitor:
             self._all_offline()
             if self._stop.wait(backoff):
                 return
-            backoff = min(backoff * 2, BACKOFF_MAX)
+            backoff = BACKOFF_FIRST if self._healthy else min(backoff * 2, BACKOFF_MAX)
+            self._healthy = False
 
     def _all_offline(self) -> None:
         """Report every known reader offline."""
@@ -94,6 +95,7 @@ class CardMonitor:
         """Watch with one context until it fails or we are stopped."""
         context = scard.establish()
         self.sessions += 1
+        self._healthy = True  # it came up: the next outage starts its backoff afresh
         try:
             states = self._readers(context)
             while not self._stop.is_set():

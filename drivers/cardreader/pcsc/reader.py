@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from drivers.cardreader.errors import CardDataError, ReaderUnavailable
+from drivers.cardreader.errors import CardDataError, ReaderTimeout, ReaderUnavailable
 from drivers.cardreader.identity import LOG_SALT, DocumentType, Identity
 from drivers.cardreader.pcsc import apdu, scard, tlv
 from drivers.cardreader.pcsc.emv import BankCard, BankCardError, read_bank_card
@@ -21,9 +22,9 @@ DEVICE = "card_reader"
 class PcscReader:
     """A PC/SC reader chosen by name prefix (the first reader when empty)."""
 
-    def __init__(self, match: str = "", today: Callable[[], date] = date.today) -> None:
-        """Use the first reader whose name starts with ``match``."""
-        self.match, self.today = match, today
+    def __init__(self, match: str = "", today: Callable[[], date] = date.today, read_timeout: float = 15.0) -> None:
+        """Use the first reader whose name starts with ``match``; a read may take ``read_timeout`` seconds."""
+        self.match, self.today, self.read_timeout = match, today, read_timeout
         self.describe = f"pcsc://{match}"
         self._context: Any = None
 
@@ -84,18 +85,43 @@ class PcscReader:
                 return False
 
     def read_identity(self) -> Identity:
-        """Read the holder data of the bank card in the reader."""
+        """Read the holder data of the bank card in the reader, within ``read_timeout`` seconds.
+
+        PC/SC has no timeout for a card that stops answering, so the read runs in its own thread
+        with its own context: the caller gets ReaderTimeout in time, and status() — on another
+        context — keeps answering while the hung exchange is left to die.
+        """
         reader = self._reader()
-        handle, protocol = scard.connect(self._context, reader)
-        try:
-            card = read_bank_card(lambda command: scard.transmit(handle, protocol, command), self.today())
-        except (BankCardError, tlv.TlvError, apdu.ApduError) as exc:
-            raise CardDataError(f"not a readable bank card: {exc}") from None
-        finally:
-            scard.disconnect(handle)
+        outcome: list[BankCard | BaseException] = []
+        worker = threading.Thread(target=self._read_card, args=(reader, outcome), name="pcsc-read", daemon=True)
+        worker.start()
+        worker.join(self.read_timeout)
+        if not outcome:
+            raise ReaderTimeout(f"{self.describe}: the card did not answer within {self.read_timeout:g} s")
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        card = outcome[0]
         identity = holder_identity(card)
         log.info("bank card read: %s token %s", card.aid, identity.log_token(LOG_SALT))
         return identity
+
+
+    def _read_card(self, reader: str, outcome: list[BankCard | BaseException]) -> None:
+        """Read one card on a private context (run in a worker thread)."""
+        try:
+            context = scard.establish()
+            try:
+                handle, protocol = scard.connect(context, reader)
+                try:
+                    outcome.append(read_bank_card(lambda c: scard.transmit(handle, protocol, c), self.today()))
+                finally:
+                    scard.disconnect(handle)
+            finally:
+                scard.release(context)
+        except (BankCardError, tlv.TlvError, apdu.ApduError, ValueError) as exc:
+            outcome.append(CardDataError(f"not a readable bank card: {type(exc).__name__}: {exc}"))
+        except BaseException as exc:
+            outcome.append(exc)
 
 
 def holder_identity(card: BankCard) -> Identity:

@@ -102,6 +102,8 @@ def parse_dol(data: bytes) -> list[tuple[int, int]]:
     pos = 0
     while pos < len(data):
         tag, _, pos = _tag(data, pos)
-        length, pos = _length(data, pos)
-        out.append((tag, length))
+        if pos >= len(data):
+            raise TlvError("DOL entry without a length")
+        out.append((tag, data[pos]))  # a DOL length is always one byte
+        pos += 1
     return out
