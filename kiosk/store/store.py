@@ -25,6 +25,7 @@ from kiosk.store.models import (
     DataKey,
     DeviceStatusRow,
     EventRow,
+    OutboxRow,
     RatingRow,
     ReceiptRow,
 )
@@ -236,6 +237,13 @@ class Store:
             conn.execute(insert(DeviceStatusRow).values(
                 device=device, state=state, snapshot=json.dumps(snapshot), at=self.now(), boot_id=self.boot
             ))
+
+    def count_unacked(self) -> int:
+        """Return how many outbox entries were sent at least once and await central's ack."""
+        with db.read(self.engine) as conn:
+            return int(conn.execute(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.attempts > 0)
+            ).scalar_one())
 
     def count_applications(self) -> int:
         """Return how many applications the store holds."""

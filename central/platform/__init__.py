@@ -1,0 +1,1 @@
+"""The central platform: ingest of terminal uplink, acknowledgements, the terminal registry."""

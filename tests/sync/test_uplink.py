@@ -1,0 +1,107 @@
+"""Applications queued offline reach central exactly once through a real broker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import create_engine, text
+
+from central.platform.ingest import Ingest
+from central.platform.worker import IngestWorker
+from kiosk.store import outbox
+from kiosk.store.store import Store
+from sync.agent import Link, SyncAgent
+from tests.store.helpers import open_test_store, submit
+from tests.sync.broker import CENTRAL_USER, Mosquitto, ScratchPki
+
+CENTRAL_KEY = x25519.X25519PrivateKey.generate()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    server = Mosquitto(tmp_path / "broker", ScratchPki(tmp_path / "pki"))
+    (tmp_path / "broker").mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
+def link(broker: Mosquitto, cn: str) -> tuple[Link, ec.EllipticCurvePrivateKey]:
+    cert, key, private = broker.pki.issue(cn)
+    return Link("127.0.0.1", broker.port, str(broker.pki.ca_path), str(cert), str(key)), private
+
+
+def central(broker: Mosquitto, tmp_path: Path, registry: dict[str, ec.EllipticCurvePublicKey]) -> IngestWorker:
+    ingest = Ingest(create_engine(f"sqlite:///{tmp_path}/central.db"), CENTRAL_KEY, registry.get)
+    worker = IngestWorker(ingest, link(broker, CENTRAL_USER)[0])
+    worker.start()
+    assert worker.ready.wait(10)
+    return worker
+
+
+def terminal(broker: Mosquitto, store: Store, cn: str = "LC0001") -> tuple[SyncAgent, ec.EllipticCurvePrivateKey]:
+    terminal_link, key = link(broker, cn)
+    agent = SyncAgent(store, cn, key, CENTRAL_KEY.public_key(), terminal_link, ack_timeout=timedelta(seconds=2))
+    return agent, key
+
+
+def test_applications_queued_offline_drain_exactly_once(broker: Mosquitto, tmp_path: Path) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    submitted = {str(submit(store, i).id) for i in range(40)}  # queued while nothing is connected
+    agent, key = terminal(broker, store)
+    worker = central(broker, tmp_path, {"LC0001": key.public_key()})
+    agent.start()
+    assert agent.run_until_drained(60)
+    assert set(worker.ingest.stored_ids()) == submitted
+    # every entry is acked; a resend of the whole outbox is acknowledged again, never stored twice
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE outbox SET status = 'pending', attempts = 0, acked_at = NULL"))
+    assert agent.run_until_drained(60)
+    assert len(worker.ingest.stored_ids()) == 40
+    assert store.count_unacked() == 0
+    agent.stop()
+    worker.stop()
+    store.close()
+
+
+def test_an_envelope_signed_by_the_wrong_key_is_rejected_and_parked(broker: Mosquitto, tmp_path: Path) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    application = submit(store)
+    agent, _ = terminal(broker, store)
+    worker = central(broker, tmp_path, {"LC0001": ec.generate_private_key(ec.SECP256R1()).public_key()})
+    agent.start()
+    assert agent.run_until_drained(30)
+    assert worker.ingest.stored_ids() == []
+    assert outbox.pending(store) == []
+    events = store.events("outbox_rejected")
+    assert events[0]["detail"] == {"record": str(application.id), "reason": "bad_signature"}
+    agent.stop()
+    worker.stop()
+    store.close()
+
+
+def test_central_ingest_survives_garbage_on_a_terminal_topic(broker: Mosquitto, tmp_path: Path) -> None:
+    worker = central(broker, tmp_path, {})
+    terminal_link, _ = link(broker, "LC0009")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="garbage", protocol=mqtt.MQTTv5)
+    client.tls_set(ca_certs=terminal_link.ca, certfile=terminal_link.cert, keyfile=terminal_link.key)
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    for payload in (b"\xff\xfe", b"{}", b'{"h": 1}', b"x" * 300_000):
+        client.publish("yc/v1/t/LC0009/up/app", payload, qos=1).wait_for_publish(10)
+    deadline = time.monotonic() + 10
+    with worker.ingest.engine.connect() as conn:
+        while conn.execute(text("SELECT count(*) FROM rejected")).scalar_one() < 4:
+            assert time.monotonic() < deadline, "garbage was not counted"
+            time.sleep(0.1)
+    client.loop_stop()
+    client.disconnect()
+    assert worker._thread.is_alive()
+    worker.stop()
