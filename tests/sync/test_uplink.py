@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
@@ -38,8 +39,29 @@ def link(broker: Mosquitto, cn: str) -> tuple[Link, ec.EllipticCurvePrivateKey]:
     return Link("127.0.0.1", broker.port, str(broker.pki.ca_path), str(cert), str(key)), private
 
 
-def central(broker: Mosquitto, tmp_path: Path, registry: dict[str, ec.EllipticCurvePublicKey]) -> IngestWorker:
-    ingest = Ingest(create_engine(f"sqlite:///{tmp_path}/central.db"), CENTRAL_KEY, registry.get)
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """Central's database: an SQLite file, or a private schema in the machine's PostgreSQL."""
+    if request.param == "sqlite":
+        yield create_engine(f"sqlite:///{tmp_path}/central.db")
+        return
+    schema = f"yc_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(POSTGRES, connect_args={"options": f"-csearch_path={schema}"})
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def central(broker: Mosquitto, engine: Engine, registry: dict[str, ec.EllipticCurvePublicKey]) -> IngestWorker:
+    ingest = Ingest(engine, CENTRAL_KEY, registry.get)
     worker = IngestWorker(ingest, link(broker, CENTRAL_USER)[0])
     worker.start()
     assert worker.ready.wait(10)
@@ -52,11 +74,12 @@ def terminal(broker: Mosquitto, store: Store, cn: str = "LC0001") -> tuple[SyncA
     return agent, key
 
 
-def test_applications_queued_offline_drain_exactly_once(broker: Mosquitto, tmp_path: Path) -> None:
+def test_applications_queued_offline_drain_exactly_once(broker: Mosquitto, tmp_path: Path,
+                                                       central_db: Engine) -> None:
     store = open_test_store(tmp_path / "terminal")
     submitted = {str(submit(store, i).id) for i in range(40)}  # queued while nothing is connected
     agent, key = terminal(broker, store)
-    worker = central(broker, tmp_path, {"LC0001": key.public_key()})
+    worker = central(broker, central_db, {"LC0001": key.public_key()})
     agent.start()
     assert agent.run_until_drained(60)
     assert set(worker.ingest.stored_ids()) == submitted
@@ -75,7 +98,8 @@ def test_an_envelope_signed_by_the_wrong_key_is_rejected_and_parked(broker: Mosq
     store = open_test_store(tmp_path / "terminal")
     application = submit(store)
     agent, _ = terminal(broker, store)
-    worker = central(broker, tmp_path, {"LC0001": ec.generate_private_key(ec.SECP256R1()).public_key()})
+    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"),
+                     {"LC0001": ec.generate_private_key(ec.SECP256R1()).public_key()})
     agent.start()
     assert agent.run_until_drained(30)
     assert worker.ingest.stored_ids() == []
@@ -88,7 +112,7 @@ def test_an_envelope_signed_by_the_wrong_key_is_rejected_and_parked(broker: Mosq
 
 
 def test_central_ingest_survives_garbage_on_a_terminal_topic(broker: Mosquitto, tmp_path: Path) -> None:
-    worker = central(broker, tmp_path, {})
+    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {})
     terminal_link, _ = link(broker, "LC0009")
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="garbage", protocol=mqtt.MQTTv5)
     client.tls_set(ca_certs=terminal_link.ca, certfile=terminal_link.cert, keyfile=terminal_link.key)
@@ -105,3 +129,45 @@ def test_central_ingest_survives_garbage_on_a_terminal_topic(broker: Mosquitto, 
     client.disconnect()
     assert worker._thread.is_alive()
     worker.stop()
+
+
+def test_a_broker_restart_mid_drain_loses_and_duplicates_nothing(broker: Mosquitto, tmp_path: Path) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    submitted = {str(submit(store, i).id) for i in range(60)}
+    agent, key = terminal(broker, store)
+    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
+    agent.start()
+    deadline = time.monotonic() + 30
+    while len(worker.ingest.stored_ids()) < 10:  # part of the way through
+        agent.step()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    broker.stop()
+    broker.start()  # the same port: both clients reconnect by themselves
+    assert agent.run_until_drained(90)
+    assert sorted(worker.ingest.stored_ids()) == sorted(submitted)
+    agent.stop()
+    worker.stop()
+    store.close()
+
+
+def test_a_new_agent_process_after_a_crash_finishes_the_drain(broker: Mosquitto, tmp_path: Path) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    submitted = {str(submit(store, i).id) for i in range(30)}
+    first, key = terminal(broker, store)
+    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
+    first.start()
+    deadline = time.monotonic() + 30
+    while not worker.ingest.stored_ids():
+        first.step()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    first.client.loop_stop()  # dies without a goodbye, as kill -9 does; in-memory state is gone
+    first.client.socket().close()  # type: ignore[union-attr]
+    second = SyncAgent(store, "LC0001", key, CENTRAL_KEY.public_key(), first.link, ack_timeout=timedelta(seconds=2))
+    second.start()
+    assert second.run_until_drained(90)
+    assert sorted(worker.ingest.stored_ids()) == sorted(submitted)
+    second.stop()
+    worker.stop()
+    store.close()
