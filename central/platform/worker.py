@@ -32,6 +32,7 @@ class IngestWorker:
         self.client.on_message = lambda c, u, m: self.inbox.put((m.topic, bytes(m.payload)))
         self.link = link
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self.handled = 0  # messages this worker took from the shared subscription
 
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         """(Re)subscribe on every connection."""
@@ -57,6 +58,7 @@ class IngestWorker:
                 topic, payload = self.inbox.get(timeout=0.1)
             except queue.Empty:
                 continue
+            self.handled += 1
             try:
                 ack = self.ingest.handle(topic, payload)
             except Exception:

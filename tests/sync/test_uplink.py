@@ -171,3 +171,39 @@ def test_a_new_agent_process_after_a_crash_finishes_the_drain(broker: Mosquitto,
     second.stop()
     worker.stop()
     store.close()
+
+
+def test_two_workers_share_the_uplink_and_store_each_application_once(broker: Mosquitto, tmp_path: Path) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    submitted = {str(submit(store, i).id) for i in range(60)}
+    agent, key = terminal(broker, store)
+    engine = create_engine(f"sqlite:///{tmp_path}/central.db")
+    registry = {"LC0001": key.public_key()}
+    workers = [central(broker, engine, registry)]
+    second = IngestWorker(Ingest(engine, CENTRAL_KEY, registry.get), link(broker, CENTRAL_USER)[0], name="ingest-2")
+    second.start()
+    assert second.ready.wait(10)
+    workers.append(second)
+    agent.start()
+    assert agent.run_until_drained(60)
+    assert sorted(workers[0].ingest.stored_ids()) == sorted(submitted)
+    handled = [w.handled for w in workers]
+    assert all(handled), handled  # the shared subscription split the load
+    for worker in workers:
+        worker.stop()
+    agent.stop()
+    store.close()
+
+
+def test_an_envelope_naming_another_terminal_is_refused_by_central(tmp_path: Path) -> None:
+    from sync.envelope import Header, seal
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    ingest = Ingest(create_engine(f"sqlite:///{tmp_path}/central.db"), CENTRAL_KEY,
+                    {"LC0001": key.public_key(), "LC0002": key.public_key()}.get)
+    header = Header("LC0002", 1, str(uuid.uuid4()), "application", "2026-11-22T07:00:00+00:00", "boot")
+    forged = seal(header, b"{}", CENTRAL_KEY.public_key(), key)
+    ack = ingest.handle("yc/v1/t/LC0001/up/app", forged)  # got past the broker on LC0001's topic
+    assert ack is not None
+    assert (ack.terminal, ack.status, ack.reason) == ("LC0001", "rejected", "terminal_mismatch")
+    assert ingest.stored_ids() == []
