@@ -63,6 +63,8 @@ class Result:
     self_check: bool
     subject_p99_us: float | None = None
     baseline_p99_us: float | None = None
+    subject_ops_per_s: float | None = None  # latency cases: calls ÷ total time of those calls
+    baseline_ops_per_s: float | None = None
 
     @property
     def within_range(self) -> bool:
@@ -137,6 +139,7 @@ def run_latency(case: LatencyCase, ops: int | None = None, block: int = 100) -> 
         case.name, case.subject_label, case.baseline_label, s_med, _spread(times["subject"]), b_med,
         _spread(times["baseline"]), s_med / b_med, case.ratio_range, count, False,
         _p99(times["subject"]), _p99(times["baseline"]),
+        count / (sum(times["subject"]) / 1e6), count / (sum(times["baseline"]) / 1e6),
     )
 
 
@@ -162,7 +165,7 @@ def table(results: list[Result]) -> str:
     """Render results as a Markdown table."""
     rows = [
         "| benchmark | subject | baseline | subject µs/op | baseline µs/op | ratio "
-        "| p99 µs subject / baseline | target |",
+        "| p99 µs; throughput, subject / baseline | target |",
         "|---|---|---|---:|---:|---:|---:|---|",
     ]
     for r in results:
@@ -182,7 +185,10 @@ def _p99_cell(result: Result) -> str:
     """Render the p99 column."""
     if result.subject_p99_us is None or result.baseline_p99_us is None:
         return "—"
-    return f"{result.subject_p99_us:,.0f} / {result.baseline_p99_us:,.0f}"
+    cell = f"{result.subject_p99_us:,.0f} / {result.baseline_p99_us:,.0f}"
+    if result.subject_ops_per_s and result.baseline_ops_per_s:
+        cell += f"; {result.subject_ops_per_s:,.0f} / {result.baseline_ops_per_s:,.0f} per s"
+    return cell
 
 
 def report(results: list[Result], docs: Path, readme: Path | None) -> str:

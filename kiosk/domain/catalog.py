@@ -135,6 +135,7 @@ class ServiceItem:
     keywords: tuple[str, ...]
     materials: tuple[MaterialRequirement, ...]
     form: FormSchema
+    requires_valid_id: bool = False  # an expired identity document turns the citizen to a window
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,11 @@ class Offering:
     form: FormSchema
     materials: tuple[MaterialRequirement, ...]
     promised_limit_days: int
+
+    @property
+    def requires_valid_id(self) -> bool:
+        """Return whether any item needs an identity document that has not expired."""
+        return any(item.requires_valid_id for item in self.items)
 
     def field(self, key: str) -> FormField:
         """Return the form field with semantic ``key``."""

@@ -225,6 +225,7 @@ def _item(
         keywords=tuple(str(k) for k in r.sequence(table, "keywords_zh", required=False)),
         materials=_requirements(r, table, materials),
         form=_item_form(r, table, library),
+        requires_valid_id=r.optional_boolean(table, "requires_valid_id", default=False),
     )
 
 
