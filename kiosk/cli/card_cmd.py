@@ -106,53 +106,52 @@ def read(url: str, timeout: float, reveal: bool, as_json: bool) -> None:
 @json_option
 def watch(url: str, count: int, as_json: bool) -> None:
     """Print every card placed on the reader (masked), until Ctrl-C; PC/SC readers also print reader events."""
-    if url.startswith("pcsc://"):
-        _watch_pcsc(url, count, as_json)
-        return
     reader = open_card_reader(url)
-    seen = 0
-    try:
-        while not count or seen < count:
-            try:
-                if not reader.wait_for_card(1.0):
-                    continue
-                identity = reader.read_identity()
-            except NoCard:
-                continue
-            except CardReaderError as exc:
-                click.echo(f"{type(exc).__name__}: {exc}", err=True)
-                time.sleep(1)
-                continue
-            seen += 1
-            emit(identity_json(identity, False), as_json, _one_line)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        reader.close()
-
-
-def _watch_pcsc(url: str, count: int, as_json: bool) -> None:
-    """Follow a supervised PC/SC monitor: one line per event, and the card read on insertion."""
-    reader = open_card_reader(url)
+    monitor: CardMonitor | None = None
     events: queue.Queue[CardEvent] = queue.Queue()
-    monitor = CardMonitor(events.put, match=getattr(reader, "match", ""))
-    monitor.start()
+    if url.startswith("pcsc://"):
+        monitor = CardMonitor(events.put, match=getattr(reader, "match", ""))
+        monitor.start()
     seen = 0
     try:
         while not count or seen < count:
-            event = events.get()
-            click.echo(f"{event.at:%H:%M:%S} {event.kind} {event.reader}" + (f" ATR {event.atr}" if event.atr else ""))
-            if event.kind != "card_inserted":
+            if monitor is not None and not _card_inserted(events.get()):
                 continue
-            try:
-                identity = reader.read_identity()
-            except CardReaderError as exc:
-                click.echo(f"{type(exc).__name__}: {exc}", err=True)
+            if monitor is None and not _card_placed(reader):
                 continue
-            seen += 1
-            emit(identity_json(identity, False), as_json, _one_line)
+            seen += _read_and_print(reader, as_json)
     except KeyboardInterrupt:
         pass
     finally:
-        monitor.stop()
+        if monitor is not None:
+            monitor.stop()
         reader.close()
+
+
+def _card_inserted(event: CardEvent) -> bool:
+    """Print a PC/SC event line; return whether a card came in."""
+    click.echo(f"{event.at:%H:%M:%S} {event.kind} {event.reader}" + (f" ATR {event.atr}" if event.atr else ""))
+    return event.kind == "card_inserted"
+
+
+def _card_placed(reader: CardReader) -> bool:
+    """Poll a serial or simulated reader for a card for a second."""
+    try:
+        return reader.wait_for_card(1.0)
+    except CardReaderError as exc:
+        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+        time.sleep(1)
+        return False
+
+
+def _read_and_print(reader: CardReader, as_json: bool) -> int:
+    """Read the card and print it masked; return 1 if a card was read."""
+    try:
+        identity = reader.read_identity()
+    except NoCard:
+        return 0
+    except CardReaderError as exc:
+        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+        return 0
+    emit(identity_json(identity, False), as_json, _one_line)
+    return 1
