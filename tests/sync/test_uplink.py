@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,6 +24,7 @@ from central.platform.worker import IngestWorker
 from kiosk.store import outbox
 from kiosk.store.store import Store
 from sync.agent import Link, SyncAgent
+from sync.envelope import raw_public
 from tests.store.helpers import open_test_store, submit
 from tests.sync.broker import CENTRAL_USER, Mosquitto, ScratchPki
 
@@ -207,3 +213,33 @@ def test_an_envelope_naming_another_terminal_is_refused_by_central(tmp_path: Pat
     assert ack is not None
     assert (ack.terminal, ack.status, ack.reason) == ("LC0001", "rejected", "terminal_mismatch")
     assert ingest.stored_ids() == []
+
+
+def test_the_sync_agent_process_killed_mid_drain_and_restarted(broker: Mosquitto, tmp_path: Path) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    submitted = {str(submit(store, i).id) for i in range(120)}
+    store.close()
+    cert, key_path, key = broker.pki.issue("LC0001")
+    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
+    spec = tmp_path / "agent.json"
+    spec.write_text(json.dumps({"store": str(tmp_path / "terminal"), "port": broker.port, "ca": str(broker.pki.ca_path),
+                                "cert": str(cert), "key": str(key_path), "terminal": "LC0001",
+                                "central": raw_public(CENTRAL_KEY.public_key()).hex()}))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    command = [sys.executable, "-m", "tests.sync.agent_worker", str(spec)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=root)
+    deadline = time.monotonic() + 60
+    while len(worker.ingest.stored_ids()) < 20:  # part of the way through
+        assert time.monotonic() < deadline, "the agent made no progress"
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    second = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root, timeout=180, check=False)
+    assert second.stdout.split()[-1] == "drained", second.stderr[-2000:]
+    assert sorted(worker.ingest.stored_ids()) == sorted(submitted)  # each exactly once
+    reopened = open_test_store(tmp_path / "terminal")
+    assert reopened.count_unacked() == 0
+    assert outbox.pending(reopened) == []
+    reopened.close()
+    worker.stop()
