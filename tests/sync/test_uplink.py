@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,6 +72,16 @@ def central(broker: Mosquitto, engine: Engine, registry: dict[str, ec.EllipticCu
     worker.start()
     assert worker.ready.wait(10)
     return worker
+
+
+def wait_until_stored(worker: IngestWorker, count: int, step: Callable[[], object] | None = None) -> None:
+    """Wait (pumping ``step`` if given) until central has stored ``count`` applications."""
+    deadline = time.monotonic() + 60
+    while len(worker.ingest.stored_ids()) < count:
+        assert time.monotonic() < deadline, "the drain made no progress"
+        if step is not None:
+            step()
+        time.sleep(0.01)
 
 
 def terminal(broker: Mosquitto, store: Store, cn: str = "LC0001") -> tuple[SyncAgent, ec.EllipticCurvePrivateKey]:
@@ -143,11 +153,7 @@ def test_a_broker_restart_mid_drain_loses_and_duplicates_nothing(broker: Mosquit
     agent, key = terminal(broker, store)
     worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
     agent.start()
-    deadline = time.monotonic() + 30
-    while len(worker.ingest.stored_ids()) < 10:  # part of the way through
-        agent.step()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until_stored(worker, 10, agent.step)  # part of the way through
     broker.stop()
     broker.start()  # the same port: both clients reconnect by themselves
     assert agent.run_until_drained(90)
@@ -163,11 +169,7 @@ def test_a_new_agent_process_after_a_crash_finishes_the_drain(broker: Mosquitto,
     first, key = terminal(broker, store)
     worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
     first.start()
-    deadline = time.monotonic() + 30
-    while not worker.ingest.stored_ids():
-        first.step()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until_stored(worker, 1, first.step)
     first.client.loop_stop()  # dies without a goodbye, as kill -9 does; in-memory state is gone
     first.client.socket().close()  # type: ignore[union-attr]
     second = SyncAgent(store, "LC0001", key, CENTRAL_KEY.public_key(), first.link, ack_timeout=timedelta(seconds=2))
@@ -229,10 +231,7 @@ def test_the_sync_agent_process_killed_mid_drain_and_restarted(broker: Mosquitto
     env = {**os.environ, "PYTHONPATH": str(root)}
     command = [sys.executable, "-m", "tests.sync.agent_worker", str(spec)]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=root)
-    deadline = time.monotonic() + 60
-    while len(worker.ingest.stored_ids()) < 20:  # part of the way through
-        assert time.monotonic() < deadline, "the agent made no progress"
-        time.sleep(0.02)
+    wait_until_stored(worker, 20)  # part of the way through
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     second = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root, timeout=180, check=False)
