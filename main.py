@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from central.cli import central_group
 from kiosk.cli.application_cmd import application_group
 from kiosk.cli.base import AppContext, Root
 from kiosk.cli.card_cmd import card_group
@@ -17,6 +18,7 @@ from kiosk.cli.demo import demo
 from kiosk.cli.printer_cmd import printer_group
 from kiosk.cli.sim_cmd import sim_group
 from kiosk.cli.store_cmd import store_group
+from kiosk.cli.sync_cmd import sync_group
 
 __version__ = "0.1.0"
 
@@ -42,7 +44,8 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 
 
 for group in (
-    catalog_group, application_group, card_group, printer_group, store_group, sim_group, config_group, demo,
+    catalog_group, application_group, card_group, printer_group, store_group, sim_group, config_group, sync_group,
+    central_group, demo,
 ):
     cli.add_command(group)
 

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import benchmarks
-from benchmarks.harness import Case, LatencyCase, report, run_case, run_latency, table
+from benchmarks.harness import Case, LatencyCase, RunCase, report, run_case, run_latency, run_whole, stages, table
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def discover() -> list[Case | LatencyCase]:
+def discover() -> list[Case | LatencyCase | RunCase]:
     """Collect the cases of every `bench_*` module in this package."""
-    cases: list[Case | LatencyCase] = []
+    cases: list[Case | LatencyCase | RunCase] = []
     for module in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
         if module.name.startswith("bench_"):
             cases += importlib.import_module(f"benchmarks.{module.name}").cases()
@@ -37,6 +37,9 @@ def main() -> int:
     results = []
     for case in cases:
         print(f"running {case.name} …", file=sys.stderr, flush=True)
+        if isinstance(case, RunCase):
+            results.append(run_whole(case))
+            continue
         if isinstance(case, LatencyCase):
             results.append(run_latency(case, ops=1000 if args.quick else None))
             continue
@@ -44,6 +47,7 @@ def main() -> int:
         results.append(run_case(case, repeats=repeats, min_seconds=seconds))
     if args.no_write:
         print(table(results))
+        print(stages(results))
     else:
         print(report(results, ROOT / "docs", ROOT / "README.md"))
     broken = [r.name for r in results if r.self_check and not r.within_range]

@@ -65,6 +65,7 @@ class Result:
     baseline_p99_us: float | None = None
     subject_ops_per_s: float | None = None  # latency cases: calls ÷ total time of those calls
     baseline_ops_per_s: float | None = None
+    stages_us: dict[str, float] | None = None  # whole runs: where the subject's time went, µs per op
 
     @property
     def within_range(self) -> bool:
@@ -143,6 +144,48 @@ def run_latency(case: LatencyCase, ops: int | None = None, block: int = 100) -> 
     )
 
 
+@dataclass(frozen=True)
+class Run:
+    """One whole run: how many operations, how long, and seconds spent per named stage."""
+
+    ops: int
+    seconds: float
+    stages: dict[str, float]
+
+
+@dataclass(frozen=True)
+class RunCase:
+    """An end-to-end case too big to repeat many times: each side runs once, back to back."""
+
+    name: str
+    subject: Callable[[], Run]
+    baseline: Callable[[], Run]
+    subject_label: str
+    baseline_label: str
+    ratio_range: tuple[float, float] | None = None
+
+
+def run_whole(case: RunCase) -> Result:
+    """Run the baseline, then the subject; compare time per operation."""
+    baseline, subject = case.baseline(), case.subject()
+    s_us, b_us = subject.seconds / subject.ops * 1e6, baseline.seconds / baseline.ops * 1e6
+    return Result(
+        case.name, case.subject_label, case.baseline_label, s_us, 0.0, b_us, 0.0, s_us / b_us, case.ratio_range,
+        1, False, None, None, subject.ops / subject.seconds, baseline.ops / baseline.seconds,
+        {stage: seconds / subject.ops * 1e6 for stage, seconds in subject.stages.items()},
+    )
+
+
+def stages(results: list[Result]) -> str:
+    """Render the per-stage breakdown of whole-run results (empty when there is none)."""
+    lines = []
+    for r in results:
+        if r.stages_us:
+            parts = ", ".join(f"{name} {us:,.0f}" for name, us in r.stages_us.items())
+            lines.append(f"- {r.name}, µs per operation by stage: {parts}")
+    return "\n".join(lines)
+
+
 def machine() -> dict[str, str]:
     """Describe the machine the run happened on."""
     cpu = platform.processor() or platform.machine()
@@ -184,6 +227,8 @@ def table(results: list[Result]) -> str:
 def _p99_cell(result: Result) -> str:
     """Render the p99 column."""
     if result.subject_p99_us is None or result.baseline_p99_us is None:
+        if result.subject_ops_per_s and result.baseline_ops_per_s:
+            return f"{result.subject_ops_per_s:,.0f} / {result.baseline_ops_per_s:,.0f} per s"
         return "—"
     cell = f"{result.subject_p99_us:,.0f} / {result.baseline_p99_us:,.0f}"
     if result.subject_ops_per_s and result.baseline_ops_per_s:
@@ -197,6 +242,9 @@ def report(results: list[Result], docs: Path, readme: Path | None) -> str:
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     heading = f"Run of {stamp} on {info['cpu']} ({info['cores']} cores), Python {info['python']}"
     rendered = table(results)
+    breakdown = stages(results)
+    if breakdown:
+        rendered += f"\n\n{breakdown}"
     note = (
         "Medians of interleaved samples, ± the interquartile range relative to the median; "
         "ratio = subject ÷ baseline. Latency rows time every call."

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from drivers.url import DeviceUrl, DeviceUrlError
+from sync.link import parse_broker
 
 DEFAULT_PATH = Path("/etc/yichuang/terminal.toml")
 ENV_VAR = "YICHUANG_CONFIG"
@@ -131,6 +132,42 @@ class PrinterSection(_Section):
     paper_mm: Literal[58, 80] = Field(default=58, description="Paper width: 58 mm (32 columns) or 80 mm (48 columns).")
 
 
+def _broker_url(value: str) -> str:
+    """Check an ``mqtts://host[:port]`` broker URL."""
+    parse_broker(value)
+    return value
+
+
+class SyncSection(_Section):
+    """The sync agent's link to central: the broker, this terminal's TLS identity, central's public keys."""
+
+    broker: Annotated[str, AfterValidator(_broker_url)] = Field(
+        default="mqtts://localhost:8883", description="The MQTT broker (TLS only): mqtts://host:port."
+    )
+    ca_file: Path = Field(
+        default=Path("/etc/yichuang/pki/ca.pem"), description="CA certificate the broker's is checked against."
+    )
+    cert_file: Path = Field(
+        default=Path("/etc/yichuang/pki/terminal.pem"), description="This terminal's certificate (CN = terminal id)."
+    )
+    key_file: Path = Field(
+        default=Path("/etc/yichuang/pki/terminal.key"),
+        description="This terminal's private key: TLS client authentication and envelope signatures.",
+    )
+    central_key: Path = Field(
+        default=Path("/etc/yichuang/pki/uplink.pub"),
+        description="Central's X25519 public key: envelopes are encrypted to it.",
+    )
+    ack_key: Path = Field(
+        default=Path("/etc/yichuang/pki/ack.pub"),
+        description="Central's Ed25519 public key: acks must carry its signature.",
+    )
+    ack_timeout_s: int = Field(
+        default=30, ge=1, le=3600,
+        description="Seconds to wait for central's ack before resending; doubles with each attempt, at most an hour.",
+    )
+
+
 class LogSection(_Section):
     """Logging (never carries personal data)."""
 
@@ -149,6 +186,7 @@ class Config(_Section):
     devices: DevicesSection = DevicesSection()
     store: StoreSection = StoreSection()
     printer: PrinterSection = PrinterSection()
+    sync: SyncSection = SyncSection()
     log: LogSection = LogSection()
 
 

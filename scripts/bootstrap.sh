@@ -21,9 +21,9 @@ missing_packages() {
     done
 }
 
-install_apt() {
+install_apt() {   # the packages named, else the missing ones of $APT_LIST
     local missing
-    missing=$(missing_packages)
+    missing=${1-$(missing_packages)}
     [ -z "$missing" ] && return 0
     command -v apt-get >/dev/null || die "missing Debian packages ($(echo $missing)) and no apt-get on this machine"
     local sudo=""
@@ -44,6 +44,19 @@ install_apt() {
         done
     fi
     rm -f "$log"
+}
+
+# Tests use the PostgreSQL on 127.0.0.1:5432, else start a private one (tests/postgres.py): they need a server or initdb.
+postgres_answers() {
+    if command -v pg_isready >/dev/null; then pg_isready -q -h 127.0.0.1 -p 5432 -t 3
+    else timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5432' 2>/dev/null; fi
+}
+
+install_postgres() {
+    postgres_answers && return 0
+    { command -v initdb || compgen -G '/usr/lib/postgresql/*/bin/initdb'; } >/dev/null && return 0
+    say "no PostgreSQL answers on 127.0.0.1:5432 and no initdb: tests need the server programs"
+    install_apt postgresql
 }
 
 install_venv() {
@@ -67,4 +80,5 @@ install_venv() {
 }
 
 install_apt
+install_postgres
 [ "${BOOTSTRAP_APT_ONLY:-0}" = 1 ] || install_venv

@@ -1,73 +1,67 @@
 """The sync agent: pumps the store's outbox to central over MQTT 5 until central acknowledges.
 
 Not "publish and hope": paho keeps unacknowledged messages in memory only, and a PUBACK means
-only that the broker has a message. An outbox entry is done when central's application-level
-ack arrives; until then it is resent after a timeout with the same message id (central
-de-duplicates on it). The session is persistent (clean start off, a session expiry), so acks
-published while the agent was away are delivered when it returns.
+only that the broker has a message. An outbox entry is done when central's signed
+application-level ack arrives; until then it is resent, with the same message id, after a
+timeout that doubles with each attempt (central de-duplicates on the id). When the link comes
+back every waiting entry is due at once. The session is persistent (clean start off, a session
+expiry), so acks published while the agent was away are delivered when it returns.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
+import random
 import threading
 import time
-import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from cryptography.hazmat.primitives.asymmetric import ec, x25519
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from kiosk.store import outbox
+from kiosk.store.crypto import DecryptionFailed
+from kiosk.store.errors import RecordNotFound, RecordShredded
 from kiosk.store.store import Store
 from sync import topics
-from sync.envelope import Header, seal
+from sync.acks import Ack, open_acks
+from sync.envelope import EnvelopeError, Header, new_content_key, seal
+from sync.keys import TerminalKeys
+from sync.link import Link, tls_client
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps our session (and our acks) for a week offline
-
-
-@dataclass(frozen=True)
-class Link:
-    """Where and how the agent reaches the broker."""
-
-    host: str
-    port: int
-    ca: str
-    cert: str
-    key: str
+MAX_BACKOFF_EXPONENT = 8
+UNREADABLE = (RecordNotFound, RecordShredded, DecryptionFailed, ValueError)  # ValueError: JSON
 
 
 class SyncAgent:
     """One terminal's uplink: outbox → envelopes → broker → central → acks → outbox."""
 
-    def __init__(self, store: Store, terminal: str, signer: ec.EllipticCurvePrivateKey,
-                 central: x25519.X25519PublicKey, link: Link, *, window: int = 20,
+    def __init__(self, store: Store, terminal: str, keys: TerminalKeys, link: Link, *, window: int = 50,
                  ack_timeout: timedelta = timedelta(seconds=10)) -> None:
-        """Pump ``store``'s outbox as ``terminal``; ``window`` entries may await their ack at once."""
-        self.store, self.terminal, self.signer, self.central, self.link = store, terminal, signer, central, link
+        """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step."""
+        self.store, self.terminal, self.keys, self.link = store, terminal, keys, link
         self.window, self.ack_timeout = window, ack_timeout
-        self.acks: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.acks: queue.Queue[bytes] = queue.Queue()
         self.connected = threading.Event()
-        self.refused = ""  # the broker's reason when it refuses us (bad certificate, ACL): not retried hot
+        self._link_came_back = threading.Event()
+        self.refused = ""  # the broker's reason when it refuses us (bad certificate, ACL)
+        self.session_present = False
+        self.bad_acks = 0  # ack batches whose signature or shape was wrong: ignored
         self.client = self._client()
 
     def _client(self) -> mqtt.Client:
         """Build the MQTT 5 client with TLS, a client certificate and a persistent session."""
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{self.terminal}-sync",
-                             protocol=mqtt.MQTTv5)
-        client.tls_set(ca_certs=self.link.ca, certfile=self.link.cert, keyfile=self.link.key)
-        client.reconnect_delay_set(min_delay=1, max_delay=60)  # exponential backoff between attempts
+        client = tls_client(f"{self.terminal}-sync", self.link)
+        # Exponential backoff between attempts; a random first step spreads a fleet reconnecting at once.
+        client.reconnect_delay_set(min_delay=random.randint(1, 3), max_delay=120)  # noqa: S311
         client.on_connect = self._on_connect
         client.on_disconnect = lambda c, u, f, rc, p: self.connected.clear()
-        client.on_message = lambda c, u, message: self.acks.put(_parse_ack(bytes(message.payload)))
+        client.on_message = lambda c, u, message: self.acks.put(bytes(message.payload))
         return client
 
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, reason: Any, props: Any) -> None:
@@ -76,7 +70,10 @@ class SyncAgent:
             self.refused = str(reason)
             log.error("broker refused the terminal: %s", reason)
             return
+        self.refused = ""
+        self.session_present = bool(flags.session_present)
         client.subscribe(topics.ack(self.terminal), qos=1)
+        self._link_came_back.set()
         self.connected.set()
 
     def start(self) -> None:
@@ -96,54 +93,80 @@ class SyncAgent:
         self._apply_acks()
         if not self.connected.is_set():
             return 0
-        sent = 0
-        for entry in outbox.pending(self.store, limit=self.window):
+        if self._link_came_back.is_set():
+            self._link_came_back.clear()
+            outbox.due_now(self.store)
+        entries = outbox.pending(self.store, limit=self.window)
+        bodies = self._bodies(entries)
+        sent = []
+        content_key = new_content_key(self.keys.central)  # one ephemeral key per step's batch
+        for entry in (e for e in entries if e.seq in bodies):
             header = Header(self.terminal, entry.seq, entry.record_id, entry.kind, self.store.now(), self.store.boot)
-            envelope = seal(header, outbox.payload(self.store, entry), self.central, self.signer)
+            envelope = seal(header, bodies[entry.seq], self.keys.central, self.keys.signer, content_key)
             info = self.client.publish(topics.up(self.terminal, entry.kind), envelope, qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 break
-            outbox.attempted(self.store, entry.seq, self.ack_timeout)  # resend if no ack comes in time
-            sent += 1
-        return sent
+            sent.append(entry)
+        if sent:  # resend if no ack comes in time; each attempt waits twice as long as the last
+            exponent = min(*(e.attempts for e in sent), MAX_BACKOFF_EXPONENT)
+            jitter = random.uniform(0.8, 1.2)  # noqa: S311
+            outbox.attempted_many(self.store, [e.seq for e in sent], self.ack_timeout * (2**exponent) * jitter)
+        return len(sent)
+
+    def _bodies(self, entries: list[outbox.Entry]) -> dict[int, bytes]:
+        """Read the entries' content; one that cannot be read is parked so it never blocks the queue."""
+        try:
+            return outbox.payloads(self.store, entries)
+        except UNREADABLE:
+            bodies = {}
+            for entry in entries:
+                try:
+                    bodies[entry.seq] = outbox.payload(self.store, entry)
+                except UNREADABLE as exc:
+                    log.error("outbox entry %s cannot be read: %s", entry.seq, type(exc).__name__)
+                    outbox.reject(self.store, entry.record_id, f"unreadable_on_terminal: {type(exc).__name__}")
+            return bodies
 
     def _apply_acks(self) -> None:
-        """Mark acknowledged entries done and park rejected ones."""
+        """Mark acknowledged entries done and park rejected ones, a batch at a time."""
+        done: list[str] = []
         while True:
             try:
-                ack = self.acks.get_nowait()
+                payload = self.acks.get_nowait()
             except queue.Empty:
-                return
-            record = ack.get("id", "")
+                break
             try:
-                uuid.UUID(record)
-            except ValueError:
+                batch = open_acks(payload, self.terminal, self.keys.acks)
+            except EnvelopeError as exc:
+                self.bad_acks += 1
+                log.warning("ignored an ack batch: %s", exc.code)
                 continue
-            if ack.get("status") in {"stored", "duplicate"}:
-                outbox.ack(self.store, record)
-            elif ack.get("status") == "rejected":
-                outbox.reject(self.store, record, str(ack.get("reason", "rejected")))
+            done += [a.id for a in batch if a.status in {"stored", "duplicate"}]
+            self._park([a for a in batch if a.status == "rejected"])
+        if done:
+            outbox.ack_many(self.store, done)
+
+    def _park(self, rejected: list[Ack]) -> None:
+        """Park entries central refused (each raises an event); nothing is deleted."""
+        for ack in rejected:
+            outbox.reject(self.store, ack.id, ack.reason or "rejected")
+
+    def settled(self) -> bool:
+        """Return whether nothing is waiting to be sent or acknowledged."""
+        return outbox.backlog(self.store) == 0
+
+    def run(self, stop: threading.Event, idle: float = 0.2) -> None:
+        """Pump until ``stop`` is set, resting ``idle`` seconds when there is nothing to do."""
+        while not stop.is_set():
+            if not self.step():
+                stop.wait(idle)
 
     def run_until_drained(self, timeout: float) -> bool:
-        """Pump until the outbox is empty (True) or ``timeout`` seconds pass (False)."""
+        """Pump until the outbox is settled (True) or ``timeout`` seconds pass (False)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self.step()
-            if not outbox.pending(self.store, limit=1) and not _awaiting(self.store):
-                return True
-            time.sleep(0.05)
+            if not self.step():
+                if self.settled():
+                    return True
+                time.sleep(0.02)
         return False
-
-
-def _awaiting(store: Store) -> bool:
-    """Return whether any entry was sent and still awaits its ack."""
-    return bool(store.count_unacked())
-
-
-def _parse_ack(payload: bytes) -> dict[str, Any]:
-    """Parse an ack; garbage becomes an empty ack that is ignored."""
-    try:
-        value = json.loads(payload)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

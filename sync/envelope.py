@@ -10,6 +10,7 @@ topic and the client certificate all name.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -55,12 +56,12 @@ class Header:
         return {name: getattr(self, name) for name in HEADER_FIELDS}
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
     """Encode bytes for JSON."""
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: object, field: str) -> bytes:
+def unb64(text: object, field: str) -> bytes:
     """Decode a base64 field, refusing anything else."""
     if not isinstance(text, str):
         raise EnvelopeError("bad_schema", f"{field} is not a string")
@@ -70,7 +71,7 @@ def _unb64(text: object, field: str) -> bytes:
         raise EnvelopeError("bad_encoding", f"{field} is not base64") from None
 
 
-def _canonical(data: dict[str, Any]) -> bytes:
+def canonical(data: dict[str, Any]) -> bytes:
     """Serialize deterministically (the signed and the associated-data form)."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
@@ -80,24 +81,48 @@ def _key(shared: bytes, epk: bytes, recipient: bytes) -> bytes:
     return HKDF(hashes.SHA256(), 32, salt=epk + recipient, info=b"yichuang envelope v1").derive(shared)
 
 
+@functools.lru_cache(maxsize=4096)
+def _agreed_key(central: x25519.X25519PrivateKey, epk: bytes) -> bytes:
+    """Derive the content key for an ephemeral public key (cached: a sender's batch shares one)."""
+    return _key(central.exchange(x25519.X25519PublicKey.from_public_bytes(epk)), epk, raw_public(central.public_key()))
+
+
 def raw_public(key: x25519.X25519PublicKey) -> bytes:
     """Return the 32 raw bytes of an X25519 public key."""
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def seal(header: Header, body: bytes, central: x25519.X25519PublicKey, signer: ec.EllipticCurvePrivateKey) -> bytes:
-    """Encrypt ``body`` to central, sign header and ciphertext, and return the envelope bytes."""
-    if header.kind not in KINDS:
-        raise EnvelopeError("bad_kind", f"unknown kind {header.kind!r}")
+@dataclass(frozen=True)
+class ContentKey:
+    """An ephemeral X25519 public key and the content key it agrees with central's key."""
+
+    epk: bytes
+    key: bytes
+
+
+def new_content_key(central: x25519.X25519PublicKey) -> ContentKey:
+    """Make a fresh ephemeral key pair and derive the content key; the private half is dropped at once."""
     ephemeral = x25519.X25519PrivateKey.generate()
     epk = raw_public(ephemeral.public_key())
-    key = _key(ephemeral.exchange(central), epk, raw_public(central))
+    return ContentKey(epk, _key(ephemeral.exchange(central), epk, raw_public(central)))
+
+
+def seal(header: Header, body: bytes, central: x25519.X25519PublicKey, signer: ec.EllipticCurvePrivateKey,
+         content_key: ContentKey | None = None) -> bytes:
+    """Encrypt ``body`` to central, sign header and ciphertext, and return the envelope bytes.
+
+    A sender draining a backlog may pass one ``content_key`` for a batch of envelopes (each gets
+    its own random nonce and its own signature); by default every envelope gets a fresh one.
+    """
+    if header.kind not in KINDS:
+        raise EnvelopeError("bad_kind", f"unknown kind {header.kind!r}")
+    content_key = content_key or new_content_key(central)
     nonce = os.urandom(12)
-    ciphertext = AESGCM(key).encrypt(nonce, body, _canonical(header.as_dict()))
-    unsigned = {"h": header.as_dict(), "enc": {"alg": ALGORITHM, "epk": _b64(epk), "nonce": _b64(nonce)},
-                "body": _b64(ciphertext)}
-    signature = signer.sign(_canonical(unsigned), ec.ECDSA(hashes.SHA256()))
-    envelope = _canonical({**unsigned, "sig": _b64(signature)})
+    ciphertext = AESGCM(content_key.key).encrypt(nonce, body, canonical(header.as_dict()))
+    unsigned = {"h": header.as_dict(), "enc": {"alg": ALGORITHM, "epk": b64(content_key.epk), "nonce": b64(nonce)},
+                "body": b64(ciphertext)}
+    signature = signer.sign(canonical(unsigned), ec.ECDSA(hashes.SHA256()))
+    envelope = canonical({**unsigned, "sig": b64(signature)})
     if len(envelope) > MAX_ENVELOPE_BYTES:
         raise EnvelopeError("oversized", f"{len(envelope)} bytes")
     return envelope
@@ -134,18 +159,18 @@ def open_envelope(
     enc = envelope.get("enc")
     if not isinstance(enc, dict) or enc.get("alg") != ALGORITHM:
         raise EnvelopeError("bad_schema", "encryption parameters")
-    signature = _unb64(envelope.get("sig"), "sig")
+    signature = unb64(envelope.get("sig"), "sig")
     unsigned: dict[str, Any] = {key: envelope[key] for key in ("h", "enc", "body") if key in envelope}
     try:
-        signer.verify(signature, _canonical(unsigned), ec.ECDSA(hashes.SHA256()))
+        signer.verify(signature, canonical(unsigned), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise EnvelopeError("bad_signature", f"envelope {header.id}") from None
-    epk, nonce = _unb64(enc.get("epk"), "epk"), _unb64(enc.get("nonce"), "nonce")
+    epk, nonce = unb64(enc.get("epk"), "epk"), unb64(enc.get("nonce"), "nonce")
     if len(epk) != 32 or len(nonce) != 12:
         raise EnvelopeError("bad_schema", "key or nonce size")
-    key = _key(central.exchange(x25519.X25519PublicKey.from_public_bytes(epk)), epk, raw_public(central.public_key()))
+    key = _agreed_key(central, epk)
     try:
-        body = AESGCM(key).decrypt(nonce, _unb64(envelope.get("body"), "body"), _canonical(header.as_dict()))
+        body = AESGCM(key).decrypt(nonce, unb64(envelope.get("body"), "body"), canonical(header.as_dict()))
     except InvalidTag:
         raise EnvelopeError("bad_ciphertext", f"envelope {header.id}") from None
     return header, body

@@ -1,4 +1,4 @@
-"""Test-wide settings: no test may be skipped silently."""
+"""Test-wide settings: no test may be skipped silently; property tests judge results, not speed."""
 
 from __future__ import annotations
 
@@ -6,6 +6,12 @@ import os
 import sys
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Speed is the benchmarks' business: on a fresh clone Hypothesis first builds its Unicode tables
+# (seconds), and a loaded CI machine is slow, neither of which says anything about correctness.
+settings.register_profile("yichuang", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("yichuang")
 
 _skipped: list[str] = []
 

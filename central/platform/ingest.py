@@ -1,109 +1,153 @@
-"""Central ingest: verify, decrypt and store each envelope once; answer every one with an ack.
+"""Central ingest: verify, decrypt, check and store each envelope once; answer every one with an ack.
 
 Correctness does not rest on MQTT delivery: QoS 1 duplicates by design, and terminals resend
 after a timeout. The message id is the primary key, so a duplicate is acknowledged again and
-never stored twice. A protocol failure gets a reject ack with a reason code; a business
-decision (不予受理) is a later status change, not a reject.
+never stored twice, even when two workers race on it. A protocol failure gets a reject ack
+with a reason code; a business decision (不予受理) is a later status change, not a reject.
+Messages are handled in batches: one database transaction per batch.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, x25519
-from sqlalchemy import Column, Engine, Integer, LargeBinary, MetaData, String, Table, insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from central.platform import content
+from central.platform.catalogs import CatalogArchive
+from central.platform.keys import CentralKeys
+from central.platform.registry import Registry
+from central.platform.schema import messages, rejected
 from sync import topics
+from sync.acks import Ack
 from sync.envelope import EnvelopeError, open_envelope, read_header
 
-metadata = MetaData()
-received = Table(
-    "received", metadata,
-    Column("id", String, primary_key=True),
-    Column("terminal", String, nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("kind", String, nullable=False),
-    Column("header", String, nullable=False),
-    Column("body", LargeBinary, nullable=False),
-    Column("received_at", String, nullable=False),
-)
-rejected = Table(
-    "rejected", metadata,
-    Column("n", Integer, primary_key=True, autoincrement=True),
-    Column("terminal", String, nullable=True),
-    Column("reason", String, nullable=False),
-    Column("at", String, nullable=False),
-)
+RACE_RETRIES = 3
+# Codes raised after the signature verified: the sequence number is the terminal's own.
+SIGNED_CODES = frozenset({"bad_ciphertext", "bad_content", "invalid_content", "unknown_catalog_version"})
 
 
 @dataclass(frozen=True)
-class Ack:
-    """The answer to one envelope, published on the terminal's ack topic."""
+class Rejection:
+    """A refused message as ops count it."""
 
-    terminal: str
-    id: str
-    status: str  # stored | duplicate | rejected
-    reason: str = ""
+    terminal: str | None
+    seq: int | None
+    message_id: str
+    reason: str
 
-    def payload(self) -> bytes:
-        """Return the ack as JSON bytes."""
-        return json.dumps({"v": 1, "id": self.id, "status": self.status, "reason": self.reason}).encode()
+
+@dataclass(frozen=True)
+class Checked:
+    """One message after verification: a row to store, or a rejection."""
+
+    terminal: str | None
+    row: dict[str, Any] | None = None
+    rejection: Rejection | None = None
 
 
 class Ingest:
     """Turns uplink messages into stored records and acks."""
 
-    def __init__(self, engine: Engine, central: x25519.X25519PrivateKey,
-                 registry: Callable[[str], ec.EllipticCurvePublicKey | None]) -> None:
-        """Store into ``engine`` with central's key; ``registry`` gives a terminal's public key."""
-        self.engine, self.central, self.registry = engine, central, registry
-        metadata.create_all(engine)
+    def __init__(self, engine: Engine, keys: CentralKeys, archive: CatalogArchive,
+                 registry: Registry | None = None) -> None:
+        """Store into ``engine`` (see ``database.make_engine``) with central's ``keys``; check against ``archive``."""
+        self.engine, self.keys, self.archive = engine, keys, archive
+        self.registry = registry or Registry(engine)
+        self.duplicates = 0  # copies acknowledged again: resends, QoS 1 redelivery, replays
 
     def handle(self, topic: str, payload: bytes) -> Ack | None:
         """Process one message; return the ack to send (None when no terminal can be named)."""
+        return self.handle_batch([(topic, payload)])[0]
+
+    def handle_batch(self, batch: list[tuple[str, bytes]]) -> list[Ack | None]:
+        """Process messages in one transaction; return one ack (or None) per message, in order."""
+        checked = [self._check(topic, payload) for topic, payload in batch]
+        for attempt in range(RACE_RETRIES):
+            try:
+                return self._commit(checked)
+            except IntegrityError:  # another worker stored one of these ids meanwhile: look again
+                if attempt == RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _check(self, topic: str, payload: bytes) -> Checked:
+        """Verify one message without touching the database's write side."""
         terminal = topics.terminal_of(topic)
         if terminal is None:
-            self._count(None, "bad_topic")
-            return None
+            return Checked(None, rejection=Rejection(None, None, "", "bad_topic"))
+        seq = None
         try:
             header, _ = read_header(payload)
             if header.terminal != terminal:
                 raise EnvelopeError("terminal_mismatch", f"topic {terminal}, envelope {header.terminal}")
-            key = self.registry(terminal)
-            if key is None:
+            standing = self.registry.standing(terminal)
+            if standing.key is None:
                 raise EnvelopeError("unknown_terminal", terminal)
-            header, body = open_envelope(payload, key, self.central)
+            if standing.revoked:
+                raise EnvelopeError("revoked_terminal", terminal)
+            seq = header.seq
+            header, body = open_envelope(payload, standing.key, self.keys.uplink)
+            columns = content.columns(header, body, self.archive)
         except EnvelopeError as exc:
-            self._count(terminal, exc.code)
-            message_id = _message_id(payload)
-            return Ack(terminal, message_id, "rejected", exc.code) if message_id else None
-        return Ack(terminal, header.id, self._store(header.as_dict(), body))
+            signed = seq if exc.code in SIGNED_CODES else None
+            return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(payload), exc.code))
+        row = {"id": header.id, "terminal": terminal, "seq": header.seq, "kind": header.kind,
+               "created": header.created, "envelope": payload, **columns}
+        return Checked(terminal, row=row)
 
-    def _store(self, header: dict[str, object], body: bytes) -> str:
-        """Insert once; a second copy of the same id is a duplicate."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(received).values(
-                    id=header["id"], terminal=header["terminal"], seq=header["seq"], kind=header["kind"],
-                    header=json.dumps(header, sort_keys=True), body=body, received_at=datetime.now(UTC).isoformat(),
-                ))
-        except IntegrityError:
-            return "duplicate"
-        return "stored"
-
-    def _count(self, terminal: str | None, reason: str) -> None:
-        """Record a refused message (the count is what ops watch)."""
+    def _commit(self, checked: list[Checked]) -> list[Ack | None]:
+        """Store new rows and rejections in one transaction; return the acks."""
+        now = datetime.now(UTC).isoformat()
+        rows = [c.row for c in checked if c.row is not None]
+        fresh: dict[str, dict[str, Any]] = {}
         with self.engine.begin() as conn:
-            conn.execute(insert(rejected).values(terminal=terminal, reason=reason, at=datetime.now(UTC).isoformat()))
+            ids = [row["id"] for row in rows]
+            existing: set[str] = set()
+            if ids:
+                existing.update(conn.execute(select(messages.c.id).where(messages.c.id.in_(ids))).scalars())
+            for row in rows:
+                if row["id"] not in existing and row["id"] not in fresh:
+                    fresh[row["id"]] = {**_blank(), **row, "received_at": now}
+            if fresh:
+                conn.execute(insert(messages), list(fresh.values()))
+            refused = [c.rejection for c in checked if c.rejection is not None]
+            if refused:
+                conn.execute(insert(rejected), [
+                    {"terminal": r.terminal, "seq": r.seq, "message_id": r.message_id or None, "reason": r.reason,
+                     "at": now} for r in refused])
+            self.registry.seen(conn, {row["terminal"] for row in rows})
+        return self._acks(checked, fresh)
+
+    def _acks(self, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> list[Ack | None]:
+        """Say stored for the first copy of each new id, duplicate for every other copy."""
+        acks: list[Ack | None] = []
+        claimed: set[str] = set()
+        for item in checked:
+            if item.row is not None:
+                first = item.row["id"] in fresh and item.row["id"] not in claimed
+                claimed.add(item.row["id"])
+                acks.append(Ack(str(item.terminal), item.row["id"], "stored" if first else "duplicate"))
+                self.duplicates += not first
+            elif item.rejection is not None and item.terminal is not None and item.rejection.message_id:
+                acks.append(Ack(item.terminal, item.rejection.message_id, "rejected", item.rejection.reason))
+            else:
+                acks.append(None)
+        return acks
 
     def stored_ids(self) -> list[str]:
-        """Return the ids stored so far."""
+        """Return the ids stored so far, in each terminal's sequence order."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(received.c.id).order_by(received.c.terminal, received.c.seq)).scalars())
+            return list(conn.execute(select(messages.c.id).order_by(messages.c.terminal, messages.c.seq)).scalars())
+
+
+def _blank() -> dict[str, Any]:
+    """Return the optional query columns, empty (a batch insert needs the same keys in every row)."""
+    return dict.fromkeys(("item", "number", "catalog_version", "application_id", "level"))
 
 
 def _message_id(payload: bytes) -> str:

@@ -1,38 +1,44 @@
-"""An ingest worker: one of N sharing the uplink through an MQTT 5 shared subscription."""
+"""An ingest worker: one of N sharing the uplink through an MQTT 5 shared subscription.
+
+The worker takes what has arrived (up to a batch), stores it in one transaction and publishes
+one signed ack batch per terminal. A message the worker took but did not finish when it died
+is not lost: the terminal resends it after its ack timeout.
+"""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+from collections import defaultdict
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from central.platform.ingest import Ingest
 from sync import topics
-from sync.agent import Link
+from sync.acks import Ack, seal_acks
+from sync.link import Link, tls_client
 
 log = logging.getLogger(__name__)
+BATCH = 200
 
 
 class IngestWorker:
-    """Receives envelopes, stores them through ``ingest`` and publishes each ack."""
+    """Receives envelopes, stores them through ``ingest`` and publishes the acks."""
 
     def __init__(self, ingest: Ingest, link: Link, name: str = "ingest-1") -> None:
         """Connect as the central user (its certificate) under ``name``."""
-        self.ingest = ingest
+        self.ingest, self.link = ingest, link
         self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=10_000)
         self.ready = threading.Event()
         self._stop = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=mqtt.MQTTv5)
-        self.client.tls_set(ca_certs=link.ca, certfile=link.cert, keyfile=link.key)
+        self.client = tls_client(name, link)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
         self.client.on_message = lambda c, u, m: self.inbox.put((m.topic, bytes(m.payload)))
-        self.link = link
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self.handled = 0  # messages this worker took from the shared subscription
+        self.failures = 0  # batches that failed (database down): their terminals resend
 
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         """(Re)subscribe on every connection."""
@@ -51,18 +57,43 @@ class IngestWorker:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def _work(self) -> None:
-        """Handle messages one by one; a bad message never stops the worker."""
-        while not self._stop.is_set():
+    def alive(self) -> bool:
+        """Return whether the working thread runs."""
+        return self._thread.is_alive()
+
+    def _next_batch(self) -> list[tuple[str, bytes]]:
+        """Wait briefly for one message, then take whatever else has arrived, up to a batch."""
+        try:
+            batch = [self.inbox.get(timeout=0.1)]
+        except queue.Empty:
+            return []
+        while len(batch) < BATCH:
             try:
-                topic, payload = self.inbox.get(timeout=0.1)
+                batch.append(self.inbox.get_nowait())
             except queue.Empty:
+                break
+        return batch
+
+    def _work(self) -> None:
+        """Handle batches; a bad message or a failing database never stops the worker."""
+        while not self._stop.is_set():
+            batch = self._next_batch()
+            if not batch:
                 continue
-            self.handled += 1
+            self.handled += len(batch)
             try:
-                ack = self.ingest.handle(topic, payload)
-            except Exception:
-                log.exception("ingest failed on %s", topic)
+                acks = self.ingest.handle_batch(batch)
+            except Exception:  # the database is down or refused the batch: terminals resend later
+                self.failures += 1
+                log.exception("ingest failed on a batch of %d", len(batch))
                 continue
-            if ack is not None:
-                self.client.publish(topics.ack(ack.terminal), ack.payload(), qos=1)
+            self._publish([a for a in acks if a is not None])
+
+    def _publish(self, acks: list[Ack]) -> None:
+        """Publish one signed ack batch per terminal."""
+        by_terminal: dict[str, list[Ack]] = defaultdict(list)
+        for ack in acks:
+            by_terminal[ack.terminal].append(ack)
+        for terminal, batch in by_terminal.items():
+            self.client.publish(topics.ack(terminal), seal_acks(terminal, batch, self.ingest.keys.ack), qos=1)
+

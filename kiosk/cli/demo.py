@@ -16,6 +16,7 @@ from drivers.printer.preview import save_png
 from kiosk.cli.application_cmd import render_preview
 from kiosk.cli.base import AppContext, pass_app
 from kiosk.cli.catalog_cmd import describe
+from kiosk.cli.demo_sync import sync_to_central
 from kiosk.data import EXAMPLES
 from kiosk.domain.application import Application, Draft, MaterialStatus
 from kiosk.domain.catalog import CATEGORY_NAMES
@@ -117,13 +118,19 @@ def demo(app: AppContext, lang: Lang | None, pause: float, data: Path) -> None:
                 _step("Submit with a mistyped answer 输入有误", pause)
                 _check(app, example, {**example["answers"], **example["typo"]}, lang)
             _step("Submit 提交并打印回执 (encrypted store, outbox)", pause)
-            _submit(app, store, example, lang, data / f"receipt-{example['code'].lower()}.png")
+            application = _submit(app, store, example, lang, data / f"receipt-{example['code'].lower()}.png")
             secrets += [str(example["answers"][k]) for k in ("applicant.name", "applicant.id_number", "contact.phone")]
         _step("Encrypted store 加密存储", pause)
         _show_store(store, secrets, lang)
+        _step("Rating and call staff 好差评 · 呼叫帮办", pause)
+        store.rate(str(application.id), 2, "排队时间太长")
+        store.request_help("receipt", application.offering_code, str(application.id))
+        click.echo("a 不满意 rating and a help request are stored and queued")
+        _step("Sync to central 同步到中心 (MQTT 5, TLS, end-to-end encrypted)", pause)
+        sync_to_central(store, app.config.terminal.id, data / "central")
     finally:
         store.close()
     click.echo()
-    click.secho("Demo finished: every scripted application is stored, encrypted, and queued for central.",
-                fg="green")
+    click.secho("Demo finished: every scripted application is stored encrypted, printed, and delivered to central "
+                "exactly once.", fg="green")
 

@@ -9,6 +9,7 @@ birth date and check digit are errors; an unrecognised area code is a warning.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -81,12 +82,19 @@ def check_id_number(raw: str, today: date) -> IdCheck:
         return IdCheck(number, None, "id_checksum", None)
     kind = kind_of(number)
     warning = None
-    if kind is IdKind.RESIDENT:
-        try:
-            ric.get_birth_place(number)
-        except (ValidationError, KeyError, ValueError):  # stdnum 2.2 raises KeyError for some prefixes
-            warning = "id_area_unknown"
+    if kind is IdKind.RESIDENT and not _area_known(number[:6], born.year):
+        warning = "id_area_unknown"
     return IdCheck(number, kind, None, warning)
+
+
+@functools.lru_cache(maxsize=4096)
+def _area_known(area: str, year: int) -> bool:
+    """Return whether stdnum knows the area code as assigned in ``year`` (its lookup is slow: cached)."""
+    try:
+        ric.get_birth_place(f"{area}{year:04d}01010000")  # only the area and the birth year are read
+    except (ValidationError, KeyError, ValueError):  # stdnum 2.2 raises KeyError for some prefixes
+        return False
+    return True
 
 
 def birth_date(number: str) -> date:

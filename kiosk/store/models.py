@@ -115,6 +115,19 @@ class RatingRow(Base):
     shredded_at: Mapped[str | None]
 
 
+class HelpRequestRow(Base):
+    """A citizen pressed 呼叫帮办 (call staff); no personal data."""
+
+    __tablename__ = "help_requests"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    screen: Mapped[str]
+    item: Mapped[str | None]
+    application_id: Mapped[str | None]
+    created_at: Mapped[str]
+    boot_id: Mapped[str]
+
+
 class DeviceStatusRow(Base):
     """A device status snapshot, for telemetry (never personal)."""
 

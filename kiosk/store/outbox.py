@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from kiosk.domain.idnumbers import SOFTWARE_EPOCH
 from kiosk.domain.lifecycle import State
@@ -14,7 +14,7 @@ from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
 from kiosk.store.crypto import bind, open_sealed
 from kiosk.store.errors import RecordNotFound
-from kiosk.store.models import ApplicationRow, DataKey, Meta, OutboxRow, RatingRow, ReceiptRow
+from kiosk.store.models import ApplicationRow, DataKey, HelpRequestRow, Meta, OutboxRow, RatingRow, ReceiptRow
 from kiosk.store.store import Store
 
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -57,6 +57,8 @@ def payload(store: Store, entry: Entry) -> bytes:
     """Decrypt the content an entry carries (the application, or the rating as JSON)."""
     if entry.kind == "application":
         return json.dumps(store.application_content(entry.record_id), ensure_ascii=False).encode()
+    if entry.kind == "help_request":
+        return _help_request(store, entry.record_id)
     with db.read(store.engine) as conn:
         row = conn.execute(select(RatingRow).where(RatingRow.id == entry.record_id)).first()
         if row is None:
@@ -69,40 +71,92 @@ def payload(store: Store, entry: Entry) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
+def payloads(store: Store, entries: list[Entry]) -> dict[int, bytes]:
+    """Return the content of several entries by sequence number, applications decrypted in one read."""
+    ids = [e.record_id for e in entries if e.kind == "application"]
+    contents = store.application_contents(ids)
+    missing = set(ids) - set(contents)
+    if missing:
+        raise RecordNotFound(f"no application {sorted(missing)[0]}")
+    return {
+        e.seq: json.dumps(contents[e.record_id], ensure_ascii=False).encode() if e.kind == "application"
+        else payload(store, e)
+        for e in entries
+    }
+
+
+def _help_request(store: Store, record_id: str) -> bytes:
+    """Return a help request as JSON."""
+    with db.read(store.engine) as conn:
+        row = conn.execute(select(HelpRequestRow).where(HelpRequestRow.id == record_id)).first()
+    if row is None:
+        raise RecordNotFound(f"no help request {record_id}")
+    body = {"id": row.id, "screen": row.screen, "item": row.item, "application_id": row.application_id,
+            "at": row.created_at}
+    return json.dumps(body).encode()
+
+
 def attempted(store: Store, seq: int, retry_after: timedelta) -> None:
-    """Count a send attempt and hold the entry back until ``retry_after`` (at most an hour) has passed."""
+    """Count a send attempt of one entry (see ``attempted_many``)."""
+    attempted_many(store, [seq], retry_after)
+
+
+def attempted_many(store: Store, seqs: list[int], retry_after: timedelta) -> None:
+    """Count a send attempt and hold the entries back until ``retry_after`` (at most an hour) has passed."""
     retry_at = (store.clock() + min(retry_after, MAX_RETRY_DELAY)).astimezone(UTC).isoformat()
     with db.write(store.engine) as conn:
-        conn.execute(update(OutboxRow).where(OutboxRow.seq == seq).values(
+        conn.execute(update(OutboxRow).where(OutboxRow.seq.in_(seqs)).values(
             attempts=OutboxRow.attempts + 1, next_attempt_at=retry_at
         ))
 
 
+def due_now(store: Store) -> None:
+    """Make every entry still waiting for central due at once (the link has just come back)."""
+    with db.write(store.engine) as conn:
+        conn.execute(update(OutboxRow).where(OutboxRow.status == "pending").values(next_attempt_at=None))
+
+
 def ack(store: Store, record_id: str) -> bool:
     """Mark an entry acknowledged by central; return False if it was already (a duplicate ack)."""
-    with db.write(store.engine) as conn:
-        entry = conn.execute(select(OutboxRow).where(OutboxRow.record_id == record_id)).first()
-        if entry is None:
+    with db.read(store.engine) as conn:
+        if conn.execute(select(OutboxRow.seq).where(OutboxRow.record_id == record_id)).first() is None:
             raise RecordNotFound(f"no outbox entry for {record_id}")
-        if entry.status == "acked":
-            return False
-        conn.execute(update(OutboxRow).where(OutboxRow.seq == entry.seq).values(
+    return ack_many(store, [record_id]) == 1
+
+
+def ack_many(store: Store, record_ids: list[str]) -> int:
+    """Mark entries acknowledged by central in one transaction; return how many were not already.
+
+    Ids the outbox does not hold (an ack meant for an earlier store) are ignored.
+    """
+    with db.write(store.engine) as conn:
+        ids = list(conn.execute(select(OutboxRow.record_id).where(
+            OutboxRow.record_id.in_(record_ids), OutboxRow.status != "acked")).scalars())
+        if not ids:
+            return 0
+        conn.execute(update(OutboxRow).where(OutboxRow.record_id.in_(ids)).values(
             status="acked", acked_at=store.now()
         ))
         crashpoint("mid_outbox_update")
-        conn.execute(update(ApplicationRow).where(ApplicationRow.id == record_id).values(
+        conn.execute(update(ApplicationRow).where(ApplicationRow.id.in_(ids)).values(
             state=State.RECEIVED.value
         ))
-    return True
+    return len(ids)
 
 
-def reject(store: Store, record_id: str, reason: str) -> None:
-    """Park an entry central refused: it needs manual handling; nothing is deleted."""
+def reject(store: Store, record_id: str, reason: str) -> bool:
+    """Park an entry central refused: it needs manual handling; nothing is deleted.
+
+    Return False (and record nothing) if the outbox holds no such pending entry.
+    """
     with db.write(store.engine) as conn:
-        conn.execute(update(OutboxRow).where(OutboxRow.record_id == record_id).values(
-            status="needs_manual", note=reason[:200]
-        ))
+        parked = conn.execute(update(OutboxRow).where(
+            OutboxRow.record_id == record_id, OutboxRow.status == "pending"
+        ).values(status="needs_manual", note=reason[:200]))
+    if not parked.rowcount:
+        return False
     store.record_event("outbox_rejected", "warning", {"record": record_id, "reason": reason[:200]})
+    return True
 
 
 def shred(store: Store, retention: timedelta, chunk_size: int = 500) -> int:
@@ -155,6 +209,12 @@ def checkpoint_owed(store: Store) -> bool:
     """Return whether shredded keys may still have old copies in the WAL."""
     with db.read(store.engine) as conn:
         return conn.execute(select(Meta.value).where(Meta.key == "checkpoint_owed")).scalar() is not None
+
+
+def backlog(store: Store) -> int:
+    """Return how many entries central has not acknowledged yet (due or waiting for a retry)."""
+    with db.read(store.engine) as conn:
+        return int(conn.execute(select(func.count()).where(OutboxRow.status == "pending")).scalar_one())
 
 
 def oldest_pending_age(store: Store) -> timedelta | None:

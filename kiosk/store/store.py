@@ -25,6 +25,7 @@ from kiosk.store.models import (
     DataKey,
     DeviceStatusRow,
     EventRow,
+    HelpRequestRow,
     OutboxRow,
     RatingRow,
     ReceiptRow,
@@ -47,6 +48,10 @@ SQL_APPLICATION = (
     "catalog_hash, state, created_at, boot_id, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 SQL_RECEIPT = "INSERT INTO receipts (application_id, document, printed) VALUES (?, ?, 0)"
+SQL_CONTENTS = (  # only "?" placeholders are formatted in
+    "SELECT a.id, a.content, k.wrapped FROM applications a LEFT JOIN data_keys k ON k.record_id = a.id "
+    "WHERE a.id IN ({marks})"
+)
 SQL_OUTBOX = (
     "INSERT INTO outbox (seq, record_id, kind, status, attempts, created_at, boot_id) "
     "VALUES (?, ?, ?, 'pending', 0, ?, ?)"
@@ -175,6 +180,22 @@ class Store:
             data: dict[str, Any] = json.loads(open_sealed(key, row.content, bind("applications", record_id, "content")))
             return data
 
+    def application_contents(self, record_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Decrypt several stored applications in one read (the sync agent's batch); shredded ones raise."""
+        if not record_ids:
+            return {}
+        marks = ",".join("?" * len(record_ids))
+        with db.read(self.engine) as conn:
+            self._current_kek(conn)
+            rows = db.driver(conn).execute(SQL_CONTENTS.format(marks=marks), record_ids).fetchall()
+        contents: dict[str, dict[str, Any]] = {}
+        for rid, content, wrapped in rows:
+            if content is None or wrapped is None:
+                raise RecordShredded(f"application {rid} was shredded")
+            key = open_sealed(self.kek, wrapped, bind("data_keys", rid, "wrapped"))
+            contents[rid] = json.loads(open_sealed(key, content, bind("applications", rid, "content")))
+        return contents
+
     def reprint(self, number: str) -> Receipt:
         """Return the receipt of application ``number`` for printing again."""
         with db.write(self.engine) as conn:
@@ -211,6 +232,18 @@ class Store:
             ))
             self._enqueue(conn, seq, rating_id, "rating", now)
         return rating_id
+
+    def request_help(self, screen: str, item: str | None = None, application_id: str | None = None) -> str:
+        """Store a help request (呼叫帮办) from ``screen`` and queue it for central; return its id."""
+        request_id = str(uuid.uuid4())
+        with db.write(self.engine) as conn:
+            seq, now = self._next_seq(conn), self.now()
+            conn.execute(insert(HelpRequestRow).values(
+                id=request_id, seq=seq, screen=screen[:40], item=item, application_id=application_id,
+                created_at=now, boot_id=self.boot,
+            ))
+            self._enqueue(conn, seq, request_id, "help_request", now)
+        return request_id
 
     def record_event(self, kind: str, severity: str, detail: dict[str, Any]) -> None:
         """Record an event for ops; ``detail`` must hold no personal data."""

@@ -110,7 +110,14 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert "ERROR: applicant.id_number" in result.stdout  # the scripted typo is caught
     assert "outbox {'pending': 2}" in result.stdout
     assert "未找到明文个人信息" in result.stdout
-    assert result.stdout.rstrip().endswith("stored, encrypted, and queued for central.")
+    assert "outbox drained: central acknowledged every entry" in result.stdout
+    arrived = result.stdout.split("$ yichuang central apps list", 1)[1].split("$ yichuang central ratings", 1)[0]
+    assert {"SB-001", "YJS-001"} <= set(arrived.split())  # both applications arrived at central
+    bad = result.stdout.split("$ yichuang central ratings --bad", 1)[1].split("$ yichuang central help-requests")[0]
+    level, _number, item = bad.strip().splitlines()[1].split()[:3]
+    assert (level, item) == ("2", "YJS-001")  # the 不满意 rating, with the application it rates
+    assert "stopped after 4 messages" in result.stderr  # 2 applications, a rating, a help request
+    assert result.stdout.rstrip().endswith("delivered to central exactly once.")
     assert (tmp_path / "store.db").exists()
 
 

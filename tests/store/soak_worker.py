@@ -23,7 +23,8 @@ def main(role: str, directory: Path, seconds: float) -> None:
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     while time.monotonic() < end:
         if role == "ui":
-            submit(store, done)
+            # a real terminal takes hundreds a day; the soak's pace would exhaust one day's 9 999 numbers
+            submit(store, done, now=datetime.now(UTC) + timedelta(days=done // 5000))
             done += 1
             time.sleep(0.005)
             continue

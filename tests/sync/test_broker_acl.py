@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import paho.mqtt.client as mqtt
 import pytest
 
+from central.devstack import CENTRAL_USER, Mosquitto, ScratchPki
 from sync import topics
-from tests.sync.broker import CENTRAL_USER, Mosquitto, ScratchPki
 
 
 @pytest.fixture(scope="module")

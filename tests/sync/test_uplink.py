@@ -1,244 +1,309 @@
-"""Applications queued offline reach central exactly once through a real broker."""
+"""Applications, ratings and help requests queued offline reach central exactly once through a real broker."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
-import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, x25519
-from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import Engine, create_engine, text
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from sqlalchemy import Engine, text
 
-from central.platform.ingest import Ingest
-from central.platform.worker import IngestWorker
+from central.devstack import CENTRAL_USER, Mosquitto
+from central.platform import queries
+from central.platform.catalogs import CatalogArchive
+from central.platform.database import make_engine
+from kiosk.data import SAMPLE_CATALOG
+from kiosk.domain.application import Draft
+from kiosk.domain.catalog_loader import load_catalog
+from kiosk.services.submit import submit_application
 from kiosk.store import outbox
-from kiosk.store.store import Store
-from sync.agent import Link, SyncAgent
-from sync.envelope import raw_public
-from tests.store.helpers import open_test_store, submit
-from tests.sync.broker import CENTRAL_USER, Mosquitto, ScratchPki
+from sync import topics
+from sync.acks import Ack, seal_acks
+from sync.link import tls_client
+from tests.store.helpers import answers, open_test_store, submit
+from tests.sync.stack import Central, terminal_config
 
-CENTRAL_KEY = x25519.X25519PrivateKey.generate()
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    server = Mosquitto(tmp_path / "broker", ScratchPki(tmp_path / "pki"))
-    (tmp_path / "broker").mkdir()
-    server.start()
-    yield server
-    server.stop()
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def link(broker: Mosquitto, cn: str) -> tuple[Link, ec.EllipticCurvePrivateKey]:
-    cert, key, private = broker.pki.issue(cn)
-    return Link("127.0.0.1", broker.port, str(broker.pki.ca_path), str(cert), str(key)), private
-
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def central_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """Central's database: an SQLite file, or a private schema in the machine's PostgreSQL."""
-    if request.param == "sqlite":
-        yield create_engine(f"sqlite:///{tmp_path}/central.db")
-        return
-    schema = f"yc_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_engine(POSTGRES, connect_args={"options": f"-csearch_path={schema}"})
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-def central(broker: Mosquitto, engine: Engine, registry: dict[str, ec.EllipticCurvePublicKey]) -> IngestWorker:
-    ingest = Ingest(engine, CENTRAL_KEY, registry.get)
-    worker = IngestWorker(ingest, link(broker, CENTRAL_USER)[0])
-    worker.start()
-    assert worker.ready.wait(10)
-    return worker
-
-
-def wait_until_stored(worker: IngestWorker, count: int, step: Callable[[], object] | None = None) -> None:
-    """Wait (pumping ``step`` if given) until central has stored ``count`` applications."""
-    deadline = time.monotonic() + 60
-    while len(worker.ingest.stored_ids()) < count:
-        assert time.monotonic() < deadline, "the drain made no progress"
-        if step is not None:
-            step()
-        time.sleep(0.01)
-
-
-def terminal(broker: Mosquitto, store: Store, cn: str = "LC0001") -> tuple[SyncAgent, ec.EllipticCurvePrivateKey]:
-    terminal_link, key = link(broker, cn)
-    agent = SyncAgent(store, cn, key, CENTRAL_KEY.public_key(), terminal_link, ack_timeout=timedelta(seconds=2))
-    return agent, key
-
-
-def test_applications_queued_offline_drain_exactly_once(broker: Mosquitto, tmp_path: Path,
-                                                       central_db: Engine) -> None:
+def test_applications_queued_offline_drain_exactly_once_after_the_broker_comes_up(
+        broker: Mosquitto, tmp_path: Path, central_db: Engine) -> None:
+    broker.stop()  # the link is down while citizens keep applying
     store = open_test_store(tmp_path / "terminal")
-    submitted = {str(submit(store, i).id) for i in range(40)}  # queued while nothing is connected
-    agent, key = terminal(broker, store)
-    worker = central(broker, central_db, {"LC0001": key.public_key()})
+    central = Central(tmp_path, central_db)
+    agent = central.agent(broker, store)
     agent.start()
-    assert agent.run_until_drained(60)
-    assert set(worker.ingest.stored_ids()) == submitted
-    # every entry is acked; a resend of the whole outbox is acknowledged again, never stored twice
+    submitted = {str(submit(store, i).id) for i in range(500)}
+    assert agent.run_until_drained(1) is False  # nothing gets through
+    broker.start()
+    central.start_worker(broker)
+    assert agent.run_until_drained(120)
+    assert sorted(central.stored()) == sorted(submitted)
+    for record in list(submitted)[:25]:  # identical content, still sealed at rest at central
+        assert json.loads(queries.content(central_db, central.keys, record) or b"") == store.application_content(record)
+    # a resend of the whole outbox is acknowledged again, never stored twice
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE outbox SET status = 'pending', attempts = 0, acked_at = NULL"))
-    assert agent.run_until_drained(60)
-    assert len(worker.ingest.stored_ids()) == 40
+        conn.execute(text("UPDATE outbox SET status = 'pending', attempts = 0, acked_at = NULL, next_attempt_at = NULL"))
+    assert agent.run_until_drained(120)
+    assert len(central.stored()) == 500
     assert store.count_unacked() == 0
+    assert central.ingest.duplicates >= 500
     agent.stop()
-    worker.stop()
+    central.stop()
     store.close()
 
 
-def test_an_envelope_signed_by_the_wrong_key_is_rejected_and_parked(broker: Mosquitto, tmp_path: Path) -> None:
+def test_an_envelope_signed_by_the_wrong_key_is_rejected_and_parked(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
     store = open_test_store(tmp_path / "terminal")
     application = submit(store)
-    agent, _ = terminal(broker, store)
-    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"),
-                     {"LC0001": ec.generate_private_key(ec.SECP256R1()).public_key()})
+    central = Central(tmp_path, sqlite_db)
+    agent = central.agent(broker, store)
+    central.register(broker.link("LC0001"), "LC0001")  # the registry holds another certificate than the agent's
+    central.start_worker(broker)
     agent.start()
     assert agent.run_until_drained(30)
-    assert worker.ingest.stored_ids() == []
+    assert central.stored() == []
     assert outbox.pending(store) == []
     events = store.events("outbox_rejected")
     assert events[0]["detail"] == {"record": str(application.id), "reason": "bad_signature"}
     agent.stop()
-    worker.stop()
+    central.stop()
     store.close()
 
 
-def test_central_ingest_survives_garbage_on_a_terminal_topic(broker: Mosquitto, tmp_path: Path) -> None:
-    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {})
-    terminal_link, _ = link(broker, "LC0009")
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="garbage", protocol=mqtt.MQTTv5)
-    client.tls_set(ca_certs=terminal_link.ca, certfile=terminal_link.cert, keyfile=terminal_link.key)
+def test_unknown_and_revoked_terminals_are_refused(broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    central.start_worker(broker)
+    stores = {cn: open_test_store(tmp_path / cn) for cn in ("LC0007", "LC0008")}
+    unknown = central.agent(broker, stores["LC0007"], "LC0007", register=False)
+    revoked = central.agent(broker, stores["LC0008"], "LC0008")
+    central.ingest.registry.revoke("LC0008", "stolen from the hall")
+    for cn, agent in (("LC0007", unknown), ("LC0008", revoked)):
+        submit(stores[cn])
+        agent.start()
+        assert agent.run_until_drained(30)
+        agent.stop()
+    assert central.stored() == []
+    reasons = {(r["terminal"], r["reason"]) for r in queries.refusals(sqlite_db)}
+    assert reasons == {("LC0007", "unknown_terminal"), ("LC0008", "revoked_terminal")}
+    assert stores["LC0008"].events("outbox_rejected")[0]["detail"]["reason"] == "revoked_terminal"
+    central.stop()
+    for store in stores.values():
+        store.close()
+
+
+def test_garbage_on_a_terminal_topic_is_counted_and_the_worker_goes_on(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    worker = central.start_worker(broker)
+    client = tls_client("garbage", broker.link("LC0009"))
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
-    for payload in (b"\xff\xfe", b"{}", b'{"h": 1}', b"x" * 300_000):
+    payloads = (b"\xff\xfe", b"{}", b'{"h": 1}', b"x" * 300_000, b'{"h": {"v": 2}}', b"[]")
+    for payload in payloads:
         client.publish("yc/v1/t/LC0009/up/app", payload, qos=1).wait_for_publish(10)
     deadline = time.monotonic() + 10
-    with worker.ingest.engine.connect() as conn:
-        while conn.execute(text("SELECT count(*) FROM rejected")).scalar_one() < 4:
-            assert time.monotonic() < deadline, "garbage was not counted"
-            time.sleep(0.1)
+    while sum(r["count"] for r in queries.refusals(sqlite_db)) < len(payloads):
+        assert time.monotonic() < deadline, "garbage was not counted"
+        time.sleep(0.1)
     client.loop_stop()
     client.disconnect()
-    assert worker._thread.is_alive()
-    worker.stop()
+    assert {r["reason"] for r in queries.refusals(sqlite_db)} == {
+        "bad_encoding", "bad_schema", "oversized", "bad_schema_version"}
+    assert worker.alive()
+    central.stop()
 
 
-def test_a_broker_restart_mid_drain_loses_and_duplicates_nothing(broker: Mosquitto, tmp_path: Path) -> None:
+def test_a_broker_restart_mid_drain_loses_and_duplicates_nothing(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
     store = open_test_store(tmp_path / "terminal")
     submitted = {str(submit(store, i).id) for i in range(60)}
-    agent, key = terminal(broker, store)
-    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
+    central = Central(tmp_path, sqlite_db)
+    agent = central.agent(broker, store)
+    central.start_worker(broker)
     agent.start()
-    wait_until_stored(worker, 10, agent.step)  # part of the way through
+    central.wait_until_stored(10, agent.step)  # part of the way through
     broker.stop()
     broker.start()  # the same port: both clients reconnect by themselves
     assert agent.run_until_drained(90)
-    assert sorted(worker.ingest.stored_ids()) == sorted(submitted)
+    assert sorted(central.stored()) == sorted(submitted)
     agent.stop()
-    worker.stop()
+    central.stop()
     store.close()
 
 
-def test_a_new_agent_process_after_a_crash_finishes_the_drain(broker: Mosquitto, tmp_path: Path) -> None:
+def test_two_workers_share_the_uplink_and_store_each_application_once(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
     store = open_test_store(tmp_path / "terminal")
-    submitted = {str(submit(store, i).id) for i in range(30)}
-    first, key = terminal(broker, store)
-    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
-    first.start()
-    wait_until_stored(worker, 1, first.step)
-    first.client.loop_stop()  # dies without a goodbye, as kill -9 does; in-memory state is gone
-    first.client.socket().close()  # type: ignore[union-attr]
-    second = SyncAgent(store, "LC0001", key, CENTRAL_KEY.public_key(), first.link, ack_timeout=timedelta(seconds=2))
-    second.start()
-    assert second.run_until_drained(90)
-    assert sorted(worker.ingest.stored_ids()) == sorted(submitted)
-    second.stop()
-    worker.stop()
-    store.close()
-
-
-def test_two_workers_share_the_uplink_and_store_each_application_once(broker: Mosquitto, tmp_path: Path) -> None:
-    store = open_test_store(tmp_path / "terminal")
-    submitted = {str(submit(store, i).id) for i in range(60)}
-    agent, key = terminal(broker, store)
-    engine = create_engine(f"sqlite:///{tmp_path}/central.db")
-    registry = {"LC0001": key.public_key()}
-    workers = [central(broker, engine, registry)]
-    second = IngestWorker(Ingest(engine, CENTRAL_KEY, registry.get), link(broker, CENTRAL_USER)[0], name="ingest-2")
-    second.start()
-    assert second.ready.wait(10)
-    workers.append(second)
+    submitted = {str(submit(store, i).id) for i in range(80)}
+    central = Central(tmp_path, sqlite_db)
+    agent = central.agent(broker, store)
+    workers = [central.start_worker(broker, "ingest-1"), central.start_worker(broker, "ingest-2")]
     agent.start()
     assert agent.run_until_drained(60)
-    assert sorted(workers[0].ingest.stored_ids()) == sorted(submitted)
+    assert sorted(central.stored()) == sorted(submitted)
     handled = [w.handled for w in workers]
     assert all(handled), handled  # the shared subscription split the load
-    for worker in workers:
-        worker.stop()
+    central.stop()
     agent.stop()
     store.close()
 
 
-def test_an_envelope_naming_another_terminal_is_refused_by_central(tmp_path: Path) -> None:
-    from sync.envelope import Header, seal
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    ingest = Ingest(create_engine(f"sqlite:///{tmp_path}/central.db"), CENTRAL_KEY,
-                    {"LC0001": key.public_key(), "LC0002": key.public_key()}.get)
-    header = Header("LC0002", 1, str(uuid.uuid4()), "application", "2026-11-22T07:00:00+00:00", "boot")
-    forged = seal(header, b"{}", CENTRAL_KEY.public_key(), key)
-    ack = ingest.handle("yc/v1/t/LC0001/up/app", forged)  # got past the broker on LC0001's topic
-    assert ack is not None
-    assert (ack.terminal, ack.status, ack.reason) == ("LC0001", "rejected", "terminal_mismatch")
-    assert ingest.stored_ids() == []
-
-
-def test_the_sync_agent_process_killed_mid_drain_and_restarted(broker: Mosquitto, tmp_path: Path) -> None:
+def test_an_application_under_an_older_catalog_is_accepted_an_unpublished_one_refused(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    older_dir, unpublished_dir = tmp_path / "older-catalog", tmp_path / "unpublished-catalog"
+    for folder, version in ((older_dir, "2026.10.3"), (unpublished_dir, "2026.12.0-draft")):
+        shutil.copytree(SAMPLE_CATALOG, folder)
+        meta = folder / "catalog.toml"
+        meta.write_text(meta.read_text().replace('version = "2026.11.1"', f'version = "{version}"'))
+    central = Central(tmp_path, sqlite_db, CatalogArchive.load(None, SAMPLE_CATALOG, older_dir))
     store = open_test_store(tmp_path / "terminal")
-    submitted = {str(submit(store, i).id) for i in range(120)}
+    made = {}
+    for folder in (older_dir, unpublished_dir):
+        catalog = load_catalog(folder)
+        application, _ = submit_application(
+            store, catalog=catalog, hall=catalog.halls["lc-center"], terminal_id="LC0001",
+            draft=Draft(catalog.offering("SB-001"), answers()), now=datetime.now(UTC))
+        made[catalog.version] = str(application.id)
+    agent = central.agent(broker, store)
+    central.start_worker(broker)
+    agent.start()
+    assert agent.run_until_drained(30)
+    assert central.stored() == [made["2026.10.3"]]
+    assert queries.applications(sqlite_db)[0]["catalog_version"] == "2026.10.3"
+    parked = store.events("outbox_rejected")
+    assert parked[0]["detail"] == {"record": made["2026.12.0-draft"], "reason": "unknown_catalog_version"}
+    agent.stop()
+    central.stop()
     store.close()
-    cert, key_path, key = broker.pki.issue("LC0001")
-    worker = central(broker, create_engine(f"sqlite:///{tmp_path}/central.db"), {"LC0001": key.public_key()})
-    spec = tmp_path / "agent.json"
-    spec.write_text(json.dumps({"store": str(tmp_path / "terminal"), "port": broker.port, "ca": str(broker.pki.ca_path),
-                                "cert": str(cert), "key": str(key_path), "terminal": "LC0001",
-                                "central": raw_public(CENTRAL_KEY.public_key()).hex()}))
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    command = [sys.executable, "-m", "tests.sync.agent_worker", str(spec)]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=root)
-    wait_until_stored(worker, 20)  # part of the way through
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
-    second = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root, timeout=180, check=False)
-    assert second.stdout.split()[-1] == "drained", second.stderr[-2000:]
-    assert sorted(worker.ingest.stored_ids()) == sorted(submitted)  # each exactly once
-    reopened = open_test_store(tmp_path / "terminal")
-    assert reopened.count_unacked() == 0
-    assert outbox.pending(reopened) == []
-    reopened.close()
-    worker.stop()
+
+
+def test_ratings_and_help_requests_reach_central_and_ops_lists(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    from click.testing import CliRunner
+
+    from main import cli
+
+    store = open_test_store(tmp_path / "terminal")
+    application = submit(store)
+    store.rate(str(application.id), 1, "等了很久")
+    store.rate(None, 5)
+    store.request_help("form", "SB-001", str(application.id))
+    central = Central(tmp_path, sqlite_db)
+    agent = central.agent(broker, store)
+    central.start_worker(broker)
+    agent.start()
+    assert agent.run_until_drained(30)
+    agent.stop()
+    central.stop()
+    db = ["--db", str(sqlite_db.url)]
+    bad = json.loads(CliRunner().invoke(cli, ["central", "ratings", "--bad", "--json", *db]).output)
+    assert [(r["level"], r["number"], r["item"]) for r in bad] == [(1, application.number, "SB-001")]
+    everything = json.loads(CliRunner().invoke(cli, ["central", "ratings", "--json", *db]).output)
+    assert sorted(r["level"] for r in everything) == [1, 5]
+    helps = CliRunner().invoke(cli, ["central", "help-requests", *db]).output
+    assert "LC0001" in helps
+    assert "SB-001" in helps
+    apps = json.loads(CliRunner().invoke(cli, ["central", "apps", "list", "--terminal", "LC0001", "--json", *db]).output)
+    assert [a["number"] for a in apps] == [application.number]
+    assert "等了很久" not in CliRunner().invoke(cli, ["central", "ratings", *db]).output  # comments stay sealed
+    store.close()
+
+
+def test_an_ack_not_signed_by_central_is_ignored(broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    application = submit(store)
+    central = Central(tmp_path, sqlite_db)
+    agent = central.agent(broker, store)  # no worker runs: only the forger answers
+    agent.start()
+    assert agent.connected.wait(10)
+    agent.step()
+    forger = tls_client("forger", broker.link(CENTRAL_USER))  # even with the broker's central identity
+    forger.connect("127.0.0.1", broker.port)
+    forger.loop_start()
+    forged = seal_acks("LC0001", [Ack("LC0001", str(application.id), "stored")], ed25519.Ed25519PrivateKey.generate())
+    forger.publish(topics.ack("LC0001"), forged, qos=1).wait_for_publish(10)
+    deadline = time.monotonic() + 10
+    while agent.bad_acks == 0:
+        assert time.monotonic() < deadline, "the forged ack never arrived"
+        agent.step()
+        time.sleep(0.05)
+    assert store.count_unacked() == 1  # still waiting for central's own ack
+    forger.loop_stop()
+    forger.disconnect()
+    agent.stop()
+    store.close()
+
+
+def _yichuang(*args: str) -> list[str]:
+    return [sys.executable, str(ROOT / "main.py"), *args]
+
+
+def _serve(broker: Mosquitto, central: Central, url: str) -> subprocess.Popen[str]:
+    link = broker.link(CENTRAL_USER)
+    command = _yichuang("central", "serve", "--broker", f"mqtts://127.0.0.1:{broker.port}", "--ca", link.ca,
+                        "--cert", link.cert, "--key", link.key, "--keys", str(central.keys_dir), "--db", url)
+    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def test_processes_killed_mid_drain_central_worker_and_sync_agent(
+        broker: Mosquitto, tmp_path: Path, central_url: str) -> None:
+    """kill -9 the central process mid-ingest and the terminal's agent mid-drain; new ones finish, exactly once."""
+    engine = make_engine(central_url)
+    terminal_dir = tmp_path / "terminal"
+    store = open_test_store(terminal_dir)
+    submitted = {str(submit(store, i).id) for i in range(150)}
+    store.close()
+    central = Central(tmp_path, engine)
+    config = terminal_config(terminal_dir, broker, central)
+    env = {**os.environ, "YICHUANG_CONFIG": str(config)}
+    server = _serve(broker, central, central_url)
+    agent = subprocess.Popen(_yichuang("sync", "run"), env=env, stderr=subprocess.DEVNULL, cwd=ROOT)
+    central.wait_until_stored(30)
+    server.send_signal(signal.SIGKILL)  # central dies mid-ingest
+    server.wait(timeout=10)
+    time.sleep(0.5)
+    agent.send_signal(signal.SIGKILL)  # and the agent dies mid-drain
+    agent.wait(timeout=10)
+    assert len(central.stored()) < len(submitted)
+    server = _serve(broker, central, central_url)
+    finish = subprocess.run(_yichuang("sync", "run", "--until-drained", "--timeout", "150"), env=env,
+                            capture_output=True, text=True, cwd=ROOT, timeout=200, check=False)
+    assert finish.returncode == 0, finish.stderr[-2000:]
+    assert sorted(central.stored()) == sorted(submitted)  # each exactly once
+    status = subprocess.run(_yichuang("sync", "status", "--json"), env=env, capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert json.loads(status.stdout) | {"oldest_unsynced_seconds": None} == {
+        "pending": 0, "awaiting_ack": 0, "needs_manual": 0, "acknowledged": 150, "oldest_unsynced_seconds": None}
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=20) == 0
+    assert "stopped after" in (server.stderr.read() if server.stderr else "")
+    engine.dispose()
+
+
+
+def test_an_entry_the_terminal_cannot_read_is_parked_and_the_rest_drains(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    ids = [str(submit(store, i).id) for i in range(3)]
+    with store.engine.begin() as conn:  # a damaged record (bad sector, bug): it must not block the queue
+        conn.execute(text("UPDATE applications SET content = :junk WHERE id = :id"), {"junk": b"\x01" * 40, "id": ids[1]})
+    central = Central(tmp_path, sqlite_db)
+    agent = central.agent(broker, store)
+    central.start_worker(broker)
+    agent.start()
+    assert agent.run_until_drained(30)
+    assert sorted(central.stored()) == sorted([ids[0], ids[2]])
+    parked = store.events("outbox_rejected")
+    assert parked[0]["detail"] == {"record": ids[1], "reason": "unreadable_on_terminal: DecryptionFailed"}
+    agent.stop()
+    central.stop()
+    store.close()

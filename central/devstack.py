@@ -1,4 +1,8 @@
-"""A private mosquitto with TLS, client certificates and the project's ACL, and a test PKI."""
+"""A development stack: a scratch PKI and a private mosquitto with TLS, client certificates and the ACL.
+
+Used by the tests and by `make demo`. The provisioning issue makes the production CA and broker
+configuration; this one is throw-away (certificates valid for days) and never for a real hall.
+"""
 
 from __future__ import annotations
 
@@ -17,32 +21,37 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from sync import topics
+from sync.link import Link
 
 CENTRAL_USER = "central"
+CA_NAME = "Yichuang scratch CA"
 
 
 def _name(cn: str) -> x509.Name:
+    """Return a subject with only a common name."""
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
 def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
+    """Write an unencrypted PKCS#8 key readable by its owner only."""
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     path.chmod(0o600)
 
 
 class ScratchPki:
-    """A throw-away CA that issues server and client certificates (the PKI issue makes real ones)."""
+    """A throw-away CA that issues server and client certificates."""
 
     def __init__(self, directory: Path) -> None:
+        """Create the CA in ``directory``."""
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         self.cert = (
-            x509.CertificateBuilder().subject_name(_name("Yichuang test CA")).issuer_name(_name("Yichuang test CA"))
+            x509.CertificateBuilder().subject_name(_name(CA_NAME)).issuer_name(_name(CA_NAME))
             .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=2))
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=7))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .sign(self.key, hashes.SHA256())
         )
@@ -56,7 +65,7 @@ class ScratchPki:
         builder = (
             x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(self.cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=7))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         )
         if server:
@@ -70,20 +79,29 @@ class ScratchPki:
 
 
 def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 class Mosquitto:
-    """mosquitto on a free loopback port: TLS, certificates required, CN as username, the ACL."""
+    """mosquitto on a loopback port: TLS, certificates required, CN as username, the project's ACL."""
 
-    def __init__(self, directory: Path, pki: ScratchPki) -> None:
+    def __init__(self, directory: Path, pki: ScratchPki, port: int | None = None) -> None:
+        """Prepare a broker whose files live in ``directory``."""
         self.directory, self.pki = directory, pki
-        self.port = free_port()
+        self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def link(self, cn: str) -> Link:
+        """Issue a client certificate for ``cn`` and return how that client reaches this broker."""
+        cert, key, _ = self.pki.issue(cn)
+        return Link("127.0.0.1", self.port, str(self.pki.ca_path), str(cert), str(key))
+
+    def start(self, timeout: float = 10) -> None:
+        """Start mosquitto and wait until it accepts connections."""
+        self.directory.mkdir(parents=True, exist_ok=True)
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         cert, key, _ = self.pki.issue("localhost", server=True)
         acl = self.directory / "acl"
@@ -93,19 +111,25 @@ class Mosquitto:
             f"per_listener_settings false\nuser {getpass.getuser()}\nlistener {self.port} 127.0.0.1\n"
             f"cafile {self.pki.ca_path}\ncertfile {cert}\nkeyfile {key}\n"
             "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
-            f"acl_file {acl}\npersistence false\nlog_dest file {self.directory / 'mosquitto.log'}\n"
+            f"acl_file {acl}\npersistence false\nmax_queued_messages 100000\n"
+            f"log_dest file {self.directory / 'mosquitto.log'}\n"
         )
-        self.process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
+        self.process = subprocess.Popen(  # noqa: S603 - our own configuration file
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
         while True:
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
-            assert self.process.poll() is None, self.process.stderr.read().decode() if self.process.stderr else ""
-            assert time.monotonic() < deadline, "mosquitto did not start"
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise RuntimeError(f"mosquitto exited: {error.strip()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("mosquitto did not start listening")
             time.sleep(0.05)
 
     def stop(self) -> None:
+        """Stop mosquitto."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)

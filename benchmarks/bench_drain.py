@@ -1,0 +1,215 @@
+"""End-to-end drain: 10 000 queued applications, terminal store → broker → central DB → ack → terminal store.
+
+The baseline is raw paho publishing the same number of payloads of the same size with QoS 1 to
+the same broker (each PUBACK awaited), in the same run. Central runs in its own process with one
+ingest worker, as in production (central and terminal never share a CPU); the agent's stages are
+timed in this process, central's in its own. Set YC_DRAIN_COUNT for a shorter run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from benchmarks.harness import Run, RunCase
+from central.devstack import CENTRAL_USER, Mosquitto, ScratchPki
+from central.platform import keys
+from central.platform.database import make_engine
+from central.platform.registry import Registry
+from kiosk.data import SAMPLE_CATALOG
+from kiosk.domain.application import Draft
+from kiosk.domain.catalog_loader import load_catalog
+from kiosk.services.submit import submit_application
+from kiosk.store import outbox
+from kiosk.store.keys import KeyFileProvider
+from kiosk.store.opening import open_store
+from sync import agent as agent_module
+from sync import topics
+from sync.agent import SyncAgent
+from sync.keys import load_terminal_keys
+from sync.link import tls_client
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench" / "drain"
+COUNT = int(os.environ.get("YC_DRAIN_COUNT", "10000"))
+POSTGRES = os.environ.get("YC_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ANSWERS = {
+    "applicant.name": "张三丰", "applicant.id_number": "370303198505120012", "applicant.gender": "male",
+    "applicant.nation": "汉", "applicant.birth_date": "1985-05-12",
+    "applicant.address": "山东省聊城市东昌府区柳园街道示例路1号院3号楼2单元501室", "delivery.method": "mail",
+    "contact.phone": "13800138000", "contact.mail_address": "山东省聊城市东昌府区柳园街道示例路1号院3号楼2单元501室",
+    "insurance.card_bank": "ccb", "declaration.consent": True,
+}
+
+
+def _queued_store() -> Path:
+    """Make (once per run) a terminal store holding COUNT queued applications; return its folder."""
+    folder = WORK / f"queued-{COUNT}"
+    if (folder / "ready").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    catalog = load_catalog(SAMPLE_CATALOG)
+    store = open_store(folder / "store.db", KeyFileProvider(folder / "store.key"))
+    start = datetime.now(UTC)
+    for n in range(COUNT):  # spread over days: one day's receipt numbers stop at 9 999
+        submit_application(store, catalog=catalog, hall=catalog.halls["lc-center"], terminal_id="LC0001",
+                           draft=Draft(catalog.offering("SB-001"), ANSWERS), now=start - timedelta(days=n // 5000))
+    store.close()
+    (folder / "ready").touch()
+    return folder
+
+
+@contextmanager
+def _broker(name: str) -> Iterator[Mosquitto]:
+    """Start a private mosquitto for one side of a case."""
+    folder = WORK / name
+    shutil.rmtree(folder, ignore_errors=True)
+    broker = Mosquitto(folder / "broker", ScratchPki(folder / "pki"))
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@contextmanager
+def _central(broker: Mosquitto, db_url: str, keys_dir: Path) -> Iterator[subprocess.Popen[str]]:
+    """Run central's timed ingest process; yield it once it is subscribed."""
+    spec = keys_dir.parent / "central.json"
+    spec.write_text(json.dumps({"db": db_url, "keys": str(keys_dir), "link": asdict(broker.link(CENTRAL_USER))}))
+    process = subprocess.Popen([sys.executable, "-m", "benchmarks.drain_central", str(spec)],  # noqa: S603
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        raise RuntimeError("central did not start")
+    yield process
+
+
+def _timed(stages: dict[str, float], name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap ``func`` so its time adds to ``stages[name]``."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            stages[name] = stages.get(name, 0.0) + time.perf_counter() - began
+    return wrapper
+
+
+def _drain(db_url: str) -> Run:
+    """Drain a copy of the queued store into central at ``db_url``."""
+    with _broker("subject") as broker:
+        folder = WORK / "subject" / "terminal"
+        shutil.copytree(_queued_store(), folder)
+        keys_dir = WORK / "subject" / "central-keys"
+        keys.generate(keys_dir)
+        link = broker.link("LC0001")
+        Registry(make_engine(db_url)).add("LC0001", Path(link.cert).read_bytes())
+        store = open_store(folder / "store.db", KeyFileProvider(folder / "store.key"))
+        stages: dict[str, float] = {}
+        patched = {"seal": agent_module.seal}
+        agent_module.seal = _timed(stages, "terminal sign/encrypt", agent_module.seal)  # type: ignore[assignment]
+        originals = (outbox.payloads, outbox.ack_many)
+        outbox.payloads = _timed(stages, "terminal decrypt from store", outbox.payloads)  # type: ignore[assignment]
+        outbox.ack_many = _timed(stages, "terminal ack commit", outbox.ack_many)  # type: ignore[assignment]
+        try:
+            with _central(broker, db_url, keys_dir) as central:
+                terminal_keys = load_terminal_keys(Path(link.key), keys_dir / "uplink.pub", keys_dir / "ack.pub")
+                agent = SyncAgent(store, "LC0001", terminal_keys, link, window=200, ack_timeout=timedelta(minutes=5))
+                agent.client.publish = _timed(stages, "terminal publish", agent.client.publish)  # type: ignore[method-assign]
+                agent.start()
+                agent.connected.wait(10)
+                began = time.perf_counter()
+                if not agent.run_until_drained(1800):
+                    raise RuntimeError("the drain did not finish")
+                seconds = time.perf_counter() - began
+                agent.stop()
+                central.terminate()
+                stdout, _ = central.communicate(timeout=60)
+                stages.update(json.loads(stdout.strip().splitlines()[-1]))
+        finally:
+            agent_module.seal = patched["seal"]  # type: ignore[assignment]
+            outbox.payloads, outbox.ack_many = originals  # type: ignore[assignment]
+            store.close()
+        return Run(COUNT, seconds, stages)
+
+
+def _envelope_size() -> int:
+    """Return the size of one sealed application envelope of the queued store."""
+    folder = _queued_store()
+    store = open_store(folder / "store.db", KeyFileProvider(folder / "store.key"))
+    entry = outbox.pending(store, limit=1)[0]
+    size = len(outbox.payload(store, entry))
+    store.close()
+    return size + 700  # header, encryption parameters, signature and base64 growth of the body
+
+
+def _raw_publish() -> Run:
+    """Publish COUNT payloads of the envelope's size with QoS 1 and wait for every PUBACK."""
+    payload = os.urandom(_envelope_size() * 3 // 4)  # base64 of this is the envelope's size
+    with _broker("baseline") as broker:
+        client = tls_client("LC0001-raw", broker.link("LC0001"))
+        client.connect(broker.link("LC0001").host, broker.port)
+        client.loop_start()
+        began = time.perf_counter()
+        infos = [client.publish(topics.up("LC0001", "application"), payload, qos=1) for _ in range(COUNT)]
+        for info in infos:
+            info.wait_for_publish(60)
+        seconds = time.perf_counter() - began
+        client.loop_stop()
+        client.disconnect()
+    return Run(COUNT, seconds, {})
+
+
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
+    """Yield the URL of a fresh schema in the benchmark's PostgreSQL, dropped afterwards."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def _drain_sqlite() -> Run:
+    """Drain into an SQLite central."""
+    path = WORK / "central.db"
+    for stale in WORK.glob("central.db*"):
+        stale.unlink()
+    return _drain(f"sqlite:///{path}")
+
+
+def _drain_postgres() -> Run:
+    """Drain into a PostgreSQL central."""
+    with _postgres_schema() as url:
+        return _drain(url)
+
+
+def cases() -> list[RunCase]:
+    """Return the drain cases: SQLite and PostgreSQL at central."""
+    label = f"raw paho QoS 1 publish, same sizes, {COUNT:,} messages"
+    return [
+        RunCase(f"drain {COUNT:,} applications, SQLite central", _drain_sqlite, _raw_publish,
+                "outbox → envelope → broker → central SQLite → signed ack → outbox", label, (0.0, 4.0)),
+        RunCase(f"drain {COUNT:,} applications, PostgreSQL central", _drain_postgres, _raw_publish,
+                "outbox → envelope → broker → central PostgreSQL → signed ack → outbox", label, (0.0, 4.0)),
+    ]

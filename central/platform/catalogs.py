@@ -1,0 +1,45 @@
+"""Every catalog version central has published: an application is checked against the one it was made under.
+
+A terminal may run an older catalog for days (it syncs catalogs when it can), so central keeps
+each published version. The archive is a directory with one catalog directory per version,
+named ``{version}-{hash prefix}``; `yichuang central catalog publish` adds one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from kiosk.domain.catalog import Catalog
+from kiosk.domain.catalog_loader import load_catalog
+
+
+class CatalogArchive:
+    """Catalogs by (version, content hash)."""
+
+    def __init__(self, catalogs: list[Catalog]) -> None:
+        """Index ``catalogs``."""
+        self.catalogs = {(c.version, c.content_hash): c for c in catalogs}
+
+    @classmethod
+    def load(cls, root: Path | None, *extra: Path) -> CatalogArchive:
+        """Load every catalog directory below ``root`` (if given) and the ``extra`` ones."""
+        folders = sorted(p for p in root.iterdir() if (p / "catalog.toml").is_file()) if root else []
+        return cls([load_catalog(folder) for folder in (*folders, *extra)])
+
+    def find(self, version: str, content_hash: str) -> Catalog | None:
+        """Return the catalog an application names, or None if central never published it."""
+        return self.catalogs.get((version, content_hash))
+
+
+def publish(source: Path, root: Path) -> Path:
+    """Validate the catalog in ``source`` and copy it into the archive ``root``; return its folder."""
+    catalog = load_catalog(source)
+    target = root / f"{catalog.version}-{catalog.content_hash.removeprefix('sha256:')[:12]}"
+    if not target.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        staging = root / f".{target.name}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(source, staging)
+        staging.rename(target)
+    return target

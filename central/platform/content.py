@@ -1,0 +1,82 @@
+"""Check the decrypted content of an envelope and pick out the columns central queries by.
+
+An application is checked against the catalog version it was made under: the item must exist
+there and the answers must pass that version's form on the day the citizen submitted. A
+failure is a protocol reject with a reason code, not a business decision.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from central.platform.catalogs import CatalogArchive
+from kiosk.domain.application import Draft, check
+from kiosk.domain.catalog import Catalog
+from sync.envelope import EnvelopeError, Header
+
+Columns = dict[str, Any]
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    """Parse a JSON object body."""
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise EnvelopeError("bad_content", "the body is not UTF-8 JSON") from None
+    if not isinstance(value, dict):
+        raise EnvelopeError("bad_content", "the body is not an object")
+    return value
+
+
+def _string(data: dict[str, Any], name: str, optional: bool = False) -> str | None:
+    """Return a string field (None allowed only if ``optional``)."""
+    value = data.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise EnvelopeError("bad_content", f"field {name}")
+    return value
+
+
+def columns(header: Header, body: bytes, archive: CatalogArchive) -> Columns:
+    """Validate ``body`` for the header's kind; return the query columns to store beside the envelope."""
+    data = _object(body)
+    if data.get("id") not in (header.id, None):
+        raise EnvelopeError("bad_content", "the body's id is not the envelope's")
+    if header.kind == "application":
+        return _application(header, data, archive)
+    if header.kind == "rating":
+        level = data.get("level")
+        if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
+            raise EnvelopeError("bad_content", "rating level")
+        return {"application_id": _string(data, "application_id", optional=True), "level": level}
+    if header.kind == "help_request":
+        return {"application_id": _string(data, "application_id", optional=True), "item": _string(data, "item", True)}
+    return {}
+
+
+def _application(header: Header, data: dict[str, Any], archive: CatalogArchive) -> Columns:
+    """Check an application against the catalog version it names."""
+    if data.get("terminal_id") != header.terminal:
+        raise EnvelopeError("bad_content", "the application names another terminal")
+    version, content_hash = _string(data, "catalog_version"), _string(data, "catalog_hash")
+    catalog = archive.find(str(version), str(content_hash))
+    if catalog is None:
+        raise EnvelopeError("unknown_catalog_version", f"{version} {content_hash}")
+    code = str(_string(data, "offering_code"))
+    _check_answers(catalog, code, data)
+    return {"item": code, "number": _string(data, "number"), "catalog_version": version}
+
+
+def _check_answers(catalog: Catalog, code: str, data: dict[str, Any]) -> None:
+    """Re-run the catalog version's form validation on the day the application was made."""
+    try:
+        offering = catalog.offering(code)
+        made = datetime.fromisoformat(str(data.get("created_at")))
+    except (KeyError, ValueError):
+        raise EnvelopeError("bad_content", f"item {code} or the creation time") from None
+    values = data.get("values")
+    if not isinstance(values, dict) or not check(Draft(offering, values), made.date()).ok:
+        raise EnvelopeError("invalid_content", f"the answers do not pass {code}'s form")

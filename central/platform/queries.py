@@ -1,0 +1,94 @@
+"""What ops ask central: applications, bad ratings to follow up, help requests, sequence gaps, refusals.
+
+Nothing here decrypts except `content`, which opens one stored envelope with central's key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, select, text
+
+from central.platform.keys import CentralKeys
+from central.platform.registry import Registry
+from central.platform.schema import messages, rejected
+from sync.envelope import open_envelope
+
+BAD_LEVELS = (1, 2)  # 非常不满意, 不满意: each gets a follow-up (好差评 rectification)
+LISTED = (messages.c.id, messages.c.terminal, messages.c.seq, messages.c.created, messages.c.received_at)
+
+GAPS = text("""
+WITH seen AS (
+    SELECT terminal, seq, received_at AS at FROM messages
+    UNION ALL
+    SELECT terminal, seq, at FROM rejected WHERE seq IS NOT NULL AND terminal IS NOT NULL
+), ordered AS (
+    SELECT terminal, seq, at, LAG(seq) OVER (PARTITION BY terminal ORDER BY seq) AS prev FROM seen
+)
+SELECT terminal, COALESCE(prev, 0) + 1 AS first_missing, seq - 1 AS last_missing, at AS noticed
+FROM ordered WHERE seq - COALESCE(prev, 0) > 1
+ORDER BY terminal, first_missing
+""")
+
+
+def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
+    """Run a query and return its rows as dicts."""
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def applications(engine: Engine, terminal: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Return the newest applications (optionally of one terminal), without personal data."""
+    query = (select(*LISTED, messages.c.number, messages.c.item, messages.c.catalog_version)
+             .where(messages.c.kind == "application").order_by(messages.c.received_at.desc(), messages.c.seq.desc())
+             .limit(limit))
+    if terminal is not None:
+        query = query.where(messages.c.terminal == terminal)
+    return _rows(engine, query)
+
+
+def ratings(engine: Engine, bad_only: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+    """Return ratings with the application they rate, newest first; ``bad_only``: 不满意 or worse."""
+    rated = messages.alias("rated")
+    query = (
+        select(*LISTED, messages.c.level, messages.c.application_id, rated.c.number, rated.c.item)
+        .select_from(messages.outerjoin(rated, and_(rated.c.id == messages.c.application_id,
+                                                    rated.c.kind == "application")))
+        .where(messages.c.kind == "rating")
+        .order_by(messages.c.received_at.desc()).limit(limit)
+    )
+    if bad_only:
+        query = query.where(messages.c.level.in_(BAD_LEVELS))
+    return _rows(engine, query)
+
+
+def help_requests(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
+    """Return help requests (呼叫帮办), newest first."""
+    query = (select(*LISTED, messages.c.item, messages.c.application_id)
+             .where(messages.c.kind == "help_request").order_by(messages.c.received_at.desc()).limit(limit))
+    return _rows(engine, query)
+
+
+def gaps(engine: Engine) -> list[dict[str, Any]]:
+    """Return each run of sequence numbers a terminal has not delivered yet, and when it was noticed."""
+    return _rows(engine, GAPS)
+
+
+def refusals(engine: Engine) -> list[dict[str, Any]]:
+    """Return refused messages counted by terminal and reason code."""
+    query = (select(rejected.c.terminal, rejected.c.reason, func.count().label("count"))
+             .group_by(rejected.c.terminal, rejected.c.reason).order_by(rejected.c.terminal, rejected.c.reason))
+    return _rows(engine, query)
+
+
+def content(engine: Engine, keys: CentralKeys, message_id: str) -> bytes | None:
+    """Decrypt one stored message's content (its signature is checked again), or None if unknown."""
+    with engine.connect() as conn:
+        row = conn.execute(select(messages.c.terminal, messages.c.envelope)
+                           .where(messages.c.id == message_id)).first()
+    if row is None:
+        return None
+    key = Registry(engine).standing(row.terminal).key
+    if key is None:
+        raise LookupError(f"terminal {row.terminal} is no longer registered")
+    return open_envelope(row.envelope, key, keys.uplink)[1]

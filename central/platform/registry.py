@@ -1,0 +1,114 @@
+"""The terminal registry: which terminals central trusts, by their certificate, and when it last heard of them.
+
+Enrollment (the provisioning issue) fills it in; until then ops register a terminal's
+certificate by hand (`yichuang central terminals add`). A revoked terminal is refused on
+every message, whatever the broker still lets through.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from central.platform.schema import terminals
+from sync.topics import TERMINAL
+
+CACHE_SECONDS = 2.0  # a revocation made by another process takes effect within this
+
+
+class RegistryError(ValueError):
+    """A registration ops asked for cannot be made."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What central knows of one terminal when a message arrives."""
+
+    key: ec.EllipticCurvePublicKey | None  # None: unknown terminal
+    revoked: bool = False
+
+
+def _now() -> str:
+    """Return the current UTC time as ISO 8601."""
+    return datetime.now(UTC).isoformat()
+
+
+def certificate_key(pem: bytes, terminal: str) -> ec.EllipticCurvePublicKey:
+    """Return the P-256 key of a terminal certificate whose CN is ``terminal``."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        raise RegistryError("not a PEM certificate") from None
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not names or names[0].value != terminal:
+        raise RegistryError(f"the certificate is not issued to {terminal}")
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise RegistryError("the certificate's key is not ECDSA P-256")
+    return key
+
+
+class Registry:
+    """Terminals known to central, cached briefly for the ingest path."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Read and write the registry in ``engine``."""
+        self.engine = engine
+        self._cache: dict[str, tuple[float, Standing]] = {}
+
+    def add(self, terminal: str, certificate: bytes, hall: str = "") -> None:
+        """Register ``terminal`` with its certificate (again: replace the certificate, clear a revocation)."""
+        if not TERMINAL.match(terminal):
+            raise RegistryError(f"{terminal!r} is not a terminal id")
+        certificate_key(certificate, terminal)
+        pem = certificate.decode("ascii")
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(terminals.c.id).where(terminals.c.id == terminal)).first()
+            if exists:
+                conn.execute(update(terminals).where(terminals.c.id == terminal).values(
+                    certificate=pem, hall=hall, revoked_at=None, revoked_reason=None))
+            else:
+                conn.execute(insert(terminals).values(id=terminal, certificate=pem, hall=hall, registered_at=_now()))
+        self._cache.pop(terminal, None)
+
+    def revoke(self, terminal: str, reason: str) -> None:
+        """Refuse every further message from ``terminal``."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(terminals).where(terminals.c.id == terminal).values(
+                revoked_at=_now(), revoked_reason=reason[:200]))
+        if not done.rowcount:
+            raise RegistryError(f"no terminal {terminal} in the registry")
+        self._cache.pop(terminal, None)
+
+    def standing(self, terminal: str) -> Standing:
+        """Return the terminal's key and whether it is revoked (cached for a moment)."""
+        cached = self._cache.get(terminal)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(terminals.c.certificate, terminals.c.revoked_at)
+                               .where(terminals.c.id == terminal)).first()
+        standing = Standing(None) if row is None else Standing(
+            certificate_key(row.certificate.encode("ascii"), terminal), row.revoked_at is not None)
+        self._cache[terminal] = (time.monotonic(), standing)
+        return standing
+
+    @staticmethod
+    def seen(conn: Connection, terminal_ids: set[str]) -> None:
+        """Record, inside the caller's transaction, that these terminals were heard from now."""
+        if terminal_ids:
+            now = _now()
+            conn.execute(update(terminals).where(terminals.c.id.in_(sorted(terminal_ids))).values(
+                last_seen=now, first_seen=func.coalesce(terminals.c.first_seen, now)))
+
+    def listing(self) -> list[dict[str, str | None]]:
+        """Return every terminal without its certificate."""
+        columns = [c for c in terminals.c if c.name != "certificate"]
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(select(*columns).order_by(terminals.c.id))]

@@ -1,0 +1,53 @@
+"""Central's tables: the terminal registry, what terminals sent (sealed as received), what was refused.
+
+Central keeps each envelope exactly as the terminal sealed it: the personal content stays
+encrypted to central's key at rest, and the terminal's signature stays verifiable. The
+columns beside it hold only what ops query by, none of it personal.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, String, Table
+
+metadata = MetaData()
+
+terminals = Table(
+    "terminals", metadata,
+    Column("id", String(12), primary_key=True),
+    Column("certificate", String, nullable=False),  # PEM; its key verifies the terminal's envelopes
+    Column("hall", String, nullable=False, server_default=""),
+    Column("registered_at", String, nullable=False),
+    Column("first_seen", String, nullable=True),
+    Column("last_seen", String, nullable=True),
+    Column("revoked_at", String, nullable=True),
+    Column("revoked_reason", String, nullable=True),
+)
+
+messages = Table(
+    "messages", metadata,
+    Column("id", String(64), primary_key=True),  # the message id: a second copy is a duplicate
+    Column("terminal", String(12), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("created", String, nullable=False),  # the terminal's wall time
+    Column("received_at", String, nullable=False),
+    Column("item", String, nullable=True),  # applications: the item or bundle code
+    Column("number", String, nullable=True),  # applications: the receipt number
+    Column("catalog_version", String, nullable=True),
+    Column("application_id", String(64), nullable=True),  # ratings and help requests
+    Column("level", Integer, nullable=True),  # ratings: 1 非常不满意 … 5 非常满意
+    Column("envelope", LargeBinary, nullable=False),
+    Index("ix_messages_terminal_seq", "terminal", "seq"),
+    Index("ix_messages_kind_level", "kind", "level"),
+)
+
+rejected = Table(
+    "rejected", metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("terminal", String(12), nullable=True),
+    Column("seq", Integer, nullable=True),  # set when the envelope's signature verified
+    Column("message_id", String(64), nullable=True),
+    Column("reason", String, nullable=False),
+    Column("at", String, nullable=False),
+    Index("ix_rejected_terminal_seq", "terminal", "seq"),
+)

@@ -1,0 +1,36 @@
+"""The central platform's ingest service: N workers on one shared subscription, until told to stop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+from central.platform.ingest import Ingest
+from central.platform.worker import IngestWorker
+from sync.link import Link
+
+
+class IngestService:
+    """Several ingest workers in one process; more processes (or hosts) simply add more."""
+
+    def __init__(self, ingest: Ingest, link: Link, workers: int = 2) -> None:
+        """Prepare ``workers`` workers with client ids unique to this host and process."""
+        prefix = f"central-{socket.gethostname()}-{os.getpid()}"
+        self.workers = [IngestWorker(ingest, link, name=f"{prefix}-{n + 1}") for n in range(workers)]
+
+    def start(self, timeout: float = 30) -> bool:
+        """Start every worker; return whether all subscribed within ``timeout`` seconds."""
+        for worker in self.workers:
+            worker.start()
+        return all(worker.ready.wait(timeout) for worker in self.workers)
+
+    def run(self, stop: threading.Event) -> None:
+        """Serve until ``stop`` is set, then stop every worker."""
+        stop.wait()
+        for worker in self.workers:
+            worker.stop()
+
+    def handled(self) -> int:
+        """Return how many messages the workers have taken so far."""
+        return sum(worker.handled for worker in self.workers)

@@ -1,0 +1,68 @@
+"""The demo's sync step: a private broker and the central platform, and the terminal's queue draining into it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from central.devstack import CENTRAL_USER, Mosquitto, ScratchPki
+from central.platform import keys
+from central.platform.database import make_engine
+from central.platform.registry import Registry
+from kiosk.store.store import Store
+from sync.agent import SyncAgent
+from sync.keys import load_terminal_keys
+
+MAIN = Path(__file__).resolve().parents[2] / "main.py"
+
+
+def _yichuang(*args: str) -> list[str]:
+    """Return the command line of a `yichuang` subcommand run by this interpreter."""
+    return [sys.executable, str(MAIN), *args]
+
+
+@contextmanager
+def central_stack(directory: Path) -> Iterator[tuple[Mosquitto, str, Path]]:
+    """Run mosquitto (scratch PKI, TLS, ACL) and `yichuang central serve`; yield (broker, db URL, keys dir)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    broker = Mosquitto(directory / "broker", ScratchPki(directory / "pki"))
+    broker.start()
+    keys_dir, db_url = directory / "central-keys", f"sqlite:///{directory / 'central.db'}"
+    keys.generate(keys_dir)
+    link = broker.link(CENTRAL_USER)
+    server = subprocess.Popen(_yichuang(  # noqa: S603 - our own CLI
+        "central", "serve", "--broker", f"mqtts://127.0.0.1:{broker.port}", "--ca", link.ca, "--cert", link.cert,
+        "--key", link.key, "--keys", str(keys_dir), "--db", db_url))
+    try:
+        yield broker, db_url, keys_dir
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        broker.stop()
+
+
+def sync_to_central(store: Store, terminal: str, directory: Path) -> None:
+    """Drain the demo terminal's outbox into a freshly started central platform and show what arrived."""
+    with central_stack(directory) as (broker, db_url, keys_dir):
+        click.echo(f"mosquitto on 127.0.0.1:{broker.port} (TLS, client certificates, ACL); central ingest started")
+        link = broker.link(terminal)
+        Registry(make_engine(db_url)).add(terminal, Path(link.cert).read_bytes())
+        terminal_keys = load_terminal_keys(Path(link.key), keys_dir / "uplink.pub", keys_dir / "ack.pub")
+        agent = SyncAgent(store, terminal, terminal_keys, link, ack_timeout=timedelta(seconds=5))
+        agent.start()
+        drained = agent.run_until_drained(60)
+        agent.stop()
+        click.secho("outbox drained: central acknowledged every entry" if drained else "outbox NOT drained",
+                    fg="green" if drained else "red")
+        for args in (["apps", "list"], ["ratings", "--bad"], ["help-requests"]):
+            click.secho(f"$ yichuang central {' '.join(args)}", fg="cyan")
+            shown = subprocess.run(_yichuang("central", *args, "--db", db_url),  # noqa: S603 - our own CLI
+                                   capture_output=True, text=True, check=False)
+            click.echo(shown.stdout.rstrip() or shown.stderr.rstrip())
