@@ -1,9 +1,11 @@
 """End-to-end drain: 10 000 queued applications, terminal store → broker → central DB → ack → terminal store.
 
 The baseline is raw paho publishing the same number of payloads of the same size with QoS 1 to
-the same broker (each PUBACK awaited), in the same run. Central runs in its own process with one
-ingest worker, as in production (central and terminal never share a CPU); the agent's stages are
-timed in this process, central's in its own. Set YC_DRAIN_COUNT for a shorter run.
+the same broker (each PUBACK awaited), in the same run. Central runs in its own process with two
+ingest workers (`central serve`'s default), as in production, where central and terminal never
+share a CPU (here they share two cores). Stage times are summed over threads: the two central
+workers overlap, so central's stages can add up to more than the wall time per application.
+Set YC_DRAIN_COUNT for a shorter run.
 """
 
 from __future__ import annotations

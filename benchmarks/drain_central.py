@@ -1,4 +1,4 @@
-"""Central's side of the drain benchmark, in its own process: one ingest worker, timed by stage.
+"""Central's side of the drain benchmark, in its own process: two ingest workers (the default), timed by stage.
 
 Usage: python -m benchmarks.drain_central SPEC.json — runs until SIGTERM, then prints stage seconds as JSON.
 """
@@ -58,7 +58,7 @@ def main(spec_path: Path) -> None:
     worker.seal_acks = _timed_seal(worker.seal_acks)  # type: ignore[assignment]
     archive = CatalogArchive.load(None, SAMPLE_CATALOG)
     ingest = TimedIngest(make_engine(spec["db"]), keys.load(Path(spec["keys"])), archive)
-    service = IngestService(ingest, Link(**spec["link"]), workers=1)
+    service = IngestService(ingest, Link(**spec["link"]), workers=2)  # `central serve`'s default
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     service.start()

@@ -91,7 +91,7 @@ def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, catalogs
     click.echo(f"central: {workers} ingest workers on {broker} ({'subscribed' if ready else 'connecting'}), "
                f"{len(archive.catalogs)} catalog versions, db {engine.dialect.name}", err=True)
     service.run(stop)
-    click.echo(f"central: stopped after {service.handled()} messages", err=True)
+    click.echo(f"central: stopped after {service.handled()} MQTT messages", err=True)
 
 
 @central_group.group("terminals")

@@ -26,7 +26,7 @@ from kiosk.store import outbox
 from kiosk.store.crypto import DecryptionFailed
 from kiosk.store.errors import RecordNotFound, RecordShredded
 from kiosk.store.store import Store
-from sync import topics
+from sync import bundle, topics
 from sync.acks import Ack, open_acks
 from sync.envelope import EnvelopeError, Header, new_content_key, seal
 from sync.keys import TerminalKeys
@@ -49,7 +49,7 @@ class SyncAgent:
         self.acks: queue.Queue[bytes] = queue.Queue()
         self.connected = threading.Event()
         self._link_came_back = threading.Event()
-        self.refused = ""  # the broker's reason when it refuses us (bad certificate, ACL)
+        self.refused = ""  # why the broker will not take our messages (TLS, certificate, ACL); retried with backoff
         self.session_present = False
         self.bad_acks = 0  # ack batches whose signature or shape was wrong: ignored
         self.client = self._client()
@@ -60,21 +60,43 @@ class SyncAgent:
         # Exponential backoff between attempts; a random first step spreads a fleet reconnecting at once.
         client.reconnect_delay_set(min_delay=random.randint(1, 3), max_delay=120)  # noqa: S311
         client.on_connect = self._on_connect
-        client.on_disconnect = lambda c, u, f, rc, p: self.connected.clear()
+        client.on_connect_fail = lambda c, u: self._report("the broker cannot be reached or refused the TLS handshake")
+        client.on_publish = self._on_publish
+        client.on_disconnect = self._on_disconnect
         client.on_message = lambda c, u, message: self.acks.put(bytes(message.payload))
         return client
 
+    def _report(self, problem: str) -> None:
+        """Remember why the broker will not take our messages; log each new reason once."""
+        if problem != self.refused:
+            log.error("sync: %s", problem)
+        self.refused = problem
+
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, reason: Any, props: Any) -> None:
-        """Subscribe to our acks once connected; remember a refusal."""
+        """Subscribe to our acks once connected; remember a refusal.
+
+        Without a session present the broker has forgotten the acks published while we were away;
+        every waiting entry is due again on each connection anyway, so nothing waits for them.
+        """
         if reason.is_failure:
-            self.refused = str(reason)
-            log.error("broker refused the terminal: %s", reason)
+            self._report(f"the broker refused the connection: {reason}")
             return
         self.refused = ""
         self.session_present = bool(flags.session_present)
         client.subscribe(topics.ack(self.terminal), qos=1)
         self._link_came_back.set()
         self.connected.set()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: Any, reason: Any, props: Any) -> None:
+        """Note the link is down; a close before the broker ever accepted us means it refuses our certificate."""
+        if not self.connected.is_set() and reason.is_failure:
+            self._report("the broker closed the connection before accepting it (is our certificate trusted?)")
+        self.connected.clear()
+
+    def _on_publish(self, client: mqtt.Client, userdata: object, mid: int, reason: Any, props: Any) -> None:
+        """Report a publish the broker refused (MQTT 5 PUBACK reason, e.g. 0x87 not authorized by the ACL)."""
+        if reason.is_failure:
+            self._report(f"the broker refused a publish: {reason} (check the ACL and the certificate's CN)")
 
     def start(self) -> None:
         """Connect (asynchronously, retrying with backoff) and start paho's network thread."""
@@ -98,20 +120,39 @@ class SyncAgent:
             outbox.due_now(self.store)
         entries = outbox.pending(self.store, limit=self.window)
         bodies = self._bodies(entries)
-        sent = []
-        content_key = new_content_key(self.keys.central)  # one ephemeral key per step's batch
-        for entry in (e for e in entries if e.seq in bodies):
-            header = Header(self.terminal, entry.seq, entry.record_id, entry.kind, self.store.now(), self.store.boot)
-            envelope = seal(header, bodies[entry.seq], self.keys.central, self.keys.signer, content_key)
-            info = self.client.publish(topics.up(self.terminal, entry.kind), envelope, qos=1)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                break
-            sent.append(entry)
+        sent = self._publish(self._seal([e for e in entries if e.seq in bodies], bodies))
         if sent:  # resend if no ack comes in time; each attempt waits twice as long as the last
             exponent = min(*(e.attempts for e in sent), MAX_BACKOFF_EXPONENT)
             jitter = random.uniform(0.8, 1.2)  # noqa: S311
             outbox.attempted_many(self.store, [e.seq for e in sent], self.ack_timeout * (2**exponent) * jitter)
         return len(sent)
+
+    def _seal(self, entries: list[outbox.Entry], bodies: dict[int, bytes]) -> list[tuple[outbox.Entry, bytes]]:
+        """Seal each entry (one ephemeral key for the step's batch); park one that cannot be sealed."""
+        content_key = new_content_key(self.keys.central)
+        sealed = []
+        for entry in entries:
+            header = Header(self.terminal, entry.seq, entry.record_id, entry.kind, self.store.now(), self.store.boot)
+            try:
+                sealed.append((entry, seal(header, bodies[entry.seq], self.keys.central, self.keys.signer,
+                                           content_key)))
+            except EnvelopeError as exc:  # e.g. oversized: resending would never help
+                outbox.reject(self.store, entry.record_id, f"{exc.code}_on_terminal")
+        return sealed
+
+    def _publish(self, sealed: list[tuple[outbox.Entry, bytes]]) -> list[outbox.Entry]:
+        """Publish one envelope on its kind's topic, or several as bundles; return the entries published."""
+        if len(sealed) == 1:
+            entry, envelope = sealed[0]
+            info = self.client.publish(topics.up(self.terminal, entry.kind), envelope, qos=1)
+            return [entry] if info.rc == mqtt.MQTT_ERR_SUCCESS else []
+        sent: list[outbox.Entry] = []
+        for envelopes in bundle.group([envelope for _, envelope in sealed]):
+            info = self.client.publish(topics.bundle(self.terminal), bundle.pack(envelopes), qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                break
+            sent += [entry for entry, _ in sealed[len(sent) : len(sent) + len(envelopes)]]
+        return sent
 
     def _bodies(self, entries: list[outbox.Entry]) -> dict[int, bytes]:
         """Read the entries' content; one that cannot be read is parked so it never blocks the queue."""

@@ -156,6 +156,13 @@ def open_envelope(
 ) -> tuple[Header, bytes]:
     """Verify the terminal's signature and decrypt the body; raise EnvelopeError if anything fails."""
     header, envelope = read_header(data)
+    return header, open_parsed(header, envelope, signer, central)
+
+
+def open_parsed(
+    header: Header, envelope: dict[str, Any], signer: ec.EllipticCurvePublicKey, central: x25519.X25519PrivateKey
+) -> bytes:
+    """Verify and decrypt an envelope ``read_header`` has parsed; return the body."""
     enc = envelope.get("enc")
     if not isinstance(enc, dict) or enc.get("alg") != ALGORITHM:
         raise EnvelopeError("bad_schema", "encryption parameters")
@@ -173,4 +180,4 @@ def open_envelope(
         body = AESGCM(key).decrypt(nonce, unb64(envelope.get("body"), "body"), canonical(header.as_dict()))
     except InvalidTag:
         raise EnvelopeError("bad_ciphertext", f"envelope {header.id}") from None
-    return header, body
+    return body

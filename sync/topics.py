@@ -20,6 +20,16 @@ def up(terminal: str, kind: str) -> str:
     return f"{PREFIX}/{terminal}/up/{UP_KINDS[kind]}"
 
 
+def bundle(terminal: str) -> str:
+    """Return the topic a terminal publishes bundles of envelopes on while draining a backlog."""
+    return f"{PREFIX}/{terminal}/up/bundle"
+
+
+def is_bundle(topic: str) -> bool:
+    """Return whether a message on ``topic`` is a bundle of envelopes."""
+    return topic.endswith("/up/bundle")
+
+
 def ack(terminal: str) -> str:
     """Return the topic central acknowledges a terminal's envelopes on."""
     return f"{PREFIX}/{terminal}/down/ack"

@@ -22,9 +22,9 @@ from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
 from central.platform.registry import Registry
 from central.platform.schema import messages, rejected
-from sync import topics
+from sync import bundle, topics
 from sync.acks import Ack
-from sync.envelope import EnvelopeError, open_envelope, read_header
+from sync.envelope import EnvelopeError, open_parsed, read_header
 
 RACE_RETRIES = 3
 # Codes raised after the signature verified: the sequence number is the terminal's own.
@@ -61,12 +61,12 @@ class Ingest:
         self.duplicates = 0  # copies acknowledged again: resends, QoS 1 redelivery, replays
 
     def handle(self, topic: str, payload: bytes) -> Ack | None:
-        """Process one message; return the ack to send (None when no terminal can be named)."""
+        """Process one single-envelope message; return the ack to send (None when no terminal can be named)."""
         return self.handle_batch([(topic, payload)])[0]
 
     def handle_batch(self, batch: list[tuple[str, bytes]]) -> list[Ack | None]:
-        """Process messages in one transaction; return one ack (or None) per message, in order."""
-        checked = [self._check(topic, payload) for topic, payload in batch]
+        """Process messages in one transaction; return one ack (or None) per envelope, bundles unpacked in order."""
+        checked = [item for topic, payload in batch for item in self._check_message(topic, payload)]
         for attempt in range(RACE_RETRIES):
             try:
                 return self._commit(checked)
@@ -75,6 +75,17 @@ class Ingest:
                     raise
         raise AssertionError("unreachable")
 
+    def _check_message(self, topic: str, payload: bytes) -> list[Checked]:
+        """Verify a message: one envelope, or each envelope of a bundle."""
+        if not topics.is_bundle(topic):
+            return [self._check(topic, payload)]
+        try:
+            envelopes = bundle.unpack(payload)
+        except EnvelopeError as exc:
+            terminal = topics.terminal_of(topic)
+            return [Checked(terminal, rejection=Rejection(terminal, None, "", exc.code))]
+        return [self._check(topic, envelope) for envelope in envelopes]
+
     def _check(self, topic: str, payload: bytes) -> Checked:
         """Verify one message without touching the database's write side."""
         terminal = topics.terminal_of(topic)
@@ -82,7 +93,7 @@ class Ingest:
             return Checked(None, rejection=Rejection(None, None, "", "bad_topic"))
         seq = None
         try:
-            header, _ = read_header(payload)
+            header, parsed = read_header(payload)
             if header.terminal != terminal:
                 raise EnvelopeError("terminal_mismatch", f"topic {terminal}, envelope {header.terminal}")
             standing = self.registry.standing(terminal)
@@ -91,7 +102,7 @@ class Ingest:
             if standing.revoked:
                 raise EnvelopeError("revoked_terminal", terminal)
             seq = header.seq
-            header, body = open_envelope(payload, standing.key, self.keys.uplink)
+            body = open_parsed(header, parsed, standing.key, self.keys.uplink)
             columns = content.columns(header, body, self.archive)
         except EnvelopeError as exc:
             signed = seq if exc.code in SIGNED_CODES else None

@@ -20,7 +20,8 @@ from sync.acks import Ack, seal_acks
 from sync.link import Link, tls_client
 
 log = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 200  # messages
+BATCH_BYTES = 2 * 1024 * 1024  # bundles carry many envelopes: bound one transaction's size
 
 
 class IngestWorker:
@@ -67,11 +68,13 @@ class IngestWorker:
             batch = [self.inbox.get(timeout=0.1)]
         except queue.Empty:
             return []
-        while len(batch) < BATCH:
+        size = len(batch[0][1])
+        while len(batch) < BATCH and size < BATCH_BYTES:
             try:
                 batch.append(self.inbox.get_nowait())
             except queue.Empty:
                 break
+            size += len(batch[-1][1])
         return batch
 
     def _work(self) -> None:
