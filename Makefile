@@ -4,7 +4,7 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PYTEST  := $(PY) -m pytest
-TYPED   := kiosk/domain kiosk/services kiosk/store kiosk/config.py drivers sync main.py central
+TYPED   := kiosk/domain kiosk/services kiosk/store kiosk/config.py drivers sync main.py central provisioning
 
 .PHONY: setup lint typecheck test unit demo bench chaos soak clean
 

@@ -19,6 +19,7 @@ from kiosk.cli.printer_cmd import printer_group
 from kiosk.cli.sim_cmd import sim_group
 from kiosk.cli.store_cmd import store_group
 from kiosk.cli.sync_cmd import sync_group
+from provisioning.cli import provision_group
 
 __version__ = "0.1.0"
 
@@ -45,7 +46,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 
 for group in (
     catalog_group, application_group, card_group, printer_group, store_group, sim_group, config_group, sync_group,
-    central_group, demo,
+    central_group, provision_group, demo,
 ):
     cli.add_command(group)
 

@@ -25,13 +25,13 @@ user_error(RegistryError)
 DEFAULT_DB = "sqlite:///var/central/central.db"
 
 
-def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--db URL`` (SQLite or PostgreSQL)."""
     return click.option("--db", "db_url", envvar="YC_CENTRAL_DB", default=DEFAULT_DB, show_default=True,
                         help="Central's database: sqlite:///FILE or postgresql+psycopg://…")(func)
 
 
-def _engine(db_url: str) -> Engine:
+def open_engine(db_url: str) -> Engine:
     """Open central's database, creating the SQLite file's folder when needed."""
     if db_url.startswith("sqlite:///"):
         Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -76,13 +76,13 @@ def init(keys_dir: Path) -> None:
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs (default: the bundled sample only).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
-@_db_option
+@db_option
 def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, catalogs: Path | None,
           workers: int, db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
     host, port = parse_broker(broker)
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
-    engine = _engine(db_url)
+    engine = open_engine(db_url)
     service = IngestService(Ingest(engine, keys.load(keys_dir), archive), Link(host, port, ca, cert, key), workers)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -104,29 +104,29 @@ def terminals_group() -> None:
 @click.option("--cert", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
               help="The terminal's certificate (PEM, CN = terminal id).")
 @click.option("--hall", default="", help="The hall the terminal stands in.")
-@_db_option
+@db_option
 def terminals_add(terminal: str, cert: Path, hall: str, db_url: str) -> None:
     """Register a terminal (or replace its certificate)."""
-    Registry(_engine(db_url)).add(terminal, cert.read_bytes(), hall)
+    Registry(open_engine(db_url)).add(terminal, cert.read_bytes(), hall)
     click.echo(f"registered {terminal}")
 
 
 @terminals_group.command("revoke")
 @click.argument("terminal")
 @click.option("--reason", required=True, help="Why (kept in the registry).")
-@_db_option
+@db_option
 def terminals_revoke(terminal: str, reason: str, db_url: str) -> None:
     """Refuse every further message from a terminal."""
-    Registry(_engine(db_url)).revoke(terminal, reason)
+    Registry(open_engine(db_url)).revoke(terminal, reason)
     click.echo(f"revoked {terminal}: central refuses its messages from now on")
 
 
 @terminals_group.command("list")
 @json_option
-@_db_option
+@db_option
 def terminals_list(as_json: bool, db_url: str) -> None:
     """List registered terminals with first/last seen and revocation."""
-    emit(Registry(_engine(db_url)).listing(), as_json,
+    emit(Registry(open_engine(db_url)).listing(), as_json,
          _table(["id", "hall", "first_seen", "last_seen", "revoked_at", "revoked_reason"]))
 
 
@@ -139,45 +139,46 @@ def apps_group() -> None:
 @click.option("--terminal", help="Only this terminal's.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
 @json_option
-@_db_option
+@db_option
 def apps_list(terminal: str | None, limit: int, as_json: bool, db_url: str) -> None:
     """List received applications, newest first (no personal data)."""
-    rows = queries.applications(_engine(db_url), terminal, limit)
+    rows = queries.applications(open_engine(db_url), terminal, limit)
     emit(rows, as_json, _table(["number", "item", "terminal", "seq", "catalog_version", "created", "received_at"]))
 
 
 @central_group.command("ratings")
 @click.option("--bad", is_flag=True, help="Only 不满意 and 非常不满意, which need a follow-up.")
 @json_option
-@_db_option
+@db_option
 def ratings(bad: bool, as_json: bool, db_url: str) -> None:
     """List 好差评 ratings with the application they rate."""
-    rows = queries.ratings(_engine(db_url), bad_only=bad)
+    rows = queries.ratings(open_engine(db_url), bad_only=bad)
     emit(rows, as_json, _table(["level", "number", "item", "terminal", "created", "id"]))
 
 
 @central_group.command("help-requests")
 @json_option
-@_db_option
+@db_option
 def help_requests(as_json: bool, db_url: str) -> None:
     """List help requests (呼叫帮办), newest first."""
-    emit(queries.help_requests(_engine(db_url)), as_json, _table(["terminal", "created", "item", "received_at", "id"]))
+    rows = queries.help_requests(open_engine(db_url))
+    emit(rows, as_json, _table(["terminal", "created", "item", "received_at", "id"]))
 
 
 @central_group.command("gaps")
 @json_option
-@_db_option
+@db_option
 def gaps(as_json: bool, db_url: str) -> None:
     """List sequence numbers terminals have not delivered (yet), per terminal."""
-    emit(queries.gaps(_engine(db_url)), as_json, _table(["terminal", "first_missing", "last_missing", "noticed"]))
+    emit(queries.gaps(open_engine(db_url)), as_json, _table(["terminal", "first_missing", "last_missing", "noticed"]))
 
 
 @central_group.command("refusals")
 @json_option
-@_db_option
+@db_option
 def refusals(as_json: bool, db_url: str) -> None:
     """Count refused messages by terminal and reason code."""
-    emit(queries.refusals(_engine(db_url)), as_json, _table(["terminal", "reason", "count"]))
+    emit(queries.refusals(open_engine(db_url)), as_json, _table(["terminal", "reason", "count"]))
 
 
 @central_group.command("publish-catalog")

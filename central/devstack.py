@@ -102,7 +102,6 @@ class Mosquitto:
     def start(self, timeout: float = 10) -> None:
         """Start mosquitto and wait until it accepts connections."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         cert, key, _ = self.pki.issue("localhost", server=True)
         acl = self.directory / "acl"
         acl.write_text(topics.acl_lines(CENTRAL_USER))
@@ -114,22 +113,29 @@ class Mosquitto:
             f"acl_file {acl}\npersistence false\nmax_queued_messages 100000\n"
             f"log_dest file {self.directory / 'mosquitto.log'}\n"
         )
-        self.process = subprocess.Popen(  # noqa: S603 - our own configuration file
-            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + timeout
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"mosquitto exited: {error.strip()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("mosquitto did not start listening")
-            time.sleep(0.05)
+        self.process = start_mosquitto(conf, self.port, timeout)
 
     def stop(self) -> None:
         """Stop mosquitto."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def start_mosquitto(conf: Path, port: int, timeout: float = 10) -> subprocess.Popen[bytes]:
+    """Run ``mosquitto -c conf`` and wait until it accepts connections on ``port``."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    process = subprocess.Popen(  # noqa: S603 - our own configuration file
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        if process.poll() is not None:
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"mosquitto exited: {error.strip()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("mosquitto did not start listening")
+        time.sleep(0.05)

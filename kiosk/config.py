@@ -162,9 +162,24 @@ class SyncSection(_Section):
         default=Path("/etc/yichuang/pki/ack.pub"),
         description="Central's Ed25519 public key: acks must carry its signature.",
     )
+    time_file: Path = Field(
+        default=Path("/var/lib/yichuang/last-good-time"),
+        description="The last time known to have passed (from central's signed acks): a terminal whose clock "
+        "is wrong (no RTC, booted in 1970) verifies the broker at this time instead.",
+    )
     ack_timeout_s: int = Field(
         default=30, ge=1, le=3600,
         description="Seconds to wait for central's ack before resending; doubles with each attempt, at most an hour.",
+    )
+
+
+class TechnicianSection(_Section):
+    """The technician's credential for the self-test and provisioning screens."""
+
+    pin_hash: str = Field(
+        default="",
+        description="scrypt hash of the technician PIN, written by `provision enroll` "
+        "(empty: technician screens locked).",
     )
 
 
@@ -187,6 +202,7 @@ class Config(_Section):
     store: StoreSection = StoreSection()
     printer: PrinterSection = PrinterSection()
     sync: SyncSection = SyncSection()
+    technician: TechnicianSection = TechnicianSection()
     log: LogSection = LogSection()
 
 

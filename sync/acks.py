@@ -4,13 +4,15 @@ An ack makes the terminal mark an outbox entry done, and done entries are later 
 forged "stored" ack would lose an application. The broker's ACL already keeps terminals off
 each other's ``down/`` topics; the Ed25519 signature also covers a broker that is compromised
 or misconfigured. The terminal id is inside the signed data, so an ack batch cannot be replayed
-to another terminal.
+to another terminal. Each batch carries central's time under the signature: a terminal whose
+clock is wrong learns the time from it (sync/clock.py).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -37,14 +39,23 @@ class Ack:
         return {"id": self.id, "status": self.status, "reason": self.reason}
 
 
-def seal_acks(terminal: str, acks: list[Ack], key: ed25519.Ed25519PrivateKey) -> bytes:
-    """Return one signed batch of ``acks`` for ``terminal``."""
-    unsigned: dict[str, Any] = {"v": VERSION, "terminal": terminal, "acks": [a.as_dict() for a in acks]}
+def seal_acks(terminal: str, acks: list[Ack], key: ed25519.Ed25519PrivateKey, at: datetime | None = None) -> bytes:
+    """Return one signed batch of ``acks`` for ``terminal``, stamped with central's time ``at`` (default now)."""
+    stamp = (at or datetime.now(UTC)).isoformat()
+    unsigned: dict[str, Any] = {"v": VERSION, "terminal": terminal, "at": stamp, "acks": [a.as_dict() for a in acks]}
     return canonical({**unsigned, "sig": b64(key.sign(canonical(unsigned)))})
 
 
-def open_acks(payload: bytes, terminal: str, key: ed25519.Ed25519PublicKey) -> list[Ack]:
-    """Verify a batch meant for ``terminal`` and return its acks; raise EnvelopeError otherwise."""
+@dataclass(frozen=True)
+class AckBatch:
+    """A verified batch: the verdicts and central's time when it signed them (a trusted clock)."""
+
+    acks: list[Ack]
+    at: datetime
+
+
+def open_acks(payload: bytes, terminal: str, key: ed25519.Ed25519PublicKey) -> AckBatch:
+    """Verify a batch meant for ``terminal`` and return it; raise EnvelopeError otherwise."""
     if len(payload) > MAX_ACK_BYTES:
         raise EnvelopeError("oversized", f"{len(payload)} bytes")
     try:
@@ -55,12 +66,16 @@ def open_acks(payload: bytes, terminal: str, key: ed25519.Ed25519PublicKey) -> l
         raise EnvelopeError("bad_schema", "ack batch")
     if data.get("terminal") != terminal:
         raise EnvelopeError("terminal_mismatch", "ack for another terminal")
-    unsigned = {name: data[name] for name in ("v", "terminal", "acks")}
+    unsigned = {name: data.get(name) for name in ("v", "terminal", "at", "acks")}
     try:
         key.verify(unb64(data.get("sig"), "sig"), canonical(unsigned))
     except InvalidSignature:
         raise EnvelopeError("bad_signature", "ack batch") from None
-    return [_entry(terminal, item) for item in data["acks"]]
+    try:
+        at = datetime.fromisoformat(str(data["at"])).astimezone(UTC)
+    except ValueError:
+        raise EnvelopeError("bad_schema", "ack time") from None
+    return AckBatch([_entry(terminal, item) for item in data["acks"]], at)
 
 
 def _entry(terminal: str, item: object) -> Ack:

@@ -28,6 +28,7 @@ from kiosk.store.errors import RecordNotFound, RecordShredded
 from kiosk.store.store import Store
 from sync import bundle, topics
 from sync.acks import Ack, open_acks
+from sync.clock import TrustedClock
 from sync.envelope import EnvelopeError, Header, new_content_key, seal
 from sync.keys import TerminalKeys
 from sync.link import Link, tls_client
@@ -42,11 +43,12 @@ class SyncAgent:
     """One terminal's uplink: outbox → envelopes → broker → central → acks → outbox."""
 
     def __init__(self, store: Store, terminal: str, keys: TerminalKeys, link: Link, *, window: int = 50,
-                 ack_timeout: timedelta = timedelta(seconds=10)) -> None:
+                 ack_timeout: timedelta = timedelta(seconds=10), clock: TrustedClock | None = None) -> None:
         """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step."""
-        self.store, self.terminal, self.keys, self.link = store, terminal, keys, link
+        self.store, self.terminal, self.keys, self.link, self.clock = store, terminal, keys, link, clock
         self.window, self.ack_timeout = window, ack_timeout
         self.acks: queue.Queue[bytes] = queue.Queue()
+        self._wake = threading.Event()  # set when acks arrive: a waiting pump applies them at once
         self.connected = threading.Event()
         self._link_came_back = threading.Event()
         self.refused = ""  # why the broker will not take our messages (TLS, certificate, ACL); retried with backoff
@@ -56,14 +58,14 @@ class SyncAgent:
 
     def _client(self) -> mqtt.Client:
         """Build the MQTT 5 client with TLS, a client certificate and a persistent session."""
-        client = tls_client(f"{self.terminal}-sync", self.link)
+        client = tls_client(f"{self.terminal}-sync", self.link, self.clock)
         # Exponential backoff between attempts; a random first step spreads a fleet reconnecting at once.
         client.reconnect_delay_set(min_delay=random.randint(1, 3), max_delay=120)  # noqa: S311
         client.on_connect = self._on_connect
         client.on_connect_fail = lambda c, u: self._report("the broker cannot be reached or refused the TLS handshake")
         client.on_publish = self._on_publish
         client.on_disconnect = self._on_disconnect
-        client.on_message = lambda c, u, message: self.acks.put(bytes(message.payload))
+        client.on_message = self._on_message
         return client
 
     def _report(self, problem: str) -> None:
@@ -83,6 +85,8 @@ class SyncAgent:
             return
         self.refused = ""
         self.session_present = bool(flags.session_present)
+        if self.clock is not None and not self.clock.system_is_wrong():
+            self.clock.observe(self.clock.system())
         client.subscribe(topics.ack(self.terminal), qos=1)
         self._link_came_back.set()
         self.connected.set()
@@ -92,6 +96,11 @@ class SyncAgent:
         if not self.connected.is_set() and reason.is_failure:
             self._report("the broker closed the connection before accepting it (is our certificate trusted?)")
         self.connected.clear()
+
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        """Queue an ack batch for the pump and wake it."""
+        self.acks.put(bytes(message.payload))
+        self._wake.set()
 
     def _on_publish(self, client: mqtt.Client, userdata: object, mid: int, reason: Any, props: Any) -> None:
         """Report a publish the broker refused (MQTT 5 PUBACK reason, e.g. 0x87 not authorized by the ACL)."""
@@ -182,8 +191,10 @@ class SyncAgent:
                 self.bad_acks += 1
                 log.warning("ignored an ack batch: %s", exc.code)
                 continue
-            done += [a.id for a in batch if a.status in {"stored", "duplicate"}]
-            self._park([a for a in batch if a.status == "rejected"])
+            if self.clock is not None:
+                self.clock.observe(batch.at)  # central's signed time: the terminal's clock of last resort
+            done += [a.id for a in batch.acks if a.status in {"stored", "duplicate"}]
+            self._park([a for a in batch.acks if a.status == "rejected"])
         if done:
             outbox.ack_many(self.store, done)
 
@@ -209,5 +220,6 @@ class SyncAgent:
             if not self.step():
                 if self.settled():
                     return True
-                time.sleep(0.02)
+                self._wake.wait(0.05)
+                self._wake.clear()
         return False

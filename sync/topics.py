@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 PREFIX = "yc/v1/t"
+CLAIM_PREFIX = "yc/v1/claim"  # enrollment: a bare terminal with the shared claim identity
 TERMINAL = re.compile(r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$")
 UP_KINDS = {"application": "app", "rating": "rating", "help_request": "help", "event": "event"}
 INGEST_GROUP = "ingest"
@@ -48,11 +49,16 @@ def terminal_of(topic: str) -> str | None:
     return parts[3]
 
 
-def acl_lines(central_user: str) -> str:
-    """Return a mosquitto ACL file: terminals their own subtree, central everything below the prefix."""
+def acl_lines(central_user: str, claim_user: str = "claim") -> str:
+    """Return a mosquitto ACL: central everything, the claim identity only enrollment, terminals their own."""
     return (
         f"user {central_user}\n"
         f"topic readwrite {PREFIX}/#\n"
+        f"topic readwrite {CLAIM_PREFIX}/#\n"
+        "\n"
+        f"user {claim_user}\n"
+        f"topic write {CLAIM_PREFIX}/+/req\n"
+        f"topic read {CLAIM_PREFIX}/+/resp\n"
         "\n"
         f"pattern write {PREFIX}/%u/up/#\n"
         f"pattern read {PREFIX}/%u/down/#\n"

@@ -45,10 +45,13 @@ def generate(directory: Path) -> CentralKeys:
     return keys
 
 
-def load(directory: Path) -> CentralKeys:
-    """Load both private keys from ``directory``."""
-    uplink = serialization.load_pem_private_key((directory / f"{UPLINK}.key").read_bytes(), password=None)
-    ack = serialization.load_pem_private_key((directory / f"{ACK}.key").read_bytes(), password=None)
+def load(directory: Path, passphrase: bytes | None = None) -> CentralKeys:
+    """Load both private keys from ``directory`` (encrypted ones with ``passphrase``, as `provision ca init` makes)."""
+    try:
+        uplink = serialization.load_pem_private_key((directory / f"{UPLINK}.key").read_bytes(), password=passphrase)
+        ack = serialization.load_pem_private_key((directory / f"{ACK}.key").read_bytes(), password=passphrase)
+    except (TypeError, ValueError):
+        raise ValueError(f"{directory}: central's keys need the right passphrase (YC_CA_PASSPHRASE)") from None
     if not isinstance(uplink, x25519.X25519PrivateKey) or not isinstance(ack, ed25519.Ed25519PrivateKey):
         raise ValueError(f"{directory} does not hold central's X25519 and Ed25519 keys")
     return CentralKeys(uplink, ack)

@@ -62,20 +62,25 @@ class Registry:
         self.engine = engine
         self._cache: dict[str, tuple[float, Standing]] = {}
 
-    def add(self, terminal: str, certificate: bytes, hall: str = "") -> None:
+    def add(self, terminal: str, certificate: bytes, hall: str = "", site: str = "", location: str = "") -> None:
         """Register ``terminal`` with its certificate (again: replace the certificate, clear a revocation)."""
+        with self.engine.begin() as conn:
+            self.register(conn, terminal, certificate, hall=hall, site=site, location=location)
+        self._cache.pop(terminal, None)
+
+    @staticmethod
+    def register(conn: Connection, terminal: str, certificate: bytes, *, hall: str, site: str, location: str) -> None:
+        """Insert or replace a registration inside the caller's transaction."""
         if not TERMINAL.match(terminal):
             raise RegistryError(f"{terminal!r} is not a terminal id")
         certificate_key(certificate, terminal)
-        pem = certificate.decode("ascii")
-        with self.engine.begin() as conn:
-            exists = conn.execute(select(terminals.c.id).where(terminals.c.id == terminal)).first()
-            if exists:
-                conn.execute(update(terminals).where(terminals.c.id == terminal).values(
-                    certificate=pem, hall=hall, revoked_at=None, revoked_reason=None))
-            else:
-                conn.execute(insert(terminals).values(id=terminal, certificate=pem, hall=hall, registered_at=_now()))
-        self._cache.pop(terminal, None)
+        values = {"certificate": certificate.decode("ascii"), "hall": hall, "site": site, "location": location}
+        exists = conn.execute(select(terminals.c.id).where(terminals.c.id == terminal)).first()
+        if exists:
+            conn.execute(update(terminals).where(terminals.c.id == terminal).values(
+                **values, revoked_at=None, revoked_reason=None))
+        else:
+            conn.execute(insert(terminals).values(id=terminal, registered_at=_now(), **values))
 
     def revoke(self, terminal: str, reason: str) -> None:
         """Refuse every further message from ``terminal``."""
@@ -106,6 +111,10 @@ class Registry:
             now = _now()
             conn.execute(update(terminals).where(terminals.c.id.in_(sorted(terminal_ids))).values(
                 last_seen=now, first_seen=func.coalesce(terminals.c.first_seen, now)))
+
+    def status(self, terminal: str) -> dict[str, str | None] | None:
+        """Return one terminal's registration without its certificate (None if unknown)."""
+        return next((t for t in self.listing() if t["id"] == terminal), None)
 
     def listing(self) -> list[dict[str, str | None]]:
         """Return every terminal without its certificate."""

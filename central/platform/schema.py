@@ -21,6 +21,21 @@ terminals = Table(
     Column("last_seen", String, nullable=True),
     Column("revoked_at", String, nullable=True),
     Column("revoked_reason", String, nullable=True),
+    Column("site", String(16), nullable=False, server_default=""),  # hall | bank | village
+    Column("location", String, nullable=False, server_default=""),
+)
+
+enrollment_tokens = Table(
+    "enrollment_tokens", metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the token: the token itself is never stored
+    Column("hall", String, nullable=False),
+    Column("site", String(16), nullable=False),
+    Column("prefix", String(4), nullable=False),  # terminal ids for this hall: prefix + number
+    Column("location", String, nullable=False, server_default=""),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Column("used_at", String, nullable=True),
+    Column("used_by", String(12), nullable=True),
 )
 
 messages = Table(

@@ -13,6 +13,7 @@ from kiosk.cli.base import AppContext, emit, json_option, pass_app
 from kiosk.store import outbox
 from kiosk.store.inspect import stats
 from sync.agent import SyncAgent
+from sync.clock import TrustedClock
 from sync.keys import load_terminal_keys
 from sync.link import Link, parse_broker
 
@@ -24,7 +25,7 @@ def _agent(app: AppContext) -> SyncAgent:
     keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key)
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file))
     return SyncAgent(app.open_store(), app.config.terminal.id, keys, link,
-                     ack_timeout=timedelta(seconds=section.ack_timeout_s))
+                     ack_timeout=timedelta(seconds=section.ack_timeout_s), clock=TrustedClock(section.time_file))
 
 
 @click.group("sync")

@@ -77,6 +77,6 @@ def terminal_config(directory: Path, broker: Mosquitto, central: Central, termin
         f'[store]\npath = "{directory / "store.db"}"\nkey_provider = "file"\nkey_file = "{directory / "store.key"}"\n'
         f'[sync]\nbroker = "mqtts://127.0.0.1:{broker.port}"\nca_file = "{link.ca}"\ncert_file = "{link.cert}"\n'
         f'key_file = "{link.key}"\ncentral_key = "{central.keys_dir / "uplink.pub"}"\n'
-        f'ack_key = "{central.keys_dir / "ack.pub"}"\nack_timeout_s = 2\n'
+        f'ack_key = "{central.keys_dir / "ack.pub"}"\nack_timeout_s = 2\ntime_file = "{directory / "last-good-time"}"\n'
     )
     return path

@@ -1,0 +1,169 @@
+"""`yichuang provision …`: CA, enrollment tokens and service, broker configuration, revocation, enrollment."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from central.cli import db_option, open_engine
+from central.platform.registry import Registry
+from kiosk.cli.base import emit, json_option, user_error
+from provisioning import pki
+from provisioning.broker import write_broker_config
+from provisioning.enroll import EnrollError, enroll
+from provisioning.service import Enroller, EnrollmentService, service_link
+from provisioning.tokens import HallProfile, create_tokens, parse_duration, write_qr
+from sync.clock import TrustedClock
+from sync.link import parse_broker
+
+user_error(pki.PkiError)
+user_error(EnrollError)
+PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
+CA_DIR = click.option("--ca-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("/etc/yichuang/ca"),
+                      show_default=True, envvar="YC_CA_DIR", help="The CA directory (`provision ca init`).")
+
+
+def _passphrase(confirm: bool = False) -> bytes:
+    """Return the CA passphrase from $YC_CA_PASSPHRASE or a prompt."""
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given is None:
+        given = click.prompt("CA passphrase", hide_input=True, confirmation_prompt=confirm)
+    return given.encode()
+
+
+@click.group("provision")
+def provision_group() -> None:
+    """PKI, enrollment tokens and services (ops), enrollment (technicians)."""
+
+
+@provision_group.group("ca")
+def ca_group() -> None:
+    """The fleet's certificate authority."""
+
+
+@ca_group.command("init")
+@CA_DIR
+@click.option("--broker-name", "names", multiple=True, default=("localhost", "127.0.0.1"), show_default=True,
+              help="Host names and addresses of the broker (its certificate's SAN); repeat.")
+def ca_init(ca_dir: Path, names: tuple[str, ...]) -> None:
+    """Create the root and issuing CAs, signing keys, central's keys and service certificates."""
+    pki.init_ca(ca_dir, _passphrase(confirm=True), names)
+    click.echo(f"CA ready in {ca_dir}; move {ca_dir / 'root' / 'ca.key'} to offline media")
+
+
+@ca_group.command("show")
+@CA_DIR
+@json_option
+def ca_show(ca_dir: Path, as_json: bool) -> None:
+    """Print the SHA-256 fingerprints of the CA certificates and public keys."""
+    emit(pki.fingerprints(ca_dir), as_json, lambda d: "\n".join(f"{k:<22} {v}" for k, v in d.items()))
+
+
+@provision_group.group("token")
+def token_group() -> None:
+    """One-time enrollment tokens."""
+
+
+@token_group.command("create")
+@click.option("--hall", required=True, help="The hall the terminal will stand in.")
+@click.option("--site", type=click.Choice(["hall", "bank", "village"]), required=True, help="Kind of site.")
+@click.option("--prefix", required=True, help="Two letters its terminal id starts with (e.g. LC).")
+@click.option("--location", default="", help="Where in the hall (e.g. 一楼东侧).")
+@click.option("--expires", default="24h", show_default=True, help="Validity: 30m, 24h, 7d.")
+@click.option("--count", type=click.IntRange(1, 500), default=1, show_default=True)
+@click.option("--qr-dir", type=click.Path(path_type=Path, file_okay=False), help="Write one QR code PNG per token.")
+@db_option
+def token_create(*, hall: str, site: str, prefix: str, location: str, expires: str, count: int,
+                 qr_dir: Path | None, db_url: str) -> None:
+    """Create tokens bound to a hall profile; they are printed once and stored only hashed."""
+    profile = HallProfile(hall, site, prefix.upper(), location)
+    tokens = create_tokens(open_engine(db_url), profile, parse_duration(expires), count)
+    for n, token in enumerate(tokens, 1):
+        line = token
+        if qr_dir is not None:
+            qr_dir.mkdir(parents=True, exist_ok=True)
+            line += f"  {write_qr(token, qr_dir / f'token-{n:03d}.png')}"
+        click.echo(line)
+
+
+@provision_group.command("serve")
+@CA_DIR
+@click.option("--broker", required=True, help="mqtts://host:port of the broker.")
+@click.option("--days", type=click.IntRange(1, 825), default=90, show_default=True, help="Certificate validity.")
+@db_option
+def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
+    """Run the enrollment service (unlocks the issuing CA) until SIGTERM or Ctrl-C."""
+    host, port = parse_broker(broker)
+    issuer = pki.Issuer.load(ca_dir, _passphrase())
+    service = EnrollmentService(Enroller(open_engine(db_url), issuer, days), service_link(ca_dir, host, port))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    service.start()
+    click.echo(f"enrollment service on {broker}", err=True)
+    stop.wait()
+    service.stop()
+
+
+@provision_group.command("broker-config")
+@CA_DIR
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8883, show_default=True)
+@click.option("--bind", default="0.0.0.0", show_default=True, help="Address to listen on.")  # noqa: S104
+@click.option("--run-as", default="mosquitto", show_default=True, help="User mosquitto drops to.")
+def broker_config(ca_dir: Path, out: Path, port: int, bind: str, run_as: str) -> None:
+    """Write a complete mosquitto configuration (TLS, client certificates, CRL, ACL)."""
+    conf = write_broker_config(ca_dir, out, port=port, bind=bind, run_as=run_as)
+    click.echo(f"run: mosquitto -c {conf}")
+
+
+@provision_group.command("revoke")
+@click.argument("terminal")
+@CA_DIR
+@click.option("--reason", required=True, help="Why (kept in the registry).")
+@db_option
+def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
+    """Revoke a terminal's certificates (CRL) and refuse it at central; then restart the broker."""
+    count = pki.Issuer.load(ca_dir, _passphrase()).revoke(terminal)
+    Registry(open_engine(db_url)).revoke(terminal, reason)
+    click.echo(f"revoked {terminal}: {count} certificate(s) in the CRL, central refuses it now.\n"
+               "Regenerate the broker configuration (provision broker-config) and restart the broker: mosquitto "
+               "reads the CRL only at start and keeps connected clients until then.")
+
+
+@provision_group.command("status")
+@click.argument("terminal")
+@CA_DIR
+@json_option
+@db_option
+def status(terminal: str, ca_dir: Path, as_json: bool, db_url: str) -> None:
+    """Show a terminal's registration and certificates."""
+    index = json.loads((ca_dir / "issuing" / "issued.json").read_text()) if (ca_dir / "issuing").exists() else []
+    report = {"registry": Registry(open_engine(db_url)).status(terminal),
+              "certificates": [e for e in index if e["cn"] == terminal]}
+    emit(report, as_json, lambda r: json.dumps(r, indent=2, ensure_ascii=False))
+
+
+@provision_group.command("enroll")
+@click.option("--token", required=True, help="The one-time enrollment token.")
+@click.option("--broker", required=True, help="mqtts://host:port of the fleet's broker.")
+@click.option("--claim-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=Path("/etc/yichuang/claim"), show_default=True, help="ca.pem, claim.pem, claim.key.")
+@click.option("--config-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("/etc/yichuang"),
+              show_default=True, help="Where terminal.toml and pki/ are written.")
+@click.option("--pin", envvar="YC_TECHNICIAN_PIN", help="Technician PIN, 6-12 digits (prompted when absent).")
+@click.option("--time-file", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("/var/lib/yichuang/last-good-time"), show_default=True,
+              help="Last known good time (a terminal booted in 1970 verifies the broker at it).")
+def enroll_command(*, token: str, broker: str, claim_dir: Path, config_dir: Path, pin: str | None,
+                   time_file: Path) -> None:
+    """Enroll this terminal: make its key, get its certificate and hall profile, write its configuration."""
+    pin = pin or click.prompt("Technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
+    claim = (claim_dir / "ca.pem", claim_dir / "claim.pem", claim_dir / "claim.key")
+    done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file))
+    click.echo(f"enrolled as {done.terminal} in hall {done.hall}; configuration {done.config}")

@@ -1,0 +1,161 @@
+"""`provision enroll`: turn a bare terminal into an enrolled one with a token.
+
+The device key is made here and never leaves; the CSR travels with the token over the shared
+claim identity; the answer's certificate is checked against our key and the CA chain before
+anything is written. Everything is written into a staging folder and moved into place at the
+end, so a refused token, a wrong CA or no network leaves the terminal as clean as before.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import queue
+import secrets
+import shutil
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from kiosk.config import load_config
+from provisioning.service import request_topic, response_topic
+from sync.clock import TrustedClock
+from sync.link import Link, parse_broker, tls_client
+
+SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+class EnrollError(RuntimeError):
+    """Enrollment did not happen; the message says why in words for the technician."""
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """What the terminal became."""
+
+    terminal: str
+    hall: str
+    config: Path
+
+
+def hash_pin(pin: str) -> str:
+    """Hash a technician PIN with scrypt (a modern memory-hard KDF) and a random salt."""
+    if not (pin.isdigit() and 6 <= len(pin) <= 12):
+        raise EnrollError("the technician PIN is 6 to 12 digits")
+    salt = secrets.token_bytes(16)
+    key = hashlib.scrypt(pin.encode(), salt=salt, maxmem=64 * 1024 * 1024, dklen=32, **SCRYPT)
+    encode = base64.b64encode
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${encode(salt).decode()}${encode(key).decode()}"
+
+
+def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedClock) -> dict[str, Any]:
+    """Send the claim and wait for central's answer."""
+    request_id = secrets.token_hex(16)
+    answers: queue.Queue[bytes] = queue.Queue()
+    subscribed: queue.Queue[bool] = queue.Queue()
+    client = tls_client(f"claim-{request_id[:12]}", link, clock)
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(response_topic(request_id), qos=1)
+    client.on_subscribe = lambda c, u, mid, codes, p: subscribed.put(not codes[0].is_failure)
+    client.on_message = lambda c, u, m: answers.put(bytes(m.payload))
+    try:
+        client.connect(link.host, link.port)
+    except ssl.SSLCertVerificationError as exc:
+        raise EnrollError(f"the broker's certificate is not trusted ({exc.verify_message or exc}): the claim "
+                          "media's ca.pem is not this fleet's CA, or the broker address is wrong") from None
+    except OSError as exc:
+        raise EnrollError(f"cannot reach the broker at {link.host}:{link.port} ({exc.__class__.__name__}): "
+                          "check the network cable, the address and the port") from None
+    client.loop_start()
+    try:
+        if not subscribed.get(timeout=timeout):
+            raise EnrollError("the broker refused the claim identity")
+        payload = json.dumps({"v": 1, "token": token.strip(), "csr": csr.decode()}).encode()
+        client.publish(request_topic(request_id), payload, qos=1)
+        answer: dict[str, Any] = json.loads(answers.get(timeout=timeout))
+        return answer
+    except queue.Empty:
+        raise EnrollError("no answer from central (the broker may refuse the claim certificate, "
+                          "or the enrollment service is down)") from None
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def _check_certificate(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+    """Check that the certificate is for our key and issued by the chain we were sent."""
+    cert = x509.load_pem_x509_certificate(answer["certificate"].encode())
+    chain = x509.load_pem_x509_certificates(answer["chain"].encode())
+    if cert.public_key() != key.public_key():
+        raise EnrollError("central answered with a certificate for another key")
+    try:
+        cert.verify_directly_issued_by(chain[0])
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        raise EnrollError(f"the certificate does not chain to the CA ({exc.__class__.__name__})") from None
+    return cert
+
+
+def _toml(text: str) -> str:
+    """Quote a string as a TOML basic string."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path, *, pin: str,
+           clock: TrustedClock, timeout: float = 20.0) -> Enrolled:
+    """Enroll with ``token`` through ``broker`` using the claim (CA, cert, key); write into ``target``."""
+    host, port = parse_broker(broker)
+    pin_hash = hash_pin(pin)
+    if (target / "terminal.toml").exists():
+        raise EnrollError(f"{target / 'terminal.toml'} exists: this terminal is already enrolled")
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "enrollment")]))
+           .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    ca, cert_file, key_file = (str(p) for p in claim)
+    answer = _request(Link(host, port, ca, cert_file, key_file), token, csr, timeout, clock)
+    if answer.get("status") != "ok":
+        raise EnrollError(f"central refused the enrollment: {answer.get('message', answer.get('reason'))}")
+    _check_certificate(answer, key)
+    return _install(answer, key, broker, target, pin_hash=pin_hash, time_file=clock.path)
+
+
+def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: str, target: Path, *,
+             pin_hash: str, time_file: Path) -> Enrolled:
+    """Write key, certificates, central's keys and terminal.toml through a staging folder."""
+    staging = target.with_name(f".{target.name}.enrolling")
+    shutil.rmtree(staging, ignore_errors=True)
+    pki = staging / "pki"
+    pki.mkdir(parents=True)
+    files = {"terminal.pem": answer["certificate"], "ca.pem": answer["chain"],
+             "uplink.pub": answer["central"]["uplink"], "ack.pub": answer["central"]["ack"]}
+    for name, text in files.items():
+        (pki / name).write_text(text)
+    fd = os.open(pki / "terminal.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    final = target / "pki"
+    terminal, hall = answer["terminal"], answer["profile"]["hall"]
+    (staging / "terminal.toml").write_text(
+        "# Written by `yichuang provision enroll`.\n"
+        f"[terminal]\nid = {_toml(terminal)}\nhall = {_toml(hall)}\n\n"
+        f"[sync]\nbroker = {_toml(broker)}\nca_file = {_toml(str(final / 'ca.pem'))}\n"
+        f"cert_file = {_toml(str(final / 'terminal.pem'))}\nkey_file = {_toml(str(final / 'terminal.key'))}\n"
+        f"central_key = {_toml(str(final / 'uplink.pub'))}\nack_key = {_toml(str(final / 'ack.pub'))}\n"
+        f"time_file = {_toml(str(time_file))}\n\n"
+        f"[technician]\npin_hash = {_toml(pin_hash)}\n", encoding="utf-8")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(final, ignore_errors=True)
+    (staging / "pki").rename(final)
+    (staging / "terminal.toml").rename(target / "terminal.toml")
+    shutil.rmtree(staging, ignore_errors=True)
+    load_config(target / "terminal.toml")  # the written configuration must load
+    return Enrolled(terminal, hall, target / "terminal.toml")
