@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -24,10 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
+from benchmarks.bench_store import ANSWERS
 from benchmarks.harness import Run, RunCase
-from central.devstack import CENTRAL_USER, Mosquitto, ScratchPki
+from central.devstack import CENTRAL_USER, Mosquitto, ScratchPki, postgres_schema
 from central.platform import keys
 from central.platform.database import make_engine
 from central.platform.registry import Registry
@@ -48,13 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "drain"
 COUNT = int(os.environ.get("YC_DRAIN_COUNT", "10000"))
 POSTGRES = os.environ.get("YC_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-ANSWERS = {
-    "applicant.name": "张三丰", "applicant.id_number": "370303198505120012", "applicant.gender": "male",
-    "applicant.nation": "汉", "applicant.birth_date": "1985-05-12",
-    "applicant.address": "山东省聊城市东昌府区柳园街道示例路1号院3号楼2单元501室", "delivery.method": "mail",
-    "contact.phone": "13800138000", "contact.mail_address": "山东省聊城市东昌府区柳园街道示例路1号院3号楼2单元501室",
-    "insurance.card_bank": "ccb", "declaration.consent": True,
-}
 
 
 def _queued_store() -> Path:
@@ -177,21 +168,6 @@ def _raw_publish() -> Run:
     return Run(COUNT, seconds, {})
 
 
-@contextmanager
-def _postgres_schema() -> Iterator[str]:
-    """Yield the URL of a fresh schema in the benchmark's PostgreSQL, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def _drain_sqlite() -> Run:
     """Drain into an SQLite central."""
     path = WORK / "central.db"
@@ -202,7 +178,7 @@ def _drain_sqlite() -> Run:
 
 def _drain_postgres() -> Run:
     """Drain into a PostgreSQL central."""
-    with _postgres_schema() as url:
+    with postgres_schema(POSTGRES, prefix="bench") as url:
         return _drain(url)
 
 

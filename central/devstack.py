@@ -13,12 +13,16 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlalchemy import create_engine, text
 
 from sync import topics
 from sync.link import Link
@@ -139,3 +143,18 @@ def start_mosquitto(conf: Path, port: int, timeout: float = 10) -> subprocess.Po
             process.kill()
             raise RuntimeError("mosquitto did not start listening")
         time.sleep(0.05)
+
+
+@contextmanager
+def postgres_schema(url: str, prefix: str = "yc") -> Iterator[str]:
+    """Yield a URL whose connections use a fresh schema of the PostgreSQL at ``url``; drop it afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -6,17 +6,19 @@ import json
 import os
 import signal
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from central.cli import db_option, open_engine
 from central.platform.registry import Registry
-from kiosk.cli.base import emit, json_option, user_error
+from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.enroll import EnrollError, enroll
 from provisioning.service import Enroller, EnrollmentService, service_link
+from provisioning.sheet import write_sheet
 from provisioning.tokens import HallProfile, create_tokens, parse_duration, write_qr
 from sync.clock import TrustedClock
 from sync.link import parse_broker
@@ -77,18 +79,24 @@ def token_group() -> None:
 @click.option("--expires", default="24h", show_default=True, help="Validity: 30m, 24h, 7d.")
 @click.option("--count", type=click.IntRange(1, 500), default=1, show_default=True)
 @click.option("--qr-dir", type=click.Path(path_type=Path, file_okay=False), help="Write one QR code PNG per token.")
+@click.option("--sheet", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a printable A4 sheet of the tokens' QR codes (.pdf, or .png for the first page).")
 @db_option
 def token_create(*, hall: str, site: str, prefix: str, location: str, expires: str, count: int,
-                 qr_dir: Path | None, db_url: str) -> None:
+                 qr_dir: Path | None, sheet: Path | None, db_url: str) -> None:
     """Create tokens bound to a hall profile; they are printed once and stored only hashed."""
     profile = HallProfile(hall, site, prefix.upper(), location)
-    tokens = create_tokens(open_engine(db_url), profile, parse_duration(expires), count)
+    validity = parse_duration(expires)
+    tokens = create_tokens(open_engine(db_url), profile, validity, count)
     for n, token in enumerate(tokens, 1):
         line = token
         if qr_dir is not None:
             qr_dir.mkdir(parents=True, exist_ok=True)
             line += f"  {write_qr(token, qr_dir / f'token-{n:03d}.png')}"
         click.echo(line)
+    if sheet is not None:
+        until = datetime.now().astimezone() + validity
+        click.echo(f"sheet: {write_sheet(tokens, profile, until, sheet)}", err=True)
 
 
 @provision_group.command("serve")
@@ -160,10 +168,15 @@ def status(terminal: str, ca_dir: Path, as_json: bool, db_url: str) -> None:
 @click.option("--time-file", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("/var/lib/yichuang/last-good-time"), show_default=True,
               help="Last known good time (a terminal booted in 1970 verifies the broker at it).")
-def enroll_command(*, token: str, broker: str, claim_dir: Path, config_dir: Path, pin: str | None,
+@pass_app
+def enroll_command(app: AppContext, *, token: str, broker: str, claim_dir: Path, config_dir: Path, pin: str | None,
                    time_file: Path) -> None:
-    """Enroll this terminal: make its key, get its certificate and hall profile, write its configuration."""
+    """Enroll this terminal: make its key, get its certificate and hall profile, write its configuration.
+
+    The store settings (and so the key provider that protects the device key) come from the
+    current configuration, e.g. the base terminal.toml of the terminal's image.
+    """
     pin = pin or click.prompt("Technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
     claim = (claim_dir / "ca.pem", claim_dir / "claim.pem", claim_dir / "claim.key")
-    done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file))
+    done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file), store=app.config.store)
     click.echo(f"enrolled as {done.terminal} in hall {done.hall}; configuration {done.config}")

@@ -1,6 +1,7 @@
 """`provision enroll`: turn a bare terminal into an enrolled one with a token.
 
-The device key is made here and never leaves; the CSR travels with the token over the shared
+The device key is made here, never leaves, and is stored encrypted under the store's key
+provider (sync/devicekey.py); the CSR travels with the token over the shared
 claim identity; the answer's certificate is checked against our key and the CA chain before
 anything is written. Everything is written into a staging folder and moved into place at the
 end, so a refused token, a wrong CA or no network leaves the terminal as clean as before.
@@ -26,9 +27,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from kiosk.config import load_config
+from kiosk.config import StoreSection, load_config
+from kiosk.store.opening import load_or_create
+from kiosk.store.providers import provider_for
 from provisioning.service import request_topic, response_topic
 from sync.clock import TrustedClock
+from sync.devicekey import key_password
 from sync.link import Link, parse_broker, tls_client
 
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
@@ -108,13 +112,25 @@ def _toml(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _store_table(store: StoreSection) -> str:
+    """Render the store settings as the lines of a TOML table."""
+    lines = []
+    for name, value in store.model_dump().items():
+        lines.append(f"{name} = {value}" if isinstance(value, int) else f"{name} = {_toml(str(value))}")
+    return "\n".join(lines) + "\n"
+
+
 def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path, *, pin: str,
-           clock: TrustedClock, timeout: float = 20.0) -> Enrolled:
-    """Enroll with ``token`` through ``broker`` using the claim (CA, cert, key); write into ``target``."""
+           clock: TrustedClock, store: StoreSection, timeout: float = 20.0) -> Enrolled:
+    """Enroll with ``token`` through ``broker`` using the claim (CA, cert, key); write into ``target``.
+
+    ``store`` is the terminal's store configuration: its key provider protects the device key,
+    and it is carried into the written terminal.toml.
+    """
     host, port = parse_broker(broker)
     pin_hash = hash_pin(pin)
-    if (target / "terminal.toml").exists():
-        raise EnrollError(f"{target / 'terminal.toml'} exists: this terminal is already enrolled")
+    if (target / "pki" / "terminal.pem").exists():
+        raise EnrollError(f"{target / 'pki' / 'terminal.pem'} exists: this terminal is already enrolled")
     key = ec.generate_private_key(ec.SECP256R1())
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "enrollment")]))
@@ -124,11 +140,13 @@ def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path
     if answer.get("status") != "ok":
         raise EnrollError(f"central refused the enrollment: {answer.get('message', answer.get('reason'))}")
     _check_certificate(answer, key)
-    return _install(answer, key, broker, target, pin_hash=pin_hash, time_file=clock.path)
+    password = key_password(load_or_create(provider_for(store)))
+    return _install(answer, key, broker, target, pin_hash=pin_hash, time_file=clock.path, store=store,
+                    password=password)
 
 
 def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: str, target: Path, *,
-             pin_hash: str, time_file: Path) -> Enrolled:
+             pin_hash: str, time_file: Path, store: StoreSection, password: str) -> Enrolled:
     """Write key, certificates, central's keys and terminal.toml through a staging folder."""
     staging = target.with_name(f".{target.name}.enrolling")
     shutil.rmtree(staging, ignore_errors=True)
@@ -141,7 +159,7 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
     fd = os.open(pki / "terminal.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+                                       serialization.BestAvailableEncryption(password.encode())))
     final = target / "pki"
     terminal, hall = answer["terminal"], answer["profile"]["hall"]
     (staging / "terminal.toml").write_text(
@@ -151,11 +169,12 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
         f"cert_file = {_toml(str(final / 'terminal.pem'))}\nkey_file = {_toml(str(final / 'terminal.key'))}\n"
         f"central_key = {_toml(str(final / 'uplink.pub'))}\nack_key = {_toml(str(final / 'ack.pub'))}\n"
         f"time_file = {_toml(str(time_file))}\n\n"
+        f"[store]\n{_store_table(store)}\n"
         f"[technician]\npin_hash = {_toml(pin_hash)}\n", encoding="utf-8")
     target.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(final, ignore_errors=True)
     (staging / "pki").rename(final)
-    (staging / "terminal.toml").rename(target / "terminal.toml")
+    (staging / "terminal.toml").replace(target / "terminal.toml")  # over an image's base configuration
     shutil.rmtree(staging, ignore_errors=True)
     load_config(target / "terminal.toml")  # the written configuration must load
     return Enrolled(terminal, hall, target / "terminal.toml")

@@ -98,13 +98,13 @@ def verify_broker(der: bytes, host: str, ca_file: Path, at: datetime) -> None:
         raise ssl.SSLCertVerificationError(problem) from None
 
 
-def context_without_system_time(cert: str, key: str) -> ssl.SSLContext:
+def context_without_system_time(cert: str, key: str, password: str | None = None) -> ssl.SSLContext:
     """Return a TLS client context that presents our certificate and leaves verification to `verify_broker`."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # verified in on_socket_open, before a byte of MQTT is sent
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert, key)
+    context.load_cert_chain(cert, key, password)
     return context
 
 

@@ -23,6 +23,7 @@ class Link:
     ca: str
     cert: str
     key: str
+    key_password: str | None = None  # the device key is encrypted under the store's KEK (devicekey.py)
 
 
 def parse_broker(url: str) -> tuple[str, int]:
@@ -45,9 +46,9 @@ def tls_client(client_id: str, link: Link, clock: TrustedClock | None = None) ->
     """
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     if clock is None or not clock.system_is_wrong():
-        client.tls_set(ca_certs=link.ca, certfile=link.cert, keyfile=link.key)
+        client.tls_set(ca_certs=link.ca, certfile=link.cert, keyfile=link.key, keyfile_password=link.key_password)
         return client
-    client.tls_set_context(context_without_system_time(link.cert, link.key))
+    client.tls_set_context(context_without_system_time(link.cert, link.key, link.key_password))
     client.tls_insecure_set(True)  # the name is checked by verify_broker, with the chain
     client.on_socket_open = lambda c, u, sock: verify_broker(
         peer_certificate(sock), link.host, Path(link.ca), clock.now())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ from kiosk.data import SAMPLE_CATALOG
 from kiosk.domain.catalog import Catalog
 from kiosk.domain.catalog_loader import load_catalog
 from kiosk.domain.export import to_jsonable
-from kiosk.store.keys import KeyFileProvider, KeyProvider, PassphraseProvider, TpmProvider
+from kiosk.store.keys import KeyProvider
 from kiosk.store.opening import open_store
+from kiosk.store.providers import provider_for
 from kiosk.store.store import Store
 
 T = TypeVar("T")
@@ -64,13 +64,7 @@ class AppContext:
 
     def key_provider(self) -> KeyProvider:
         """Build the configured key-encryption key provider."""
-        section = self.config.store
-        if section.key_provider == "tpm":
-            return TpmProvider(section.tpm_dir, section.tpm_tcti)
-        if section.key_provider == "passphrase":
-            salt = section.path.with_name(section.path.name + ".salt")
-            return PassphraseProvider(os.environ.get("YICHUANG_STORE_PASSPHRASE", ""), salt)
-        return KeyFileProvider(section.key_file)
+        return provider_for(self.config.store)
 
     def open_store(self) -> Store:
         """Open the configured store (migrating it, checking its key)."""

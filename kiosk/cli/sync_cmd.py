@@ -9,21 +9,25 @@ from typing import Any
 
 import click
 
-from kiosk.cli.base import AppContext, emit, json_option, pass_app
+from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
 from kiosk.store import outbox
 from kiosk.store.inspect import stats
 from sync.agent import SyncAgent
 from sync.clock import TrustedClock
-from sync.keys import load_terminal_keys
+from sync.devicekey import is_encrypted, key_password
+from sync.keys import KeyFileError, load_terminal_keys
 from sync.link import Link, parse_broker
+
+user_error(KeyFileError)
 
 
 def _agent(app: AppContext) -> SyncAgent:
     """Build the sync agent from the terminal configuration."""
     section = app.config.sync
     host, port = parse_broker(section.broker)
-    keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key)
-    link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file))
+    password = key_password(app.key_provider().load()) if is_encrypted(section.key_file) else None
+    keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
+    link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
     return SyncAgent(app.open_store(), app.config.terminal.id, keys, link,
                      ack_timeout=timedelta(seconds=section.ack_timeout_s), clock=TrustedClock(section.time_file))
 

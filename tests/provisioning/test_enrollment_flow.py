@@ -27,6 +27,7 @@ from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.service import Enroller, EnrollmentService, service_link
 from provisioning.tokens import HallProfile, create_tokens
+from sync.devicekey import key_password
 from sync.link import Link, tls_client
 from tests.store.helpers import submit
 from tests.sync.stack import SAMPLE_ARCHIVE
@@ -86,10 +87,19 @@ def yichuang(*args: str, env: dict[str, str] | None = None, timeout: float = 120
                           cwd=ROOT, timeout=timeout, check=False, env={**os.environ, **(env or {})})
 
 
+def base_config(target: Path) -> dict[str, str]:
+    """The terminal image's base configuration: where its store and store key live (no identity yet)."""
+    target.mkdir(parents=True, exist_ok=True)
+    base = target.parent / f"{target.name}-base.toml"
+    base.write_text(f'[store]\npath = "{target / "store.db"}"\nkey_provider = "file"\n'
+                    f'key_file = "{target / "store.key"}"\n')
+    return {"YICHUANG_CONFIG": str(base)}
+
+
 def enroll(fleet: Fleet, token: str, target: Path) -> subprocess.CompletedProcess[str]:
     return yichuang("provision", "enroll", "--token", token, "--broker", fleet.url, "--claim-dir",
                     str(fleet.ca / "claim"), "--config-dir", str(target), "--pin", "246810",
-                    "--time-file", str(target / "last-good-time"))
+                    "--time-file", str(target / "last-good-time"), env=base_config(target))
 
 
 def test_enroll_submit_sync_then_revoke(fleet: Fleet, tmp_path: Path) -> None:
@@ -102,15 +112,15 @@ def test_enroll_submit_sync_then_revoke(fleet: Fleet, tmp_path: Path) -> None:
     config = terminal_dir / "terminal.toml"
     text = config.read_text()
     assert 'id = "LC0001"' in text and "scrypt$" in text and "246810" not in text  # noqa: PT018
-    assert (terminal_dir / "pki" / "terminal.key").stat().st_mode & 0o777 == 0o600
+    device_key = terminal_dir / "pki" / "terminal.key"
+    assert device_key.stat().st_mode & 0o777 == 0o600
+    assert b"ENCRYPTED PRIVATE KEY" in device_key.read_bytes()  # under the store's key provider
     verified = subprocess.run(["openssl", "verify", "-CAfile", str(fleet.ca / "root" / "ca.pem"), "-untrusted",
                                str(fleet.ca / "issuing" / "ca.pem"), str(terminal_dir / "pki" / "terminal.pem")],
                               capture_output=True, text=True, check=False)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
     # the enrolled terminal takes applications and they reach central through the generated broker config
-    config.write_text(text + f'\n[store]\npath = "{terminal_dir / "store.db"}"\nkey_provider = "file"\n'
-                             f'key_file = "{terminal_dir / "store.key"}"\n')
     store = open_store(terminal_dir / "store.db", KeyFileProvider(terminal_dir / "store.key"))
     submitted = {str(submit(store, i).id) for i in range(5)}
     store.close()
@@ -124,6 +134,7 @@ def test_enroll_submit_sync_then_revoke(fleet: Fleet, tmp_path: Path) -> None:
     assert again.returncode == 1
     assert "already used for LC0001" in again.stderr
     assert not (tmp_path / "second" / "terminal.toml").exists()
+    assert not (tmp_path / "second" / "pki").exists()
     assert not (tmp_path / ".second.enrolling").exists()
 
     # the enrolled certificate may publish only below its own up/
@@ -151,7 +162,9 @@ def test_enroll_submit_sync_then_revoke(fleet: Fleet, tmp_path: Path) -> None:
 
 def publish_as(terminal_dir: Path, port: int, topic: str) -> mqtt.ReasonCode:
     pki_dir = terminal_dir / "pki"
-    link = Link("127.0.0.1", port, str(pki_dir / "ca.pem"), str(pki_dir / "terminal.pem"), str(pki_dir / "terminal.key"))
+    password = key_password(KeyFileProvider(terminal_dir / "store.key").load())  # the device key's, from the store's
+    link = Link("127.0.0.1", port, str(pki_dir / "ca.pem"), str(pki_dir / "terminal.pem"), str(pki_dir / "terminal.key"),
+                password)
     client = tls_client("outside-test", link)
     codes: list[mqtt.ReasonCode] = []
     client.on_publish = lambda c, u, mid, rc, p: codes.append(rc)
@@ -196,11 +209,9 @@ def test_a_terminal_booted_in_1970_enrolls_and_syncs_and_learns_the_time(fleet: 
     target = tmp_path / "terminal"
     enrolled = in_1970(str(ROOT / "main.py"), "provision", "enroll", "--token", token, "--broker", fleet.url,
                        "--claim-dir", str(claim), "--config-dir", str(target), "--pin", "135790",
-                       "--time-file", str(target / "last-good-time"))
+                       "--time-file", str(target / "last-good-time"), env=base_config(target))
     assert enrolled.returncode == 0, enrolled.stderr
     config = target / "terminal.toml"
-    config.write_text(config.read_text() + f'\n[store]\npath = "{target / "store.db"}"\nkey_provider = "file"\n'
-                                           f'key_file = "{target / "store.key"}"\n')
     store = open_store(target / "store.db", KeyFileProvider(target / "store.key"))
     application = submit(store)
     store.close()
@@ -222,17 +233,18 @@ def test_a_wrong_ca_or_no_broker_is_a_clear_message_and_leaves_nothing(fleet: Fl
     for name in ("claim.pem", "claim.key"):
         (foreign / name).write_bytes((fleet.ca / "claim" / name).read_bytes())
     target = tmp_path / "terminal"
+    env = base_config(target)
     wrong_ca = yichuang("provision", "enroll", "--token", token, "--broker", fleet.url, "--claim-dir", str(foreign),
-                        "--config-dir", str(target), "--pin", "246810", "--time-file", str(tmp_path / "t"))
+                        "--config-dir", str(target), "--pin", "246810", "--time-file", str(tmp_path / "t"), env=env)
     assert wrong_ca.returncode == 1
     assert "not this fleet's CA" in wrong_ca.stderr
     no_broker = yichuang("provision", "enroll", "--token", token, "--broker", f"mqtts://127.0.0.1:{free_port()}",
                          "--claim-dir", str(fleet.ca / "claim"), "--config-dir", str(target), "--pin", "246810",
-                         "--time-file", str(tmp_path / "t"))
+                         "--time-file", str(tmp_path / "t"), env=env)
     assert no_broker.returncode == 1
     assert "cannot reach the broker" in no_broker.stderr
-    assert not target.exists()
+    assert list(target.iterdir()) == []  # nothing written
     ok = yichuang("provision", "enroll", "--token", token, "--broker", fleet.url, "--claim-dir",
                   str(fleet.ca / "claim"), "--config-dir", str(target), "--pin", "246810",
-                  "--time-file", str(tmp_path / "t"))
+                  "--time-file", str(tmp_path / "t"), env=env)
     assert ok.returncode == 0, ok.stderr  # the token was not spent by the failed attempts

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
-from central.devstack import Mosquitto, ScratchPki
+from central.devstack import Mosquitto, ScratchPki, postgres_schema
 from central.platform.database import make_engine
 from tests.postgres import postgres_url
 
@@ -23,28 +21,13 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
     server.stop()
 
 
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """Yield the URL of a fresh PostgreSQL schema, dropped afterwards."""
-    url, schema = postgres_url(), f"yc_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Central's database URL: an SQLite file, or a private schema in PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/central.db"
         return
-    with postgres_schema() as url:
+    with postgres_schema(postgres_url()) as url:
         yield url
 
 
