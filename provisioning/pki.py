@@ -11,7 +11,7 @@ Layout of the CA directory (`yichuang provision ca init --dir DIR`)::
     signing/command.key|.pub          Ed25519: signs commands sent to terminals
     central/uplink.key|.pub           X25519: terminals encrypt envelopes to it
     central/ack.key|.pub              Ed25519: central signs acks with it
-    services/{broker,central,claim}.pem|.key   service identities (keys unencrypted, mode 600:
+    services/{broker,central,claim,fleet}.pem|.key   service identities (keys unencrypted, mode 600:
                                       daemons start unattended)
     claim/ca.pem claim.pem claim.key  the shared claim identity, for technicians' enrollment media
 
@@ -35,7 +35,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | x25519.X25519PrivateKey
 ROOT_DAYS, ISSUING_DAYS, SERVICE_DAYS, CRL_DAYS = 7300, 1825, 365, 30
-SERVICES = ("central", "claim")  # client identities besides terminals; the broker gets a server certificate
+SERVICES = ("central", "claim", "fleet")  # client identities besides terminals; the broker gets a server certificate
 
 
 class PkiError(ValueError):

@@ -49,7 +49,7 @@ def terminal_of(topic: str) -> str | None:
     return parts[3]
 
 
-def acl_lines(central_user: str, claim_user: str = "claim") -> str:
+def acl_lines(central_user: str, claim_user: str = "claim", fleet_user: str = "fleet") -> str:
     """Return a mosquitto ACL: central everything, the claim identity only enrollment, terminals their own."""
     return (
         f"user {central_user}\n"
@@ -59,6 +59,10 @@ def acl_lines(central_user: str, claim_user: str = "claim") -> str:
         f"user {claim_user}\n"
         f"topic write {CLAIM_PREFIX}/+/req\n"
         f"topic read {CLAIM_PREFIX}/+/resp\n"
+        "\n"
+        f"user {fleet_user}\n"
+        f"topic read {PREFIX}/+/up/telemetry\n"
+        f"topic read {PREFIX}/+/state\n"
         "\n"
         f"pattern write {PREFIX}/%u/up/#\n"
         f"pattern read {PREFIX}/%u/down/#\n"

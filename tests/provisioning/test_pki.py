@@ -28,7 +28,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_service_certificate_verifies_with_openssl(ca: Path) -> None:
-    for service in ("broker", "central", "claim"):
+    for service in ("broker", "central", "claim", "fleet"):
         result = openssl_verify(ca, ca / "services" / f"{service}.pem")
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.strip().endswith(": OK")
