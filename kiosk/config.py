@@ -167,6 +167,11 @@ class SyncSection(_Section):
         description="The last time known to have passed (from central's signed acks): a terminal whose clock "
         "is wrong (no RTC, booted in 1970) verifies the broker at this time instead.",
     )
+    heartbeat_s: int = Field(
+        default=30, ge=5, le=3600,
+        description="Seconds between heartbeats to the fleet monitor "
+        "(one is also sent at once on a device status change).",
+    )
     ack_timeout_s: int = Field(
         default=30, ge=1, le=3600,
         description="Seconds to wait for central's ack before resending; doubles with each attempt, at most an hour.",

@@ -9,7 +9,7 @@ import segno
 from PIL import Image, ImageDraw
 
 from drivers.printer.fonts import cjk_font
-from provisioning.tokens import HallProfile
+from provisioning.tokens import QR_PREFIX, HallProfile
 
 PAGE = (1240, 1754)  # A4 at 150 dpi
 COLUMNS, ROWS, MARGIN = 2, 3, 60
@@ -18,7 +18,7 @@ QR_SCALE = 9
 
 def _qr(token: str) -> Image.Image:
     """Render one token's QR code (the technician scans it at the terminal)."""
-    rows = [list(row) for row in segno.make(f"YCENROLL:{token}", error="m").matrix_iter(scale=1, border=2)]
+    rows = [list(row) for row in segno.make(f"{QR_PREFIX}{token}", error="m").matrix_iter(scale=1, border=2)]
     size = len(rows) * QR_SCALE
     image = Image.new("L", (size, size), 255)
     draw = ImageDraw.Draw(image)

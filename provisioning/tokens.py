@@ -18,6 +18,7 @@ from central.platform.schema import enrollment_tokens, terminals
 SITES = ("hall", "bank", "village")
 DURATION = re.compile(r"^(\d+)([mhd])$")
 PREFIX = re.compile(r"^[A-HJ-NP-Z]{2}$")
+QR_PREFIX = "YCENROLL:"
 
 
 class EnrollmentRefused(ValueError):
@@ -49,8 +50,12 @@ def parse_duration(text: str) -> timedelta:
 
 
 def digest(token: str) -> str:
-    """Return the stored form of a token (a token has 160 random bits, so a plain hash suffices)."""
-    return hashlib.sha256(token.strip().upper().encode()).hexdigest()
+    """Return the stored form of a token (a token has 160 random bits, so a plain hash suffices).
+
+    A token typed by hand or by a keyboard-wedge scanner reading the sheet's QR code (which adds
+    the ``YCENROLL:`` prefix) gives the same digest.
+    """
+    return hashlib.sha256(token.strip().upper().removeprefix(QR_PREFIX).strip().encode()).hexdigest()
 
 
 def create_tokens(engine: Engine, profile: HallProfile, expires: timedelta, count: int = 1) -> list[str]:
@@ -99,5 +104,5 @@ def next_terminal_id(conn: Connection, prefix: str) -> str:
 
 def write_qr(token: str, path: Path) -> Path:
     """Write a token as a QR code PNG for the technician's sheet."""
-    segno.make(f"YCENROLL:{token}", error="m").save(str(path), scale=8, border=4)
+    segno.make(f"{QR_PREFIX}{token}", error="m").save(str(path), scale=8, border=4)
     return path

@@ -15,6 +15,7 @@ import queue
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from kiosk.store import outbox
 from kiosk.store.crypto import DecryptionFailed
 from kiosk.store.errors import RecordNotFound, RecordShredded
 from kiosk.store.store import Store
-from sync import bundle, topics
+from sync import bundle, telemetry, topics
 from sync.acks import Ack, open_acks
 from sync.clock import TrustedClock
 from sync.envelope import EnvelopeError, Header, new_content_key, seal
@@ -43,9 +44,16 @@ class SyncAgent:
     """One terminal's uplink: outbox → envelopes → broker → central → acks → outbox."""
 
     def __init__(self, store: Store, terminal: str, keys: TerminalKeys, link: Link, *, window: int = 50,
-                 ack_timeout: timedelta = timedelta(seconds=10), clock: TrustedClock | None = None) -> None:
-        """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step."""
+                 ack_timeout: timedelta = timedelta(seconds=10), clock: TrustedClock | None = None,
+                 heartbeat: Callable[[], bytes] | None = None, heartbeat_every: float = 30.0) -> None:
+        """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step.
+
+        With ``heartbeat`` (a function returning the telemetry payload) the agent also sends it
+        every ``heartbeat_every`` seconds and at once when a device reports a new status.
+        """
         self.store, self.terminal, self.keys, self.link, self.clock = store, terminal, keys, link, clock
+        self.heartbeat, self.heartbeat_every = heartbeat, heartbeat_every
+        self._last_beat, self._status_seen = float("-inf"), -1
         self.window, self.ack_timeout = window, ack_timeout
         self.acks: queue.Queue[bytes] = queue.Queue()
         self._wake = threading.Event()  # set when acks arrive: a waiting pump applies them at once
@@ -66,6 +74,9 @@ class SyncAgent:
         client.on_publish = self._on_publish
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        # the broker publishes this if the connection dies: the retained state never says online after a crash
+        client.will_set(topics.state(self.terminal), telemetry.presence(False, "lost", self.store.boot), qos=1,
+                        retain=True)
         return client
 
     def _report(self, problem: str) -> None:
@@ -88,6 +99,9 @@ class SyncAgent:
         if self.clock is not None and not self.clock.system_is_wrong():
             self.clock.observe(self.clock.system())
         client.subscribe(topics.ack(self.terminal), qos=1)
+        client.publish(topics.state(self.terminal), telemetry.presence(True, "connected", self.store.boot), qos=1,
+                       retain=True)
+        self._last_beat = float("-inf")  # a heartbeat right after (re)connecting
         self._link_came_back.set()
         self.connected.set()
 
@@ -115,7 +129,11 @@ class SyncAgent:
         self.client.loop_start()
 
     def stop(self) -> None:
-        """Disconnect and stop the network thread."""
+        """Say goodbye (retained offline, not lost), disconnect and stop the network thread."""
+        if self.connected.is_set():
+            info = self.client.publish(topics.state(self.terminal),
+                                       telemetry.presence(False, "stopped", self.store.boot), qos=1, retain=True)
+            info.wait_for_publish(2)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -127,6 +145,7 @@ class SyncAgent:
         if self._link_came_back.is_set():
             self._link_came_back.clear()
             outbox.due_now(self.store)
+        self._beat()
         entries = outbox.pending(self.store, limit=self.window)
         bodies = self._bodies(entries)
         sent = self._publish(self._seal([e for e in entries if e.seq in bodies], bodies))
@@ -135,6 +154,16 @@ class SyncAgent:
             jitter = random.uniform(0.8, 1.2)  # noqa: S311
             outbox.attempted_many(self.store, [e.seq for e in sent], self.ack_timeout * (2**exponent) * jitter)
         return len(sent)
+
+    def _beat(self) -> None:
+        """Send the heartbeat when it is due or a device status changed."""
+        if self.heartbeat is None:
+            return
+        version = telemetry.status_version(self.store)
+        if version == self._status_seen and time.monotonic() - self._last_beat < self.heartbeat_every:
+            return
+        self._status_seen, self._last_beat = version, time.monotonic()
+        self.client.publish(topics.telemetry(self.terminal), self.heartbeat(), qos=0)
 
     def _seal(self, entries: list[outbox.Entry], bodies: dict[int, bytes]) -> list[tuple[outbox.Entry, bytes]]:
         """Seal each entry (one ephemeral key for the step's batch); park one that cannot be sealed."""

@@ -21,6 +21,16 @@ def up(terminal: str, kind: str) -> str:
     return f"{PREFIX}/{terminal}/up/{UP_KINDS[kind]}"
 
 
+def telemetry(terminal: str) -> str:
+    """Return the topic a terminal publishes heartbeats on (outside up/: central's ingest never sees them)."""
+    return f"{PREFIX}/{terminal}/telemetry"
+
+
+def state(terminal: str) -> str:
+    """Return a terminal's retained presence topic (birth, clean stop, and the broker's will)."""
+    return f"{PREFIX}/{terminal}/state"
+
+
 def bundle(terminal: str) -> str:
     """Return the topic a terminal publishes bundles of envelopes on while draining a backlog."""
     return f"{PREFIX}/{terminal}/up/bundle"
@@ -61,9 +71,11 @@ def acl_lines(central_user: str, claim_user: str = "claim", fleet_user: str = "f
         f"topic read {CLAIM_PREFIX}/+/resp\n"
         "\n"
         f"user {fleet_user}\n"
-        f"topic read {PREFIX}/+/up/telemetry\n"
+        f"topic read {PREFIX}/+/telemetry\n"
         f"topic read {PREFIX}/+/state\n"
         "\n"
         f"pattern write {PREFIX}/%u/up/#\n"
+        f"pattern write {PREFIX}/%u/telemetry\n"
+        f"pattern write {PREFIX}/%u/state\n"
         f"pattern read {PREFIX}/%u/down/#\n"
     )

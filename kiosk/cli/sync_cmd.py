@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import timedelta
+from importlib.metadata import version
 from typing import Any
 
 import click
@@ -17,8 +18,10 @@ from sync.clock import TrustedClock
 from sync.devicekey import is_encrypted, key_password
 from sync.keys import KeyFileError, load_terminal_keys
 from sync.link import Link, parse_broker
+from sync.telemetry import collect
 
 user_error(KeyFileError)
+APP_VERSION = version("yichuang")
 
 
 def _agent(app: AppContext) -> SyncAgent:
@@ -28,8 +31,16 @@ def _agent(app: AppContext) -> SyncAgent:
     password = key_password(app.key_provider().load()) if is_encrypted(section.key_file) else None
     keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
-    return SyncAgent(app.open_store(), app.config.terminal.id, keys, link,
-                     ack_timeout=timedelta(seconds=section.ack_timeout_s), clock=TrustedClock(section.time_file))
+    store, terminal = app.open_store(), app.config.terminal.id
+    catalog_version = app.catalog.version
+
+    def heartbeat() -> bytes:
+        beat = collect(store, terminal, app_version=APP_VERSION, catalog_version=catalog_version,
+                       cert_file=section.cert_file)
+        return beat.model_dump_json().encode()
+
+    return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),
+                     clock=TrustedClock(section.time_file), heartbeat=heartbeat, heartbeat_every=section.heartbeat_s)
 
 
 @click.group("sync")

@@ -92,13 +92,14 @@ def test_the_fleet_monitor_reads_telemetry_and_never_envelopes(broker: Mosquitto
     fleet, terminal = Client(broker, "fleet"), Client(broker, "LC0004")
     try:
         fleet.client.subscribe("yc/v1/t/+/up/#", qos=1)
+        fleet.client.subscribe("yc/v1/t/+/telemetry", qos=1)
         time.sleep(0.3)
         assert not terminal.publish(topics.up("LC0004", "application")).is_failure
-        assert not terminal.publish("yc/v1/t/LC0004/up/telemetry").is_failure
+        assert not terminal.publish(topics.telemetry("LC0004")).is_failure
         with fleet.changed:
             assert fleet.changed.wait_for(lambda: fleet.messages, timeout=10)
         time.sleep(0.3)  # give a wrongly delivered envelope time to arrive too
-        assert [m.topic for m in fleet.messages] == ["yc/v1/t/LC0004/up/telemetry"]
+        assert [m.topic for m in fleet.messages] == ["yc/v1/t/LC0004/telemetry"]
         assert fleet.publish(topics.ack("LC0004")).is_failure  # it writes nothing
     finally:
         fleet.close()
