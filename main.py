@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from central.cli import central_group
+from central.fleet.cli import fleet_group
 from kiosk.cli.application_cmd import application_group
 from kiosk.cli.base import AppContext, Root
 from kiosk.cli.card_cmd import card_group
@@ -46,7 +47,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 
 for group in (
     catalog_group, application_group, card_group, printer_group, store_group, sim_group, config_group, sync_group,
-    central_group, provision_group, demo,
+    central_group, provision_group, fleet_group, demo,
 ):
     cli.add_command(group)
 

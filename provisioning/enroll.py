@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from kiosk.config import StoreSection, load_config
-from kiosk.store.opening import load_or_create
+from kiosk.store.opening import open_store
 from kiosk.store.providers import provider_for
 from provisioning.service import request_topic, response_topic
 from sync.clock import TrustedClock
@@ -140,7 +140,11 @@ def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path
     if answer.get("status") != "ok":
         raise EnrollError(f"central refused the enrollment: {answer.get('message', answer.get('reason'))}")
     _check_certificate(answer, key)
-    password = key_password(load_or_create(provider_for(store)))
+    opened = open_store(store.path, provider_for(store))  # creates the store and its key on a bare terminal
+    try:
+        password = key_password(opened.device_secret())
+    finally:
+        opened.close()
     return _install(answer, key, broker, target, pin_hash=pin_hash, time_file=clock.path, store=store,
                     password=password)
 

@@ -1,9 +1,10 @@
-"""The terminal's device key at rest: encrypted under the store's key-encryption key.
+"""The terminal's device key at rest: encrypted under a secret the store keeps like a data key.
 
 The device key (TLS client authentication, envelope signatures) is made on the terminal and
-never leaves it. Its PEM file is encrypted with a password derived from the store's KEK, so it
-is exactly as safe as the store: sealed by the TPM when the store uses the TPM provider, behind
-a mode-600 key file otherwise.
+never leaves it. Its PEM file is encrypted with a password derived from the store's device
+secret (`Store.device_secret`), which the store's KEK wraps: the device key is exactly as safe
+as the store (sealed by the TPM when the store uses the TPM provider), and a key rotation,
+which rewraps every data key, leaves it readable.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
-def key_password(kek: bytes) -> str:
-    """Derive the device key's PEM password from the store's KEK (one-way: it reveals nothing of the KEK)."""
-    derived = HKDF(hashes.SHA256(), 32, salt=None, info=b"yichuang device key v1").derive(kek)
+def key_password(secret: bytes) -> str:
+    """Derive the device key's PEM password from the store's device secret (one-way)."""
+    derived = HKDF(hashes.SHA256(), 32, salt=None, info=b"yichuang device key v1").derive(secret)
     return base64.urlsafe_b64encode(derived).decode("ascii")
 
 

@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("yichuang", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 settings.load_profile("yichuang")
 
+pytest_plugins = ["tests.central_fixtures"]  # broker, central_url, central_db, sqlite_db
+
 _skipped: list[str] = []
 
 

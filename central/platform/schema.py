@@ -7,7 +7,7 @@ columns beside it hold only what ops query by, none of it personal.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import Column, Float, Index, Integer, LargeBinary, MetaData, String, Table
 
 metadata = MetaData()
 
@@ -65,4 +65,18 @@ rejected = Table(
     Column("reason", String, nullable=False),
     Column("at", String, nullable=False),
     Index("ix_rejected_terminal_seq", "terminal", "seq"),
+)
+
+fleet_status = Table(
+    "fleet_status", metadata,
+    Column("terminal", String(12), primary_key=True),
+    Column("hall", String, nullable=False, server_default=""),
+    Column("site", String(16), nullable=False, server_default=""),
+    Column("state", String(16), nullable=False),  # online | degraded | offline | maintenance | revoked
+    Column("reasons", String, nullable=False),  # JSON list of sentences for ops
+    Column("last_heartbeat", String, nullable=True),
+    Column("backlog", Integer, nullable=True),
+    Column("oldest_unsynced_s", Float, nullable=True),
+    Column("changed_at", String, nullable=False),  # when the state or its reasons last changed
+    Column("written_at", String, nullable=False),
 )

@@ -28,10 +28,10 @@ def _agent(app: AppContext) -> SyncAgent:
     """Build the sync agent from the terminal configuration."""
     section = app.config.sync
     host, port = parse_broker(section.broker)
-    password = key_password(app.key_provider().load()) if is_encrypted(section.key_file) else None
+    store, terminal = app.open_store(), app.config.terminal.id
+    password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
     keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
-    store, terminal = app.open_store(), app.config.terminal.id
     catalog_version = app.catalog.version
 
     def heartbeat() -> bytes:

@@ -32,6 +32,7 @@ from kiosk.store.models import (
 )
 
 Clock = Callable[[], datetime]
+DEVICE_SECRET = "device-key"  # noqa: S105 - the record id of the data key that protects the device key
 
 # The submit path uses prepared SQL through the driver: it runs for every citizen.
 SQL_NEXT_SEQ = (
@@ -123,6 +124,18 @@ class Store:
             raise RecordShredded(f"record {record_id} was shredded after central confirmed it")
         self._current_kek(conn)
         return open_sealed(self.kek, wrapped, bind("data_keys", record_id, "wrapped"))
+
+    def device_secret(self) -> bytes:
+        """Return the secret that protects the terminal's device key, creating it on first use.
+
+        It is kept like a record's data key (wrapped by the KEK), so key rotation rewraps it
+        and the device key stays readable; shredding never touches it (it has no outbox entry).
+        """
+        with db.write(self.engine) as conn:
+            exists = conn.execute(select(DataKey.record_id).where(DataKey.record_id == DEVICE_SECRET)).first()
+            if exists is None:
+                return self._new_data_key(conn, DEVICE_SECRET, self.now())
+            return self.data_key(conn, DEVICE_SECRET)
 
     # -- sequences --------------------------------------------------------------------
     def _next_seq(self, conn: Connection) -> int:

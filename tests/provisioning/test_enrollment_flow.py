@@ -162,7 +162,9 @@ def test_enroll_submit_sync_then_revoke(fleet: Fleet, tmp_path: Path) -> None:
 
 def publish_as(terminal_dir: Path, port: int, topic: str) -> mqtt.ReasonCode:
     pki_dir = terminal_dir / "pki"
-    password = key_password(KeyFileProvider(terminal_dir / "store.key").load())  # the device key's, from the store's
+    store = open_store(terminal_dir / "store.db", KeyFileProvider(terminal_dir / "store.key"))
+    password = key_password(store.device_secret())  # the device key's password comes from the store
+    store.close()
     link = Link("127.0.0.1", port, str(pki_dir / "ca.pem"), str(pki_dir / "terminal.pem"), str(pki_dir / "terminal.key"),
                 password)
     client = tls_client("outside-test", link)

@@ -168,3 +168,23 @@ def test_events_and_status_snapshots(store: Store) -> None:
     store.record_status("printer", "online", {"paper": "low"})
     assert store.count(EventRow) == 1
     assert store.events()[0]["kind"] == "printer_paper_out"
+
+
+def test_the_device_secret_survives_key_rotation_and_shredding(tmp_path: Path) -> None:
+    from kiosk.store.keys import KeyFileProvider
+    from kiosk.store.opening import open_store
+    from kiosk.store.rotation import rotate
+
+    store = open_store(tmp_path / "store.db", KeyFileProvider(tmp_path / "old.key"))
+    secret = store.device_secret()
+    assert len(secret) == 32
+    assert store.device_secret() == secret  # made once
+    application = submit(store)
+    outbox.ack(store, str(application.id))
+    store.clock = lambda: datetime.now(UTC) + timedelta(days=30)
+    assert outbox.shred(store, timedelta(days=7)) == 1  # shredding takes the application's key, not this one
+    rotate(store, KeyFileProvider(tmp_path / "new.key"))
+    store.close()
+    reopened = open_store(tmp_path / "store.db", KeyFileProvider(tmp_path / "new.key"))
+    assert reopened.device_secret() == secret
+    reopened.close()

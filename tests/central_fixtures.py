@@ -1,4 +1,4 @@
-"""Fixtures of the uplink tests: a private mosquitto, central's database (SQLite or PostgreSQL)."""
+"""Fixtures shared by the uplink, provisioning and fleet tests: a private mosquitto, central's database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 

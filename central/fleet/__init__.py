@@ -1,0 +1,1 @@
+"""The fleet monitor: terminal presence and health from telemetry, alerts, API and metrics."""

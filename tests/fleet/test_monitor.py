@@ -1,0 +1,86 @@
+"""The monitor through a real broker: a terminal goes degraded when paper runs out and offline when it dies."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from central.devstack import Mosquitto
+from central.fleet.monitor import FleetMonitor
+from main import cli
+from sync.link import tls_client
+from sync.telemetry import collect
+from tests.store.helpers import open_test_store
+from tests.sync.stack import Central
+from tests.sync.test_telemetry import paper_out
+
+
+def wait_for(monitor: FleetMonitor, terminal: str, check: Callable[[dict[str, Any]], bool],
+             pump: Callable[[], object] | None = None) -> dict[str, Any]:
+    deadline = time.monotonic() + 15
+    while True:
+        rows = {r["terminal"]: r for r in monitor.overview()}
+        if terminal in rows and check(rows[terminal]):
+            return rows[terminal]
+        assert time.monotonic() < deadline, rows.get(terminal)
+        if pump is not None:
+            pump()
+        time.sleep(0.1)
+
+
+def test_paper_out_degrades_a_dying_agent_goes_offline_and_fleet_status_shows_it(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    store = open_test_store(tmp_path / "terminal")
+    agent = central.agent(broker, store)
+    agent.heartbeat = lambda: collect(store, "LC0001", app_version="0.1.0", catalog_version="2026.11.1",
+                                      cert_file=None).model_dump_json().encode()
+    monitor = FleetMonitor(sqlite_db, broker.link("fleet"), timedelta(seconds=30))
+    monitor.start()
+    assert monitor.ready.wait(10)
+    agent.start()
+    online = wait_for(monitor, "LC0001", lambda r: r["state"] == "online", agent.step)
+    assert online["hall"] == "lc-center"
+    paper_out(store)
+    degraded = wait_for(monitor, "LC0001", lambda r: r["state"] == "degraded", agent.step)
+    assert degraded["reasons"] == ["printer: paper_out"]
+    assert monitor.flush() == 1
+    shown = CliRunner().invoke(cli, ["fleet", "status", "--db", str(sqlite_db.url)])
+    assert "degraded 1" in shown.output
+    assert "printer: paper_out" in shown.output
+    agent.client.loop_stop()  # the process dies without a goodbye
+    agent.client.socket().close()  # type: ignore[union-attr]
+    offline = wait_for(monitor, "LC0001", lambda r: r["state"] == "offline")
+    assert offline["reasons"] == ["connection lost"]  # the broker's will
+    monitor.flush()
+    listed = json.loads(CliRunner().invoke(cli, ["fleet", "status", "--json", "--db", str(sqlite_db.url)]).output)
+    assert [(r["terminal"], r["state"]) for r in listed] == [("LC0001", "offline")]
+    monitor.stop()
+    store.close()
+
+
+def test_garbage_on_fleet_topics_is_counted_and_ignored(broker: Mosquitto, sqlite_db: Engine) -> None:
+    monitor = FleetMonitor(sqlite_db, broker.link("fleet"))
+    monitor.start()
+    assert monitor.ready.wait(10)
+    liar = tls_client("liar", broker.link("LC0005"))
+    liar.connect("127.0.0.1", broker.port)
+    liar.loop_start()
+    for payload in (b"\xff", b"{}", b'{"v": 1, "online": "maybe"}'):
+        liar.publish("yc/v1/t/LC0005/state", payload, qos=1).wait_for_publish(10)
+    liar.publish("yc/v1/t/LC0005/telemetry", b'{"terminal": "LC0005", "name": "x"}', qos=1).wait_for_publish(10)
+    deadline = time.monotonic() + 10
+    while monitor.garbage < 4:
+        assert time.monotonic() < deadline, monitor.garbage
+        time.sleep(0.05)
+    assert monitor.overview()[0]["state"] == "offline"  # heard of, but nothing it said was a valid state
+    liar.loop_stop()
+    liar.disconnect()
+    monitor.stop()
