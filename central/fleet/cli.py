@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from datetime import timedelta
 from typing import Any
 
 import click
+import uvicorn
+from fastapi import FastAPI
 
 from central.cli import db_option, open_engine
-from central.fleet.monitor import FleetMonitor, read_status
+from central.fleet.alerts import AlertBook
+from central.fleet.api import create_app
+from central.fleet.monitor import FleetMonitor, read_alerts, read_status
+from central.fleet.webhook import Webhook
 from kiosk.cli.base import emit, json_option
 from sync.link import Link, parse_broker
 
 FLUSH_SECONDS = 5.0
+SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
 
 
 def _render(rows: list[dict[str, Any]]) -> str:
@@ -32,6 +39,14 @@ def _render(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _http(address: str, app: FastAPI) -> uvicorn.Server:
+    """Serve ``app`` on ``HOST:PORT`` in a background thread."""
+    host, _, port = address.rpartition(":")
+    server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning"))
+    threading.Thread(target=server.run, name="fleet-api", daemon=True).start()
+    return server
+
+
 @click.group("fleet")
 def fleet_group() -> None:
     """The fleet monitor: which terminals cannot serve citizens, and why."""
@@ -45,20 +60,31 @@ def fleet_group() -> None:
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key.")
 @click.option("--interval", type=click.IntRange(5, 3600), default=30, show_default=True,
               help="The terminals' heartbeat interval, seconds (three missed: offline).")
+@click.option("--webhook", help="POST alert changes here (JSON, HMAC-signed with $YC_WEBHOOK_SECRET).")
+@click.option("--http", "http", help="Serve the JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080).")
 @db_option
-def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, db_url: str) -> None:
-    """Run the monitor until SIGTERM or Ctrl-C, writing the overview every few seconds."""
+def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
+          db_url: str) -> None:
+    """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
     host, port = parse_broker(broker)
-    monitor = FleetMonitor(open_engine(db_url), Link(host, port, ca, cert, key), timedelta(seconds=interval))
+    hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
+    book = AlertBook(hook.notify if hook else lambda event, alert: None)
+    monitor = FleetMonitor(open_engine(db_url), Link(host, port, ca, cert, key), timedelta(seconds=interval),
+                           alerts=book)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     monitor.start()
-    click.echo(f"fleet monitor on {broker}", err=True)
+    server = _http(http, create_app(monitor, book)) if http else None
+    click.echo(f"fleet monitor on {broker}" + (f", API on http://{http}" if http else ""), err=True)
     while not stop.wait(FLUSH_SECONDS):
         monitor.flush()
     monitor.flush()
     monitor.stop()
+    if server is not None:
+        server.should_exit = True
+    if hook is not None:
+        hook.close()
 
 
 @fleet_group.command("status")
@@ -67,3 +93,15 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, db_url: s
 def status(as_json: bool, db_url: str) -> None:
     """Print the fleet overview (as the monitor last wrote it)."""
     emit(read_status(open_engine(db_url)), as_json, _render)
+
+
+@fleet_group.command("alerts")
+@json_option
+@db_option
+def alerts(as_json: bool, db_url: str) -> None:
+    """Print live alerts first, then the recently resolved ones."""
+    def render(rows: list[dict[str, Any]]) -> str:
+        lines = [f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} since {r['opened_at']}"
+                 for r in rows]
+        return "\n".join(lines) or "no alerts"
+    emit(read_alerts(open_engine(db_url)), as_json, render)

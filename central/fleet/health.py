@@ -50,6 +50,20 @@ def _device_reasons(beat: Heartbeat) -> list[str]:
     return reasons
 
 
+def _silence(presence: Presence | None, beat: Heartbeat | None, beat_at: datetime | None, now: datetime,
+             interval: timedelta) -> Health | None:
+    """Return the state when the terminal is gone or has not spoken yet (None when it has)."""
+    if presence is not None and not presence.online:
+        return Health(State.OFFLINE, (f"connection {presence.reason}",))
+    if beat is None or beat_at is None:
+        if presence is not None:  # connected (retained state), but the monitor started after its last beat
+            return Health(State.ONLINE, ("connected; no heartbeat received yet",))
+        return Health(State.OFFLINE, ("never heard from",))
+    if now - beat_at > interval * MISSED_BEATS:
+        return Health(State.OFFLINE, (f"silent since {beat_at:%Y-%m-%d %H:%M}",))
+    return None
+
+
 def assess(*, presence: Presence | None, beat: Heartbeat | None, beat_at: datetime | None, now: datetime,
            interval: timedelta, revoked: bool = False, maintenance: bool = False) -> Health:
     """Return the state of one terminal from its presence, its last heartbeat and when that arrived."""
@@ -57,12 +71,9 @@ def assess(*, presence: Presence | None, beat: Heartbeat | None, beat_at: dateti
         return Health(State.REVOKED, ("certificate revoked",))
     if maintenance:
         return Health(State.MAINTENANCE, ("in maintenance",))
-    if presence is not None and not presence.online:
-        return Health(State.OFFLINE, (f"connection {presence.reason}",))
-    if beat is None or beat_at is None:
-        return Health(State.OFFLINE, ("never heard from",))
-    if now - beat_at > interval * MISSED_BEATS:
-        return Health(State.OFFLINE, (f"silent since {beat_at:%Y-%m-%d %H:%M}",))
+    silent = _silence(presence, beat, beat_at, now, interval)
+    if silent is not None or beat is None:
+        return silent or Health(State.OFFLINE, ("never heard from",))
     reasons = _device_reasons(beat)
     if beat.disk_free_pct < DISK_CRITICAL_PCT:
         reasons.append(f"disk {beat.disk_free_pct:.0f}% free")

@@ -19,13 +19,17 @@ import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 from sqlalchemy import Engine, delete, insert, select
 
+from central.fleet.alerts import Alert, AlertBook
 from central.fleet.health import Health, assess
-from central.platform.schema import fleet_status, terminals
+from central.platform import queries
+from central.platform.schema import fleet_alerts, fleet_status, terminals
 from sync import topics
 from sync.link import Link, tls_client
 from sync.telemetry import Heartbeat, Presence
 
 log = logging.getLogger(__name__)
+HELP_WINDOW = timedelta(minutes=15)  # a help request counts as open this long (no staff acknowledgement yet)
+KEEP_RESOLVED = 500
 
 
 @dataclass
@@ -41,11 +45,12 @@ class FleetMonitor:
     """Presence and telemetry of every terminal, assessed into states."""
 
     def __init__(self, engine: Engine, link: Link, interval: timedelta = timedelta(seconds=30),
-                 name: str = "fleet-monitor") -> None:
+                 name: str = "fleet-monitor", alerts: AlertBook | None = None) -> None:
         """Read central's registry from ``engine``; connect with the fleet identity of ``link``."""
-        self.engine, self.link, self.interval = engine, link, interval
+        self.engine, self.link, self.interval, self.alerts = engine, link, interval, alerts
         self.seen: dict[str, Seen] = {}
         self.garbage = 0
+        self.heartbeats = 0
         self.ready = threading.Event()
         self._lock = threading.Lock()
         self._written: dict[str, tuple[tuple[str, str], str]] = {}  # terminal -> ((state, reasons), since)
@@ -71,6 +76,7 @@ class FleetMonitor:
                     if beat.terminal != terminal:
                         raise ValueError("terminal")
                     seen.beat, seen.beat_at = beat, datetime.now(UTC)
+                    self.heartbeats += 1
         except (ValueError, ValidationError):
             self.garbage += 1
 
@@ -112,10 +118,23 @@ class FleetMonitor:
             })
         return rows
 
+    def _alert_rows(self, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+        """Join each overview row with its latest heartbeat, open gaps and recent help requests."""
+        gapped = {g["terminal"] for g in queries.gaps(self.engine)}
+        since = (now - HELP_WINDOW).isoformat()
+        helped = {h["terminal"] for h in queries.help_requests(self.engine) if h["received_at"] >= since}
+        with self._lock:
+            beats = {t: s.beat for t, s in self.seen.items() if s.beat is not None}
+        return [{**(beats[r["terminal"]].model_dump() if r["terminal"] in beats else {}), **r,
+                 "gaps": r["terminal"] in gapped, "help_open": r["terminal"] in helped} for r in rows]
+
     def flush(self, now: datetime | None = None) -> int:
-        """Write the whole overview (backlogs move on every beat); keep when each state last changed."""
-        moment = (now or datetime.now(UTC)).isoformat()
+        """Assess, evaluate the alert rules, and write the overview and the alerts; return the terminal count."""
+        now = now or datetime.now(UTC)
+        moment = now.isoformat()
         rows = self.overview(now)
+        if self.alerts is not None:
+            self.alerts.evaluate(self._alert_rows(rows, now), now)
         for row in rows:
             key = (row["state"], json.dumps(row["reasons"]))
             previous = self._written.get(row["terminal"])
@@ -127,7 +146,28 @@ class FleetMonitor:
                 conn.execute(insert(fleet_status), [
                     {**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False),
                      "changed_at": self._written[r["terminal"]][1], "written_at": moment} for r in rows])
+            if self.alerts is not None:
+                conn.execute(delete(fleet_alerts))
+                kept = [*self.alerts.alerts.values(), *self.alerts.history[-KEEP_RESOLVED:]]
+                if kept:
+                    conn.execute(insert(fleet_alerts), [_alert_row(a) for a in kept])
         return len(rows)
+
+
+def _alert_row(alert: Alert) -> dict[str, Any]:
+    """Return an alert as a table row."""
+    return {"rule": alert.rule, "terminal": alert.terminal, "opened_at": alert.opened_at.isoformat(),
+            "severity": alert.severity, "state": alert.state.value, "acknowledged_by": alert.acknowledged_by,
+            "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+            "resolved_by": alert.resolved_by}
+
+
+def read_alerts(engine: Engine) -> list[dict[str, Any]]:
+    """Return the alerts as the monitor last wrote them, live ones first."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(fleet_alerts).order_by(fleet_alerts.c.resolved_at.is_not(None),
+                                                          fleet_alerts.c.opened_at.desc())).all()
+    return [dict(r._mapping) for r in rows]
 
 
 def read_status(engine: Engine) -> list[dict[str, Any]]:

@@ -80,3 +80,15 @@ fleet_status = Table(
     Column("changed_at", String, nullable=False),  # when the state or its reasons last changed
     Column("written_at", String, nullable=False),
 )
+
+fleet_alerts = Table(
+    "fleet_alerts", metadata,
+    Column("rule", String(32), primary_key=True),
+    Column("terminal", String(12), primary_key=True),
+    Column("opened_at", String, primary_key=True),
+    Column("severity", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # open | acknowledged | resolved
+    Column("acknowledged_by", String, nullable=True),
+    Column("resolved_at", String, nullable=True),
+    Column("resolved_by", String, nullable=True),
+)

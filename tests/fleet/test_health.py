@@ -44,7 +44,8 @@ def test_a_required_device_down_degrades_with_its_code() -> None:
 
 def test_offline_by_presence_or_by_silence() -> None:
     assert state(presence=Presence(online=False, reason="lost", boot="b")) == (State.OFFLINE, ("connection lost",))
-    assert state(beat=None, beat_at=None) == (State.OFFLINE, ("never heard from",))
+    assert state(presence=None, beat=None, beat_at=None) == (State.OFFLINE, ("never heard from",))
+    assert state(beat=None, beat_at=None) == (State.ONLINE, ("connected; no heartbeat received yet",))
     silent, reasons = state(beat_at=NOW - timedelta(seconds=91))
     assert silent is State.OFFLINE
     assert reasons[0].startswith("silent since")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,13 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from central.devstack import Mosquitto
+from central.fleet.alerts import AlertBook
 from central.fleet.monitor import FleetMonitor
+from central.fleet.webhook import Webhook
 from main import cli
 from sync.link import tls_client
 from sync.telemetry import collect
+from tests.fleet.conftest import Receiver
 from tests.store.helpers import open_test_store
 from tests.sync.stack import Central
 from tests.sync.test_telemetry import paper_out
@@ -36,13 +39,15 @@ def wait_for(monitor: FleetMonitor, terminal: str, check: Callable[[dict[str, An
 
 
 def test_paper_out_degrades_a_dying_agent_goes_offline_and_fleet_status_shows_it(
-        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine, receiver: str) -> None:
     central = Central(tmp_path, sqlite_db)
     store = open_test_store(tmp_path / "terminal")
     agent = central.agent(broker, store)
     agent.heartbeat = lambda: collect(store, "LC0001", app_version="0.1.0", catalog_version="2026.11.1",
                                       cert_file=None).model_dump_json().encode()
-    monitor = FleetMonitor(sqlite_db, broker.link("fleet"), timedelta(seconds=30))
+    Receiver.failures = 0
+    hook = Webhook(receiver, b"pager-secret", first_delay=0.05)
+    monitor = FleetMonitor(sqlite_db, broker.link("fleet"), timedelta(seconds=30), alerts=AlertBook(hook.notify))
     monitor.start()
     assert monitor.ready.wait(10)
     agent.start()
@@ -51,7 +56,15 @@ def test_paper_out_degrades_a_dying_agent_goes_offline_and_fleet_status_shows_it
     paper_out(store)
     degraded = wait_for(monitor, "LC0001", lambda r: r["state"] == "degraded", agent.step)
     assert degraded["reasons"] == ["printer: paper_out"]
-    assert monitor.flush() == 1
+    now = datetime.now(UTC)
+    assert monitor.flush(now) == 1
+    monitor.flush(now + timedelta(seconds=35))  # paper out for longer than its 30 s hold: the alert opens
+    hook.close()
+    paged = [json.loads(body) for _, body in Receiver.calls]
+    assert [(p["event"], p["alert"]["rule"], p["alert"]["terminal"]) for p in paged] == [
+        ("opened", "paper_out", "LC0001")]
+    listed = json.loads(CliRunner().invoke(cli, ["fleet", "alerts", "--json", "--db", str(sqlite_db.url)]).output)
+    assert [(a["rule"], a["state"]) for a in listed] == [("paper_out", "open")]
     shown = CliRunner().invoke(cli, ["fleet", "status", "--db", str(sqlite_db.url)])
     assert "degraded 1" in shown.output
     assert "printer: paper_out" in shown.output
@@ -84,3 +97,43 @@ def test_garbage_on_fleet_topics_is_counted_and_ignored(broker: Mosquitto, sqlit
     liar.loop_stop()
     liar.disconnect()
     monitor.stop()
+
+
+def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from central.devstack import free_port
+
+    central = Central(tmp_path, sqlite_db)
+    store = open_test_store(tmp_path / "terminal")
+    agent = central.agent(broker, store)
+    agent.heartbeat = lambda: collect(store, "LC0001", app_version="0.1.0", catalog_version="2026.11.1",
+                                      cert_file=None).model_dump_json().encode()
+    fleet = broker.link("fleet")
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen([sys.executable, str(root / "main.py"), "fleet", "serve", "--broker",
+                               f"mqtts://127.0.0.1:{broker.port}", "--ca", fleet.ca, "--cert", fleet.cert, "--key",
+                               fleet.key, "--db", str(sqlite_db.url), "--http", f"127.0.0.1:{port}"],
+                              cwd=root, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+    agent.start()
+    deadline = time.monotonic() + 30
+    rows: list[dict[str, Any]] = []
+    while not any(r["terminal"] == "LC0001" and r["state"] == "online" for r in rows):
+        assert time.monotonic() < deadline, rows
+        agent.step()
+        try:
+            rows = httpx.get(f"http://127.0.0.1:{port}/api/terminals", timeout=2).json()
+        except httpx.HTTPError:
+            rows = []
+        time.sleep(0.2)
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    assert 'yichuang_terminals{hall="lc-center",state="online"} 1.0' in metrics
+    server.terminate()
+    assert server.wait(timeout=20) == 0, server.stderr.read() if server.stderr else ""
+    agent.stop()
+    store.close()

@@ -1,0 +1,157 @@
+"""Alert rules with a lifecycle: open → acknowledged → resolved, one per (rule, terminal), flap-damped.
+
+A rule's condition must hold for its ``hold`` time before an alert opens, and be clear for its
+``clear`` time before the alert resolves by itself: a printer whose paper sensor flickers, or a
+terminal on a bad link, does not page anyone twice. Acknowledging keeps the alert open (someone
+is on it) and stops re-notification; only a clear condition or an operator resolves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+Row = dict[str, Any]  # one terminal's overview row plus its latest heartbeat figures
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a condition on a terminal becomes an alert."""
+
+    name: str
+    condition: Callable[[Row], bool]
+    hold: timedelta
+    clear: timedelta = timedelta(minutes=1)
+    severity: str = "warning"
+
+
+def _paper(row: Row) -> str | None:
+    """Return the printer's paper state, if the terminal reported one."""
+    for component in row.get("components") or []:
+        if component.get("device") == "printer":
+            paper = component.get("media", {}).get("paper")
+            return str(paper) if paper else None
+    return None
+
+
+def _reader_error(row: Row) -> bool:
+    """Return whether the card reader reports anything but working."""
+    return any(c.get("device") == "card_reader" and c.get("state") not in {"online", "busy"}
+               for c in row.get("components") or [])
+
+
+def _cert_days(row: Row) -> float | None:
+    """Return the days until the terminal's certificate expires."""
+    expires, at = row.get("cert_expires"), row.get("now")
+    if not expires or not isinstance(at, datetime):
+        return None
+    return (datetime.fromisoformat(expires) - at).total_seconds() / 86400
+
+
+RULES = (
+    Rule("offline", lambda r: r["state"] == "offline", hold=timedelta(minutes=5), severity="critical"),
+    Rule("paper_out", lambda r: _paper(r) in {"out", "jammed"}, hold=timedelta(seconds=30), severity="critical"),
+    Rule("paper_low", lambda r: _paper(r) == "low", hold=timedelta(minutes=2)),
+    Rule("reader_error", _reader_error, hold=timedelta(seconds=60), severity="critical"),
+    Rule("backlog_old", lambda r: (r.get("oldest_unsynced_s") or 0) > 3600, hold=timedelta(0)),
+    Rule("cert_expiring", lambda r: (_cert_days(r) or 999) < 14, hold=timedelta(0), clear=timedelta(0)),
+    Rule("disk_low", lambda r: (r.get("disk_free_pct") or 100) < 10, hold=timedelta(minutes=1)),
+    Rule("sequence_gap", lambda r: bool(r.get("gaps")), hold=timedelta(minutes=5)),
+    Rule("help_request", lambda r: bool(r.get("help_open")), hold=timedelta(minutes=2), severity="critical"),
+)
+
+
+class AlertState(StrEnum):
+    """Where an alert is in its life."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+@dataclass
+class Alert:
+    """One alert on one terminal."""
+
+    rule: str
+    terminal: str
+    severity: str
+    opened_at: datetime
+    state: AlertState = AlertState.OPEN
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+
+@dataclass
+class _Track:
+    """How long a condition has been true or false (the damping)."""
+
+    true_since: datetime | None = None
+    false_since: datetime | None = None
+
+
+@dataclass
+class AlertBook:
+    """Every alert and the damping state of every (rule, terminal); ``notify`` gets each change."""
+
+    notify: Callable[[str, Alert], None]
+    rules: tuple[Rule, ...] = RULES
+    alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)  # the live alert of each key
+    history: list[Alert] = field(default_factory=list)  # resolved ones
+    _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict)
+
+    def evaluate(self, rows: list[Row], now: datetime) -> None:
+        """Apply every rule to every terminal at ``now``."""
+        for row in rows:
+            for rule in self.rules:
+                self._step(rule, row["terminal"], rule.condition({**row, "now": now}), now)
+
+    def _step(self, rule: Rule, terminal: str, holds: bool, now: datetime) -> None:
+        """Advance one (rule, terminal): open after ``hold``, resolve after ``clear``."""
+        key = (rule.name, terminal)
+        track = self._tracks.setdefault(key, _Track())
+        live = self.alerts.get(key)
+        if holds:
+            track.false_since = None
+            track.true_since = track.true_since or now
+            if live is None and now - track.true_since >= rule.hold:
+                self.alerts[key] = Alert(rule.name, terminal, rule.severity, now)
+                self.notify("opened", self.alerts[key])
+            return
+        track.true_since = None
+        track.false_since = track.false_since or now
+        if live is not None and now - track.false_since >= rule.clear:
+            self._close(key, now, "condition cleared")
+
+    def acknowledge(self, rule: str, terminal: str, who: str) -> Alert:
+        """Mark an open alert as being handled by ``who``."""
+        alert = self.alerts[(rule, terminal)]
+        if alert.state is AlertState.OPEN:
+            alert.state, alert.acknowledged_by = AlertState.ACKNOWLEDGED, who
+            self.notify("acknowledged", alert)
+        return alert
+
+    def resolve(self, rule: str, terminal: str, who: str, now: datetime) -> Alert:
+        """Close an alert by hand (a new one opens if the condition still holds after ``hold``)."""
+        alert = self._close((rule, terminal), now, who)
+        self._tracks.pop((rule, terminal), None)
+        return alert
+
+    def _close(self, key: tuple[str, str], now: datetime, who: str) -> Alert:
+        """Resolve the live alert of ``key``."""
+        alert = self.alerts.pop(key)
+        alert.state, alert.resolved_at, alert.resolved_by = AlertState.RESOLVED, now, who
+        self.history.append(alert)
+        self.notify("resolved", alert)
+        return alert
+
+    def open_by_rule(self) -> dict[str, int]:
+        """Count the live alerts by rule (for metrics: bounded labels)."""
+        counts: dict[str, int] = {}
+        for alert in self.alerts.values():
+            counts[alert.rule] = counts.get(alert.rule, 0) + 1
+        return counts
