@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from central.cli import central_group
-from central.fleet.cli import fleet_group
+from central.fleet.cli import fleet_group, sim_fleet
 from kiosk.cli.application_cmd import application_group
 from kiosk.cli.base import AppContext, Root
 from kiosk.cli.card_cmd import card_group
@@ -50,6 +50,9 @@ for group in (
     central_group, provision_group, fleet_group, demo,
 ):
     cli.add_command(group)
+
+
+sim_group.add_command(sim_fleet)
 
 
 def run() -> None:
