@@ -127,7 +127,7 @@ def demo(app: AppContext, lang: Lang | None, pause: float, data: Path) -> None:
         store.request_help("receipt", application.offering_code, str(application.id))
         click.echo("a 不满意 rating and a help request are stored and queued")
         _step("Sync to central 同步到中心 (MQTT 5, TLS, end-to-end encrypted)", pause)
-        sync_to_central(store, app.config.terminal.id, data / "central")
+        sync_to_central(store, app.config.terminal.id, hall.id, data / "central", catalog.version)
     finally:
         store.close()
     click.echo()

@@ -1,10 +1,11 @@
-"""The demo's sync step: a private broker and the central platform, and the terminal's queue draining into it."""
+"""The demo's sync step: a private broker, central ingest and the fleet monitor; the terminal's queue drains."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -19,6 +20,7 @@ from central.platform.registry import Registry
 from kiosk.store.store import Store
 from sync.agent import SyncAgent
 from sync.keys import load_terminal_keys
+from sync.telemetry import collect
 
 MAIN = Path(__file__).resolve().parents[2] / "main.py"
 
@@ -37,28 +39,54 @@ def central_stack(directory: Path) -> Iterator[tuple[Mosquitto, str, Path]]:
     keys_dir, db_url = directory / "central-keys", f"sqlite:///{directory / 'central.db'}"
     keys.generate(keys_dir)
     link = broker.link(CENTRAL_USER)
-    server = subprocess.Popen(_yichuang(  # noqa: S603 - our own CLI
-        "central", "serve", "--broker", f"mqtts://127.0.0.1:{broker.port}", "--ca", link.ca, "--cert", link.cert,
-        "--key", link.key, "--keys", str(keys_dir), "--db", db_url))
+    url = f"mqtts://127.0.0.1:{broker.port}"
+    fleet = broker.link("fleet")
+    servers = [
+        subprocess.Popen(_yichuang(  # noqa: S603 - our own CLI
+            "central", "serve", "--broker", url, "--ca", link.ca, "--cert", link.cert, "--key", link.key,
+            "--keys", str(keys_dir), "--db", db_url)),
+        subprocess.Popen(_yichuang(  # noqa: S603 - our own CLI
+            "fleet", "serve", "--broker", url, "--ca", fleet.ca, "--cert", fleet.cert, "--key", fleet.key,
+            "--db", db_url)),
+    ]
     try:
         yield broker, db_url, keys_dir
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
         broker.stop()
 
 
-def sync_to_central(store: Store, terminal: str, directory: Path) -> None:
+def _fleet_status(db_url: str, agent: SyncAgent) -> str:
+    """Keep the agent beating until the monitor's overview (written every few seconds) has its heartbeat."""
+    deadline = time.monotonic() + 20
+    while True:
+        agent.step()
+        shown = subprocess.run(_yichuang("fleet", "status", "--db", db_url),  # noqa: S603 - our own CLI
+                               capture_output=True, text=True, check=False)
+        heard = agent.terminal in shown.stdout and "no heartbeat" not in shown.stdout
+        if heard or time.monotonic() > deadline:
+            return shown.stdout.rstrip() or shown.stderr.rstrip()
+        time.sleep(0.5)
+
+
+def sync_to_central(store: Store, terminal: str, hall: str, directory: Path, catalog_version: str) -> None:
     """Drain the demo terminal's outbox into a freshly started central platform and show what arrived."""
     with central_stack(directory) as (broker, db_url, keys_dir):
         click.echo(f"mosquitto on 127.0.0.1:{broker.port} (TLS, client certificates, ACL); central ingest started")
         link = broker.link(terminal)
-        Registry(make_engine(db_url)).add(terminal, Path(link.cert).read_bytes())
+        Registry(make_engine(db_url)).add(terminal, Path(link.cert).read_bytes(), hall=hall, site="hall")
         terminal_keys = load_terminal_keys(Path(link.key), keys_dir / "uplink.pub", keys_dir / "ack.pub")
-        agent = SyncAgent(store, terminal, terminal_keys, link, ack_timeout=timedelta(seconds=5))
+        def heartbeat() -> bytes:
+            beat = collect(store, terminal, app_version="demo", catalog_version=catalog_version,
+                           cert_file=Path(link.cert))
+            return beat.model_dump_json().encode()
+
+        agent = SyncAgent(store, terminal, terminal_keys, link, ack_timeout=timedelta(seconds=5), heartbeat=heartbeat,
+                          heartbeat_every=2)
         agent.start()
         drained = agent.run_until_drained(60)
-        agent.stop()
         click.secho("outbox drained: central acknowledged every entry" if drained else "outbox NOT drained",
                     fg="green" if drained else "red")
         for args in (["apps", "list"], ["ratings", "--bad"], ["help-requests"]):
@@ -66,3 +94,6 @@ def sync_to_central(store: Store, terminal: str, directory: Path) -> None:
             shown = subprocess.run(_yichuang("central", *args, "--db", db_url),  # noqa: S603 - our own CLI
                                    capture_output=True, text=True, check=False)
             click.echo(shown.stdout.rstrip() or shown.stderr.rstrip())
+        click.secho("$ yichuang fleet status", fg="cyan")
+        click.echo(_fleet_status(db_url, agent))
+        agent.stop()

@@ -118,6 +118,8 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert (level, item) == ("2", "YJS-001")  # the 不满意 rating, with the application it rates
     helps = result.stdout.split("$ yichuang central help-requests", 1)[1].split("central:")[0]
     assert "YJS-001" in helps  # the help request raised on the receipt screen of the bundle
+    fleet = result.stdout.split("$ yichuang fleet status", 1)[1]
+    assert fleet.split()[:2] == ["online", "1"]  # the fleet monitor heard the demo terminal's heartbeat
     assert result.stdout.rstrip().endswith("delivered to central exactly once.")
     assert (tmp_path / "store.db").exists()
 
