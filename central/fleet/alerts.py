@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 Row = dict[str, Any]  # one terminal's overview row plus its latest heartbeat figures
+QUIET_STATES = frozenset({"maintenance", "revoked"})  # being serviced, or cut off: nobody is paged
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,11 @@ class AlertBook:
     _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict)
 
     def evaluate(self, rows: list[Row], now: datetime) -> None:
-        """Apply every rule to every terminal at ``now``."""
+        """Apply every rule to every terminal at ``now``; a terminal in maintenance or revoked raises none."""
         for row in rows:
+            quiet = row.get("state") in QUIET_STATES
             for rule in self.rules:
-                self._step(rule, row["terminal"], rule.condition({**row, "now": now}), now)
+                self._step(rule, row["terminal"], not quiet and rule.condition({**row, "now": now}), now)
 
     def _step(self, rule: Rule, terminal: str, holds: bool, now: datetime) -> None:
         """Advance one (rule, terminal): open after ``hold``, resolve after ``clear``."""

@@ -103,6 +103,17 @@ def status(as_json: bool, db_url: str) -> None:
     emit(read_status(open_engine(db_url)), as_json, _render)
 
 
+@fleet_group.command("maintenance")
+@click.argument("terminal")
+@click.option("--on/--off", "on", required=True, help="Into maintenance, or back into service.")
+@click.option("--by", required=True, help="Who (kept with the terminal).")
+@db_option
+def maintenance(terminal: str, on: bool, by: str, db_url: str) -> None:
+    """Take a terminal out of alerting while it is serviced, or put it back."""
+    Registry(open_engine(db_url)).maintenance(terminal, on, by)
+    click.echo(f"{terminal} {'in maintenance' if on else 'back in service'}")
+
+
 @fleet_group.command("alerts")
 @json_option
 @db_option

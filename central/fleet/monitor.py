@@ -93,8 +93,10 @@ class FleetMonitor:
     def _registry(self) -> dict[str, dict[str, Any]]:
         """Return hall, site and revocation of every registered terminal."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site, terminals.c.revoked_at))
-            return {r.id: {"hall": r.hall, "site": r.site, "revoked": r.revoked_at is not None} for r in rows}
+            rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site, terminals.c.revoked_at,
+                                       terminals.c.maintenance_since))
+            return {r.id: {"hall": r.hall, "site": r.site, "revoked": r.revoked_at is not None,
+                           "maintenance": r.maintenance_since is not None} for r in rows}
 
     def overview(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Return every known terminal (registered or heard from) with its state and reasons."""
@@ -104,10 +106,11 @@ class FleetMonitor:
             seen = dict(self.seen)
         rows = []
         for terminal in sorted(set(registry) | set(seen)):
-            info = registry.get(terminal, {"hall": "", "site": "", "revoked": False})
+            info = registry.get(terminal, {"hall": "", "site": "", "revoked": False, "maintenance": False})
             latest = seen.get(terminal, Seen())
             health: Health = assess(presence=latest.presence, beat=latest.beat, beat_at=latest.beat_at, now=now,
-                                    interval=self.interval, revoked=bool(info["revoked"]))
+                                    interval=self.interval, revoked=bool(info["revoked"]),
+                                    maintenance=bool(info["maintenance"]))
             beat = latest.beat
             rows.append({
                 "terminal": terminal, "hall": info["hall"], "site": info["site"], "state": health.state.value,

@@ -112,6 +112,15 @@ class Registry:
             conn.execute(update(terminals).where(terminals.c.id.in_(sorted(terminal_ids))).values(
                 last_seen=now, first_seen=func.coalesce(terminals.c.first_seen, now)))
 
+    def maintenance(self, terminal: str, on: bool, by: str) -> None:
+        """Put a terminal into maintenance (the monitor shows it so and raises no alerts) or back into service."""
+        values = {"maintenance_since": _now(), "maintenance_by": by} if on else {
+            "maintenance_since": None, "maintenance_by": None}
+        with self.engine.begin() as conn:
+            done = conn.execute(update(terminals).where(terminals.c.id == terminal).values(**values))
+        if not done.rowcount:
+            raise RegistryError(f"no terminal {terminal} in the registry")
+
     def status(self, terminal: str) -> dict[str, str | None] | None:
         """Return one terminal's registration without its certificate (None if unknown)."""
         return next((t for t in self.listing() if t["id"] == terminal), None)

@@ -23,6 +23,8 @@ terminals = Table(
     Column("revoked_reason", String, nullable=True),
     Column("site", String(16), nullable=False, server_default=""),  # hall | bank | village
     Column("location", String, nullable=False, server_default=""),
+    Column("maintenance_since", String, nullable=True),  # set: being serviced, no alerts
+    Column("maintenance_by", String, nullable=True),
 )
 
 enrollment_tokens = Table(

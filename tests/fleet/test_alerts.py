@@ -92,3 +92,11 @@ def test_a_refusing_receiver_is_not_retried(receiver: str) -> None:
     assert (hook.delivered, hook.failed, len(Receiver.calls)) == (0, 1, 1)
     with pytest.raises(ValueError, match="http"):
         Webhook("ftp://x", b"s")
+
+
+def test_a_terminal_in_maintenance_pages_nobody_and_its_alerts_clear(book: tuple[AlertBook, list]) -> None:
+    alerts, events = book
+    now = run(alerts, [row("out")], T0, 40)
+    assert events == [("opened", "paper_out")]
+    run(alerts, [row("out", state="maintenance")], now, 600)
+    assert events == [("opened", "paper_out"), ("resolved", "paper_out")]  # the technician is on it

@@ -103,3 +103,20 @@ def test_the_api_keeps_its_openapi_contract(tmp_path: Path, sqlite_db: Engine) -
             case.call_and_validate()
 
         check()
+
+
+def test_maintenance_shows_in_the_overview(tmp_path: Path, sqlite_db: Engine) -> None:
+    from click.testing import CliRunner
+
+    from main import cli
+
+    monitor, book = fleet(tmp_path, sqlite_db)
+    done = CliRunner().invoke(cli, ["fleet", "maintenance", "LC0002", "--on", "--by", "tech-zhao",
+                                    "--db", str(sqlite_db.url)])
+    assert done.exit_code == 0, done.output
+    rows = {r["terminal"]: r for r in TestClient(create_app(monitor, book)).get("/api/terminals").json()}
+    assert (rows["LC0002"]["state"], rows["LC0002"]["reasons"]) == ("maintenance", ["in maintenance"])
+    refused = CliRunner().invoke(cli, ["fleet", "maintenance", "XX0001", "--off", "--by", "x",
+                                       "--db", str(sqlite_db.url)])
+    assert refused.exit_code == 1
+    assert "no terminal XX0001" in refused.output
