@@ -50,6 +50,16 @@ class Central:
         terminal_keys = load_terminal_keys(Path(link.key), self.keys_dir / "uplink.pub", self.keys_dir / "ack.pub")
         return SyncAgent(store, terminal, terminal_keys, link, ack_timeout=timedelta(seconds=2))
 
+    def drain(self, broker: Mosquitto, store: Store, terminal: str = "LC0001", timeout: float = 30) -> None:
+        """Run a worker and the terminal's agent until its outbox is settled (asserted), then stop the agent."""
+        agent = self.agent(broker, store, terminal)
+        self.start_worker(broker)
+        agent.start()
+        try:
+            assert agent.run_until_drained(timeout), "the outbox did not settle"
+        finally:
+            agent.stop()
+
     def stored(self) -> list[str]:
         return self.ingest.stored_ids()
 

@@ -173,15 +173,11 @@ def test_an_application_under_an_older_catalog_is_accepted_an_unpublished_one_re
             store, catalog=catalog, hall=catalog.halls["lc-center"], terminal_id="LC0001",
             draft=Draft(catalog.offering("SB-001"), answers()), now=datetime.now(UTC))
         made[catalog.version] = str(application.id)
-    agent = central.agent(broker, store)
-    central.start_worker(broker)
-    agent.start()
-    assert agent.run_until_drained(30)
+    central.drain(broker, store)
     assert central.stored() == [made["2026.10.3"]]
     assert queries.applications(sqlite_db)[0]["catalog_version"] == "2026.10.3"
     parked = store.events("outbox_rejected")
     assert parked[0]["detail"] == {"record": made["2026.12.0-draft"], "reason": "unknown_catalog_version"}
-    agent.stop()
     central.stop()
     store.close()
 
@@ -198,11 +194,7 @@ def test_ratings_and_help_requests_reach_central_and_ops_lists(
     store.rate(None, 5)
     store.request_help("form", "SB-001", str(application.id))
     central = Central(tmp_path, sqlite_db)
-    agent = central.agent(broker, store)
-    central.start_worker(broker)
-    agent.start()
-    assert agent.run_until_drained(30)
-    agent.stop()
+    central.drain(broker, store)
     central.stop()
     db = ["--db", str(sqlite_db.url)]
     bad = json.loads(CliRunner().invoke(cli, ["central", "ratings", "--bad", "--json", *db]).output)
@@ -297,14 +289,10 @@ def test_an_entry_the_terminal_cannot_read_is_parked_and_the_rest_drains(
     with store.engine.begin() as conn:  # a damaged record (bad sector, bug): it must not block the queue
         conn.execute(text("UPDATE applications SET content = :junk WHERE id = :id"), {"junk": b"\x01" * 40, "id": ids[1]})
     central = Central(tmp_path, sqlite_db)
-    agent = central.agent(broker, store)
-    central.start_worker(broker)
-    agent.start()
-    assert agent.run_until_drained(30)
+    central.drain(broker, store)
     assert sorted(central.stored()) == sorted([ids[0], ids[2]])
     parked = store.events("outbox_rejected")
     assert parked[0]["detail"] == {"record": ids[1], "reason": "unreadable_on_terminal: DecryptionFailed"}
-    agent.stop()
     central.stop()
     store.close()
 
