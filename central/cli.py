@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +158,23 @@ def ratings(bad: bool, as_json: bool, db_url: str) -> None:
 
 
 @central_group.command("help-requests")
+@click.option("--open", "open_only", is_flag=True, help="Only those nobody has handled yet.")
 @json_option
 @db_option
-def help_requests(as_json: bool, db_url: str) -> None:
-    """List help requests (呼叫帮办), newest first."""
-    rows = queries.help_requests(open_engine(db_url))
-    emit(rows, as_json, _table(["terminal", "created", "item", "received_at", "id"]))
+def help_requests(open_only: bool, as_json: bool, db_url: str) -> None:
+    """List help requests (呼叫帮办), newest first, with who handled each."""
+    rows = queries.help_requests(open_engine(db_url), open_only=open_only)
+    emit(rows, as_json, _table(["terminal", "created", "item", "received_at", "handled_by", "id"]))
+
+
+@central_group.command("help-handled")
+@click.argument("terminal")
+@click.option("--by", required=True, help="Who attended the citizen (kept with each request).")
+@db_option
+def help_handled(terminal: str, by: str, db_url: str) -> None:
+    """Mark a terminal's waiting help requests as handled (this also clears the fleet monitor's alert)."""
+    count = queries.handle_help(open_engine(db_url), terminal, by, datetime.now(UTC).isoformat())
+    click.echo(f"{count} help request(s) of {terminal} marked handled by {by}")
 
 
 @central_group.command("gaps")

@@ -8,6 +8,7 @@ is on it) and stops re-notification; only a clear condition or an operator resol
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 Row = dict[str, Any]  # one terminal's overview row plus its latest heartbeat figures
+KEEP_RESOLVED = 500  # resolved alerts held in memory (the database keeps more)
 QUIET_STATES = frozenset({"maintenance", "revoked"})  # being serviced, or cut off: nobody is paged
 
 
@@ -83,6 +85,7 @@ class Alert:
     opened_at: datetime
     state: AlertState = AlertState.OPEN
     acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
 
@@ -97,20 +100,37 @@ class _Track:
 
 @dataclass
 class AlertBook:
-    """Every alert and the damping state of every (rule, terminal); ``notify`` gets each change."""
+    """Every alert and the damping state of every (rule, terminal); ``notify`` gets each change.
+
+    The monitor's flush and the API's actions run on different threads: every change holds ``lock``.
+    """
 
     notify: Callable[[str, Alert], None]
     rules: tuple[Rule, ...] = RULES
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)  # the live alert of each key
     history: list[Alert] = field(default_factory=list)  # resolved ones
+    changed: list[Alert] = field(default_factory=list)  # not yet written to the database
+    lock: threading.RLock = field(default_factory=threading.RLock)
     _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict)
+
+    def _emit(self, event: str, alert: Alert) -> None:
+        """Record a change for the database and tell ``notify``."""
+        self.changed.append(alert)
+        self.notify(event, alert)
 
     def evaluate(self, rows: list[Row], now: datetime) -> None:
         """Apply every rule to every terminal at ``now``; a terminal in maintenance or revoked raises none."""
-        for row in rows:
-            quiet = row.get("state") in QUIET_STATES
-            for rule in self.rules:
-                self._step(rule, row["terminal"], not quiet and rule.condition({**row, "now": now}), now)
+        with self.lock:
+            for row in rows:
+                quiet = row.get("state") in QUIET_STATES
+                for rule in self.rules:
+                    self._step(rule, row["terminal"], not quiet and rule.condition({**row, "now": now}), now)
+
+    def take_changes(self) -> list[Alert]:
+        """Return and forget the alerts changed since the last call."""
+        with self.lock:
+            changed, self.changed = self.changed, []
+        return changed
 
     def _step(self, rule: Rule, terminal: str, holds: bool, now: datetime) -> None:
         """Advance one (rule, terminal): open after ``hold``, resolve after ``clear``."""
@@ -122,38 +142,43 @@ class AlertBook:
             track.true_since = track.true_since or now
             if live is None and now - track.true_since >= rule.hold:
                 self.alerts[key] = Alert(rule.name, terminal, rule.severity, now)
-                self.notify("opened", self.alerts[key])
+                self._emit("opened", self.alerts[key])
             return
         track.true_since = None
         track.false_since = track.false_since or now
         if live is not None and now - track.false_since >= rule.clear:
             self._close(key, now, "condition cleared")
 
-    def acknowledge(self, rule: str, terminal: str, who: str) -> Alert:
+    def acknowledge(self, rule: str, terminal: str, who: str, now: datetime) -> Alert:
         """Mark an open alert as being handled by ``who``."""
-        alert = self.alerts[(rule, terminal)]
-        if alert.state is AlertState.OPEN:
-            alert.state, alert.acknowledged_by = AlertState.ACKNOWLEDGED, who
-            self.notify("acknowledged", alert)
-        return alert
+        with self.lock:
+            alert = self.alerts[(rule, terminal)]
+            if alert.state is AlertState.OPEN:
+                alert.state, alert.acknowledged_by, alert.acknowledged_at = AlertState.ACKNOWLEDGED, who, now
+                self._emit("acknowledged", alert)
+            return alert
 
     def resolve(self, rule: str, terminal: str, who: str, now: datetime) -> Alert:
         """Close an alert by hand (a new one opens if the condition still holds after ``hold``)."""
-        alert = self._close((rule, terminal), now, who)
-        self._tracks.pop((rule, terminal), None)
-        return alert
+        with self.lock:
+            alert = self._close((rule, terminal), now, who)
+            self._tracks.pop((rule, terminal), None)
+            return alert
 
     def _close(self, key: tuple[str, str], now: datetime, who: str) -> Alert:
         """Resolve the live alert of ``key``."""
         alert = self.alerts.pop(key)
         alert.state, alert.resolved_at, alert.resolved_by = AlertState.RESOLVED, now, who
         self.history.append(alert)
-        self.notify("resolved", alert)
+        del self.history[:-KEEP_RESOLVED]
+        self._emit("resolved", alert)
         return alert
 
     def open_by_rule(self) -> dict[str, int]:
         """Count the live alerts by rule (for metrics: bounded labels)."""
         counts: dict[str, int] = {}
-        for alert in self.alerts.values():
+        with self.lock:
+            live = list(self.alerts.values())
+        for alert in live:
             counts[alert.rule] = counts.get(alert.rule, 0) + 1
         return counts

@@ -1,25 +1,29 @@
 """The fleet monitor's HTTP JSON API and Prometheus metrics (FastAPI; OpenAPI at /openapi.json).
 
-Read endpoints serve what the monitor holds; acknowledging and resolving act on its alert
-book. Metrics keep label cardinality bounded: states, halls and rules, never a label per
+Read endpoints serve the monitor's last flush (a few seconds old at most, so a request never
+assesses 10 000 terminals itself); history comes from the monitor's series; acknowledging and
+resolving act on its alert book. Metrics keep label cardinality bounded: states, halls and rules, never a label per
 terminal. Login and roles come with the dashboard; until then bind the API to a private address.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from pydantic import BaseModel
 
 from central.fleet.alerts import AlertBook
+from central.fleet.history import RESOLUTIONS
 from central.fleet.monitor import FleetMonitor
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such terminal, or no live alert of that rule"}}
+NO_ALERT = "no live alert of that rule on that terminal"
 StateName = Literal["online", "degraded", "offline", "maintenance", "revoked"]
+ORDER = {"offline": 0, "degraded": 1, "revoked": 2, "maintenance": 3, "online": 4}  # needing action first
 
 
 class TerminalRow(BaseModel):
@@ -33,6 +37,42 @@ class TerminalRow(BaseModel):
     last_heartbeat: str | None
     backlog: int | None
     oldest_unsynced_s: float | None
+    changed_at: str
+
+
+class HallRow(BaseModel):
+    """One hall: how many of its terminals can take applications (the figure a hall director asks for)."""
+
+    hall: str
+    total: int
+    available: int
+    by_state: dict[str, int]
+
+
+class Overview(BaseModel):
+    """The fleet at a glance: counts, halls, and the terminals needing action with the reason."""
+
+    at: str | None
+    total: int
+    by_state: dict[str, int]
+    alerts_live: int
+    halls: list[HallRow]
+    needing_action: list[TerminalRow]
+
+
+class Point(BaseModel):
+    """One slot of a terminal's history."""
+
+    at: str
+    state: StateName
+    available_pct: float
+    backlog: int | None
+
+
+class HelpHandled(BaseModel):
+    """How many waiting help requests were marked handled."""
+
+    handled: int
 
 
 class TerminalDetail(TerminalRow):
@@ -50,6 +90,7 @@ class AlertRow(BaseModel):
     state: Literal["open", "acknowledged", "resolved"]
     opened_at: str
     acknowledged_by: str | None
+    acknowledged_at: str | None
     resolved_at: str | None
     resolved_by: str | None
 
@@ -64,6 +105,7 @@ def _alert(alert: Any) -> AlertRow:
     """Convert an Alert."""
     return AlertRow(rule=alert.rule, terminal=alert.terminal, severity=alert.severity, state=alert.state.value,
                     opened_at=alert.opened_at.isoformat(), acknowledged_by=alert.acknowledged_by,
+                    acknowledged_at=alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
                     resolved_at=alert.resolved_at.isoformat() if alert.resolved_at else None,
                     resolved_by=alert.resolved_by)
 
@@ -76,7 +118,7 @@ def _metrics(monitor: FleetMonitor, book: AlertBook) -> bytes:
     backlog = Gauge("yichuang_outbox_backlog", "Entries waiting for central, all terminals", registry=registry)
     garbage = Gauge("yichuang_telemetry_garbage", "Refused telemetry and presence messages", registry=registry)
     heartbeats = Gauge("yichuang_heartbeats_received", "Heartbeats received since start", registry=registry)
-    rows = monitor.overview()
+    rows = monitor.rows()
     for row in rows:
         terminals.labels(row["state"], row["hall"] or "-").inc()
     for rule, count in book.open_by_rule().items():
@@ -90,46 +132,9 @@ def _metrics(monitor: FleetMonitor, book: AlertBook) -> bytes:
 def create_app(monitor: FleetMonitor, book: AlertBook) -> FastAPI:
     """Build the API over a running monitor and its alert book."""
     app = FastAPI(title="Yichuang fleet monitor", version="1")
-
-    @app.get("/api/terminals")
-    def terminals(hall: str | None = None, site: str | None = None,
-                  state: StateName | None = None) -> list[TerminalRow]:
-        """List terminals, needing action first; filter by hall, site or state."""
-        order = {"offline": 0, "degraded": 1, "revoked": 2, "maintenance": 3, "online": 4}
-        rows = [TerminalRow(**r) for r in monitor.overview()
-                if (hall is None or r["hall"] == hall) and (site is None or r["site"] == site)
-                and (state is None or r["state"] == state)]
-        return sorted(rows, key=lambda r: (order[r.state], r.terminal))
-
-    @app.get("/api/terminals/{terminal}", responses=NOT_FOUND)
-    def terminal(terminal: str) -> TerminalDetail:
-        """One terminal and its latest heartbeat."""
-        row = next((r for r in monitor.overview() if r["terminal"] == terminal), None)
-        if row is None:
-            raise HTTPException(404, f"no terminal {terminal}")
-        seen = monitor.seen.get(terminal)
-        beat = seen.beat.model_dump() if seen is not None and seen.beat is not None else None
-        return TerminalDetail(**row, heartbeat=beat)
-
-    @app.get("/api/alerts")
-    def alerts(state: Literal["live", "resolved"] = "live") -> list[AlertRow]:
-        """Live alerts (open and acknowledged), or the recently resolved ones."""
-        chosen = list(book.alerts.values()) if state == "live" else book.history[-500:]
-        return [_alert(a) for a in chosen]
-
-    @app.post("/api/alerts/{rule}/{terminal}/acknowledge", responses=NOT_FOUND)
-    def acknowledge(rule: str, terminal: str, actor: Actor) -> AlertRow:
-        """Say someone is on it (stops re-notification)."""
-        if (rule, terminal) not in book.alerts:
-            raise HTTPException(404, "no live alert of that rule on that terminal")
-        return _alert(book.acknowledge(rule, terminal, actor.by))
-
-    @app.post("/api/alerts/{rule}/{terminal}/resolve", responses=NOT_FOUND)
-    def resolve(rule: str, terminal: str, actor: Actor) -> AlertRow:
-        """Close an alert by hand."""
-        if (rule, terminal) not in book.alerts:
-            raise HTTPException(404, "no live alert of that rule on that terminal")
-        return _alert(book.resolve(rule, terminal, actor.by, datetime.now(UTC)))
+    _fleet_routes(app, monitor, book)
+    _terminal_routes(app, monitor)
+    _alert_routes(app, monitor, book)
 
     @app.get("/metrics", response_class=PlainTextResponse)
     def metrics() -> PlainTextResponse:
@@ -137,3 +142,96 @@ def create_app(monitor: FleetMonitor, book: AlertBook) -> FastAPI:
         return PlainTextResponse(_metrics(monitor, book).decode(), media_type="text/plain; version=0.0.4")
 
     return app
+
+
+def _fleet_routes(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
+    """Add the overview and the terminal list."""
+    @app.get("/api/overview")
+    def overview(limit: int = Query(100, ge=0, le=10_000)) -> Overview:
+        """Counts by state and hall, and the terminals needing action (at most ``limit``), worst first."""
+        rows = monitor.rows()
+        with book.lock:
+            alerted = {terminal for _, terminal in book.alerts}
+            live = len(book.alerts)
+        by_state: dict[str, int] = {}
+        halls: dict[str, HallRow] = {}
+        for row in rows:
+            by_state[row["state"]] = by_state.get(row["state"], 0) + 1
+            hall = halls.setdefault(row["hall"], HallRow(hall=row["hall"], total=0, available=0, by_state={}))
+            hall.total += 1
+            hall.available += row["state"] == "online"
+            hall.by_state[row["state"]] = hall.by_state.get(row["state"], 0) + 1
+        urgent = sorted((r for r in rows if r["state"] in {"offline", "degraded"} or r["terminal"] in alerted),
+                        key=lambda r: (ORDER[r["state"]], r["terminal"]))
+        at = monitor.snapshot_at.isoformat() if monitor.snapshot_at else None
+        return Overview(at=at, total=len(rows), by_state=by_state, alerts_live=live,
+                        halls=sorted(halls.values(), key=lambda h: h.hall),
+                        needing_action=[TerminalRow(**r) for r in urgent[:limit]])
+
+    @app.get("/api/terminals")
+    def terminals(hall: str | None = None, site: str | None = None,
+                  state: StateName | None = None) -> list[TerminalRow]:
+        """List terminals, needing action first; filter by hall, site or state."""
+        rows = [TerminalRow(**r) for r in monitor.rows()
+                if (hall is None or r["hall"] == hall) and (site is None or r["site"] == site)
+                and (state is None or r["state"] == state)]
+        return sorted(rows, key=lambda r: (ORDER[r.state], r.terminal))
+
+
+def _terminal_routes(app: FastAPI, monitor: FleetMonitor) -> None:
+    """Add one terminal's detail, history and help-request handling."""
+    @app.get("/api/terminals/{terminal}", responses=NOT_FOUND)
+    def terminal(terminal: str) -> TerminalDetail:
+        """One terminal and its latest heartbeat."""
+        row = next((r for r in monitor.rows() if r["terminal"] == terminal), None)
+        if row is None:
+            raise HTTPException(404, f"no terminal {terminal}")
+        seen = monitor.seen.get(terminal)
+        beat = seen.beat.model_dump() if seen is not None and seen.beat is not None else None
+        return TerminalDetail(**row, heartbeat=beat)
+
+    @app.get("/api/terminals/{terminal}/history", responses=NOT_FOUND)
+    def history(terminal: str, resolution: Literal["minute", "hour"] = "minute",
+                hours: int = Query(24, ge=1, le=24 * 31)) -> list[Point]:
+        """One terminal's state, availability and backlog over the last ``hours``, by the minute or the hour."""
+        if monitor.history is None or terminal not in monitor.snapshot:
+            raise HTTPException(404, f"no history of {terminal}")
+        since = datetime.now(UTC) - timedelta(hours=min(hours, RESOLUTIONS[resolution].keep // timedelta(hours=1)))
+        return [Point(**p) for p in monitor.history.series(terminal, resolution, since)]
+
+    @app.post("/api/terminals/{terminal}/help-handled", responses=NOT_FOUND)
+    def help_handled(terminal: str, actor: Actor) -> HelpHandled:
+        """Say the citizens who called for help at this terminal have been attended to."""
+        if terminal not in monitor.snapshot:
+            raise HTTPException(404, f"no terminal {terminal}")
+        return HelpHandled(handled=monitor.handle_help(terminal, actor.by, datetime.now(UTC)))
+
+
+def _alert_routes(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
+    """Add the alert list and the acknowledge and resolve actions."""
+    @app.get("/api/alerts")
+    def alerts(state: Literal["live", "resolved"] = "live") -> list[AlertRow]:
+        """Live alerts (open and acknowledged), or the recently resolved ones."""
+        with book.lock:
+            chosen = list(book.alerts.values()) if state == "live" else list(book.history)
+        return [_alert(a) for a in chosen]
+
+    @app.post("/api/alerts/{rule}/{terminal}/acknowledge", responses=NOT_FOUND)
+    def acknowledge(rule: str, terminal: str, actor: Actor) -> AlertRow:
+        """Say someone is on it (stops re-notification)."""
+        try:
+            return _alert(book.acknowledge(rule, terminal, actor.by, datetime.now(UTC)))
+        except KeyError:
+            raise HTTPException(404, NO_ALERT) from None
+
+    @app.post("/api/alerts/{rule}/{terminal}/resolve", responses=NOT_FOUND)
+    def resolve(rule: str, terminal: str, actor: Actor) -> AlertRow:
+        """Close an alert by hand; resolving a help request's alert marks the requests handled."""
+        now = datetime.now(UTC)
+        try:
+            alert = book.resolve(rule, terminal, actor.by, now)
+        except KeyError:
+            raise HTTPException(404, NO_ALERT) from None
+        if rule == "help_request":
+            monitor.handle_help(terminal, actor.by, now)
+        return _alert(alert)

@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from central.cli import db_option, open_engine
+from central.fleet import alertdb
 from central.fleet.alerts import AlertBook
 from central.fleet.api import create_app
-from central.fleet.monitor import FleetMonitor, read_alerts, read_status
+from central.fleet.history import History
+from central.fleet.monitor import FleetMonitor, read_status
 from central.fleet.simulator import FleetSimulator
 from central.fleet.webhook import Webhook
 from central.platform.registry import Registry
@@ -77,8 +79,10 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
     book = AlertBook(hook.notify if hook else lambda event, alert: None)
-    monitor = FleetMonitor(open_engine(db_url), Link(host, port, ca, cert, key), timedelta(seconds=interval),
-                           alerts=book)
+    engine = open_engine(db_url)
+    history = History(engine)
+    monitor = FleetMonitor(engine, Link(host, port, ca, cert, key), timedelta(seconds=interval), alerts=book,
+                           history=history)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -88,6 +92,7 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     while not stop.wait(FLUSH_SECONDS):
         monitor.flush()
     monitor.flush()
+    history.save(datetime.now(UTC), force=True)
     monitor.stop()
     if server is not None:
         server.should_exit = True
@@ -123,7 +128,7 @@ def alerts(as_json: bool, db_url: str) -> None:
         lines = [f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} since {r['opened_at']}"
                  for r in rows]
         return "\n".join(lines) or "no alerts"
-    emit(read_alerts(open_engine(db_url)), as_json, render)
+    emit(alertdb.read(open_engine(db_url)), as_json, render)
 
 
 @click.command("fleet")

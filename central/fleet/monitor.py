@@ -1,9 +1,10 @@
 """The fleet monitor's engine: presence and heartbeats in, each terminal's state and reasons out.
 
-It listens with the fleet identity (read-only: telemetry and presence, never envelopes), keeps
-the latest of each terminal in memory, and writes the overview to central's database every few
-seconds (only what changed), where `yichuang fleet status` and the API read it. Garbage on a
-topic is counted and dropped; the monitor never stops on input.
+It listens with the fleet identity (read-only: telemetry and presence, never envelopes) and
+keeps the latest of each terminal in memory. Every flush (a few seconds) it assesses every
+terminal into a snapshot the API serves, runs the alert rules, samples the history, and writes
+to central's database only what changed, so 10 000 terminals cost a few hundred row writes a
+second. Garbage on a topic is counted and dropped; the monitor never stops on input.
 """
 
 from __future__ import annotations
@@ -19,17 +20,20 @@ import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 from sqlalchemy import Engine, delete, insert, select
 
-from central.fleet.alerts import Alert, AlertBook
+from central.fleet import alertdb
+from central.fleet.alerts import AlertBook
 from central.fleet.health import Health, assess
+from central.fleet.history import History
 from central.platform import queries
-from central.platform.schema import fleet_alerts, fleet_status, terminals
+from central.platform.schema import fleet_status, terminals
 from sync import topics
 from sync.link import Link, tls_client
 from sync.telemetry import Heartbeat, Presence
 
 log = logging.getLogger(__name__)
-HELP_WINDOW = timedelta(minutes=15)  # a help request counts as open this long (no staff acknowledgement yet)
-KEEP_RESOLVED = 500
+HELP_STALE = timedelta(hours=8)  # an unhandled help request older than a shift no longer pages anyone
+SLOW_EVERY = timedelta(seconds=30)  # how often the gap and help-request queries run (their rules hold minutes)
+CHUNK = 500
 
 
 @dataclass
@@ -44,16 +48,20 @@ class Seen:
 class FleetMonitor:
     """Presence and telemetry of every terminal, assessed into states."""
 
-    def __init__(self, engine: Engine, link: Link, interval: timedelta = timedelta(seconds=30),
-                 name: str = "fleet-monitor", alerts: AlertBook | None = None) -> None:
+    def __init__(self, engine: Engine, link: Link, interval: timedelta = timedelta(seconds=30), *,
+                 name: str = "fleet-monitor", alerts: AlertBook | None = None, history: History | None = None) -> None:
         """Read central's registry from ``engine``; connect with the fleet identity of ``link``."""
-        self.engine, self.link, self.interval, self.alerts = engine, link, interval, alerts
+        self.engine, self.link, self.interval, self.alerts, self.history = engine, link, interval, alerts, history
         self.seen: dict[str, Seen] = {}
         self.garbage = 0
         self.heartbeats = 0
         self.ready = threading.Event()
+        self.snapshot: dict[str, dict[str, Any]] = {}  # the last flush's rows by terminal (what the API serves)
+        self.snapshot_at: datetime | None = None
         self._lock = threading.Lock()
-        self._written: dict[str, tuple[tuple[str, str], str]] = {}  # terminal -> ((state, reasons), since)
+        self._since: dict[str, tuple[tuple[str, str], str]] = {}  # terminal -> ((state, reasons), since)
+        self._written: dict[str, dict[str, Any]] = {}  # terminal -> its row as last written
+        self._slow: tuple[datetime, set[str], set[str]] | None = None  # when, terminals with gaps, with help open
         self.client = tls_client(name, link)
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
             [(f"{topics.PREFIX}/+/state", 1), (f"{topics.PREFIX}/+/telemetry", 0)])
@@ -80,8 +88,22 @@ class FleetMonitor:
         except (ValueError, ValidationError):
             self.garbage += 1
 
+    def resume(self, now: datetime | None = None) -> None:
+        """Pick up where the last run stopped: states and their since-times, live alerts, history in progress."""
+        now = now or datetime.now(UTC)
+        for row in read_status(self.engine):
+            written = {**row, "reasons": json.dumps(row["reasons"], ensure_ascii=False)}
+            written.pop("written_at")
+            self._written[row["terminal"]] = written
+            self._since[row["terminal"]] = ((row["state"], written["reasons"]), row["changed_at"])
+        if self.alerts is not None:
+            alertdb.resume(self.engine, self.alerts)
+        if self.history is not None:
+            self.history.load(now)
+
     def start(self) -> None:
-        """Connect and listen."""
+        """Resume, connect and listen."""
+        self.resume()
         self.client.connect_async(self.link.host, self.link.port)
         self.client.loop_start()
 
@@ -121,56 +143,67 @@ class FleetMonitor:
             })
         return rows
 
+    def _slow_facts(self, now: datetime) -> tuple[set[str], set[str]]:
+        """Return the terminals with sequence gaps and with help requests waiting, queried every SLOW_EVERY."""
+        if self._slow is None or now - self._slow[0] >= SLOW_EVERY:
+            gapped = {g["terminal"] for g in queries.gaps(self.engine)}
+            helped = set(queries.open_help(self.engine, (now - HELP_STALE).isoformat()))
+            self._slow = (now, gapped, helped)
+        return self._slow[1], self._slow[2]
+
     def _alert_rows(self, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-        """Join each overview row with its latest heartbeat, open gaps and recent help requests."""
-        gapped = {g["terminal"] for g in queries.gaps(self.engine)}
-        since = (now - HELP_WINDOW).isoformat()
-        helped = {h["terminal"] for h in queries.help_requests(self.engine) if h["received_at"] >= since}
+        """Join each overview row with its latest heartbeat, open gaps and waiting help requests."""
+        gapped, helped = self._slow_facts(now)
         with self._lock:
             beats = {t: s.beat for t, s in self.seen.items() if s.beat is not None}
         return [{**(beats[r["terminal"]].model_dump() if r["terminal"] in beats else {}), **r,
                  "gaps": r["terminal"] in gapped, "help_open": r["terminal"] in helped} for r in rows]
 
+    def handle_help(self, terminal: str, by: str, now: datetime) -> int:
+        """Mark a terminal's waiting help requests handled (the help alert then clears)."""
+        count = queries.handle_help(self.engine, terminal, by, now.isoformat())
+        self._slow = None
+        return count
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Return the last flush's overview (assessed now if there has been none)."""
+        if self.snapshot_at is None:
+            now = datetime.now(UTC)
+            return [{**r, "changed_at": now.isoformat()} for r in self.overview(now)]
+        return list(self.snapshot.values())
+
     def flush(self, now: datetime | None = None) -> int:
-        """Assess, evaluate the alert rules, and write the overview and the alerts; return the terminal count."""
+        """Assess, run the alert rules, sample the history, and write what changed; return the terminal count."""
         now = now or datetime.now(UTC)
         moment = now.isoformat()
         rows = self.overview(now)
         if self.alerts is not None:
             self.alerts.evaluate(self._alert_rows(rows, now), now)
+        if self.history is not None:
+            self.history.sample(rows, now)
+        changed = []
         for row in rows:
-            key = (row["state"], json.dumps(row["reasons"]))
-            previous = self._written.get(row["terminal"])
-            if previous is None or previous[0] != key:
-                self._written[row["terminal"]] = (key, moment)
+            terminal, reasons = row["terminal"], json.dumps(row["reasons"], ensure_ascii=False)
+            previous = self._since.get(terminal)
+            if previous is None or previous[0] != (row["state"], reasons):
+                self._since[terminal] = ((row["state"], reasons), moment)
+            record = {**row, "reasons": reasons, "changed_at": self._since[terminal][1]}
+            if self._written.get(terminal) != record:
+                changed.append(record)
+                self._written[terminal] = record
         with self.engine.begin() as conn:
-            conn.execute(delete(fleet_status))
-            if rows:
-                conn.execute(insert(fleet_status), [
-                    {**r, "reasons": json.dumps(r["reasons"], ensure_ascii=False),
-                     "changed_at": self._written[r["terminal"]][1], "written_at": moment} for r in rows])
+            names = [r["terminal"] for r in changed]
+            for n in range(0, len(names), CHUNK):
+                conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
+            if changed:
+                conn.execute(insert(fleet_status), [{**r, "written_at": moment} for r in changed])
             if self.alerts is not None:
-                conn.execute(delete(fleet_alerts))
-                kept = [*self.alerts.alerts.values(), *self.alerts.history[-KEEP_RESOLVED:]]
-                if kept:
-                    conn.execute(insert(fleet_alerts), [_alert_row(a) for a in kept])
+                alertdb.save(conn, self.alerts.take_changes(), now)
+        if self.history is not None:
+            self.history.save(now)
+        self.snapshot = {r["terminal"]: {**r, "changed_at": self._since[r["terminal"]][1]} for r in rows}
+        self.snapshot_at = now
         return len(rows)
-
-
-def _alert_row(alert: Alert) -> dict[str, Any]:
-    """Return an alert as a table row."""
-    return {"rule": alert.rule, "terminal": alert.terminal, "opened_at": alert.opened_at.isoformat(),
-            "severity": alert.severity, "state": alert.state.value, "acknowledged_by": alert.acknowledged_by,
-            "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
-            "resolved_by": alert.resolved_by}
-
-
-def read_alerts(engine: Engine) -> list[dict[str, Any]]:
-    """Return the alerts as the monitor last wrote them, live ones first."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(fleet_alerts).order_by(fleet_alerts.c.resolved_at.is_not(None),
-                                                          fleet_alerts.c.opened_at.desc())).all()
-    return [dict(r._mapping) for r in rows]
 
 
 def read_status(engine: Engine) -> list[dict[str, Any]]:

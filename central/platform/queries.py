@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, text
+from sqlalchemy import Engine, and_, func, insert, select, text
 
 from central.platform.keys import CentralKeys
 from central.platform.registry import Registry
-from central.platform.schema import messages, rejected
+from central.platform.schema import help_handled, messages, rejected
 from sync.envelope import open_envelope
 
 BAD_LEVELS = (1, 2)  # 非常不满意, 不满意: each gets a follow-up (好差评 rectification)
@@ -62,11 +62,39 @@ def ratings(engine: Engine, bad_only: bool = False, limit: int = 100) -> list[di
     return _rows(engine, query)
 
 
-def help_requests(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
-    """Return help requests (呼叫帮办), newest first."""
-    query = (select(*LISTED, messages.c.item, messages.c.application_id)
+def help_requests(engine: Engine, limit: int = 100, *, open_only: bool = False) -> list[dict[str, Any]]:
+    """Return help requests (呼叫帮办), newest first, with who handled each; ``open_only``: unhandled ones."""
+    query = (select(*LISTED, messages.c.item, messages.c.application_id, help_handled.c.handled_at,
+                    help_handled.c.handled_by)
+             .select_from(messages.outerjoin(help_handled, help_handled.c.message_id == messages.c.id))
              .where(messages.c.kind == "help_request").order_by(messages.c.received_at.desc()).limit(limit))
+    if open_only:
+        query = query.where(help_handled.c.message_id.is_(None))
     return _rows(engine, query)
+
+
+def open_help(engine: Engine, since: str) -> dict[str, str]:
+    """Return, per terminal, the oldest unhandled help request received since ``since``."""
+    query = (select(messages.c.terminal, func.min(messages.c.received_at).label("oldest"))
+             .select_from(messages.outerjoin(help_handled, help_handled.c.message_id == messages.c.id))
+             .where(messages.c.kind == "help_request", help_handled.c.message_id.is_(None),
+                    messages.c.received_at >= since)
+             .group_by(messages.c.terminal))
+    return {row["terminal"]: row["oldest"] for row in _rows(engine, query)}
+
+
+def handle_help(engine: Engine, terminal: str, by: str, at: str) -> int:
+    """Mark every unhandled help request of ``terminal`` as handled by ``by``; return how many."""
+    with engine.begin() as conn:
+        waiting = conn.execute(
+            select(messages.c.id).select_from(messages.outerjoin(help_handled,
+                                                                 help_handled.c.message_id == messages.c.id))
+            .where(messages.c.kind == "help_request", messages.c.terminal == terminal,
+                   help_handled.c.message_id.is_(None))).scalars().all()
+        if waiting:
+            conn.execute(insert(help_handled), [{"message_id": m, "handled_at": at, "handled_by": by}
+                                                for m in waiting])
+    return len(waiting)
 
 
 def gaps(engine: Engine) -> list[dict[str, Any]]:

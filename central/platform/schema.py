@@ -93,4 +93,24 @@ fleet_alerts = Table(
     Column("acknowledged_by", String, nullable=True),
     Column("resolved_at", String, nullable=True),
     Column("resolved_by", String, nullable=True),
+    Column("acknowledged_at", String, nullable=True),
+)
+
+fleet_history = Table(
+    "fleet_history", metadata,
+    Column("terminal", String(12), primary_key=True),
+    Column("resolution", String(8), primary_key=True),  # minute: a row is an hour; hour: a row is a day
+    Column("period_start", String, primary_key=True),
+    Column("states", String, nullable=False),  # one state code per slot, "-" for no data
+    Column("samples", String, nullable=False),  # JSON list: samples taken in each slot
+    Column("available", String, nullable=False),  # JSON list: of those, how many could take applications
+    Column("backlog", String, nullable=False),  # JSON list: the largest outbox backlog reported (null: none)
+    Index("ix_fleet_history_period", "resolution", "period_start"),
+)
+
+help_handled = Table(
+    "help_handled", metadata,
+    Column("message_id", String(64), primary_key=True),  # a help request (messages.id)
+    Column("handled_at", String, nullable=False),
+    Column("handled_by", String, nullable=False),
 )

@@ -40,7 +40,7 @@ def test_paper_out_opens_after_it_holds_and_resolves_after_it_clears(book: tuple
     assert events == []  # 25 s is under the 30 s hold
     now = run(alerts, [row("out")], now, 10)
     assert events == [("opened", "paper_out")]
-    alerts.acknowledge("paper_out", "LC0001", "ops-li")
+    alerts.acknowledge("paper_out", "LC0001", "ops-li", now)
     assert alerts.alerts[("paper_out", "LC0001")].state is AlertState.ACKNOWLEDGED
     now = run(alerts, [row("full")], now, 55)
     assert ("resolved", "paper_out") not in events  # clear for under a minute: still open

@@ -12,40 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from central.devstack import ScratchPki
-from central.fleet.alerts import AlertBook
 from central.fleet.api import create_app
-from central.fleet.monitor import FleetMonitor, Seen
-from central.platform.registry import Registry
-from sync.link import Link
-from sync.telemetry import Component, Heartbeat, Presence
-
-
-def beat(terminal: str, paper: str = "full") -> Heartbeat:
-    printer = Component(device="printer", state="online" if paper != "out" else "user_error", since="x",
-                        media={"paper": paper}, error_code="paper_out" if paper == "out" else None)
-    return Heartbeat(terminal=terminal, at="x", boot="b", components=[printer], outbox_backlog=3,
-                     oldest_unsynced_s=12.0, needs_manual=0, last_ack=None, app_version="0.1.0",
-                     catalog_version="2026.11.1", cert_expires=None, disk_free_pct=50.0, memory_used_pct=40.0,
-                     uptime_s=100.0, applications_today=1, errors_today=0, help_requests_today=0)
-
-
-def fleet(tmp_path: Path, engine: Engine) -> tuple[FleetMonitor, AlertBook]:
-    """A monitor fed by hand (no broker needed for the API's own logic): three terminals in two halls."""
-    pki = ScratchPki(tmp_path / "pki")
-    registry = Registry(engine)
-    for terminal, hall in (("LC0001", "lc-center"), ("LC0002", "lc-center"), ("ZD0001", "zd-center")):
-        registry.add(terminal, pki.issue(terminal)[0].read_bytes(), hall=hall, site="hall")
-    book = AlertBook(lambda event, alert: None)
-    cert, key, _ = pki.issue("fleet")
-    monitor = FleetMonitor(engine, Link("127.0.0.1", 1, str(pki.ca_path), str(cert), str(key)), alerts=book)
-    now = datetime.now(UTC)
-    online = Presence(online=True, reason="connected", boot="b")
-    monitor.seen = {"LC0001": Seen(online, beat("LC0001"), now), "LC0002": Seen(online, beat("LC0002", "out"), now),
-                    "ZD0001": Seen(Presence(online=False, reason="lost", boot="b"), beat("ZD0001"), now)}
-    monitor.flush(now)
-    monitor.flush(now + timedelta(seconds=31))  # LC0002's paper has been out for longer than the hold
-    return monitor, book
+from tests.fleet.helpers import fleet
 
 
 @pytest.fixture
@@ -68,11 +36,33 @@ def test_terminals_needing_action_first_and_filters(client: TestClient) -> None:
     assert client.get("/api/terminals/XX9999").status_code == 404
 
 
+def test_the_overview_counts_states_and_halls_and_lists_what_needs_action(client: TestClient) -> None:
+    overview = client.get("/api/overview").json()
+    assert (overview["total"], overview["by_state"], overview["alerts_live"]) == (
+        3, {"online": 1, "degraded": 1, "offline": 1}, 1)
+    halls = {h["hall"]: (h["total"], h["available"]) for h in overview["halls"]}
+    assert halls == {"lc-center": (2, 1), "zd-center": (1, 0)}
+    assert [(r["terminal"], r["reasons"]) for r in overview["needing_action"]] == [
+        ("ZD0001", ["connection lost"]), ("LC0002", ["printer: paper_out"])]
+    assert client.get("/api/overview", params={"limit": 1}).json()["needing_action"][0]["terminal"] == "ZD0001"
+
+
+def test_a_terminals_history_comes_by_the_minute_and_by_the_hour(client: TestClient) -> None:
+    minutes = client.get("/api/terminals/LC0002/history").json()
+    assert {p["state"] for p in minutes} == {"degraded"}
+    assert all(p["available_pct"] == 0.0 and p["backlog"] == 3 for p in minutes)
+    hours = client.get("/api/terminals/LC0001/history", params={"resolution": "hour", "hours": 24 * 7}).json()
+    assert [(p["state"], p["available_pct"]) for p in hours][-1] == ("online", 100.0)
+    assert client.get("/api/terminals/XX0001/history").status_code == 404
+    assert client.get("/api/terminals/LC0001/history", params={"resolution": "second"}).status_code == 422
+
+
 def test_alerts_are_acknowledged_and_resolved_through_the_api(client: TestClient) -> None:
     live = client.get("/api/alerts").json()
     assert [(a["rule"], a["terminal"], a["state"]) for a in live] == [("paper_out", "LC0002", "open")]
     acked = client.post("/api/alerts/paper_out/LC0002/acknowledge", json={"by": "ops-li"}).json()
     assert (acked["state"], acked["acknowledged_by"]) == ("acknowledged", "ops-li")
+    assert datetime.fromisoformat(acked["acknowledged_at"]) <= datetime.now(UTC)
     done = client.post("/api/alerts/paper_out/LC0002/resolve", json={"by": "ops-li"}).json()
     assert (done["state"], done["resolved_by"]) == ("resolved", "ops-li")
     assert client.get("/api/alerts").json() == []
@@ -94,7 +84,7 @@ def test_the_api_keeps_its_openapi_contract(tmp_path: Path, sqlite_db: Engine) -
     monitor, book = fleet(tmp_path, sqlite_db)
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(monitor, book))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 9
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -114,6 +104,7 @@ def test_maintenance_shows_in_the_overview(tmp_path: Path, sqlite_db: Engine) ->
     done = CliRunner().invoke(cli, ["fleet", "maintenance", "LC0002", "--on", "--by", "tech-zhao",
                                     "--db", str(sqlite_db.url)])
     assert done.exit_code == 0, done.output
+    monitor.flush(datetime.now(UTC) + timedelta(seconds=32))  # the API serves the monitor's last flush
     rows = {r["terminal"]: r for r in TestClient(create_app(monitor, book)).get("/api/terminals").json()}
     assert (rows["LC0002"]["state"], rows["LC0002"]["reasons"]) == ("maintenance", ["in maintenance"])
     refused = CliRunner().invoke(cli, ["fleet", "maintenance", "XX0001", "--off", "--by", "x",
