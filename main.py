@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from central.cli import central_group
-from central.fleet.cli import fleet_group, sim_fleet
+from central.fleet.cli import fleet_group
+from central.fleet.simcli import sim_fleet
 from kiosk.cli.application_cmd import application_group
 from kiosk.cli.base import AppContext, Root
 from kiosk.cli.card_cmd import card_group

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import click
 import uvicorn
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from central.cli import db_option, open_engine
@@ -22,15 +18,12 @@ from central.fleet.alerts import AlertBook
 from central.fleet.api import create_app
 from central.fleet.history import History
 from central.fleet.monitor import FleetMonitor, read_status
-from central.fleet.simulator import FleetSimulator
 from central.fleet.webhook import Webhook
 from central.platform.registry import Registry
 from kiosk.cli.base import emit, json_option
-from provisioning.pki import Issuer, private_pem
 from sync.link import Link, parse_broker
 
 FLUSH_SECONDS = 5.0
-SIM_HALLS = ("lc-center", "zd-center", "lc-ccb-outlet", "lc-tangyi-village", "lc-edz-park")
 SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
 
 
@@ -129,38 +122,3 @@ def alerts(as_json: bool, db_url: str) -> None:
                  for r in rows]
         return "\n".join(lines) or "no alerts"
     emit(alertdb.read(open_engine(db_url)), as_json, render)
-
-
-@click.command("fleet")
-@click.option("--terminals", "count", type=click.IntRange(1, 100_000), default=100, show_default=True)
-@click.option("--broker", required=True, help="mqtts://host:port of the broker.")
-@click.option("--ca-dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
-              help="The fleet CA (`provision ca init`): issues each simulated terminal's certificate.")
-@click.option("--prefix", default="SM", show_default=True, help="Two letters the simulated terminal ids start with.")
-@click.option("--heartbeat", type=float, default=30.0, show_default=True, help="Seconds between heartbeats.")
-@click.option("--seconds", type=float, default=3600.0, show_default=True, help="How long to run.")
-@click.option("--work", type=click.Path(path_type=Path, file_okay=False), default=Path("var/simfleet"),
-              show_default=True, help="Where the simulated terminals' keys and certificates go.")
-@db_option
-def sim_fleet(*, count: int, broker: str, ca_dir: Path, prefix: str, heartbeat: float, seconds: float, work: Path,
-              db_url: str) -> None:
-    """Run N headless simulated terminals (real certificates, presence, heartbeats, faults) on one loop."""
-    host, port = parse_broker(broker)
-    issuer = Issuer.load(ca_dir, os.environ.get("YC_CA_PASSPHRASE", "").encode())
-    registry = Registry(open_engine(db_url))
-    ids = [f"{prefix.upper()}{n:04d}" for n in range(1, count + 1)]
-    links = {}
-    work.mkdir(parents=True, exist_ok=True)
-    for n, terminal in enumerate(ids):
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = issuer.issue(terminal, key.public_key(), 30)
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        (work / f"{terminal}.pem").write_bytes(pem)
-        (work / f"{terminal}.key").write_bytes(private_pem(key, None))
-        (work / f"{terminal}.key").chmod(0o600)
-        registry.add(terminal, pem, hall=SIM_HALLS[n % len(SIM_HALLS)], site="hall")
-        links[terminal] = Link(host, port, str(ca_dir / "chain.pem"), str(work / f"{terminal}.pem"),
-                               str(work / f"{terminal}.key"))
-    click.echo(f"{count} simulated terminals connecting to {broker} (raise `ulimit -n` for thousands)", err=True)
-    simulator = FleetSimulator(ids, links.__getitem__, heartbeat_every=heartbeat)
-    asyncio.run(simulator.run_and_close(seconds))

@@ -15,11 +15,15 @@ from sqlalchemy import Engine
 
 from central.devstack import Mosquitto, free_port, start_mosquitto
 from central.fleet.monitor import FleetMonitor
-from central.fleet.simulator import FleetSimulator
+from central.fleet.simterminal import Uplink
+from central.fleet.simulator import FleetSimulator, Rates
+from central.platform import queries
 from central.platform.database import make_engine
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.service import service_link
+from sync.keys import load_terminal_keys
+from tests.sync.stack import Central
 
 IDS = [f"SM{n:04d}" for n in range(1, 21)]
 
@@ -40,8 +44,7 @@ def test_twenty_simulated_terminals_appear_and_one_runs_out_of_paper(broker: Mos
         while next(r for r in monitor.overview() if r["terminal"] == "SM0007")["state"] != "degraded":
             assert time.monotonic() < deadline + 4
             await asyncio.sleep(0.2)
-        simulator.terminals["SM0003"].client.socket().close()  # gone without a goodbye
-        simulator.terminals["SM0003"].online = False
+        simulator.drop("SM0003")  # gone without a goodbye
         while next(r for r in monitor.overview() if r["terminal"] == "SM0003")["state"] != "offline":
             assert time.monotonic() < deadline + 8
             await asyncio.sleep(0.2)
@@ -82,3 +85,39 @@ def test_sim_fleet_command_with_the_fleet_ca(tmp_path: Path) -> None:
     monitor.stop()
     broker.terminate()
     broker.wait(timeout=10)
+
+
+def test_simulated_terminals_send_applications_and_help_requests_that_central_stores_and_acks(
+        tmp_path: Path, broker: Mosquitto, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    links = {t: broker.link(t) for t in IDS[:5]}
+    for terminal, link in links.items():
+        central.register(link, terminal)
+    central.start_worker(broker)
+    signers = {t: load_terminal_keys(Path(link.key), central.keys_dir / "uplink.pub", central.keys_dir / "ack.pub")
+               for t, link in links.items()}
+    first = signers[IDS[0]]
+    uplink = Uplink(first.central, first.acks, lambda terminal: signers[terminal].signer)
+    rates = Rates(applications=3600 * 2, help_requests=3600 / 4, paper_steps=0, reader_flips=0, drops=0)
+    simulator = FleetSimulator(list(links), links.__getitem__, heartbeat_every=0.5, uplink=uplink, rates=rates)
+
+    async def scenario() -> None:
+        await simulator.run(4)
+        deadline = time.monotonic() + 20
+        while any(sim.queued for sim in simulator.terminals.values()):  # acks arrive after the last sends
+            assert time.monotonic() < deadline, {t: len(s.queued) for t, s in simulator.terminals.items()}
+            await asyncio.sleep(0.2)
+        simulator.close()
+        await asyncio.sleep(0.3)
+
+    asyncio.run(scenario())
+    central.stop()
+    made = sum(s.applications for s in simulator.terminals.values())
+    called = sum(s.help_requests for s in simulator.terminals.values())
+    assert made > 10
+    assert called > 0
+    assert sum(s.errors for s in simulator.terminals.values()) == 0  # no envelope refused, no ack forged
+    assert len(queries.applications(sqlite_db, limit=10_000)) == made
+    assert len(queries.help_requests(sqlite_db, limit=10_000)) == called
+    assert set(queries.open_help(sqlite_db, "2000-01-01")) <= set(IDS[:5])
+    assert queries.gaps(sqlite_db) == []  # every sequence number arrived
