@@ -8,7 +8,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -66,6 +66,7 @@ class Result:
     subject_ops_per_s: float | None = None  # latency cases: calls ÷ total time of those calls
     baseline_ops_per_s: float | None = None
     stages_us: dict[str, float] | None = None  # whole runs: where the subject's time went, µs per op
+    facts: dict[str, str] | None = None  # whole runs: other figures measured in the run, in words
 
     @property
     def within_range(self) -> bool:
@@ -151,6 +152,7 @@ class Run:
     ops: int
     seconds: float
     stages: dict[str, float]
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -173,16 +175,18 @@ def run_whole(case: RunCase) -> Result:
         case.name, case.subject_label, case.baseline_label, s_us, 0.0, b_us, 0.0, s_us / b_us, case.ratio_range,
         1, False, None, None, subject.ops / subject.seconds, baseline.ops / baseline.seconds,
         {stage: seconds / subject.ops * 1e6 for stage, seconds in subject.stages.items()},
+        subject.facts or None,
     )
 
 
 def stages(results: list[Result]) -> str:
-    """Render the per-stage breakdown of whole-run results (empty when there is none)."""
+    """Render the per-stage breakdown and other figures of whole-run results (empty when there are none)."""
     lines = []
     for r in results:
         if r.stages_us:
             parts = ", ".join(f"{name} {us:,.0f}" for name, us in r.stages_us.items())
             lines.append(f"- {r.name}, µs per operation by stage: {parts}")
+        lines += [f"- {r.name}: {name}: {value}" for name, value in (r.facts or {}).items()]
     return "\n".join(lines)
 
 

@@ -138,6 +138,19 @@ class Issuer:
 
     def issue(self, cn: str, public_key: Any, days: int, *, server_names: tuple[str, ...] = ()) -> x509.Certificate:
         """Sign a certificate for ``cn`` (a server certificate when ``server_names`` are given)."""
+        return self.issue_many([(cn, public_key)], days, server_names=server_names)[0]
+
+    def issue_many(self, requests: list[tuple[str, Any]], days: int, *,
+                   server_names: tuple[str, ...] = ()) -> list[x509.Certificate]:
+        """Sign a certificate for each (cn, public key) and record them all in the index with one write."""
+        certs = [self._sign(cn, key, days, server_names) for cn, key in requests]
+        entries = [{"serial": format(c.serial_number, "x"), "cn": cn, "not_after": c.not_valid_after_utc.isoformat(),
+                    "revoked_at": None} for (cn, _), c in zip(requests, certs, strict=True)]
+        _replace(self.index_path, json.dumps([*self.index(), *entries], indent=1).encode())
+        return certs
+
+    def _sign(self, cn: str, public_key: Any, days: int, server_names: tuple[str, ...]) -> x509.Certificate:
+        """Build and sign one certificate."""
         if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, ec.SECP256R1):
             raise PkiError("only ECDSA P-256 keys are certified")
         now = _now()
@@ -159,11 +172,7 @@ class Issuer:
                 except ValueError:
                     names.append(x509.DNSName(name))
             builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-        cert = builder.sign(self.key, hashes.SHA256())
-        entry = {"serial": format(cert.serial_number, "x"), "cn": cn,
-                 "not_after": cert.not_valid_after_utc.isoformat(), "revoked_at": None}
-        _replace(self.index_path, json.dumps([*self.index(), entry], indent=1).encode())
-        return cert
+        return builder.sign(self.key, hashes.SHA256())
 
     def revoke(self, cn: str) -> int:
         """Revoke every unrevoked certificate of ``cn`` and rewrite the CRL; return how many."""

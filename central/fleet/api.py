@@ -18,12 +18,11 @@ from pydantic import BaseModel
 
 from central.fleet.alerts import AlertBook
 from central.fleet.history import RESOLUTIONS
-from central.fleet.monitor import FleetMonitor
+from central.fleet.monitor import ORDER, FleetMonitor, summarize
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such terminal, or no live alert of that rule"}}
 NO_ALERT = "no live alert of that rule on that terminal"
 StateName = Literal["online", "degraded", "offline", "maintenance", "revoked"]
-ORDER = {"offline": 0, "degraded": 1, "revoked": 2, "maintenance": 3, "online": 4}  # needing action first
 
 
 class TerminalRow(BaseModel):
@@ -149,24 +148,15 @@ def _fleet_routes(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
     @app.get("/api/overview")
     def overview(limit: int = Query(100, ge=0, le=10_000)) -> Overview:
         """Counts by state and hall, and the terminals needing action (at most ``limit``), worst first."""
-        rows = monitor.rows()
+        if monitor.snapshot_at is None:
+            monitor.summary = summarize(monitor.rows(), set())
+        summary = monitor.summary  # made by the monitor's flush: a request only slices it
         with book.lock:
-            alerted = {terminal for _, terminal in book.alerts}
             live = len(book.alerts)
-        by_state: dict[str, int] = {}
-        halls: dict[str, HallRow] = {}
-        for row in rows:
-            by_state[row["state"]] = by_state.get(row["state"], 0) + 1
-            hall = halls.setdefault(row["hall"], HallRow(hall=row["hall"], total=0, available=0, by_state={}))
-            hall.total += 1
-            hall.available += row["state"] == "online"
-            hall.by_state[row["state"]] = hall.by_state.get(row["state"], 0) + 1
-        urgent = sorted((r for r in rows if r["state"] in {"offline", "degraded"} or r["terminal"] in alerted),
-                        key=lambda r: (ORDER[r["state"]], r["terminal"]))
         at = monitor.snapshot_at.isoformat() if monitor.snapshot_at else None
-        return Overview(at=at, total=len(rows), by_state=by_state, alerts_live=live,
-                        halls=sorted(halls.values(), key=lambda h: h.hall),
-                        needing_action=[TerminalRow(**r) for r in urgent[:limit]])
+        return Overview(at=at, total=summary["total"], by_state=summary["by_state"], alerts_live=live,
+                        halls=[HallRow(**h) for h in summary["halls"]],
+                        needing_action=[TerminalRow(**r) for r in summary["urgent"][:limit]])
 
     @app.get("/api/terminals")
     def terminals(hall: str | None = None, site: str | None = None,

@@ -17,7 +17,7 @@ from central.fleet import alertdb
 from central.fleet.alerts import AlertBook
 from central.fleet.api import create_app
 from central.fleet.history import History
-from central.fleet.monitor import FleetMonitor, read_status
+from central.fleet.monitor import ORDER, FleetMonitor, read_status, tune_gc
 from central.fleet.webhook import Webhook
 from central.platform.registry import Registry
 from kiosk.cli.base import emit, json_option
@@ -31,12 +31,11 @@ def _render(rows: list[dict[str, Any]]) -> str:
     """Render the overview: terminals needing action first, with the reason in words."""
     if not rows:
         return "no terminals known yet"
-    order = {"offline": 0, "degraded": 1, "revoked": 2, "maintenance": 3, "online": 4}
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["state"]] = counts.get(row["state"], 0) + 1
-    lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: order.get(kv[0], 9)))]
-    for row in sorted(rows, key=lambda r: (order.get(r["state"], 9), r["terminal"])):
+    lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: ORDER.get(kv[0], 9)))]
+    for row in sorted(rows, key=lambda r: (ORDER.get(r["state"], 9), r["terminal"])):
         reasons = "; ".join(row["reasons"]) or "-"
         lines.append(f"{row['terminal']:<8} {row['state']:<11} {row['hall'] or '-':<18} {reasons}")
     return "\n".join(lines)
@@ -79,8 +78,9 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    monitor.start()
     server = _http(http, create_app(monitor, book)) if http else None
+    tune_gc()
+    monitor.start()
     click.echo(f"fleet monitor on {broker}" + (f", API on http://{http}" if http else ""), err=True)
     while not stop.wait(FLUSH_SECONDS):
         monitor.flush()

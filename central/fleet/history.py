@@ -54,7 +54,7 @@ HOUR = Resolution("hour", timedelta(hours=1), timedelta(days=1), timedelta(days=
 RESOLUTIONS = {r.name: r for r in (MINUTE, HOUR)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Period:
     """One terminal's slots in one period."""
 

@@ -9,6 +9,7 @@ second. Garbage on a topic is counted and dropped; the monitor never stops on in
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -34,15 +35,23 @@ log = logging.getLogger(__name__)
 HELP_STALE = timedelta(hours=8)  # an unhandled help request older than a shift no longer pages anyone
 SLOW_EVERY = timedelta(seconds=30)  # how often the gap and help-request queries run (their rules hold minutes)
 CHUNK = 500
+ORDER = {"offline": 0, "degraded": 1, "revoked": 2, "maintenance": 3, "online": 4}  # needing action first
 
 
-@dataclass
+@dataclass(slots=True)
 class Seen:
     """The latest of one terminal."""
 
     presence: Presence | None = None
     beat: Heartbeat | None = None
     beat_at: datetime | None = None
+    _facts: dict[str, Any] | None = None  # the heartbeat as a dict, made once per heartbeat
+
+    def facts(self) -> dict[str, Any]:
+        """Return the latest heartbeat's fields (for the alert rules), empty when there is none."""
+        if self._facts is None or self._facts.get("at") != (self.beat.at if self.beat else None):
+            self._facts = self.beat.model_dump() if self.beat else {}
+        return self._facts
 
 
 class FleetMonitor:
@@ -58,6 +67,7 @@ class FleetMonitor:
         self.ready = threading.Event()
         self.snapshot: dict[str, dict[str, Any]] = {}  # the last flush's rows by terminal (what the API serves)
         self.snapshot_at: datetime | None = None
+        self.summary: dict[str, Any] = summarize([], set())  # counts and the terminals needing action, per flush
         self._lock = threading.Lock()
         self._since: dict[str, tuple[tuple[str, str], str]] = {}  # terminal -> ((state, reasons), since)
         self._written: dict[str, dict[str, Any]] = {}  # terminal -> its row as last written
@@ -155,8 +165,9 @@ class FleetMonitor:
         """Join each overview row with its latest heartbeat, open gaps and waiting help requests."""
         gapped, helped = self._slow_facts(now)
         with self._lock:
-            beats = {t: s.beat for t, s in self.seen.items() if s.beat is not None}
-        return [{**(beats[r["terminal"]].model_dump() if r["terminal"] in beats else {}), **r,
+            seen = dict(self.seen)
+        none = Seen()
+        return [{**seen.get(r["terminal"], none).facts(), **r,
                  "gaps": r["terminal"] in gapped, "help_open": r["terminal"] in helped} for r in rows]
 
     def handle_help(self, terminal: str, by: str, now: datetime) -> int:
@@ -164,6 +175,12 @@ class FleetMonitor:
         count = queries.handle_help(self.engine, terminal, by, now.isoformat())
         self._slow = None
         return count
+
+    def _kept(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Return the snapshot row for ``row``: the previous object when unchanged (fewer survivors for the GC)."""
+        fresh = {**row, "changed_at": self._since[row["terminal"]][1]}
+        previous = self.snapshot.get(row["terminal"])
+        return previous if previous == fresh else fresh
 
     def rows(self) -> list[dict[str, Any]]:
         """Return the last flush's overview (assessed now if there has been none)."""
@@ -201,9 +218,42 @@ class FleetMonitor:
                 alertdb.save(conn, self.alerts.take_changes(), now)
         if self.history is not None:
             self.history.save(now)
-        self.snapshot = {r["terminal"]: {**r, "changed_at": self._since[r["terminal"]][1]} for r in rows}
+        self.snapshot = {r["terminal"]: self._kept(r) for r in rows}
+        alerted: set[str] = set()
+        if self.alerts is not None:
+            with self.alerts.lock:
+                alerted = {terminal for _, terminal in self.alerts.alerts}
+        self.summary = summarize(list(self.snapshot.values()), alerted)
         self.snapshot_at = now
         return len(rows)
+
+
+def tune_gc() -> None:
+    """Keep the garbage collector's full passes rare and short for a process holding a fleet in memory.
+
+    Start-up objects (modules, the app) are frozen out of collection, and a young generation
+    large enough that a heartbeat's objects die by reference count before they are promoted:
+    otherwise full collections over hundreds of thousands of objects pause every thread for
+    a few hundred milliseconds, API requests included, every few seconds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+def summarize(rows: list[dict[str, Any]], alerted: set[str]) -> dict[str, Any]:
+    """Count by state and by hall, and list the terminals needing action (offline, degraded, alerted), worst first."""
+    by_state: dict[str, int] = {}
+    halls: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        by_state[row["state"]] = by_state.get(row["state"], 0) + 1
+        hall = halls.setdefault(row["hall"], {"hall": row["hall"], "total": 0, "available": 0, "by_state": {}})
+        hall["total"] += 1
+        hall["available"] += row["state"] == "online"
+        hall["by_state"][row["state"]] = hall["by_state"].get(row["state"], 0) + 1
+    urgent = sorted((r for r in rows if r["state"] in {"offline", "degraded"} or r["terminal"] in alerted),
+                    key=lambda r: (ORDER[r["state"]], r["terminal"]))
+    return {"total": len(rows), "by_state": by_state, "halls": [halls[h] for h in sorted(halls)], "urgent": urgent}
 
 
 def read_status(engine: Engine) -> list[dict[str, Any]]:

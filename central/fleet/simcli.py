@@ -24,6 +24,7 @@ from sync.link import Link, parse_broker
 SIM_HALLS = ("lc-center", "zd-center", "lc-ccb-outlet", "lc-tangyi-village", "lc-edz-park")
 SITES = {"lc-ccb-outlet": "bank", "lc-tangyi-village": "village"}
 CERT_DAYS = 30
+ISSUE_BATCH = 1000  # certificates recorded in the CA index per write
 
 
 def _reusable(pem: Path, issuer: Issuer) -> bool:
@@ -38,17 +39,17 @@ def _reusable(pem: Path, issuer: Issuer) -> bool:
 def _certify(ids: list[str], issuer: Issuer, work: Path) -> dict[str, bytes]:
     """Issue (or reuse) each simulated terminal's key and certificate in ``work``; return the certificates."""
     work.mkdir(parents=True, exist_ok=True)
-    pems = {}
-    for terminal in ids:
-        pem, key_path = work / f"{terminal}.pem", work / f"{terminal}.key"
-        if not _reusable(pem, issuer):
-            key = ec.generate_private_key(ec.SECP256R1())
-            pem.write_bytes(issuer.issue(terminal, key.public_key(), CERT_DAYS).public_bytes(
-                serialization.Encoding.PEM))
+    keys = {t: ec.generate_private_key(ec.SECP256R1()) for t in ids if not _reusable(work / f"{t}.pem", issuer)}
+    waiting = list(keys.items())
+    for n in range(0, len(waiting), ISSUE_BATCH):
+        batch = waiting[n:n + ISSUE_BATCH]
+        for (terminal, key), cert in zip(batch, issuer.issue_many([(t, k.public_key()) for t, k in batch], CERT_DAYS),
+                                         strict=True):
+            (work / f"{terminal}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            key_path = work / f"{terminal}.key"
             key_path.write_bytes(private_pem(key, None))
             key_path.chmod(0o600)
-        pems[terminal] = pem.read_bytes()
-    return pems
+    return {t: (work / f"{t}.pem").read_bytes() for t in ids}
 
 
 def _uplink(central_keys: Path, work: Path, first: str) -> Uplink:

@@ -37,23 +37,29 @@ def _attach(client: mqtt.Client, loop: asyncio.AbstractEventLoop) -> None:
     """Let the asyncio loop drive a paho client's socket (paho's external event loop API).
 
     paho may call these from the thread that connects, or after the loop has ended (when a
-    client is collected): every change goes through the loop, and none once it is closed.
+    client is collected): every change goes through the loop, in order, and none once it is
+    closed. A socket may be closed by the time its change runs (a dropped terminal): adding
+    skips it, and removing goes by the descriptor number it had.
     """
     def later(action: Callable[[], object]) -> None:
         if not loop.is_closed():
             loop.call_soon_threadsafe(action)
 
     def opened(c: mqtt.Client, userdata: object, sock: Any) -> None:
-        later(lambda: loop.add_reader(sock, c.loop_read))
+        later(lambda: sock.fileno() >= 0 and loop.add_reader(sock.fileno(), c.loop_read))
 
     def closed(c: mqtt.Client, userdata: object, sock: Any) -> None:
-        later(lambda: (loop.remove_reader(sock), loop.remove_writer(sock)))
+        fd = sock.fileno()
+        if fd >= 0:  # -1: already closed by drop(), which unregistered it
+            later(lambda: (loop.remove_reader(fd), loop.remove_writer(fd)))
 
     def want_write(c: mqtt.Client, userdata: object, sock: Any) -> None:
-        later(lambda: loop.add_writer(sock, c.loop_write))
+        later(lambda: sock.fileno() >= 0 and loop.add_writer(sock.fileno(), c.loop_write))
 
     def written(c: mqtt.Client, userdata: object, sock: Any) -> None:
-        later(lambda: loop.remove_writer(sock))
+        fd = sock.fileno()
+        if fd >= 0:
+            later(lambda: loop.remove_writer(fd))
 
     client.on_socket_open = opened
     client.on_socket_close = closed
@@ -112,10 +118,10 @@ class FleetSimulator:
         """Cut a terminal off the network without a goodbye (the broker then publishes its will)."""
         sim = self.terminals[terminal]
         sock = sim.client.socket()
-        if sock is not None:
+        if sock is not None and sock.fileno() >= 0:
             loop = asyncio.get_running_loop()
-            loop.remove_reader(sock)
-            loop.remove_writer(sock)
+            loop.remove_reader(sock.fileno())
+            loop.remove_writer(sock.fileno())
             sock.close()
         sim.online = False
 

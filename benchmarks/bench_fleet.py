@@ -1,0 +1,269 @@
+"""Fleet scale: 10 000 simulated terminals at a 30 s heartbeat, the monitor's API under that load, and its ceiling.
+
+Everything runs as in production, from the generated broker configuration (TLS, client
+certificates, ACL): `sim fleet` (its own process) connects N terminals with their own
+certificates, `fleet serve --http` (its own process) watches them, and the benchmark samples the
+fleet overview API once a second and the full terminal list every ten seconds during a steady
+window, reading the monitor's CPU and memory from /proc. Then the ceiling: one publisher process
+sends heartbeats as fast as the broker takes them, and the monitor's rate of taking them is
+compared with a bare paho subscriber's (mosquitto's own delivery rate) measured in the same run.
+Set YC_FLEET_TERMINALS, YC_FLEET_BURST and YC_FLEET_STEADY_S for a shorter run.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import paho.mqtt.client as mqtt
+from prometheus_client.parser import text_string_to_metric_families
+
+from benchmarks.harness import Run, RunCase
+from central.devstack import free_port, start_mosquitto
+from central.fleet.alerts import AlertBook
+from central.fleet.history import History
+from central.fleet.monitor import FleetMonitor
+from central.platform.database import make_engine
+from provisioning import pki
+from provisioning.broker import write_broker_config
+from provisioning.service import service_link
+from sync import topics
+from sync.link import tls_client
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench" / "fleet"
+TERMINALS = int(os.environ.get("YC_FLEET_TERMINALS", "10000"))
+BURST = int(os.environ.get("YC_FLEET_BURST", "60000"))
+STEADY_S = float(os.environ.get("YC_FLEET_STEADY_S", "60"))
+HEARTBEAT_S = 30
+OVERVIEW_TARGET_MS = 300.0
+PASSPHRASE = "bench fleet passphrase"  # noqa: S105 - a throwaway CA for the benchmark
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _raise_file_limit() -> None:
+    """Let this process and its children (broker, simulator) hold as many sockets as the hard limit allows."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@contextmanager
+def _broker(name: str) -> Iterator[tuple[Path, int, int]]:
+    """Run mosquitto from the generated configuration; yield the CA folder, the port and the broker's pid."""
+    _raise_file_limit()
+    ca = WORK / "ca"
+    if not (ca / "chain.pem").exists():
+        shutil.rmtree(ca, ignore_errors=True)
+        pki.init_ca(ca, PASSPHRASE.encode(), ("127.0.0.1",))
+    shutil.rmtree(WORK / name, ignore_errors=True)
+    port = free_port()
+    conf = write_broker_config(ca, WORK / name / "broker", port=port, bind="127.0.0.1", run_as=getpass.getuser())
+    process = start_mosquitto(conf, port)
+    try:
+        yield ca, port, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _burst(ca: Path, port: int) -> None:
+    """Publish BURST heartbeats for TERMINALS terminals from a process of their own."""
+    spec = WORK / "burst.json"
+    spec.write_text(json.dumps({"link": asdict(service_link(ca, "127.0.0.1", port, "central")), "count": BURST,
+                                "terminals": TERMINALS, "prefix": "LD"}))
+    subprocess.run([sys.executable, "-m", "benchmarks.fleet_load", str(spec)], cwd=ROOT, check=True,  # noqa: S603
+                   timeout=900, capture_output=True)
+
+
+def _rate(count: Callable[[], int], expected: int) -> tuple[int, float]:
+    """Watch ``count`` until it reaches ``expected`` or stops moving for 3 s; return it and first-to-last seconds."""
+    first = last = None
+    seen = 0
+    while True:
+        now, value = time.perf_counter(), count()
+        if value and first is None:
+            first = now
+        if value != seen:
+            seen, last = value, now
+        if value >= expected or (last is not None and now - last > 3):
+            break
+        time.sleep(0.02)
+    return seen, (last or 0.0) - (first or 0.0)
+
+
+def _raw_subscriber() -> Run:
+    """Baseline: a bare paho subscriber with the fleet identity, counting the same burst."""
+    with _broker("baseline") as (ca, port, _):
+        received = [0]
+        ready = threading.Event()
+        client = tls_client("bench-raw", service_link(ca, "127.0.0.1", port, "fleet"))
+        client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{topics.PREFIX}/+/telemetry", 0)
+        client.on_subscribe = lambda c, u, mid, codes, p: ready.set()
+
+        def count(c: mqtt.Client, u: object, message: mqtt.MQTTMessage) -> None:
+            received[0] += 1
+        client.on_message = count
+        client.connect_async("127.0.0.1", port)
+        client.loop_start()
+        ready.wait(10)
+        threading.Thread(target=_burst, args=(ca, port), daemon=True).start()
+        n, seconds = _rate(lambda: received[0], BURST)
+        client.disconnect()
+        client.loop_stop()
+    return Run(n, seconds, {})
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return a process's user + system CPU seconds so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _rss_mib(pid: int) -> float:
+    """Return a process's resident memory in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _heartbeats(http: httpx.Client) -> float:
+    """Return the monitor's heartbeat counter from /metrics."""
+    for family in text_string_to_metric_families(http.get("/metrics").text):
+        if family.name == "yichuang_heartbeats_received":
+            return float(family.samples[0].value)
+    return 0.0
+
+
+def _timed_get(http: httpx.Client, path: str, into: list[float]) -> Any:
+    """GET ``path``, add its milliseconds to ``into``, return the JSON."""
+    began = time.perf_counter()
+    response = http.get(path)
+    into.append((time.perf_counter() - began) * 1000)
+    response.raise_for_status()
+    return response.json()
+
+
+def _ms(samples: list[float]) -> str:
+    """Render the median and the 99th percentile of millisecond samples."""
+    p99 = statistics.quantiles(samples, n=100)[98] if len(samples) > 1 else samples[0]
+    return f"p50 {statistics.median(samples):.0f} ms, p99 {p99:.0f} ms over {len(samples)} requests"
+
+
+def _yichuang(*args: str) -> list[str]:
+    """Return the command line of our own CLI."""
+    return [sys.executable, str(ROOT / "main.py"), *args]
+
+
+def _steady(ca: Path, port: int, broker_pid: int, db_url: str) -> dict[str, str]:
+    """Run the simulator and `fleet serve`; measure start-up, CPU, memory and API latency in a steady window."""
+    fleet = service_link(ca, "127.0.0.1", port, "fleet")
+    url, http_port = f"mqtts://127.0.0.1:{port}", free_port()
+    monitor = subprocess.Popen(_yichuang(  # noqa: S603
+        "fleet", "serve", "--broker", url, "--ca", fleet.ca, "--cert", fleet.cert, "--key", fleet.key,
+        "--interval", str(HEARTBEAT_S), "--http", f"127.0.0.1:{http_port}", "--db", db_url), cwd=ROOT)
+    began = time.perf_counter()
+    sim = subprocess.Popen(_yichuang(  # noqa: S603
+        "sim", "fleet", "--terminals", str(TERMINALS), "--broker", url, "--ca-dir", str(ca), "--heartbeat",
+        str(HEARTBEAT_S), "--seconds", "100000", "--work", str(WORK / "sims"), "--db", db_url), cwd=ROOT,
+        env={**os.environ, "YC_CA_PASSPHRASE": PASSPHRASE})
+    http = httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=30)
+    try:
+        startup = _wait_all_up(http, sim, began)
+        overview: list[float] = []
+        listing: list[float] = []
+        cpu0, beats0, t0 = _cpu_seconds(monitor.pid), _heartbeats(http), time.perf_counter()
+        while (elapsed := time.perf_counter() - t0) < STEADY_S:
+            _timed_get(http, "/api/overview", overview)
+            if len(overview) % 10 == 1:
+                rows = _timed_get(http, "/api/terminals", listing)
+                assert len(rows) >= TERMINALS
+            time.sleep(max(0.0, len(overview) - (time.perf_counter() - t0)))
+        cpu = (_cpu_seconds(monitor.pid) - cpu0) / elapsed
+        rate = (_heartbeats(http) - beats0) / elapsed
+        memory = (_rss_mib(monitor.pid), _rss_mib(broker_pid), _rss_mib(sim.pid))
+        target = "met" if statistics.quantiles(overview, n=100)[98] < OVERVIEW_TARGET_MS else "MISSED"
+    finally:
+        http.close()
+        sim.terminate()
+        sim.wait(timeout=60)
+        monitor.terminate()
+        monitor.wait(timeout=60)
+    return {
+        f"{TERMINALS:,} terminals at a {HEARTBEAT_S} s heartbeat": (
+            f"all up {startup:.0f} s after the simulator started (certificates, registration, TLS handshakes); "
+            f"{rate:,.0f} heartbeats/s; monitor CPU {cpu:.0%} of one core, memory {memory[0]:.0f} MiB; "
+            f"broker {memory[1]:.0f} MiB; simulator {memory[2]:.0f} MiB"),
+        "fleet overview API (/api/overview) in that window": f"{_ms(overview)}; target < 300 ms {target}",
+        f"full terminal list (/api/terminals, {TERMINALS:,} rows)": _ms(listing),
+    }
+
+
+def _wait_all_up(http: httpx.Client, sim: subprocess.Popen[bytes], began: float) -> float:
+    """Wait until the monitor holds every simulated terminal and nearly all are up; return the seconds taken."""
+    while True:
+        if sim.poll() is not None:
+            raise RuntimeError(f"the simulator exited with {sim.returncode}")
+        try:
+            states = http.get("/api/overview", params={"limit": 0}).json()["by_state"]
+        except httpx.TransportError:
+            states = {}
+        up = states.get("online", 0) + states.get("degraded", 0)
+        if sum(states.values()) >= TERMINALS and up >= TERMINALS * 0.98:
+            return time.perf_counter() - began
+        if time.perf_counter() - began > 1800:
+            raise RuntimeError(f"only {states} after 30 minutes")
+        time.sleep(2)
+
+
+def _monitor_ceiling(ca: Path, port: int, db_url: str) -> tuple[int, float]:
+    """Subject of the ratio: the monitor (flushing every 5 s as `fleet serve` does) taking the same burst."""
+    engine = make_engine(db_url)
+    monitor = FleetMonitor(engine, service_link(ca, "127.0.0.1", port, "fleet"), alerts=AlertBook(lambda e, a: None),
+                           history=History(engine), name="bench-monitor")
+    monitor.start()
+    monitor.ready.wait(10)
+    stop = threading.Event()
+
+    def flushing() -> None:
+        while not stop.wait(5):
+            monitor.flush()
+    threading.Thread(target=flushing, daemon=True).start()
+    threading.Thread(target=_burst, args=(ca, port), daemon=True).start()
+    try:
+        return _rate(lambda: monitor.heartbeats, BURST)
+    finally:
+        stop.set()
+        monitor.stop()
+
+
+def _fleet() -> Run:
+    """Subject: the steady window at TERMINALS terminals, then the monitor's ceiling."""
+    with _broker("subject") as (ca, port, broker_pid):
+        db_url = f"sqlite:///{WORK / 'subject' / 'central.db'}"
+        facts = _steady(ca, port, broker_pid, db_url)
+        taken, seconds = _monitor_ceiling(ca, port, db_url)
+    ceiling = taken / seconds
+    facts["one node's ceiling"] = (f"{ceiling:,.0f} heartbeats/s taken in a burst of {BURST:,} "
+                                   f"≈ {ceiling * HEARTBEAT_S:,.0f} terminals at a {HEARTBEAT_S} s heartbeat")
+    return Run(taken, seconds, {}, facts)
+
+
+def cases() -> list[RunCase]:
+    """Return the fleet case."""
+    return [RunCase(f"fleet monitor, {TERMINALS:,} terminals", _fleet, _raw_subscriber,
+                    "monitor takes heartbeats (parse, assess, flush)", "bare paho subscriber, same burst")]
