@@ -198,6 +198,25 @@ class LogSection(_Section):
     )
 
 
+class UiSection(_Section):
+    """The citizen screens: the panel, timeouts, kiosk mode."""
+
+    panel_inches: float = Field(
+        default=21.5, ge=7, le=100, description="Diagonal of the touch panel in inches: sizes are set in millimetres."
+    )
+    width_px: int = Field(default=1080, ge=320, le=7680, description="Panel width in pixels (portrait: 1080).")
+    height_px: int = Field(default=1920, ge=320, le=7680, description="Panel height in pixels (portrait: 1920).")
+    fullscreen: bool = Field(
+        default=True, description="Kiosk mode: borderless fullscreen, no cursor, Escape does not exit."
+    )
+    idle_timeout_s: int = Field(
+        default=60, ge=15, le=900, description="Seconds without a touch before the citizen is asked to continue."
+    )
+    warning_s: int = Field(
+        default=30, ge=20, le=300, description="Seconds the 'continue' question stays before the session is wiped."
+    )
+
+
 class Config(_Section):
     """The whole terminal configuration."""
 
@@ -208,6 +227,7 @@ class Config(_Section):
     printer: PrinterSection = PrinterSection()
     sync: SyncSection = SyncSection()
     technician: TechnicianSection = TechnicianSection()
+    ui: UiSection = UiSection()
     log: LogSection = LogSection()
 
 

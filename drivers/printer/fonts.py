@@ -19,6 +19,14 @@ class FontMissing(RuntimeError):
     """No CJK font is installed."""
 
 
+def cjk_font_path(*, first_face_chinese: bool = False) -> Path:
+    """Return the installed CJK font file (``first_face_chinese``: one whose first face is Simplified Chinese)."""
+    for path in CANDIDATES:
+        if path.exists() and not (first_face_chinese and "Noto" in path.name):
+            return path
+    raise FontMissing("no CJK font found: install fonts-wqy-microhei (deps/apt-packages.txt)")
+
+
 @cache
 def cjk_font(size: int) -> ImageFont.FreeTypeFont:
     """Return the CJK font at ``size`` pixels."""

@@ -34,3 +34,14 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 8:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_address(address: str) -> str:
+    """Keep the first six characters (province and city, at most): 山东省淄博市****."""
+    address = address.strip()
+    return address[:6] + "****" if len(address) > 6 else address
+
+
+def mask_date(text: str) -> str:
+    """Keep the year of an ISO date: 1985-**-**."""
+    return text[:4] + "-**-**" if len(text) == 10 else text

@@ -1,0 +1,53 @@
+"""Use case: can this terminal take new applications right now, and if not, what to tell the citizen.
+
+A terminal with its printer out of paper or offline, its card reader down, or its storage
+nearly full stops new applications (guides still work) and says where to go instead; it
+starts again by itself when the device recovers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drivers.status import PaperState, Snapshot
+from kiosk.domain.text import Text
+
+MIN_FREE_PCT = 5.0  # below this the store may not be able to keep an application
+
+PRINTER_DOWN = Text("凭证打印机暂时无法使用。", "The receipt printer is not working at the moment.")
+PAPER_OUT = Text("凭证打印纸已用完,工作人员正在补充。",
+                 "The receipt printer has run out of paper; staff have been told.")
+READER_DOWN = Text("身份证阅读器暂时无法使用。", "The ID card reader is not working at the moment.")
+STORAGE_FULL = Text("本机存储空间不足,暂停受理。", "This terminal's storage is full; it cannot take applications.")
+NO_CATALOG = Text("本机暂无事项目录,暂停受理。", "This terminal has no service catalog yet.")
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether new applications can start, and why not."""
+
+    reasons: tuple[Text, ...] = ()
+
+    @property
+    def can_apply(self) -> bool:
+        """Return whether a citizen may start an application."""
+        return not self.reasons
+
+
+def assess(*, printer: Snapshot | None, reader: Snapshot | None, disk_free_pct: float,
+           catalog_loaded: bool) -> Availability:
+    """Return the terminal's availability from its devices' latest snapshots and its disk."""
+    reasons = []
+    if not catalog_loaded:
+        reasons.append(NO_CATALOG)
+    if printer is not None:
+        paper = printer.media.get("paper")
+        if paper in {PaperState.OUT, PaperState.JAMMED}:
+            reasons.append(PAPER_OUT)
+        elif not printer.operational:
+            reasons.append(PRINTER_DOWN)
+    if reader is not None and not reader.operational:
+        reasons.append(READER_DOWN)
+    if disk_free_pct < MIN_FREE_PCT:
+        reasons.append(STORAGE_FULL)
+    return Availability(tuple(reasons))

@@ -1,0 +1,43 @@
+"""Use case: find a service by its Chinese name, a keyword, or its full pinyin (or the pinyin's initials).
+
+Citizens who cannot type Chinese on a kiosk type letters: "shebaoka" and "sbk" both find
+社会保障卡 items. pypinyin gives the readings; tones are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+from kiosk.domain.catalog import Bundle, ServiceItem
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One searchable offering."""
+
+    code: str
+    texts: tuple[str, ...]  # Chinese name and keywords
+    pinyin: tuple[str, ...]  # full pinyin of each, no spaces
+    initials: tuple[str, ...]
+
+
+def index(offerings: list[ServiceItem | Bundle]) -> list[Entry]:
+    """Build the search index of a hall's offerings."""
+    entries = []
+    for offering in offerings:
+        texts = (offering.name.zh, *getattr(offering, "keywords", ()))
+        entries.append(Entry(offering.code, texts, tuple("".join(lazy_pinyin(t)).lower() for t in texts),
+                             tuple("".join(lazy_pinyin(t, style=Style.FIRST_LETTER)).lower() for t in texts)))
+    return entries
+
+
+def search(entries: list[Entry], query: str) -> list[str]:
+    """Return the codes matching ``query``: Chinese by substring, letters by pinyin or initials."""
+    wanted = "".join(query.split()).lower()
+    if not wanted:
+        return []
+    if wanted.isascii():
+        return [e.code for e in entries if any(wanted in p for p in (*e.pinyin, *e.initials))]
+    return [e.code for e in entries if any(wanted in t for t in e.texts)]

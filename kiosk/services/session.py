@@ -1,0 +1,110 @@
+"""Use case: one citizen's session at the terminal, from the chosen service to the rating.
+
+The kiosk screens only show a session and report taps; every decision (who may apply, which
+question groups apply, what an answer's problem is, what a screen may show unmasked) is made
+here, in plain Python, so it is testable without a window. A session is dropped whole when it
+ends: nothing personal outlives it in the UI process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drivers.cardreader.identity import Identity
+from kiosk.domain.application import Application, Draft, MaterialStatus, check
+from kiosk.domain.catalog import MaterialRequirement, Offering
+from kiosk.domain.forms import FieldType, FormField, Group
+from kiosk.domain.masking import mask_address, mask_date, mask_id_number, mask_name
+from kiosk.domain.receipt import Receipt
+from kiosk.domain.text import Lang, Text
+from kiosk.domain.validation import Severity
+from kiosk.services.identify import refusal
+
+MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen
+    "identity.name": mask_name, "identity.id_number": mask_id_number, "identity.address": mask_address,
+    "identity.birth_date": mask_date,
+}
+
+
+@dataclass
+class Session:
+    """What one citizen has chosen, shown and typed so far."""
+
+    offering: Offering
+    started: datetime
+    identity: Identity | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    from_card: set[str] = field(default_factory=set)  # keys prefilled from the card (shown masked)
+    deferred: set[str] = field(default_factory=set)  # 容缺 materials the citizen will bring later
+    group: int = 0
+    application: Application | None = None
+    receipt: Receipt | None = None
+    printed: bool = False
+    rated: bool = False
+
+    def take_identity(self, identity: Identity) -> Text | None:
+        """Accept a card's identity and prefill from it; return why it cannot be used, or None."""
+        why = refusal(identity, self.offering)
+        if why is not None:
+            return why
+        self.identity = identity
+        values = identity.prefill()
+        for form_field in self.offering.form.fields:
+            if form_field.prefill and form_field.prefill in values:
+                self.answers[form_field.key] = _typed(form_field, values[form_field.prefill])
+                self.from_card.add(form_field.key)
+        return None
+
+    def groups(self) -> list[tuple[Group, list[FormField]]]:
+        """Return the question groups that apply to the answers so far, each with its applicable fields."""
+        applicable = {f.key for f in self.offering.form.applicable(self.answers)}
+        groups = []
+        for group, fields in self.offering.form.groups():
+            shown = [f for f in fields if f.key in applicable]
+            if shown:
+                groups.append((group, shown))
+        return groups
+
+    def answer(self, key: str, value: Any) -> None:
+        """Record an answer (typing over a prefilled value makes it the citizen's own)."""
+        self.answers[key] = value
+        self.from_card.discard(key)
+
+    def problems(self, keys: list[str] | None = None) -> dict[str, Text]:
+        """Return each blocking problem by field (only those of ``keys`` when given)."""
+        result = check(self.draft(), self.started.date())
+        return {i.key: i.message for i in result.issues
+                if i.severity is Severity.ERROR and (keys is None or i.key in keys)}
+
+    def draft(self) -> Draft:
+        """Return the application as it stands."""
+        return Draft(self.offering, dict(self.answers), dict.fromkeys(self.deferred, MaterialStatus.DEFERRED))
+
+    def deferrable(self) -> list[MaterialRequirement]:
+        """Return the materials that may be handed in after acceptance (容缺)."""
+        return [m for m in self.offering.materials if m.deferrable]
+
+    def shown(self, key: str, lang: Lang) -> str:
+        """Return an answer as a screen may show it: card data masked, choices by label."""
+        value = self.answers.get(key)
+        if value is None or value == "":
+            return ""
+        form_field = self.offering.field(key)
+        masker = MASKED_FROM_CARD.get(form_field.prefill or "") if key in self.from_card else None
+        if masker is not None:
+            return masker(str(value))
+        if form_field.type is FieldType.CHECKBOX:
+            return "✓" if value else ""
+        if form_field.options:
+            chosen = value if isinstance(value, list) else [value]
+            return "、".join((form_field.option_label(str(v)) or Text(str(v), str(v))).get(lang) for v in chosen)
+        return str(value)
+
+
+def _typed(form_field: FormField, value: str) -> Any:
+    """Convert a card value to the field's answer type (a card never fills checkboxes or numbers)."""
+    if form_field.type is FieldType.MULTI_CHOICE:
+        return [value]
+    return value

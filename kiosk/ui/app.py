@@ -1,0 +1,186 @@
+"""The kiosk app: screens in a manager, a top bar on every screen, the idle watch and the device watch.
+
+The app owns at most one `Session`. It ends on completion, on a declined notice or on idle
+timeout the same way: every screen wipes what it showed, the session object is dropped, and
+home is shown. Device checks run off the UI thread every few seconds; when new applications
+cannot be taken, home turns into the out-of-service screen until the devices recover.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.domain.text import Lang, Text
+from kiosk.services.availability import Availability
+from kiosk.services.session import Session
+from kiosk.ui import bridge
+from kiosk.ui.context import Kiosk
+from kiosk.ui.i18n import tr
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.form import FormScreen
+from kiosk.ui.screens.guide import GuideScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.identify import IdentifyScreen
+from kiosk.ui.screens.materials import MaterialsScreen
+from kiosk.ui.screens.notice import NoticeScreen
+from kiosk.ui.screens.out_of_service import OutOfServiceScreen
+from kiosk.ui.screens.rating import RatingScreen
+from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.theme import Theme
+
+log = logging.getLogger(__name__)
+SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
+           ReceiptScreen, RatingScreen, OutOfServiceScreen)
+DEVICE_CHECK_S = 5.0
+KV = str(Path(__file__).with_suffix(".kv"))
+OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
+
+
+class KioskApp(App):
+    """The citizen's terminal."""
+
+    lang = StringProperty("zh")
+    theme = ObjectProperty(None)
+    idle_warning = BooleanProperty(False)
+    countdown = NumericProperty(0)
+    notice = StringProperty("")  # a short message over the current screen (e.g. help is coming)
+
+    def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
+        """Build the app around the terminal's parts."""
+        super().__init__(**kwargs)
+        self.kiosk, self.lang = kiosk, lang
+        settings = kiosk.settings
+        self.theme = Theme(settings.width_px, settings.height_px, settings.panel_inches)
+        self.session: Session | None = None
+        self.availability = Availability()
+        self.browsing = False  # guides opened from the out-of-service screen
+        self.last_touch = time.monotonic()
+        self.manager = ScreenManager(transition=NoTransition())
+        self._events: list[Any] = []
+
+    def t(self, msgid: str, *_rebind: object) -> str:
+        """Translate ``msgid`` (kv passes ``app.lang`` too, so texts follow a language change)."""
+        return tr(msgid, self.lang)  # type: ignore[arg-type]
+
+    def text(self, text: Text) -> str:
+        """Return catalog or domain text in the current language."""
+        return text.get(self.lang)  # type: ignore[arg-type]
+
+    def build(self) -> Any:
+        """Load the layout, add the screens, start the idle and device watches."""
+        root = Builder.load_file(KV)
+        for screen_class in SCREENS:
+            self.manager.add_widget(screen_class())
+        root.ids.stage.add_widget(self.manager)
+        Window.bind(on_touch_down=self._touched)
+        self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
+                        Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S)]
+        self.bind(lang=lambda *_: self.current.show())
+        self.check_devices()
+        self.current.show()
+        return root
+
+    def on_stop(self) -> None:
+        """Stop the watches and forget the layout (a test may build the app again in the same process)."""
+        for event in self._events:
+            event.cancel()
+        Window.unbind(on_touch_down=self._touched)
+        if self.root is not None:
+            Window.remove_widget(self.root)
+        Builder.unload_file(KV)
+
+    @property
+    def current(self) -> KioskScreen:
+        """Return the screen shown now."""
+        screen: KioskScreen = self.manager.current_screen
+        return screen
+
+    def go(self, name: str) -> None:
+        """Show screen ``name``, filled from the session."""
+        self.manager.current = name
+        self.current.show()
+        self.touched()
+
+    def start(self, code: str) -> None:
+        """Begin a session for item or bundle ``code`` at its guide."""
+        self.session = Session(self.kiosk.catalog.offering(code), self.kiosk.now())
+        self.go("guide")
+
+    def end_session(self) -> None:
+        """Wipe every screen, drop the session, and go home."""
+        for screen in self.manager.screens:
+            screen.wipe()
+        self.session = None
+        self.browsing = False
+        self.idle_warning = False
+        self.notice = ""
+        self.go("out_of_service" if not self.availability.can_apply else "home")
+
+    def browse_guides(self) -> None:
+        """Let a citizen read guides while new applications are stopped."""
+        self.browsing = True
+        self.go("home")
+
+    def switch_language(self) -> None:
+        """Toggle between Chinese and English."""
+        self.lang = "en" if self.lang == "zh" else "zh"
+
+    def call_staff(self) -> None:
+        """Store a help request (the sync agent carries it to central) and tell the citizen help is coming."""
+        session, screen = self.session, self.manager.current
+        item = session.offering.code if session else None
+        application = str(session.application.id) if session and session.application else None
+        self.notice = self.t("Staff have been called and will come to you.")
+        bridge.run(lambda: self.kiosk.store.request_help(screen, item, application), lambda _: None,
+                   lambda exc: log.error("help request not stored: %s", type(exc).__name__))
+
+    def touched(self) -> None:
+        """Count activity now (any touch, or a screen change)."""
+        self.last_touch = time.monotonic()
+        if self.idle_warning:
+            self.idle_warning = False
+
+    def _touched(self, _window: object, _touch: object) -> bool:
+        """Note a touch anywhere, and let it through."""
+        self.touched()
+        return False
+
+    def _watch_idle(self, _dt: float) -> None:
+        """Warn after the idle timeout, wipe after the warning has run out."""
+        if self.session is None or self.manager.current in OPEN_SCREENS:
+            return
+        settings = self.kiosk.settings
+        idle = time.monotonic() - self.last_touch
+        if idle < settings.idle_timeout_s:
+            return
+        self.idle_warning = True
+        self.countdown = max(0, round(settings.idle_timeout_s + settings.warning_s - idle))
+        if self.countdown <= 0:
+            log.info("session ended after %d s without a touch", round(idle))
+            self.end_session()
+
+    def check_devices(self) -> None:
+        """Ask the devices off the UI thread; switch to or from out-of-service on the answer."""
+        bridge.run(self.kiosk.availability, self._available,
+                   lambda exc: log.warning("device check failed: %s", type(exc).__name__))
+
+    def _available(self, availability: Availability) -> None:
+        """Apply a device check's answer."""
+        self.availability = availability
+        if self.manager.current == "home" and not availability.can_apply and not self.browsing:
+            self.go("out_of_service")
+        elif self.manager.current == "out_of_service" and availability.can_apply:
+            self.go("home")
+        elif self.manager.current == "out_of_service":
+            self.current.show()

@@ -1,0 +1,1 @@
+"""The citizen's screens: one .py and one .kv each."""

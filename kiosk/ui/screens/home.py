@@ -1,0 +1,80 @@
+"""Home: service categories, 一件事 themes, and search by Chinese or pinyin; an attract loop when idle."""
+
+from __future__ import annotations
+
+from kiosk.domain.catalog import CATEGORY_NAMES, Category
+from kiosk.services.search import index, search
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import BACKSPACE, BigButton
+
+load_kv(__file__)
+LETTERS = (*"QWERTYUIOPASDFGHJKLZXCVBNM", BACKSPACE)
+BUNDLES = "bundles"
+
+
+class HomeScreen(KioskScreen):
+    """Choose what to apply for."""
+
+    name = "home"
+    prompt = "Please choose a service"
+
+    def __init__(self, **kwargs: object) -> None:
+        """Start on the category list."""
+        super().__init__(**kwargs)
+        self.category: str | None = None
+        self.query = ""
+
+    def show(self) -> None:
+        """List categories, or the chosen category's offerings, or search results."""
+        app = self.kiosk_app
+        items, bundles = app.kiosk.catalog.offered_at(app.kiosk.hall.id)
+        self.ids.keypad.build(LETTERS, self.typed)
+        self.ids.keypad.max_length = 20
+        self.ids.query.text = self.query or app.t("Type pinyin letters to search, e.g. SBK", app.lang)
+        content = self.ids.content
+        content.clear_widgets()
+        if self.query:
+            codes = search(index([*items, *bundles]), self.query)
+            chosen = [o for o in (*items, *bundles) if o.code in codes]
+        elif self.category == BUNDLES:
+            chosen = list(bundles)
+        elif self.category:
+            chosen = [i for i in items if i.category == self.category]
+        else:
+            for category in sorted({i.category for i in items}):
+                count = sum(i.category == category for i in items)
+                content.add_widget(BigButton(text=f"{app.text(CATEGORY_NAMES[Category(category)])}  ({count})",
+                                             on_release=lambda _b, c=category: self.pick(c)))
+            if bundles:
+                content.add_widget(BigButton(text=app.t("One-stop themes (一件事)", app.lang),
+                                             on_release=lambda _b: self.pick(BUNDLES)))
+            return
+        for offering in chosen:
+            content.add_widget(BigButton(text=app.text(offering.name),
+                                         on_release=lambda _b, code=offering.code: app.start(code)))
+        if not chosen:
+            content.add_widget(BigButton(text=app.t("Nothing found. Show all categories", app.lang),
+                                         on_release=lambda _b: self.back()))
+
+    def pick(self, category: str) -> None:
+        """Show one category's offerings."""
+        self.category, self.query = category, ""
+        self.ids.scroll.scroll_y = 1
+        self.show()
+
+    def typed(self, query: str) -> None:
+        """Search as the citizen types."""
+        self.query = query
+        self.ids.scroll.scroll_y = 1
+        self.show()
+
+    def back(self) -> None:
+        """Return to the category list."""
+        self.category, self.query = None, ""
+        self.ids.keypad.value = ""
+        self.ids.scroll.scroll_y = 1
+        self.show()
+
+    def wipe(self) -> None:
+        """Forget the search (it may have been a name)."""
+        self.back()

@@ -1,0 +1,110 @@
+"""Identify: the citizen places the ID card; it is read off the UI thread; the masked identity is confirmed.
+
+A citizen lifts the card once it is read: that is normal and never ends the session. No card,
+an expired card for an item that needs a valid one, or unreadable data each get a plain
+sentence and a way to try again.
+"""
+
+from __future__ import annotations
+
+from drivers.cardreader.errors import CardDataError, CardLifted, NoCard, ReaderUnavailable
+from drivers.cardreader.identity import Identity
+from kiosk.ui import bridge
+from kiosk.ui.i18n import N_
+from kiosk.ui.screens.base import KioskScreen, load_kv
+
+load_kv(__file__)
+WAIT_S = 20.0  # one wait for a card; the citizen can always try again
+MESSAGES = {
+    NoCard: N_("No card was found. Please place your ID card flat on the reader and try again."),
+    CardLifted: N_("The card was moved while it was read. Please place it again and keep it still."),
+    CardDataError: N_("The card could not be read. Please try again, or go to a service window."),
+    ReaderUnavailable: N_("The card reader is not working. Please go to a service window or call staff."),
+}
+
+
+class IdentifyScreen(KioskScreen):
+    """Read and confirm the citizen's identity."""
+
+    name = "identify"
+    prompt = "Please place your ID card on the reader."
+
+    def __init__(self, **kwargs: object) -> None:
+        """Nothing read yet."""
+        super().__init__(**kwargs)
+        self.reading = 0  # increases per read: a late answer for an abandoned read is dropped
+
+    def show(self) -> None:
+        """Ask for the card and start reading."""
+        app = self.kiosk_app
+        self.ids.message.text = app.t("Please place your ID card on the reader.", app.lang)
+        self.ids.who.text = ""
+        self.ids.confirm.disabled = True
+        self.ids.retry.disabled = True
+        if app.session is not None and app.session.identity is not None:
+            self._confirm_shown(app.session.identity)
+            return
+        self.read()
+
+    def read(self) -> None:
+        """Wait for a card and read it, off the UI thread."""
+        self.reading += 1
+        token, reader = self.reading, self.kiosk_app.kiosk.reader
+        self.ids.retry.disabled = True
+        self.ids.reading.opacity = 1
+
+        def work() -> Identity:
+            if not reader.wait_for_card(WAIT_S):
+                raise NoCard("no card")
+            return reader.read_identity()
+        bridge.run(work, lambda identity: self._read(token, identity), lambda exc: self._failed(token, exc))
+
+    def _read(self, token: int, identity: Identity) -> None:
+        """Take a read identity (if the citizen is still here)."""
+        app = self.kiosk_app
+        if token != self.reading or app.session is None or app.manager.current != self.name:
+            return
+        self.ids.reading.opacity = 0
+        refused = app.session.take_identity(identity)
+        if refused is not None:
+            self.ids.message.text = app.text(refused)
+            self.ids.retry.disabled = False
+            return
+        self._confirm_shown(identity)
+
+    def _confirm_shown(self, identity: Identity) -> None:
+        """Show the masked identity and offer to continue."""
+        app = self.kiosk_app
+        self.ids.message.text = app.t("Is this you? You may take your card now.", app.lang)
+        self.ids.who.text = f"{identity.masked_name}\n{identity.masked_id}"
+        self.ids.confirm.disabled = False
+        self.ids.retry.disabled = False
+
+    def _failed(self, token: int, exc: Exception) -> None:
+        """Say what went wrong in words, and allow another try."""
+        app = self.kiosk_app
+        if token != self.reading or app.manager.current != self.name:
+            return
+        self.ids.reading.opacity = 0
+        msgid = next((m for kind, m in MESSAGES.items() if isinstance(exc, kind)), MESSAGES[CardDataError])
+        self.ids.message.text = app.t(msgid, app.lang)
+        self.ids.retry.disabled = False
+
+    def retry(self) -> None:
+        """Forget the identity shown and read again."""
+        app = self.kiosk_app
+        if app.session is not None:
+            app.session.identity = None
+        self.ids.who.text = ""
+        self.ids.confirm.disabled = True
+        self.read()
+
+    def on_leave(self, *args: object) -> None:
+        """Drop any read still under way."""
+        self.reading += 1
+
+    def wipe(self) -> None:
+        """Clear the masked identity."""
+        self.reading += 1
+        self.ids.who.text = ""
+        self.ids.message.text = ""

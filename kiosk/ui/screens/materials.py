@@ -1,0 +1,51 @@
+"""Materials: the checklist, and the 容缺 items the citizen may hand in later, with their deadline."""
+
+from __future__ import annotations
+
+from kiosk.domain.application import DEFAULT_SUPPLEMENT_DAYS
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import BigButton, Body
+
+load_kv(__file__)
+SELECTED, PLAIN = (0.8, 0.45, 0.05, 1), (0.11, 0.37, 0.73, 1)
+
+
+class MaterialsScreen(KioskScreen):
+    """Which materials the citizen has with them."""
+
+    name = "materials"
+    prompt = "Check the materials. Some may be handed in later."
+
+    def show(self) -> None:
+        """List every material; deferrable ones toggle between 'I have it' and 'later'."""
+        app = self.kiosk_app
+        session = app.session
+        content = self.ids.content
+        content.clear_widgets()
+        if session is None:
+            return
+        due = app.kiosk.catalog.calendar.add_working_days(session.started.date(), DEFAULT_SUPPLEMENT_DAYS)
+        for requirement in session.offering.materials:
+            name = f"{app.text(requirement.material.name)} ×{requirement.copies}"
+            if not requirement.deferrable:
+                content.add_widget(Body(text="• " + name))
+                continue
+            later = requirement.material.id in session.deferred
+            text = (app.t("{name}: hand in later, by {date}", app.lang).format(name=name, date=due.isoformat())
+                    if later else app.t("{name}: I have it with me", app.lang).format(name=name))
+            content.add_widget(BigButton(text=text, background_color=SELECTED if later else PLAIN,
+                                         on_release=lambda _b, m=requirement.material.id: self.toggle(m)))
+        content.add_widget(Body(text=app.t(
+            "Materials marked 'later' (容缺) may be handed in after acceptance; the receipt shows the deadline.",
+            app.lang)))
+
+    def toggle(self, material: str) -> None:
+        """Switch one deferrable material between 'with me' and 'later'."""
+        session = self.kiosk_app.session
+        if session is not None:
+            session.deferred ^= {material}
+        self.show()
+
+    def wipe(self) -> None:
+        """Clear the list."""
+        self.ids.content.clear_widgets()

@@ -1,0 +1,78 @@
+"""Rating (好差评): five levels; the two bad levels ask for reasons; stored encrypted and queued for central."""
+
+from __future__ import annotations
+
+from kiosk.ui import bridge
+from kiosk.ui.i18n import N_
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import BigButton
+
+load_kv(__file__)
+LEVELS = ((5, N_("Very satisfied")), (4, N_("Satisfied")), (3, N_("Fairly satisfied")), (2, N_("Dissatisfied")),
+          (1, N_("Very dissatisfied")))
+BAD = (1, 2)
+REASONS = {  # stored as the 好差评 system's Chinese wording, shown in the citizen's language
+    "等待时间长": N_("Waited too long"), "操作复杂": N_("Too complicated"),
+    "设备故障": N_("The terminal did not work well"), "指引不清楚": N_("Instructions were unclear"),
+    "材料要求多": N_("Too many materials asked for"),
+}
+CHOSEN, PLAIN = (0.05, 0.45, 0.2, 1), (0.11, 0.37, 0.73, 1)
+
+
+class RatingScreen(KioskScreen):
+    """How was it?"""
+
+    name = "rating"
+    prompt = "How satisfied are you with this service?"
+
+    def __init__(self, **kwargs: object) -> None:
+        """No level chosen yet."""
+        super().__init__(**kwargs)
+        self.level = 0
+        self.reasons: set[str] = set()
+
+    def show(self) -> None:
+        """Show the levels, and reasons for a bad level."""
+        app = self.kiosk_app
+        levels, reasons = self.ids.levels, self.ids.reasons
+        levels.clear_widgets()
+        reasons.clear_widgets()
+        for level, msgid in LEVELS:
+            levels.add_widget(BigButton(text=app.t(msgid, app.lang), background_color=CHOSEN if level == self.level
+                                        else PLAIN, on_release=lambda _b, n=level: self.choose(n)))
+        if self.level in BAD:
+            for stored, msgid in REASONS.items():
+                reasons.add_widget(BigButton(text=app.t(msgid, app.lang),
+                                             background_color=CHOSEN if stored in self.reasons else PLAIN,
+                                             on_release=lambda _b, r=stored: self.toggle(r)))
+        self.ids.send.disabled = not self.level
+
+    def choose(self, level: int) -> None:
+        """Pick a level."""
+        self.level = level
+        if level not in BAD:
+            self.reasons = set()
+        self.show()
+
+    def toggle(self, reason: str) -> None:
+        """Add or drop a reason."""
+        self.reasons ^= {reason}
+        self.show()
+
+    def send(self) -> None:
+        """Store the rating (off the UI thread), thank the citizen, and end the session."""
+        app = self.kiosk_app
+        session = app.session
+        application = str(session.application.id) if session and session.application else None
+        level, comment, store = self.level, "、".join(sorted(self.reasons)), app.kiosk.store
+        if session is not None:
+            session.rated = True
+        bridge.run(lambda: store.rate(application, level, comment), lambda _: None, lambda _exc: None)
+        app.end_session()
+        app.notice = app.t("Thank you for your rating.", app.lang)
+
+    def wipe(self) -> None:
+        """Forget the choice."""
+        self.level, self.reasons = 0, set()
+        self.ids.levels.clear_widgets()
+        self.ids.reasons.clear_widgets()

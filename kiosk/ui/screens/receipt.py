@@ -1,0 +1,107 @@
+"""Receipt: the application is stored first, then printed; a printer failure never loses the application.
+
+If printing fails, the number is shown large with where to get the receipt (print again here,
+or the staff desk, which can reprint from the number).
+"""
+
+from __future__ import annotations
+
+from kiosk.domain.receipt import layout
+from kiosk.services.session import Session
+from kiosk.services.submit import submit_application
+from kiosk.ui import bridge
+from kiosk.ui.i18n import N_
+from kiosk.ui.screens.base import KioskScreen, load_kv
+
+load_kv(__file__)
+
+
+class ReceiptScreen(KioskScreen):
+    """Submit, print, and hand over the receipt."""
+
+    name = "receipt"
+    prompt = "Your application is being submitted."
+
+    def __init__(self, **kwargs: object) -> None:
+        """Nothing under way."""
+        super().__init__(**kwargs)
+        self.busy = False
+
+    def show(self) -> None:
+        """Submit once (a language change only redraws), then print."""
+        app = self.kiosk_app
+        session = app.session
+        if session is None:
+            return
+        self.ids.reprint.disabled = True
+        self.ids.rate.disabled = session.application is None
+        if session.application is None and not self.busy:
+            self._set_status(N_("Saving your application…"))
+            self._submit(session)
+        elif session.application is not None:
+            self.ids.number.text = session.application.number
+            if session.printed:
+                self._set_status(N_("Please take your receipt."))
+
+    def _set_status(self, msgid: str, **values: str) -> None:
+        """Show a status sentence."""
+        app = self.kiosk_app
+        self.ids.status.text = app.t(msgid, app.lang).format(**values)
+
+    def _submit(self, session: Session) -> None:
+        """Store the application (the durable step), off the UI thread."""
+        app = self.kiosk_app
+        kiosk, draft, now = app.kiosk, session.draft(), app.kiosk.now()
+        self.busy = True
+        bridge.run(lambda: submit_application(kiosk.store, catalog=kiosk.catalog, hall=kiosk.hall,
+                                              terminal_id=kiosk.terminal_id, draft=draft, now=now),
+                   self._stored, self._not_stored)
+
+    def _stored(self, result: tuple[object, object]) -> None:
+        """The application is safe: show its number and print."""
+        app = self.kiosk_app
+        self.busy = False
+        if app.session is None:
+            return
+        application, receipt = result
+        app.session.application, app.session.receipt = application, receipt  # type: ignore[assignment]
+        self.ids.number.text = app.session.application.number if app.session.application else ""
+        self.ids.rate.disabled = False
+        self.print_receipt()
+
+    def _not_stored(self, exc: Exception) -> None:
+        """Nothing was submitted: say so plainly."""
+        self.busy = False
+        self._set_status(N_("Your application could not be saved, so nothing was submitted. "
+                         "Please go to a service window or call staff."))
+
+    def print_receipt(self) -> None:
+        """Print the stored receipt, off the UI thread."""
+        app = self.kiosk_app
+        session = app.session
+        if session is None or session.receipt is None:
+            return
+        printer, lines = app.kiosk.printer, layout(session.receipt, app.lang, app.kiosk.printer.columns)  # type: ignore[arg-type]
+        self.ids.reprint.disabled = True
+        self._set_status(N_("Printing your receipt…"))
+        bridge.run(lambda: printer.print_lines(lines), self._printed, self._not_printed)
+
+    def _printed(self, _result: object) -> None:
+        """The receipt is out."""
+        if self.kiosk_app.session is not None:
+            self.kiosk_app.session.printed = True
+        self._set_status(N_("Please take your receipt."))
+
+    def _not_printed(self, exc: Exception) -> None:
+        """The application is kept; tell the citizen how to get the receipt."""
+        session = self.kiosk_app.session
+        number = session.application.number if session and session.application else ""
+        self._set_status(N_("Your application is submitted and saved, but the receipt could not be printed. "
+                         "Keep this number: {number}. Tap 'Print again', or ask at the staff desk."), number=number)
+        self.ids.reprint.disabled = False
+
+    def wipe(self) -> None:
+        """Clear the number and the status."""
+        self.busy = False
+        self.ids.number.text = ""
+        self.ids.status.text = ""

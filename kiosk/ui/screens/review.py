@@ -1,0 +1,51 @@
+"""Review and submit: every answer on one page with a way back to its group; submitting goes to the receipt."""
+
+from __future__ import annotations
+
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import BigButton, Body, Title
+
+load_kv(__file__)
+
+
+class ReviewScreen(KioskScreen):
+    """Check everything before submitting."""
+
+    name = "review"
+    prompt = "Please check your answers, then submit."
+
+    def show(self) -> None:
+        """List the answers group by group (card data masked), each group with an edit button."""
+        app = self.kiosk_app
+        session = app.session
+        content = self.ids.content
+        content.clear_widgets()
+        if session is None:
+            return
+        for number, (group, fields) in enumerate(session.groups()):
+            row = BoxLayout(size_hint_y=None, height=app.theme.target, spacing=app.theme.gap)
+            row.add_widget(Title(text=app.text(group.title), font_size=app.theme.text))
+            row.add_widget(BigButton(text=app.t("Change", app.lang), size_hint_x=0.3,
+                                     on_release=lambda _b, n=number: self.edit(n)))
+            content.add_widget(row)
+            for form_field in fields:
+                shown = session.shown(form_field.key, app.lang)
+                if shown:
+                    content.add_widget(Body(text=f"{app.text(form_field.label)}: {shown}"))
+        for material in sorted(session.deferred):
+            content.add_widget(Body(text=app.t("Hand in later: {material}", app.lang).format(
+                material=app.text(next(m.material.name for m in session.offering.materials
+                                       if m.material.id == material)))))
+
+    def edit(self, group: int) -> None:
+        """Go back to one group of the form."""
+        app = self.kiosk_app
+        if app.session is not None:
+            app.session.group = group
+        app.go("form")
+
+    def wipe(self) -> None:
+        """Clear the answers shown."""
+        self.ids.content.clear_widgets()

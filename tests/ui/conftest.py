@@ -1,0 +1,150 @@
+"""UI test fixtures: a private Xvfb display, Kivy set up once per process, and a kiosk app driven by touches.
+
+Kivy has one window per process: the first UI test creates it on a virtual display the
+fixtures start; each test builds a fresh app (fresh store, simulated card reader and printer
+emulator) into it and tears it down again.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.config import UiSection
+
+SETTINGS = UiSection(fullscreen=False, width_px=540, height_px=960, panel_inches=10.8, idle_timeout_s=60,
+                     warning_s=30)
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[str]:
+    """Start Xvfb on a free display number; point Kivy at it and at a private home."""
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1280x24", "-nolisten", "tcp"],
+                              pass_fds=[write], stderr=subprocess.DEVNULL)
+    os.close(write)
+    number = os.read(read, 16).decode().strip()
+    os.close(read)
+    os.environ["DISPLAY"] = f":{number}"
+    os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
+    import kiosk.ui  # noqa: F401 - sets Kivy's environment before Kivy loads
+    from kiosk.ui.kivyconf import configure, register_font
+
+    configure(SETTINGS)
+    register_font()
+    from kivy.base import EventLoop
+
+    EventLoop.ensure_window()
+    yield os.environ["DISPLAY"]
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@dataclass
+class Driver:
+    """Drive the app as a citizen would: touches on real widgets, frames pumped by hand."""
+
+    app: Any
+    store: Any
+    reader: Any
+    printer: Any
+
+    def frames(self, count: int = 3) -> None:
+        """Run ``count`` frames (input, clock, drawing)."""
+        from kivy.base import EventLoop
+
+        for _ in range(count):
+            EventLoop.idle()
+
+    def until(self, check: Callable[[], object], timeout: float = 15.0, what: str = "") -> None:
+        """Pump frames until ``check`` holds."""
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, f"timed out waiting for {what or check}; on {self.screen}"
+            self.frames(1)
+            time.sleep(0.01)
+
+    @property
+    def screen(self) -> str:
+        """Return the current screen's name."""
+        return str(self.app.manager.current)
+
+    def widgets(self) -> list[Any]:
+        """Return every widget in the window."""
+        return list(self.app.root.walk())
+
+    def texts(self) -> list[str]:
+        """Return the text of every widget showing some."""
+        return [str(w.text) for w in self.widgets() if getattr(w, "text", "")]
+
+    def find(self, text: str, *, partial: bool = False) -> Any:
+        """Return the visible, enabled button showing ``text``."""
+        from kivy.uix.button import Button
+
+        for widget in self.widgets():
+            if isinstance(widget, Button) and not widget.disabled and widget.opacity > 0 and (
+                    (text in widget.text) if partial else widget.text == text) and widget.get_root_window():
+                return widget
+        raise AssertionError(f"no button {text!r} on {self.screen}: {self.texts()}")
+
+    def tap(self, text: str, *, partial: bool = False) -> None:
+        """Touch the button showing ``text`` (scrolling it into view first), as a finger would."""
+        from kivy.tests.common import UnitTestTouch
+        from kivy.uix.scrollview import ScrollView
+
+        self.frames(2)  # lay out whatever the last frame changed
+        button = self.find(text, partial=partial)
+        parent = button.parent
+        while parent is not None and parent is not parent.parent and not isinstance(parent, ScrollView):
+            parent = parent.parent  # (the window is its own parent)
+        if isinstance(parent, ScrollView):
+            for _ in range(20):  # until the button is inside the scroll view's visible area
+                parent.scroll_to(button, padding=10, animate=False)
+                self.frames(2)
+                x, y = button.to_window(*button.center)
+                left, bottom = parent.to_window(*parent.pos)
+                if left <= x <= left + parent.width and bottom <= y <= bottom + parent.height:
+                    break
+        touch = UnitTestTouch(*button.to_window(*button.center))
+        touch.touch_down()
+        touch.touch_up()
+        self.frames(2)
+
+
+@pytest.fixture
+def kiosk(display: str, tmp_path: Path) -> Iterator[Driver]:
+    """A kiosk app with a fresh encrypted store, the simulated card reader (empty tray) and the printer emulator."""
+    from drivers.cardreader.factory import open_card_reader
+    from drivers.printer.factory import open_printer
+    from kiosk.data import SAMPLE_CATALOG
+    from kiosk.domain.catalog_loader import load_catalog
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.context import Kiosk
+    from tests.store.helpers import open_test_store
+
+    catalog = load_catalog(SAMPLE_CATALOG)
+    store = open_test_store(tmp_path / "terminal")
+    reader = open_card_reader("sim://?timeout=1")
+    reader.open()
+    printer = open_printer("sim://")
+    context = Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, SETTINGS,
+                    lambda: datetime.now(UTC))
+    app = KioskApp(context)
+    app._run_prepare()
+    driver = Driver(app, store, reader, printer)
+    driver.frames(5)
+    yield driver
+    app.dispatch("on_stop")  # (not on_stop(): kv's `app` proxy forgets the app on the event)
+    reader.close()
+    printer.close()
+    printer.emulator.stop()
+    store.close()
