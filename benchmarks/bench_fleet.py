@@ -144,7 +144,7 @@ def _rss_mib(pid: int) -> float:
 def _heartbeats(http: httpx.Client) -> float:
     """Return the monitor's heartbeat counter from /metrics."""
     for family in text_string_to_metric_families(http.get("/metrics").text):
-        if family.name == "yichuang_heartbeats_received":
+        if family.name == "yichuang_heartbeats":
             return float(family.samples[0].value)
     return 0.0
 

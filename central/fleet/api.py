@@ -8,12 +8,14 @@ terminal. Login and roles come with the dashboard; until then bind the API to a 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import PlainTextResponse
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pydantic import BaseModel
 
 from central.fleet.alerts import AlertBook
@@ -109,22 +111,42 @@ def _alert(alert: Any) -> AlertRow:
                     resolved_by=alert.resolved_by)
 
 
+class _Families:
+    """One scrape's metric families, built from the monitor's last flush (bounded labels: state, hall, rule)."""
+
+    def __init__(self, monitor: FleetMonitor, book: AlertBook) -> None:
+        """Remember what to read."""
+        self.monitor, self.book = monitor, book
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield every family (prometheus_client's collector protocol)."""
+        monitor = self.monitor
+        rows = monitor.rows()
+        terminals = GaugeMetricFamily("yichuang_terminals", "Terminals by state and hall", labels=["state", "hall"])
+        counts: dict[tuple[str, str], int] = {}
+        for row in rows:
+            key = (row["state"], row["hall"] or "-")
+            counts[key] = counts.get(key, 0) + 1
+        for (state, hall), count in sorted(counts.items()):
+            terminals.add_metric([state, hall], count)
+        yield terminals
+        alerts = GaugeMetricFamily("yichuang_alerts_open", "Open or acknowledged alerts by rule", labels=["rule"])
+        for rule, count in sorted(self.book.open_by_rule().items()):
+            alerts.add_metric([rule], count)
+        yield alerts
+        yield GaugeMetricFamily("yichuang_outbox_backlog", "Entries waiting for central, all terminals",
+                                value=sum(r["backlog"] or 0 for r in rows))
+        yield CounterMetricFamily("yichuang_heartbeats", "Heartbeats received", value=monitor.heartbeats)
+        yield CounterMetricFamily("yichuang_telemetry_refused", "Telemetry and presence messages refused as garbage",
+                                  value=monitor.garbage)
+        yield CounterMetricFamily("yichuang_ingest_messages", "Messages central stored (seen by the monitor)",
+                                  value=monitor.ingested)
+
+
 def _metrics(monitor: FleetMonitor, book: AlertBook) -> bytes:
     """Render the metrics for one scrape."""
     registry = CollectorRegistry()
-    terminals = Gauge("yichuang_terminals", "Terminals by state and hall", ["state", "hall"], registry=registry)
-    alerts = Gauge("yichuang_alerts_open", "Open or acknowledged alerts by rule", ["rule"], registry=registry)
-    backlog = Gauge("yichuang_outbox_backlog", "Entries waiting for central, all terminals", registry=registry)
-    garbage = Gauge("yichuang_telemetry_garbage", "Refused telemetry and presence messages", registry=registry)
-    heartbeats = Gauge("yichuang_heartbeats_received", "Heartbeats received since start", registry=registry)
-    rows = monitor.rows()
-    for row in rows:
-        terminals.labels(row["state"], row["hall"] or "-").inc()
-    for rule, count in book.open_by_rule().items():
-        alerts.labels(rule).set(count)
-    backlog.set(sum(r["backlog"] or 0 for r in rows))
-    garbage.set(monitor.garbage)
-    heartbeats.set(monitor.heartbeats)
+    registry.register(_Families(monitor, book))
     return generate_latest(registry)
 
 

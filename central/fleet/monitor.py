@@ -64,6 +64,8 @@ class FleetMonitor:
         self.seen: dict[str, Seen] = {}
         self.garbage = 0
         self.heartbeats = 0
+        self.ingested = 0  # messages central stored since the monitor started (for the ingest rate)
+        self._ingest_mark: str | None = None
         self.ready = threading.Event()
         self.snapshot: dict[str, dict[str, Any]] = {}  # the last flush's rows by terminal (what the API serves)
         self.snapshot_at: datetime | None = None
@@ -158,6 +160,10 @@ class FleetMonitor:
         if self._slow is None or now - self._slow[0] >= SLOW_EVERY:
             gapped = {g["terminal"] for g in queries.gaps(self.engine)}
             helped = set(queries.open_help(self.engine, (now - HELP_STALE).isoformat()))
+            mark = now.isoformat()
+            if self._ingest_mark is not None:
+                self.ingested += queries.received_between(self.engine, self._ingest_mark, mark)
+            self._ingest_mark = mark
             self._slow = (now, gapped, helped)
         return self._slow[1], self._slow[2]
 

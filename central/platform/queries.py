@@ -97,6 +97,14 @@ def handle_help(engine: Engine, terminal: str, by: str, at: str) -> int:
     return len(waiting)
 
 
+def received_between(engine: Engine, start: str, end: str) -> int:
+    """Return how many messages central stored in [start, end) (indexed by receipt time)."""
+    query = select(func.count()).select_from(messages).where(messages.c.received_at >= start,
+                                                             messages.c.received_at < end)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def gaps(engine: Engine) -> list[dict[str, Any]]:
     """Return each run of sequence numbers a terminal has not delivered yet, and when it was noticed."""
     return _rows(engine, GAPS)

@@ -56,6 +56,7 @@ messages = Table(
     Column("envelope", LargeBinary, nullable=False),
     Index("ix_messages_terminal_seq", "terminal", "seq"),
     Index("ix_messages_kind_level", "kind", "level"),
+    Index("ix_messages_received_at", "received_at"),
 )
 
 rejected = Table(

@@ -76,6 +76,8 @@ def test_metrics_parse_and_keep_labels_bounded(client: TestClient) -> None:
     assert by_state == {("offline", "zd-center"): 1, ("degraded", "lc-center"): 1, ("online", "lc-center"): 1}
     assert [(s.labels["rule"], s.value) for s in families["yichuang_alerts_open"].samples] == [("paper_out", 1)]
     assert families["yichuang_outbox_backlog"].samples[0].value == 9
+    assert families["yichuang_heartbeats"].type == "counter"
+    assert families["yichuang_telemetry_refused"].samples[0].value == 0
     assert all("terminal" not in s.labels for f in families.values() for s in f.samples)
 
 

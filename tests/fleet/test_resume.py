@@ -8,6 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, insert, select
 
 from central.fleet import alertdb
@@ -76,7 +77,10 @@ def test_a_help_request_pages_after_two_minutes_until_staff_handle_it(tmp_path: 
         monitor.seen["LC0001"].beat_at = now + timedelta(seconds=40 * step)
         monitor.flush(now + timedelta(seconds=40 * step))
     assert ("help_request", "LC0001") in book.alerts
+    assert monitor.ingested == 1  # the fresh request, counted once for the ingest rate; the stale one never
     client = TestClient(create_app(monitor, book))
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
+    assert families["yichuang_ingest_messages"].samples[0].value == 1
     done = client.post("/api/alerts/help_request/LC0001/resolve", json={"by": "staff-wu"}).json()
     assert done["state"] == "resolved"
     assert client.post("/api/terminals/LC0001/help-handled", json={"by": "x"}).json() == {"handled": 0}
