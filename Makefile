@@ -4,9 +4,9 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PYTEST  := $(PY) -m pytest
-TYPED   := kiosk/domain kiosk/services kiosk/store kiosk/config.py drivers sync main.py central provisioning
+TYPED   := kiosk/domain kiosk/services kiosk/store kiosk/ui kiosk/config.py drivers sync main.py central provisioning
 
-.PHONY: setup lint typecheck test unit demo bench chaos soak clean
+.PHONY: setup lint typecheck test unit demo screenshots bench chaos soak clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -19,9 +19,16 @@ lint: setup
 test: lint
 	$(PYTEST) -m "not chaos and not soak"
 
-## demo: a console walk through the catalog and a scripted application
+## demo: a console walk through the catalog, scripted applications and sync to central; then the kiosk
+## window with a virtual card tray and the printed receipt (where there is a display)
 demo: setup
 	$(PY) main.py demo
+	@if [ -n "$$DISPLAY" ]; then $(PY) main.py kiosk demo; \
+	else echo "no display: the kiosk window needs one (\`make screenshots\` renders every screen to docs/screens/)"; fi
+
+## screenshots: every kiosk screen, portrait and landscape, Chinese and English, into docs/screens/
+screenshots: setup
+	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/ui/test_rendering.py -q
 
 ## bench: benchmarks; writes docs/benchmarks.md, docs/benchmarks.json and the README table
 bench: setup

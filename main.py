@@ -17,6 +17,7 @@ from kiosk.cli.card_cmd import card_group
 from kiosk.cli.catalog_cmd import catalog_group
 from kiosk.cli.config_cmd import config_group
 from kiosk.cli.demo import demo
+from kiosk.cli.kiosk_cmd import kiosk_group
 from kiosk.cli.printer_cmd import printer_group
 from kiosk.cli.sim_cmd import sim_group
 from kiosk.cli.store_cmd import store_group
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 
 for group in (
     catalog_group, application_group, card_group, printer_group, store_group, sim_group, config_group, sync_group,
-    central_group, provision_group, fleet_group, demo,
+    central_group, provision_group, fleet_group, kiosk_group, demo,
 ):
     cli.add_command(group)
 

@@ -71,11 +71,11 @@ class KioskApp(App):
 
     def t(self, msgid: str, *_rebind: object) -> str:
         """Translate ``msgid`` (kv passes ``app.lang`` too, so texts follow a language change)."""
-        return tr(msgid, self.lang)  # type: ignore[arg-type]
+        return tr(msgid, self.lang)
 
     def text(self, text: Text) -> str:
         """Return catalog or domain text in the current language."""
-        return text.get(self.lang)  # type: ignore[arg-type]
+        return text.get(self.lang)
 
     def build(self) -> Any:
         """Load the layout, add the screens, start the idle and device watches."""

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,9 +121,11 @@ class Driver:
         self.frames(2)
 
 
-@pytest.fixture
-def kiosk(display: str, tmp_path: Path) -> Iterator[Driver]:
-    """A kiosk app with a fresh encrypted store, the simulated card reader (empty tray) and the printer emulator."""
+@contextmanager
+def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS) -> Iterator[Driver]:
+    """Build a kiosk app into the window (sized to ``settings``) with a fresh store and simulated devices."""
+    from kivy.core.window import Window
+
     from drivers.cardreader.factory import open_card_reader
     from drivers.printer.factory import open_printer
     from kiosk.data import SAMPLE_CATALOG
@@ -131,20 +134,30 @@ def kiosk(display: str, tmp_path: Path) -> Iterator[Driver]:
     from kiosk.ui.context import Kiosk
     from tests.store.helpers import open_test_store
 
+    Window.size = (settings.width_px, settings.height_px)
     catalog = load_catalog(SAMPLE_CATALOG)
     store = open_test_store(tmp_path / "terminal")
     reader = open_card_reader("sim://?timeout=1")
     reader.open()
     printer = open_printer("sim://")
-    context = Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, SETTINGS,
+    context = Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,
                     lambda: datetime.now(UTC))
     app = KioskApp(context)
     app._run_prepare()
     driver = Driver(app, store, reader, printer)
     driver.frames(5)
-    yield driver
-    app.dispatch("on_stop")  # (not on_stop(): kv's `app` proxy forgets the app on the event)
-    reader.close()
-    printer.close()
-    printer.emulator.stop()
-    store.close()
+    try:
+        yield driver
+    finally:
+        app.dispatch("on_stop")  # (not on_stop(): kv's `app` proxy forgets the app on the event)
+        reader.close()
+        printer.close()
+        printer.emulator.stop()
+        store.close()
+
+
+@pytest.fixture
+def kiosk(display: str, tmp_path: Path) -> Iterator[Driver]:
+    """A portrait kiosk with a fresh encrypted store, the simulated card reader (empty tray) and the printer emulator."""
+    with running_kiosk(tmp_path) as driver:
+        yield driver

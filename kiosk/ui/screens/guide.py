@@ -48,12 +48,12 @@ def _sections(offering: Offering, get: Callable[[Text], str], t: Callable[[str],
     """Return the guide's headings (msgids) and lines."""
     items = offering.items
     later = t("(may be handed in later)")
-    materials = [f"• {get(m.material.name)} ×{m.copies}" + (f"  {later}" if m.deferrable else "")
+    materials = [f"•{get(m.material.name)} ×{m.copies}" + (f"  {later}" if m.deferrable else "")
                  for m in offering.materials]
     fees = [f"{get(i.name)}: " + (f"¥{i.fee_cny:g}" if i.fee_cny else t("Free")) for i in items]
     delivery = sorted({t(DELIVERY[d.value]) for i in items for d in i.delivery})
     return [
-        (N_("Conditions"), [f"• {get(c)}" for i in items for c in i.conditions]),
+        (N_("Conditions"), [f"•{get(c)}" for i in items for c in i.conditions]),
         (N_("Materials"), materials),
         (N_("Time limit"), [t("{days} working days promised").format(days=offering.promised_limit_days)]),
         (N_("Fees"), fees),

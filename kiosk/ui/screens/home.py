@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.domain.catalog import CATEGORY_NAMES, Category
+from kiosk.domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
 from kiosk.services.search import index, search
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import BACKSPACE, BigButton
@@ -33,9 +33,11 @@ class HomeScreen(KioskScreen):
         self.ids.query.text = self.query or app.t("Type pinyin letters to search, e.g. SBK", app.lang)
         content = self.ids.content
         content.clear_widgets()
+        offered: list[ServiceItem | Bundle] = [*items, *bundles]
+        chosen: list[ServiceItem | Bundle]
         if self.query:
-            codes = search(index([*items, *bundles]), self.query)
-            chosen = [o for o in (*items, *bundles) if o.code in codes]
+            codes = search(index(offered), self.query)
+            chosen = [o for o in offered if o.code in codes]
         elif self.category == BUNDLES:
             chosen = list(bundles)
         elif self.category:

@@ -28,7 +28,7 @@ class MaterialsScreen(KioskScreen):
         for requirement in session.offering.materials:
             name = f"{app.text(requirement.material.name)} ×{requirement.copies}"
             if not requirement.deferrable:
-                content.add_widget(Body(text="• " + name))
+                content.add_widget(Body(text="•" + name))
                 continue
             later = requirement.material.id in session.deferred
             text = (app.t("{name}: hand in later, by {date}", app.lang).format(name=name, date=due.isoformat())

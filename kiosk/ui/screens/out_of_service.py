@@ -20,7 +20,7 @@ class OutOfServiceScreen(KioskScreen):
         content = self.ids.content
         content.clear_widgets()
         for reason in app.availability.reasons:
-            content.add_widget(Body(text="• " + app.text(reason)))
+            content.add_widget(Body(text="•" + app.text(reason)))
         hall = app.kiosk.hall
         content.add_widget(Body(text=app.t("You can still read the service guides on this terminal.", app.lang)))
         content.add_widget(Body(text=app.t("Please go to a service window: {address}, phone {phone}.",

@@ -81,7 +81,7 @@ class ReceiptScreen(KioskScreen):
         session = app.session
         if session is None or session.receipt is None:
             return
-        printer, lines = app.kiosk.printer, layout(session.receipt, app.lang, app.kiosk.printer.columns)  # type: ignore[arg-type]
+        printer, lines = app.kiosk.printer, layout(session.receipt, app.lang, app.kiosk.printer.columns)
         self.ids.reprint.disabled = True
         self._set_status(N_("Printing your receipt…"))
         bridge.run(lambda: printer.print_lines(lines), self._printed, self._not_printed)

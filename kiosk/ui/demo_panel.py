@@ -1,0 +1,78 @@
+"""The demo's side panel: a virtual card tray with the sample identities, the printer's paper, and the receipt.
+
+Only for `sim://` devices: it places and lifts simulated cards, switches the emulated
+printer's paper, and shows what the emulator printed as a picture beside the kiosk screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.uix.boxlayout import BoxLayout
+
+from drivers.cardreader.factory import SimulatedReader
+from drivers.cardreader.simulator import SAMPLE_CARDS
+from drivers.printer.factory import SimulatedPrinter
+from drivers.printer.preview import save_png
+from drivers.status import PaperState
+from kiosk.ui.app import KioskApp
+from kiosk.ui.context import Kiosk
+from kiosk.ui.widgets import BigButton
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+CARD_NAMES = {"zhang": "张三丰", "li": "李秀英 (长期)", "expired": "王小明 (expired)",
+              "bad-check": "赵错位 (bad number)", "permit": "陈大文 (港澳居民居住证)"}
+
+
+class DemoPanel(BoxLayout):
+    """Buttons for the simulated devices and the latest receipt."""
+
+
+class DemoKioskApp(KioskApp):
+    """The kiosk with the demo panel on its right."""
+
+    def __init__(self, kiosk: Kiosk, reader: SimulatedReader, printer: SimulatedPrinter, folder: Path,
+                 **kwargs: Any) -> None:
+        """Remember the simulated devices and where receipt pictures go."""
+        super().__init__(kiosk, **kwargs)
+        self.reader, self.printer, self.folder = reader, printer, folder
+        self.printed = 0
+
+    def build(self) -> Any:
+        """Put the kiosk screen and the panel side by side."""
+        kiosk_root = super().build()
+        frame = BoxLayout(orientation="horizontal")
+        kiosk_root.size_hint_x = 2 / 3
+        frame.add_widget(kiosk_root)
+        panel = DemoPanel()
+        for label, name in CARD_NAMES.items():
+            panel.ids.cards.add_widget(BigButton(text=name, on_release=lambda _b, c=label: self.place(c)))
+        self.panel = panel
+        frame.add_widget(panel)
+        self._events.append(Clock.schedule_interval(lambda _dt: self.refresh_receipt(), 1.0))
+        return frame
+
+    def place(self, label: str) -> None:
+        """Put a sample card on the reader."""
+        self.reader.simulator.place(SAMPLE_CARDS[label])
+
+    def lift(self) -> None:
+        """Take the card away."""
+        self.reader.simulator.lift()
+
+    def paper(self, state: str) -> None:
+        """Set the emulated printer's paper (the kiosk notices on its next device check)."""
+        self.printer.emulator.state.paper = PaperState(state)
+        self.check_devices()
+
+    def refresh_receipt(self) -> None:
+        """Draw what the emulator printed since the last look."""
+        items = self.printer.emulator.items
+        if len(items) != self.printed:
+            self.printed = len(items)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            picture = save_png(items, self.folder / f"receipt-{self.printed}.png", self.printer.columns)
+            self.panel.ids.receipt.source = str(picture)
