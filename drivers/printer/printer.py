@@ -63,7 +63,7 @@ class EscposPrinter:
     def close(self) -> None:
         """Close the transport."""
         if self._device is not None:
-            with suppress(*TRANSPORT_ERRORS):
+            with suppress(*TRANSPORT_ERRORS, AttributeError):  # python-escpos: AttributeError once its socket is gone
                 self._device.close()
             self._device = None
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
 from kiosk.domain.catalog import Bundle, ServiceItem
 
 
@@ -24,7 +22,9 @@ class Entry:
 
 
 def index(offerings: list[ServiceItem | Bundle]) -> list[Entry]:
-    """Build the search index of a hall's offerings."""
+    """Build the search index of a hall's offerings (pypinyin's dictionaries load here, not at import)."""
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415 - a third of a second: keep it off the kiosk's start
+
     entries = []
     for offering in offerings:
         texts = (offering.name.zh, *getattr(offering, "keywords", ()))

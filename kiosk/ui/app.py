@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
            ReceiptScreen, RatingScreen, OutOfServiceScreen)
 DEVICE_CHECK_S = 5.0
+ATTRACT_AFTER_S = 30  # an untouched home screen starts cycling tips after this
+ATTRACT_EVERY_S = 5
 KV = str(Path(__file__).with_suffix(".kv"))
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
 
@@ -89,6 +91,8 @@ class KioskApp(App):
         self.bind(lang=lambda *_: self.current.show())
         self.check_devices()
         self.current.show()
+        home = self.manager.get_screen("home")
+        bridge.run(home.entries, lambda _: None, lambda exc: log.warning("search index: %s", type(exc).__name__))
         return root
 
     def on_stop(self) -> None:
@@ -148,6 +152,8 @@ class KioskApp(App):
     def touched(self) -> None:
         """Count activity now (any touch, or a screen change)."""
         self.last_touch = time.monotonic()
+        if self.manager.has_screen("home"):
+            self.manager.get_screen("home").stop_attract()
         if self.idle_warning:
             self.idle_warning = False
 
@@ -157,8 +163,11 @@ class KioskApp(App):
         return False
 
     def _watch_idle(self, _dt: float) -> None:
-        """Warn after the idle timeout, wipe after the warning has run out."""
+        """Warn after the idle timeout, wipe after the warning has run out; attract passers-by on an idle home."""
         if self.session is None or self.manager.current in OPEN_SCREENS:
+            idle = time.monotonic() - self.last_touch
+            if self.manager.current == "home" and idle >= ATTRACT_AFTER_S and round(idle) % ATTRACT_EVERY_S == 0:
+                self.manager.get_screen("home").attract()
             return
         settings = self.kiosk.settings
         idle = time.monotonic() - self.last_touch

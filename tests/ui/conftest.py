@@ -8,7 +8,6 @@ emulator) into it and tears it down again.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,13 +28,10 @@ SETTINGS = UiSection(fullscreen=False, width_px=540, height_px=960, panel_inches
 @pytest.fixture(scope="session")
 def display() -> Iterator[str]:
     """Start Xvfb on a free display number; point Kivy at it and at a private home."""
-    read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1280x24", "-nolisten", "tcp"],
-                              pass_fds=[write], stderr=subprocess.DEVNULL)
-    os.close(write)
-    number = os.read(read, 16).decode().strip()
-    os.close(read)
-    os.environ["DISPLAY"] = f":{number}"
+    from kiosk.ui.display import start_xvfb
+
+    server, display_name = start_xvfb()
+    os.environ["DISPLAY"] = display_name
     os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
     import kiosk.ui  # noqa: F401 - sets Kivy's environment before Kivy loads
     from kiosk.ui.kivyconf import configure, register_font
@@ -98,24 +94,30 @@ class Driver:
         raise AssertionError(f"no button {text!r} on {self.screen}: {self.texts()}")
 
     def tap(self, text: str, *, partial: bool = False) -> None:
-        """Touch the button showing ``text`` (scrolling it into view first), as a finger would."""
+        """Touch the button showing ``text`` (scrolled into view first), as a finger would."""
+        self.frames(2)  # lay out whatever the last frame changed
+        self.touch(self.find(text, partial=partial))
+
+    def touch(self, widget: Any) -> None:
+        """Scroll ``widget`` into view if it is in a scroll view, then touch its centre."""
         from kivy.tests.common import UnitTestTouch
         from kivy.uix.scrollview import ScrollView
 
-        self.frames(2)  # lay out whatever the last frame changed
-        button = self.find(text, partial=partial)
-        parent = button.parent
-        while parent is not None and parent is not parent.parent and not isinstance(parent, ScrollView):
-            parent = parent.parent  # (the window is its own parent)
-        if isinstance(parent, ScrollView):
-            for _ in range(20):  # until the button is inside the scroll view's visible area
-                parent.scroll_to(button, padding=10, animate=False)
-                self.frames(2)
-                x, y = button.to_window(*button.center)
-                left, bottom = parent.to_window(*parent.pos)
-                if left <= x <= left + parent.width and bottom <= y <= bottom + parent.height:
-                    break
-        touch = UnitTestTouch(*button.to_window(*button.center))
+        view = widget.parent
+        while view is not None and view is not view.parent and not isinstance(view, ScrollView):
+            view = view.parent  # (the window is its own parent)
+        if isinstance(view, ScrollView):
+            content = view.children[0]
+            if content.height > view.height:
+                bottom = widget.to_window(widget.x, widget.y)[1] - content.to_window(content.x, content.y)[1]
+                view.scroll_y = min(1.0, max(0.0, (bottom - 10) / (content.height - view.height)))
+                self.frames(3)
+        x, y = widget.to_window(*widget.center)
+        if isinstance(view, ScrollView):
+            left, low = view.to_window(*view.pos)
+            assert left <= x <= left + view.width, f"{widget.text!r} off screen"
+            assert low <= y <= low + view.height, f"{widget.text!r} off screen"
+        touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()
         self.frames(2)

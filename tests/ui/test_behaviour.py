@@ -119,3 +119,14 @@ def test_paper_out_stops_new_applications_and_the_terminal_recovers_by_itself(ki
     kiosk.printer.emulator.state.paper = PaperState.FULL
     kiosk.app.check_devices()
     kiosk.until(lambda: kiosk.screen == "home", what="back in service")
+
+
+def test_an_untouched_home_screen_cycles_tips_and_a_touch_stops_it(kiosk: Driver) -> None:
+    title = kiosk.app.manager.get_screen("home").ids.title
+    assert title.text == "请选择要办理的事项"
+    kiosk.app.last_touch -= 40
+    kiosk.until(lambda: title.text != "请选择要办理的事项", timeout=8, what="the attract loop")
+    assert title.text in {"24小时自助办理,随到随办", "刷身份证自动填写,不用手抄表格", "一件事一次办:多个事项一张表",
+                          "支持拼音搜索:输入 SBK 找社保卡", "需要帮助?请点右上角“呼叫帮办”"}
+    kiosk.tap("社会保障", partial=True)
+    assert title.text == "请选择要办理的事项"

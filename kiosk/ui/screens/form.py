@@ -95,7 +95,7 @@ class FormScreen(KioskScreen):
         """Big buttons, one per option (several may be chosen for a multi-choice)."""
         app = self.kiosk_app
         current = session.answers.get(form_field.key)
-        chosen = set(current if isinstance(current, list) else [current])
+        chosen = set(current) if isinstance(current, list) else ({current} if current else set())
         row = BoxLayout(orientation="vertical", size_hint_y=None, spacing=app.theme.gap / 2)
         row.bind(minimum_height=row.setter("height"))
         for option in form_field.options:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from kiosk.domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
-from kiosk.services.search import index, search
+from kiosk.services.search import Entry, index, search
+from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import BACKSPACE, BigButton
 
 load_kv(__file__)
 LETTERS = (*"QWERTYUIOPASDFGHJKLZXCVBNM", BACKSPACE)
+ATTRACT = (  # what the idle home screen cycles through to invite passers-by
+    N_("Apply here, 24 hours a day"), N_("Put your ID card on the reader: no forms to copy out"),
+    N_("One-stop themes: several services with one form"), N_("Search by pinyin: type SBK for 社保卡"),
+    N_("Need help? Tap Call staff at the top"),
+)
 BUNDLES = "bundles"
 
 
@@ -23,11 +29,22 @@ class HomeScreen(KioskScreen):
         super().__init__(**kwargs)
         self.category: str | None = None
         self.query = ""
+        self.tip = -1  # the attract loop's current tip (-1: the normal title)
+        self._entries: list[Entry] | None = None
+
+    def entries(self) -> list[Entry]:
+        """Return the search index of this hall's offerings (built once; the app warms it in the background)."""
+        if self._entries is None:
+            app = self.kiosk_app
+            items, bundles = app.kiosk.catalog.offered_at(app.kiosk.hall.id)
+            self._entries = index([*items, *bundles])
+        return self._entries
 
     def show(self) -> None:
         """List categories, or the chosen category's offerings, or search results."""
         app = self.kiosk_app
         items, bundles = app.kiosk.catalog.offered_at(app.kiosk.hall.id)
+        self.ids.title.text = app.t(self.prompt, app.lang) if self.tip < 0 else app.t(ATTRACT[self.tip], app.lang)
         self.ids.keypad.build(LETTERS, self.typed)
         self.ids.keypad.max_length = 20
         self.ids.query.text = self.query or app.t("Type pinyin letters to search, e.g. SBK", app.lang)
@@ -36,7 +53,7 @@ class HomeScreen(KioskScreen):
         offered: list[ServiceItem | Bundle] = [*items, *bundles]
         chosen: list[ServiceItem | Bundle]
         if self.query:
-            codes = search(index(offered), self.query)
+            codes = search(self.entries(), self.query)
             chosen = [o for o in offered if o.code in codes]
         elif self.category == BUNDLES:
             chosen = list(bundles)
@@ -57,6 +74,18 @@ class HomeScreen(KioskScreen):
         if not chosen:
             content.add_widget(BigButton(text=app.t("Nothing found. Show all categories", app.lang),
                                          on_release=lambda _b: self.back()))
+
+    def attract(self) -> None:
+        """Show the next tip of the attract loop."""
+        app = self.kiosk_app
+        self.tip = (self.tip + 1) % len(ATTRACT)
+        self.ids.title.text = app.t(ATTRACT[self.tip], app.lang)
+
+    def stop_attract(self) -> None:
+        """Back to the normal title (someone touched the screen)."""
+        if self.tip >= 0:
+            self.tip = -1
+            self.ids.title.text = self.kiosk_app.t(self.prompt, self.kiosk_app.lang)
 
     def pick(self, category: str) -> None:
         """Show one category's offerings."""

@@ -1,0 +1,63 @@
+"""Kiosk UI: cold start to the home screen against an empty Kivy app's cold start, in the same run, under Xvfb.
+
+Each start is a fresh process (interpreter, imports, window, first frame), RUNS times each,
+alternating. The kiosk runs also time the card confirmed → form drawn and the submit tap →
+first bytes at the printer emulator (the application is stored before printing starts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.harness import Run, RunCase
+from kiosk.ui.display import start_xvfb
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("YC_KIOSK_RUNS", "5"))
+_results: dict[str, list[dict[str, float]]] = {"kiosk": [], "empty": []}
+
+
+def _measure() -> None:
+    """Run both kinds of cold start alternately, once per benchmark run."""
+    if _results["kiosk"]:
+        return
+    server, display = start_xvfb()
+    env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
+           "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-bench-")}
+    try:
+        for _ in range(RUNS):
+            for mode in ("empty", "kiosk"):
+                done = subprocess.run([sys.executable, "-m", "benchmarks.kiosk_probe", mode, repr(time.time())],  # noqa: S603
+                                      cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=300)
+                _results[mode].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _run(mode: str) -> Run:
+    """Return one kind's cold starts as a whole run (ops = starts)."""
+    _measure()
+    starts = [r["start"] for r in _results[mode]]
+    facts = {}
+    if mode == "kiosk":
+        def ms(key: str) -> str:
+            values = [r[key] * 1000 for r in _results[mode]]
+            return f"median {statistics.median(values):.0f} ms, worst {max(values):.0f} ms over {len(values)} runs"
+        facts = {"ID card confirmed → form drawn": ms("card_to_form"),
+                 "submit tap → printing started (stored first)": ms("submit_to_print"),
+                 "cold start to home, median": f"{statistics.median(starts) * 1000:.0f} ms"}
+    return Run(len(starts), sum(starts), {}, facts)
+
+
+def cases() -> list[RunCase]:
+    """Return the kiosk case."""
+    return [RunCase("kiosk cold start to home", lambda: _run("kiosk"), lambda: _run("empty"),
+                    "kiosk app: catalog, store, devices, 10 screens, first frame", "empty Kivy app, first frame")]

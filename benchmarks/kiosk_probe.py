@@ -1,0 +1,119 @@
+"""One cold start of the kiosk (or of an empty Kivy app) under the benchmark's Xvfb; prints timings as JSON.
+
+``python -m benchmarks.kiosk_probe kiosk|empty T0`` where T0 is the wall time the parent started
+the process: the cold start includes the interpreter, imports, the window and the first frame.
+The kiosk run then times two steps a citizen waits for: the confirmed card to the form drawn,
+and the submit tap to the first bytes at the printer (the application stored before that).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _frames_until(check: object, limit: float = 30.0) -> None:
+    """Run frames until ``check()`` holds."""
+    from kivy.base import EventLoop  # noqa: PLC0415
+
+    deadline = time.monotonic() + limit
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out")
+        EventLoop.idle()
+
+
+def empty(started: float) -> dict[str, float]:
+    """An empty Kivy app: window and first frame."""
+    from kivy.app import App  # noqa: PLC0415
+    from kivy.base import EventLoop  # noqa: PLC0415
+    from kivy.uix.label import Label  # noqa: PLC0415
+
+    class Empty(App):
+        def build(self) -> Label:
+            return Label(text="hello")
+
+    app = Empty()
+    EventLoop.ensure_window()
+    app._run_prepare()
+    EventLoop.idle()
+    return {"start": time.time() - started}
+
+
+def _build() -> tuple[Any, Any, Any, Any]:
+    """Build the kiosk app with simulated devices and a fresh store, into a new window."""
+    import kiosk.ui  # noqa: F401, PLC0415 - Kivy's environment first
+    from kiosk.config import UiSection  # noqa: PLC0415
+    from kiosk.ui.kivyconf import configure, register_font  # noqa: PLC0415
+
+    settings = UiSection(fullscreen=False, width_px=540, height_px=960, panel_inches=10.75)
+    configure(settings)
+    register_font()
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from kivy.base import EventLoop  # noqa: PLC0415
+
+    from drivers.cardreader.factory import SimulatedReader, open_card_reader  # noqa: PLC0415
+    from drivers.printer.factory import SimulatedPrinter, open_printer  # noqa: PLC0415
+    from kiosk.data import SAMPLE_CATALOG  # noqa: PLC0415
+    from kiosk.domain.catalog_loader import load_catalog  # noqa: PLC0415
+    from kiosk.store.keys import KeyFileProvider  # noqa: PLC0415
+    from kiosk.store.opening import open_store  # noqa: PLC0415
+    from kiosk.ui.app import KioskApp  # noqa: PLC0415
+    from kiosk.ui.context import Kiosk  # noqa: PLC0415
+
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
+    catalog = load_catalog(SAMPLE_CATALOG)
+    store = open_store(folder / "store.db", KeyFileProvider(folder / "store.key"))
+    reader, printer = open_card_reader("sim://"), open_printer("sim://")
+    if not isinstance(reader, SimulatedReader) or not isinstance(printer, SimulatedPrinter):
+        raise TypeError("sim:// devices expected")
+    reader.open()
+    app = KioskApp(Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,
+                         lambda: datetime.now(UTC)))
+    EventLoop.ensure_window()
+    app._run_prepare()
+    EventLoop.idle()
+    return app, reader, printer, store
+
+
+def kiosk(started: float) -> dict[str, float]:
+    """The kiosk with simulated devices: to home, card to form, submit to printing."""
+    from kivy.base import EventLoop  # noqa: PLC0415
+
+    from drivers.cardreader.simulator import SAMPLE_CARDS  # noqa: PLC0415
+
+    app, reader, printer, store = _build()
+    result = {"start": time.time() - started}
+    app.start("SB-001")
+    app.go("identify")
+    reader.simulator.place(SAMPLE_CARDS["zhang"])
+    identify = app.manager.get_screen("identify")
+    _frames_until(lambda: not identify.ids.confirm.disabled)
+    began = time.perf_counter()
+    app.go("form")
+    EventLoop.idle()
+    result["card_to_form"] = time.perf_counter() - began
+    session = app.session
+    assert session is not None
+    session.answers.update({"delivery.method": "window", "contact.phone": "13800138000",
+                            "insurance.card_bank": "ccb", "declaration.consent": True})
+    app.go("review")
+    began = time.perf_counter()
+    app.go("receipt")
+    _frames_until(lambda: bool(printer.emulator.jobs) and bool(printer.emulator.items), limit=60)
+    result["submit_to_print"] = time.perf_counter() - began
+    _frames_until(lambda: session.printed, limit=60)  # let the receipt finish before closing the printer
+    reader.close()
+    printer.close()
+    store.close()
+    return result
+
+
+if __name__ == "__main__":
+    mode, started = sys.argv[1], float(sys.argv[2])
+    print(json.dumps(kiosk(started) if mode == "kiosk" else empty(started)), flush=True)
