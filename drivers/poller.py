@@ -24,6 +24,7 @@ class Poller:
         """Poll ``fetch`` for ``device`` every ``interval`` seconds once started."""
         self.device, self.fetch, self.interval = device, fetch, interval
         self._latest = unavailable(device, "not polled yet")
+        self.polled = False  # whether ``latest`` comes from the device yet
         self._listeners: list[Listener] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -48,6 +49,7 @@ class Poller:
             snapshot = unavailable(self.device, f"{type(exc).__name__}: {exc}")
         with self._lock:
             previous, self._latest = self._latest, snapshot
+            self.polled = True
         if _changed(previous, snapshot):
             for listener in self._listeners:
                 try:

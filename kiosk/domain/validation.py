@@ -15,6 +15,7 @@ from kiosk.domain.idnumbers import ascii_digits, check_id_number, check_uscc, no
 from kiosk.domain.text import Text
 
 DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0 and C1 controls, DEL
 NUMBER_SHAPE = re.compile(r"^[+-]?[0-9]{1,15}(\.[0-9]{1,6})?$")  # plain decimals; no exponents, no '_'
 DEFAULT_MAX_LENGTH = {FieldType.TEXT: 100, FieldType.ADDRESS: 200, FieldType.FILE_REF: 200}
 
@@ -129,7 +130,7 @@ def _text(item: FormField, raw: Any, today: date) -> str:
     limit = item.max_length or DEFAULT_MAX_LENGTH.get(item.type, 100)
     if len(value) > limit:
         raise Invalid("too_long", max=limit)
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+    if CONTROL_CHARS.search(value):
         raise Invalid("control_chars")
     return value
 
@@ -170,14 +171,6 @@ def _phone(item: FormField, raw: Any, today: date) -> str:
     if phone is None:
         raise Invalid("bad_phone")
     return phone
-
-
-def _id_number(item: FormField, raw: Any, today: date) -> str:
-    """Check an 18-character ID number (errors only; the area warning comes separately)."""
-    result = check_id_number(str(raw), today)
-    if result.error:
-        raise Invalid(result.error)
-    return result.number
 
 
 def _uscc(item: FormField, raw: Any, today: date) -> str:
@@ -228,7 +221,6 @@ CHECKS: dict[FieldType, Callable[[FormField, Any, date], FieldValue]] = {
     FieldType.MULTI_CHOICE: _multi_choice,
     FieldType.DATE: _date,
     FieldType.PHONE: _phone,
-    FieldType.ID_NUMBER: _id_number,
     FieldType.USCC: _uscc,
     FieldType.NUMBER: _number,
     FieldType.CHECKBOX: _checkbox,
@@ -254,15 +246,19 @@ def validate(schema: FormSchema, answers: dict[str, Any], today: date) -> Valida
                 code = "must_tick" if item.type is FieldType.CHECKBOX else "required"
                 issues.append(issue(item, code))
             continue
+        if item.type is FieldType.ID_NUMBER:  # one check gives both the error and the area-code warning
+            checked = check_id_number(str(raw), today)
+            if checked.error:
+                issues.append(issue(item, checked.error))
+                continue
+            values[item.key] = checked.number
+            if checked.warning:
+                issues.append(issue(item, checked.warning, Severity.WARNING))
+            continue
         try:
             values[item.key] = CHECKS[item.type](item, raw, today)
         except Invalid as exc:
             issues.append(issue(item, exc.code, params=exc.params))
-            continue
-        if item.type is FieldType.ID_NUMBER:
-            warning = check_id_number(str(raw), today).warning
-            if warning:
-                issues.append(issue(item, warning, Severity.WARNING))
     # A condition may depend on an answer that was itself dropped: settle on what remains.
     kept = {f.key for f in schema.applicable(values)}
     return ValidationResult({k: v for k, v in values.items() if k in kept}, tuple(issues))

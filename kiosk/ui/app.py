@@ -42,7 +42,7 @@ from kiosk.ui.theme import Theme
 log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
            ReceiptScreen, RatingScreen, OutOfServiceScreen)
-DEVICE_CHECK_S = 5.0
+DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 ATTRACT_AFTER_S = 30  # an untouched home screen starts cycling tips after this
 ATTRACT_EVERY_S = 5
 KV = str(Path(__file__).with_suffix(".kv"))
@@ -88,6 +88,7 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._touched)
         self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
                         Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S)]
+        self.kiosk.watch(lambda _snapshot: bridge.on_ui(lambda: self._available(self.kiosk.availability())))
         self.bind(lang=lambda *_: self.current.show())
         self.check_devices()
         self.current.show()
@@ -99,6 +100,7 @@ class KioskApp(App):
         """Stop the watches and forget the layout (a test may build the app again in the same process)."""
         for event in self._events:
             event.cancel()
+        self.kiosk.unwatch()
         Window.unbind(on_touch_down=self._touched)
         if self.root is not None:
             Window.remove_widget(self.root)
@@ -180,8 +182,8 @@ class KioskApp(App):
             self.end_session()
 
     def check_devices(self) -> None:
-        """Ask the devices off the UI thread; switch to or from out-of-service on the answer."""
-        bridge.run(self.kiosk.availability, self._available,
+        """Poll the devices now, off the UI thread; switch to or from out-of-service on the answer."""
+        bridge.run(lambda: self.kiosk.availability(refresh=True), self._available,
                    lambda exc: log.warning("device check failed: %s", type(exc).__name__))
 
     def _available(self, availability: Availability) -> None:

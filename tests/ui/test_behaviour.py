@@ -130,3 +130,17 @@ def test_an_untouched_home_screen_cycles_tips_and_a_touch_stops_it(kiosk: Driver
                           "支持拼音搜索:输入 SBK 找社保卡", "需要帮助?请点右上角“呼叫帮办”"}
     kiosk.tap("社会保障", partial=True)
     assert title.text == "请选择要办理的事项"
+
+
+def test_device_changes_are_recorded_for_telemetry_and_reach_the_screen_without_a_check(kiosk: Driver) -> None:
+    from kiosk.store.models import DeviceStatusRow
+
+    kiosk.until(lambda: _count(kiosk, DeviceStatusRow) >= 2, what="both devices' first snapshots recorded")
+    poller = kiosk.app.kiosk.pollers["printer"]
+    poller.interval = 0.2  # the poller finds the change by itself; no one calls check_devices()
+    kiosk.printer.emulator.state.paper = PaperState.OUT
+    kiosk.until(lambda: kiosk.screen == "out_of_service", what="out of service from the poller's event")
+    with db.read(kiosk.store.engine) as conn:
+        states = conn.execute(select(DeviceStatusRow.device, DeviceStatusRow.state)
+                              .order_by(DeviceStatusRow.id)).all()
+    assert ("printer", "user_error") in [(r.device, r.state) for r in states]

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import PaperState
@@ -30,8 +32,34 @@ def _visible(widget: Any) -> bool:
     return True
 
 
+def _scrolled(widget: Any) -> bool:
+    """Return whether the widget lives in a scroll view (where being off screen is normal)."""
+    while widget is not None and widget is not widget.parent:
+        if isinstance(widget, ScrollView):
+            return True
+        widget = widget.parent
+    return False
+
+
+def _area(widget: Any) -> Any:
+    """Return the screen a widget belongs to (or the window, for the top bar and the overlays)."""
+    while widget is not None and widget is not widget.parent:
+        if isinstance(widget, Screen):
+            return widget
+        widget = widget.parent
+    return widget
+
+
+def _inside(widget: Any, area: Any) -> bool:
+    """Return whether the widget's rectangle lies within the area's (window coordinates)."""
+    left, bottom = widget.to_window(widget.x, widget.y)
+    area_left, area_bottom = area.to_window(area.x, area.y) if area is not area.parent else (0, 0)
+    return (left >= area_left - 1 and bottom >= area_bottom - 1 and left + widget.width <= area_left + area.width + 1
+            and bottom + widget.height <= area_bottom + area.height + 1)
+
+
 def overflowing(kiosk: Driver) -> list[str]:
-    """Return each visible label whose text does not fit its box."""
+    """Return each visible label whose text does not fit its box, or that lies outside its screen."""
     kiosk.frames(3)
     found = []
     for widget in kiosk.widgets():
@@ -41,6 +69,8 @@ def overflowing(kiosk: Driver) -> list[str]:
             if width > widget.width + 2 or height > widget.height + 2:
                 found.append(f"{kiosk.screen}: {widget.text[:24]!r} needs {width:.0f}×{height:.0f}, "
                              f"has {widget.width:.0f}×{widget.height:.0f}")
+            if not _scrolled(widget) and not _inside(widget, _area(widget)):
+                found.append(f"{kiosk.screen}: {widget.text[:24]!r} is outside its screen")
     return found
 
 

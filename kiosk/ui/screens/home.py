@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kivy.properties import StringProperty
+
 from kiosk.domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
 from kiosk.services.search import Entry, index, search
 from kiosk.ui.i18n import N_
@@ -16,6 +18,18 @@ ATTRACT = (  # what the idle home screen cycles through to invite passers-by
     N_("Need help? Tap Call staff at the top"),
 )
 BUNDLES = "bundles"
+ICONS: dict[str, str] = {  # one large character per area, on a badge: readable from a distance, no icon font needed
+    Category.SOCIAL_SECURITY: "社", Category.MEDICAL_INSURANCE: "医", Category.HOUSING_FUND: "金",
+    Category.HOUSEHOLD_REGISTRATION: "户", Category.TRAFFIC_POLICE: "警", Category.CIVIL_AFFAIRS: "民",
+    Category.EMPLOYMENT: "业", Category.HEALTH: "健", Category.TRANSPORT: "交", Category.REAL_ESTATE: "房",
+    Category.BUSINESS_STARTUP: "企", Category.TAX: "税", BUNDLES: "一",
+}
+
+
+class CategoryButton(BigButton):
+    """A service area: a large character badge and the area's name."""
+
+    icon = StringProperty("")
 
 
 class HomeScreen(KioskScreen):
@@ -62,11 +76,12 @@ class HomeScreen(KioskScreen):
         else:
             for category in sorted({i.category for i in items}):
                 count = sum(i.category == category for i in items)
-                content.add_widget(BigButton(text=f"{app.text(CATEGORY_NAMES[Category(category)])}  ({count})",
-                                             on_release=lambda _b, c=category: self.pick(c)))
+                content.add_widget(CategoryButton(text=f"{app.text(CATEGORY_NAMES[Category(category)])}  ({count})",
+                                                  icon=ICONS[Category(category)],
+                                                  on_release=lambda _b, c=category: self.pick(c)))
             if bundles:
-                content.add_widget(BigButton(text=app.t("One-stop themes (一件事)", app.lang),
-                                             on_release=lambda _b: self.pick(BUNDLES)))
+                content.add_widget(CategoryButton(text=app.t("One-stop themes (一件事)", app.lang), icon=ICONS[BUNDLES],
+                                                  on_release=lambda _b: self.pick(BUNDLES)))
             return
         for offering in chosen:
             content.add_widget(BigButton(text=app.text(offering.name),

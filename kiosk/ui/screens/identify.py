@@ -7,6 +7,8 @@ sentence and a way to try again.
 
 from __future__ import annotations
 
+from kivy.animation import Animation
+
 from drivers.cardreader.errors import CardDataError, CardLifted, NoCard, ReaderUnavailable
 from drivers.cardreader.identity import Identity
 from kiosk.ui import bridge
@@ -51,7 +53,7 @@ class IdentifyScreen(KioskScreen):
         self.reading += 1
         token, reader = self.reading, self.kiosk_app.kiosk.reader
         self.ids.retry.disabled = True
-        self.ids.reading.opacity = 1
+        self._pulse(True)
 
         def work() -> Identity:
             if not reader.wait_for_card(WAIT_S):
@@ -64,7 +66,7 @@ class IdentifyScreen(KioskScreen):
         app = self.kiosk_app
         if token != self.reading or app.session is None or app.manager.current != self.name:
             return
-        self.ids.reading.opacity = 0
+        self._pulse(False)
         refused = app.session.take_identity(identity)
         if refused is not None:
             self.ids.message.text = app.text(refused)
@@ -85,10 +87,21 @@ class IdentifyScreen(KioskScreen):
         app = self.kiosk_app
         if token != self.reading or app.manager.current != self.name:
             return
-        self.ids.reading.opacity = 0
+        self._pulse(False)
         msgid = next((m for kind, m in MESSAGES.items() if isinstance(exc, kind)), MESSAGES[CardDataError])
         self.ids.message.text = app.t(msgid, app.lang)
         self.ids.retry.disabled = False
+
+    def _pulse(self, on: bool) -> None:
+        """Pulse the card-on-reader picture while waiting for a card; show it dimmed otherwise."""
+        picture = self.ids.reading
+        Animation.cancel_all(picture)
+        if on:
+            pulse = Animation(opacity=0.35, duration=0.7) + Animation(opacity=1.0, duration=0.7)
+            pulse.repeat = True
+            pulse.start(picture)
+        else:
+            picture.opacity = 0.35
 
     def retry(self) -> None:
         """Forget the identity shown and read again."""
@@ -102,9 +115,11 @@ class IdentifyScreen(KioskScreen):
     def on_leave(self, *args: object) -> None:
         """Drop any read still under way."""
         self.reading += 1
+        Animation.cancel_all(self.ids.reading)
 
     def wipe(self) -> None:
         """Clear the masked identity."""
         self.reading += 1
+        Animation.cancel_all(self.ids.reading)
         self.ids.who.text = ""
         self.ids.message.text = ""
