@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from kivy.app import App
 from kivy.lang import Builder
 from kivy.uix.screenmanager import Screen
-from kivy.uix.widget import Widget
+
+from kiosk.services.session import Session
 
 if TYPE_CHECKING:
     from kiosk.ui.app import KioskApp
@@ -33,15 +34,12 @@ class KioskScreen(Screen):
     def show(self) -> None:
         """Fill the screen from the session (called on entering and on a language change)."""
 
+    def begin(self) -> Session | None:
+        """Empty the content area and return the session to fill it from (None: there is nothing to show)."""
+        self.ids.content.clear_widgets()
+        return self.kiosk_app.session
+
     def wipe(self) -> None:
         """Drop everything the screen shows of a citizen (called when a session ends)."""
-        for widget in self.walk(restrict=True):
-            if getattr(widget, "personal", False):
-                _blank(widget)
-
-
-def _blank(widget: Widget) -> None:
-    """Empty a widget that showed personal data."""
-    if hasattr(widget, "text"):
-        widget.text = ""
-    widget.clear_widgets()
+        if "content" in self.ids:
+            self.ids.content.clear_widgets()

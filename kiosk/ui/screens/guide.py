@@ -24,9 +24,8 @@ class GuideScreen(KioskScreen):
     def show(self) -> None:
         """Fill the guide from the session's offering."""
         app = self.kiosk_app
-        session = app.session
+        session = self.begin()
         content = self.ids.content
-        content.clear_widgets()
         if session is None:
             return
         offering = session.offering
@@ -40,7 +39,7 @@ class GuideScreen(KioskScreen):
 
     def wipe(self) -> None:
         """Clear the guide."""
-        self.ids.content.clear_widgets()
+        super().wipe()
         self.ids.title.text = ""
 
 

@@ -19,9 +19,8 @@ class MaterialsScreen(KioskScreen):
     def show(self) -> None:
         """List every material; deferrable ones toggle between 'I have it' and 'later'."""
         app = self.kiosk_app
-        session = app.session
+        session = self.begin()
         content = self.ids.content
-        content.clear_widgets()
         if session is None:
             return
         due = app.kiosk.catalog.calendar.add_working_days(session.started.date(), DEFAULT_SUPPLEMENT_DAYS)
@@ -45,7 +44,3 @@ class MaterialsScreen(KioskScreen):
         if session is not None:
             session.deferred ^= {material}
         self.show()
-
-    def wipe(self) -> None:
-        """Clear the list."""
-        self.ids.content.clear_widgets()

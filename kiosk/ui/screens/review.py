@@ -19,9 +19,8 @@ class ReviewScreen(KioskScreen):
     def show(self) -> None:
         """List the answers group by group (card data masked), each group with an edit button."""
         app = self.kiosk_app
-        session = app.session
+        session = self.begin()
         content = self.ids.content
-        content.clear_widgets()
         if session is None:
             return
         for number, (group, fields) in enumerate(session.groups()):
@@ -45,7 +44,3 @@ class ReviewScreen(KioskScreen):
         if app.session is not None:
             app.session.group = group
         app.go("form")
-
-    def wipe(self) -> None:
-        """Clear the answers shown."""
-        self.ids.content.clear_widgets()
