@@ -36,13 +36,22 @@ HOUR = 3600.0
 def _attach(client: mqtt.Client, loop: asyncio.AbstractEventLoop) -> None:
     """Let the asyncio loop drive a paho client's socket (paho's external event loop API).
 
-    paho may call these from the thread that connects, or after the loop has ended (when a
-    client is collected): every change goes through the loop, in order, and none once it is
-    closed. A socket may be closed by the time its change runs (a dropped terminal): adding
-    skips it, and removing goes by the descriptor number it had.
+    paho calls these on the loop's thread (reads, writes, keepalive) or on the thread that
+    connects, or after the loop has ended (when a client is collected): the loop's own calls act
+    at once, while the socket is still open; the others go through the loop in order; none once
+    it is closed. A socket may be closed by the time a deferred change runs (a dropped
+    terminal): adding skips it, and removing goes by the descriptor number it had.
     """
     def later(action: Callable[[], object]) -> None:
-        if not loop.is_closed():
+        if loop.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:  # paho read, wrote or gave up on the loop's own thread: act while the socket is open
+            action()
+        else:  # the connecting thread: hand it to the loop, in order
             loop.call_soon_threadsafe(action)
 
     def opened(c: mqtt.Client, userdata: object, sock: Any) -> None:

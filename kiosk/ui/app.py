@@ -45,6 +45,7 @@ SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, Ma
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 ATTRACT_AFTER_S = 30  # an untouched home screen starts cycling tips after this
 ATTRACT_EVERY_S = 5
+NOTICE_S = 6.0  # how long a short message (help is coming, thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
 
@@ -70,6 +71,7 @@ class KioskApp(App):
         self.last_touch = time.monotonic()
         self.manager = ScreenManager(transition=NoTransition())
         self._events: list[Any] = []
+        self._notice_event: Any = None
 
     def t(self, msgid: str, *_rebind: object) -> str:
         """Translate ``msgid`` (kv passes ``app.lang`` too, so texts follow a language change)."""
@@ -98,8 +100,9 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         """Stop the watches and forget the layout (a test may build the app again in the same process)."""
-        for event in self._events:
-            event.cancel()
+        for event in [*self._events, self._notice_event]:
+            if event is not None:
+                event.cancel()
         self.kiosk.unwatch()
         Window.unbind(on_touch_down=self._touched)
         if self.root is not None:
@@ -147,9 +150,16 @@ class KioskApp(App):
         session, screen = self.session, self.manager.current
         item = session.offering.code if session else None
         application = str(session.application.id) if session and session.application else None
-        self.notice = self.t("Staff have been called and will come to you.")
+        self.say(self.t("Staff have been called and will come to you."))
         bridge.run(lambda: self.kiosk.store.request_help(screen, item, application), lambda _: None,
                    lambda exc: log.error("help request not stored: %s", type(exc).__name__))
+
+    def say(self, text: str) -> None:
+        """Show a short message over the screen for a few seconds."""
+        self.notice = text
+        if self._notice_event is not None:
+            self._notice_event.cancel()
+        self._notice_event = Clock.schedule_once(lambda _dt: setattr(self, "notice", ""), NOTICE_S)
 
     def touched(self) -> None:
         """Count activity now (any touch, or a screen change)."""

@@ -21,6 +21,7 @@ from central.fleet.alerts import RULES, AlertBook
 from central.fleet.monitor import FleetMonitor
 from central.fleet.simulator import FleetSimulator, Rates
 from central.fleet.webhook import Webhook
+from sync import topics
 from tests.fleet.conftest import Receiver
 
 BEAT = 0.3
@@ -68,9 +69,11 @@ def test_paper_out_silence_and_recovery_page_once_each_and_flapping_pages_nobody
         assert monitor.snapshot["SM0002"]["reasons"][0].startswith("silent since")
         sims["SM0002"].online = True
         await until(lambda: ("resolved", "offline", "SM0002") in paged())
-        for _ in range(12):  # a flickering paper sensor: out for 0.3 s at a time, never for the 1 s hold
-            sims["SM0003"].paper = "out" if sims["SM0003"].paper == "full" else "full"
-            await asyncio.sleep(BEAT)
+        flicker = sims["SM0003"]
+        for _ in range(12):  # a flickering paper sensor: out for 0.15 s at a time, never for the 1 s hold
+            flicker.paper = "out" if flicker.paper == "full" else "full"
+            flicker.client.publish(topics.telemetry("SM0003"), flicker.heartbeat(), qos=0)  # reported at once
+            await asyncio.sleep(0.15)
         sims["SM0003"].paper = "full"
         await asyncio.sleep(2)
         runner.cancel()

@@ -102,6 +102,7 @@ def test_calling_staff_stores_a_help_request_and_keeps_the_session(kiosk: Driver
     kiosk.until(lambda: _count(kiosk, HelpRequestRow) == 1, what="the help request stored")
     assert kiosk.screen == "identify"
     assert kiosk.app.session is not None
+    kiosk.until(lambda: kiosk.app.notice == "", timeout=10, what="the message to go away by itself")
 
 
 def test_paper_out_stops_new_applications_and_the_terminal_recovers_by_itself(kiosk: Driver) -> None:

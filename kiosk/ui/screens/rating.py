@@ -69,7 +69,7 @@ class RatingScreen(KioskScreen):
             session.rated = True
         bridge.run(lambda: store.rate(application, level, comment), lambda _: None, lambda _exc: None)
         app.end_session()
-        app.notice = app.t("Thank you for your rating.", app.lang)
+        app.say(app.t("Thank you for your rating.", app.lang))
 
     def wipe(self) -> None:
         """Forget the choice."""
