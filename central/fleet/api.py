@@ -195,7 +195,8 @@ def _terminal_routes(app: FastAPI, monitor: FleetMonitor) -> None:
     @app.get("/api/terminals/{terminal}", responses=NOT_FOUND)
     def terminal(terminal: str) -> TerminalDetail:
         """One terminal and its latest heartbeat."""
-        row = next((r for r in monitor.rows() if r["terminal"] == terminal), None)
+        row = monitor.snapshot.get(terminal) if monitor.snapshot_at else next(
+            (r for r in monitor.rows() if r["terminal"] == terminal), None)
         if row is None:
             raise HTTPException(404, f"no terminal {terminal}")
         seen = monitor.seen.get(terminal)

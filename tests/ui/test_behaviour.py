@@ -4,6 +4,7 @@ calling staff, and a terminal that stops taking applications and recovers by its
 from __future__ import annotations
 
 import gc
+import time
 import weakref
 
 from sqlalchemy import func, select
@@ -145,3 +146,19 @@ def test_device_changes_are_recorded_for_telemetry_and_reach_the_screen_without_
         states = conn.execute(select(DeviceStatusRow.device, DeviceStatusRow.state)
                               .order_by(DeviceStatusRow.id)).all()
     assert ("printer", "user_error") in [(r.device, r.state) for r in states]
+
+
+def test_a_read_the_citizen_left_does_not_take_the_next_citizens_card(kiosk: Driver) -> None:
+    to_form(kiosk, card="zhang")
+    kiosk.tap("返回")  # citizen A leaves at the identify screen (the card was read)
+    kiosk.reader.simulator.lift()
+    kiosk.tap("社会保障", partial=True)
+    kiosk.tap(kiosk.app.kiosk.catalog.offering("SB-001").name.zh)
+    kiosk.tap("开始办理")
+    kiosk.tap("同意并继续")
+    kiosk.app.end_session()  # ... and citizen B's first try is abandoned too, while it waits for a card
+    kiosk.frames(3)
+
+    time.sleep(1.5)  # the abandoned wait notices within a second
+    to_form(kiosk, card="li")  # citizen C's card is read by C's own read
+    assert any("李*英" in t for t in kiosk.texts())

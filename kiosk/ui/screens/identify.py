@@ -16,7 +16,7 @@ from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 load_kv(__file__)
-WAIT_S = 20.0  # one wait for a card; the citizen can always try again
+WAIT_S = 20  # seconds of one wait for a card; the citizen can always try again
 MESSAGES = {
     NoCard: N_("No card was found. Please place your ID card flat on the reader and try again."),
     CardLifted: N_("The card was moved while it was read. Please place it again and keep it still."),
@@ -56,9 +56,12 @@ class IdentifyScreen(KioskScreen):
         self._pulse(True)
 
         def work() -> Identity:
-            if not reader.wait_for_card(WAIT_S):
-                raise NoCard("no card")
-            return reader.read_identity()
+            for _ in range(WAIT_S):  # in one-second slices: a read the citizen left stops within a second,
+                if token != self.reading:  # so it cannot take the next citizen's card
+                    raise NoCard("read abandoned")
+                if reader.wait_for_card(1.0):
+                    return reader.read_identity()
+            raise NoCard("no card")
         bridge.run(work, lambda identity: self._read(token, identity), lambda exc: self._failed(token, exc))
 
     def _read(self, token: int, identity: Identity) -> None:
