@@ -46,6 +46,15 @@ def display() -> Iterator[str]:
     server.wait(timeout=10)
 
 
+def ancestors(widget: Any) -> Iterator[Any]:
+    """Yield the widget, its parents, and last the window (which is its own parent)."""
+    while widget is not None and widget is not widget.parent:
+        yield widget
+        widget = widget.parent
+    if widget is not None:
+        yield widget
+
+
 @dataclass
 class Driver:
     """Drive the app as a citizen would: touches on real widgets, frames pumped by hand."""
@@ -103,17 +112,15 @@ class Driver:
         from kivy.tests.common import UnitTestTouch
         from kivy.uix.scrollview import ScrollView
 
-        view = widget.parent
-        while view is not None and view is not view.parent and not isinstance(view, ScrollView):
-            view = view.parent  # (the window is its own parent)
-        if isinstance(view, ScrollView):
+        view = next((w for w in ancestors(widget) if isinstance(w, ScrollView)), None)
+        if view is not None:
             content = view.children[0]
             if content.height > view.height:
                 bottom = widget.to_window(widget.x, widget.y)[1] - content.to_window(content.x, content.y)[1]
                 view.scroll_y = min(1.0, max(0.0, (bottom - 10) / (content.height - view.height)))
                 self.frames(3)
         x, y = widget.to_window(*widget.center)
-        if isinstance(view, ScrollView):
+        if view is not None:
             left, low = view.to_window(*view.pos)
             assert left <= x <= left + view.width, f"{widget.text!r} off screen"
             assert low <= y <= low + view.height, f"{widget.text!r} off screen"

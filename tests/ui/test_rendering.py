@@ -17,7 +17,7 @@ from kivy.uix.scrollview import ScrollView
 
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import PaperState
-from tests.ui.conftest import SETTINGS, Driver, running_kiosk
+from tests.ui.conftest import SETTINGS, Driver, ancestors, running_kiosk
 from tests.ui.test_behaviour import to_review
 
 LANDSCAPE = SETTINGS.model_copy(update={"width_px": SETTINGS.height_px, "height_px": SETTINGS.width_px})
@@ -25,29 +25,18 @@ LANDSCAPE = SETTINGS.model_copy(update={"width_px": SETTINGS.height_px, "height_
 
 def _visible(widget: Any) -> bool:
     """Return whether the widget and all its ancestors are shown."""
-    while widget is not None and widget is not widget.parent:
-        if widget.opacity == 0 or widget.width <= 1 or widget.height <= 1:
-            return False
-        widget = widget.parent
-    return True
+    return all(w.opacity > 0 and w.width > 1 and w.height > 1 for w in ancestors(widget) if w is not w.parent)
 
 
 def _scrolled(widget: Any) -> bool:
     """Return whether the widget lives in a scroll view (where being off screen is normal)."""
-    while widget is not None and widget is not widget.parent:
-        if isinstance(widget, ScrollView):
-            return True
-        widget = widget.parent
-    return False
+    return any(isinstance(w, ScrollView) for w in ancestors(widget))
 
 
 def _area(widget: Any) -> Any:
     """Return the screen a widget belongs to (or the window, for the top bar and the overlays)."""
-    while widget is not None and widget is not widget.parent:
-        if isinstance(widget, Screen):
-            return widget
-        widget = widget.parent
-    return widget
+    chain = list(ancestors(widget))
+    return next((w for w in chain if isinstance(w, Screen)), chain[-1])
 
 
 def _inside(widget: Any, area: Any) -> bool:
