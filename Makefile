@@ -20,15 +20,18 @@ test: lint
 	$(PYTEST) -m "not chaos and not soak"
 
 ## demo: a console walk through the catalog, scripted applications and sync to central; then the kiosk
-## window with a virtual card tray and the printed receipt (where there is a display)
+## window with a virtual card tray and the printed receipt (where there is a display); then the ops
+## dashboard over a live simulated fleet (it prints its address and demo logins; Ctrl-C ends it)
 demo: setup
 	$(PY) main.py demo
 	@if [ -n "$$DISPLAY" ]; then $(PY) main.py kiosk demo; \
 	else echo "no display: the kiosk window needs one (\`make screenshots\` renders every screen to docs/screens/)"; fi
+	$(PY) main.py fleet demo
 
-## screenshots: every kiosk screen, portrait and landscape, Chinese and English, into docs/screens/
+## screenshots: every kiosk screen (portrait and landscape, Chinese and English) and every dashboard page
+## (headless Chromium over a live simulated fleet) into docs/screens/
 screenshots: setup
-	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/ui/test_rendering.py -q
+	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/ui/test_rendering.py tests/dashboard/test_browser.py -q
 
 ## bench: benchmarks; writes docs/benchmarks.md, docs/benchmarks.json and the README table
 bench: setup

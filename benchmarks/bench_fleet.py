@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import paho.mqtt.client as mqtt
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.harness import Run, RunCase
+from central.dashboard.accounts import Accounts
 from central.devstack import free_port, start_mosquitto
 from central.fleet.alerts import AlertBook
 from central.fleet.history import History
@@ -43,6 +45,7 @@ from provisioning.broker import write_broker_config
 from provisioning.service import service_link
 from sync import topics
 from sync.link import tls_client
+from tests.dashboard.helpers import PASSWORD, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "fleet"
@@ -169,13 +172,29 @@ def _yichuang(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "main.py"), *args]
 
 
+def _log_in(http: httpx.Client, db_url: str) -> None:
+    """Create a viewer account and log in with it once `fleet serve` answers (the API wants a session)."""
+    Accounts(make_engine(db_url)).add("bench", "viewer", PASSWORD, datetime.now(UTC))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if log_in(http, "bench", PASSWORD) == 303:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("fleet serve did not answer on its HTTP port within a minute")
+        time.sleep(0.5)
+
+
 def _steady(ca: Path, port: int, broker_pid: int, db_url: str) -> dict[str, str]:
     """Run the simulator and `fleet serve`; measure start-up, CPU, memory and API latency in a steady window."""
     fleet = service_link(ca, "127.0.0.1", port, "fleet")
     url, http_port = f"mqtts://127.0.0.1:{port}", free_port()
     monitor = subprocess.Popen(_yichuang(  # noqa: S603
         "fleet", "serve", "--broker", url, "--ca", fleet.ca, "--cert", fleet.cert, "--key", fleet.key,
-        "--interval", str(HEARTBEAT_S), "--http", f"127.0.0.1:{http_port}", "--db", db_url), cwd=ROOT)
+        "--interval", str(HEARTBEAT_S), "--http", f"127.0.0.1:{http_port}", "--insecure-cookies", "--db", db_url),
+        cwd=ROOT)
     began = time.perf_counter()
     sim = subprocess.Popen(_yichuang(  # noqa: S603
         "sim", "fleet", "--terminals", str(TERMINALS), "--broker", url, "--ca-dir", str(ca), "--heartbeat",
@@ -183,6 +202,7 @@ def _steady(ca: Path, port: int, broker_pid: int, db_url: str) -> dict[str, str]
         env={**os.environ, "YC_CA_PASSPHRASE": PASSPHRASE})
     http = httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=30)
     try:
+        _log_in(http, db_url)
         startup = _wait_all_up(http, sim, began)
         overview: list[float] = []
         listing: list[float] = []

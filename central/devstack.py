@@ -12,6 +12,7 @@ import ipaddress
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine, text
 
+from central.platform import keys
 from sync import topics
 from sync.link import Link
 
@@ -158,3 +160,39 @@ def postgres_schema(url: str, prefix: str = "yc") -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+MAIN = Path(__file__).resolve().parents[1] / "main.py"
+
+
+def yichuang(*args: str) -> list[str]:
+    """Return the command line of a `yichuang` subcommand run by this interpreter."""
+    return [sys.executable, str(MAIN), *args]
+
+
+@contextmanager
+def central_stack(directory: Path, fleet_args: tuple[str, ...] = ()) -> Iterator[tuple[Mosquitto, str, Path]]:
+    """Run mosquitto (scratch PKI, TLS, ACL), `central serve` and `fleet serve ARGS`; yield (broker, db URL, keys)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    broker = Mosquitto(directory / "broker", ScratchPki(directory / "pki"))
+    broker.start()
+    keys_dir, db_url = directory / "central-keys", f"sqlite:///{directory / 'central.db'}"
+    keys.generate(keys_dir)
+    link = broker.link(CENTRAL_USER)
+    url = f"mqtts://127.0.0.1:{broker.port}"
+    fleet = broker.link("fleet")
+    servers = [
+        subprocess.Popen(yichuang(  # noqa: S603 - our own CLI
+            "central", "serve", "--broker", url, "--ca", link.ca, "--cert", link.cert, "--key", link.key,
+            "--keys", str(keys_dir), "--db", db_url)),
+        subprocess.Popen(yichuang(  # noqa: S603 - our own CLI
+            "fleet", "serve", "--broker", url, "--ca", fleet.ca, "--cert", fleet.cert, "--key", fleet.key,
+            "--db", db_url, *fleet_args)),
+    ]
+    try:
+        yield broker, db_url, keys_dir
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+        broker.stop()

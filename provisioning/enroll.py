@@ -9,8 +9,6 @@ end, so a refused token, a wrong CA or no network leaves the terminal as clean a
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import queue
@@ -30,12 +28,11 @@ from cryptography.x509.oid import NameOID
 from kiosk.config import StoreSection, load_config
 from kiosk.store.opening import open_store
 from kiosk.store.providers import provider_for
+from provisioning.kdf import hash_secret
 from provisioning.service import request_topic, response_topic
 from sync.clock import TrustedClock
 from sync.devicekey import key_password
 from sync.link import Link, parse_broker, tls_client
-
-SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 
 
 class EnrollError(RuntimeError):
@@ -55,10 +52,7 @@ def hash_pin(pin: str) -> str:
     """Hash a technician PIN with scrypt (a modern memory-hard KDF) and a random salt."""
     if not (pin.isdigit() and 6 <= len(pin) <= 12):
         raise EnrollError("the technician PIN is 6 to 12 digits")
-    salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(pin.encode(), salt=salt, maxmem=64 * 1024 * 1024, dklen=32, **SCRYPT)
-    encode = base64.b64encode
-    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${encode(salt).decode()}${encode(key).decode()}"
+    return hash_secret(pin)
 
 
 def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedClock) -> dict[str, Any]:

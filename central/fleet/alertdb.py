@@ -62,9 +62,11 @@ def resume(engine: Engine, book: AlertBook) -> int:
     return len(live)
 
 
-def read(engine: Engine) -> list[dict[str, Any]]:
-    """Return the alerts as the monitor last wrote them, live ones first."""
+def read(engine: Engine, terminal: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Return the alerts as the monitor last wrote them (of one terminal, at most ``limit``), live ones first."""
+    query = select(fleet_alerts).order_by(fleet_alerts.c.resolved_at.is_not(None), fleet_alerts.c.opened_at.desc())
+    if terminal is not None:
+        query = query.where(fleet_alerts.c.terminal == terminal)
     with engine.connect() as conn:
-        rows = conn.execute(select(fleet_alerts).order_by(fleet_alerts.c.resolved_at.is_not(None),
-                                                          fleet_alerts.c.opened_at.desc())).all()
+        rows = conn.execute(query.limit(limit)).all()
     return [dict(r._mapping) for r in rows]

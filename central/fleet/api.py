@@ -2,22 +2,27 @@
 
 Read endpoints serve the monitor's last flush (a few seconds old at most, so a request never
 assesses 10 000 terminals itself); history comes from the monitor's series; acknowledging and
-resolving act on its alert book. Metrics keep label cardinality bounded: states, halls and rules, never a label per
-terminal. Login and roles come with the dashboard; until then bind the API to a private address.
+resolving act on its alert book. Every route but /metrics needs an ops session (the dashboard's
+login); actions need the operator role and the session's CSRF token in ``X-CSRF-Token`` (a script
+logs in at /login and reads its token from /api/session), and are audited. Metrics keep label
+cardinality bounded (states, halls and rules, never a label per terminal) and hold no personal data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Security
 from fastapi.responses import PlainTextResponse
+from fastapi.security import APIKeyCookie
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pydantic import BaseModel
 
+from central.dashboard.accounts import Operator
+from central.dashboard.security import CSRF_HEADER, SESSION_COOKIE, Guard
 from central.fleet.alerts import AlertBook
 from central.fleet.history import RESOLUTIONS
 from central.fleet.monitor import ORDER, FleetMonitor, summarize
@@ -96,10 +101,12 @@ class AlertRow(BaseModel):
     resolved_by: str | None
 
 
-class Actor(BaseModel):
-    """Who acts on an alert (the dashboard's login fills this in later)."""
+class Session(BaseModel):
+    """Who is logged in, and the token their actions carry."""
 
-    by: str
+    user: str
+    role: str
+    csrf: str
 
 
 def _alert(alert: Any) -> AlertRow:
@@ -150,22 +157,57 @@ def _metrics(monitor: FleetMonitor, book: AlertBook) -> bytes:
     return generate_latest(registry)
 
 
-def create_app(monitor: FleetMonitor, book: AlertBook) -> FastAPI:
-    """Build the API over a running monitor and its alert book."""
+COOKIE = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="The ops session (log in at /login)")
+
+
+def _guard(request: Request) -> Guard:
+    """Return the guard the app was built with."""
+    guard: Guard = request.app.state.guard
+    return guard
+
+
+def _reader(request: Request, _: Annotated[str | None, Security(COOKIE)] = None) -> Operator:
+    """Return the logged-in operator (any role) or refuse with 401."""
+    return _guard(request).viewer(request)
+
+
+async def _actor(request: Request, _: Annotated[str | None, Security(COOKIE)] = None,
+                 token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Operator:
+    """Return the operator allowed to act (operator role, the session's CSRF token), auditing a refusal."""
+    action = request.url.path.rsplit("/", 1)[-1].replace("-", "_")
+    target = "/".join(request.path_params[k] for k in ("rule", "terminal") if k in request.path_params)
+    return await _guard(request).actor(request, action, target)
+
+
+Reader = Annotated[Operator, Depends(_reader)]
+Acting = Annotated[Operator, Depends(_actor)]
+
+
+def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
+    """Build the API over a running monitor and its alert book; ``guard`` says who may read and act."""
     app = FastAPI(title="Yichuang fleet monitor", version="1")
-    _fleet_routes(app, monitor, book)
-    _terminal_routes(app, monitor)
-    _alert_routes(app, monitor, book)
+    app.state.guard = guard
+    router = APIRouter(dependencies=[Depends(_reader)])
+
+    @router.get("/api/session")
+    def session(who: Reader) -> Session:
+        """The logged-in user, their role, and the CSRF token their actions carry."""
+        return Session(user=who.name, role=who.role, csrf=who.csrf)
+
+    _fleet_routes(router, monitor, book)
+    _terminal_routes(router, monitor, guard)
+    _alert_routes(router, monitor, book, guard)
+    app.include_router(router)
 
     @app.get("/metrics", response_class=PlainTextResponse)
     def metrics() -> PlainTextResponse:
-        """Prometheus metrics (bounded labels: state, hall, rule)."""
+        """Prometheus metrics (bounded labels: state, hall, rule; no personal data)."""
         return PlainTextResponse(_metrics(monitor, book).decode(), media_type="text/plain; version=0.0.4")
 
     return app
 
 
-def _fleet_routes(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
+def _fleet_routes(app: APIRouter, monitor: FleetMonitor, book: AlertBook) -> None:
     """Add the overview and the terminal list."""
     @app.get("/api/overview")
     def overview(limit: int = Query(100, ge=0, le=10_000)) -> Overview:
@@ -190,18 +232,15 @@ def _fleet_routes(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
         return sorted(rows, key=lambda r: (ORDER[r.state], r.terminal))
 
 
-def _terminal_routes(app: FastAPI, monitor: FleetMonitor) -> None:
+def _terminal_routes(app: APIRouter, monitor: FleetMonitor, guard: Guard) -> None:
     """Add one terminal's detail, history and help-request handling."""
     @app.get("/api/terminals/{terminal}", responses=NOT_FOUND)
     def terminal(terminal: str) -> TerminalDetail:
         """One terminal and its latest heartbeat."""
-        row = monitor.snapshot.get(terminal) if monitor.snapshot_at else next(
-            (r for r in monitor.rows() if r["terminal"] == terminal), None)
+        row = monitor.row(terminal)
         if row is None:
             raise HTTPException(404, f"no terminal {terminal}")
-        seen = monitor.seen.get(terminal)
-        beat = seen.beat.model_dump() if seen is not None and seen.beat is not None else None
-        return TerminalDetail(**row, heartbeat=beat)
+        return TerminalDetail(**row, heartbeat=monitor.beat(terminal))
 
     @app.get("/api/terminals/{terminal}/history", responses=NOT_FOUND)
     def history(terminal: str, resolution: Literal["minute", "hour"] = "minute",
@@ -213,14 +252,16 @@ def _terminal_routes(app: FastAPI, monitor: FleetMonitor) -> None:
         return [Point(**p) for p in monitor.history.series(terminal, resolution, since)]
 
     @app.post("/api/terminals/{terminal}/help-handled", responses=NOT_FOUND)
-    def help_handled(terminal: str, actor: Actor) -> HelpHandled:
+    def help_handled(request: Request, terminal: str, who: Acting) -> HelpHandled:
         """Say the citizens who called for help at this terminal have been attended to."""
-        if terminal not in monitor.snapshot:
+        if monitor.row(terminal) is None:
             raise HTTPException(404, f"no terminal {terminal}")
-        return HelpHandled(handled=monitor.handle_help(terminal, actor.by, datetime.now(UTC)))
+        handled = monitor.handle_help(terminal, who.name, datetime.now(UTC))
+        guard.audit(request, who.name, "help_handled", terminal, "ok")
+        return HelpHandled(handled=handled)
 
 
-def _alert_routes(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
+def _alert_routes(app: APIRouter, monitor: FleetMonitor, book: AlertBook, guard: Guard) -> None:
     """Add the alert list and the acknowledge and resolve actions."""
     @app.get("/api/alerts")
     def alerts(state: Literal["live", "resolved"] = "live") -> list[AlertRow]:
@@ -230,21 +271,24 @@ def _alert_routes(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
         return [_alert(a) for a in chosen]
 
     @app.post("/api/alerts/{rule}/{terminal}/acknowledge", responses=NOT_FOUND)
-    def acknowledge(rule: str, terminal: str, actor: Actor) -> AlertRow:
+    def acknowledge(request: Request, rule: str, terminal: str, who: Acting) -> AlertRow:
         """Say someone is on it (stops re-notification)."""
         try:
-            return _alert(book.acknowledge(rule, terminal, actor.by, datetime.now(UTC)))
+            alert = book.acknowledge(rule, terminal, who.name, datetime.now(UTC))
         except KeyError:
             raise HTTPException(404, NO_ALERT) from None
+        guard.audit(request, who.name, "acknowledge", f"{rule}/{terminal}", "ok")
+        return _alert(alert)
 
     @app.post("/api/alerts/{rule}/{terminal}/resolve", responses=NOT_FOUND)
-    def resolve(rule: str, terminal: str, actor: Actor) -> AlertRow:
+    def resolve(request: Request, rule: str, terminal: str, who: Acting) -> AlertRow:
         """Close an alert by hand; resolving a help request's alert marks the requests handled."""
         now = datetime.now(UTC)
         try:
-            alert = book.resolve(rule, terminal, actor.by, now)
+            alert = book.resolve(rule, terminal, who.name, now)
         except KeyError:
             raise HTTPException(404, NO_ALERT) from None
         if rule == "help_request":
-            monitor.handle_help(terminal, actor.by, now)
+            monitor.handle_help(terminal, who.name, now)
+        guard.audit(request, who.name, "resolve", f"{rule}/{terminal}", "ok")
         return _alert(alert)

@@ -13,9 +13,14 @@ import uvicorn
 from fastapi import FastAPI
 
 from central.cli import db_option, open_engine
+from central.dashboard.accounts import Accounts
+from central.dashboard.app import create_app
+from central.dashboard.cli import audit, user_group
+from central.dashboard.demo import fleet_demo
+from central.dashboard.security import Guard
+from central.dashboard.throttle import LoginThrottle
 from central.fleet import alertdb
 from central.fleet.alerts import AlertBook
-from central.fleet.api import create_app
 from central.fleet.history import History
 from central.fleet.monitor import ORDER, FleetMonitor, read_status, tune_gc
 from central.fleet.webhook import Webhook
@@ -63,10 +68,14 @@ def fleet_group() -> None:
 @click.option("--interval", type=click.IntRange(5, 3600), default=30, show_default=True,
               help="The terminals' heartbeat interval, seconds (three missed: offline).")
 @click.option("--webhook", help="POST alert changes here (JSON, HMAC-signed with $YC_WEBHOOK_SECRET).")
-@click.option("--http", "http", help="Serve the JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080).")
+@click.option("--http", "http",
+              help="Serve the dashboard, the JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080).")
+@click.option("--insecure-cookies", is_flag=True,
+              help="Session cookies without the Secure flag: only for plain HTTP on localhost or a private network "
+                   "(put TLS in front otherwise).")
 @db_option
 def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
-          db_url: str) -> None:
+          insecure_cookies: bool, db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
@@ -78,10 +87,11 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    server = _http(http, create_app(monitor, book)) if http else None
+    guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=not insecure_cookies)
+    server = _http(http, create_app(monitor, book, guard)) if http else None
     tune_gc()
     monitor.start()
-    click.echo(f"fleet monitor on {broker}" + (f", API on http://{http}" if http else ""), err=True)
+    click.echo(f"fleet monitor on {broker}" + (f", dashboard on http://{http}/" if http else ""), err=True)
     while not stop.wait(FLUSH_SECONDS):
         monitor.flush()
     monitor.flush()
@@ -91,6 +101,11 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
         server.should_exit = True
     if hook is not None:
         hook.close()
+
+
+fleet_group.add_command(user_group)
+fleet_group.add_command(audit)
+fleet_group.add_command(fleet_demo)
 
 
 @fleet_group.command("status")

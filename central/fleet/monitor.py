@@ -195,6 +195,17 @@ class FleetMonitor:
             return [{**r, "changed_at": now.isoformat()} for r in self.overview(now)]
         return list(self.snapshot.values())
 
+    def row(self, terminal: str) -> dict[str, Any] | None:
+        """Return one terminal's row of the last flush (assessed now if there has been none)."""
+        if self.snapshot_at is not None:
+            return self.snapshot.get(terminal)
+        return next((r for r in self.rows() if r["terminal"] == terminal), None)
+
+    def beat(self, terminal: str) -> dict[str, Any] | None:
+        """Return one terminal's latest heartbeat as a dict (None before the first)."""
+        seen = self.seen.get(terminal)
+        return seen.beat.model_dump() if seen is not None and seen.beat is not None else None
+
     def flush(self, now: datetime | None = None) -> int:
         """Assess, run the alert rules, sample the history, and write what changed; return the terminal count."""
         now = now or datetime.now(UTC)

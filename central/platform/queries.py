@@ -62,7 +62,8 @@ def ratings(engine: Engine, bad_only: bool = False, limit: int = 100) -> list[di
     return _rows(engine, query)
 
 
-def help_requests(engine: Engine, limit: int = 100, *, open_only: bool = False) -> list[dict[str, Any]]:
+def help_requests(engine: Engine, limit: int = 100, *, open_only: bool = False,
+                  terminal: str | None = None) -> list[dict[str, Any]]:
     """Return help requests (呼叫帮办), newest first, with who handled each; ``open_only``: unhandled ones."""
     query = (select(*LISTED, messages.c.item, messages.c.application_id, help_handled.c.handled_at,
                     help_handled.c.handled_by)
@@ -70,6 +71,8 @@ def help_requests(engine: Engine, limit: int = 100, *, open_only: bool = False) 
              .where(messages.c.kind == "help_request").order_by(messages.c.received_at.desc()).limit(limit))
     if open_only:
         query = query.where(help_handled.c.message_id.is_(None))
+    if terminal is not None:
+        query = query.where(messages.c.terminal == terminal)
     return _rows(engine, query)
 
 

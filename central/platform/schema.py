@@ -115,3 +115,34 @@ help_handled = Table(
     Column("handled_at", String, nullable=False),
     Column("handled_by", String, nullable=False),
 )
+
+ops_users = Table(
+    "ops_users", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # viewer | operator | admin
+    Column("password_hash", String, nullable=False),  # scrypt$n$r$p$salt$key
+    Column("created_at", String, nullable=False),
+    Column("disabled_at", String, nullable=True),
+)
+
+ops_sessions = Table(
+    "ops_sessions", metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the cookie's token: the token is never stored
+    Column("user", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),  # the token every action must carry
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Index("ix_ops_sessions_user", "user"),
+)
+
+ops_audit = Table(
+    "ops_audit", metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("at", String, nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("action", String(32), nullable=False),  # login, logout, acknowledge, resolve, help_handled, …
+    Column("target", String, nullable=False),  # rule/terminal, terminal, user name
+    Column("outcome", String(16), nullable=False),  # ok | refused | failed
+    Column("address", String(64), nullable=False),  # the client's address
+    Index("ix_ops_audit_at", "at"),
+)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from central.devstack import CENTRAL_USER, Mosquitto, ScratchPki
-from central.platform import keys
+from central.devstack import central_stack, yichuang
 from central.platform.database import make_engine
 from central.platform.registry import Registry
 from kiosk.store.store import Store
@@ -22,48 +17,13 @@ from sync.agent import SyncAgent
 from sync.keys import load_terminal_keys
 from sync.telemetry import collect
 
-MAIN = Path(__file__).resolve().parents[2] / "main.py"
-
-
-def _yichuang(*args: str) -> list[str]:
-    """Return the command line of a `yichuang` subcommand run by this interpreter."""
-    return [sys.executable, str(MAIN), *args]
-
-
-@contextmanager
-def central_stack(directory: Path) -> Iterator[tuple[Mosquitto, str, Path]]:
-    """Run mosquitto (scratch PKI, TLS, ACL) and `yichuang central serve`; yield (broker, db URL, keys dir)."""
-    shutil.rmtree(directory, ignore_errors=True)
-    broker = Mosquitto(directory / "broker", ScratchPki(directory / "pki"))
-    broker.start()
-    keys_dir, db_url = directory / "central-keys", f"sqlite:///{directory / 'central.db'}"
-    keys.generate(keys_dir)
-    link = broker.link(CENTRAL_USER)
-    url = f"mqtts://127.0.0.1:{broker.port}"
-    fleet = broker.link("fleet")
-    servers = [
-        subprocess.Popen(_yichuang(  # noqa: S603 - our own CLI
-            "central", "serve", "--broker", url, "--ca", link.ca, "--cert", link.cert, "--key", link.key,
-            "--keys", str(keys_dir), "--db", db_url)),
-        subprocess.Popen(_yichuang(  # noqa: S603 - our own CLI
-            "fleet", "serve", "--broker", url, "--ca", fleet.ca, "--cert", fleet.cert, "--key", fleet.key,
-            "--db", db_url)),
-    ]
-    try:
-        yield broker, db_url, keys_dir
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=20)
-        broker.stop()
-
 
 def _fleet_status(db_url: str, agent: SyncAgent) -> str:
     """Keep the agent beating until the monitor's overview (written every few seconds) has its heartbeat."""
     deadline = time.monotonic() + 20
     while True:
         agent.step()
-        shown = subprocess.run(_yichuang("fleet", "status", "--db", db_url),  # noqa: S603 - our own CLI
+        shown = subprocess.run(yichuang("fleet", "status", "--db", db_url),  # noqa: S603 - our own CLI
                                capture_output=True, text=True, check=False)
         heard = agent.terminal in shown.stdout and "no heartbeat" not in shown.stdout
         if heard or time.monotonic() > deadline:
@@ -91,7 +51,7 @@ def sync_to_central(store: Store, terminal: str, hall: str, directory: Path, cat
                     fg="green" if drained else "red")
         for args in (["apps", "list"], ["ratings", "--bad"], ["help-requests"]):
             click.secho(f"$ yichuang central {' '.join(args)}", fg="cyan")
-            shown = subprocess.run(_yichuang("central", *args, "--db", db_url),  # noqa: S603 - our own CLI
+            shown = subprocess.run(yichuang("central", *args, "--db", db_url),  # noqa: S603 - our own CLI
                                    capture_output=True, text=True, check=False)
             click.echo(shown.stdout.rstrip() or shown.stderr.rstrip())
         click.secho("$ yichuang fleet status", fg="cyan")

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import gettext
 from functools import cache
-from io import BytesIO
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
+from kiosk.domain.po import compile_po
 from kiosk.domain.text import Lang
 
 LOCALES = Path(__file__).parent / "locale"
@@ -30,15 +27,7 @@ def po_path(lang: Lang) -> Path:
 @cache
 def translations(lang: Lang) -> gettext.NullTranslations:
     """Return the compiled catalog of ``lang`` (English: the msgids themselves, when it has no catalog)."""
-    path = po_path(lang)
-    if not path.exists():
-        return gettext.NullTranslations()
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=CATALOG_NAMES[lang])
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    return compile_po(po_path(lang), CATALOG_NAMES[lang])
 
 
 def tr(msgid: str, lang: Lang) -> str:

@@ -12,14 +12,36 @@ from hypothesis import HealthCheck, given, settings
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from central.fleet.api import create_app
-from tests.fleet.helpers import fleet
+from central.dashboard.security import SESSION_COOKIE
+from tests.dashboard.helpers import csrf_of, dashboard, log_in
 
 
 @pytest.fixture
 def client(tmp_path: Path, sqlite_db: Engine) -> TestClient:
-    monitor, book = fleet(tmp_path, sqlite_db)
-    return TestClient(create_app(monitor, book))
+    """An operator's session on the three-terminal fleet."""
+    client = dashboard(tmp_path, sqlite_db)[0]
+    assert log_in(client, "ops-li") == 303
+    return client
+
+
+def test_the_api_wants_a_session_and_actions_want_the_operator_role_and_the_csrf_token(
+        tmp_path: Path, sqlite_db: Engine) -> None:
+    client, _, book, accounts = dashboard(tmp_path, sqlite_db)
+    assert client.get("/api/overview").status_code == 401
+    assert client.post("/api/alerts/paper_out/LC0002/acknowledge").status_code == 401
+    assert client.get("/metrics").status_code == 200  # Prometheus scrapes without a session: no personal data there
+    assert log_in(client, "ops-wang") == 303  # a viewer
+    assert client.get("/api/overview").status_code == 200
+    refused = client.post("/api/alerts/paper_out/LC0002/acknowledge", headers={"X-CSRF-Token": csrf_of(client)})
+    assert (refused.status_code, refused.json()["detail"]) == (403, "refused: role")
+    assert log_in(client, "ops-li") == 303
+    assert client.post("/api/alerts/paper_out/LC0002/acknowledge").status_code == 403  # no token
+    assert client.post("/api/alerts/paper_out/LC0002/acknowledge", headers={"X-CSRF-Token": "x" * 43}).status_code == 403
+    assert next(iter(book.alerts.values())).state.value == "open"
+    audited = [(r["user"], r["action"], r["target"], r["outcome"]) for r in accounts.audit()]
+    assert audited[:3] == [("ops-li", "acknowledge", "paper_out/LC0002", "refused:csrf")] * 2 + [
+        ("ops-li", "login", "ops-li", "ok")]
+    assert ("ops-wang", "acknowledge", "paper_out/LC0002", "refused:role") in audited
 
 
 def test_terminals_needing_action_first_and_filters(client: TestClient) -> None:
@@ -60,14 +82,15 @@ def test_a_terminals_history_comes_by_the_minute_and_by_the_hour(client: TestCli
 def test_alerts_are_acknowledged_and_resolved_through_the_api(client: TestClient) -> None:
     live = client.get("/api/alerts").json()
     assert [(a["rule"], a["terminal"], a["state"]) for a in live] == [("paper_out", "LC0002", "open")]
-    acked = client.post("/api/alerts/paper_out/LC0002/acknowledge", json={"by": "ops-li"}).json()
+    token = {"X-CSRF-Token": csrf_of(client)}
+    acked = client.post("/api/alerts/paper_out/LC0002/acknowledge", headers=token).json()
     assert (acked["state"], acked["acknowledged_by"]) == ("acknowledged", "ops-li")
     assert datetime.fromisoformat(acked["acknowledged_at"]) <= datetime.now(UTC)
-    done = client.post("/api/alerts/paper_out/LC0002/resolve", json={"by": "ops-li"}).json()
+    done = client.post("/api/alerts/paper_out/LC0002/resolve", headers=token).json()
     assert (done["state"], done["resolved_by"]) == ("resolved", "ops-li")
     assert client.get("/api/alerts").json() == []
     assert [a["rule"] for a in client.get("/api/alerts", params={"state": "resolved"}).json()] == ["paper_out"]
-    assert client.post("/api/alerts/paper_out/LC0002/resolve", json={"by": "x"}).status_code == 404
+    assert client.post("/api/alerts/paper_out/LC0002/resolve", headers=token).status_code == 404
 
 
 def test_metrics_parse_and_keep_labels_bounded(client: TestClient) -> None:
@@ -82,17 +105,19 @@ def test_metrics_parse_and_keep_labels_bounded(client: TestClient) -> None:
 
 
 def test_the_api_keeps_its_openapi_contract(tmp_path: Path, sqlite_db: Engine) -> None:
-    """Generated requests for every operation: no 5xx, responses match their documented schemas."""
-    monitor, book = fleet(tmp_path, sqlite_db)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(monitor, book))
+    """Generated requests for every operation, as a logged-in operator: no 5xx, responses match their schemas."""
+    client = dashboard(tmp_path, sqlite_db)[0]
+    assert log_in(client, "ops-li") == 303
+    session = {"Cookie": f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}", "X-CSRF-Token": csrf_of(client)}
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 9
+    assert len(operations) == 10
     for operation in operations:
 
         @given(case=operation.as_strategy())
         @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate()
+            case.call_and_validate(headers=session)
 
         check()
 
@@ -102,12 +127,13 @@ def test_maintenance_shows_in_the_overview(tmp_path: Path, sqlite_db: Engine) ->
 
     from main import cli
 
-    monitor, book = fleet(tmp_path, sqlite_db)
+    client, monitor, _, _ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-wang") == 303
     done = CliRunner().invoke(cli, ["fleet", "maintenance", "LC0002", "--on", "--by", "tech-zhao",
                                     "--db", str(sqlite_db.url)])
     assert done.exit_code == 0, done.output
     monitor.flush(datetime.now(UTC) + timedelta(seconds=32))  # the API serves the monitor's last flush
-    rows = {r["terminal"]: r for r in TestClient(create_app(monitor, book)).get("/api/terminals").json()}
+    rows = {r["terminal"]: r for r in client.get("/api/terminals").json()}
     assert (rows["LC0002"]["state"], rows["LC0002"]["reasons"]) == ("maintenance", ["in maintenance"])
     refused = CliRunner().invoke(cli, ["fleet", "maintenance", "XX0001", "--off", "--by", "x",
                                        "--db", str(sqlite_db.url)])

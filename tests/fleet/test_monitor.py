@@ -12,6 +12,8 @@ from typing import Any
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
+from central.dashboard.accounts import Accounts
+from central.dashboard.security import SESSION_COOKIE
 from central.devstack import Mosquitto
 from central.fleet.alerts import AlertBook
 from central.fleet.monitor import FleetMonitor
@@ -19,6 +21,7 @@ from central.fleet.webhook import Webhook
 from main import cli
 from sync.link import tls_client
 from sync.telemetry import collect
+from tests.dashboard.helpers import PASSWORD, log_in
 from tests.fleet.conftest import Receiver
 from tests.store.helpers import open_test_store
 from tests.sync.stack import Central
@@ -118,8 +121,11 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
     root = Path(__file__).resolve().parents[2]
     server = subprocess.Popen([sys.executable, str(root / "main.py"), "fleet", "serve", "--broker",
                                f"mqtts://127.0.0.1:{broker.port}", "--ca", fleet.ca, "--cert", fleet.cert, "--key",
-                               fleet.key, "--db", str(sqlite_db.url), "--http", f"127.0.0.1:{port}"],
+                               fleet.key, "--db", str(sqlite_db.url), "--http", f"127.0.0.1:{port}",
+                               "--insecure-cookies"],
                               cwd=root, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+    Accounts(sqlite_db).add("ops-li", "viewer", PASSWORD, datetime.now(UTC))
+    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=2)
     agent.start()
     deadline = time.monotonic() + 30
     rows: list[dict[str, Any]] = []
@@ -127,11 +133,12 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
         assert time.monotonic() < deadline, rows
         agent.step()
         try:
-            rows = httpx.get(f"http://127.0.0.1:{port}/api/terminals", timeout=2).json()
+            signed_in = SESSION_COOKIE in http.cookies or log_in(http, "ops-li") == 303
+            rows = http.get("/api/terminals").json() if signed_in else []
         except httpx.HTTPError:
             rows = []
         time.sleep(0.2)
-    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    metrics = http.get("/metrics").text
     assert 'yichuang_terminals{hall="lc-center",state="online"} 1.0' in metrics
     server.terminate()
     assert server.wait(timeout=20) == 0, server.stderr.read() if server.stderr else ""

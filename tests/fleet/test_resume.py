@@ -7,16 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, insert, select
 
 from central.fleet import alertdb
 from central.fleet.alerts import Alert, AlertBook
-from central.fleet.api import create_app
 from central.fleet.monitor import Seen, read_status
 from central.platform.schema import fleet_status, messages
 from main import cli
+from tests.dashboard.helpers import client_over, csrf_of, log_in
 from tests.fleet.helpers import ONLINE, beat, fleet, monitor_for
 
 
@@ -78,15 +77,17 @@ def test_a_help_request_pages_after_two_minutes_until_staff_handle_it(tmp_path: 
         monitor.flush(now + timedelta(seconds=40 * step))
     assert ("help_request", "LC0001") in book.alerts
     assert monitor.ingested == 1  # the fresh request, counted once for the ingest rate; the stale one never
-    client = TestClient(create_app(monitor, book))
+    client = client_over(monitor, book)[0]
+    assert log_in(client, "ops-li") == 303
+    token = {"X-CSRF-Token": csrf_of(client)}
     families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
     assert families["yichuang_ingest_messages"].samples[0].value == 1
-    done = client.post("/api/alerts/help_request/LC0001/resolve", json={"by": "staff-wu"}).json()
+    done = client.post("/api/alerts/help_request/LC0001/resolve", headers=token).json()
     assert done["state"] == "resolved"
-    assert client.post("/api/terminals/LC0001/help-handled", json={"by": "x"}).json() == {"handled": 0}
+    assert client.post("/api/terminals/LC0001/help-handled", headers=token).json() == {"handled": 0}
     listed = CliRunner().invoke(cli, ["central", "help-requests", "--json", "--db", str(sqlite_db.url)])
     assert {(r["id"], r["handled_by"]) for r in json.loads(listed.output)} == {
-        ("help-1", "staff-wu"), ("help-2", "staff-wu")}
+        ("help-1", "ops-li"), ("help-2", "ops-li")}
     later = now + timedelta(minutes=10)
     monitor.seen["LC0001"].beat_at = later
     monitor.flush(later)

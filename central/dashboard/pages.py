@@ -1,0 +1,85 @@
+"""The dashboard's pages: overview, terminal detail, alerts, halls, audit; each with a fragment htmx polls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from central.dashboard import charts, views
+from central.dashboard.render import lang_of, render
+from central.dashboard.security import Guard, Refused
+from central.dashboard.words import translator
+from central.fleet import alertdb
+from central.fleet.alerts import AlertBook
+from central.fleet.history import RESOLUTIONS
+from central.fleet.monitor import FleetMonitor
+from central.platform import queries
+
+POLL_SECONDS = 3  # how often an open page refreshes its live part
+Window = Literal["1h", "24h", "7d"]
+
+
+def _template(request: Request, page: str) -> str:
+    """Return the whole page's template, or its live part's when htmx polls the fragment path."""
+    return f"_{page}.html" if request.url.path.startswith("/fragments/") else f"{page}.html"
+
+
+def _charts(monitor: FleetMonitor, terminal: str, window: str, _: Callable[[str], str]) -> dict[str, Markup]:
+    """Return the availability and backlog charts of one terminal over ``window``."""
+    now = datetime.now(UTC)
+    resolution, span, label = views.WINDOWS[window]
+    frame = charts.Window(now - span, now, RESOLUTIONS[resolution].slot)
+    points = views.history(monitor, terminal, window, now)
+    return {"availability": charts.availability(points, frame, _("Availability"), label),
+            "backlog": charts.backlog(points, frame, _("Outbox backlog"), label)}
+
+
+def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRouter:
+    """Return the routes of every page and fragment."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/", response_class=HTMLResponse)
+    @router.get("/fragments/overview", response_class=HTMLResponse)
+    def overview(request: Request, hall: str = "", site: str = "", state: str = "", q: str = "") -> HTMLResponse:
+        filters = views.Filters(hall=hall, site=site, state=state, q=q)
+        return render(request, _template(request, "overview"), guard.viewer(request), filters=filters,
+                      view=views.overview(monitor, book, filters), states=views.STATES, poll=POLL_SECONDS)
+
+    @router.get("/terminals/{terminal}", response_class=HTMLResponse)
+    @router.get("/fragments/terminals/{terminal}", response_class=HTMLResponse)
+    def terminal(request: Request, terminal: str, window: Window = "24h") -> HTMLResponse:
+        who = guard.viewer(request)
+        row = monitor.row(terminal)
+        if row is None:
+            raise HTTPException(404, terminal)
+        return render(request, _template(request, "terminal"), who, row=row, beat=monitor.beat(terminal),
+                      window=window, windows=views.WINDOW_NAMES,
+                      poll=POLL_SECONDS, alerts=alertdb.read(monitor.engine, terminal, limit=20),
+                      help=queries.help_requests(monitor.engine, 20, terminal=terminal),
+                      charts=_charts(monitor, terminal, window, translator(lang_of(request))))
+
+    @router.get("/alerts", response_class=HTMLResponse)
+    @router.get("/fragments/alerts", response_class=HTMLResponse)
+    def alerts(request: Request, show: Literal["live", "resolved"] = "live") -> HTMLResponse:
+        return render(request, _template(request, "alerts"), guard.viewer(request), rows=views.alerts(book, show),
+                      show=show, poll=POLL_SECONDS)
+
+    @router.get("/halls", response_class=HTMLResponse)
+    @router.get("/fragments/halls", response_class=HTMLResponse)
+    def halls(request: Request) -> HTMLResponse:
+        return render(request, _template(request, "halls"), guard.viewer(request), halls=views.halls(monitor),
+                      poll=POLL_SECONDS)
+
+    @router.get("/audit", response_class=HTMLResponse)
+    def audit(request: Request, user: str = Query("", max_length=64)) -> HTMLResponse:
+        who = guard.viewer(request)
+        if not who.may("admin"):
+            raise Refused("role")
+        return render(request, "audit.html", who, rows=guard.accounts.audit(300, user or None), user=user)
+
+    return router

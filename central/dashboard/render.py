@@ -1,0 +1,43 @@
+"""Templates with the page's language, the operator and the helpers every page uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from central.dashboard import words
+from central.dashboard.accounts import Operator
+from central.dashboard.security import LANG_COOKIE
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+SECURITY_HEADERS = {  # nothing loads from elsewhere, nothing frames the pages, no referrer leaves
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def lang_of(request: Request) -> words.Lang:
+    """Return the language of this request's pages."""
+    return words.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def render(request: Request, template: str, who: Operator | None, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` in the request's language."""
+    lang = lang_of(request)
+    now = datetime.now(UTC)
+    helpers = {"_": words.translator(lang), "word": partial(words.word, lang=lang),
+               "reason": partial(words.reason, lang=lang), "ago": partial(words.when, now=now, lang=lang),
+               "span": partial(words.span, lang=lang)}
+    response = TEMPLATES.TemplateResponse(request, template, {"lang": lang, "who": who, "now": now, **helpers,
+                                                              **context}, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response

@@ -1,0 +1,102 @@
+"""What each page shows, built from the monitor's last flush: plain functions, testable without a browser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from central.dashboard.words import N_
+from central.fleet.alerts import AlertBook
+from central.fleet.monitor import ORDER, FleetMonitor
+
+SHOWN = 200  # terminals listed on the overview at most (the rest are counted)
+STATES = tuple(ORDER)
+WINDOWS = {"1h": ("minute", timedelta(hours=1), "%H:%M"), "24h": ("minute", timedelta(hours=24), "%H:%M"),
+           "7d": ("hour", timedelta(days=7), "%m-%d")}  # chart windows: resolution, span, time label format
+WINDOW_NAMES = {"1h": N_("1 hour"), "24h": N_("24 hours"), "7d": N_("7 days")}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The overview's filters: hall, site type, state, and a search over terminal id and hall."""
+
+    hall: str = ""
+    site: str = ""
+    state: str = ""
+    q: str = ""
+
+    def keep(self, row: dict[str, Any]) -> bool:
+        """Return whether ``row`` passes every filter."""
+        needle = self.q.strip().lower()
+        return ((not self.hall or row["hall"] == self.hall) and (not self.site or row["site"] == self.site)
+                and (not self.state or row["state"] == self.state)
+                and (not needle or needle in row["terminal"].lower() or needle in (row["hall"] or "").lower()))
+
+
+@dataclass
+class OverviewView:
+    """Counts, the filter choices, and the matching terminals (needing action first)."""
+
+    at: datetime | None
+    total: int
+    by_state: dict[str, int]
+    alerts_live: int
+    halls: list[str]
+    sites: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    matching: int = 0
+
+
+def _alerted(book: AlertBook) -> dict[str, list[str]]:
+    """Return the live alert rules per terminal."""
+    with book.lock:
+        keys = list(book.alerts)
+    alerted: dict[str, list[str]] = {}
+    for rule, terminal in keys:
+        alerted.setdefault(terminal, []).append(rule)
+    return alerted
+
+
+def overview(monitor: FleetMonitor, book: AlertBook, filters: Filters) -> OverviewView:
+    """Return the overview page's content."""
+    rows = monitor.rows()
+    alerted = _alerted(book)
+    summary = monitor.summary if monitor.snapshot_at else {"by_state": {}}
+    by_state = summary["by_state"] or {s: sum(r["state"] == s for r in rows) for s in STATES}
+    view = OverviewView(at=monitor.snapshot_at, total=len(rows), by_state=by_state,
+                        alerts_live=sum(len(v) for v in alerted.values()),
+                        halls=sorted({r["hall"] for r in rows if r["hall"]}),
+                        sites=sorted({r["site"] for r in rows if r["site"]}))
+    chosen = [{**r, "alerts": sorted(alerted.get(r["terminal"], []))} for r in rows if filters.keep(r)]
+    chosen.sort(key=lambda r: (ORDER[r["state"]] if r["state"] != "online" or not r["alerts"] else 1.5,
+                               r["terminal"]))
+    view.matching, view.rows = len(chosen), chosen[:SHOWN]
+    return view
+
+
+def halls(monitor: FleetMonitor) -> list[dict[str, Any]]:
+    """Return each hall's availability: the share of its terminals able to take applications now."""
+    rows = monitor.summary["halls"] if monitor.snapshot_at else []
+    return [{**h, "pct": round(100 * h["available"] / h["total"], 1) if h["total"] else 0.0} for h in rows]
+
+
+def alerts(book: AlertBook, show: str) -> list[dict[str, Any]]:
+    """Return the live alerts (open first, then acknowledged; newest first) or the recently resolved ones."""
+    with book.lock:
+        chosen = list(book.alerts.values()) if show == "live" else list(book.history)
+    if show == "live":
+        chosen.sort(key=lambda a: (a.state.value != "open", a.severity != "critical", -a.opened_at.timestamp()))
+    else:
+        chosen.sort(key=lambda a: a.resolved_at or a.opened_at, reverse=True)
+    return [{"rule": a.rule, "terminal": a.terminal, "severity": a.severity, "state": a.state.value,
+             "opened_at": a.opened_at, "acknowledged_by": a.acknowledged_by, "acknowledged_at": a.acknowledged_at,
+             "resolved_by": a.resolved_by, "resolved_at": a.resolved_at} for a in chosen]
+
+
+def history(monitor: FleetMonitor, terminal: str, window: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Return a terminal's chart points over a window of ``WINDOWS``."""
+    if monitor.history is None:
+        return []
+    resolution, span, _ = WINDOWS[window]
+    return monitor.history.series(terminal, resolution, (now or datetime.now(UTC)) - span)

@@ -1,0 +1,49 @@
+"""`yichuang fleet demo` (the last step of `make demo`): prints the dashboard's address and logins, and serves it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from central.dashboard.demo import DEMO_PASSWORD
+from central.devstack import free_port, yichuang
+from tests.dashboard.helpers import log_in
+
+
+def test_the_fleet_demo_prints_its_address_and_a_login_that_works(tmp_path: Path) -> None:
+    port = free_port()
+    demo = subprocess.Popen(yichuang("fleet", "demo", "--terminals", "6", "--port", str(port), "--seconds", "40",
+                                     "--work", str(tmp_path / "demo")),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert demo.stdout is not None
+        printed = ""
+        while "password" not in printed:
+            line = demo.stdout.readline()
+            assert line, printed
+            printed += line
+        address = re.search(r"Ops dashboard: (http://[\d.:]+)/", printed)
+        assert address is not None
+        assert address.group(1) == f"http://127.0.0.1:{port}"
+        assert f"password {DEMO_PASSWORD}" in printed
+        http = httpx.Client(base_url=address.group(1), timeout=5)
+        deadline, total = time.monotonic() + 30, 0
+        while total < 6:
+            assert time.monotonic() < deadline, f"{total} terminals shown"
+            time.sleep(0.5)
+            try:
+                if "yc_ops" in http.cookies or log_in(http, "demo-ops", DEMO_PASSWORD) == 303:
+                    total = sum(http.get("/api/overview").json()["by_state"].values())
+            except httpx.TransportError:
+                continue
+        assert "SM0006" in http.get("/").text
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)
+    with pytest.raises(httpx.ConnectError):  # the servers the demo started went with it
+        httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
