@@ -42,6 +42,7 @@ def _charts(monitor: FleetMonitor, terminal: str, window: str, _: Callable[[str]
 def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRouter:
     """Return the routes of every page and fragment."""
     router = APIRouter(include_in_schema=False)
+    hall_figures = views.Halls(monitor)
 
     @router.get("/", response_class=HTMLResponse)
     @router.get("/fragments/overview", response_class=HTMLResponse)
@@ -72,7 +73,7 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
     @router.get("/halls", response_class=HTMLResponse)
     @router.get("/fragments/halls", response_class=HTMLResponse)
     def halls(request: Request) -> HTMLResponse:
-        return render(request, _template(request, "halls"), guard.viewer(request), halls=views.halls(monitor),
+        return render(request, _template(request, "halls"), guard.viewer(request), halls=hall_figures.rows(),
                       poll=POLL_SECONDS)
 
     @router.get("/audit", response_class=HTMLResponse)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,18 @@ def lang_of(request: Request) -> words.Lang:
     return words.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
+STALE = timedelta(seconds=30)  # a snapshot older than this means the monitor's flushes have stopped
+
+
+def trust(request: Request, now: datetime) -> dict[str, datetime | None]:
+    """Return since when the states shown are not current: the monitor cannot hear, or stopped flushing."""
+    monitor = getattr(request.app.state, "monitor", None)
+    if monitor is None:
+        return {"blind_since": None, "stale_since": None}
+    at = monitor.snapshot_at
+    return {"blind_since": monitor.blind_since(now), "stale_since": at if at and now - at > STALE else None}
+
+
 def render(request: Request, template: str, who: Operator | None, status: int = 200, **context: Any) -> HTMLResponse:
     """Render ``template`` in the request's language."""
     lang = lang_of(request)
@@ -38,6 +50,6 @@ def render(request: Request, template: str, who: Operator | None, status: int = 
                "reason": partial(words.reason, lang=lang), "ago": partial(words.when, now=now, lang=lang),
                "span": partial(words.span, lang=lang)}
     response = TEMPLATES.TemplateResponse(request, template, {"lang": lang, "who": who, "now": now, **helpers,
-                                                              **context}, status_code=status)
+                                                              **trust(request, now), **context}, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response

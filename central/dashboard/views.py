@@ -75,10 +75,42 @@ def overview(monitor: FleetMonitor, book: AlertBook, filters: Filters) -> Overvi
     return view
 
 
-def halls(monitor: FleetMonitor) -> list[dict[str, Any]]:
-    """Return each hall's availability: the share of its terminals able to take applications now."""
-    rows = monitor.summary["halls"] if monitor.snapshot_at else []
-    return [{**h, "pct": round(100 * h["available"] / h["total"], 1) if h["total"] else 0.0} for h in rows]
+HALL_SPANS = {"day": timedelta(hours=24), "week": timedelta(days=7)}
+HALL_CACHE = timedelta(minutes=1)  # hourly figures: reading them once a minute is plenty
+
+
+class Halls:
+    """Each hall's availability now and over a day and a week (the figures a hall director asks for)."""
+
+    def __init__(self, monitor: FleetMonitor) -> None:
+        """Read from ``monitor``'s last flush and its history."""
+        self.monitor = monitor
+        self._cache: dict[str, tuple[datetime, dict[str, float | None]]] = {}
+
+    def _shares(self, span: str, now: datetime) -> dict[str, float | None]:
+        """Return each hall's share of samples over ``span`` in which its terminals could take applications."""
+        cached = self._cache.get(span)
+        if cached is not None and now - cached[0] < HALL_CACHE:
+            return cached[1]
+        monitor = self.monitor
+        halls_of = {r["terminal"]: r["hall"] for r in monitor.rows()}
+        totals = monitor.history.availability(now - HALL_SPANS[span]) if monitor.history is not None else {}
+        sums: dict[str, list[int]] = {}
+        for terminal, (up, seen) in totals.items():
+            hall = sums.setdefault(halls_of.get(terminal, ""), [0, 0])
+            hall[0] += up
+            hall[1] += seen
+        shares = {hall: round(100 * up / seen, 1) if seen else None for hall, (up, seen) in sums.items()}
+        self._cache[span] = (now, shares)
+        return shares
+
+    def rows(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Return one row per hall: terminals by state, the share available now, over a day and over a week."""
+        now = now or datetime.now(UTC)
+        rows = self.monitor.summary["halls"] if self.monitor.snapshot_at else []
+        spans = {span: self._shares(span, now) for span in HALL_SPANS}
+        return [{**h, "pct": round(100 * h["available"] / h["total"], 1) if h["total"] else 0.0,
+                 **{span: shares.get(h["hall"]) for span, shares in spans.items()}} for h in rows]
 
 
 def alerts(book: AlertBook, show: str) -> list[dict[str, Any]]:

@@ -133,6 +133,11 @@ class AlertBook:
             changed, self.changed = self.changed, []
         return changed
 
+    def give_back(self, changes: list[Alert]) -> None:
+        """Put changes whose write failed back in front, to be written with the next ones."""
+        with self.lock:
+            self.changed[:0] = [a for a in changes if a not in self.changed]
+
     def _step(self, rule: Rule, terminal: str, holds: bool, now: datetime) -> None:
         """Advance one (rule, terminal): open after ``hold``, resolve after ``clear``."""
         key = (rule.name, terminal)

@@ -59,6 +59,7 @@ class Overview(BaseModel):
     """The fleet at a glance: counts, halls, and the terminals needing action with the reason."""
 
     at: str | None
+    blind_since: str | None  # set: the monitor cannot hear the fleet (no broker, or just reconnected)
     total: int
     by_state: dict[str, int]
     alerts_live: int
@@ -143,6 +144,11 @@ class _Families:
         yield alerts
         yield GaugeMetricFamily("yichuang_outbox_backlog", "Entries waiting for central, all terminals",
                                 value=sum(r["backlog"] or 0 for r in rows))
+        hearing = monitor.blind_since(datetime.now(UTC)) is None
+        yield GaugeMetricFamily("yichuang_monitor_hearing", "1 when the monitor hears the fleet (broker connected, "
+                                "settled), 0 when silence proves nothing", value=hearing)
+        yield GaugeMetricFamily("yichuang_monitor_database_ok", "1 when central's database takes the monitor's "
+                                "writes, 0 while it works from memory", value=monitor.database_down_since is None)
         yield CounterMetricFamily("yichuang_heartbeats", "Heartbeats received", value=monitor.heartbeats)
         yield CounterMetricFamily("yichuang_telemetry_refused", "Telemetry and presence messages refused as garbage",
                                   value=monitor.garbage)
@@ -150,7 +156,7 @@ class _Families:
                                   value=monitor.ingested)
 
 
-def _metrics(monitor: FleetMonitor, book: AlertBook) -> bytes:
+def render_metrics(monitor: FleetMonitor, book: AlertBook) -> bytes:
     """Render the metrics for one scrape."""
     registry = CollectorRegistry()
     registry.register(_Families(monitor, book))
@@ -202,7 +208,7 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
     @app.get("/metrics", response_class=PlainTextResponse)
     def metrics() -> PlainTextResponse:
         """Prometheus metrics (bounded labels: state, hall, rule; no personal data)."""
-        return PlainTextResponse(_metrics(monitor, book).decode(), media_type="text/plain; version=0.0.4")
+        return PlainTextResponse(render_metrics(monitor, book).decode(), media_type="text/plain; version=0.0.4")
 
     return app
 
@@ -218,7 +224,9 @@ def _fleet_routes(app: APIRouter, monitor: FleetMonitor, book: AlertBook) -> Non
         with book.lock:
             live = len(book.alerts)
         at = monitor.snapshot_at.isoformat() if monitor.snapshot_at else None
-        return Overview(at=at, total=summary["total"], by_state=summary["by_state"], alerts_live=live,
+        blind = monitor.blind_since(datetime.now(UTC))
+        return Overview(at=at, blind_since=blind.isoformat() if blind else None, total=summary["total"],
+                        by_state=summary["by_state"], alerts_live=live,
                         halls=[HallRow(**h) for h in summary["halls"]],
                         needing_action=[TerminalRow(**r) for r in summary["urgent"][:limit]])
 

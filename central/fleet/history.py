@@ -177,3 +177,27 @@ class History:
             periods[current.start.isoformat()] = current  # fresher than its last checkpoint
         points = [p for _, period in sorted(periods.items()) for p in period.points(chosen)]
         return [p for p in points if datetime.fromisoformat(p["at"]) + chosen.slot > since]
+
+    def availability(self, since: datetime) -> dict[str, tuple[int, int]]:
+        """Return, per terminal, (samples in which it could take applications, all samples) from ``since`` on.
+
+        Read at the hour resolution (one row per terminal per day), with the periods in progress
+        from memory; a slot counts when it ends after ``since``.
+        """
+        query = (select(fleet_history.c.terminal, fleet_history.c.period_start, fleet_history.c.samples,
+                        fleet_history.c.available)
+                 .where(fleet_history.c.resolution == HOUR.name,
+                        fleet_history.c.period_start >= HOUR.start(since).isoformat()))
+        periods: dict[tuple[str, str], tuple[datetime, list[int], list[int]]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                periods[row.terminal, row.period_start] = (datetime.fromisoformat(row.period_start),
+                                                           json.loads(row.samples), json.loads(row.available))
+        for terminal, period in self.live[HOUR.name].items():
+            periods[terminal, period.start.isoformat()] = (period.start, list(period.samples), list(period.available))
+        totals: dict[str, tuple[int, int]] = {}
+        for (terminal, _), (start, samples, available) in periods.items():
+            first = max(0, (since - start) // HOUR.slot)
+            up, seen = totals.get(terminal, (0, 0))
+            totals[terminal] = (up + sum(available[first:]), seen + sum(samples[first:]))
+        return totals

@@ -20,10 +20,11 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from central.fleet import alertdb
 from central.fleet.alerts import AlertBook
-from central.fleet.health import Health, assess
+from central.fleet.health import MISSED_BEATS, Health, assess
 from central.fleet.history import History
 from central.platform import queries
 from central.platform.schema import fleet_status, terminals
@@ -74,11 +75,44 @@ class FleetMonitor:
         self._since: dict[str, tuple[tuple[str, str], str]] = {}  # terminal -> ((state, reasons), since)
         self._written: dict[str, dict[str, Any]] = {}  # terminal -> its row as last written
         self._slow: tuple[datetime, set[str], set[str]] | None = None  # when, terminals with gaps, with help open
+        self._known: dict[str, dict[str, Any]] = {}  # the registry as last read
+        self.database_down_since: datetime | None = None  # central's database refused a read or write then
         self.client = tls_client(name, link)
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
             [(f"{topics.PREFIX}/+/state", 1), (f"{topics.PREFIX}/+/telemetry", 0)])
-        self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
+        self.client.on_subscribe = self._listening
+        self.client.on_disconnect = self._deafened
+        self.started = False
+        self.listening_since: datetime | None = None  # subscribed to the fleet's topics since then
+        self.deaf_since: datetime | None = None  # lost the broker then (None: not lost, or never connected)
         self.client.on_message = self._on_message
+
+    def _listening(self, client: mqtt.Client, userdata: object, mid: int, codes: object, properties: object) -> None:
+        """Note that the fleet's presence and heartbeats reach the monitor again."""
+        self.listening_since, self.deaf_since = datetime.now(UTC), None
+        self.ready.set()
+
+    def _deafened(self, client: mqtt.Client, userdata: object, flags: object, reason: object,
+                  properties: object) -> None:
+        """Note that the monitor lost the broker (paho reconnects by itself)."""
+        if self.deaf_since is None:
+            self.deaf_since = datetime.now(UTC)
+        self.listening_since = None
+        log.warning("fleet monitor lost the broker: states are not current until it reconnects")
+
+    def blind_since(self, now: datetime) -> datetime | None:
+        """Return since when silence proves nothing (the monitor could not hear), or None when it can.
+
+        While the monitor has no broker, and for three heartbeat intervals after it subscribes
+        again (or first), a silent terminal may simply not have been heard yet: its alerts wait.
+        """
+        if not self.started:
+            return None
+        if self.listening_since is None:
+            return self.deaf_since or now
+        if now - self.listening_since < self.interval * MISSED_BEATS:
+            return self.listening_since
+        return None
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         """Take one presence or heartbeat; count anything else."""
@@ -116,6 +150,7 @@ class FleetMonitor:
     def start(self) -> None:
         """Resume, connect and listen."""
         self.resume()
+        self.started = True
         self.client.connect_async(self.link.host, self.link.port)
         self.client.loop_start()
 
@@ -124,18 +159,22 @@ class FleetMonitor:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def _registry(self) -> dict[str, dict[str, Any]]:
-        """Return hall, site and revocation of every registered terminal."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site, terminals.c.revoked_at,
-                                       terminals.c.maintenance_since))
-            return {r.id: {"hall": r.hall, "site": r.site, "revoked": r.revoked_at is not None,
-                           "maintenance": r.maintenance_since is not None} for r in rows}
+    def _registry(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Return hall, site and revocation of every registered terminal (the last read if the database fails)."""
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site,
+                                           terminals.c.revoked_at, terminals.c.maintenance_since))
+                self._known = {r.id: {"hall": r.hall, "site": r.site, "revoked": r.revoked_at is not None,
+                                      "maintenance": r.maintenance_since is not None} for r in rows}
+        except DBAPIError as exc:
+            self._database_failed(exc, now)
+        return self._known
 
     def overview(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Return every known terminal (registered or heard from) with its state and reasons."""
         now = now or datetime.now(UTC)
-        registry = self._registry()
+        registry = self._registry(now)
         with self._lock:
             seen = dict(self.seen)
         rows = []
@@ -158,14 +197,23 @@ class FleetMonitor:
     def _slow_facts(self, now: datetime) -> tuple[set[str], set[str]]:
         """Return the terminals with sequence gaps and with help requests waiting, queried every SLOW_EVERY."""
         if self._slow is None or now - self._slow[0] >= SLOW_EVERY:
-            gapped = {g["terminal"] for g in queries.gaps(self.engine)}
-            helped = set(queries.open_help(self.engine, (now - HELP_STALE).isoformat()))
-            mark = now.isoformat()
-            if self._ingest_mark is not None:
-                self.ingested += queries.received_between(self.engine, self._ingest_mark, mark)
-            self._ingest_mark = mark
-            self._slow = (now, gapped, helped)
+            try:
+                self._slow = self._query_slow(now)
+            except DBAPIError as exc:
+                self._database_failed(exc, now)
+                if self._slow is None:
+                    self._slow = (now, set(), set())
         return self._slow[1], self._slow[2]
+
+    def _query_slow(self, now: datetime) -> tuple[datetime, set[str], set[str]]:
+        """Run the queries behind the gap and help-request rules, and count what central stored since the last run."""
+        gapped = {g["terminal"] for g in queries.gaps(self.engine)}
+        helped = set(queries.open_help(self.engine, (now - HELP_STALE).isoformat()))
+        mark = now.isoformat()
+        if self._ingest_mark is not None:
+            self.ingested += queries.received_between(self.engine, self._ingest_mark, mark)
+        self._ingest_mark = mark
+        return now, gapped, helped
 
     def _alert_rows(self, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
         """Join each overview row with its latest heartbeat, open gaps and waiting help requests."""
@@ -206,14 +254,44 @@ class FleetMonitor:
         seen = self.seen.get(terminal)
         return seen.beat.model_dump() if seen is not None and seen.beat is not None else None
 
+    def _write(self, changed: list[dict[str, Any]], now: datetime) -> None:
+        """Write changed status rows, alert changes and due history; keep them for the next flush if that fails."""
+        alert_changes = self.alerts.take_changes() if self.alerts is not None else []
+        try:
+            with self.engine.begin() as conn:
+                names = [r["terminal"] for r in changed]
+                for n in range(0, len(names), CHUNK):
+                    conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
+                if changed:
+                    conn.execute(insert(fleet_status), [{**r, "written_at": now.isoformat()} for r in changed])
+                if self.alerts is not None:
+                    alertdb.save(conn, alert_changes, now)
+            if self.history is not None:
+                self.history.save(now)
+        except DBAPIError as exc:
+            if self.alerts is not None:
+                self.alerts.give_back(alert_changes)
+            self._database_failed(exc, now)
+            return
+        self._written.update((r["terminal"], r) for r in changed)
+        self.database_down_since = None
+
+    def _database_failed(self, exc: DBAPIError, now: datetime) -> None:
+        """Note that central's database refused a read or a write: the monitor goes on from memory."""
+        if self.database_down_since is None:
+            self.database_down_since = now
+            log.warning("central's database refused the fleet monitor (%s): assessing and paging from memory, "
+                        "writing again when it answers", type(exc.orig).__name__)
+
     def flush(self, now: datetime | None = None) -> int:
         """Assess, run the alert rules, sample the history, and write what changed; return the terminal count."""
         now = now or datetime.now(UTC)
         moment = now.isoformat()
         rows = self.overview(now)
-        if self.alerts is not None:
+        hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
+        if self.alerts is not None and hearing:
             self.alerts.evaluate(self._alert_rows(rows, now), now)
-        if self.history is not None:
+        if self.history is not None and hearing:
             self.history.sample(rows, now)
         changed = []
         for row in rows:
@@ -224,17 +302,7 @@ class FleetMonitor:
             record = {**row, "reasons": reasons, "changed_at": self._since[terminal][1]}
             if self._written.get(terminal) != record:
                 changed.append(record)
-                self._written[terminal] = record
-        with self.engine.begin() as conn:
-            names = [r["terminal"] for r in changed]
-            for n in range(0, len(names), CHUNK):
-                conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
-            if changed:
-                conn.execute(insert(fleet_status), [{**r, "written_at": moment} for r in changed])
-            if self.alerts is not None:
-                alertdb.save(conn, self.alerts.take_changes(), now)
-        if self.history is not None:
-            self.history.save(now)
+        self._write(changed, now)
         self.snapshot = {r["terminal"]: self._kept(r) for r in rows}
         alerted: set[str] = set()
         if self.alerts is not None:

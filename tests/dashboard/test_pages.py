@@ -53,6 +53,8 @@ def test_halls_show_the_share_of_terminals_able_to_take_applications(tmp_path: P
     page = client.get("/halls").text
     halls = re.findall(r'<tr data-hall="([\w-]+)">\s*<td>.*?</td>\s*<td class="num"><strong>(\d+)%</strong>', page)
     assert halls == [("lc-center", "50"), ("zd-center", "0")]
+    over = re.findall(r'<td class="num day">([^<]+)</td>\s*<td class="num week">([^<]+)</td>', page)
+    assert over == [("50.0%", "50.0%"), ("0.0%", "0.0%")]  # LC0001 up, LC0002 out of paper in both samples
 
 
 def test_a_terminals_detail_shows_components_facts_alerts_and_its_charts(tmp_path: Path, sqlite_db: Engine) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from central.dashboard.accounts import SESSION_TTL, AccountError, Accounts
 from central.dashboard.security import LOGIN_COOKIE, SESSION_COOKIE
@@ -175,3 +175,19 @@ def test_accounts_from_the_command_line(tmp_path: Path, sqlite_db: Engine) -> No
     lines = [(r["action"], r["target"], r["outcome"], r["address"]) for r in json.loads(audit.output)]
     assert lines == [("user_disable", "ops-zhou", "ok", "cli"), ("user_add", "ops-wu", "refused", "cli"),
                      ("user_add", "ops-zhou", "ok", "cli")]
+
+
+def test_a_database_outage_is_said_in_words_and_polls_keep_going(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, monitor, _, _ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    with sqlite_db.begin() as conn:
+        conn.execute(text("DROP TABLE ops_sessions"))  # what the dashboard sees when its database stops answering
+    page = client.get("/")
+    assert page.status_code == 503
+    assert "数据库无响应" in page.text
+    assert client.get("/api/overview").status_code == 503
+    poll = client.get("/fragments/overview", params={"hall": "lc-center"}, headers={"HX-Request": "true"})
+    assert poll.status_code == 200
+    assert 'id="db-down"' in poll.text
+    assert 'hx-get="/fragments/overview?hall=lc-center"' in poll.text
+    assert monitor.flush() == 3  # the monitor itself goes on

@@ -87,3 +87,16 @@ def test_saves_between_checkpoints_write_nothing_unless_a_period_closed(sqlite_d
     assert history.save(T0 + timedelta(seconds=30)) is False
     history.sample([row("LC0001", "online")], T0 + timedelta(minutes=2, seconds=1))  # 10:00:01: the hour closed
     assert history.save(T0 + timedelta(minutes=2, seconds=1)) is True
+
+
+def test_availability_over_a_window_counts_the_hours_ending_inside_it_from_rows_and_memory(sqlite_db: Engine) -> None:
+    history = History(sqlite_db)
+    day_before = T0 - timedelta(days=1)  # 2026-11-21 09:58: a closed day, read back from its row
+    history.sample([row("LC0001", "offline"), row("LC0002", "online")], day_before)
+    history.sample([row("LC0001", "online"), row("LC0002", "online")], T0)  # closes the day: saved below
+    history.sample([row("LC0001", "degraded"), row("LC0002", "online")], T0 + timedelta(hours=1))
+    history.save(T0 + timedelta(hours=1))
+    assert history.availability(T0 - timedelta(days=2)) == {"LC0001": (1, 3), "LC0002": (3, 3)}
+    assert history.availability(T0 - timedelta(minutes=30)) == {"LC0001": (1, 2), "LC0002": (2, 2)}
+    assert history.availability(T0 + timedelta(minutes=30)) == {"LC0001": (0, 1), "LC0002": (1, 1)}
+    assert History(sqlite_db).availability(T0 - timedelta(days=2)) == {"LC0001": (1, 3), "LC0002": (3, 3)}

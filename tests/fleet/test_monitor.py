@@ -60,6 +60,8 @@ def test_paper_out_degrades_a_dying_agent_goes_offline_and_fleet_status_shows_it
     degraded = wait_for(monitor, "LC0001", lambda r: r["state"] == "degraded", agent.step)
     assert degraded["reasons"] == ["printer: paper_out"]
     now = datetime.now(UTC)
+    assert monitor.listening_since is not None
+    monitor.listening_since -= timedelta(minutes=2)  # listening for longer than three heartbeats: silence counts
     assert monitor.flush(now) == 1
     monitor.flush(now + timedelta(seconds=35))  # paper out for longer than its 30 s hold: the alert opens
     hook.close()

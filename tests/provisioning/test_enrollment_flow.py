@@ -209,7 +209,7 @@ def test_a_terminal_booted_in_1970_enrolls_and_syncs_and_learns_the_time(fleet: 
     (token,) = create_tokens(make_engine(fleet.db_url), HallProfile("lc-tangyi-village", "village", "LC"),
                              timedelta(hours=1))
     target = tmp_path / "terminal"
-    enrolled = in_1970(str(ROOT / "main.py"), "provision", "enroll", "--token", token, "--broker", fleet.url,
+    enrolled = in_1970(str(ROOT / "main.py"), "--debug", "provision", "enroll", "--token", token, "--broker", fleet.url,
                        "--claim-dir", str(claim), "--config-dir", str(target), "--pin", "135790",
                        "--time-file", str(target / "last-good-time"), env=base_config(target))
     assert enrolled.returncode == 0, enrolled.stderr
