@@ -95,6 +95,8 @@ class FleetMonitor:
     def _deafened(self, client: mqtt.Client, userdata: object, flags: object, reason: object,
                   properties: object) -> None:
         """Note that the monitor lost the broker (paho reconnects by itself)."""
+        if not self.started:
+            return
         if self.deaf_since is None:
             self.deaf_since = datetime.now(UTC)
         self.listening_since = None
@@ -156,6 +158,7 @@ class FleetMonitor:
 
     def stop(self) -> None:
         """Disconnect."""
+        self.started = False  # a goodbye, not a lost broker
         self.client.disconnect()
         self.client.loop_stop()
 
