@@ -33,6 +33,6 @@ def verify_secret(secret: str, stored: str) -> bool:
         expected = base64.b64decode(key, validate=True)
         actual = hashlib.scrypt(secret.encode(), salt=base64.b64decode(salt, validate=True), n=int(n), r=int(r),
                                 p=int(p), maxmem=MAXMEM, dklen=len(expected))
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):  # malformed, or parameters scrypt refuses
         return False
     return hmac.compare_digest(actual, expected)

@@ -25,6 +25,7 @@ from provisioning.kdf import hash_secret, verify_secret
 ROLES = ("viewer", "operator", "admin")  # each can do what the one before it can
 SESSION_TTL = timedelta(hours=12)  # a night shift, then log in again
 MIN_PASSWORD = 12
+AUDIT_KEEP = timedelta(days=400)  # more than the year, plus margin, that reviews of ops actions look back
 NAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 
 
@@ -122,8 +123,9 @@ class Accounts:
         if not verify_secret(password, stored) or row is None or row.disabled_at is not None:
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn:  # housekeeping rides on logins: expired sessions, audit past retention
             conn.execute(delete(ops_sessions).where(ops_sessions.c.expires_at < now.isoformat()))
+            conn.execute(delete(ops_audit).where(ops_audit.c.at < (now - AUDIT_KEEP).isoformat()))
             conn.execute(insert(ops_sessions).values(digest=_digest(token), user=name, csrf=csrf,
                                                      created_at=now.isoformat(),
                                                      expires_at=(now + SESSION_TTL).isoformat()))
@@ -150,10 +152,12 @@ class Accounts:
             conn.execute(insert(ops_audit).values(at=now.isoformat(), user=user[:64], action=action,
                                                   target=target[:200], outcome=outcome, address=address[:64]))
 
-    def audit(self, limit: int = 200, user: str | None = None) -> list[dict[str, Any]]:
-        """Return the latest audit lines, newest first."""
+    def audit(self, limit: int = 200, user: str | None = None, before: int | None = None) -> list[dict[str, Any]]:
+        """Return the latest audit lines (of ``user``, older than line ``before``), newest first."""
         query = select(ops_audit).order_by(ops_audit.c.n.desc()).limit(limit)
         if user:
             query = query.where(ops_audit.c.user == user)
+        if before is not None:
+            query = query.where(ops_audit.c.n < before)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]

@@ -7,9 +7,11 @@ JavaScript gets a redirect back to the page (post/redirect/get); htmx gets the l
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -18,10 +20,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from central.dashboard import views
 from central.dashboard.accounts import SESSION_TTL
 from central.dashboard.render import render
-from central.dashboard.security import LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, Guard
+from central.dashboard.security import LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, FormToken, Guard, HeaderToken
 from central.dashboard.words import LANGS
 from central.fleet.alerts import AlertBook
 from central.fleet.monitor import FleetMonitor
+
+log = logging.getLogger(__name__)
+NAME_MAX, PASSWORD_MAX = 64, 256
 
 
 def _local(target: str) -> str:
@@ -48,33 +53,33 @@ def login_routes(guard: Guard) -> APIRouter:
         return form(request, next_=next)
 
     @router.post("/login", response_class=HTMLResponse)
-    def login(request: Request, name: str = Form(max_length=64), password: str = Form(max_length=256),
-              csrf: str = Form(""), next: str = Form("/")) -> Response:
+    def login(request: Request, name: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+              csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
         now, address = datetime.now(UTC), guard.address(request)
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not hmac.compare_digest(csrf.encode(), expected.encode()):
-            guard.audit(request, name, "login", name, "refused:csrf")
+            log.info("login form without its token from %s (expired, or posted from elsewhere)", address)
             return form(request, 403, "expired", next_=next)
-        retry = guard.throttle.retry_after(name, address, now)
+        retry = guard.throttle.begin(name, address, now)
         if retry:
-            guard.audit(request, name, "login", name, "refused:throttled")
+            log.info("login attempt refused for %s s: too many failures (name or address %s)", retry, address)
             return form(request, 429, "throttled", retry, next_=next)
-        started = guard.accounts.login(name, password, now)
+        too_long = len(name) > NAME_MAX or len(password) > PASSWORD_MAX  # never hashed: a failed attempt
+        started = None if too_long else guard.accounts.login(name, password, now)
         if started is None:
-            guard.throttle.failed(name, address, now)
-            guard.audit(request, name, "login", name, "failed")
+            guard.audit(request, name[:NAME_MAX], "login", name[:NAME_MAX], "failed")
             return form(request, 401, "wrong", next_=next)
-        guard.throttle.succeeded(name)
+        guard.throttle.succeeded(name, address, now)
         token, who = started
         guard.audit(request, who.name, "login", who.name, "ok")
         response = RedirectResponse(_local(next), status_code=303)
-        guard.set_cookie(response, SESSION_COOKIE, token, max_age=int(SESSION_TTL.total_seconds()))
+        guard.set_cookie(response, SESSION_COOKIE, token, max_age=int(SESSION_TTL.total_seconds()), samesite="lax")
         response.delete_cookie(LOGIN_COOKIE, path="/")
         return response
 
     @router.post("/logout")
-    async def logout(request: Request) -> Response:
-        who = await guard.actor(request, "logout", "-", role="viewer")
+    def logout(request: Request, csrf: FormToken = None, header: HeaderToken = None) -> Response:
+        who = guard.actor(request, "logout", "-", csrf or header, role="viewer")
         guard.accounts.logout(request.cookies.get(SESSION_COOKIE, ""))
         guard.audit(request, who.name, "logout", who.name, "ok")
         response = RedirectResponse("/login", status_code=303)
@@ -97,42 +102,43 @@ def action_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRo
     """Return the alert and help-request actions."""
     router = APIRouter(include_in_schema=False)
 
-    def answer(request: Request, after: str) -> Response:
-        if request.headers.get("hx-request") == "true":
-            show = "resolved" if request.query_params.get("show") == "resolved" else "live"
-            return render(request, "_alerts.html", guard.viewer(request), rows=views.alerts(book, show), show=show,
-                          poll=3)
-        return RedirectResponse(_local(after), status_code=303)
-
-    async def act(request: Request, action: str, target: str, do: Callable[[str, datetime], object],
-                  after: str) -> Response:
-        who = await guard.actor(request, action, target)
+    def act(request: Request, action: str, target: str, *, token: str | None, do: Callable[[str, datetime], object],
+            after: str) -> Response:
+        who = guard.actor(request, action, target, token)
         try:
             do(who.name, datetime.now(UTC))
         except KeyError:
             guard.audit(request, who.name, action, target, "gone")
             raise HTTPException(404, "no live alert of that rule on that terminal") from None
         guard.audit(request, who.name, action, target, "ok")
-        return answer(request, after)
+        if request.headers.get("hx-request") == "true":
+            show = "resolved" if request.query_params.get("show") == "resolved" else "live"
+            return render(request, "_alerts.html", who, rows=views.alerts(book, show), show=show, poll=3)
+        return RedirectResponse(_local(after), status_code=303)
 
     @router.post("/alerts/{rule}/{terminal}/acknowledge")
-    async def acknowledge(request: Request, rule: str, terminal: str) -> Response:
-        return await act(request, "acknowledge", f"{rule}/{terminal}",
-                         lambda by, now: book.acknowledge(rule, terminal, by, now), "/alerts")
+    def acknowledge(request: Request, rule: str, terminal: str, csrf: FormToken = None,
+                    header: HeaderToken = None) -> Response:
+        return act(request, "acknowledge", f"{rule}/{terminal}", token=csrf or header,
+                   do=lambda by, now: book.acknowledge(rule, terminal, by, now), after="/alerts")
 
     @router.post("/alerts/{rule}/{terminal}/resolve")
-    async def resolve(request: Request, rule: str, terminal: str) -> Response:
+    def resolve(request: Request, rule: str, terminal: str, csrf: FormToken = None,
+                header: HeaderToken = None) -> Response:
         def do(by: str, now: datetime) -> None:
             book.resolve(rule, terminal, by, now)
             if rule == "help_request":
                 monitor.handle_help(terminal, by, now)
-        return await act(request, "resolve", f"{rule}/{terminal}", do, "/alerts")
+        return act(request, "resolve", f"{rule}/{terminal}", token=csrf or header, do=do, after="/alerts")
 
     @router.post("/terminals/{terminal}/help-handled")
-    async def help_handled(request: Request, terminal: str) -> Response:
-        if monitor.row(terminal) is None:
-            raise HTTPException(404, terminal)
-        return await act(request, "help_handled", terminal, lambda by, now: monitor.handle_help(terminal, by, now),
-                         f"/terminals/{quote(terminal)}")
+    def help_handled(request: Request, terminal: str, csrf: FormToken = None,
+                     header: HeaderToken = None) -> Response:
+        def do(by: str, now: datetime) -> None:
+            if monitor.row(terminal) is None:  # looked up only once the session may act: no probing for ids
+                raise KeyError(terminal)
+            monitor.handle_help(terminal, by, now)
+        return act(request, "help_handled", terminal, token=csrf or header, do=do,
+                   after=f"/terminals/{quote(terminal)}")
 
     return router

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
@@ -13,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from central.dashboard.actions import action_routes, login_routes
 from central.dashboard.pages import page_routes
-from central.dashboard.render import render
+from central.dashboard.render import SECURITY_HEADERS, render
 from central.dashboard.security import Guard, LoginRequired, Refused
 from central.fleet.alerts import AlertBook
 from central.fleet.api import create_app as create_api
@@ -26,6 +29,22 @@ log = logging.getLogger(__name__)
 def _is_api(request: Request) -> bool:
     """Return whether a request is for the JSON API (answered in JSON, never redirected)."""
     return request.url.path.startswith("/api/")
+
+
+def _is_htmx(request: Request) -> bool:
+    """Return whether htmx sent the request (a poll or an in-place action)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def _page_of(request: Request) -> str:
+    """Return the page a request belongs to (path and query): the page itself, not a fragment or an action."""
+    if _is_htmx(request) and request.headers.get("hx-current-url"):
+        url = urlsplit(request.headers["hx-current-url"])
+        return url.path + (f"?{url.query}" if url.query else "")
+    if request.method != "GET":
+        return "/"
+    path = request.url.path.removeprefix("/fragments")
+    return path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
@@ -41,8 +60,8 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
     def login_required(request: Request, exc: LoginRequired) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": "log in first (POST /login)"}, status_code=401)
-        target = f"/login?next={request.url.path}"
-        if request.headers.get("hx-request") == "true":  # a poll after the session expired: the whole page goes
+        target = "/login?" + urlencode({"next": _page_of(request)})
+        if _is_htmx(request):  # a poll or a click after the session expired: the whole page goes
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
@@ -50,6 +69,8 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
     def refused(request: Request, exc: Refused) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": f"refused: {exc.why}"}, status_code=403)
+        if _is_htmx(request) and exc.why == "csrf":  # a tab holding an older session's token: reload it
+            return Response(status_code=204, headers={"HX-Refresh": "true"})
         return render(request, "refused.html", guard.operator(request), status=403, why=exc.why)
 
     @app.exception_handler(DBAPIError)
@@ -58,9 +79,26 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
         if _is_api(request):
             return JSONResponse({"detail": "central's database is not answering; try again shortly"}, status_code=503,
                                 headers={"Retry-After": "10"})
-        if request.headers.get("hx-request") == "true":  # a poll: keep polling, and say why nothing updates
+        if _is_htmx(request) and request.method == "GET":  # a poll: keep polling, and say why nothing updates
             return render(request, "_unavailable.html", None)
-        return render(request, "unavailable.html", None, status=503)
+        if _is_htmx(request):  # a click: the page reloads into the retrying page below
+            return Response(status_code=204, headers={"HX-Refresh": "true"})
+        return render(request, "unavailable.html", None, status=503, retry=_page_of(request))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+        if _is_api(request):  # what was sent is not echoed (it may be a password)
+            return JSONResponse({"detail": errors}, status_code=422)
+        return render(request, "missing.html", guard.operator(request), status=400, bad=True,
+                      what=", ".join(str(e["loc"][-1]) for e in errors if e["loc"]))
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.exception_handler(HTTPException)
     def missing(request: Request, exc: HTTPException) -> Response:

@@ -21,6 +21,7 @@ from central.fleet.monitor import FleetMonitor
 from central.platform import queries
 
 POLL_SECONDS = 3  # how often an open page refreshes its live part
+AUDIT_PAGE = 200  # audit lines per page
 Window = Literal["1h", "24h", "7d"]
 
 
@@ -77,10 +78,13 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
                       poll=POLL_SECONDS)
 
     @router.get("/audit", response_class=HTMLResponse)
-    def audit(request: Request, user: str = Query("", max_length=64)) -> HTMLResponse:
+    def audit(request: Request, user: str = Query("", max_length=64), before: int | None = None) -> HTMLResponse:
         who = guard.viewer(request)
         if not who.may("admin"):
+            guard.audit(request, who.name, "read_audit", "-", "refused:role")
             raise Refused("role")
-        return render(request, "audit.html", who, rows=guard.accounts.audit(300, user or None), user=user)
+        rows = guard.accounts.audit(AUDIT_PAGE, user or None, before)
+        return render(request, "audit.html", who, rows=rows, user=user,
+                      older=rows[-1]["n"] if len(rows) == AUDIT_PAGE else None)
 
     return router

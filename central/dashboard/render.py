@@ -16,7 +16,7 @@ from central.dashboard.accounts import Operator
 from central.dashboard.security import LANG_COOKIE
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
-SECURITY_HEADERS = {  # nothing loads from elsewhere, nothing frames the pages, no referrer leaves
+SECURITY_HEADERS = {  # on every response: nothing loads from elsewhere, nothing frames it, no referrer leaves
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -49,7 +49,5 @@ def render(request: Request, template: str, who: Operator | None, status: int = 
     helpers = {"_": words.translator(lang), "word": partial(words.word, lang=lang),
                "reason": partial(words.reason, lang=lang), "ago": partial(words.when, now=now, lang=lang),
                "span": partial(words.span, lang=lang)}
-    response = TEMPLATES.TemplateResponse(request, template, {"lang": lang, "who": who, "now": now, **helpers,
-                                                              **trust(request, now), **context}, status_code=status)
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return TEMPLATES.TemplateResponse(request, template, {"lang": lang, "who": who, "now": now, **helpers,
+                                                          **trust(request, now), **context}, status_code=status)

@@ -3,7 +3,8 @@
 Pages and the JSON API share one guard. Reading needs a session (any role); every action
 needs the operator role (or admin) and the session's CSRF token, in the ``X-CSRF-Token``
 header or a ``csrf`` form field, compared in constant time. Refusals are audited too. The
-session cookie is HttpOnly and SameSite=Strict, and Secure unless the deployment serves plain
+session cookie is HttpOnly and SameSite=Lax (a link to an alert from the pager or chat opens
+logged in; every change needs the token anyway), and Secure unless the deployment serves plain
 HTTP on a private address (``secure_cookies`` off).
 """
 
@@ -12,8 +13,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from fastapi import Request, Response
+from fastapi import Form, Header, Request, Response
 
 from central.dashboard.accounts import Accounts, Operator
 from central.dashboard.throttle import LoginThrottle
@@ -22,6 +24,8 @@ SESSION_COOKIE = "yc_ops"
 LOGIN_COOKIE = "yc_login"  # double-submit token of the login form (there is no session yet)
 LANG_COOKIE = "yc_lang"
 CSRF_HEADER = "X-CSRF-Token"
+FormToken = Annotated[str | None, Form(alias="csrf")]  # the CSRF token as a form field …
+HeaderToken = Annotated[str | None, Header(alias=CSRF_HEADER)]  # … or as the header htmx and scripts send
 
 
 class LoginRequired(Exception):
@@ -62,15 +66,11 @@ class Guard:
             raise LoginRequired
         return who
 
-    async def actor(self, request: Request, action: str, target: str, role: str = "operator") -> Operator:
-        """Return the operator allowed to act (``role`` or above, right CSRF token), auditing a refusal."""
+    def actor(self, request: Request, action: str, target: str, token: str | None, role: str = "operator") -> Operator:
+        """Return the operator allowed to act (``role`` or above, the session's CSRF token), auditing a refusal."""
         who = self.viewer(request)
-        sent = request.headers.get(CSRF_HEADER)
-        if sent is None and request.headers.get("content-type", "").startswith(
-                ("application/x-www-form-urlencoded", "multipart/form-data")):
-            sent = str((await request.form()).get("csrf", ""))
         why = None
-        if not sent or not hmac.compare_digest(sent.encode(), who.csrf.encode()):
+        if not token or not hmac.compare_digest(token.encode(), who.csrf.encode()):
             why = "csrf"
         elif not who.may(role):
             why = "role"
@@ -84,7 +84,8 @@ class Guard:
         self.accounts.record(user, action, target, outcome=outcome, address=self.address(request),
                              now=datetime.now(UTC))
 
-    def set_cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
-        """Set a cookie the page's scripts cannot read and other sites cannot send."""
-        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+    def set_cookie(self, response: Response, name: str, value: str, max_age: int | None,
+                   samesite: Literal["lax", "strict"] = "strict") -> None:
+        """Set a cookie the page's scripts cannot read (and, strict, that no link from elsewhere carries)."""
+        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite=samesite,
                             secure=self.secure_cookies, path="/")

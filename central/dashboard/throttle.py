@@ -1,60 +1,90 @@
-"""Login rate limiting: failed attempts counted per user name and per client address in a sliding window.
+"""Login rate limiting: attempts counted per name from one address, per address, and per name from anywhere.
 
-A name that keeps failing is locked for the rest of the window wherever the attempts come from
-(a guessed password), and an address that keeps failing is locked whatever names it tries
-(a sprayer). Counting happens in memory, per process: behind a load balancer each node
-counts its own, so the effective limit is the per-node limit times the node count.
+An attempt counts as failed from the moment it starts (its scrypt takes tens of milliseconds,
+and parallel requests must not all slip through before the first failure is counted); a
+success takes it back. The tight limit is a name from one address (a guessed password); an
+address trying many names meets the address limit (a sprayer); a name failing from many
+addresses meets a much higher limit, so one person cannot lock a colleague out with five
+tries. IPv6 clients count per /64, the block one subscriber holds. Counting is in memory, per
+process: behind a load balancer each node counts its own.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections import OrderedDict, deque
 from datetime import datetime, timedelta
 
 WINDOW = timedelta(minutes=15)
-PER_NAME = 5
-PER_ADDRESS = 20
-TRACKED = 10_000  # keys remembered at most (the oldest are forgotten first): bounded memory under a flood
+LIMITS = {"pair": 5, "addr": 20, "name": 100}  # failed attempts per WINDOW for each kind of key
+TRACKED = 50_000  # keys remembered at most: expired ones are dropped first, then the least recently failed
+
+
+def _network(address: str) -> str:
+    """Return what an address counts as: itself, or its /64 for IPv6."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 class LoginThrottle:
-    """Failed logins per key (``name:…``, ``addr:…``) within ``window``."""
+    """Failed logins per key within ``window``."""
 
-    def __init__(self, per_name: int = PER_NAME, per_address: int = PER_ADDRESS, window: timedelta = WINDOW) -> None:
-        """Set the limits."""
-        self.limits = {"name": per_name, "addr": per_address}
+    def __init__(self, limits: dict[str, int] | None = None, window: timedelta = WINDOW) -> None:
+        """Set the limits (per kind of key: pair, addr, name)."""
+        self.limits = {**LIMITS, **(limits or {})}
         self.window = window
         self._failures: OrderedDict[str, deque[datetime]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def _keys(name: str, address: str) -> tuple[str, str]:
-        """Return the two keys an attempt counts against."""
-        return f"name:{name.lower()}", f"addr:{address}"
+    def _keys(name: str, address: str) -> tuple[str, str, str]:
+        """Return the keys an attempt counts against."""
+        name, network = name.lower(), _network(address)
+        return f"pair:{name}@{network}", f"addr:{network}", f"name:{name}"
 
-    def retry_after(self, name: str, address: str, now: datetime) -> int:
-        """Return the seconds to wait before another attempt is heard (0: go ahead)."""
-        wait = 0.0
-        with self._lock:
-            for key in self._keys(name, address):
-                times = self._failures.get(key)
-                while times and now - times[0] >= self.window:
-                    times.popleft()
-                if times and len(times) >= self.limits[key.split(":", 1)[0]]:
-                    wait = max(wait, (times[0] + self.window - now).total_seconds())
-        return int(wait) + 1 if wait > 0 else 0
+    def _wait(self, key: str, now: datetime) -> float:
+        """Return the seconds ``key`` is locked for (dropping its expired failures)."""
+        times = self._failures.get(key)
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if times and len(times) >= self.limits[key.split(":", 1)[0]]:
+            return (times[0] + self.window - now).total_seconds()
+        return 0.0
 
-    def failed(self, name: str, address: str, now: datetime) -> None:
-        """Count a failed attempt."""
+    def begin(self, name: str, address: str, now: datetime) -> int:
+        """Start an attempt: return the seconds to wait (refused), or 0 and count it as failed until it succeeds."""
+        keys = self._keys(name, address)
         with self._lock:
-            for key in self._keys(name, address):
+            wait = max(self._wait(key, now) for key in keys)
+            if wait > 0:
+                return int(wait) + 1
+            for key in keys:
                 self._failures.setdefault(key, deque()).append(now)
                 self._failures.move_to_end(key)
-            while len(self._failures) > TRACKED:
-                self._failures.popitem(last=False)
+            self._forget_some(now)
+        return 0
 
-    def succeeded(self, name: str) -> None:
-        """Forget a name's failures after a good login (the address keeps its count)."""
+    def succeeded(self, name: str, address: str, now: datetime) -> None:
+        """Take back the attempt ``begin`` counted, and forget the pair's earlier failures."""
+        pair, addr, name_key = self._keys(name, address)
         with self._lock:
-            self._failures.pop(self._keys(name, "")[0], None)
+            self._failures.pop(pair, None)
+            for key in (addr, name_key):
+                times = self._failures.get(key)
+                if times and now in times:
+                    times.remove(now)
+
+    def _forget_some(self, now: datetime) -> None:
+        """Keep at most TRACKED keys: expired ones go first, then the least recently failed."""
+        if len(self._failures) <= TRACKED:
+            return
+        for key in [k for k, times in self._failures.items() if not times or now - times[-1] >= self.window]:
+            del self._failures[key]
+        while len(self._failures) > TRACKED:
+            self._failures.popitem(last=False)

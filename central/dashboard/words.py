@@ -48,6 +48,7 @@ WORDS = {  # codes the monitor and the terminals report, as ops read them
     "refused:csrf": N_("refused: no security token"), "refused:role": N_("refused: role too low"),
     "refused:throttled": N_("refused: too many attempts"),
     "user_add": N_("account added"), "user_password": N_("password changed"), "user_role": N_("role changed"),
+    "read_audit": N_("read the audit log"),
     "user_disable": N_("account disabled"), "user_enable": N_("account enabled"),
     "viewer": N_("viewer"), "operator": N_("operator"), "admin": N_("admin"),
 }
@@ -108,9 +109,12 @@ def span(seconds: float | None, lang: Lang) -> str:
 
 def when(at: str | datetime | None, now: datetime, lang: Lang) -> str:
     """Return the local clock time of ``at`` (a datetime or ISO text) and how long ago it was."""
-    if not at:
+    try:
+        moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+        if moment is None or moment.tzinfo is None:
+            return "-"  # absent, or a terminal's clock without a zone: nothing honest to show
+    except ValueError:
         return "-"
-    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
     local = moment.astimezone()
     shown = local.strftime("%H:%M") if local.date() == now.astimezone().date() else local.strftime("%m-%d %H:%M")
     ago = catalog(lang).gettext(N_("{span} ago")).format(span=span((now - moment).total_seconds(), lang))

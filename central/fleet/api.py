@@ -177,12 +177,22 @@ def _reader(request: Request, _: Annotated[str | None, Security(COOKIE)] = None)
     return _guard(request).viewer(request)
 
 
-async def _actor(request: Request, _: Annotated[str | None, Security(COOKIE)] = None,
-                 token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Operator:
-    """Return the operator allowed to act (operator role, the session's CSRF token), auditing a refusal."""
+def _target(request: Request) -> tuple[str, str]:
+    """Return the action and target an API call names (for the audit log)."""
     action = request.url.path.rsplit("/", 1)[-1].replace("-", "_")
-    target = "/".join(request.path_params[k] for k in ("rule", "terminal") if k in request.path_params)
-    return await _guard(request).actor(request, action, target)
+    return action, "/".join(request.path_params[k] for k in ("rule", "terminal") if k in request.path_params)
+
+
+def _actor(request: Request, _: Annotated[str | None, Security(COOKIE)] = None,
+           token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None) -> Operator:
+    """Return the operator allowed to act (operator role, the session's CSRF token), auditing a refusal."""
+    return _guard(request).actor(request, *_target(request), token)
+
+
+def _gone(request: Request, who: Operator, detail: str) -> HTTPException:
+    """Audit an action on something that is not there, and return the 404 to raise."""
+    _guard(request).audit(request, who.name, *_target(request), "gone")
+    return HTTPException(404, detail)
 
 
 Reader = Annotated[Operator, Depends(_reader)]
@@ -191,7 +201,7 @@ Acting = Annotated[Operator, Depends(_actor)]
 
 def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
     """Build the API over a running monitor and its alert book; ``guard`` says who may read and act."""
-    app = FastAPI(title="Yichuang fleet monitor", version="1")
+    app = FastAPI(title="Yichuang fleet monitor", version="1", docs_url=None, redoc_url=None)  # no CDN pages
     app.state.guard = guard
     router = APIRouter(dependencies=[Depends(_reader)])
 
@@ -263,7 +273,7 @@ def _terminal_routes(app: APIRouter, monitor: FleetMonitor, guard: Guard) -> Non
     def help_handled(request: Request, terminal: str, who: Acting) -> HelpHandled:
         """Say the citizens who called for help at this terminal have been attended to."""
         if monitor.row(terminal) is None:
-            raise HTTPException(404, f"no terminal {terminal}")
+            raise _gone(request, who, f"no terminal {terminal}")
         handled = monitor.handle_help(terminal, who.name, datetime.now(UTC))
         guard.audit(request, who.name, "help_handled", terminal, "ok")
         return HelpHandled(handled=handled)
@@ -284,7 +294,7 @@ def _alert_routes(app: APIRouter, monitor: FleetMonitor, book: AlertBook, guard:
         try:
             alert = book.acknowledge(rule, terminal, who.name, datetime.now(UTC))
         except KeyError:
-            raise HTTPException(404, NO_ALERT) from None
+            raise _gone(request, who, NO_ALERT) from None
         guard.audit(request, who.name, "acknowledge", f"{rule}/{terminal}", "ok")
         return _alert(alert)
 
@@ -295,7 +305,7 @@ def _alert_routes(app: APIRouter, monitor: FleetMonitor, book: AlertBook, guard:
         try:
             alert = book.resolve(rule, terminal, who.name, now)
         except KeyError:
-            raise HTTPException(404, NO_ALERT) from None
+            raise _gone(request, who, NO_ALERT) from None
         if rule == "help_request":
             monitor.handle_help(terminal, who.name, now)
         guard.audit(request, who.name, "resolve", f"{rule}/{terminal}", "ok")

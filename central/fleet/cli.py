@@ -46,10 +46,11 @@ def _render(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _http(address: str, app: FastAPI) -> uvicorn.Server:
-    """Serve ``app`` on ``HOST:PORT`` in a background thread."""
+def _http(address: str, app: FastAPI, proxies: str | None) -> uvicorn.Server:
+    """Serve ``app`` on ``HOST:PORT`` in a background thread, trusting X-Forwarded-For from ``proxies``."""
     host, _, port = address.rpartition(":")
-    server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning",
+                                           forwarded_allow_ips=proxies))
     threading.Thread(target=server.run, name="fleet-api", daemon=True).start()
     return server
 
@@ -73,9 +74,12 @@ def fleet_group() -> None:
 @click.option("--insecure-cookies", is_flag=True,
               help="Session cookies without the Secure flag: only for plain HTTP on localhost or a private network "
                    "(put TLS in front otherwise).")
+@click.option("--trusted-proxies", help="Addresses of the reverse proxies whose X-Forwarded-For names the client "
+                                        "(comma-separated; default 127.0.0.1). The login rate limit and the audit "
+                                        "log use that address.")
 @db_option
 def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
-          insecure_cookies: bool, db_url: str) -> None:
+          insecure_cookies: bool, trusted_proxies: str | None, db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
@@ -88,7 +92,7 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=not insecure_cookies)
-    server = _http(http, create_app(monitor, book, guard)) if http else None
+    server = _http(http, create_app(monitor, book, guard), trusted_proxies) if http else None
     tune_gc()
     monitor.start()
     click.echo(f"fleet monitor on {broker}" + (f", dashboard on http://{http}/" if http else ""), err=True)

@@ -142,7 +142,7 @@ ops_audit = Table(
     Column("user", String(64), nullable=False),
     Column("action", String(32), nullable=False),  # login, logout, acknowledge, resolve, help_handled, …
     Column("target", String, nullable=False),  # rule/terminal, terminal, user name
-    Column("outcome", String(16), nullable=False),  # ok | refused | failed
+    Column("outcome", String(32), nullable=False),  # ok | failed | gone | refused:csrf | refused:role
     Column("address", String(64), nullable=False),  # the client's address
     Index("ix_ops_audit_at", "at"),
 )

@@ -89,7 +89,7 @@ def test_an_operator_sees_paper_run_out_live_acknowledges_filters_and_reads_the_
         live: Live, chromium: Browser) -> None:
     context, page = _page(chromium)
     page.goto(f"{live.base}/")
-    expect(page).to_have_url(f"{live.base}/login?next=/")
+    expect(page).to_have_url(f"{live.base}/login?next=%2F")
     shoot(page, "login")
     sign_in(page, live.base, "ops-li")
     expect(page.locator(".tile.state-online .n")).to_have_text("8", timeout=WAIT_MS)
@@ -165,7 +165,17 @@ def test_a_viewer_cannot_acknowledge_and_a_request_without_the_csrf_token_is_ref
     assert forged.status == 403
     assert context.request.post(f"{live.base}/api/alerts/paper_out/SM0002/acknowledge").status == 403
     page.reload()
-    expect(page.locator('tr[data-alert="paper_out/SM0002"]')).to_have_attribute("data-state", "open")
+    alert = page.locator('tr[data-alert="paper_out/SM0002"]')
+    expect(alert).to_have_attribute("data-state", "open")
+    page.evaluate("""document.body.setAttribute('hx-headers', '{"X-CSRF-Token": "an older session"}');
+                     document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'an older session');
+                     window.stillTheSamePage = true""")
+    alert.locator("button.ack").click()  # a tab left from an earlier login: refused, and the page reloads
+    expect(page.locator("button.ack").first).to_be_visible()
+    page.wait_for_function("window.stillTheSamePage === undefined")
+    expect(alert).to_have_attribute("data-state", "open")
+    alert.locator("button.ack").click()  # the reloaded page carries the session's token
+    expect(alert).to_have_attribute("data-state", "acknowledged")
     outcomes = [(r["user"], r["outcome"]) for r in Accounts(live.monitor.engine).audit() if r["action"] == "acknowledge"]
-    assert outcomes == [("ops-li", "refused:csrf")] * 2 + [("ops-wang", "refused:role")]
+    assert outcomes == [("ops-li", "ok")] + [("ops-li", "refused:csrf")] * 3 + [("ops-wang", "refused:role")]
     context.close()

@@ -27,6 +27,9 @@ def test_the_overview_lists_terminals_needing_action_first_and_filters(tmp_path:
     assert "打印机：缺纸" in page.text  # the reason in words, in Chinese by default
     assert "连接中断" in page.text
     assert page.headers["content-security-policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+    session = client.get("/api/session")  # the CSRF token's answer is not cached anywhere
+    assert session.headers["cache-control"] == "no-store"
+    assert client.get("/docs").status_code == 404  # no API docs pages pulling scripts from a CDN
     assert ROW.findall(client.get("/fragments/overview", params={"hall": "lc-center"}).text) == [
         ("LC0002", "degraded"), ("LC0001", "online")]
     assert ROW.findall(client.get("/fragments/overview", params={"state": "offline"}).text) == [("ZD0001", "offline")]
@@ -68,7 +71,10 @@ def test_a_terminals_detail_shows_components_facts_alerts_and_its_charts(tmp_pat
     assert page.count('<svg class="chart"') == 2
     assert 'data-state="degraded"' in page  # the availability chart has the minutes it spent degraded
     assert 'data-backlog="3"' in page
-    assert client.get("/terminals/LC0002", params={"window": "3y"}).status_code == 422
+    bad = client.get("/terminals/LC0002", params={"window": "3y"})
+    assert bad.status_code == 400
+    assert "The address has a value this page does not take: window" in bad.text
+    assert bad.headers["x-content-type-options"] == "nosniff"
     missing = client.get("/terminals/XX0001")
     assert missing.status_code == 404
     assert "XX0001" in missing.text
@@ -114,3 +120,5 @@ def test_every_msgid_has_a_chinese_translation_and_every_reason_form_is_recognis
     untranslated = [r for r in produced if words.reason(r, "zh") == r or re.search(r"[a-z]{4,}", words.reason(r, "zh"))]
     assert untranslated == []
     assert words.reason("something new", "zh") == "something new"  # unknown forms are shown, never dropped
+    for reported in ("2026-11-22T10:00:00", "yesterday", ""):  # a terminal's odd clock never breaks a page
+        assert words.when(reported, now, "zh") == "-"

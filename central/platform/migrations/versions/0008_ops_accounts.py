@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("user", sa.String(64), nullable=False),
         sa.Column("action", sa.String(32), nullable=False),
         sa.Column("target", sa.String(), nullable=False),
-        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("outcome", sa.String(32), nullable=False),
         sa.Column("address", sa.String(64), nullable=False),
     )
     op.create_index("ix_ops_audit_at", "ops_audit", ["at"])
