@@ -47,9 +47,9 @@ def _page_of(request: Request) -> str:
     return path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
-    """Build the whole web server over a running monitor."""
-    app = create_api(monitor, book, guard)
+def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics: bool = True) -> FastAPI:
+    """Build the whole web server over a running monitor (``metrics`` False: /metrics is served elsewhere)."""
+    app = create_api(monitor, book, guard, metrics=metrics)
     app.state.monitor = monitor  # pages say when what they show is not current
     app.include_router(login_routes(guard))
     app.include_router(page_routes(monitor, book, guard))

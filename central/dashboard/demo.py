@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -65,6 +66,10 @@ def _fleet(count: int, links: dict[str, Link], keys_dir: Path, db_url: str) -> F
 def fleet_demo(terminals: int, port: int, seconds: float | None, work: Path) -> None:
     """Run the ops dashboard over a live simulated fleet and print its address and demo logins."""
     address = f"127.0.0.1:{port}"
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise click.ClickException(f"something already listens on {address}: run "
+                                       f"`.venv/bin/yichuang fleet demo --port N` with a free port")
     signal.signal(signal.SIGTERM, _interrupt)
     fleet_args = ("--http", address, "--insecure-cookies", "--interval", str(HEARTBEAT_S))
     with central_stack(work.resolve(), fleet_args) as (broker, db_url, keys_dir):

@@ -199,8 +199,26 @@ Reader = Annotated[Operator, Depends(_reader)]
 Acting = Annotated[Operator, Depends(_actor)]
 
 
-def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
-    """Build the API over a running monitor and its alert book; ``guard`` says who may read and act."""
+def metrics_app(monitor: FleetMonitor, book: AlertBook) -> FastAPI:
+    """Build an app serving only /metrics (for a listener of its own, away from the dashboard's proxy)."""
+    app = FastAPI(title="Yichuang fleet metrics", docs_url=None, redoc_url=None, openapi_url=None)
+    _metrics_route(app, monitor, book)
+    return app
+
+
+def _metrics_route(app: FastAPI, monitor: FleetMonitor, book: AlertBook) -> None:
+    """Add /metrics."""
+    @app.get("/metrics", response_class=PlainTextResponse)
+    def metrics() -> PlainTextResponse:
+        """Prometheus metrics (bounded labels: state, hall, rule; no personal data)."""
+        return PlainTextResponse(render_metrics(monitor, book).decode(), media_type="text/plain; version=0.0.4")
+
+
+def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics: bool = True) -> FastAPI:
+    """Build the API over a running monitor and its alert book; ``guard`` says who may read and act.
+
+    ``metrics`` False leaves /metrics out (it is then served on a listener of its own).
+    """
     app = FastAPI(title="Yichuang fleet monitor", version="1", docs_url=None, redoc_url=None)  # no CDN pages
     app.state.guard = guard
     router = APIRouter(dependencies=[Depends(_reader)])
@@ -214,12 +232,8 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> FastAPI:
     _terminal_routes(router, monitor, guard)
     _alert_routes(router, monitor, book, guard)
     app.include_router(router)
-
-    @app.get("/metrics", response_class=PlainTextResponse)
-    def metrics() -> PlainTextResponse:
-        """Prometheus metrics (bounded labels: state, hall, rule; no personal data)."""
-        return PlainTextResponse(render_metrics(monitor, book).decode(), media_type="text/plain; version=0.0.4")
-
+    if metrics:
+        _metrics_route(app, monitor, book)
     return app
 
 

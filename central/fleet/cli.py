@@ -21,6 +21,7 @@ from central.dashboard.security import Guard
 from central.dashboard.throttle import LoginThrottle
 from central.fleet import alertdb
 from central.fleet.alerts import AlertBook
+from central.fleet.api import metrics_app
 from central.fleet.history import History
 from central.fleet.monitor import ORDER, FleetMonitor, read_status, tune_gc
 from central.fleet.webhook import Webhook
@@ -74,12 +75,15 @@ def fleet_group() -> None:
 @click.option("--insecure-cookies", is_flag=True,
               help="Session cookies without the Secure flag: only for plain HTTP on localhost or a private network "
                    "(put TLS in front otherwise).")
+@click.option("--metrics", "metrics_at",
+              help="Serve /metrics on this HOST:PORT of its own (e.g. 127.0.0.1:9108) instead of beside the dashboard, "
+                   "so the proxy that publishes the dashboard never exposes it.")
 @click.option("--trusted-proxies", help="Addresses of the reverse proxies whose X-Forwarded-For names the client "
                                         "(comma-separated; default 127.0.0.1). The login rate limit and the audit "
                                         "log use that address.")
 @db_option
 def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
-          insecure_cookies: bool, trusted_proxies: str | None, db_url: str) -> None:
+          insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None, db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
@@ -92,7 +96,11 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=not insecure_cookies)
-    server = _http(http, create_app(monitor, book, guard), trusted_proxies) if http else None
+    servers = []
+    if http:
+        servers.append(_http(http, create_app(monitor, book, guard, metrics=metrics_at is None), trusted_proxies))
+    if metrics_at:
+        servers.append(_http(metrics_at, metrics_app(monitor, book), None))
     tune_gc()
     monitor.start()
     click.echo(f"fleet monitor on {broker}" + (f", dashboard on http://{http}/" if http else ""), err=True)
@@ -101,7 +109,7 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     monitor.flush()
     history.save(datetime.now(UTC), force=True)
     monitor.stop()
-    if server is not None:
+    for server in servers:
         server.should_exit = True
     if hook is not None:
         hook.close()

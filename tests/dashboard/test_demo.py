@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -47,3 +48,15 @@ def test_the_fleet_demo_prints_its_address_and_a_login_that_works(tmp_path: Path
         demo.wait(timeout=30)
     with pytest.raises(httpx.ConnectError):  # the servers the demo started went with it
         httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+
+
+def test_the_fleet_demo_says_so_when_its_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run(yichuang("fleet", "demo", "--port", str(port), "--work", str(tmp_path / "demo")),
+                                 capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode == 1
+    assert f"something already listens on 127.0.0.1:{port}" in refused.stderr
+    assert not (tmp_path / "demo").exists()  # nothing was started

@@ -119,12 +119,12 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
     agent.heartbeat = lambda: collect(store, "LC0001", app_version="0.1.0", catalog_version="2026.11.1",
                                       cert_file=None).model_dump_json().encode()
     fleet = broker.link("fleet")
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     root = Path(__file__).resolve().parents[2]
     server = subprocess.Popen([sys.executable, str(root / "main.py"), "fleet", "serve", "--broker",
                                f"mqtts://127.0.0.1:{broker.port}", "--ca", fleet.ca, "--cert", fleet.cert, "--key",
                                fleet.key, "--db", str(sqlite_db.url), "--http", f"127.0.0.1:{port}",
-                               "--insecure-cookies"],
+                               "--insecure-cookies", "--metrics", f"127.0.0.1:{metrics_port}"],
                               cwd=root, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
     Accounts(sqlite_db).add("ops-li", "viewer", PASSWORD, datetime.now(UTC))
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=2)
@@ -140,7 +140,8 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
         except httpx.HTTPError:
             rows = []
         time.sleep(0.2)
-    metrics = http.get("/metrics").text
+    assert http.get("/metrics").status_code == 404  # on a listener of its own, away from the dashboard's proxy
+    metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2).text
     assert 'yichuang_terminals{hall="lc-center",state="online"} 1.0' in metrics
     server.terminate()
     assert server.wait(timeout=20) == 0, server.stderr.read() if server.stderr else ""
