@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 
 from central.dashboard import charts, views
 from central.dashboard.render import lang_of, render
@@ -30,14 +29,16 @@ def _template(request: Request, page: str) -> str:
     return f"_{page}.html" if request.url.path.startswith("/fragments/") else f"{page}.html"
 
 
-def _charts(monitor: FleetMonitor, terminal: str, window: str, _: Callable[[str], str]) -> dict[str, Markup]:
-    """Return the availability and backlog charts of one terminal over ``window``."""
+def _charts(monitor: FleetMonitor, terminal: str, window: str, _: Callable[[str], str]) -> dict[str, Any]:
+    """Return the availability and backlog charts of one terminal over ``window``, and its state changes."""
     now = datetime.now(UTC)
     resolution, span, label = views.WINDOWS[window]
-    frame = charts.Window(now - span, now, RESOLUTIONS[resolution].slot)
+    slot = RESOLUTIONS[resolution].slot
+    frame = charts.Window(now - span, now, slot)
     points = views.history(monitor, terminal, window, now)
     return {"availability": charts.availability(points, frame, _("Availability"), label),
-            "backlog": charts.backlog(points, frame, _("Outbox backlog"), label)}
+            "backlog": charts.backlog(points, frame, _("Outbox backlog"), label),
+            "changes": views.changes(points, slot, now)}
 
 
 def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRouter:

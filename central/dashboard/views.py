@@ -126,6 +126,21 @@ def alerts(book: AlertBook, show: str) -> list[dict[str, Any]]:
              "resolved_by": a.resolved_by, "resolved_at": a.resolved_at} for a in chosen]
 
 
+def changes(points: list[dict[str, Any]], slot: timedelta, now: datetime, limit: int = 20) -> list[dict[str, Any]]:
+    """Return a series' runs of one state (since, until, ongoing), newest first; a gap in the data ends a run."""
+    runs: list[dict[str, Any]] = []
+    for point in points:
+        at = datetime.fromisoformat(point["at"])
+        last = runs[-1] if runs else None
+        if last is not None and last["state"] == point["state"] and last["until"] == at:
+            last["until"] = at + slot
+        else:
+            runs.append({"state": point["state"], "since": at, "until": at + slot})
+    for run in runs:
+        run["ongoing"] = run["until"] + slot >= now  # the slot in progress, or the one just closed
+    return runs[::-1][:limit]
+
+
 def history(monitor: FleetMonitor, terminal: str, window: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Return a terminal's chart points over a window of ``WINDOWS``."""
     if monitor.history is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from central.dashboard import charts, words
+from central.dashboard import charts, views, words
 from central.dashboard.render import SECURITY_HEADERS
 from central.fleet.health import assess
 from sync.telemetry import Presence
@@ -71,6 +71,8 @@ def test_a_terminals_detail_shows_components_facts_alerts_and_its_charts(tmp_pat
     assert page.count('<svg class="chart"') == 2
     assert 'data-state="degraded"' in page  # the availability chart has the minutes it spent degraded
     assert 'data-backlog="3"' in page
+    assert '<tr data-state="degraded"><td><span class="badge state-degraded">degraded</span></td>' in page
+    assert ">now</td>" in page  # degraded since the fixture's first flush, and still
     bad = client.get("/terminals/LC0002", params={"window": "3y"})
     assert bad.status_code == 400
     assert "The address has a value this page does not take: window" in bad.text
@@ -122,3 +124,13 @@ def test_every_msgid_has_a_chinese_translation_and_every_reason_form_is_recognis
     assert words.reason("something new", "zh") == "something new"  # unknown forms are shown, never dropped
     for reported in ("2026-11-22T10:00:00", "yesterday", ""):  # a terminal's odd clock never breaks a page
         assert words.when(reported, now, "zh") == "-"
+
+
+def test_state_changes_are_runs_newest_first_and_a_gap_ends_one() -> None:
+    start = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    states = ["online"] * 3 + ["degraded"] * 2 + [None] * 2 + ["degraded"] * 2
+    points = [{"at": (start + timedelta(minutes=m)).isoformat(), "state": state} for m, state in enumerate(states)
+              if state is not None]
+    runs = views.changes(points, timedelta(minutes=1), now=start + timedelta(minutes=9, seconds=20))
+    assert [(r["state"], r["since"].minute, r["until"].minute, r["ongoing"]) for r in runs] == [
+        ("degraded", 7, 9, True), ("degraded", 3, 5, False), ("online", 0, 3, False)]
