@@ -48,6 +48,6 @@ def render(request: Request, template: str, who: Operator | None, status: int = 
     now = datetime.now(UTC)
     helpers = {"_": words.translator(lang), "word": partial(words.word, lang=lang),
                "reason": partial(words.reason, lang=lang), "ago": partial(words.when, now=now, lang=lang),
-               "span": partial(words.span, lang=lang)}
+               "span": partial(words.span, lang=lang), "local": words.local_time}
     return TEMPLATES.TemplateResponse(request, template, {"lang": lang, "who": who, "now": now, **helpers,
                                                           **trust(request, now), **context}, status_code=status)

@@ -121,6 +121,14 @@ def when(at: str | datetime | None, now: datetime, lang: Lang) -> str:
     return f"{shown} ({ago})"
 
 
+def local_time(at: str) -> str:
+    """Return an ISO timestamp as this server's local date and time (China Standard Time on a hall's central)."""
+    try:
+        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return at
+
+
 def pick(requested: str | None, accept: str | None) -> Lang:
     """Return the page language: the chosen one, else Chinese unless the browser asks for English first."""
     if requested in LANGS:

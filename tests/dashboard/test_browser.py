@@ -183,3 +183,11 @@ def test_a_viewer_cannot_acknowledge_and_a_request_without_the_csrf_token_is_ref
     outcomes = [(r["user"], r["outcome"]) for r in Accounts(live.monitor.engine).audit() if r["action"] == "acknowledge"]
     assert outcomes == [("ops-li", "ok")] + [("ops-li", "refused:csrf")] * 3 + [("ops-wang", "refused:role")]
     context.close()
+
+    context, page = _page(chromium)
+    sign_in(page, live.base, "ops-admin")
+    page.click("header nav a[href='/audit']")
+    expect(page.locator('tr[data-action="acknowledge"][data-outcome="refused:role"]')).to_contain_text("ops-wang")
+    expect(page.locator('tr[data-action="acknowledge"][data-outcome="ok"]')).to_contain_text("ops-li")
+    shoot(page, "audit")
+    context.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from central.dashboard import charts, views, words
@@ -134,3 +136,14 @@ def test_state_changes_are_runs_newest_first_and_a_gap_ends_one() -> None:
     runs = views.changes(points, timedelta(minutes=1), now=start + timedelta(minutes=9, seconds=20))
     assert [(r["state"], r["since"].minute, r["until"].minute, r["ongoing"]) for r in runs] == [
         ("degraded", 7, 9, True), ("degraded", 3, 5, False), ("online", 0, 3, False)]
+
+
+def test_audit_times_are_shown_in_the_servers_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # a hall's central runs on China Standard Time
+    time.tzset()
+    try:
+        assert words.local_time("2026-11-22T15:04:33.123+00:00") == "2026-11-22 23:04:33"
+        assert words.local_time("not a time") == "not a time"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
