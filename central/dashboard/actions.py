@@ -113,7 +113,7 @@ def action_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRo
         guard.audit(request, who.name, action, target, "ok")
         if request.headers.get("hx-request") == "true":
             show = "resolved" if request.query_params.get("show") == "resolved" else "live"
-            return render(request, "_alerts.html", who, rows=views.alerts(book, show), show=show, poll=3)
+            return render(request, "_alerts.html", who, rows=views.alerts(book, show), show=show)
         return RedirectResponse(_local(after), status_code=303)
 
     @router.post("/alerts/{rule}/{terminal}/acknowledge")

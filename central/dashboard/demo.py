@@ -39,8 +39,8 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _fleet(count: int, links: dict[str, Link], keys_dir: Path, db_url: str) -> FleetSimulator:
-    """Register ``count`` simulated terminals across the demo halls; return their simulator."""
+def _fleet(links: dict[str, Link], keys_dir: Path, db_url: str) -> FleetSimulator:
+    """Register the simulated terminals of ``links`` across the demo halls; return their simulator."""
     registry = Registry(make_engine(db_url))
     for n, terminal in enumerate(links):
         hall = SIM_HALLS[n % len(SIM_HALLS)]
@@ -77,7 +77,7 @@ def fleet_demo(terminals: int, port: int, seconds: float | None, work: Path) -> 
         for name, role in DEMO_ACCOUNTS.items():
             accounts.add(name, role, DEMO_PASSWORD, datetime.now(UTC))
         links = {f"SM{n:04d}": broker.link(f"SM{n:04d}") for n in range(1, terminals + 1)}
-        simulator = _fleet(terminals, links, keys_dir, db_url)
+        simulator = _fleet(links, keys_dir, db_url)
         click.secho(f"\nOps dashboard: http://{address}/", fg="green", bold=True)
         click.echo(f"  log in as demo-ops (operator), demo-viewer (viewer) or demo-admin (admin); "
                    f"password {DEMO_PASSWORD}")

@@ -19,7 +19,6 @@ from central.fleet.history import RESOLUTIONS
 from central.fleet.monitor import FleetMonitor
 from central.platform import queries
 
-POLL_SECONDS = 3  # how often an open page refreshes its live part
 AUDIT_PAGE = 200  # audit lines per page
 Window = Literal["1h", "24h", "7d"]
 
@@ -51,7 +50,7 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
     def overview(request: Request, hall: str = "", site: str = "", state: str = "", q: str = "") -> HTMLResponse:
         filters = views.Filters(hall=hall, site=site, state=state, q=q)
         return render(request, _template(request, "overview"), guard.viewer(request), filters=filters,
-                      view=views.overview(monitor, book, filters), states=views.STATES, poll=POLL_SECONDS)
+                      view=views.overview(monitor, book, filters), states=views.STATES)
 
     @router.get("/terminals/{terminal}", response_class=HTMLResponse)
     @router.get("/fragments/terminals/{terminal}", response_class=HTMLResponse)
@@ -62,7 +61,7 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
             raise HTTPException(404, terminal)
         return render(request, _template(request, "terminal"), who, row=row, beat=monitor.beat(terminal),
                       window=window, windows=views.WINDOW_NAMES,
-                      poll=POLL_SECONDS, alerts=alertdb.read(monitor.engine, terminal, limit=20),
+                      alerts=alertdb.read(monitor.engine, terminal, limit=20),
                       help=queries.help_requests(monitor.engine, 20, terminal=terminal),
                       charts=_charts(monitor, terminal, window, translator(lang_of(request))))
 
@@ -70,13 +69,12 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
     @router.get("/fragments/alerts", response_class=HTMLResponse)
     def alerts(request: Request, show: Literal["live", "resolved"] = "live") -> HTMLResponse:
         return render(request, _template(request, "alerts"), guard.viewer(request), rows=views.alerts(book, show),
-                      show=show, poll=POLL_SECONDS)
+                      show=show)
 
     @router.get("/halls", response_class=HTMLResponse)
     @router.get("/fragments/halls", response_class=HTMLResponse)
     def halls(request: Request) -> HTMLResponse:
-        return render(request, _template(request, "halls"), guard.viewer(request), halls=hall_figures.rows(),
-                      poll=POLL_SECONDS)
+        return render(request, _template(request, "halls"), guard.viewer(request), halls=hall_figures.rows())
 
     @router.get("/audit", response_class=HTMLResponse)
     def audit(request: Request, user: str = Query("", max_length=64), before: int | None = None) -> HTMLResponse:

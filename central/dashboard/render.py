@@ -30,6 +30,7 @@ def lang_of(request: Request) -> words.Lang:
     return words.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
+POLL_SECONDS = 3  # how often an open page refreshes its live part
 STALE = timedelta(seconds=30)  # a snapshot older than this means the monitor's flushes have stopped
 
 
@@ -49,5 +50,5 @@ def render(request: Request, template: str, who: Operator | None, status: int = 
     helpers = {"_": words.translator(lang), "word": partial(words.word, lang=lang),
                "reason": partial(words.reason, lang=lang), "ago": partial(words.when, now=now, lang=lang),
                "span": partial(words.span, lang=lang), "local": words.local_time}
-    return TEMPLATES.TemplateResponse(request, template, {"lang": lang, "who": who, "now": now, **helpers,
-                                                          **trust(request, now), **context}, status_code=status)
+    page = {"lang": lang, "who": who, "now": now, "poll": POLL_SECONDS, **helpers, **trust(request, now), **context}
+    return TEMPLATES.TemplateResponse(request, template, page, status_code=status)

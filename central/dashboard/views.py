@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,8 +63,7 @@ def overview(monitor: FleetMonitor, book: AlertBook, filters: Filters) -> Overvi
     """Return the overview page's content."""
     rows = monitor.rows()
     alerted = _alerted(book)
-    summary = monitor.summary if monitor.snapshot_at else {"by_state": {}}
-    by_state = summary["by_state"] or {s: sum(r["state"] == s for r in rows) for s in STATES}
+    by_state = monitor.summary["by_state"] if monitor.snapshot_at else dict(Counter(r["state"] for r in rows))
     view = OverviewView(at=monitor.snapshot_at, total=len(rows), by_state=by_state,
                         alerts_live=sum(len(v) for v in alerted.values()),
                         halls=sorted({r["hall"] for r in rows if r["hall"]}),
