@@ -4,7 +4,7 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PYTEST  := $(PY) -m pytest
-TYPED   := kiosk/domain kiosk/services kiosk/store kiosk/ui kiosk/config.py drivers sync main.py central provisioning
+TYPED   := domain protocol cmdline l10n drivers kiosk sync central provisioning demo main.py
 
 .PHONY: setup lint typecheck test unit demo screenshots bench chaos soak clean
 
@@ -14,6 +14,7 @@ setup:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict $(TYPED)
+	$(VENV)/bin/lint-imports --no-cache
 
 ## test: lint, then every test that fits the ~20-minute budget (what CI runs)
 test: lint
@@ -31,7 +32,7 @@ demo: setup
 ## screenshots: every kiosk screen (portrait and landscape, Chinese and English) and every dashboard page
 ## (headless Chromium over a live simulated fleet) into docs/screens/
 screenshots: setup
-	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/ui/test_rendering.py tests/dashboard/test_browser.py -q
+	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/kiosk/ui/test_rendering.py tests/central/dashboard/test_browser.py -q
 
 ## bench: benchmarks; writes docs/benchmarks.md, docs/benchmarks.json and the README table
 bench: setup
@@ -39,7 +40,7 @@ bench: setup
 
 ## chaos: long fault-injection runs: 40 kill -9 runs per crash point (set YC_CRASH_SEED to replay)
 chaos: setup
-	YC_CRASH_RUNS=40 $(PYTEST) tests/store/test_crashes.py
+	YC_CRASH_RUNS=40 $(PYTEST) tests/kiosk/store/test_crashes.py
 
 ## soak: endurance runs (tests marked `soak`; YC_SOAK_MINUTES, default 30)
 soak: setup

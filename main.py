@@ -8,26 +8,32 @@ from pathlib import Path
 
 import click
 
-from central.cli import central_group
-from central.fleet.cli import fleet_group
-from central.fleet.simcli import sim_fleet
-from kiosk.cli.application_cmd import application_group
-from kiosk.cli.base import AppContext, Root
-from kiosk.cli.card_cmd import card_group
-from kiosk.cli.catalog_cmd import catalog_group
-from kiosk.cli.config_cmd import config_group
-from kiosk.cli.demo import demo
-from kiosk.cli.kiosk_cmd import kiosk_group
-from kiosk.cli.printer_cmd import printer_group
-from kiosk.cli.sim_cmd import sim_group
-from kiosk.cli.store_cmd import store_group
-from kiosk.cli.sync_cmd import sync_group
-from provisioning.cli import provision_group
+from cmdline.base import Root, RootOptions
 
 __version__ = "0.1.0"
 
+GROUPS = {  # each package's command groups, imported only when a command of theirs runs (a fast --help)
+    "catalog": "kiosk.cli.catalog_cmd:catalog_group",
+    "application": "kiosk.cli.application_cmd:application_group",
+    "card": "kiosk.cli.card_cmd:card_group",
+    "printer": "kiosk.cli.printer_cmd:printer_group",
+    "store": "kiosk.cli.store_cmd:store_group",
+    "config": "kiosk.cli.config_cmd:config_group",
+    "kiosk": "kiosk.cli.kiosk_cmd:kiosk_group",
+    "sim": "kiosk.cli.sim_cmd:sim_group",
+    "sync": "sync.cli:sync_group",
+    "central": "central.cli.platform_cmd:central_group",
+    "fleet": "central.cli.fleet_cmd:fleet_group",
+    "provision": "provisioning.cli:provision_group",
+    "demo": "demo.console:demo",
+}
+ATTACHED = {  # commands of the demo package that live in a product's group
+    "sim": {"fleet": "demo.simcli:sim_fleet"},
+    "fleet": {"demo": "demo.fleet_demo:fleet_demo"},
+}
 
-@click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=Root, lazy=GROUPS, attach=ATTACHED, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -44,17 +50,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = AppContext(config_path=config_path, debug=debug)
-
-
-for group in (
-    catalog_group, application_group, card_group, printer_group, store_group, sim_group, config_group, sync_group,
-    central_group, provision_group, fleet_group, kiosk_group, demo,
-):
-    cli.add_command(group)
-
-
-sim_group.add_command(sim_fleet)
+    ctx.obj = RootOptions(config_path=config_path, debug=debug)
 
 
 def run() -> None:

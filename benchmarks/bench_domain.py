@@ -8,9 +8,9 @@ from datetime import date
 from stdnum.cn import ric
 
 from benchmarks.harness import Case
-from kiosk.data import SAMPLE_CATALOG
-from kiosk.domain.catalog_loader import load_catalog
-from kiosk.domain.idnumbers import check_id_number
+from domain.catalog_loader import load_catalog
+from domain.data import SAMPLE_CATALOG
+from domain.idnumbers import check_id_number
 
 ID_NUMBERS = ["370303198505120012", "371502199003071230", "110105194912310021", "440305200001011234"]
 TODAY = date(2026, 11, 22)

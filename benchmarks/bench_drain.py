@@ -25,22 +25,22 @@ from typing import Any
 
 from benchmarks.bench_store import ANSWERS
 from benchmarks.harness import Run, RunCase
-from central.devstack import CENTRAL_USER, Mosquitto, ScratchPki, postgres_schema
 from central.platform import keys
 from central.platform.database import make_engine
 from central.platform.registry import Registry
-from kiosk.data import SAMPLE_CATALOG
-from kiosk.domain.application import Draft
-from kiosk.domain.catalog_loader import load_catalog
+from demo.devstack import CENTRAL_USER, Mosquitto, ScratchPki, postgres_schema
+from domain.application import Draft
+from domain.catalog_loader import load_catalog
+from domain.data import SAMPLE_CATALOG
 from kiosk.services.submit import submit_application
 from kiosk.store import outbox
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
+from protocol import topics
+from protocol.link import tls_client
 from sync import agent as agent_module
-from sync import topics
 from sync.agent import SyncAgent
 from sync.keys import load_terminal_keys
-from sync.link import tls_client
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "drain"

@@ -33,18 +33,19 @@ import paho.mqtt.client as mqtt
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.harness import Run, RunCase
-from central.dashboard.accounts import Accounts
-from central.devstack import free_port, start_mosquitto
-from central.fleet.alerts import AlertBook
-from central.fleet.history import History
-from central.fleet.monitor import FleetMonitor
+from central.auth.accounts import Accounts
+from central.monitor.alerts import AlertBook
+from central.monitor.history import History
+from central.monitor.monitor import FleetMonitor
 from central.platform.database import make_engine
+from demo.devstack import start_mosquitto
+from demo.ports import free_port
+from protocol import topics
+from protocol.link import tls_client
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.service import service_link
-from sync import topics
-from sync.link import tls_client
-from tests.dashboard.helpers import PASSWORD, log_in
+from tests.central.dashboard.helpers import PASSWORD, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "fleet"

@@ -17,11 +17,11 @@ from typing import Any
 import sqlcipher3
 
 from benchmarks.harness import LatencyCase
-from kiosk.data import SAMPLE_CATALOG
-from kiosk.domain.application import Draft, create
-from kiosk.domain.catalog_loader import load_catalog
-from kiosk.domain.numbering import new_application_id, receipt_number
-from kiosk.domain.receipt import build_receipt
+from domain.application import Draft, create
+from domain.catalog_loader import load_catalog
+from domain.data import SAMPLE_CATALOG
+from domain.numbering import new_application_id, receipt_number
+from domain.receipt import build_receipt
 from kiosk.store import database as db
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store

@@ -18,8 +18,8 @@ from central.platform.catalogs import CatalogArchive
 from central.platform.database import make_engine
 from central.platform.ingest import Checked, Ingest
 from central.platform.service import IngestService
-from kiosk.data import SAMPLE_CATALOG
-from sync.link import Link
+from domain.data import SAMPLE_CATALOG
+from protocol.link import Link
 
 TIMES = {"central verify/decrypt/check": 0.0, "central DB commit": 0.0, "central ack sign": 0.0}
 

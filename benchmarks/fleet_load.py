@@ -14,9 +14,9 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from central.fleet.simterminal import SimTerminal
-from sync import topics
-from sync.link import Link, tls_client
+from demo.simterminal import SimTerminal
+from protocol import topics
+from protocol.link import Link, tls_client
 
 WINDOW = 500  # wait for this publish's PUBACK before going more than one window ahead
 

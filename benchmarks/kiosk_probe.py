@@ -57,14 +57,14 @@ def _build() -> tuple[Any, Any, Any, Any]:
 
     from kivy.base import EventLoop  # noqa: PLC0415
 
+    from domain.catalog_loader import load_catalog  # noqa: PLC0415
+    from domain.data import SAMPLE_CATALOG  # noqa: PLC0415
     from drivers.cardreader.factory import SimulatedReader, open_card_reader  # noqa: PLC0415
     from drivers.printer.factory import SimulatedPrinter, open_printer  # noqa: PLC0415
-    from kiosk.data import SAMPLE_CATALOG  # noqa: PLC0415
-    from kiosk.domain.catalog_loader import load_catalog  # noqa: PLC0415
+    from kiosk.services.terminal import Kiosk  # noqa: PLC0415
     from kiosk.store.keys import KeyFileProvider  # noqa: PLC0415
     from kiosk.store.opening import open_store  # noqa: PLC0415
     from kiosk.ui.app import KioskApp  # noqa: PLC0415
-    from kiosk.ui.context import Kiosk  # noqa: PLC0415
 
     folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
     catalog = load_catalog(SAMPLE_CATALOG)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from drivers.url import DeviceUrl, DeviceUrlError
-from sync.link import parse_broker
+from protocol.address import parse_broker
 
 DEFAULT_PATH = Path("/etc/yichuang/terminal.toml")
 ENV_VAR = "YICHUANG_CONFIG"

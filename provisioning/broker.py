@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sync import topics
+from protocol import topics
 
 CENTRAL_USER = "central"
 CLAIM_USER = "claim"

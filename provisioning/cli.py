@@ -11,20 +11,20 @@ from pathlib import Path
 
 import click
 
-from central.cli import db_option, open_engine
+from central.cli.options import db_option, open_engine
 from central.platform.registry import Registry
-from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
+from cmdline.base import emit, json_option, user_errors
+from kiosk.cli.context import TerminalContext, pass_terminal
+from protocol.address import parse_broker
+from protocol.clock import TrustedClock
 from provisioning import pki
 from provisioning.broker import write_broker_config
-from provisioning.enroll import EnrollError, enroll
+from provisioning.enroll import enroll
 from provisioning.service import Enroller, EnrollmentService, service_link
 from provisioning.sheet import write_sheet
 from provisioning.tokens import HallProfile, create_tokens, parse_duration, write_qr
-from sync.clock import TrustedClock
-from sync.link import parse_broker
 
-user_error(pki.PkiError)
-user_error(EnrollError)
+user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError")
 PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
 CA_DIR = click.option("--ca-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("/etc/yichuang/ca"),
                       show_default=True, envvar="YC_CA_DIR", help="The CA directory (`provision ca init`).")
@@ -168,8 +168,8 @@ def status(terminal: str, ca_dir: Path, as_json: bool, db_url: str) -> None:
 @click.option("--time-file", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("/var/lib/yichuang/last-good-time"), show_default=True,
               help="Last known good time (a terminal booted in 1970 verifies the broker at it).")
-@pass_app
-def enroll_command(app: AppContext, *, token: str, broker: str, claim_dir: Path, config_dir: Path, pin: str | None,
+@pass_terminal
+def enroll_command(app: TerminalContext, *, token: str, broker: str, claim_dir: Path, config_dir: Path, pin: str | None,
                    time_file: Path) -> None:
     """Enroll this terminal: make its key, get its certificate and hall profile, write its configuration.
 

@@ -25,14 +25,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from domain.passwords import hash_secret
 from kiosk.config import StoreSection, load_config
 from kiosk.store.opening import open_store
 from kiosk.store.providers import provider_for
-from provisioning.kdf import hash_secret
+from protocol.address import parse_broker
+from protocol.clock import TrustedClock
+from protocol.link import Link, tls_client
 from provisioning.service import request_topic, response_topic
-from sync.clock import TrustedClock
 from sync.devicekey import key_password
-from sync.link import Link, parse_broker, tls_client
 
 
 class EnrollError(RuntimeError):

@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Engine
 
 from central.platform.registry import Registry
+from protocol.link import Link, tls_client
+from protocol.topics import CLAIM_PREFIX
 from provisioning.pki import Issuer, PkiError
 from provisioning.tokens import EnrollmentRefused, mark_used_by, next_terminal_id, redeem
-from sync.link import Link, tls_client
-from sync.topics import CLAIM_PREFIX
 
 log = logging.getLogger(__name__)
 REQUEST = re.compile(r"^yc/v1/claim/([A-Za-z0-9]{16,64})/req$")

@@ -27,12 +27,13 @@ from kiosk.store import outbox
 from kiosk.store.crypto import DecryptionFailed
 from kiosk.store.errors import RecordNotFound, RecordShredded
 from kiosk.store.store import Store
-from sync import bundle, telemetry, topics
-from sync.acks import Ack, open_acks
-from sync.clock import TrustedClock
-from sync.envelope import EnvelopeError, Header, new_content_key, seal
+from protocol import bundle, heartbeat, topics
+from protocol.acks import Ack, open_acks
+from protocol.clock import TrustedClock
+from protocol.envelope import EnvelopeError, Header, new_content_key, seal
+from protocol.link import Link, tls_client
+from sync import telemetry
 from sync.keys import TerminalKeys
-from sync.link import Link, tls_client
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps our session (and our acks) for a week offline
@@ -75,7 +76,7 @@ class SyncAgent:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         # the broker publishes this if the connection dies: the retained state never says online after a crash
-        client.will_set(topics.state(self.terminal), telemetry.presence(False, "lost", self.store.boot), qos=1,
+        client.will_set(topics.state(self.terminal), heartbeat.presence(False, "lost", self.store.boot), qos=1,
                         retain=True)
         return client
 
@@ -99,7 +100,7 @@ class SyncAgent:
         if self.clock is not None and not self.clock.system_is_wrong():
             self.clock.observe(self.clock.system())
         client.subscribe(topics.ack(self.terminal), qos=1)
-        client.publish(topics.state(self.terminal), telemetry.presence(True, "connected", self.store.boot), qos=1,
+        client.publish(topics.state(self.terminal), heartbeat.presence(True, "connected", self.store.boot), qos=1,
                        retain=True)
         self._last_beat = float("-inf")  # a heartbeat right after (re)connecting
         self._link_came_back.set()
@@ -132,7 +133,7 @@ class SyncAgent:
         """Say goodbye (retained offline, not lost), disconnect and stop the network thread."""
         if self.connected.is_set():
             info = self.client.publish(topics.state(self.terminal),
-                                       telemetry.presence(False, "stopped", self.store.boot), qos=1, retain=True)
+                                       heartbeat.presence(False, "stopped", self.store.boot), qos=1, retain=True)
             info.wait_for_publish(2)
         self.client.disconnect()
         self.client.loop_stop()

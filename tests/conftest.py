@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("yichuang", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 settings.load_profile("yichuang")
 
-pytest_plugins = ["tests.central_fixtures"]  # broker, central_url, central_db, sqlite_db
+pytest_plugins = ["tests.central.fixtures"]  # broker, central_url, central_db, sqlite_db
 
 _skipped: list[str] = []
 
@@ -26,7 +26,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Report the crash-point matrix when crash tests ran."""
-    crashes = sys.modules.get("tests.store.test_crashes")
+    crashes = sys.modules.get("tests.kiosk.store.test_crashes")
     results = getattr(crashes, "RESULTS", None)
     if results:
         terminalreporter.section("crash points x runs (kill -9, invariants held)")

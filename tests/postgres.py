@@ -10,7 +10,6 @@ import pwd
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
+
+from demo.ports import free_port
 
 ENV = "YC_TEST_POSTGRES"
 MACHINE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -134,13 +135,6 @@ def user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run(command: list[str], step: str, cwd: Path) -> None:

@@ -17,13 +17,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from central.auth.accounts import SESSION_TTL
+from central.auth.security import LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, FormToken, Guard, HeaderToken
 from central.dashboard import views
-from central.dashboard.accounts import SESSION_TTL
 from central.dashboard.render import render
-from central.dashboard.security import LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, FormToken, Guard, HeaderToken
 from central.dashboard.words import LANGS
-from central.fleet.alerts import AlertBook
-from central.fleet.monitor import FleetMonitor
+from central.monitor.alerts import AlertBook
+from central.monitor.monitor import FleetMonitor
 
 log = logging.getLogger(__name__)
 NAME_MAX, PASSWORD_MAX = 64, 256

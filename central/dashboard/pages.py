@@ -9,14 +9,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
+from central.auth.security import Guard, Refused
 from central.dashboard import charts, views
 from central.dashboard.render import lang_of, render
-from central.dashboard.security import Guard, Refused
 from central.dashboard.words import translator
-from central.fleet import alertdb
-from central.fleet.alerts import AlertBook
-from central.fleet.history import RESOLUTIONS
-from central.fleet.monitor import FleetMonitor
+from central.monitor import alertdb
+from central.monitor.alerts import AlertBook
+from central.monitor.history import RESOLUTIONS
+from central.monitor.monitor import FleetMonitor
 from central.platform import queries
 
 AUDIT_PAGE = 200  # audit lines per page

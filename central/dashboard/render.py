@@ -11,9 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from central.auth.accounts import Operator
+from central.auth.security import LANG_COOKIE
 from central.dashboard import words
-from central.dashboard.accounts import Operator
-from central.dashboard.security import LANG_COOKIE
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 SECURITY_HEADERS = {  # on every response: nothing loads from elsewhere, nothing frames it, no referrer leaves

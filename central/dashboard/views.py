@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from central.dashboard.words import N_
-from central.fleet.alerts import AlertBook
-from central.fleet.monitor import ORDER, FleetMonitor
+from central.monitor.alerts import AlertBook
+from central.monitor.monitor import ORDER, FleetMonitor
 
 SHOWN = 200  # terminals listed on the overview at most (the rest are counted)
 STATES = tuple(ORDER)

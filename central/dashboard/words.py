@@ -1,6 +1,6 @@
 """The dashboard's words in Chinese and English: gettext catalogs (msgids in English, zh default).
 
-The monitor states reasons as English sentences of a small, fixed grammar (`central.fleet.health`);
+The monitor states reasons as English sentences of a small, fixed grammar (`central.monitor.health`);
 ``reason`` recognises each form and says it in the page's language, its parts (device, code,
 paper) translated too. A reason of an unknown form is shown as it is, never dropped.
 """
@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from kiosk.domain.po import compile_po
+from l10n.po import compile_po
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -53,7 +53,7 @@ WORDS = {  # codes the monitor and the terminals report, as ops read them
     "viewer": N_("viewer"), "operator": N_("operator"), "admin": N_("admin"),
 }
 
-REASONS: tuple[tuple[re.Pattern[str], str], ...] = (  # the forms `central.fleet.health` writes, most specific first
+REASONS: tuple[tuple[re.Pattern[str], str], ...] = (  # the forms `central.monitor.health` writes, most specific first
     (re.compile(r"(?P<device>\w+): paper (?P<paper>\w+)"), N_("{device}: paper {paper}")),
     (re.compile(r"(?P<device>\w+): (?P<code>\w+)"), N_("{device}: {code}")),
     (re.compile(r"disk (?P<pct>\d+)% free"), N_("disk {pct}% free")),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from kiosk.domain.catalog import Catalog
-from kiosk.domain.catalog_loader import load_catalog
+from domain.catalog import Catalog
+from domain.catalog_loader import load_catalog
 
 
 class CatalogArchive:

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from central.platform.catalogs import CatalogArchive
-from kiosk.domain.application import Draft, check
-from kiosk.domain.catalog import Catalog
-from sync.envelope import EnvelopeError, Header
+from domain.application import Draft, check
+from domain.catalog import Catalog
+from protocol.envelope import EnvelopeError, Header
 
 Columns = dict[str, Any]
 

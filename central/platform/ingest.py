@@ -22,9 +22,9 @@ from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
 from central.platform.registry import Registry
 from central.platform.schema import messages, rejected
-from sync import bundle, topics
-from sync.acks import Ack
-from sync.envelope import EnvelopeError, open_parsed, read_header
+from protocol import bundle, topics
+from protocol.acks import Ack
+from protocol.envelope import EnvelopeError, open_parsed, read_header
 
 RACE_RETRIES = 3
 # Codes raised after the signature verified: the sequence number is the terminal's own.

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, and_, func, insert, select, text
 from central.platform.keys import CentralKeys
 from central.platform.registry import Registry
 from central.platform.schema import help_handled, messages, rejected
-from sync.envelope import open_envelope
+from protocol.envelope import open_envelope
 
 BAD_LEVELS = (1, 2)  # 非常不满意, 不满意: each gets a follow-up (好差评 rectification)
 LISTED = (messages.c.id, messages.c.terminal, messages.c.seq, messages.c.created, messages.c.received_at)

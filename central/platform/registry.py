@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from central.platform.schema import terminals
-from sync.topics import TERMINAL
+from protocol.topics import TERMINAL
 
 CACHE_SECONDS = 2.0  # a revocation made by another process takes effect within this
 

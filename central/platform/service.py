@@ -8,7 +8,7 @@ import threading
 
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
-from sync.link import Link
+from protocol.link import Link
 
 
 class IngestService:

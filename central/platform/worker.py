@@ -15,9 +15,9 @@ from collections import defaultdict
 import paho.mqtt.client as mqtt
 
 from central.platform.ingest import Ingest
-from sync import topics
-from sync.acks import Ack, seal_acks
-from sync.link import Link, tls_client
+from protocol import topics
+from protocol.acks import Ack, seal_acks
+from protocol.link import Link, tls_client
 
 log = logging.getLogger(__name__)
 BATCH = 200  # messages

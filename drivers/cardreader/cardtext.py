@@ -23,8 +23,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from drivers.cardreader.identity import DocumentType, Identity, Problem, ProblemCode
-from kiosk.domain.idnumbers import check_id_number
+from domain.identity import DocumentType, Identity, Problem, ProblemCode
+from domain.idnumbers import check_id_number
 
 TEXT_BYTES = 256
 GENDERS = {"1": "male", "2": "female"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.domain.text import Text
+from domain.text import Text
 
 
 class CardReaderError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from drivers.cardreader.identity import Identity
+from domain.identity import Identity
 from drivers.status import Snapshot
 
 

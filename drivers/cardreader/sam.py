@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
+from domain.identity import LOG_SALT, Identity
 from drivers.cardreader import frames
 from drivers.cardreader.cardtext import TEXT_BYTES, parse_text
 from drivers.cardreader.errors import (
@@ -23,7 +24,6 @@ from drivers.cardreader.errors import (
     ReaderTimeout,
     ReaderUnavailable,
 )
-from drivers.cardreader.identity import LOG_SALT, Identity
 from drivers.cardreader.transport import Transport
 from drivers.status import CardMedia, ClearAction, DeviceError, DeviceState, ErrorKind, Snapshot
 

@@ -14,8 +14,8 @@ from enum import StrEnum
 from escpos.printer import Dummy
 from PIL import Image
 
+from domain.receipt import Line, Style
 from drivers.printer.fonts import draw_cells
-from kiosk.domain.receipt import Line, Style
 
 ESC, GS, FS, LF = b"\x1b", b"\x1d", b"\x1c", b"\n"
 INIT = ESC + b"@"

@@ -8,9 +8,9 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageChops, ImageDraw
 
+from domain.receipt import CENTRED, Line, Style
 from drivers.printer.fonts import draw_cells
 from drivers.printer.job import DOTS_PER_COLUMN, SCALE
-from kiosk.domain.receipt import CENTRED, Line, Style
 
 MARGIN = 16
 

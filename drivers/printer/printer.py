@@ -14,11 +14,11 @@ from typing import Any
 import serial
 from escpos.exceptions import Error as EscposError
 
+from domain.receipt import Line
+from domain.text import Text
 from drivers.printer import status
 from drivers.printer.job import TextMode, build_job
 from drivers.status import DeviceState, PaperState, Snapshot
-from kiosk.domain.receipt import Line
-from kiosk.domain.text import Text
 
 log = logging.getLogger(__name__)
 TRANSPORT_ERRORS = (OSError, EscposError, serial.SerialException, socket.timeout)

@@ -9,20 +9,19 @@ from typing import Any
 
 import click
 
-from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
-from kiosk.domain.application import DeclarationError
-from kiosk.domain.receipt import render_text
-from kiosk.domain.text import Lang
+from cmdline.base import emit, json_option, user_errors
+from domain.receipt import render_text
+from domain.text import Lang
+from kiosk.cli.context import TerminalContext, pass_terminal
 from kiosk.services.preview import Preview, preview_application
 
-user_error(DeclarationError)
+user_errors("domain.application.DeclarationError", "kiosk.cli.application_cmd.ValuesFileError")
 
 
 class ValuesFileError(ValueError):
     """A values file that is not a JSON object of answers."""
 
 
-user_error(ValuesFileError)
 
 
 def read_values(path: Path) -> dict[str, Any]:
@@ -71,8 +70,8 @@ def application_group() -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--reveal", is_flag=True, help="Include the answers in the JSON output (default: left out).")
 @json_option
-@pass_app
-def preview(app: AppContext, *, code: str, values_path: Path, defer: tuple[str, ...], lang: Lang,
+@pass_terminal
+def preview(app: TerminalContext, *, code: str, values_path: Path, defer: tuple[str, ...], lang: Lang,
             reveal: bool, as_json: bool) -> None:
     """Validate answers for an item or bundle; list every error or print the receipt."""
     config = app.config

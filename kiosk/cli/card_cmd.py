@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
+from cmdline.base import emit, json_option
+from domain.identity import Identity
+from domain.masking import mask_id_number, mask_name
 from drivers.cardreader.errors import CardDataError, CardReaderError, NoCard
 from drivers.cardreader.factory import open_card_reader
-from drivers.cardreader.identity import Identity
 from drivers.cardreader.pcsc.monitor import CardEvent, CardMonitor
 from drivers.cardreader.port import CardReader
-from kiosk.cli.base import emit, json_option
-from kiosk.domain.masking import mask_id_number, mask_name
 
 EXIT_NO_CARD, EXIT_DEVICE, EXIT_DATA = 2, 3, 4
 

@@ -7,15 +7,12 @@ from typing import Any
 
 import click
 
-from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
-from kiosk.domain.catalog import CATEGORY_NAMES, MATERIAL_FORM_NAMES, Catalog, Offering, UnknownCode, UnknownHall
-from kiosk.domain.catalog_loader import CatalogError, load_catalog
-from kiosk.domain.export import to_jsonable
-from kiosk.domain.text import pad
-
-user_error(CatalogError)
-user_error(UnknownCode)
-user_error(UnknownHall)
+from cmdline.base import emit, json_option
+from domain.catalog import CATEGORY_NAMES, MATERIAL_FORM_NAMES, Catalog, Offering
+from domain.catalog_loader import load_catalog
+from domain.export import to_jsonable
+from domain.text import pad
+from kiosk.cli.context import TerminalContext, pass_terminal
 
 
 def summary(catalog: Catalog) -> dict[str, Any]:
@@ -96,8 +93,8 @@ def catalog_group() -> None:
 
 @catalog_group.command("list")
 @json_option
-@pass_app
-def list_command(app: AppContext, as_json: bool) -> None:
+@pass_terminal
+def list_command(app: TerminalContext, as_json: bool) -> None:
     """List the items and 一件事 bundles of the configured catalog."""
     emit(summary(app.catalog), as_json, _render_summary)
 
@@ -105,8 +102,8 @@ def list_command(app: AppContext, as_json: bool) -> None:
 @catalog_group.command("show")
 @click.argument("code")
 @json_option
-@pass_app
-def show(app: AppContext, code: str, as_json: bool) -> None:
+@pass_terminal
+def show(app: TerminalContext, code: str, as_json: bool) -> None:
     """Show one item or bundle: its guide, materials and form."""
     offering = app.catalog.offering(code.upper())
     emit(offering, as_json, describe)

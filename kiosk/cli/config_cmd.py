@@ -8,12 +8,9 @@ from typing import Any
 import click
 from pydantic import BaseModel
 
-from drivers.url import DeviceUrlError
-from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
-from kiosk.config import DEFAULT_PATH, ENV_VAR, Config, ConfigError, load_config
-
-user_error(ConfigError)
-user_error(DeviceUrlError)
+from cmdline.base import emit, json_option
+from kiosk.cli.context import TerminalContext, pass_terminal
+from kiosk.config import DEFAULT_PATH, ENV_VAR, Config, load_config
 
 
 def _toml_value(value: Any) -> str:
@@ -58,8 +55,8 @@ def config_group() -> None:
 
 @config_group.command("show")
 @json_option
-@pass_app
-def show(app: AppContext, as_json: bool) -> None:
+@pass_terminal
+def show(app: TerminalContext, as_json: bool) -> None:
     """Print the effective configuration (file values over defaults)."""
     data = app.config.model_dump(mode="json")
     emit(data, as_json, lambda d: "\n".join(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.base import AppContext, pass_app
+from kiosk.cli.context import TerminalContext, pass_terminal
 from kiosk.config import DevicesSection
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
@@ -26,8 +26,8 @@ def kiosk_group() -> None:
 
 @kiosk_group.command("run")
 @click.option("--windowed", is_flag=True, help="A normal window instead of fullscreen kiosk mode.")
-@pass_app
-def run(app: AppContext, windowed: bool) -> None:
+@pass_terminal
+def run(app: TerminalContext, windowed: bool) -> None:
     """Run the kiosk with the configured devices and store until the window closes."""
     _need_display()
     from kiosk.ui.launch import launch  # noqa: PLC0415 - loads Kivy
@@ -42,8 +42,8 @@ def run(app: AppContext, windowed: bool) -> None:
 @kiosk_group.command("demo")
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=Path("var/demo-kiosk"),
               show_default=True, help="The demo terminal's store, key and receipt pictures.")
-@pass_app
-def demo(app: AppContext, data: Path) -> None:
+@pass_terminal
+def demo(app: TerminalContext, data: Path) -> None:
     """Open the kiosk with a virtual card tray and the printer emulator's receipt beside it."""
     _need_display()
     from kiosk.ui.launch import launch  # noqa: PLC0415 - loads Kivy

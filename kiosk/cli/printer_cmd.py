@@ -7,18 +7,19 @@ from pathlib import Path
 
 import click
 
+from cmdline.base import emit, json_option, user_errors
+from domain.data import EXAMPLES
+from domain.receipt import Line, Receipt, Style, layout
+from domain.text import Lang
 from drivers.printer.factory import open_printer
 from drivers.printer.job import TextMode
 from drivers.printer.preview import items_from_lines, save_png
-from drivers.printer.printer import EscposPrinter, PrinterError
+from drivers.printer.printer import EscposPrinter
 from drivers.status import DeviceState
-from kiosk.cli.base import AppContext, emit, json_option, pass_app, user_error
-from kiosk.data import EXAMPLES
-from kiosk.domain.receipt import Line, Receipt, Style, layout
-from kiosk.domain.text import Lang
+from kiosk.cli.context import TerminalContext, pass_terminal
 from kiosk.services.preview import preview_application
 
-user_error(PrinterError)
+user_errors("drivers.printer.printer.PrinterError")
 COLUMNS = {58: 32, 80: 48}
 
 url_option = click.option("--url", required=True, help="Printer URL: tcp://host:9100, serial:///dev/ttyS0?baud=9600, "
@@ -29,7 +30,7 @@ mode_option = click.option("--text-mode", type=click.Choice(["native", "raster"]
                            help="Chinese mode text or raster lines (default: printer.text_mode).")
 
 
-def _open(app: AppContext, url: str, width: str | None, text_mode: str | None) -> tuple[EscposPrinter, int]:
+def _open(app: TerminalContext, url: str, width: str | None, text_mode: str | None) -> tuple[EscposPrinter, int]:
     """Open the printer with the command's options over the terminal's printer settings."""
     section = app.config.printer
     paper = int(width) if width else section.paper_mm
@@ -37,7 +38,7 @@ def _open(app: AppContext, url: str, width: str | None, text_mode: str | None) -
     return printer, COLUMNS[paper]
 
 
-def sample_receipt(app: AppContext) -> Receipt:
+def sample_receipt(app: TerminalContext) -> Receipt:
     """Build the receipt of the scripted SB-001 example application (nothing is stored)."""
     example = json.loads((EXAMPLES / "sb-001.json").read_text(encoding="utf-8"))
     result = preview_application(
@@ -49,7 +50,7 @@ def sample_receipt(app: AppContext) -> Receipt:
     return result.receipt
 
 
-def test_page(app: AppContext, columns: int) -> list[Line]:
+def test_page(app: TerminalContext, columns: int) -> list[Line]:
     """Lines of the technician's test page: Chinese, full-width forms, a rule, a QR code."""
     return [
         Line("打印测试页", Style.TITLE),
@@ -87,8 +88,8 @@ def status(url: str, as_json: bool) -> None:
 @url_option
 @width_option
 @mode_option
-@pass_app
-def test_page_command(app: AppContext, url: str, width: str | None, text_mode: str | None) -> None:
+@pass_terminal
+def test_page_command(app: TerminalContext, url: str, width: str | None, text_mode: str | None) -> None:
     """Print the technician's test page."""
     printer, columns = _open(app, url, width, text_mode)
     try:
@@ -104,8 +105,8 @@ def test_page_command(app: AppContext, url: str, width: str | None, text_mode: s
 @click.option("--sample", is_flag=True, required=True, help="Print the sample receipt (SB-001 example).")
 @mode_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@pass_app
-def print_receipt(app: AppContext, *, url: str, width: str | None, sample: bool, text_mode: str | None,
+@pass_terminal
+def print_receipt(app: TerminalContext, *, url: str, width: str | None, sample: bool, text_mode: str | None,
                   lang: Lang) -> None:
     """Print a sample receipt."""
     printer, columns = _open(app, url, width, text_mode)
@@ -121,8 +122,8 @@ def print_receipt(app: AppContext, *, url: str, width: str | None, sample: bool,
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="PNG file to write.")
 @width_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@pass_app
-def preview(app: AppContext, sample: bool, out: Path, width: str | None, lang: Lang) -> None:
+@pass_terminal
+def preview(app: TerminalContext, sample: bool, out: Path, width: str | None, lang: Lang) -> None:
     """Draw the sample receipt as a PNG, as the printer prints it."""
     columns = COLUMNS[int(width) if width else app.config.printer.paper_mm]
     save_png(items_from_lines(layout(sample_receipt(app), lang, columns)), out, columns)

@@ -8,14 +8,12 @@ from typing import Any
 
 import click
 
-from kiosk.cli.base import AppContext, emit, json_option, pass_app, progress, user_error
-from kiosk.domain.receipt import render_text
+from cmdline.base import emit, json_option, progress
+from domain.receipt import render_text
+from kiosk.cli.context import TerminalContext, pass_terminal
 from kiosk.store import outbox
-from kiosk.store.errors import StoreError
 from kiosk.store.inspect import check, stats
 from kiosk.store.recover import recover
-
-user_error(StoreError)
 
 
 def _render_check(report: dict[str, Any]) -> str:
@@ -35,8 +33,8 @@ def store_group() -> None:
 
 
 @store_group.command("init")
-@pass_app
-def init(app: AppContext) -> None:
+@pass_terminal
+def init(app: TerminalContext) -> None:
     """Create the store and its key (the key is made only if none exists)."""
     store = app.open_store()
     click.echo(f"store {store.path} ready; {app.config.store.key_provider} key id {store.kek_id}")
@@ -45,8 +43,8 @@ def init(app: AppContext) -> None:
 
 @store_group.command("check")
 @json_option
-@pass_app
-def check_command(app: AppContext, as_json: bool) -> None:
+@pass_terminal
+def check_command(app: TerminalContext, as_json: bool) -> None:
     """Check integrity, schema and key; exit 1 if anything is wrong."""
     store = app.open_store()
     report = check(store)
@@ -58,8 +56,8 @@ def check_command(app: AppContext, as_json: bool) -> None:
 
 @store_group.command("stats")
 @json_option
-@pass_app
-def stats_command(app: AppContext, as_json: bool) -> None:
+@pass_terminal
+def stats_command(app: TerminalContext, as_json: bool) -> None:
     """Print counts by state and status, and the age of the oldest unsynced entry."""
     store = app.open_store()
     emit(stats(store), as_json, lambda s: "\n".join(f"{k}: {v}" for k, v in s.items()))
@@ -67,8 +65,8 @@ def stats_command(app: AppContext, as_json: bool) -> None:
 
 
 @store_group.command("shred")
-@pass_app
-def shred_command(app: AppContext) -> None:
+@pass_terminal
+def shred_command(app: TerminalContext) -> None:
     """Crypto-shred acknowledged records past the retention window now."""
     store = app.open_store()
     count = outbox.shred(store, timedelta(days=app.config.store.retention_days))
@@ -79,8 +77,8 @@ def shred_command(app: AppContext) -> None:
 @store_group.command("reprint")
 @click.argument("number")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@pass_app
-def reprint(app: AppContext, number: str, lang: str) -> None:
+@pass_terminal
+def reprint(app: TerminalContext, number: str, lang: str) -> None:
     """Print the receipt of an application again (refused once it is shredded)."""
     store = app.open_store()
     try:
@@ -92,8 +90,8 @@ def reprint(app: AppContext, number: str, lang: str) -> None:
 @store_group.command("recover")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @json_option
-@pass_app
-def recover_command(app: AppContext, path: Path, as_json: bool) -> None:
+@pass_terminal
+def recover_command(app: TerminalContext, path: Path, as_json: bool) -> None:
     """Put every application a quarantined store file still holds back in the outbox."""
     store = app.open_store()
     try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.text import Text
 from drivers.status import PaperState, Snapshot
-from kiosk.domain.text import Text
 
 MIN_FREE_PCT = 5.0  # below this the store may not be able to keep an application
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from drivers.cardreader.identity import DocumentType, Identity, ProblemCode
-from kiosk.domain.catalog import Offering
-from kiosk.domain.text import Text
+from domain.catalog import Offering
+from domain.identity import DocumentType, Identity, ProblemCode
+from domain.text import Text
 
 EXPIRED = Text(
     "您的证件已过期,本事项需要有效证件,请到窗口办理或先换领证件。",

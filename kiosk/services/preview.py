@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.domain.application import Application, Draft, MaterialStatus, check, create
-from kiosk.domain.catalog import Catalog
-from kiosk.domain.receipt import Receipt, build_receipt
-from kiosk.domain.validation import ValidationResult
+from domain.application import Application, Draft, MaterialStatus, check, create
+from domain.catalog import Catalog
+from domain.receipt import Receipt, build_receipt
+from domain.validation import ValidationResult
 
 PREVIEW_SEQUENCE = 1  # a preview is never stored, so it takes no number from the sequence
 

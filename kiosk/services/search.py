@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.domain.catalog import Bundle, ServiceItem
+from domain.catalog import Bundle, ServiceItem
 
 
 @dataclass(frozen=True)

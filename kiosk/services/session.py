@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drivers.cardreader.identity import Identity
-from kiosk.domain.application import Application, Draft, MaterialStatus, check
-from kiosk.domain.catalog import MaterialRequirement, Offering
-from kiosk.domain.forms import FieldType, FormField, Group
-from kiosk.domain.masking import mask_address, mask_date, mask_id_number, mask_name
-from kiosk.domain.receipt import Receipt
-from kiosk.domain.text import Lang, Text
-from kiosk.domain.validation import Severity
+from domain.application import Application, Draft, MaterialStatus, check
+from domain.catalog import MaterialRequirement, Offering
+from domain.forms import FieldType, FormField, Group
+from domain.identity import Identity
+from domain.masking import mask_address, mask_date, mask_id_number, mask_name
+from domain.receipt import Receipt
+from domain.text import Lang, Text
+from domain.validation import Severity
 from kiosk.services.identify import refusal
 
 MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen

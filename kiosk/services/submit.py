@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Protocol
 
-from kiosk.domain.application import Application, Draft, create
-from kiosk.domain.catalog import Catalog, Hall
-from kiosk.domain.receipt import Receipt, build_receipt
+from domain.application import Application, Draft, create
+from domain.catalog import Catalog, Hall
+from domain.receipt import Receipt, build_receipt
 
 
 class ApplicationStore(Protocol):

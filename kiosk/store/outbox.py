@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from kiosk.domain.idnumbers import SOFTWARE_EPOCH
-from kiosk.domain.lifecycle import State
+from domain.idnumbers import SOFTWARE_EPOCH
+from domain.lifecycle import State
 from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
 from kiosk.store.crypto import bind, open_sealed

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from kiosk.domain.application import Application
-from kiosk.domain.export import to_jsonable
-from kiosk.domain.receipt import Receipt, receipt_from_dict
+from domain.application import Application
+from domain.export import to_jsonable
+from domain.receipt import Receipt, receipt_from_dict
 from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
 from kiosk.store.crypto import bind, key_id, new_key, open_sealed, seal

@@ -20,11 +20,11 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.domain.text import Lang, Text
+from domain.text import Lang, Text
 from kiosk.services.availability import Availability
 from kiosk.services.session import Session
+from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
-from kiosk.ui.context import Kiosk
 from kiosk.ui.i18n import tr
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.form import FormScreen

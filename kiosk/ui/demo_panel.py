@@ -18,8 +18,8 @@ from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.printer.factory import SimulatedPrinter
 from drivers.printer.preview import save_png
 from drivers.status import PaperState
+from kiosk.services.terminal import Kiosk
 from kiosk.ui.app import KioskApp
-from kiosk.ui.context import Kiosk
 from kiosk.ui.widgets import BigButton
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -11,8 +11,8 @@ import gettext
 from functools import cache
 from pathlib import Path
 
-from kiosk.domain.po import compile_po
-from kiosk.domain.text import Lang
+from domain.text import Lang
+from l10n.po import compile_po
 
 LOCALES = Path(__file__).parent / "locale"
 DOMAIN = "kiosk"

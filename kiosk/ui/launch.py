@@ -10,12 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from domain.catalog import Catalog
+from domain.text import Lang
 from drivers.cardreader.factory import SimulatedReader, open_card_reader
 from drivers.printer.factory import SimulatedPrinter, open_printer
 from drivers.printer.job import TextMode
 from kiosk.config import Config
-from kiosk.domain.catalog import Catalog
-from kiosk.domain.text import Lang
 from kiosk.store.store import Store
 from kiosk.ui.kivyconf import configure, register_font
 
@@ -31,8 +31,8 @@ def launch(config: Config, catalog: Catalog, store: Store, now: Callable[[], dat
     else:
         configure(settings)
     register_font()
+    from kiosk.services.terminal import Kiosk  # noqa: PLC0415
     from kiosk.ui.app import KioskApp  # noqa: PLC0415 - Kivy's window opens on import: after configure()
-    from kiosk.ui.context import Kiosk  # noqa: PLC0415
 
     reader = open_card_reader(config.devices.card_reader)
     reader.open()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.domain.forms import FieldType, FormField, FormSchema
+from domain.forms import FieldType, FormField, FormSchema
 
 ID_NUMBER = "371502199003071230"  # 聊城东昌府, valid check digit
 USCC = "91110000600037341L"

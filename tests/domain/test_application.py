@@ -6,15 +6,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from kiosk.domain.application import (
+from domain.application import (
     AnswersInvalid,
     DeclarationError,
     Draft,
     MaterialStatus,
     create,
 )
-from kiosk.domain.lifecycle import Event, IllegalTransition, State
-from kiosk.domain.numbering import parse_receipt_number
+from domain.lifecycle import Event, IllegalTransition, State
+from domain.numbering import parse_receipt_number
 from tests.domain.answers import ID_NUMBER, valid_answers
 from tests.domain.test_catalog import CATALOG
 
@@ -119,7 +119,7 @@ def test_a_refusal_needs_a_reason(event: Event) -> None:
 
 
 def test_an_unknown_hall_is_named() -> None:
-    from kiosk.domain.catalog import UnknownHall
+    from domain.catalog import UnknownHall
 
     with pytest.raises(UnknownHall, match=r"terminal\.hall"):
         CATALOG.hall("no-such-hall")

@@ -8,12 +8,12 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.application import Draft, check
-from kiosk.domain.bundles import merge_forms, merge_materials
-from kiosk.domain.catalog import FORM_STRICTNESS, Bundle, ServiceItem
-from kiosk.domain.forms import Condition, FieldType, FormField, FormSchema, Group, Option
-from kiosk.domain.text import Text
-from kiosk.domain.validation import validate
+from domain.application import Draft, check
+from domain.bundles import merge_forms, merge_materials
+from domain.catalog import FORM_STRICTNESS, Bundle, ServiceItem
+from domain.forms import Condition, FieldType, FormField, FormSchema, Group, Option
+from domain.text import Text
+from domain.validation import validate
 from tests.domain.answers import valid_answers
 from tests.domain.test_catalog import CATALOG
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.data import SAMPLE_CATALOG
-from kiosk.domain.calendar import WorkingCalendar
-from kiosk.domain.catalog_loader import load_catalog
+from domain.calendar import WorkingCalendar
+from domain.catalog_loader import load_catalog
+from domain.data import SAMPLE_CATALOG
 
 CALENDAR = load_catalog(SAMPLE_CATALOG).calendar
 DAYS = st.dates(min_value=date(2024, 6, 1), max_value=date(2027, 6, 30))

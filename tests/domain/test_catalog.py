@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.data import SAMPLE_CATALOG
-from kiosk.domain.catalog import PREFIXES, Category, UnknownCode
-from kiosk.domain.catalog_loader import CatalogError, load_catalog
+from domain.catalog import PREFIXES, Category, UnknownCode
+from domain.catalog_loader import CatalogError, load_catalog
+from domain.data import SAMPLE_CATALOG
 
 CATALOG = load_catalog(SAMPLE_CATALOG)
 

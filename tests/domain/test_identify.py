@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drivers.cardreader.identity import DocumentType, Identity, Problem, ProblemCode
+from domain.identity import DocumentType, Identity, Problem, ProblemCode
 from kiosk.services.identify import EXPIRED, refusal
 from tests.domain.test_catalog import CATALOG
 

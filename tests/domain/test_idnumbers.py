@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.idnumbers import IdKind, check_id_number, check_uscc, normalize_phone
+from domain.idnumbers import IdKind, check_id_number, check_uscc, normalize_phone
 from tests.domain.strategies import check_digit, id_numbers
 
 TODAY = date(2026, 11, 22)

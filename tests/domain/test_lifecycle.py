@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.lifecycle import (
+from domain.lifecycle import (
     BUSINESS_STATES,
     PROTOCOL_EVENTS,
     PROTOCOL_STATES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain.masking import mask_id_number, mask_name, mask_phone
+from domain.masking import mask_id_number, mask_name, mask_phone
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.numbering import (
+from domain.numbering import (
     ALPHABET,
     NumberError,
     new_application_id,

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kiosk.domain.application import Draft, MaterialStatus, create
-from kiosk.domain.receipt import build_receipt, render_text
-from kiosk.domain.text import width
+from domain.application import Draft, MaterialStatus, create
+from domain.receipt import build_receipt, render_text
+from domain.text import width
 from tests.domain.answers import ID_NUMBER, valid_answers
 from tests.domain.test_catalog import CATALOG
 
@@ -72,8 +72,8 @@ def test_the_receipt_reads_as_expected() -> None:
 def test_a_receipt_survives_its_json_form() -> None:
     import json
 
-    from kiosk.domain.export import to_jsonable
-    from kiosk.domain.receipt import receipt_from_dict
+    from domain.export import to_jsonable
+    from domain.receipt import receipt_from_dict
 
     deferrable = next(r for r in ITEM.materials if r.deferrable)
     _, receipt = receipt_for(ITEM.code, **{deferrable.material.id: MaterialStatus.DEFERRED})
@@ -92,7 +92,7 @@ def test_a_promise_beyond_the_calendar_is_marked_as_an_estimate() -> None:
 
 
 def test_an_english_title_too_wide_for_double_width_is_printed_normal_size() -> None:
-    from kiosk.domain.receipt import Style, layout
+    from domain.receipt import Style, layout
 
     _, receipt = receipt_for(ITEM.code)
     for lang, columns in (("en", 32), ("zh", 32), ("en", 48)):

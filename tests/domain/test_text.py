@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.text import Text, pad, width, wrap
+from domain.text import Text, pad, width, wrap
 
 
 def test_width_counts_cjk_as_two() -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from kiosk.domain.forms import Condition, FieldType, FormField, FormSchema, Group, Option
-from kiosk.domain.text import Text
-from kiosk.domain.validation import Severity, validate
+from domain.forms import Condition, FieldType, FormField, FormSchema, Group, Option
+from domain.text import Text
+from domain.validation import Severity, validate
 from tests.domain.strategies import check_digit
 
 TODAY = date(2026, 11, 22)

@@ -13,20 +13,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from demo.ports import free_port_pair
+
 VPCD = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 Handler = Callable[[bytes], bytes | None]  # None: the card is pulled out during this command
-
-
-def free_port_pair() -> int:
-    """Return a free TCP port whose successor is free too (vpcd's second reader)."""
-    for _ in range(100):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port + 1)) != 0 and port < 65000:
-                return port
-    raise RuntimeError("no free port pair")
 
 
 class PrivatePcscd:

@@ -7,8 +7,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.identity import DocumentType, ProblemCode
 from drivers.cardreader.cardtext import parse_text
-from drivers.cardreader.identity import DocumentType, ProblemCode
 
 TODAY = date(2026, 11, 22)
 PHOTO = b"WL" + bytes(1022)

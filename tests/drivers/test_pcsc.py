@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from domain.identity import DocumentType
 from drivers.cardreader.errors import CardLifted, ReaderTimeout, ReaderUnavailable
-from drivers.cardreader.identity import DocumentType
 from drivers.cardreader.pcsc.monitor import CardEvent, CardMonitor
 from drivers.cardreader.pcsc.reader import PcscReader
 from drivers.status import DeviceState
-from tests.cli.test_framework import ROOT, YICHUANG
+from tests.common import ROOT, YICHUANG
 from tests.drivers.pboc_cards import ATR, PAN_MASKED, RECORD_1_1_BARE, pboc_card
 from tests.drivers.pcsc_env import PrivatePcscd, VirtualCard
 

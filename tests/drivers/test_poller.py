@@ -8,7 +8,7 @@ from pathlib import Path
 from drivers.cardreader.factory import SimulatedReader, open_card_reader
 from drivers.poller import Poller
 from drivers.status import DeviceState, Snapshot
-from tests.store.helpers import open_test_store
+from tests.kiosk.store.helpers import open_test_store
 
 
 def test_exceptions_become_an_unavailable_snapshot() -> None:

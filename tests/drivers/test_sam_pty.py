@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from domain.identity import DocumentType, ProblemCode
 from drivers.cardreader.errors import CardLifted, NoCard, ReaderProtocolError, ReaderTimeout, ReaderUnavailable
 from drivers.cardreader.factory import open_card_reader
-from drivers.cardreader.identity import DocumentType, ProblemCode
 from drivers.cardreader.sam import SamReader
 from drivers.cardreader.simulator import SAMPLE_CARDS, Faults, SamSimulator
 from drivers.status import DeviceState

@@ -8,8 +8,7 @@ import pytest
 
 from kiosk.cli.config_cmd import reference
 from kiosk.config import Config, ConfigError, load_config
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.common import ROOT
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -10,9 +10,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from central.devstack import ScratchPki
+from demo.devstack import ScratchPki
+from protocol.clock import EPOCH, TrustedClock, verify_broker
 from provisioning import pki
-from sync.clock import EPOCH, TrustedClock, verify_broker
 
 NINETEEN_SEVENTY = datetime(1970, 1, 2, tzinfo=UTC)
 

@@ -16,24 +16,25 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from central.devstack import free_port, start_mosquitto
 from central.platform import keys
 from central.platform.database import make_engine
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
+from demo.devstack import start_mosquitto
+from demo.ports import free_port
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
+from protocol.link import Link, tls_client
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.service import Enroller, EnrollmentService, service_link
 from provisioning.tokens import HallProfile, create_tokens
 from sync.devicekey import key_password
-from sync.link import Link, tls_client
-from tests.store.helpers import submit
+from tests.common import ROOT
+from tests.kiosk.store.helpers import submit
 from tests.sync.stack import SAMPLE_ARCHIVE
 
 PASSPHRASE = b"correct horse battery"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -226,7 +227,7 @@ def test_a_terminal_booted_in_1970_enrolls_and_syncs_and_learns_the_time(fleet: 
 
 
 def test_a_wrong_ca_or_no_broker_is_a_clear_message_and_leaves_nothing(fleet: Fleet, tmp_path: Path) -> None:
-    from central.devstack import ScratchPki
+    from demo.devstack import ScratchPki
 
     (token,) = create_tokens(make_engine(fleet.db_url), HallProfile("lc-center", "hall", "LC"), timedelta(hours=1))
     foreign = tmp_path / "foreign-claim"

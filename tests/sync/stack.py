@@ -9,16 +9,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from central.devstack import CENTRAL_USER, Mosquitto
 from central.platform import keys
 from central.platform.catalogs import CatalogArchive
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
-from kiosk.data import SAMPLE_CATALOG
+from demo.devstack import CENTRAL_USER, Mosquitto
+from domain.data import SAMPLE_CATALOG
 from kiosk.store.store import Store
+from protocol.link import Link
 from sync.agent import SyncAgent
 from sync.keys import load_terminal_keys
-from sync.link import Link
 
 SAMPLE_ARCHIVE = CatalogArchive.load(None, SAMPLE_CATALOG)
 

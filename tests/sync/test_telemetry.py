@@ -16,16 +16,17 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from central.devstack import Mosquitto
+from demo.devstack import Mosquitto
 from drivers.status import ClearAction, DeviceError, DeviceState, ErrorKind, Snapshot
 from kiosk.store.store import Store
-from sync import topics
-from sync.link import tls_client
-from sync.telemetry import Component, Heartbeat, collect
-from tests.store.helpers import ID_NUMBER, NAME, PHONE, open_test_store, submit
+from protocol import topics
+from protocol.heartbeat import Component, Heartbeat
+from protocol.link import tls_client
+from sync.telemetry import collect
+from tests.common import ROOT
+from tests.kiosk.store.helpers import ID_NUMBER, NAME, PHONE, open_test_store, submit
 from tests.sync.stack import Central, terminal_config
 
-ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {"v", "terminal", "at", "boot", "components", "outbox_backlog", "oldest_unsynced_s", "needs_manual",
            "last_ack", "app_version", "catalog_version", "cert_expires", "disk_free_pct", "memory_used_pct",
            "uptime_s", "applications_today", "errors_today", "help_requests_today"}

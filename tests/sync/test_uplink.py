@@ -15,22 +15,21 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import Engine, text
 
-from central.devstack import CENTRAL_USER, Mosquitto
 from central.platform import queries
 from central.platform.catalogs import CatalogArchive
 from central.platform.database import make_engine
-from kiosk.data import SAMPLE_CATALOG
-from kiosk.domain.application import Draft
-from kiosk.domain.catalog_loader import load_catalog
+from demo.devstack import CENTRAL_USER, Mosquitto
+from domain.application import Draft
+from domain.catalog_loader import load_catalog
+from domain.data import SAMPLE_CATALOG
 from kiosk.services.submit import submit_application
 from kiosk.store import outbox
-from sync import topics
-from sync.acks import Ack, seal_acks
-from sync.link import tls_client
-from tests.store.helpers import answers, open_test_store, submit
+from protocol import topics
+from protocol.acks import Ack, seal_acks
+from protocol.link import tls_client
+from tests.common import ROOT
+from tests.kiosk.store.helpers import answers, open_test_store, submit
 from tests.sync.stack import Central, terminal_config
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_applications_queued_offline_drain_exactly_once_after_the_broker_comes_up(
@@ -299,10 +298,10 @@ def test_an_entry_the_terminal_cannot_read_is_parked_and_the_rest_drains(
 
 def test_a_broker_that_refuses_the_terminal_is_reported_not_hammered(
         broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
-    from central.devstack import ScratchPki
+    from demo.devstack import ScratchPki
+    from protocol.link import Link
     from sync.agent import SyncAgent
     from sync.keys import load_terminal_keys
-    from sync.link import Link
 
     store = open_test_store(tmp_path / "terminal")
     submit(store)

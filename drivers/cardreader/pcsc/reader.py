@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from domain.identity import LOG_SALT, DocumentType, Identity
 from drivers.cardreader.errors import CardDataError, ReaderTimeout, ReaderUnavailable
-from drivers.cardreader.identity import LOG_SALT, DocumentType, Identity
 from drivers.cardreader.pcsc import apdu, scard, tlv
 from drivers.cardreader.pcsc.emv import BankCard, BankCardError, read_bank_card
 from drivers.status import CardMedia, ClearAction, DeviceError, DeviceState, ErrorKind, Snapshot

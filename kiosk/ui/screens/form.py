@@ -12,7 +12,7 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.textinput import TextInput
 
-from kiosk.domain.forms import FieldType, FormField
+from domain.forms import FieldType, FormField
 from kiosk.services.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import DIGIT_KEYS, ID_KEYS, BigButton, Body, Keypad, Title

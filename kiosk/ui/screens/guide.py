@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kiosk.domain.catalog import Offering
-from kiosk.domain.text import Text
+from domain.catalog import Offering
+from domain.text import Text
 from kiosk.ui import qr
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 
-from kiosk.domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
+from domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
 from kiosk.services.search import Entry, index, search
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from kivy.animation import Animation
 
+from domain.identity import Identity
 from drivers.cardreader.errors import CardDataError, CardLifted, NoCard, ReaderUnavailable
-from drivers.cardreader.identity import Identity
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv

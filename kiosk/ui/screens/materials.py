@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.domain.application import DEFAULT_SUPPLEMENT_DAYS
+from domain.application import DEFAULT_SUPPLEMENT_DAYS
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import BigButton, Body
 

@@ -6,7 +6,7 @@ or the staff desk, which can reprint from the number).
 
 from __future__ import annotations
 
-from kiosk.domain.receipt import layout
+from domain.receipt import layout
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
 from kiosk.ui import bridge

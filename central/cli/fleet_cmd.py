@@ -1,0 +1,150 @@
+"""`yichuang fleet …`: run the fleet monitor, or print the overview it keeps."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+import uvicorn
+from fastapi import FastAPI
+
+from central.api.app import metrics_app
+from central.auth.accounts import Accounts
+from central.auth.security import Guard
+from central.auth.throttle import LoginThrottle
+from central.cli.accounts_cmd import audit, user_group
+from central.cli.options import db_option, open_engine
+from central.monitor import alertdb
+from central.monitor.alerts import AlertBook
+from central.monitor.history import History
+from central.monitor.monitor import ORDER, FleetMonitor, read_status, tune_gc
+from central.monitor.webhook import Webhook
+from central.platform.registry import Registry
+from central.web import create_app
+from cmdline.base import emit, json_option
+from protocol.address import parse_broker
+from protocol.link import Link
+
+FLUSH_SECONDS = 5.0
+SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
+
+
+def _render(rows: list[dict[str, Any]]) -> str:
+    """Render the overview: terminals needing action first, with the reason in words."""
+    if not rows:
+        return "no terminals known yet"
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: ORDER.get(kv[0], 9)))]
+    for row in sorted(rows, key=lambda r: (ORDER.get(r["state"], 9), r["terminal"])):
+        reasons = "; ".join(row["reasons"]) or "-"
+        lines.append(f"{row['terminal']:<8} {row['state']:<11} {row['hall'] or '-':<18} {reasons}")
+    return "\n".join(lines)
+
+
+def _http(address: str, app: FastAPI, proxies: str | None) -> uvicorn.Server:
+    """Serve ``app`` on ``HOST:PORT`` in a background thread, trusting X-Forwarded-For from ``proxies``."""
+    host, _, port = address.rpartition(":")
+    server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning",
+                                           forwarded_allow_ips=proxies))
+    threading.Thread(target=server.run, name="fleet-api", daemon=True).start()
+    return server
+
+
+@click.group("fleet")
+def fleet_group() -> None:
+    """The fleet monitor: which terminals cannot serve citizens, and why."""
+
+
+@fleet_group.command("serve")
+@click.option("--broker", required=True, help="mqtts://host:port of the broker.")
+@click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True, help="CA certificate (PEM).")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="The fleet identity's certificate (CN fleet: telemetry and presence only).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key.")
+@click.option("--interval", type=click.IntRange(5, 3600), default=30, show_default=True,
+              help="The terminals' heartbeat interval, seconds (three missed: offline).")
+@click.option("--webhook", help="POST alert changes here (JSON, HMAC-signed with $YC_WEBHOOK_SECRET).")
+@click.option("--http", "http",
+              help="Serve the dashboard, the JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080).")
+@click.option("--insecure-cookies", is_flag=True,
+              help="Session cookies without the Secure flag: only for plain HTTP on localhost or a private network "
+                   "(put TLS in front otherwise).")
+@click.option("--metrics", "metrics_at",
+              help="Serve /metrics on this HOST:PORT of its own (e.g. 127.0.0.1:9108) instead of beside the dashboard, "
+                   "so the proxy that publishes the dashboard never exposes it.")
+@click.option("--trusted-proxies", help="Addresses of the reverse proxies whose X-Forwarded-For names the client "
+                                        "(comma-separated; default 127.0.0.1). The login rate limit and the audit "
+                                        "log use that address.")
+@db_option
+def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
+          insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None, db_url: str) -> None:
+    """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
+    host, port = parse_broker(broker)
+    hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
+    book = AlertBook(hook.notify if hook else lambda event, alert: None)
+    engine = open_engine(db_url)
+    history = History(engine)
+    monitor = FleetMonitor(engine, Link(host, port, ca, cert, key), timedelta(seconds=interval), alerts=book,
+                           history=history)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=not insecure_cookies)
+    servers = []
+    if http:
+        servers.append(_http(http, create_app(monitor, book, guard, metrics=metrics_at is None), trusted_proxies))
+    if metrics_at:
+        servers.append(_http(metrics_at, metrics_app(monitor, book), None))
+    tune_gc()
+    monitor.start()
+    click.echo(f"fleet monitor on {broker}" + (f", dashboard on http://{http}/" if http else ""), err=True)
+    while not stop.wait(FLUSH_SECONDS):
+        monitor.flush()
+    monitor.flush()
+    history.save(datetime.now(UTC), force=True)
+    monitor.stop()
+    for server in servers:
+        server.should_exit = True
+    if hook is not None:
+        hook.close()
+
+
+fleet_group.add_command(user_group)
+fleet_group.add_command(audit)
+
+
+@fleet_group.command("status")
+@json_option
+@db_option
+def status(as_json: bool, db_url: str) -> None:
+    """Print the fleet overview (as the monitor last wrote it)."""
+    emit(read_status(open_engine(db_url)), as_json, _render)
+
+
+@fleet_group.command("maintenance")
+@click.argument("terminal")
+@click.option("--on/--off", "on", required=True, help="Into maintenance, or back into service.")
+@click.option("--by", required=True, help="Who (kept with the terminal).")
+@db_option
+def maintenance(terminal: str, on: bool, by: str, db_url: str) -> None:
+    """Take a terminal out of alerting while it is serviced, or put it back."""
+    Registry(open_engine(db_url)).maintenance(terminal, on, by)
+    click.echo(f"{terminal} {'in maintenance' if on else 'back in service'}")
+
+
+@fleet_group.command("alerts")
+@json_option
+@db_option
+def alerts(as_json: bool, db_url: str) -> None:
+    """Print live alerts first, then the recently resolved ones."""
+    def render(rows: list[dict[str, Any]]) -> str:
+        lines = [f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} since {r['opened_at']}"
+                 for r in rows]
+        return "\n".join(lines) or "no alerts"
+    emit(alertdb.read(open_engine(db_url)), as_json, render)

@@ -1,0 +1,186 @@
+"""`yichuang central …`: central's keys, the ingest service, the terminal registry and what ops look up."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from central.cli.options import db_option, open_engine
+from central.platform import keys, queries
+from central.platform.catalogs import CatalogArchive, publish
+from central.platform.ingest import Ingest
+from central.platform.registry import Registry
+from central.platform.service import IngestService
+from cmdline.base import emit, json_option
+from domain.data import SAMPLE_CATALOG
+from protocol.address import parse_broker
+from protocol.link import Link
+
+
+def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
+    """Return a renderer of rows as aligned text columns."""
+    def render(rows: list[dict[str, Any]]) -> str:
+        if not rows:
+            return "(none)"
+        cells = [[str(row.get(c) if row.get(c) is not None else "") for c in columns] for row in rows]
+        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+        lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+        return "\n".join(line.rstrip() for line in lines)
+    return render
+
+
+@click.group("central")
+def central_group() -> None:
+    """The central platform: ingest, terminal registry, applications, ratings and help requests."""
+
+
+@central_group.command("init")
+@click.option("--keys", "keys_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory for central's keys (created; existing keys are never replaced).")
+def init(keys_dir: Path) -> None:
+    """Create central's envelope key (X25519) and ack-signing key (Ed25519)."""
+    keys.generate(keys_dir)
+    click.echo(f"central keys in {keys_dir}: give terminals {keys_dir / 'uplink.pub'} and {keys_dir / 'ack.pub'}")
+
+
+@central_group.command("serve")
+@click.option("--broker", required=True, help="mqtts://host:port of the broker.")
+@click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True, help="CA certificate (PEM).")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Central's client certificate (CN = the broker's central user).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key.")
+@click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="Directory of central's keys (`central init`).")
+@click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Archive of published catalogs (default: the bundled sample only).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
+@db_option
+def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, catalogs: Path | None,
+          workers: int, db_url: str) -> None:
+    """Run the ingest workers until SIGTERM or Ctrl-C."""
+    host, port = parse_broker(broker)
+    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    engine = open_engine(db_url)
+    service = IngestService(Ingest(engine, keys.load(keys_dir), archive), Link(host, port, ca, cert, key), workers)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    ready = service.start()
+    click.echo(f"central: {workers} ingest workers on {broker} ({'subscribed' if ready else 'connecting'}), "
+               f"{len(archive.catalogs)} catalog versions, db {engine.dialect.name}", err=True)
+    service.run(stop)
+    click.echo(f"central: stopped after {service.handled()} MQTT messages", err=True)
+
+
+@central_group.group("terminals")
+def terminals_group() -> None:
+    """The terminal registry (enrollment fills it in later)."""
+
+
+@terminals_group.command("add")
+@click.argument("terminal")
+@click.option("--cert", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="The terminal's certificate (PEM, CN = terminal id).")
+@click.option("--hall", default="", help="The hall the terminal stands in.")
+@db_option
+def terminals_add(terminal: str, cert: Path, hall: str, db_url: str) -> None:
+    """Register a terminal (or replace its certificate)."""
+    Registry(open_engine(db_url)).add(terminal, cert.read_bytes(), hall)
+    click.echo(f"registered {terminal}")
+
+
+@terminals_group.command("revoke")
+@click.argument("terminal")
+@click.option("--reason", required=True, help="Why (kept in the registry).")
+@db_option
+def terminals_revoke(terminal: str, reason: str, db_url: str) -> None:
+    """Refuse every further message from a terminal."""
+    Registry(open_engine(db_url)).revoke(terminal, reason)
+    click.echo(f"revoked {terminal}: central refuses its messages from now on")
+
+
+@terminals_group.command("list")
+@json_option
+@db_option
+def terminals_list(as_json: bool, db_url: str) -> None:
+    """List registered terminals with first/last seen and revocation."""
+    emit(Registry(open_engine(db_url)).listing(), as_json,
+         _table(["id", "hall", "first_seen", "last_seen", "revoked_at", "revoked_reason"]))
+
+
+@central_group.group("apps")
+def apps_group() -> None:
+    """Applications received from terminals."""
+
+
+@apps_group.command("list")
+@click.option("--terminal", help="Only this terminal's.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@json_option
+@db_option
+def apps_list(terminal: str | None, limit: int, as_json: bool, db_url: str) -> None:
+    """List received applications, newest first (no personal data)."""
+    rows = queries.applications(open_engine(db_url), terminal, limit)
+    emit(rows, as_json, _table(["number", "item", "terminal", "seq", "catalog_version", "created", "received_at"]))
+
+
+@central_group.command("ratings")
+@click.option("--bad", is_flag=True, help="Only 不满意 and 非常不满意, which need a follow-up.")
+@json_option
+@db_option
+def ratings(bad: bool, as_json: bool, db_url: str) -> None:
+    """List 好差评 ratings with the application they rate."""
+    rows = queries.ratings(open_engine(db_url), bad_only=bad)
+    emit(rows, as_json, _table(["level", "number", "item", "terminal", "created", "id"]))
+
+
+@central_group.command("help-requests")
+@click.option("--open", "open_only", is_flag=True, help="Only those nobody has handled yet.")
+@json_option
+@db_option
+def help_requests(open_only: bool, as_json: bool, db_url: str) -> None:
+    """List help requests (呼叫帮办), newest first, with who handled each."""
+    rows = queries.help_requests(open_engine(db_url), open_only=open_only)
+    emit(rows, as_json, _table(["terminal", "created", "item", "received_at", "handled_by", "id"]))
+
+
+@central_group.command("help-handled")
+@click.argument("terminal")
+@click.option("--by", required=True, help="Who attended the citizen (kept with each request).")
+@db_option
+def help_handled(terminal: str, by: str, db_url: str) -> None:
+    """Mark a terminal's waiting help requests as handled (this also clears the fleet monitor's alert)."""
+    count = queries.handle_help(open_engine(db_url), terminal, by, datetime.now(UTC).isoformat())
+    click.echo(f"{count} help request(s) of {terminal} marked handled by {by}")
+
+
+@central_group.command("gaps")
+@json_option
+@db_option
+def gaps(as_json: bool, db_url: str) -> None:
+    """List sequence numbers terminals have not delivered (yet), per terminal."""
+    emit(queries.gaps(open_engine(db_url)), as_json, _table(["terminal", "first_missing", "last_missing", "noticed"]))
+
+
+@central_group.command("refusals")
+@json_option
+@db_option
+def refusals(as_json: bool, db_url: str) -> None:
+    """Count refused messages by terminal and reason code."""
+    emit(queries.refusals(open_engine(db_url)), as_json, _table(["terminal", "reason", "count"]))
+
+
+@central_group.command("publish-catalog")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--archive", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Central's catalog archive (`central serve --catalogs`).")
+def publish_catalog(source: Path, archive: Path) -> None:
+    """Validate a catalog and add it to the archive applications are checked against."""
+    click.echo(f"published {publish(source, archive)}")

@@ -1,0 +1,351 @@
+"""The fleet monitor's engine: presence and heartbeats in, each terminal's state and reasons out.
+
+It listens with the fleet identity (read-only: telemetry and presence, never envelopes) and
+keeps the latest of each terminal in memory. Every flush (a few seconds) it assesses every
+terminal into a snapshot the API serves, runs the alert rules, samples the history, and writes
+to central's database only what changed, so 10 000 terminals cost a few hundred row writes a
+second. Garbage on a topic is counted and dropped; the monitor never stops on input.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from pydantic import ValidationError
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import DBAPIError
+
+from central.monitor import alertdb
+from central.monitor.alerts import AlertBook
+from central.monitor.health import MISSED_BEATS, Health, assess
+from central.monitor.history import History
+from central.platform import queries
+from central.platform.schema import fleet_status, terminals
+from protocol import topics
+from protocol.heartbeat import Heartbeat, Presence
+from protocol.link import Link, tls_client
+
+log = logging.getLogger(__name__)
+HELP_STALE = timedelta(hours=8)  # an unhandled help request older than a shift no longer pages anyone
+SLOW_EVERY = timedelta(seconds=30)  # how often the gap and help-request queries run (their rules hold minutes)
+CHUNK = 500
+ORDER = {"offline": 0, "degraded": 1, "revoked": 2, "maintenance": 3, "online": 4}  # needing action first
+
+
+@dataclass(slots=True)
+class Seen:
+    """The latest of one terminal."""
+
+    presence: Presence | None = None
+    beat: Heartbeat | None = None
+    beat_at: datetime | None = None
+    _facts: dict[str, Any] | None = None  # the heartbeat as a dict, made once per heartbeat
+
+    def facts(self) -> dict[str, Any]:
+        """Return the latest heartbeat's fields (for the alert rules), empty when there is none."""
+        if self._facts is None or self._facts.get("at") != (self.beat.at if self.beat else None):
+            self._facts = self.beat.model_dump() if self.beat else {}
+        return self._facts
+
+
+class FleetMonitor:
+    """Presence and telemetry of every terminal, assessed into states."""
+
+    def __init__(self, engine: Engine, link: Link, interval: timedelta = timedelta(seconds=30), *,
+                 name: str = "fleet-monitor", alerts: AlertBook | None = None, history: History | None = None) -> None:
+        """Read central's registry from ``engine``; connect with the fleet identity of ``link``."""
+        self.engine, self.link, self.interval, self.alerts, self.history = engine, link, interval, alerts, history
+        self.seen: dict[str, Seen] = {}
+        self.garbage = 0
+        self.heartbeats = 0
+        self.ingested = 0  # messages central stored since the monitor started (for the ingest rate)
+        self._ingest_mark: str | None = None
+        self.ready = threading.Event()
+        self.snapshot: dict[str, dict[str, Any]] = {}  # the last flush's rows by terminal (what the API serves)
+        self.snapshot_at: datetime | None = None
+        self.summary: dict[str, Any] = summarize([], set())  # counts and the terminals needing action, per flush
+        self._lock = threading.Lock()
+        self._since: dict[str, tuple[tuple[str, str], str]] = {}  # terminal -> ((state, reasons), since)
+        self._written: dict[str, dict[str, Any]] = {}  # terminal -> its row as last written
+        self._slow: tuple[datetime, set[str], set[str]] | None = None  # when, terminals with gaps, with help open
+        self._known: dict[str, dict[str, Any]] = {}  # the registry as last read
+        self.database_down_since: datetime | None = None  # central's database refused a read or write then
+        self.client = tls_client(name, link)
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
+            [(f"{topics.PREFIX}/+/state", 1), (f"{topics.PREFIX}/+/telemetry", 0)])
+        self.client.on_subscribe = self._listening
+        self.client.on_disconnect = self._deafened
+        self.started = False
+        self.listening_since: datetime | None = None  # subscribed to the fleet's topics since then
+        self.deaf_since: datetime | None = None  # lost the broker then (None: not lost, or never connected)
+        self.client.on_message = self._on_message
+
+    def _listening(self, client: mqtt.Client, userdata: object, mid: int, codes: object, properties: object) -> None:
+        """Note that the fleet's presence and heartbeats reach the monitor again."""
+        self.listening_since, self.deaf_since = datetime.now(UTC), None
+        self.ready.set()
+
+    def _deafened(self, client: mqtt.Client, userdata: object, flags: object, reason: object,
+                  properties: object) -> None:
+        """Note that the monitor lost the broker (paho reconnects by itself)."""
+        if not self.started:
+            return
+        if self.deaf_since is None:
+            self.deaf_since = datetime.now(UTC)
+        self.listening_since = None
+        log.warning("fleet monitor lost the broker: states are not current until it reconnects")
+
+    def blind_since(self, now: datetime) -> datetime | None:
+        """Return since when silence proves nothing (the monitor could not hear), or None when it can.
+
+        While the monitor has no broker, and for three heartbeat intervals after it subscribes
+        again (or first), a silent terminal may simply not have been heard yet: its alerts wait.
+        """
+        if not self.started:
+            return None
+        if self.listening_since is None:
+            return self.deaf_since or now
+        if now - self.listening_since < self.interval * MISSED_BEATS:
+            return self.listening_since
+        return None
+
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        """Take one presence or heartbeat; count anything else."""
+        terminal = topics.terminal_of(message.topic)
+        kind = message.topic.rsplit("/", 1)[-1]
+        try:
+            if terminal is None:
+                raise ValueError("topic")
+            with self._lock:
+                seen = self.seen.setdefault(terminal, Seen())
+                if kind == "state":
+                    seen.presence = Presence.model_validate_json(message.payload)
+                else:
+                    beat = Heartbeat.model_validate_json(message.payload)
+                    if beat.terminal != terminal:
+                        raise ValueError("terminal")
+                    seen.beat, seen.beat_at = beat, datetime.now(UTC)
+                    self.heartbeats += 1
+        except (ValueError, ValidationError):
+            self.garbage += 1
+
+    def resume(self, now: datetime | None = None) -> None:
+        """Pick up where the last run stopped: states and their since-times, live alerts, history in progress."""
+        now = now or datetime.now(UTC)
+        for row in read_status(self.engine):
+            written = {**row, "reasons": json.dumps(row["reasons"], ensure_ascii=False)}
+            written.pop("written_at")
+            self._written[row["terminal"]] = written
+            self._since[row["terminal"]] = ((row["state"], written["reasons"]), row["changed_at"])
+        if self.alerts is not None:
+            alertdb.resume(self.engine, self.alerts)
+        if self.history is not None:
+            self.history.load(now)
+
+    def start(self) -> None:
+        """Resume, connect and listen."""
+        self.resume()
+        self.started = True
+        self.client.connect_async(self.link.host, self.link.port)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect."""
+        self.started = False  # a goodbye, not a lost broker
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _registry(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Return hall, site and revocation of every registered terminal (the last read if the database fails)."""
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site,
+                                           terminals.c.revoked_at, terminals.c.maintenance_since))
+                self._known = {r.id: {"hall": r.hall, "site": r.site, "revoked": r.revoked_at is not None,
+                                      "maintenance": r.maintenance_since is not None} for r in rows}
+        except DBAPIError as exc:
+            self._database_failed(exc, now)
+        return self._known
+
+    def overview(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Return every known terminal (registered or heard from) with its state and reasons."""
+        now = now or datetime.now(UTC)
+        registry = self._registry(now)
+        with self._lock:
+            seen = dict(self.seen)
+        rows = []
+        for terminal in sorted(set(registry) | set(seen)):
+            info = registry.get(terminal, {"hall": "", "site": "", "revoked": False, "maintenance": False})
+            latest = seen.get(terminal, Seen())
+            health: Health = assess(presence=latest.presence, beat=latest.beat, beat_at=latest.beat_at, now=now,
+                                    interval=self.interval, revoked=bool(info["revoked"]),
+                                    maintenance=bool(info["maintenance"]))
+            beat = latest.beat
+            rows.append({
+                "terminal": terminal, "hall": info["hall"], "site": info["site"], "state": health.state.value,
+                "reasons": list(health.reasons),
+                "last_heartbeat": latest.beat_at.isoformat() if latest.beat_at else None,
+                "backlog": beat.outbox_backlog if beat else None,
+                "oldest_unsynced_s": beat.oldest_unsynced_s if beat else None,
+            })
+        return rows
+
+    def _slow_facts(self, now: datetime) -> tuple[set[str], set[str]]:
+        """Return the terminals with sequence gaps and with help requests waiting, queried every SLOW_EVERY."""
+        if self._slow is None or now - self._slow[0] >= SLOW_EVERY:
+            try:
+                self._slow = self._query_slow(now)
+            except DBAPIError as exc:
+                self._database_failed(exc, now)
+                if self._slow is None:
+                    self._slow = (now, set(), set())
+        return self._slow[1], self._slow[2]
+
+    def _query_slow(self, now: datetime) -> tuple[datetime, set[str], set[str]]:
+        """Run the queries behind the gap and help-request rules, and count what central stored since the last run."""
+        gapped = {g["terminal"] for g in queries.gaps(self.engine)}
+        helped = set(queries.open_help(self.engine, (now - HELP_STALE).isoformat()))
+        mark = now.isoformat()
+        if self._ingest_mark is not None:
+            self.ingested += queries.received_between(self.engine, self._ingest_mark, mark)
+        self._ingest_mark = mark
+        return now, gapped, helped
+
+    def _alert_rows(self, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+        """Join each overview row with its latest heartbeat, open gaps and waiting help requests."""
+        gapped, helped = self._slow_facts(now)
+        with self._lock:
+            seen = dict(self.seen)
+        none = Seen()
+        return [{**seen.get(r["terminal"], none).facts(), **r,
+                 "gaps": r["terminal"] in gapped, "help_open": r["terminal"] in helped} for r in rows]
+
+    def handle_help(self, terminal: str, by: str, now: datetime) -> int:
+        """Mark a terminal's waiting help requests handled (the help alert then clears)."""
+        count = queries.handle_help(self.engine, terminal, by, now.isoformat())
+        self._slow = None
+        return count
+
+    def _kept(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Return the snapshot row for ``row``: the previous object when unchanged (fewer survivors for the GC)."""
+        fresh = {**row, "changed_at": self._since[row["terminal"]][1]}
+        previous = self.snapshot.get(row["terminal"])
+        return previous if previous == fresh else fresh
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Return the last flush's overview (assessed now if there has been none)."""
+        if self.snapshot_at is None:
+            now = datetime.now(UTC)
+            return [{**r, "changed_at": now.isoformat()} for r in self.overview(now)]
+        return list(self.snapshot.values())
+
+    def row(self, terminal: str) -> dict[str, Any] | None:
+        """Return one terminal's row of the last flush (assessed now if there has been none)."""
+        if self.snapshot_at is not None:
+            return self.snapshot.get(terminal)
+        return next((r for r in self.rows() if r["terminal"] == terminal), None)
+
+    def beat(self, terminal: str) -> dict[str, Any] | None:
+        """Return one terminal's latest heartbeat as a dict (None before the first)."""
+        seen = self.seen.get(terminal)
+        return seen.beat.model_dump() if seen is not None and seen.beat is not None else None
+
+    def _write(self, changed: list[dict[str, Any]], now: datetime) -> None:
+        """Write changed status rows, alert changes and due history; keep them for the next flush if that fails."""
+        alert_changes = self.alerts.take_changes() if self.alerts is not None else []
+        try:
+            with self.engine.begin() as conn:
+                names = [r["terminal"] for r in changed]
+                for n in range(0, len(names), CHUNK):
+                    conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
+                if changed:
+                    conn.execute(insert(fleet_status), [{**r, "written_at": now.isoformat()} for r in changed])
+                if self.alerts is not None:
+                    alertdb.save(conn, alert_changes, now)
+            if self.history is not None:
+                self.history.save(now)
+        except DBAPIError as exc:
+            if self.alerts is not None:
+                self.alerts.give_back(alert_changes)
+            self._database_failed(exc, now)
+            return
+        self._written.update((r["terminal"], r) for r in changed)
+        self.database_down_since = None
+
+    def _database_failed(self, exc: DBAPIError, now: datetime) -> None:
+        """Note that central's database refused a read or a write: the monitor goes on from memory."""
+        if self.database_down_since is None:
+            self.database_down_since = now
+            log.warning("central's database refused the fleet monitor (%s): assessing and paging from memory, "
+                        "writing again when it answers", type(exc.orig).__name__)
+
+    def flush(self, now: datetime | None = None) -> int:
+        """Assess, run the alert rules, sample the history, and write what changed; return the terminal count."""
+        now = now or datetime.now(UTC)
+        moment = now.isoformat()
+        rows = self.overview(now)
+        hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
+        if self.alerts is not None and hearing:
+            self.alerts.evaluate(self._alert_rows(rows, now), now)
+        if self.history is not None and hearing:
+            self.history.sample(rows, now)
+        changed = []
+        for row in rows:
+            terminal, reasons = row["terminal"], json.dumps(row["reasons"], ensure_ascii=False)
+            previous = self._since.get(terminal)
+            if previous is None or previous[0] != (row["state"], reasons):
+                self._since[terminal] = ((row["state"], reasons), moment)
+            record = {**row, "reasons": reasons, "changed_at": self._since[terminal][1]}
+            if self._written.get(terminal) != record:
+                changed.append(record)
+        self._write(changed, now)
+        self.snapshot = {r["terminal"]: self._kept(r) for r in rows}
+        alerted: set[str] = set()
+        if self.alerts is not None:
+            with self.alerts.lock:
+                alerted = {terminal for _, terminal in self.alerts.alerts}
+        self.summary = summarize(list(self.snapshot.values()), alerted)
+        self.snapshot_at = now
+        return len(rows)
+
+
+def tune_gc() -> None:
+    """Keep the garbage collector's full passes rare and short for a process holding a fleet in memory.
+
+    Start-up objects (modules, the app) are frozen out of collection, and a young generation
+    large enough that a heartbeat's objects die by reference count before they are promoted:
+    otherwise full collections over hundreds of thousands of objects pause every thread for
+    a few hundred milliseconds, API requests included, every few seconds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+def summarize(rows: list[dict[str, Any]], alerted: set[str]) -> dict[str, Any]:
+    """Count by state and by hall, and list the terminals needing action (offline, degraded, alerted), worst first."""
+    by_state: dict[str, int] = {}
+    halls: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        by_state[row["state"]] = by_state.get(row["state"], 0) + 1
+        hall = halls.setdefault(row["hall"], {"hall": row["hall"], "total": 0, "available": 0, "by_state": {}})
+        hall["total"] += 1
+        hall["available"] += row["state"] == "online"
+        hall["by_state"][row["state"]] = hall["by_state"].get(row["state"], 0) + 1
+    urgent = sorted((r for r in rows if r["state"] in {"offline", "degraded"} or r["terminal"] in alerted),
+                    key=lambda r: (ORDER[r["state"]], r["terminal"]))
+    return {"total": len(rows), "by_state": by_state, "halls": [halls[h] for h in sorted(halls)], "urgent": urgent}
+
+
+def read_status(engine: Engine) -> list[dict[str, Any]]:
+    """Return the overview as the monitor last wrote it (for `fleet status`)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(fleet_status).order_by(fleet_status.c.terminal)).all()
+    return [{**dict(r._mapping), "reasons": json.loads(r.reasons)} for r in rows]

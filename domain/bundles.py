@@ -1,0 +1,62 @@
+"""Merge the forms and materials of several items into one (一张表单、一套材料)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from domain.catalog import FORM_STRICTNESS, MaterialRequirement
+from domain.forms import Condition, FormField, FormSchema, sort_fields
+
+
+def merge_forms(forms: Iterable[FormSchema]) -> FormSchema:
+    """Return one form asking each semantic key once.
+
+    A merged field is shown if any item would show it (always, if any item asks it
+    unconditionally). It is required on the merged form only where that is true for every
+    item's answers: some item requires it unconditionally, or every item requires it under
+    its own condition. Requirements that hold only under some items' conditions are checked
+    against each item's own form (``application.check``).
+    """
+    uses: dict[str, list[FormField]] = {}
+    for form in forms:
+        for item in form.fields:
+            uses.setdefault(item.key, []).append(item)
+    merged = []
+    for fields in uses.values():
+        conditional = all(f.when for f in fields)
+        when: tuple[Condition, ...] = tuple(dict.fromkeys(c for f in fields for c in f.when)) if conditional else ()
+        required = any(f.required and not f.when for f in fields) or (
+            conditional and all(f.required for f in fields)
+        )
+        merged.append(replace(fields[0], required=required, when=when))
+    return FormSchema(sort_fields(merged))
+
+
+def merge_materials(
+    requirements: Iterable[tuple[MaterialRequirement, ...]],
+) -> tuple[MaterialRequirement, ...]:
+    """Return one material set asking each material once, as strictly as any item asks it."""
+    merged: dict[str, MaterialRequirement] = {}
+    for item_requirements in requirements:
+        for req in item_requirements:
+            seen = merged.get(req.material.id)
+            if seen is None:
+                merged[req.material.id] = req
+                continue
+            required = seen.required or req.required
+            merged[req.material.id] = replace(
+                seen,
+                required=required,
+                deferrable=_deferrable(seen, req),
+                form=max(seen.form, req.form, key=FORM_STRICTNESS.index),
+                copies=max(seen.copies, req.copies),
+                electronic=seen.electronic and req.electronic,
+            )
+    return tuple(merged.values())
+
+
+def _deferrable(first: MaterialRequirement, second: MaterialRequirement) -> bool:
+    """A merged material may be deferred only if every item that requires it allows that."""
+    requiring = [r for r in (first, second) if r.required]
+    return bool(requiring) and all(r.deferrable for r in requiring)

@@ -1,0 +1,259 @@
+"""The service catalog: items (事项), 一件事 bundles, hall profiles, fields and materials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.calendar import WorkingCalendar
+from domain.forms import FormField, FormSchema
+from domain.text import Text
+
+
+class ItemType(StrEnum):
+    """Standard types of government service items."""
+
+    ADMINISTRATIVE_LICENSING = "administrative_licensing"  # 行政许可
+    ADMINISTRATIVE_PAYMENT = "administrative_payment"  # 行政给付
+    ADMINISTRATIVE_CONFIRMATION = "administrative_confirmation"  # 行政确认
+    PUBLIC_SERVICE = "public_service"  # 公共服务
+    OTHER_POWER = "other_power"  # 其他行政权力
+
+
+class Category(StrEnum):
+    """Service areas shown on the home screen; the value's code prefix is in PREFIXES."""
+
+    SOCIAL_SECURITY = "social_security"
+    MEDICAL_INSURANCE = "medical_insurance"
+    HOUSING_FUND = "housing_fund"
+    HOUSEHOLD_REGISTRATION = "household_registration"
+    TRAFFIC_POLICE = "traffic_police"
+    CIVIL_AFFAIRS = "civil_affairs"
+    EMPLOYMENT = "employment"
+    HEALTH = "health"
+    TRANSPORT = "transport"
+    REAL_ESTATE = "real_estate"
+    BUSINESS_STARTUP = "business_startup"
+    TAX = "tax"
+
+
+PREFIXES: dict[Category, str] = {
+    Category.SOCIAL_SECURITY: "SB",
+    Category.MEDICAL_INSURANCE: "YB",
+    Category.HOUSING_FUND: "GJJ",
+    Category.HOUSEHOLD_REGISTRATION: "HJ",
+    Category.TRAFFIC_POLICE: "JG",
+    Category.CIVIL_AFFAIRS: "MZ",
+    Category.EMPLOYMENT: "JY",
+    Category.HEALTH: "WJ",
+    Category.TRANSPORT: "JT",
+    Category.REAL_ESTATE: "BDC",
+    Category.BUSINESS_STARTUP: "QY",
+    Category.TAX: "SW",
+}
+
+CATEGORY_NAMES: dict[Category, Text] = {
+    Category.SOCIAL_SECURITY: Text("社会保障", "Social security"),
+    Category.MEDICAL_INSURANCE: Text("医疗保障", "Medical insurance"),
+    Category.HOUSING_FUND: Text("住房公积金", "Housing fund"),
+    Category.HOUSEHOLD_REGISTRATION: Text("户籍办理", "Household registration"),
+    Category.TRAFFIC_POLICE: Text("公安交管", "Traffic police"),
+    Category.CIVIL_AFFAIRS: Text("民政救助", "Civil affairs"),
+    Category.EMPLOYMENT: Text("就业创业", "Employment"),
+    Category.HEALTH: Text("卫生健康", "Health"),
+    Category.TRANSPORT: Text("交通运输", "Transport"),
+    Category.REAL_ESTATE: Text("不动产登记", "Real estate"),
+    Category.BUSINESS_STARTUP: Text("企业开办", "Starting a business"),
+    Category.TAX: Text("税务", "Tax"),
+}
+
+
+class Delivery(StrEnum):
+    """How the result reaches the applicant."""
+
+    WINDOW = "window"  # 窗口领取
+    MAIL = "mail"  # 邮寄
+
+
+class MaterialForm(StrEnum):
+    """What kind of document is handed in; later members are stricter."""
+
+    ELECTRONIC = "electronic"
+    COPY = "copy"
+    ORIGINAL = "original"
+    ORIGINAL_AND_COPY = "original_and_copy"
+
+
+MATERIAL_FORM_NAMES: dict[MaterialForm, Text] = {
+    MaterialForm.ELECTRONIC: Text("电子件", "electronic"),
+    MaterialForm.COPY: Text("复印件", "copy"),
+    MaterialForm.ORIGINAL: Text("原件", "original"),
+    MaterialForm.ORIGINAL_AND_COPY: Text("原件及复印件", "original and copy"),
+}
+FORM_STRICTNESS = list(MaterialForm)
+
+
+@dataclass(frozen=True)
+class Material:
+    """A document from the material library."""
+
+    id: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class MaterialRequirement:
+    """A material an item asks for, and how."""
+
+    material: Material
+    required: bool
+    deferrable: bool  # 容缺: may be supplied after acceptance
+    form: MaterialForm
+    copies: int
+    electronic: bool  # an electronic licence is accepted instead
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    """A government service item (事项) with its standardized elements."""
+
+    code: str
+    name: Text
+    type: ItemType
+    category: Category
+    department: Text
+    body: Text
+    conditions: tuple[Text, ...]
+    legal_limit_days: int
+    promised_limit_days: int
+    fee_cny: float
+    fee_note: Text
+    result: Text
+    delivery: tuple[Delivery, ...]
+    online: bool
+    guide: Text
+    keywords: tuple[str, ...]
+    materials: tuple[MaterialRequirement, ...]
+    form: FormSchema
+    requires_valid_id: bool = False  # an expired identity document turns the citizen to a window
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A 一件事 bundle: several items with one merged form and one material set."""
+
+    code: str
+    name: Text
+    category: Category
+    items: tuple[ServiceItem, ...]
+    promised_limit_days: int
+    guide: Text
+    form: FormSchema
+    materials: tuple[MaterialRequirement, ...]
+
+
+@dataclass(frozen=True)
+class Hall:
+    """A hall or outlet profile: which items and bundles its terminals offer."""
+
+    id: str
+    kind: str
+    name: Text
+    phone: str
+    address: Text
+    item_codes: frozenset[str]
+    bundle_codes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CatalogMeta:
+    """Identity and provenance of a catalog."""
+
+    id: str
+    version: str
+    title: Text
+    illustrative: bool
+    note: Text
+    progress_url: str  # template with {number}: the QR payload on receipts
+
+
+@dataclass(frozen=True)
+class Offering:
+    """What a citizen applies for: one item, or a bundle of items, seen the same way."""
+
+    code: str
+    name: Text
+    kind: str  # "item" | "bundle"
+    items: tuple[ServiceItem, ...]
+    form: FormSchema
+    materials: tuple[MaterialRequirement, ...]
+    promised_limit_days: int
+
+    @property
+    def requires_valid_id(self) -> bool:
+        """Return whether any item needs an identity document that has not expired."""
+        return any(item.requires_valid_id for item in self.items)
+
+    def field(self, key: str) -> FormField:
+        """Return the form field with semantic ``key``."""
+        return self.form.field(key)
+
+
+class UnknownCode(KeyError):
+    """A catalog code that names no item or bundle."""
+
+    def __str__(self) -> str:
+        """Describe the unknown code."""
+        return f"no service item or bundle with code '{self.args[0]}' in this catalog"
+
+
+class UnknownHall(LookupError):
+    """A hall id that names no hall profile of the catalog."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A validated, versioned and content-hashed catalog."""
+
+    meta: CatalogMeta
+    content_hash: str
+    items: dict[str, ServiceItem]
+    bundles: dict[str, Bundle]
+    halls: dict[str, Hall]
+    calendar: WorkingCalendar
+
+    @property
+    def version(self) -> str:
+        """Return the publisher's version string."""
+        return self.meta.version
+
+    def offering(self, code: str) -> Offering:
+        """Return the item or bundle with ``code`` as an Offering."""
+        if code in self.items:
+            item = self.items[code]
+            return Offering(
+                item.code, item.name, "item", (item,), item.form, item.materials,
+                item.promised_limit_days,
+            )
+        if code in self.bundles:
+            bundle = self.bundles[code]
+            return Offering(
+                bundle.code, bundle.name, "bundle", bundle.items, bundle.form,
+                bundle.materials, bundle.promised_limit_days,
+            )
+        raise UnknownCode(code)
+
+    def hall(self, hall_id: str) -> Hall:
+        """Return the hall profile ``hall_id``."""
+        try:
+            return self.halls[hall_id]
+        except KeyError:
+            known = ", ".join(sorted(self.halls))
+            raise UnknownHall(f"no hall '{hall_id}' in this catalog (terminal.hall; known: {known})") from None
+
+    def offered_at(self, hall_id: str) -> tuple[list[ServiceItem], list[Bundle]]:
+        """Return the items and bundles a hall offers, in code order."""
+        hall = self.hall(hall_id)
+        items = [self.items[c] for c in sorted(self.items) if c in hall.item_codes]
+        bundles = [self.bundles[c] for c in sorted(self.bundles) if c in hall.bundle_codes]
+        return items, bundles

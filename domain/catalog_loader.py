@@ -1,0 +1,373 @@
+"""Load a catalog directory of TOML files, validating it and locating every problem."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from domain.bundles import merge_forms, merge_materials
+from domain.calendar import WorkingCalendar
+from domain.catalog import (
+    PREFIXES,
+    Bundle,
+    Catalog,
+    CatalogMeta,
+    Category,
+    Delivery,
+    Hall,
+    ItemType,
+    Material,
+    MaterialForm,
+    MaterialRequirement,
+    ServiceItem,
+)
+from domain.catalog_reader import CatalogError, Reader
+from domain.forms import (
+    CHOICE_TYPES,
+    PREFILL_SOURCES,
+    Condition,
+    FieldType,
+    FormField,
+    FormSchema,
+    Group,
+    Option,
+    sort_fields,
+)
+
+FILES = ("catalog.toml", "calendar.toml", "fields.toml", "materials.toml", "bundles.toml", "halls.toml")
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+HALL_KINDS = frozenset({"hall", "bank_outlet", "village", "park", "mall"})
+
+__all__ = ["CatalogError", "load_catalog"]
+
+
+def _read_files(root: Path) -> dict[str, dict[str, Any]]:
+    """Parse every TOML file of the catalog, keyed by its path relative to ``root``."""
+    if not root.is_dir():
+        raise CatalogError(str(root), None, None, "not a catalog directory")
+    names = [*FILES, *sorted(f"items/{p.name}" for p in (root / "items").glob("*.toml"))]
+    documents: dict[str, dict[str, Any]] = {}
+    for name in names:
+        path = root / name
+        try:
+            documents[name] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CatalogError(name, None, None, "file is missing") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CatalogError(name, None, None, f"not valid TOML: {exc}") from None
+    if len(names) == len(FILES):
+        raise CatalogError("items/", None, None, "no item files (items/*.toml)")
+    return documents
+
+
+def content_hash(documents: dict[str, dict[str, Any]]) -> str:
+    """Hash the parsed content canonically: comments, spacing and key order do not count."""
+    canonical = json.dumps(documents, sort_keys=True, ensure_ascii=False, default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Load and validate the catalog in directory ``root``."""
+    docs = _read_files(root)
+    meta = _meta(Reader("catalog.toml").table(docs["catalog.toml"], "catalog"))
+    calendar = _calendar(Reader("calendar.toml").table(docs["calendar.toml"], "calendar"))
+    library = _field_library(docs["fields.toml"])
+    materials = _materials(docs["materials.toml"])
+    items: dict[str, ServiceItem] = {}
+    for name in (n for n in docs if n.startswith("items/")):
+        for table in Reader(name).array(docs[name], "items"):
+            item = _item(Reader(name).at(table.get("code"), "item"), table, library, materials)
+            if item.code in items:
+                raise CatalogError(name, f"item {item.code}", "code", "appears twice in the catalog")
+            items[item.code] = item
+    bundles = _bundles(docs["bundles.toml"], items)
+    halls = _halls(docs["halls.toml"], items, bundles)
+    return Catalog(meta, content_hash(docs), items, bundles, halls, calendar)
+
+
+def _meta(table: dict[str, Any]) -> CatalogMeta:
+    """Read catalog metadata."""
+    r = Reader("catalog.toml", None, "catalog.")
+    url = r.string(table, "progress_url")
+    if "{number}" not in url:
+        raise r.error("progress_url", "must contain {number}")
+    return CatalogMeta(
+        id=r.string(table, "id"),
+        version=r.string(table, "version"),
+        title=r.text(table, "title"),
+        illustrative=r.boolean(table, "illustrative"),
+        note=r.text(table, "note"),
+        progress_url=url,
+    )
+
+
+def _calendar(table: dict[str, Any]) -> WorkingCalendar:
+    """Read the working-day calendar."""
+    r = Reader("calendar.toml", None, "calendar.")
+    first, last = r.integer(table, "first_year"), r.integer(table, "last_year")
+    if last < first:
+        raise r.error("last_year", "is before first_year")
+    days: dict[str, frozenset[date]] = {}
+    for key in ("holidays", "workdays"):
+        parsed = set()
+        for index, raw in enumerate(r.sequence(table, key)):
+            try:
+                parsed.add(date.fromisoformat(str(raw)))
+            except ValueError:
+                raise r.error(f"{key}[{index}]", f"'{raw}' is not a YYYY-MM-DD date") from None
+        days[key] = frozenset(parsed)
+    both = days["holidays"] & days["workdays"]
+    if both:
+        raise r.error("workdays", f"{min(both)} is also listed as a holiday")
+    return WorkingCalendar(first, last, days["holidays"], days["workdays"])
+
+
+def _field_library(doc: dict[str, Any]) -> dict[str, FormField]:
+    """Read question groups and field definitions."""
+    base = Reader("fields.toml")
+    groups: dict[str, Group] = {}
+    for table in base.array(doc, "groups"):
+        r = base.at(table.get("id"), "group")
+        group = Group(r.ident(table, "id", ID_PATTERN), r.integer(table, "order"), r.text(table, "title"))
+        if group.id in groups:
+            raise r.error("id", "appears twice")
+        groups[group.id] = group
+    library: dict[str, FormField] = {}
+    for table in base.array(doc, "fields"):
+        r = base.at(table.get("key"), "field")
+        definition = _field(r, table, groups)
+        if definition.key in library:
+            raise r.error("key", "appears twice")
+        library[definition.key] = definition
+    return library
+
+
+def _field(r: Reader, table: dict[str, Any], groups: dict[str, Group]) -> FormField:
+    """Read one field definition."""
+    key = r.ident(table, "key", KEY_PATTERN)
+    group_id = r.string(table, "group")
+    if group_id not in groups:
+        raise r.error("group", f"no group '{group_id}' in fields.toml")
+    kind = r.enum(table, "type", FieldType)
+    options = tuple(
+        Option(r.sub(f"options[{i}]").string(o, "value"), r.sub(f"options[{i}]").text(o, "label"))
+        for i, o in enumerate(r.tables(table, "options", required=kind in CHOICE_TYPES))
+    )
+    if kind in CHOICE_TYPES and not options:
+        raise r.error("options", "a choice field needs at least one option")
+    prefill = r.optional_string(table, "prefill")
+    if prefill is not None and prefill not in PREFILL_SOURCES:
+        raise r.error("prefill", f"'{prefill}' is not one of {', '.join(sorted(PREFILL_SOURCES))}")
+    return FormField(
+        key=key,
+        group=groups[group_id],
+        type=kind,
+        label=r.text(table, "label"),
+        help=r.optional_text(table, "help"),
+        prefill=prefill,
+        options=options,
+        max_length=r.optional_integer(table, "max_length"),
+        min=r.optional_number(table, "min"),
+        max=r.optional_number(table, "max"),
+        integer=r.optional_boolean(table, "integer", default=False),
+    )
+
+
+def _materials(doc: dict[str, Any]) -> dict[str, Material]:
+    """Read the material library."""
+    base = Reader("materials.toml")
+    found: dict[str, Material] = {}
+    for table in base.array(doc, "materials"):
+        r = base.at(table.get("id"), "material")
+        material = Material(r.ident(table, "id", ID_PATTERN), r.text(table, "name"))
+        if material.id in found:
+            raise r.error("id", "appears twice")
+        found[material.id] = material
+    return found
+
+
+def _item(
+    r: Reader, table: dict[str, Any], library: dict[str, FormField], materials: dict[str, Material]
+) -> ServiceItem:
+    """Read and check one service item."""
+    code = r.string(table, "code")
+    category = r.enum(table, "category", Category)
+    if not re.fullmatch(rf"{PREFIXES[category]}-\d{{3}}", code):
+        raise r.error("code", f"must look like {PREFIXES[category]}-001 for category {category}")
+    legal, promised = r.days(table, "legal_limit_days"), r.days(table, "promised_limit_days")
+    if promised > legal:
+        raise r.error("promised_limit_days", f"{promised} is longer than legal_limit_days {legal}")
+    delivery: tuple[Delivery, ...] = tuple(r.enum_list(table, "delivery", Delivery))
+    if not delivery:
+        raise r.error("delivery", "needs at least one of window, mail")
+    return ServiceItem(
+        code=code,
+        name=r.text(table, "name"),
+        type=r.enum(table, "type", ItemType),
+        category=category,
+        department=r.text(table, "department"),
+        body=r.text(table, "body"),
+        conditions=r.texts(table, "conditions"),
+        legal_limit_days=legal,
+        promised_limit_days=promised,
+        fee_cny=r.number(table, "fee_cny"),
+        fee_note=r.text(table, "fee_note"),
+        result=r.text(table, "result"),
+        delivery=delivery,
+        online=r.boolean(table, "online"),
+        guide=r.text(table, "guide"),
+        keywords=tuple(str(k) for k in r.sequence(table, "keywords_zh", required=False)),
+        materials=_requirements(r, table, materials),
+        form=_item_form(r, table, library),
+        requires_valid_id=r.optional_boolean(table, "requires_valid_id", default=False),
+    )
+
+
+def _requirements(
+    r: Reader, table: dict[str, Any], materials: dict[str, Material]
+) -> tuple[MaterialRequirement, ...]:
+    """Read an item's material requirements."""
+    found: list[MaterialRequirement] = []
+    for i, row in enumerate(r.tables(table, "materials", required=True)):
+        m = r.sub(f"materials[{i}]")
+        ref = m.string(row, "ref")
+        if ref not in materials:
+            raise m.error("ref", f"no material '{ref}' in materials.toml")
+        if any(req.material.id == ref for req in found):
+            raise m.error("ref", f"'{ref}' is asked twice")
+        required, deferrable = m.boolean(row, "required"), m.boolean(row, "deferrable")
+        if deferrable and not required:
+            raise m.error("deferrable", "only a required material can be deferred (容缺)")
+        copies = m.integer(row, "copies")
+        form = m.enum(row, "form", MaterialForm)
+        least = 1 if form in {MaterialForm.COPY, MaterialForm.ORIGINAL_AND_COPY} else 0
+        if not least <= copies <= 20:
+            raise m.error("copies", f"must be between {least} and 20 for form {form}")
+        found.append(MaterialRequirement(
+            materials[ref], required, deferrable, form, copies,
+            m.boolean(row, "electronic"),
+        ))
+    return tuple(found)
+
+
+def _item_form(r: Reader, table: dict[str, Any], library: dict[str, FormField]) -> FormSchema:
+    """Build an item's form from its field uses and the library."""
+    uses = r.tables(table, "fields", required=True)
+    fields: list[FormField] = []
+    keys = [str(u.get("key")) for u in uses]
+    for i, use in enumerate(uses):
+        f = r.sub(f"fields[{i}]")
+        key = f.string(use, "key")
+        if key not in library:
+            raise f.error("key", f"no field '{key}' in fields.toml")
+        if keys.count(key) > 1:
+            raise f.error("key", f"'{key}' is asked twice")
+        when = use.get("when")
+        conditions: tuple[Condition, ...] = ()
+        if when is not None:
+            conditions = (_condition(f.sub("when"), when, keys, library),)
+        fields.append(_with_use(library[key], f.boolean(use, "required"), conditions))
+    return FormSchema(sort_fields(fields))
+
+
+def _with_use(definition: FormField, required: bool, when: tuple[Condition, ...]) -> FormField:
+    """Return the library field as one item uses it."""
+    return FormField(
+        definition.key, definition.group, definition.type, definition.label, definition.help,
+        definition.prefill, required, when, definition.options, definition.max_length,
+        definition.min, definition.max, definition.integer,
+    )
+
+
+def _condition(
+    r: Reader, when: Any, keys: list[str], library: dict[str, FormField]
+) -> Condition:
+    """Read a `when` condition and check it names a field of the same item."""
+    if not isinstance(when, dict):
+        raise r.error("", "must be a table like { key = \"…\", in = [\"…\"] }")
+    key = r.string(when, "key")
+    if key not in keys:
+        raise r.error("key", f"'{key}' is not a field of this item")
+    values = tuple(r.sequence(when, "in"))
+    if not values or not all(isinstance(v, str | bool) for v in values):
+        raise r.error("in", "needs a list of option values")
+    target = library[key]
+    if target.options:
+        unknown = [v for v in values if isinstance(v, str) and target.option_label(v) is None]
+        if unknown:
+            raise r.error("in", f"'{unknown[0]}' is not an option of {key}")
+    return Condition(key, values)
+
+
+def _bundles(doc: dict[str, Any], items: dict[str, ServiceItem]) -> dict[str, Bundle]:
+    """Read bundles and merge their forms and materials."""
+    base = Reader("bundles.toml")
+    bundles: dict[str, Bundle] = {}
+    for table in base.array(doc, "bundles"):
+        r = base.at(table.get("code"), "bundle")
+        code = r.ident(table, "code", re.compile(r"^YJS-\d{3}$"))
+        if code in bundles or code in items:
+            raise r.error("code", "appears twice in the catalog")
+        codes = [str(c) for c in r.sequence(table, "items")]
+        missing = [c for c in codes if c not in items]
+        if missing:
+            raise r.error("items", f"no item '{missing[0]}' in the catalog")
+        if len(set(codes)) < 2 or len(set(codes)) != len(codes):
+            raise r.error("items", "needs at least two different items, each once")
+        members = tuple(items[c] for c in codes)
+        longest = max(i.promised_limit_days for i in members)
+        promised = r.days(table, "promised_limit_days") if "promised_limit_days" in table else None
+        bundles[code] = Bundle(
+            code=code,
+            name=r.text(table, "name"),
+            category=r.enum(table, "category", Category),
+            items=members,
+            promised_limit_days=longest if promised is None else promised,
+            guide=r.text(table, "guide"),
+            form=merge_forms(i.form for i in members),
+            materials=merge_materials(i.materials for i in members),
+        )
+    return bundles
+
+
+def _halls(
+    doc: dict[str, Any], items: dict[str, ServiceItem], bundles: dict[str, Bundle]
+) -> dict[str, Hall]:
+    """Read hall profiles, expanding '*' to everything."""
+    base = Reader("halls.toml")
+    halls: dict[str, Hall] = {}
+    for table in base.array(doc, "halls"):
+        r = base.at(table.get("id"), "hall")
+        hall_id = r.ident(table, "id", ID_PATTERN)
+        if hall_id in halls:
+            raise r.error("id", "appears twice")
+        kind = r.string(table, "kind")
+        if kind not in HALL_KINDS:
+            raise r.error("kind", f"'{kind}' is not one of {', '.join(sorted(HALL_KINDS))}")
+        halls[hall_id] = Hall(
+            id=hall_id,
+            kind=kind,
+            name=r.text(table, "name"),
+            phone=r.string(table, "phone"),
+            address=r.text(table, "address"),
+            item_codes=_codes(r, table, "items", set(items)),
+            bundle_codes=_codes(r, table, "bundles", set(bundles)),
+        )
+    return halls
+
+
+def _codes(r: Reader, table: dict[str, Any], key: str, known: set[str]) -> frozenset[str]:
+    """Read a list of codes, where '*' means all of ``known``."""
+    codes = [str(c) for c in r.sequence(table, key)]
+    if codes == ["*"]:
+        return frozenset(known)
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise r.error(key, f"no {key[:-1]} '{unknown[0]}' in the catalog")
+    return frozenset(codes)

@@ -1,0 +1,180 @@
+"""The acceptance receipt (受理回执): a document model and its plain-text rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.application import Application
+from domain.catalog import Catalog, Hall
+from domain.masking import mask_id_number, mask_name
+from domain.text import Lang, Text, pad, width, wrap
+
+NAME_KEY = "applicant.name"
+ID_KEY = "applicant.id_number"
+
+LABELS = {
+    "title": Text("受理回执", "Acceptance receipt"),
+    "number": Text("受理编号", "Application no."),
+    "item": Text("办理事项", "Service"),
+    "parts": Text("包含事项", "Includes"),
+    "applicant": Text("申请人", "Applicant"),
+    "id": Text("证件号码", "ID number"),
+    "time": Text("提交时间", "Submitted"),
+    "received": Text("已收材料", "Materials received"),
+    "owed": Text("待补材料", "Materials owed"),
+    "due": Text("（请于{date}前补齐）", " (hand in by {date})"),
+    "promised": Text("承诺办结", "Promised by"),
+    "query": Text("扫码查询办理进度", "Scan to track progress"),
+    "phone": Text("咨询电话", "Enquiries"),
+    "none": Text("无", "none"),
+    "estimated": Text("（预计）", " (estimate)"),
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt says; personal data arrives masked."""
+
+    hall_name: Text
+    hall_phone: str
+    number: str
+    offering_name: Text
+    part_names: tuple[Text, ...]
+    applicant_name: str
+    applicant_id: str
+    submitted_at: datetime
+    received: tuple[Text, ...]
+    owed: tuple[tuple[Text, date], ...]
+    promised_date: date
+    query_payload: str
+    promised_estimated: bool = False
+
+
+def receipt_from_dict(data: dict[str, Any]) -> Receipt:
+    """Rebuild a receipt from its JSON form (``export.to_jsonable``), e.g. for a reprint."""
+
+    def text(value: dict[str, str]) -> Text:
+        return Text(value["zh"], value["en"])
+
+    return Receipt(
+        hall_name=text(data["hall_name"]),
+        hall_phone=data["hall_phone"],
+        number=data["number"],
+        offering_name=text(data["offering_name"]),
+        part_names=tuple(text(t) for t in data["part_names"]),
+        applicant_name=data["applicant_name"],
+        applicant_id=data["applicant_id"],
+        submitted_at=datetime.fromisoformat(data["submitted_at"]),
+        received=tuple(text(t) for t in data["received"]),
+        owed=tuple((text(t), date.fromisoformat(d)) for t, d in data["owed"]),
+        promised_date=date.fromisoformat(data["promised_date"]),
+        query_payload=data["query_payload"],
+        promised_estimated=bool(data.get("promised_estimated", False)),
+    )
+
+
+def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Receipt:
+    """Make the receipt of a submitted application, masking the applicant."""
+    offering = catalog.offering(application.offering_code)
+    names = {r.material.id: r.material.name for r in offering.materials}
+    owed = tuple((names[m.material_id], m.due) for m in application.owed if m.due is not None)
+    received = tuple(names[m.material_id] for m in application.materials if m.status == "provided")
+    parts = tuple(i.name for i in offering.items) if offering.kind == "bundle" else ()
+    return Receipt(
+        hall_name=hall.name,
+        hall_phone=hall.phone,
+        number=application.number,
+        offering_name=offering.name,
+        part_names=parts,
+        applicant_name=mask_name(str(application.values.get(NAME_KEY, ""))),
+        applicant_id=mask_id_number(str(application.values.get(ID_KEY, ""))),
+        submitted_at=application.created_at,
+        received=received,
+        owed=owed,
+        promised_date=application.promised_date,
+        query_payload=catalog.meta.progress_url.format(number=application.number),
+        promised_estimated=application.promised_estimated,
+    )
+
+
+class Style(StrEnum):
+    """How a printer shows a line: the text rendering ignores it, a printer or preview uses it."""
+
+    HALL = "hall"  # centred, bold
+    TITLE = "title"  # centred, double width and height
+    NUMBER = "number"  # double height, bold
+    BODY = "body"
+    RULE = "rule"
+    QR = "qr"  # the line's text is the QR payload
+
+
+CENTRED = frozenset({Style.HALL, Style.TITLE})
+
+
+@dataclass(frozen=True)
+class Line:
+    """One laid-out line of a receipt; its text already fits the paper's columns."""
+
+    text: str
+    style: Style = Style.BODY
+
+
+def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]:
+    """Lay the receipt out for a ``columns``-wide printer (a CJK character takes two columns)."""
+    label = {key: text.get(lang) for key, text in LABELS.items()}
+    rule = Line("-" * columns, Style.RULE)
+    lines = [Line(text, Style.HALL) for text in wrap(receipt.hall_name.get(lang), columns)]
+    title_style = Style.TITLE if width(label["title"]) * 2 <= columns else Style.HALL  # double width must fit
+    lines += [Line(label["title"], title_style), rule]
+    lines += [Line(label["number"] + ":"), Line(receipt.number, Style.NUMBER)]
+    body = _pair(label["item"], receipt.offering_name.get(lang), columns)
+    body += _bullets([name.get(lang) for name in receipt.part_names], columns, "· ")
+    body += _pair(label["applicant"], receipt.applicant_name, columns)
+    body += _pair(label["id"], receipt.applicant_id, columns)
+    body += _pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
+    estimate = label["estimated"] if receipt.promised_estimated else ""
+    body += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
+    lines += [Line(text) for text in body] + [rule, Line(label["received"] + ":")]
+    lines += [Line(t) for t in _bullets([m.get(lang) for m in receipt.received] or [label["none"]], columns)]
+    if receipt.owed:
+        owed = [m.get(lang) + label["due"].format(date=d.isoformat()) for m, d in receipt.owed]
+        lines += [Line(label["owed"] + ":"), *[Line(t) for t in _bullets(owed, columns)]]
+    lines += [rule, Line(label["query"] + ":"), Line(receipt.query_payload, Style.QR)]
+    lines += [Line(t) for t in _pair(label["phone"], receipt.hall_phone, columns)]
+    return lines
+
+
+def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
+    """Render the receipt as plain text for a ``columns``-wide screen (the QR as its wrapped URL)."""
+    out: list[str] = []
+    for line in layout(receipt, lang, columns):
+        if line.style is Style.QR:
+            out += wrap(line.text, columns)
+        elif line.style in CENTRED:
+            out.append(pad(line.text, columns, "center").rstrip())
+        else:
+            out.append(line.text)
+    return "\n".join(out) + "\n"
+
+
+def _pair(key: str, value: str, columns: int) -> list[str]:
+    """Lay out 'key: value', wrapping the value under itself when it is long."""
+    head = f"{key}: " if key else ""
+    indent = width(head)
+    if indent > columns // 2:
+        return [head.rstrip(), *["  " + line for line in wrap(value, columns - 2)]]
+    body = wrap(value, columns - indent)
+    return [head + body[0], *[" " * indent + line for line in body[1:]]]
+
+
+def _bullets(texts: list[str], columns: int, marker: str = "- ") -> list[str]:
+    """Lay out a list with hanging indents."""
+    indent = width(marker)
+    lines: list[str] = []
+    for text in texts:
+        body = wrap(text, columns - indent)
+        lines += [marker + body[0], *[" " * indent + line for line in body[1:]]]
+    return lines

@@ -1,0 +1,90 @@
+"""The terminal's command-line context: its configuration, store, catalog and clock, each loaded on first use."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+
+from cmdline.base import RootOptions, user_errors
+
+if TYPE_CHECKING:
+    from domain.catalog import Catalog
+    from kiosk.config import Config
+    from kiosk.store.keys import KeyProvider
+    from kiosk.store.store import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+META_KEY = "yichuang.terminal"
+user_errors(  # what any terminal command may meet in its configuration, catalog or store
+    "kiosk.config.ConfigError", "drivers.url.DeviceUrlError", "domain.catalog_reader.CatalogError",
+    "domain.catalog.UnknownCode", "domain.catalog.UnknownHall", "kiosk.store.errors.StoreError",
+)
+
+
+@dataclass
+class TerminalContext:
+    """What a terminal command works with; nothing is read before a command asks for it."""
+
+    config_path: Path | None = None
+    _config: Config | None = field(default=None, repr=False)
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        """Return the terminal configuration, loading it on first use (once per process)."""
+        from kiosk.config import load_config  # noqa: PLC0415 - commands import what they use (fast --help)
+
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def now(self) -> datetime:
+        """Return the current time in the terminal's configured time zone."""
+        return datetime.now(ZoneInfo(self.config.terminal.timezone))
+
+    def key_provider(self) -> KeyProvider:
+        """Build the configured key-encryption key provider."""
+        from kiosk.store.providers import provider_for  # noqa: PLC0415
+
+        return provider_for(self.config.store)
+
+    def open_store(self) -> Store:
+        """Open the configured store (migrating it, checking its key)."""
+        from kiosk.store.opening import open_store  # noqa: PLC0415
+
+        return open_store(self.config.store.path, self.key_provider())
+
+    @property
+    def catalog(self) -> Catalog:
+        """Return the configured catalog (the bundled sample when none is set), loaded once."""
+        from domain.catalog_loader import load_catalog  # noqa: PLC0415
+        from domain.data import SAMPLE_CATALOG  # noqa: PLC0415
+
+        if self._catalog is None:
+            self._catalog = load_catalog(self.config.catalog.path or SAMPLE_CATALOG)
+        return self._catalog
+
+
+def terminal_context(ctx: click.Context) -> TerminalContext:
+    """Return the command's terminal context, made once per invocation from the root's ``--config``."""
+    if META_KEY not in ctx.meta:  # meta is shared by every context of one invocation
+        options = ctx.find_object(RootOptions) or RootOptions()
+        ctx.meta[META_KEY] = TerminalContext(options.config_path)
+    made: TerminalContext = ctx.meta[META_KEY]
+    return made
+
+
+def pass_terminal(command: Callable[Concatenate[TerminalContext, P], R]) -> Callable[P, R]:
+    """Decorate a command to receive the `TerminalContext` as its first argument."""
+    @click.pass_context
+    def with_terminal(ctx: click.Context, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        return ctx.invoke(command, terminal_context(ctx), *args, **kwargs)
+    return functools.update_wrapper(with_terminal, command)

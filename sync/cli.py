@@ -1,0 +1,101 @@
+"""`yichuang sync …`: run this terminal's sync agent, or show what waits for central."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import timedelta
+from importlib.metadata import version
+from typing import Any
+
+import click
+
+from cmdline.base import emit, json_option, user_errors
+from kiosk.cli.context import TerminalContext, pass_terminal
+from kiosk.store import outbox
+from kiosk.store.inspect import stats
+from protocol.address import parse_broker
+from protocol.clock import TrustedClock
+from protocol.link import Link
+from sync.agent import SyncAgent
+from sync.devicekey import is_encrypted, key_password
+from sync.keys import load_terminal_keys
+from sync.telemetry import collect
+
+user_errors("sync.keys.KeyFileError")
+APP_VERSION = version("yichuang")
+
+
+def _agent(app: TerminalContext) -> SyncAgent:
+    """Build the sync agent from the terminal configuration."""
+    section = app.config.sync
+    host, port = parse_broker(section.broker)
+    store, terminal = app.open_store(), app.config.terminal.id
+    password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
+    keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
+    link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
+    catalog_version = app.catalog.version
+
+    def heartbeat() -> bytes:
+        beat = collect(store, terminal, app_version=APP_VERSION, catalog_version=catalog_version,
+                       cert_file=section.cert_file)
+        return beat.model_dump_json().encode()
+
+    return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),
+                     clock=TrustedClock(section.time_file), heartbeat=heartbeat, heartbeat_every=section.heartbeat_s)
+
+
+@click.group("sync")
+def sync_group() -> None:
+    """This terminal's uplink to central."""
+
+
+@sync_group.command("run")
+@click.option("--until-drained", is_flag=True, help="Exit once everything queued is acknowledged.")
+@click.option("--timeout", type=float, default=600.0, show_default=True,
+              help="With --until-drained: give up (exit 3) after this many seconds.")
+@pass_terminal
+def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
+    """Pump the outbox to central until SIGTERM (the systemd service), or until drained."""
+    agent = _agent(app)
+    agent.start()
+    try:
+        if until_drained:
+            if not agent.run_until_drained(timeout):
+                reason = f"the broker refused this terminal: {agent.refused}" if agent.refused else "timed out"
+                click.echo(f"sync: not drained ({reason})", err=True)
+                raise click.exceptions.Exit(3)
+            click.echo("sync: drained, every queued record is acknowledged by central", err=True)
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        agent.run(stop)
+    finally:
+        agent.stop()
+        agent.store.close()
+
+
+def _render(report: dict[str, Any]) -> str:
+    """Render the sync status for a technician."""
+    age = report["oldest_unsynced_seconds"]
+    return (f"outbox: {report['pending']} pending ({report['awaiting_ack']} sent, awaiting central's ack), "
+            f"{report['needs_manual']} refused by central (need manual handling)\n"
+            f"oldest unsynced: {'none' if age is None else f'{int(age // 60)} min'}")
+
+
+@sync_group.command("status")
+@json_option
+@pass_terminal
+def status(app: TerminalContext, as_json: bool) -> None:
+    """Show what waits for central."""
+    store = app.open_store()
+    try:
+        numbers = stats(store)["outbox"]
+        age = outbox.oldest_pending_age(store)
+        report = {"pending": numbers.get("pending", 0), "awaiting_ack": store.count_unacked(),
+                  "needs_manual": numbers.get("needs_manual", 0), "acknowledged": numbers.get("acked", 0),
+                  "oldest_unsynced_seconds": None if age is None else age.total_seconds()}
+    finally:
+        store.close()
+    emit(report, as_json, _render)

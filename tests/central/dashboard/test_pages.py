@@ -1,0 +1,149 @@
+"""What the pages say: filters, halls, a terminal's detail and charts, Chinese and English, and the words used."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from central.dashboard import charts, views, words
+from central.dashboard.render import SECURITY_HEADERS
+from central.monitor.health import assess
+from protocol.heartbeat import Presence
+from tests.central.dashboard.helpers import dashboard, log_in
+from tests.central.dashboard.msgids import used_msgids
+from tests.central.monitor.helpers import ONLINE, beat
+
+ROW = re.compile(r'<tr data-terminal="(\w+)" data-state="(\w+)">')
+
+
+def test_the_overview_lists_terminals_needing_action_first_and_filters(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    page = client.get("/")
+    assert ROW.findall(page.text) == [("ZD0001", "offline"), ("LC0002", "degraded"), ("LC0001", "online")]
+    assert "打印机：缺纸" in page.text  # the reason in words, in Chinese by default
+    assert "连接中断" in page.text
+    assert page.headers["content-security-policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+    session = client.get("/api/session")  # the CSRF token's answer is not cached anywhere
+    assert session.headers["cache-control"] == "no-store"
+    assert client.get("/docs").status_code == 404  # no API docs pages pulling scripts from a CDN
+    assert ROW.findall(client.get("/fragments/overview", params={"hall": "lc-center"}).text) == [
+        ("LC0002", "degraded"), ("LC0001", "online")]
+    assert ROW.findall(client.get("/fragments/overview", params={"state": "offline"}).text) == [("ZD0001", "offline")]
+    assert ROW.findall(client.get("/fragments/overview", params={"q": "zd"}).text) == [("ZD0001", "offline")]
+    assert ROW.findall(client.get("/fragments/overview", params={"site": "bank"}).text) == []
+    english = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).text
+    assert "printer: out of paper" in english
+    assert "connection lost" in english
+
+
+def test_the_language_choice_sticks_and_only_known_languages_are_taken(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    assert client.get("/lang/en", params={"next": "/halls"}, follow_redirects=False).headers["location"] == "/halls"
+    assert "Availability by hall" in client.get("/halls").text
+    assert client.get("/lang/fr").status_code == 404
+    client.get("/lang/zh")
+    assert "各大厅可用率" in client.get("/halls").text
+
+
+def test_halls_show_the_share_of_terminals_able_to_take_applications(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-wang") == 303
+    page = client.get("/halls").text
+    halls = re.findall(r'<tr data-hall="([\w-]+)">\s*<td>.*?</td>\s*<td class="num"><strong>(\d+)%</strong>', page)
+    assert halls == [("lc-center", "50"), ("zd-center", "0")]
+    over = re.findall(r'<td class="num day">([^<]+)</td>\s*<td class="num week">([^<]+)</td>', page)
+    assert over == [("50.0%", "50.0%"), ("0.0%", "0.0%")]  # LC0001 up, LC0002 out of paper in both samples
+
+
+def test_a_terminals_detail_shows_components_facts_alerts_and_its_charts(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, monitor, _, _ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    client.get("/lang/en")
+    page = client.get("/terminals/LC0002", params={"window": "1h"}).text
+    assert '<tr data-device="printer"><td>printer</td><td>needs staff</td><td>out</td><td>out of paper</td>' in page
+    assert "2026.11.1" in page  # the catalog version it runs
+    assert re.search(r"<td>out of paper</td><td>open</td>", page)
+    assert page.count('<svg class="chart"') == 2
+    assert 'data-state="degraded"' in page  # the availability chart has the minutes it spent degraded
+    assert 'data-backlog="3"' in page
+    assert '<tr data-state="degraded"><td><span class="badge state-degraded">degraded</span></td>' in page
+    assert ">now</td>" in page  # degraded since the fixture's first flush, and still
+    bad = client.get("/terminals/LC0002", params={"window": "3y"})
+    assert bad.status_code == 400
+    assert "The address has a value this page does not take: window" in bad.text
+    assert bad.headers["x-content-type-options"] == "nosniff"
+    missing = client.get("/terminals/XX0001")
+    assert missing.status_code == 404
+    assert "XX0001" in missing.text
+    assert monitor.row("LC0002") is not None
+
+
+def test_charts_draw_runs_of_equal_slots_leave_gaps_blank_and_scale_the_backlog() -> None:
+    start = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    window = charts.Window(start, start + timedelta(hours=1), timedelta(minutes=1))
+    points = [{"at": (start + timedelta(minutes=m)).isoformat(), "state": "online" if m < 30 else "offline",
+               "available_pct": 100.0 if m < 30 else 0.0, "backlog": m if m >= 50 else None}
+              for m in range(60) if not 40 <= m < 50]  # ten minutes without data
+    svg = str(charts.availability(points, window, "<Availability>", "%H:%M"))
+    bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="([\d.]+)" fill="#\w+" '
+                      r'data-state="(\w+)"/>', svg)
+    assert [state for *_, state in bars] == ["online", "offline", "offline"]  # the gap splits the offline run
+    assert float(bars[0][2]) > 100 > float(bars[1][2])  # full height while available, a sliver while not
+    assert "&lt;Availability&gt;" in svg  # titles are escaped
+    step = (720 - 44) / 60
+    assert abs(float(bars[2][0]) - (44 + 50 * step)) < 0.2  # the last run starts after the ten blank minutes
+    backlog = str(charts.backlog(points, window, "Backlog", "%H:%M"))
+    assert backlog.count('class="backlog"') == 10
+    assert ">100<" in backlog  # the axis is rounded up from the largest backlog, 59
+
+
+def test_every_msgid_has_a_chinese_translation_and_every_reason_form_is_recognised() -> None:
+    catalog = words.catalog("zh")
+    missing = sorted(m for m in used_msgids() if catalog.gettext(m) == m)
+    assert missing == []
+    now = datetime.now(UTC)
+    produced = set()
+    for presence, beat_, beat_at, revoked, maintenance in [
+            (None, None, None, True, False), (None, None, None, False, True), (None, None, None, False, False),
+            (Presence(online=False, reason="lost", boot="b"), None, None, False, False),
+            (ONLINE, None, None, False, False), (ONLINE, beat("X"), now - timedelta(hours=1), False, False),
+            (ONLINE, beat("X", "out"), now, False, False), (ONLINE, beat("X", "jammed"), now, False, False)]:
+        health = assess(presence=presence, beat=beat_, beat_at=beat_at, now=now, interval=timedelta(seconds=30),
+                        revoked=revoked, maintenance=maintenance)
+        produced |= set(health.reasons)
+    full = beat("X").model_copy(update={"disk_free_pct": 3.0})
+    produced |= set(assess(presence=ONLINE, beat=full, beat_at=now, now=now, interval=timedelta(seconds=30)).reasons)
+    assert len(produced) == 9
+    untranslated = [r for r in produced if words.reason(r, "zh") == r or re.search(r"[a-z]{4,}", words.reason(r, "zh"))]
+    assert untranslated == []
+    assert words.reason("something new", "zh") == "something new"  # unknown forms are shown, never dropped
+    for reported in ("2026-11-22T10:00:00", "yesterday", ""):  # a terminal's odd clock never breaks a page
+        assert words.when(reported, now, "zh") == "-"
+
+
+def test_state_changes_are_runs_newest_first_and_a_gap_ends_one() -> None:
+    start = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    states = ["online"] * 3 + ["degraded"] * 2 + [None] * 2 + ["degraded"] * 2
+    points = [{"at": (start + timedelta(minutes=m)).isoformat(), "state": state} for m, state in enumerate(states)
+              if state is not None]
+    runs = views.changes(points, timedelta(minutes=1), now=start + timedelta(minutes=9, seconds=20))
+    assert [(r["state"], r["since"].minute, r["until"].minute, r["ongoing"]) for r in runs] == [
+        ("degraded", 7, 9, True), ("degraded", 3, 5, False), ("online", 0, 3, False)]
+
+
+def test_audit_times_are_shown_in_the_servers_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # a hall's central runs on China Standard Time
+    time.tzset()
+    try:
+        assert words.local_time("2026-11-22T15:04:33.123+00:00") == "2026-11-22 23:04:33"
+        assert words.local_time("not a time") == "not a time"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
