@@ -28,6 +28,7 @@ GROUPS = {  # each package's command groups, imported only when a command of the
     "demo": "demo.console:demo",
 }
 ATTACHED = {  # commands of the demo package that live in a product's group
+    "kiosk": {"demo": "demo.kiosk_demo:kiosk_demo"},
     "sim": {"fleet": "demo.simcli:sim_fleet"},
     "fleet": {"demo": "demo.fleet_demo:fleet_demo"},
 }

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from domain.text import Lang
 from drivers.url import DeviceUrl, DeviceUrlError
 from protocol.address import parse_broker
 
@@ -68,6 +69,11 @@ class TerminalSection(_Section):
     locale: Literal["zh_CN", "en"] = Field(
         default="zh_CN", description="Default language of the citizen screens."
     )
+
+    @property
+    def lang(self) -> Lang:
+        """Return the language the citizen screens start in."""
+        return "en" if self.locale == "en" else "zh"
 
 
 class CatalogSection(_Section):

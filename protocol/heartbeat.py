@@ -11,11 +11,13 @@ online after a crash.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 VERSION = 1
+MediaKind = Literal["paper", "card", "cover"]
+MEDIA = frozenset(get_args(MediaKind))
 Supply = Literal["full", "low", "out", "jammed", "unknown", "present", "not_present", "open", "closed"]
 
 
@@ -31,7 +33,7 @@ class Component(_Strict):
     device: str
     state: str
     since: str
-    media: dict[Literal["paper", "card", "cover"], Supply] = {}
+    media: dict[MediaKind, Supply] = {}
     error_kind: str | None = None
     error_code: str | None = None
     action: str | None = None

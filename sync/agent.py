@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from kiosk.store import outbox
+from kiosk.store import health, outbox
 from kiosk.store.crypto import DecryptionFailed
 from kiosk.store.errors import RecordNotFound, RecordShredded
 from kiosk.store.store import Store
@@ -32,7 +32,6 @@ from protocol.acks import Ack, open_acks
 from protocol.clock import TrustedClock
 from protocol.envelope import EnvelopeError, Header, new_content_key, seal
 from protocol.link import Link, tls_client
-from sync import telemetry
 from sync.keys import TerminalKeys
 
 log = logging.getLogger(__name__)
@@ -160,7 +159,7 @@ class SyncAgent:
         """Send the heartbeat when it is due or a device status changed."""
         if self.heartbeat is None:
             return
-        version = telemetry.status_version(self.store)
+        version = health.status_version(self.store)
         if version == self._status_seen and time.monotonic() - self._last_beat < self.heartbeat_every:
             return
         self._status_seen, self._last_beat = version, time.monotonic()

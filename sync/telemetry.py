@@ -2,53 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import shutil
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
-from sqlalchemy import func, select
 
-from kiosk.store import database as db
-from kiosk.store.models import ApplicationRow, DeviceStatusRow, EventRow, HelpRequestRow, OutboxRow
+from kiosk.store import health
 from kiosk.store.outbox import oldest_pending_age
 from kiosk.store.store import Store
-from protocol.heartbeat import Component, Heartbeat
+from protocol.heartbeat import MEDIA, Component, Heartbeat
 
 
 def _components(store: Store) -> list[Component]:
-    """Return the latest snapshot of each device, reduced to codes."""
-    latest = select(func.max(DeviceStatusRow.id)).group_by(DeviceStatusRow.device)
-    with db.read(store.engine) as conn:
-        rows = conn.execute(select(DeviceStatusRow).where(DeviceStatusRow.id.in_(latest))
-                            .order_by(DeviceStatusRow.device)).all()
-    components = []
-    for row in rows:
-        snapshot = json.loads(row.snapshot)
-        error = snapshot.get("error") or {}
-        media = {k: v for k, v in (snapshot.get("media") or {}).items() if k in {"paper", "card", "cover"}}
-        components.append(Component(device=row.device, state=row.state, since=row.at, media=media,
-                                    error_kind=error.get("kind"), error_code=error.get("code"),
-                                    action=error.get("action")))
-    return components
-
-
-def _counts(store: Store, today: str) -> dict[str, int | str | None]:
-    """Count what the heartbeat reports from the store."""
-    with db.read(store.engine) as conn:
-        def count(query: object) -> int:
-            return int(conn.execute(query).scalar_one())  # type: ignore[call-overload]
-
-        return {
-            "outbox_backlog": count(select(func.count()).where(OutboxRow.status == "pending")),
-            "needs_manual": count(select(func.count()).where(OutboxRow.status == "needs_manual")),
-            "last_ack": conn.execute(select(func.max(OutboxRow.acked_at))).scalar(),
-            "applications_today": count(select(func.count()).where(ApplicationRow.created_at >= today)),
-            "errors_today": count(select(func.count()).where(
-                EventRow.at >= today, EventRow.severity.in_(("error", "critical")))),
-            "help_requests_today": count(select(func.count()).where(HelpRequestRow.created_at >= today)),
-        }
+    """Return the latest status of each device, reduced to the codes the heartbeat allows."""
+    return [Component.model_validate({
+        "device": s.device, "state": s.state, "since": s.since, "error_kind": s.error_kind,
+        "error_code": s.error_code, "action": s.action, "media": {k: v for k, v in s.media.items() if k in MEDIA},
+    }) for s in health.device_statuses(store)]
 
 
 def _memory_used_pct() -> float | None:
@@ -80,7 +52,7 @@ def collect(store: Store, terminal: str, *, app_version: str, catalog_version: s
             cert_file: Path | None) -> Heartbeat:
     """Build a heartbeat from the store and the machine."""
     now = datetime.now(UTC)
-    counts = _counts(store, now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat())
+    today = health.activity(store, now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat())
     age = oldest_pending_age(store)
     disk = shutil.disk_usage(store.path.parent)
     return Heartbeat(
@@ -88,11 +60,5 @@ def collect(store: Store, terminal: str, *, app_version: str, catalog_version: s
         oldest_unsynced_s=None if age is None else round(age.total_seconds(), 1), app_version=app_version,
         catalog_version=catalog_version, cert_expires=_cert_expires(cert_file),
         disk_free_pct=round(100 * disk.free / disk.total, 1), memory_used_pct=_memory_used_pct(),
-        uptime_s=_uptime_s(), **counts,
+        uptime_s=_uptime_s(), **asdict(today),
     )
-
-
-def status_version(store: Store) -> int:
-    """Return a number that grows whenever any device reports a new status (a change to send at once)."""
-    with db.read(store.engine) as conn:
-        return int(conn.execute(select(func.coalesce(func.max(DeviceStatusRow.id), 0))).scalar_one())

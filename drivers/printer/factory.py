@@ -9,8 +9,9 @@ from typing import Any
 from escpos import printer as transports
 
 from drivers.printer.emulator import EmulatorServer
+from drivers.printer.errors import PrinterError
 from drivers.printer.job import TextMode
-from drivers.printer.printer import EscposPrinter, PrinterError
+from drivers.printer.printer import EscposPrinter
 from drivers.url import DeviceUrl
 
 PAPER_COLUMNS = {58: 32, 80: 48}

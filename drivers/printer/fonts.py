@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 from wcwidth import wcwidth
 
-CANDIDATES = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-)
-
-
-class FontMissing(RuntimeError):
-    """No CJK font is installed."""
-
-
-def cjk_font_path(*, first_face_chinese: bool = False) -> Path:
-    """Return the installed CJK font file (``first_face_chinese``: one whose first face is Simplified Chinese)."""
-    for path in CANDIDATES:
-        if path.exists() and not (first_face_chinese and "Noto" in path.name):
-            return path
-    raise FontMissing("no CJK font found: install fonts-wqy-microhei (deps/apt-packages.txt)")
+from l10n.fonts import cjk_font_path
 
 
 @cache
 def cjk_font(size: int) -> ImageFont.FreeTypeFont:
     """Return the CJK font at ``size`` pixels."""
-    for path in CANDIDATES:
-        if path.exists():
-            index = 2 if "Noto" in path.name else 0  # Noto's face 2 is the Simplified Chinese one
-            return ImageFont.truetype(str(path), size, index=index)
-    raise FontMissing("no CJK font found: install fonts-wqy-microhei (deps/apt-packages.txt)")
+    path = cjk_font_path()
+    index = 2 if "Noto" in path.name else 0  # Noto's face 2 is the Simplified Chinese one
+    return ImageFont.truetype(str(path), size, index=index)
 
 
 CELL = 12  # dots per column: a half-width character; a CJK character takes two

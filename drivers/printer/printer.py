@@ -15,28 +15,13 @@ import serial
 from escpos.exceptions import Error as EscposError
 
 from domain.receipt import Line
-from domain.text import Text
 from drivers.printer import status
+from drivers.printer.errors import PrinterNotReady, PrintIncomplete
 from drivers.printer.job import TextMode, build_job
 from drivers.status import DeviceState, PaperState, Snapshot
 
 log = logging.getLogger(__name__)
 TRANSPORT_ERRORS = (OSError, EscposError, serial.SerialException, socket.timeout)
-
-
-class PrinterError(Exception):
-    """Base of printer failures; ``citizen`` is what the screen says."""
-
-    citizen = Text("打印机暂时无法使用,您的回执已保存,可到窗口或稍后补打。",
-                   "The printer is not available. Your receipt is saved: staff can print it for you later.")
-
-
-class PrinterNotReady(PrinterError):
-    """Paper out, cover open, offline: checked before printing; nothing was sent."""
-
-
-class PrintIncomplete(PrinterError):
-    """The job was sent but the printer stopped (paper ran out, cover opened) during it."""
 
 
 class EscposPrinter:

@@ -19,7 +19,7 @@ from drivers.status import DeviceState
 from kiosk.cli.context import TerminalContext, pass_terminal
 from kiosk.services.preview import preview_application
 
-user_errors("drivers.printer.printer.PrinterError")
+user_errors("drivers.printer.errors.PrinterError")
 COLUMNS = {58: 32, 80: 48}
 
 url_option = click.option("--url", required=True, help="Printer URL: tcp://host:9100, serial:///dev/ttyS0?baud=9600, "

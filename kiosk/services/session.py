@@ -42,7 +42,15 @@ class Session:
     application: Application | None = None
     receipt: Receipt | None = None
     printed: bool = False
-    rated: bool = False
+
+    @property
+    def application_id(self) -> str | None:
+        """Return the id of the submitted application, or None before it is stored."""
+        return str(self.application.id) if self.application is not None else None
+
+    def submitted(self, application: Application, receipt: Receipt) -> None:
+        """Keep the stored application and its receipt (the session shows and prints them from here on)."""
+        self.application, self.receipt = application, receipt
 
     def take_identity(self, identity: Identity) -> Text | None:
         """Accept a card's identity and prefill from it; return why it cannot be used, or None."""

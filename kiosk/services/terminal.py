@@ -1,66 +1,97 @@
-"""What the kiosk UI works with: the catalog and hall, the store, the devices, the clock, the UI settings.
+"""The terminal as its front ends see it: catalog and hall, store, devices, clock and settings, with every use case.
 
-Each device has a poller (its own thread): every change of state is recorded in the store,
-where the sync agent's heartbeat reads it for the fleet monitor, and is reported to the UI,
-which decides from the latest snapshots whether new applications can start.
+The kiosk UI (and later voice guidance and the technician screen) call these methods and show
+what they return; none of them touches the store or a driver directly. Methods that block
+(storage, devices) are called off the UI thread.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.application import Application, Draft
 from domain.catalog import Catalog, Hall
+from domain.identity import Identity
+from domain.receipt import Receipt
+from domain.text import Lang
+from drivers.cardreader.factory import open_card_reader
 from drivers.cardreader.port import CardReader
-from drivers.poller import Poller
-from drivers.printer.printer import EscposPrinter
-from drivers.status import Snapshot
-from kiosk.config import UiSection
-from kiosk.services.availability import Availability, assess
+from drivers.printer.factory import open_printer
+from drivers.printer.job import TextMode
+from drivers.printer.port import Printer
+from kiosk.config import Config, UiSection
+from kiosk.services import feedback, identify, printing
+from kiosk.services.devices import DeviceWatch
+from kiosk.services.idle import IdlePolicy
+from kiosk.services.session import Session
+from kiosk.services.submit import submit_application
 from kiosk.store.store import Store
 
 
 @dataclass
 class Kiosk:
-    """The terminal's parts, as the composition root built them."""
+    """The terminal's parts, as the composition root built them, and its use cases."""
 
     catalog: Catalog
     hall: Hall
     terminal_id: str
     store: Store
     reader: CardReader
-    printer: EscposPrinter
+    printer: Printer
     settings: UiSection
     now: Callable[[], datetime]
-    pollers: dict[str, Poller] = field(init=False)
+    devices: DeviceWatch = field(init=False)
+    idle: IdlePolicy = field(init=False)
 
     def __post_init__(self) -> None:
-        """One poller per device."""
-        self.pollers = {"printer": Poller("printer", self.printer.status),
-                        "card_reader": Poller("card_reader", self.reader.status)}
+        """Watch the devices; take the timeouts from the settings."""
+        self.devices = DeviceWatch(self.printer, self.reader, self.store, self.store.path.parent,
+                                   catalog_loaded=bool(self.catalog.version))
+        self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
 
-    def watch(self, changed: Callable[[Snapshot], None]) -> None:
-        """Start polling: record every change in the store, then tell ``changed`` (on the poller's thread)."""
-        def record(snapshot: Snapshot) -> None:
-            self.store.record_status(snapshot.device, snapshot.state.value, snapshot.as_dict())
-            changed(snapshot)
-        for poller in self.pollers.values():
-            poller.listen(record)
-            poller.start()
+    def start_session(self, code: str) -> Session:
+        """Begin a session for item or bundle ``code``."""
+        return Session(self.catalog.offering(code), self.now())
 
-    def unwatch(self) -> None:
-        """Stop polling."""
-        for poller in self.pollers.values():
-            poller.stop()
+    def read_card(self, wanted: Callable[[], bool]) -> Identity:
+        """Wait for the citizen's card while ``wanted()`` holds and read it (blocks; CardNotRead)."""
+        return identify.read_card(self.reader, wanted)
 
-    def availability(self, *, refresh: bool = False) -> Availability:
-        """Decide from the latest snapshots and the disk (``refresh``: poll the devices first, blocking)."""
-        if refresh:
-            for poller in self.pollers.values():
-                poller.refresh()
-        usage = shutil.disk_usage(self.store.path.parent)
-        latest = {name: p.latest if p.polled else None for name, p in self.pollers.items()}  # None: not known yet
-        return assess(printer=latest["printer"], reader=latest["card_reader"],
-                      disk_free_pct=100 * usage.free / usage.total, catalog_loaded=bool(self.catalog.version))
+    def submit(self, draft: Draft) -> tuple[Application, Receipt]:
+        """Store an application durably and return it with its receipt (blocks; once it returns, it is safe)."""
+        return submit_application(self.store, catalog=self.catalog, hall=self.hall, terminal_id=self.terminal_id,
+                                  draft=draft, now=self.now())
+
+    def print_receipt(self, receipt: Receipt, lang: Lang) -> None:
+        """Print a stored application's receipt (blocks; a PrinterError when it did not print)."""
+        printing.print_receipt(self.printer, receipt, lang)
+
+    def rate(self, session: Session | None, level: int, reasons: Iterable[str]) -> str:
+        """Store the citizen's rating (blocks)."""
+        return feedback.rate(self.store, session, level, reasons)
+
+    def call_for_help(self, screen: str, session: Session | None) -> str:
+        """Store a help request from ``screen`` (blocks)."""
+        return feedback.call_for_help(self.store, screen, session)
+
+    def close(self) -> None:
+        """Stop watching and release the devices."""
+        self.devices.stop()
+        self.reader.close()
+        self.printer.close()
+
+
+def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[], datetime], *,
+               reader: CardReader | None = None, printer: Printer | None = None,
+               settings: UiSection | None = None) -> Kiosk:
+    """Build the terminal from its configuration, opening the configured devices (or the ones given)."""
+    if reader is None:
+        reader = open_card_reader(config.devices.card_reader)
+        reader.open()
+    if printer is None:
+        printer = open_printer(config.devices.printer, TextMode(config.printer.text_mode), config.printer.paper_mm,
+                               config.printer.charset)
+    return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
+                 settings or config.ui, now)

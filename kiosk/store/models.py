@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbox entry stands with central."""
+
+    PENDING = "pending"  # not acknowledged yet: due, or waiting for a retry
+    ACKED = "acked"  # central stored it (or had it already); its keys are shredded after the retention window
+    NEEDS_MANUAL = "needs_manual"  # central refused it, or it cannot be read here: parked for a person
 
 
 class Base(DeclarativeBase):
@@ -78,7 +88,7 @@ class OutboxRow(Base):
     seq: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[str] = mapped_column(unique=True)
     kind: Mapped[str]
-    status: Mapped[str]  # pending | acked | needs_manual
+    status: Mapped[str]  # an OutboxStatus
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[str | None]
     acked_at: Mapped[str | None]

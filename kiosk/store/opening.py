@@ -39,13 +39,7 @@ def open_store(path: Path, provider: KeyProvider, clock: Clock = utc_now) -> Sto
             f"the store {path} is encrypted, but its key ({provider.name}) is missing; "
             "restore the key, do not delete the store"
         )
-    engine = db.make_engine(path)
-    quarantined: Path | None = None
-    problems = db.integrity_problems(engine) if existed else []
-    if problems:
-        engine.dispose()
-        quarantined = db.quarantine(path)
-        engine = db.make_engine(path)
+    engine, quarantined, problems = _engine_quarantining(path, existed)
     kek = load_or_create(provider)
     expected = _stored_key_id(engine)
     if expected is not None and key_id(kek) != expected:
@@ -66,6 +60,17 @@ def open_store(path: Path, provider: KeyProvider, clock: Clock = utc_now) -> Sto
             "recover": f"yichuang store recover {quarantined}",
         })
     return store
+
+
+def _engine_quarantining(path: Path, existed: bool) -> tuple[Engine, Path | None, list[str]]:
+    """Open the database file; a damaged one is moved aside first (returned with its problems)."""
+    engine = db.make_engine(path)
+    problems = db.integrity_problems(engine) if existed else []
+    if not problems:
+        return engine, None, []
+    engine.dispose()
+    quarantined = db.quarantine(path)
+    return db.make_engine(path), quarantined, problems
 
 
 def load_or_create(provider: KeyProvider) -> bytes:

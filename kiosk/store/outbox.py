@@ -14,7 +14,16 @@ from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
 from kiosk.store.crypto import bind, open_sealed
 from kiosk.store.errors import RecordNotFound
-from kiosk.store.models import ApplicationRow, DataKey, HelpRequestRow, Meta, OutboxRow, RatingRow, ReceiptRow
+from kiosk.store.models import (
+    ApplicationRow,
+    DataKey,
+    HelpRequestRow,
+    Meta,
+    OutboxRow,
+    OutboxStatus,
+    RatingRow,
+    ReceiptRow,
+)
 from kiosk.store.store import Store
 
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -40,7 +49,7 @@ def pending(store: Store, limit: int = 100) -> list[Entry]:
     horizon = (now + MAX_RETRY_DELAY).astimezone(UTC).isoformat()
     query = (
         select(OutboxRow)
-        .where(OutboxRow.status == "pending")
+        .where(OutboxRow.status == OutboxStatus.PENDING)
         .where(or_(
             OutboxRow.next_attempt_at.is_(None),
             OutboxRow.next_attempt_at <= now.astimezone(UTC).isoformat(),
@@ -113,7 +122,8 @@ def attempted_many(store: Store, seqs: list[int], retry_after: timedelta) -> Non
 def due_now(store: Store) -> None:
     """Make every entry still waiting for central due at once (the link has just come back)."""
     with db.write(store.engine) as conn:
-        conn.execute(update(OutboxRow).where(OutboxRow.status == "pending").values(next_attempt_at=None))
+        conn.execute(update(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING)
+                     .values(next_attempt_at=None))
 
 
 def ack(store: Store, record_id: str) -> bool:
@@ -131,11 +141,11 @@ def ack_many(store: Store, record_ids: list[str]) -> int:
     """
     with db.write(store.engine) as conn:
         ids = list(conn.execute(select(OutboxRow.record_id).where(
-            OutboxRow.record_id.in_(record_ids), OutboxRow.status != "acked")).scalars())
+            OutboxRow.record_id.in_(record_ids), OutboxRow.status != OutboxStatus.ACKED)).scalars())
         if not ids:
             return 0
         conn.execute(update(OutboxRow).where(OutboxRow.record_id.in_(ids)).values(
-            status="acked", acked_at=store.now()
+            status=OutboxStatus.ACKED, acked_at=store.now()
         ))
         crashpoint("mid_outbox_update")
         conn.execute(update(ApplicationRow).where(ApplicationRow.id.in_(ids)).values(
@@ -151,8 +161,8 @@ def reject(store: Store, record_id: str, reason: str) -> bool:
     """
     with db.write(store.engine) as conn:
         parked = conn.execute(update(OutboxRow).where(
-            OutboxRow.record_id == record_id, OutboxRow.status == "pending"
-        ).values(status="needs_manual", note=reason[:200]))
+            OutboxRow.record_id == record_id, OutboxRow.status == OutboxStatus.PENDING
+        ).values(status=OutboxStatus.NEEDS_MANUAL, note=reason[:200]))
     if not parked.rowcount:
         return False
     store.record_event("outbox_rejected", "warning", {"record": record_id, "reason": reason[:200]})
@@ -172,12 +182,12 @@ def shred(store: Store, retention: timedelta, chunk_size: int = 500) -> int:
     now = store.now()
     with db.write(store.engine) as conn:
         conn.execute(update(OutboxRow).where(
-            OutboxRow.status == "acked", OutboxRow.acked_at < SOFTWARE_EPOCH.isoformat()
+            OutboxRow.status == OutboxStatus.ACKED, OutboxRow.acked_at < SOFTWARE_EPOCH.isoformat()
         ).values(acked_at=now))
         ids = list(conn.execute(
             select(OutboxRow.record_id)
             .join(DataKey, DataKey.record_id == OutboxRow.record_id)
-            .where(OutboxRow.status == "acked", OutboxRow.acked_at <= cutoff)
+            .where(OutboxRow.status == OutboxStatus.ACKED, OutboxRow.acked_at <= cutoff)
         ).scalars())
         for chunk in (ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)):
             conn.execute(delete(DataKey).where(DataKey.record_id.in_(chunk)))
@@ -214,14 +224,15 @@ def checkpoint_owed(store: Store) -> bool:
 def backlog(store: Store) -> int:
     """Return how many entries central has not acknowledged yet (due or waiting for a retry)."""
     with db.read(store.engine) as conn:
-        return int(conn.execute(select(func.count()).where(OutboxRow.status == "pending")).scalar_one())
+        return int(conn.execute(select(func.count()).where(OutboxRow.status == OutboxStatus.PENDING)).scalar_one())
 
 
 def oldest_pending_age(store: Store) -> timedelta | None:
     """Return how long the oldest unsynced entry has waited (wall clock, never negative)."""
     with db.read(store.engine) as conn:
         created = conn.execute(
-            select(OutboxRow.created_at).where(OutboxRow.status == "pending").order_by(OutboxRow.seq).limit(1)
+            select(OutboxRow.created_at).where(OutboxRow.status == OutboxStatus.PENDING)
+            .order_by(OutboxRow.seq).limit(1)
         ).scalar()
     if created is None:
         return None

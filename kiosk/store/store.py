@@ -27,6 +27,7 @@ from kiosk.store.models import (
     EventRow,
     HelpRequestRow,
     OutboxRow,
+    OutboxStatus,
     RatingRow,
     ReceiptRow,
 )
@@ -53,7 +54,7 @@ SQL_CONTENTS = (  # only "?" placeholders are formatted in
     "SELECT a.id, a.content, k.wrapped FROM applications a LEFT JOIN data_keys k ON k.record_id = a.id "
     "WHERE a.id IN ({marks})"
 )
-SQL_OUTBOX = (
+SQL_OUTBOX = (  # a new entry is OutboxStatus.PENDING
     "INSERT INTO outbox (seq, record_id, kind, status, attempts, created_at, boot_id) "
     "VALUES (?, ?, ?, 'pending', 0, ?, ?)"
 )
@@ -288,7 +289,8 @@ class Store:
         """Return how many outbox entries were sent at least once and await central's ack."""
         with db.read(self.engine) as conn:
             return int(conn.execute(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.attempts > 0)
+                select(func.count()).select_from(OutboxRow)
+                .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.attempts > 0)
             ).scalar_one())
 
     def count_applications(self) -> int:

@@ -22,6 +22,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from domain.text import Lang, Text
 from kiosk.services.availability import Availability
+from kiosk.services.idle import IdleAction
 from kiosk.services.session import Session
 from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
@@ -43,8 +44,6 @@ log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
            ReceiptScreen, RatingScreen, OutOfServiceScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
-ATTRACT_AFTER_S = 30  # an untouched home screen starts cycling tips after this
-ATTRACT_EVERY_S = 5
 NOTICE_S = 6.0  # how long a short message (help is coming, thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
@@ -90,7 +89,8 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._touched)
         self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
                         Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S)]
-        self.kiosk.watch(lambda _snapshot: bridge.on_ui(lambda: self._available(self.kiosk.availability())))
+        devices = self.kiosk.devices
+        devices.start(lambda _snapshot: bridge.on_ui(lambda: self._available(devices.availability())))
         self.bind(lang=lambda *_: self.current.show())
         self.check_devices()
         self.current.show()
@@ -103,7 +103,7 @@ class KioskApp(App):
         for event in [*self._events, self._notice_event]:
             if event is not None:
                 event.cancel()
-        self.kiosk.unwatch()
+        self.kiosk.devices.stop()
         Window.unbind(on_touch_down=self._touched)
         if self.root is not None:
             Window.remove_widget(self.root)
@@ -123,7 +123,7 @@ class KioskApp(App):
 
     def start(self, code: str) -> None:
         """Begin a session for item or bundle ``code`` at its guide."""
-        self.session = Session(self.kiosk.catalog.offering(code), self.kiosk.now())
+        self.session = self.kiosk.start_session(code)
         self.go("guide")
 
     def end_session(self) -> None:
@@ -148,10 +148,8 @@ class KioskApp(App):
     def call_staff(self) -> None:
         """Store a help request (the sync agent carries it to central) and tell the citizen help is coming."""
         session, screen = self.session, self.manager.current
-        item = session.offering.code if session else None
-        application = str(session.application.id) if session and session.application else None
         self.say(self.t("Staff have been called and will come to you."))
-        bridge.run(lambda: self.kiosk.store.request_help(screen, item, application), lambda _: None,
+        bridge.run(lambda: self.kiosk.call_for_help(screen, session), lambda _: None,
                    lambda exc: log.error("help request not stored: %s", type(exc).__name__))
 
     def say(self, text: str) -> None:
@@ -175,25 +173,22 @@ class KioskApp(App):
         return False
 
     def _watch_idle(self, _dt: float) -> None:
-        """Warn after the idle timeout, wipe after the warning has run out; attract passers-by on an idle home."""
-        if self.session is None or self.manager.current in OPEN_SCREENS:
-            idle = time.monotonic() - self.last_touch
-            if self.manager.current == "home" and idle >= ATTRACT_AFTER_S and round(idle) % ATTRACT_EVERY_S == 0:
-                self.manager.get_screen("home").attract()
-            return
-        settings = self.kiosk.settings
+        """Apply the idle policy: attract passers-by on an idle home, warn a citizen, end a session left behind."""
         idle = time.monotonic() - self.last_touch
-        if idle < settings.idle_timeout_s:
-            return
-        self.idle_warning = True
-        self.countdown = max(0, round(settings.idle_timeout_s + settings.warning_s - idle))
-        if self.countdown <= 0:
+        current = self.manager.current
+        decision = self.kiosk.idle.decide(idle, in_session=self.session is not None and current not in OPEN_SCREENS,
+                                          on_home=current == "home")
+        if decision.action is IdleAction.ATTRACT:
+            self.manager.get_screen("home").attract()
+        elif decision.action in {IdleAction.WARN, IdleAction.END}:
+            self.idle_warning, self.countdown = True, decision.countdown
+        if decision.action is IdleAction.END:
             log.info("session ended after %d s without a touch", round(idle))
             self.end_session()
 
     def check_devices(self) -> None:
         """Poll the devices now, off the UI thread; switch to or from out-of-service on the answer."""
-        bridge.run(lambda: self.kiosk.availability(refresh=True), self._available,
+        bridge.run(lambda: self.kiosk.devices.availability(refresh=True), self._available,
                    lambda exc: log.warning("device check failed: %s", type(exc).__name__))
 
     def _available(self, availability: Availability) -> None:

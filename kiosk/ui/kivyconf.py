@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kivy.config import Config
 
-from drivers.printer.fonts import cjk_font_path
 from kiosk.config import UiSection
+from l10n.fonts import cjk_font_path
 
 
 def configure(settings: UiSection) -> None:

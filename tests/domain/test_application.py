@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
@@ -16,16 +16,10 @@ from domain.application import (
 from domain.lifecycle import Event, IllegalTransition, State
 from domain.numbering import parse_receipt_number
 from tests.domain.answers import ID_NUMBER, valid_answers
-from tests.domain.test_catalog import CATALOG
+from tests.domain.samples import APPLIED, CATALOG, ITEM, submit
 
-NOW = datetime(2026, 9, 30, 10, 30, tzinfo=timezone(timedelta(hours=8)))  # eve of National Day
-ITEM = next(i for i in CATALOG.items.values() if any(r.deferrable for r in i.materials))
+NOW = APPLIED
 BUNDLE = next(iter(CATALOG.bundles.values()))
-
-
-def submit(code: str, **declared: MaterialStatus) -> object:
-    offering = CATALOG.offering(code)
-    return create(Draft(offering, valid_answers(offering.form), declared), CATALOG, "LC0001", 7, NOW)
 
 
 def test_an_item_application_records_its_catalog_and_number() -> None:

@@ -15,7 +15,7 @@ from domain.forms import Condition, FieldType, FormField, FormSchema, Group, Opt
 from domain.text import Text
 from domain.validation import validate
 from tests.domain.answers import valid_answers
-from tests.domain.test_catalog import CATALOG
+from tests.domain.samples import CATALOG
 
 TODAY = date(2026, 11, 22)
 

@@ -71,7 +71,8 @@ def test_protocol_and_business_outcomes_are_kept_apart() -> None:
 
 @given(st.lists(st.sampled_from(list(Event)), max_size=30))
 def test_an_application_refusing_an_event_is_left_exactly_as_it_was(events: list[Event]) -> None:
-    from tests.domain.test_application import ITEM, NOW, submit
+    from tests.domain.samples import APPLIED as NOW
+    from tests.domain.samples import ITEM, submit
 
     application = submit(ITEM.code)
     accepted = 1

@@ -10,18 +10,9 @@ from domain.application import Draft, MaterialStatus, create
 from domain.receipt import build_receipt, render_text
 from domain.text import width
 from tests.domain.answers import ID_NUMBER, valid_answers
-from tests.domain.test_catalog import CATALOG
+from tests.domain.samples import CATALOG, HALL, ITEM, RECEIPT_TIME, receipt_for
 
-NOW = datetime(2026, 11, 23, 9, 15, tzinfo=timezone(timedelta(hours=8)))
-HALL = next(iter(CATALOG.halls.values()))
-ITEM = next(i for i in CATALOG.items.values() if any(r.deferrable for r in i.materials))
-
-
-def receipt_for(code: str, name: str = "张三丰", **declared: MaterialStatus):  # type: ignore[no-untyped-def]
-    offering = CATALOG.offering(code)
-    answers = {**valid_answers(offering.form), "applicant.name": name}
-    app = create(Draft(offering, answers, declared), CATALOG, "LC0001", 42, NOW)
-    return app, build_receipt(app, CATALOG, HALL)
+NOW = RECEIPT_TIME
 
 
 def test_the_applicant_is_masked() -> None:

@@ -10,18 +10,17 @@ from __future__ import annotations
 from kivy.animation import Animation
 
 from domain.identity import Identity
-from drivers.cardreader.errors import CardDataError, CardLifted, NoCard, ReaderUnavailable
+from kiosk.services.identify import CardNotRead, ReadProblem
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 load_kv(__file__)
-WAIT_S = 20  # seconds of one wait for a card; the citizen can always try again
 MESSAGES = {
-    NoCard: N_("No card was found. Please place your ID card flat on the reader and try again."),
-    CardLifted: N_("The card was moved while it was read. Please place it again and keep it still."),
-    CardDataError: N_("The card could not be read. Please try again, or go to a service window."),
-    ReaderUnavailable: N_("The card reader is not working. Please go to a service window or call staff."),
+    ReadProblem.NO_CARD: N_("No card was found. Please place your ID card flat on the reader and try again."),
+    ReadProblem.LIFTED: N_("The card was moved while it was read. Please place it again and keep it still."),
+    ReadProblem.UNREADABLE: N_("The card could not be read. Please try again, or go to a service window."),
+    ReadProblem.READER_DOWN: N_("The card reader is not working. Please go to a service window or call staff."),
 }
 
 
@@ -51,18 +50,11 @@ class IdentifyScreen(KioskScreen):
     def read(self) -> None:
         """Wait for a card and read it, off the UI thread."""
         self.reading += 1
-        token, reader = self.reading, self.kiosk_app.kiosk.reader
+        token, kiosk = self.reading, self.kiosk_app.kiosk
         self.ids.retry.disabled = True
         self._pulse(True)
-
-        def work() -> Identity:
-            for _ in range(WAIT_S):  # in one-second slices: a read the citizen left stops within a second,
-                if token != self.reading:  # so it cannot take the next citizen's card
-                    raise NoCard("read abandoned")
-                if reader.wait_for_card(1.0):
-                    return reader.read_identity()
-            raise NoCard("no card")
-        bridge.run(work, lambda identity: self._read(token, identity), lambda exc: self._failed(token, exc))
+        bridge.run(lambda: kiosk.read_card(lambda: token == self.reading),  # a read the citizen left stops
+                   lambda identity: self._read(token, identity), lambda exc: self._failed(token, exc))
 
     def _read(self, token: int, identity: Identity) -> None:
         """Take a read identity (if the citizen is still here)."""
@@ -91,7 +83,8 @@ class IdentifyScreen(KioskScreen):
         if token != self.reading or app.manager.current != self.name:
             return
         self._pulse(False)
-        msgid = next((m for kind, m in MESSAGES.items() if isinstance(exc, kind)), MESSAGES[CardDataError])
+        problem = exc.problem if isinstance(exc, CardNotRead) else ReadProblem.UNREADABLE
+        msgid = MESSAGES[problem]
         self.ids.message.text = app.t(msgid, app.lang)
         self.ids.retry.disabled = False
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from kiosk.services.feedback import BAD_LEVELS
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -10,13 +13,13 @@ from kiosk.ui.widgets import BigButton
 load_kv(__file__)
 LEVELS = ((5, N_("Very satisfied")), (4, N_("Satisfied")), (3, N_("Fairly satisfied")), (2, N_("Dissatisfied")),
           (1, N_("Very dissatisfied")))
-BAD = (1, 2)
-REASONS = {  # stored as the 好差评 system's Chinese wording, shown in the citizen's language
+REASON_WORDS = {  # each of feedback.REASONS (the 好差评 system's wording, stored) in the citizen's language
     "等待时间长": N_("Waited too long"), "操作复杂": N_("Too complicated"),
     "设备故障": N_("The terminal did not work well"), "指引不清楚": N_("Instructions were unclear"),
     "材料要求多": N_("Too many materials asked for"),
 }
 CHOSEN, PLAIN = (0.05, 0.45, 0.2, 1), (0.11, 0.37, 0.73, 1)
+log = logging.getLogger(__name__)
 
 
 class RatingScreen(KioskScreen):
@@ -40,8 +43,8 @@ class RatingScreen(KioskScreen):
         for level, msgid in LEVELS:
             levels.add_widget(BigButton(text=app.t(msgid, app.lang), background_color=CHOSEN if level == self.level
                                         else PLAIN, on_release=lambda _b, n=level: self.choose(n)))
-        if self.level in BAD:
-            for stored, msgid in REASONS.items():
+        if self.level in BAD_LEVELS:
+            for stored, msgid in REASON_WORDS.items():
                 reasons.add_widget(BigButton(text=app.t(msgid, app.lang),
                                              background_color=CHOSEN if stored in self.reasons else PLAIN,
                                              on_release=lambda _b, r=stored: self.toggle(r)))
@@ -50,7 +53,7 @@ class RatingScreen(KioskScreen):
     def choose(self, level: int) -> None:
         """Pick a level."""
         self.level = level
-        if level not in BAD:
+        if level not in BAD_LEVELS:
             self.reasons = set()
         self.show()
 
@@ -62,12 +65,9 @@ class RatingScreen(KioskScreen):
     def send(self) -> None:
         """Store the rating (off the UI thread), thank the citizen, and end the session."""
         app = self.kiosk_app
-        session = app.session
-        application = str(session.application.id) if session and session.application else None
-        level, comment, store = self.level, "、".join(sorted(self.reasons)), app.kiosk.store
-        if session is not None:
-            session.rated = True
-        bridge.run(lambda: store.rate(application, level, comment), lambda _: None, lambda _exc: None)
+        session, level, reasons, kiosk = app.session, self.level, set(self.reasons), app.kiosk
+        bridge.run(lambda: kiosk.rate(session, level, reasons), lambda _: None,
+                   lambda exc: log.error("rating not stored: %s", type(exc).__name__))
         app.end_session()
         app.say(app.t("Thank you for your rating.", app.lang))
 

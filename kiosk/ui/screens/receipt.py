@@ -6,9 +6,9 @@ or the staff desk, which can reprint from the number).
 
 from __future__ import annotations
 
-from domain.receipt import layout
+from domain.application import Application
+from domain.receipt import Receipt
 from kiosk.services.session import Session
-from kiosk.services.submit import submit_application
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -50,22 +50,18 @@ class ReceiptScreen(KioskScreen):
 
     def _submit(self, session: Session) -> None:
         """Store the application (the durable step), off the UI thread."""
-        app = self.kiosk_app
-        kiosk, draft, now = app.kiosk, session.draft(), app.kiosk.now()
+        kiosk, draft = self.kiosk_app.kiosk, session.draft()
         self.busy = True
-        bridge.run(lambda: submit_application(kiosk.store, catalog=kiosk.catalog, hall=kiosk.hall,
-                                              terminal_id=kiosk.terminal_id, draft=draft, now=now),
-                   self._stored, self._not_stored)
+        bridge.run(lambda: kiosk.submit(draft), self._stored, self._not_stored)
 
-    def _stored(self, result: tuple[object, object]) -> None:
+    def _stored(self, result: tuple[Application, Receipt]) -> None:
         """The application is safe: show its number and print."""
         app = self.kiosk_app
         self.busy = False
         if app.session is None:
             return
-        application, receipt = result
-        app.session.application, app.session.receipt = application, receipt  # type: ignore[assignment]
-        self.ids.number.text = app.session.application.number if app.session.application else ""
+        app.session.submitted(*result)
+        self.ids.number.text = result[0].number
         self.ids.rate.disabled = False
         self.print_receipt()
 
@@ -81,10 +77,10 @@ class ReceiptScreen(KioskScreen):
         session = app.session
         if session is None or session.receipt is None:
             return
-        printer, lines = app.kiosk.printer, layout(session.receipt, app.lang, app.kiosk.printer.columns)
+        kiosk, receipt, lang = app.kiosk, session.receipt, app.lang
         self.ids.reprint.disabled = True
         self._set_status(N_("Printing your receipt…"))
-        bridge.run(lambda: printer.print_lines(lines), self._printed, self._not_printed)
+        bridge.run(lambda: kiosk.print_receipt(receipt, lang), self._printed, self._not_printed)
 
     def _printed(self, _result: object) -> None:
         """The receipt is out."""

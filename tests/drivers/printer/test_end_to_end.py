@@ -15,11 +15,11 @@ from domain.application import MaterialStatus
 from domain.receipt import Receipt, Style, layout
 from domain.text import Text, width
 from drivers.printer.emulator import EmulatorServer, Interpreter, PrinterState, serve_fd
+from drivers.printer.errors import PrinterNotReady, PrintIncomplete
 from drivers.printer.factory import open_printer
 from drivers.printer.job import TextMode
-from drivers.printer.printer import PrinterNotReady, PrintIncomplete
 from drivers.status import DeviceState, PaperState
-from tests.domain.test_receipt import ITEM, receipt_for
+from tests.domain.samples import ITEM, receipt_for
 
 
 @pytest.fixture

@@ -117,7 +117,7 @@ def run_shred(directory: Path, rng: random.Random) -> None:
 def run_migration(directory: Path) -> None:
     """Crash in the middle of upgrading a store from revision 0001."""
     from kiosk.store.keys import KeyFileProvider
-    from tests.kiosk.store.test_migrations import fill_0001
+    from tests.kiosk.store.legacy import fill_0001
 
     kek = KeyFileProvider(directory / "store.key").create()
     db.migrate(db.make_engine(directory / "store.db"), "0001")

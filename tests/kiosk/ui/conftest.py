@@ -2,27 +2,19 @@
 
 Kivy has one window per process: the first UI test creates it on a virtual display the
 fixtures start; each test builds a fresh app (fresh store, simulated card reader and printer
-emulator) into it and tears it down again.
+emulator) into it and tears it down again (tests/kiosk/ui/driver.py).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from kiosk.config import UiSection
-
-SETTINGS = UiSection(fullscreen=False, width_px=540, height_px=960, panel_inches=10.8, idle_timeout_s=60,
-                     warning_s=30)
+from tests.kiosk.ui.driver import SETTINGS, Driver, running_kiosk
 
 
 @pytest.fixture(scope="session")
@@ -44,125 +36,6 @@ def display() -> Iterator[str]:
     yield os.environ["DISPLAY"]
     server.terminate()
     server.wait(timeout=10)
-
-
-def ancestors(widget: Any) -> Iterator[Any]:
-    """Yield the widget, its parents, and last the window (which is its own parent)."""
-    while widget is not None and widget is not widget.parent:
-        yield widget
-        widget = widget.parent
-    if widget is not None:
-        yield widget
-
-
-@dataclass
-class Driver:
-    """Drive the app as a citizen would: touches on real widgets, frames pumped by hand."""
-
-    app: Any
-    store: Any
-    reader: Any
-    printer: Any
-
-    def frames(self, count: int = 3) -> None:
-        """Run ``count`` frames (input, clock, drawing)."""
-        from kivy.base import EventLoop
-
-        for _ in range(count):
-            EventLoop.idle()
-
-    def until(self, check: Callable[[], object], timeout: float = 15.0, what: str = "") -> None:
-        """Pump frames until ``check`` holds."""
-        deadline = time.monotonic() + timeout
-        while not check():
-            assert time.monotonic() < deadline, f"timed out waiting for {what or check}; on {self.screen}"
-            self.frames(1)
-            time.sleep(0.01)
-
-    @property
-    def screen(self) -> str:
-        """Return the current screen's name."""
-        return str(self.app.manager.current)
-
-    def widgets(self) -> list[Any]:
-        """Return every widget in the window."""
-        return list(self.app.root.walk())
-
-    def texts(self) -> list[str]:
-        """Return the text of every widget showing some."""
-        return [str(w.text) for w in self.widgets() if getattr(w, "text", "")]
-
-    def find(self, text: str, *, partial: bool = False) -> Any:
-        """Return the visible, enabled button showing ``text``."""
-        from kivy.uix.button import Button
-
-        for widget in self.widgets():
-            if isinstance(widget, Button) and not widget.disabled and widget.opacity > 0 and (
-                    (text in widget.text) if partial else widget.text == text) and widget.get_root_window():
-                return widget
-        raise AssertionError(f"no button {text!r} on {self.screen}: {self.texts()}")
-
-    def tap(self, text: str, *, partial: bool = False) -> None:
-        """Touch the button showing ``text`` (scrolled into view first), as a finger would."""
-        self.frames(2)  # lay out whatever the last frame changed
-        self.touch(self.find(text, partial=partial))
-
-    def touch(self, widget: Any) -> None:
-        """Scroll ``widget`` into view if it is in a scroll view, then touch its centre."""
-        from kivy.tests.common import UnitTestTouch
-        from kivy.uix.scrollview import ScrollView
-
-        view = next((w for w in ancestors(widget) if isinstance(w, ScrollView)), None)
-        if view is not None:
-            content = view.children[0]
-            if content.height > view.height:
-                bottom = widget.to_window(widget.x, widget.y)[1] - content.to_window(content.x, content.y)[1]
-                view.scroll_y = min(1.0, max(0.0, (bottom - 10) / (content.height - view.height)))
-                self.frames(3)
-        x, y = widget.to_window(*widget.center)
-        if view is not None:
-            left, low = view.to_window(*view.pos)
-            assert left <= x <= left + view.width, f"{widget.text!r} off screen"
-            assert low <= y <= low + view.height, f"{widget.text!r} off screen"
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        touch.touch_up()
-        self.frames(2)
-
-
-@contextmanager
-def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS) -> Iterator[Driver]:
-    """Build a kiosk app into the window (sized to ``settings``) with a fresh store and simulated devices."""
-    from kivy.core.window import Window
-
-    from domain.catalog_loader import load_catalog
-    from domain.data import SAMPLE_CATALOG
-    from drivers.cardreader.factory import open_card_reader
-    from drivers.printer.factory import open_printer
-    from kiosk.services.terminal import Kiosk
-    from kiosk.ui.app import KioskApp
-    from tests.kiosk.store.helpers import open_test_store
-
-    Window.size = (settings.width_px, settings.height_px)
-    catalog = load_catalog(SAMPLE_CATALOG)
-    store = open_test_store(tmp_path / "terminal")
-    reader = open_card_reader("sim://?timeout=1")
-    reader.open()
-    printer = open_printer("sim://")
-    context = Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,
-                    lambda: datetime.now(UTC))
-    app = KioskApp(context)
-    app._run_prepare()
-    driver = Driver(app, store, reader, printer)
-    driver.frames(5)
-    try:
-        yield driver
-    finally:
-        app.dispatch("on_stop")  # (not on_stop(): kv's `app` proxy forgets the app on the event)
-        reader.close()
-        printer.close()
-        printer.emulator.stop()
-        store.close()
 
 
 @pytest.fixture

@@ -12,27 +12,10 @@ from sqlalchemy import func, select
 from drivers.status import PaperState
 from kiosk.store import database as db
 from kiosk.store.models import ApplicationRow, HelpRequestRow
-from tests.kiosk.ui.conftest import Driver
-from tests.kiosk.ui.test_journey import ID_NUMBER, NAME, option, to_form
+from tests.kiosk.ui.driver import Driver
+from tests.kiosk.ui.journey import ID_NUMBER, NAME, to_form, to_review
 
 PERSONAL = (NAME, "张*丰", ID_NUMBER, "370303********0012", "13800138000", "淄博市张店区")
-
-
-def to_review(kiosk: Driver) -> None:
-    """Fill SB-001 as the journey does, up to the review."""
-    to_form(kiosk)
-    kiosk.tap("是我本人,继续")
-    kiosk.tap("下一步")
-    kiosk.tap(option(kiosk, "delivery.method", "window"))
-    kiosk.tap("下一步")
-    kiosk.tap("点此输入")
-    for digit in "13800138000":
-        kiosk.tap(digit)
-    kiosk.tap("下一步")
-    kiosk.tap(option(kiosk, "insurance.card_bank", "ccb"))
-    kiosk.tap("下一步")
-    kiosk.tap("我确认", partial=True)
-    kiosk.tap("下一步")
 
 
 def _count(kiosk: Driver, table: type) -> int:
@@ -138,7 +121,7 @@ def test_device_changes_are_recorded_for_telemetry_and_reach_the_screen_without_
     from kiosk.store.models import DeviceStatusRow
 
     kiosk.until(lambda: _count(kiosk, DeviceStatusRow) >= 2, what="both devices' first snapshots recorded")
-    poller = kiosk.app.kiosk.pollers["printer"]
+    poller = kiosk.app.kiosk.devices.pollers["printer"]
     poller.interval = 0.2  # the poller finds the change by itself; no one calls check_devices()
     kiosk.printer.emulator.state.paper = PaperState.OUT
     kiosk.until(lambda: kiosk.screen == "out_of_service", what="out of service from the poller's event")

@@ -9,8 +9,8 @@ from kivy.uix.button import Button
 from kivy.uix.textinput import TextInput
 
 from kiosk.ui.widgets import Title
-from tests.kiosk.ui.conftest import Driver
-from tests.kiosk.ui.test_journey import option, to_form
+from tests.kiosk.ui.driver import Driver
+from tests.kiosk.ui.journey import option, to_form
 
 
 def field(kiosk: Driver, label: str, kind: type) -> Any:

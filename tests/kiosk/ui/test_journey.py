@@ -4,41 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from drivers.cardreader.simulator import SAMPLE_CARDS
 from kiosk.store import database as db
 from kiosk.store.models import ApplicationRow, RatingRow
-from tests.kiosk.ui.conftest import Driver
-
-NAME, ID_NUMBER = "张三丰", "370303198505120012"
-
-
-def to_form(kiosk: Driver, code: str = "SB-001", card: str = "zhang") -> None:
-    """From home through the guide, the notice and the card, to the form's first group."""
-    app = kiosk.app
-    offering = app.kiosk.catalog.offering(code)
-    category = offering.items[0].category if offering.kind == "item" else None
-    if category is None:
-        kiosk.tap("一件事一次办")
-    else:
-        from domain.catalog import CATEGORY_NAMES
-
-        kiosk.tap(CATEGORY_NAMES[category].zh, partial=True)
-    kiosk.tap(offering.name.zh)
-    assert kiosk.screen == "guide"
-    kiosk.tap("开始办理")
-    kiosk.tap("同意并继续")
-    assert kiosk.screen == "identify"
-    assert "请将身份证放在感应区" in kiosk.texts()
-    kiosk.reader.simulator.place(SAMPLE_CARDS[card])
-    screen = kiosk.app.manager.get_screen("identify")
-    kiosk.until(lambda: not screen.ids.retry.disabled, what="the card read (or refused)")
-
-
-def option(kiosk: Driver, key: str, value: str) -> str:
-    """Return the Chinese label of a choice."""
-    session = kiosk.app.session
-    label = session.offering.field(key).option_label(value)
-    return str(label.zh)
+from tests.kiosk.ui.driver import Driver
+from tests.kiosk.ui.journey import ID_NUMBER, NAME, option, to_form
 
 
 def test_the_full_journey_stores_encrypted_prints_and_rates(kiosk: Driver) -> None:

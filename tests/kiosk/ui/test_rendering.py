@@ -17,8 +17,8 @@ from kivy.uix.scrollview import ScrollView
 
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import PaperState
-from tests.kiosk.ui.conftest import SETTINGS, Driver, ancestors, running_kiosk
-from tests.kiosk.ui.test_behaviour import to_review
+from tests.kiosk.ui.driver import SETTINGS, Driver, ancestors, running_kiosk
+from tests.kiosk.ui.journey import to_review
 
 LANDSCAPE = SETTINGS.model_copy(update={"width_px": SETTINGS.height_px, "height_px": SETTINGS.width_px})
 

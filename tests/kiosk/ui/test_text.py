@@ -6,9 +6,9 @@ from fontTools.ttLib import TTCollection
 
 from domain.catalog_loader import load_catalog
 from domain.data import SAMPLE_CATALOG
-from drivers.printer.fonts import cjk_font_path
 from kiosk.services.availability import NO_CATALOG, PAPER_OUT, PRINTER_DOWN, READER_DOWN, STORAGE_FULL
 from kiosk.ui.i18n import tr
+from l10n.fonts import cjk_font_path
 from tests.kiosk.ui.msgids import used_msgids
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.identity import DocumentType, Identity, Problem, ProblemCode
 from kiosk.services.identify import EXPIRED, refusal
-from tests.domain.test_catalog import CATALOG
+from tests.domain.samples import CATALOG
 
 EXPIRED_CARD = Identity(DocumentType.RESIDENT_ID, name="王小明", problems=(Problem(ProblemCode.EXPIRED),))
 ODD_AREA = Identity(DocumentType.RESIDENT_ID, name="李秀英", problems=(Problem(ProblemCode.UNKNOWN_AREA_CODE),))

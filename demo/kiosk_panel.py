@@ -1,7 +1,8 @@
-"""The demo's side panel: a virtual card tray with the sample identities, the printer's paper, and the receipt.
+"""`yichuang kiosk demo`: the kiosk beside a virtual card tray with the sample identities, the paper, and the receipt.
 
-Only for `sim://` devices: it places and lifts simulated cards, switches the emulated
-printer's paper, and shows what the emulator printed as a picture beside the kiosk screen.
+The devices are the simulated card reader and the printer emulator (`sim://`): the panel places
+and lifts simulated cards, switches the emulated printer's paper, and shows what the emulator
+printed as a picture beside the kiosk screen.
 """
 
 from __future__ import annotations

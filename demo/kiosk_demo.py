@@ -1,0 +1,47 @@
+"""`yichuang kiosk demo`: the kiosk window with simulated devices and, beside it, the panel that drives them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kiosk.cli.context import TerminalContext, pass_terminal
+from kiosk.cli.kiosk_cmd import need_display
+
+
+@click.command("demo")
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=Path("var/demo-kiosk"),
+              show_default=True, help="The demo terminal's store, key and receipt pictures.")
+@pass_terminal
+def kiosk_demo(app: TerminalContext, data: Path) -> None:
+    """Open the kiosk with a virtual card tray and the printer emulator's receipt beside it."""
+    need_display()
+    from drivers.cardreader.factory import SimulatedReader, open_card_reader  # noqa: PLC0415 - loads what it runs
+    from drivers.printer.factory import SimulatedPrinter, open_printer  # noqa: PLC0415
+    from drivers.printer.job import TextMode  # noqa: PLC0415
+    from kiosk.services.terminal import open_kiosk  # noqa: PLC0415
+    from kiosk.store.keys import KeyFileProvider  # noqa: PLC0415
+    from kiosk.store.opening import open_store  # noqa: PLC0415
+    from kiosk.ui.launch import prepare_window, run_app  # noqa: PLC0415
+
+    config = app.config
+    settings = config.ui.model_copy(update={  # half size, same millimetres, to fit a desktop screen
+        "fullscreen": False, "width_px": config.ui.width_px // 2, "height_px": config.ui.height_px // 2,
+        "panel_inches": config.ui.panel_inches / 2})
+    prepare_window(settings, width_px=settings.width_px * 3 // 2)  # the panel takes the right third
+    from demo.kiosk_panel import DemoKioskApp  # noqa: PLC0415 - Kivy's window opens on import
+
+    data.mkdir(parents=True, exist_ok=True)
+    store = open_store(data / "store.db", KeyFileProvider(data / "store.key"))
+    reader = open_card_reader("sim://")
+    printer = open_printer("sim://", TextMode(config.printer.text_mode), config.printer.paper_mm,
+                           config.printer.charset)
+    if not (isinstance(reader, SimulatedReader) and isinstance(printer, SimulatedPrinter)):
+        raise TypeError("sim:// gave a device that is not simulated")
+    reader.open()
+    kiosk = open_kiosk(config, app.catalog, store, app.now, reader=reader, printer=printer, settings=settings)
+    try:
+        run_app(DemoKioskApp(kiosk, reader, printer, data / "receipts", lang=config.terminal.lang), kiosk)
+    finally:
+        store.close()

@@ -1,0 +1,78 @@
+"""The terminal's health as the store knows it: each device's latest status and today's activity (no personal data)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kiosk.store import database as db
+from kiosk.store.models import ApplicationRow, DeviceStatusRow, EventRow, HelpRequestRow, OutboxRow, OutboxStatus
+from kiosk.store.store import Store
+
+SERIOUS = ("error", "critical")  # event severities that count as errors
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """A device's latest recorded status, by code (a driver's free-text detail stays out)."""
+
+    device: str
+    state: str
+    since: str
+    media: dict[str, str] = field(default_factory=dict)
+    error_kind: str | None = None
+    error_code: str | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the outbox holds and what happened since a moment (usually midnight)."""
+
+    outbox_backlog: int
+    needs_manual: int
+    last_ack: str | None
+    applications_today: int
+    errors_today: int
+    help_requests_today: int
+
+
+def device_statuses(store: Store) -> list[DeviceStatus]:
+    """Return the latest recorded status of each device, by device name."""
+    latest = select(func.max(DeviceStatusRow.id)).group_by(DeviceStatusRow.device)
+    with db.read(store.engine) as conn:
+        rows = conn.execute(select(DeviceStatusRow).where(DeviceStatusRow.id.in_(latest))
+                            .order_by(DeviceStatusRow.device)).all()
+    return [_status(row.device, row.state, row.at, json.loads(row.snapshot)) for row in rows]
+
+
+def _status(device: str, state: str, since: str, snapshot: dict[str, Any]) -> DeviceStatus:
+    """Reduce a recorded snapshot to its codes."""
+    error = snapshot.get("error") or {}
+    media = {str(k): str(v) for k, v in (snapshot.get("media") or {}).items()}
+    return DeviceStatus(device, state, since, media, error.get("kind"), error.get("code"), error.get("action"))
+
+
+def status_version(store: Store) -> int:
+    """Return a number that grows whenever any device reports a new status (a change to send at once)."""
+    with db.read(store.engine) as conn:
+        return int(conn.execute(select(func.coalesce(func.max(DeviceStatusRow.id), 0))).scalar_one())
+
+
+def activity(store: Store, since: str) -> Activity:
+    """Count the outbox and what was recorded from ``since`` (ISO 8601, UTC) on."""
+    with db.read(store.engine) as conn:
+        def count(*where: Any) -> int:
+            return int(conn.execute(select(func.count()).where(*where)).scalar_one())
+
+        return Activity(
+            outbox_backlog=count(OutboxRow.status == OutboxStatus.PENDING),
+            needs_manual=count(OutboxRow.status == OutboxStatus.NEEDS_MANUAL),
+            last_ack=conn.execute(select(func.max(OutboxRow.acked_at))).scalar(),
+            applications_today=count(ApplicationRow.created_at >= since),
+            errors_today=count(EventRow.at >= since, EventRow.severity.in_(SERIOUS)),
+            help_requests_today=count(HelpRequestRow.created_at >= since),
+        )

@@ -1,0 +1,54 @@
+"""The steps of a citizen's journey that several UI tests walk: home to the form, and the form to the review."""
+
+from __future__ import annotations
+
+from drivers.cardreader.simulator import SAMPLE_CARDS
+from tests.kiosk.ui.driver import Driver
+
+NAME, ID_NUMBER = "张三丰", "370303198505120012"
+
+
+def to_form(kiosk: Driver, code: str = "SB-001", card: str = "zhang") -> None:
+    """From home through the guide, the notice and the card, to the form's first group."""
+    app = kiosk.app
+    offering = app.kiosk.catalog.offering(code)
+    category = offering.items[0].category if offering.kind == "item" else None
+    if category is None:
+        kiosk.tap("一件事一次办")
+    else:
+        from domain.catalog import CATEGORY_NAMES
+
+        kiosk.tap(CATEGORY_NAMES[category].zh, partial=True)
+    kiosk.tap(offering.name.zh)
+    assert kiosk.screen == "guide"
+    kiosk.tap("开始办理")
+    kiosk.tap("同意并继续")
+    assert kiosk.screen == "identify"
+    assert "请将身份证放在感应区" in kiosk.texts()
+    kiosk.reader.simulator.place(SAMPLE_CARDS[card])
+    screen = kiosk.app.manager.get_screen("identify")
+    kiosk.until(lambda: not screen.ids.retry.disabled, what="the card read (or refused)")
+
+
+def option(kiosk: Driver, key: str, value: str) -> str:
+    """Return the Chinese label of a choice."""
+    session = kiosk.app.session
+    label = session.offering.field(key).option_label(value)
+    return str(label.zh)
+
+
+def to_review(kiosk: Driver) -> None:
+    """Fill SB-001 as the journey does, up to the review."""
+    to_form(kiosk)
+    kiosk.tap("是我本人,继续")
+    kiosk.tap("下一步")
+    kiosk.tap(option(kiosk, "delivery.method", "window"))
+    kiosk.tap("下一步")
+    kiosk.tap("点此输入")
+    for digit in "13800138000":
+        kiosk.tap(digit)
+    kiosk.tap("下一步")
+    kiosk.tap(option(kiosk, "insurance.card_bank", "ccb"))
+    kiosk.tap("下一步")
+    kiosk.tap("我确认", partial=True)
+    kiosk.tap("下一步")
