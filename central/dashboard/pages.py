@@ -17,6 +17,7 @@ from central.monitor import alertdb
 from central.monitor.alerts import AlertBook
 from central.monitor.history import RESOLUTIONS
 from central.monitor.monitor import FleetMonitor
+from central.monitor.rows import State
 from central.platform import queries
 
 AUDIT_PAGE = 200  # audit lines per page
@@ -50,7 +51,7 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
     def overview(request: Request, hall: str = "", site: str = "", state: str = "", q: str = "") -> HTMLResponse:
         filters = views.Filters(hall=hall, site=site, state=state, q=q)
         return render(request, _template(request, "overview"), guard.viewer(request), filters=filters,
-                      view=views.overview(monitor, book, filters), states=views.STATES)
+                      view=views.overview(monitor, book, filters), states=tuple(State))
 
     @router.get("/terminals/{terminal}", response_class=HTMLResponse)
     @router.get("/fragments/terminals/{terminal}", response_class=HTMLResponse)
@@ -74,7 +75,8 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
     @router.get("/halls", response_class=HTMLResponse)
     @router.get("/fragments/halls", response_class=HTMLResponse)
     def halls(request: Request) -> HTMLResponse:
-        return render(request, _template(request, "halls"), guard.viewer(request), halls=hall_figures.rows())
+        return render(request, _template(request, "halls"), guard.viewer(request), halls=hall_figures.rows(),
+                      columns=views.HALL_COLUMNS)
 
     @router.get("/audit", response_class=HTMLResponse)
     def audit(request: Request, user: str = Query("", max_length=64), before: int | None = None) -> HTMLResponse:
