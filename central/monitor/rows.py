@@ -33,7 +33,7 @@ class State(StrEnum):
 
 
 _RANKS = {state: rank for rank, state in enumerate(State)}
-NEEDS_ACTION = frozenset({State.OFFLINE, State.DEGRADED})  # cannot serve citizens and nobody is on it yet
+NEEDS_ACTION = frozenset({State.OFFLINE, State.DEGRADED})  # cannot take applications until someone acts
 QUIET = frozenset({State.MAINTENANCE, State.REVOKED})  # being serviced, or cut off: nobody is paged
 
 
