@@ -55,9 +55,17 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.include_router(page_routes(monitor, book, guard))
     app.include_router(action_routes(monitor, book, guard))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _session_handlers(app, guard)
+    _failure_handlers(app, guard)
+    _security_headers(app)
+    return app
 
+
+def _session_handlers(app: FastAPI, guard: Guard) -> None:
+    """Answer a request without a session, or one the session may not make: JSON for the API, pages for people."""
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:
+        """Send a person to the login form (and back to this page after it); tell a script to log in."""
         if _is_api(request):
             return JSONResponse({"detail": "log in first (POST /login)"}, status_code=401)
         target = "/login?" + urlencode({"next": _page_of(request)})
@@ -67,14 +75,19 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
 
     @app.exception_handler(Refused)
     def refused(request: Request, exc: Refused) -> Response:
+        """Say why the session may not do this (role, or a stale CSRF token: then reload the page)."""
         if _is_api(request):
             return JSONResponse({"detail": f"refused: {exc.why}"}, status_code=403)
         if _is_htmx(request) and exc.why == "csrf":  # a tab holding an older session's token: reload it
             return Response(status_code=204, headers={"HX-Refresh": "true"})
         return render(request, "refused.html", guard.operator(request), status=403, why=exc.why)
 
+
+def _failure_handlers(app: FastAPI, guard: Guard) -> None:
+    """Answer a database outage, a malformed request and a missing page: JSON for the API, pages for people."""
     @app.exception_handler(DBAPIError)
     def database_down(request: Request, exc: DBAPIError) -> Response:
+        """Say central's database is not answering, and retry."""
         log.warning("central's database refused a dashboard request: %s", type(exc.orig).__name__)
         if _is_api(request):
             return JSONResponse({"detail": "central's database is not answering; try again shortly"}, status_code=503,
@@ -87,23 +100,27 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """Name the values a request got wrong, without echoing them."""
         errors = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         if _is_api(request):  # what was sent is not echoed (it may be a password)
             return JSONResponse({"detail": errors}, status_code=422)
         return render(request, "missing.html", guard.operator(request), status=400, bad=True,
                       what=", ".join(str(e["loc"][-1]) for e in errors if e["loc"]))
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
     @app.exception_handler(HTTPException)
     def missing(request: Request, exc: HTTPException) -> Response:
+        """Answer an HTTP error; a person who asked for something that is not there gets a page saying so."""
         if _is_api(request) or exc.status_code != 404:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return render(request, "missing.html", guard.operator(request), status=404, what=str(exc.detail))
 
-    return app
+
+def _security_headers(app: FastAPI) -> None:
+    """Add the security headers to every response, keeping any a response sets itself."""
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Set each security header the response does not have yet."""
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response

@@ -33,42 +33,51 @@ TICK = 0.25  # seconds between steps of the loop
 HOUR = 3600.0
 
 
+def _on_loop(loop: asyncio.AbstractEventLoop, action: Callable[[], object]) -> None:
+    """Run ``action`` for ``loop``: at once on the loop's own thread, else through the loop in order; never once closed.
+
+    paho calls back on the loop's thread (reads, writes, keepalive) or on the thread that
+    connects, or after the loop has ended (when a client is collected): the loop's own calls act
+    at once, while the socket is still open.
+    """
+    if loop.is_closed():
+        return
+    try:
+        here = asyncio.get_running_loop()
+    except RuntimeError:
+        here = None
+    if here is loop:  # paho read, wrote or gave up on the loop's own thread: act while the socket is open
+        action()
+    else:  # the connecting thread: hand it to the loop, in order
+        loop.call_soon_threadsafe(action)
+
+
 def _attach(client: mqtt.Client, loop: asyncio.AbstractEventLoop) -> None:
     """Let the asyncio loop drive a paho client's socket (paho's external event loop API).
 
-    paho calls these on the loop's thread (reads, writes, keepalive) or on the thread that
-    connects, or after the loop has ended (when a client is collected): the loop's own calls act
-    at once, while the socket is still open; the others go through the loop in order; none once
-    it is closed. A socket may be closed by the time a deferred change runs (a dropped
-    terminal): adding skips it, and removing goes by the descriptor number it had.
+    Each socket change reaches the loop through ``_on_loop``. A socket may be closed by the time
+    a deferred change runs (a dropped terminal): adding skips it, and removing goes by the
+    descriptor number it had.
     """
-    def later(action: Callable[[], object]) -> None:
-        if loop.is_closed():
-            return
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is loop:  # paho read, wrote or gave up on the loop's own thread: act while the socket is open
-            action()
-        else:  # the connecting thread: hand it to the loop, in order
-            loop.call_soon_threadsafe(action)
-
     def opened(c: mqtt.Client, userdata: object, sock: Any) -> None:
-        later(lambda: sock.fileno() >= 0 and loop.add_reader(sock.fileno(), c.loop_read))
+        """Watch a new socket for reads."""
+        _on_loop(loop, lambda: sock.fileno() >= 0 and loop.add_reader(sock.fileno(), c.loop_read))
 
     def closed(c: mqtt.Client, userdata: object, sock: Any) -> None:
+        """Stop watching a closing socket."""
         fd = sock.fileno()
         if fd >= 0:  # -1: already closed by drop(), which unregistered it
-            later(lambda: (loop.remove_reader(fd), loop.remove_writer(fd)))
+            _on_loop(loop, lambda: (loop.remove_reader(fd), loop.remove_writer(fd)))
 
     def want_write(c: mqtt.Client, userdata: object, sock: Any) -> None:
-        later(lambda: sock.fileno() >= 0 and loop.add_writer(sock.fileno(), c.loop_write))
+        """Watch the socket for room to write what paho has queued."""
+        _on_loop(loop, lambda: sock.fileno() >= 0 and loop.add_writer(sock.fileno(), c.loop_write))
 
     def written(c: mqtt.Client, userdata: object, sock: Any) -> None:
+        """Stop watching for writes: paho's queue is empty."""
         fd = sock.fileno()
         if fd >= 0:
-            later(lambda: loop.remove_writer(fd))
+            _on_loop(loop, lambda: loop.remove_writer(fd))
 
     client.on_socket_open = opened
     client.on_socket_close = closed

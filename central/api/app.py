@@ -11,6 +11,7 @@ cardinality bounded (states, halls and rules, never a label per terminal) and ho
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -19,26 +20,28 @@ from fastapi.responses import PlainTextResponse
 from fastapi.security import APIKeyCookie
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from central.auth.accounts import Operator
 from central.auth.security import CSRF_HEADER, SESSION_COOKIE, Guard
 from central.monitor.alerts import AlertBook
 from central.monitor.history import RESOLUTIONS
-from central.monitor.monitor import ORDER, FleetMonitor, summarize
+from central.monitor.monitor import FleetMonitor
+from central.monitor.rows import State, summarize
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such terminal, or no live alert of that rule"}}
 NO_ALERT = "no live alert of that rule on that terminal"
-StateName = Literal["online", "degraded", "offline", "maintenance", "revoked"]
 
 
 class TerminalRow(BaseModel):
     """One terminal in the overview."""
 
+    model_config = ConfigDict(from_attributes=True)  # built from the monitor's rows
+
     terminal: str
     hall: str
     site: str
-    state: StateName
+    state: State
     reasons: list[str]
     last_heartbeat: str | None
     backlog: int | None
@@ -48,6 +51,8 @@ class TerminalRow(BaseModel):
 
 class HallRow(BaseModel):
     """One hall: how many of its terminals can take applications (the figure a hall director asks for)."""
+
+    model_config = ConfigDict(from_attributes=True)  # built from the monitor's counts
 
     hall: str
     total: int
@@ -71,7 +76,7 @@ class Point(BaseModel):
     """One slot of a terminal's history."""
 
     at: str
-    state: StateName
+    state: State
     available_pct: float
     backlog: int | None
 
@@ -133,7 +138,7 @@ class _Families:
         terminals = GaugeMetricFamily("yichuang_terminals", "Terminals by state and hall", labels=["state", "hall"])
         counts: dict[tuple[str, str], int] = {}
         for row in rows:
-            key = (row["state"], row["hall"] or "-")
+            key = (row.state.value, row.hall or "-")
             counts[key] = counts.get(key, 0) + 1
         for (state, hall), count in sorted(counts.items()):
             terminals.add_metric([state, hall], count)
@@ -143,7 +148,7 @@ class _Families:
             alerts.add_metric([rule], count)
         yield alerts
         yield GaugeMetricFamily("yichuang_outbox_backlog", "Entries waiting for central, all terminals",
-                                value=sum(r["backlog"] or 0 for r in rows))
+                                value=sum(r.backlog or 0 for r in rows))
         hearing = monitor.blind_since(datetime.now(UTC)) is None
         yield GaugeMetricFamily("yichuang_monitor_hearing", "1 when the monitor hears the fleet (broker connected, "
                                 "settled), 0 when silence proves nothing", value=hearing)
@@ -249,19 +254,17 @@ def _fleet_routes(app: APIRouter, monitor: FleetMonitor, book: AlertBook) -> Non
             live = len(book.alerts)
         at = monitor.snapshot_at.isoformat() if monitor.snapshot_at else None
         blind = monitor.blind_since(datetime.now(UTC))
-        return Overview(at=at, blind_since=blind.isoformat() if blind else None, total=summary["total"],
-                        by_state=summary["by_state"], alerts_live=live,
-                        halls=[HallRow(**h) for h in summary["halls"]],
-                        needing_action=[TerminalRow(**r) for r in summary["urgent"][:limit]])
+        return Overview(at=at, blind_since=blind.isoformat() if blind else None, total=summary.total,
+                        by_state=summary.by_state, alerts_live=live,
+                        halls=[HallRow.model_validate(h) for h in summary.halls],
+                        needing_action=[TerminalRow.model_validate(r) for r in summary.urgent[:limit]])
 
     @app.get("/api/terminals")
-    def terminals(hall: str | None = None, site: str | None = None,
-                  state: StateName | None = None) -> list[TerminalRow]:
+    def terminals(hall: str | None = None, site: str | None = None, state: State | None = None) -> list[TerminalRow]:
         """List terminals, needing action first; filter by hall, site or state."""
-        rows = [TerminalRow(**r) for r in monitor.rows()
-                if (hall is None or r["hall"] == hall) and (site is None or r["site"] == site)
-                and (state is None or r["state"] == state)]
-        return sorted(rows, key=lambda r: (ORDER[r.state], r.terminal))
+        rows = [r for r in monitor.rows() if (hall is None or r.hall == hall) and (site is None or r.site == site)
+                and (state is None or r.state is state)]
+        return [TerminalRow.model_validate(r) for r in sorted(rows, key=lambda r: (r.state.rank, r.terminal))]
 
 
 def _terminal_routes(app: APIRouter, monitor: FleetMonitor, guard: Guard) -> None:
@@ -269,10 +272,10 @@ def _terminal_routes(app: APIRouter, monitor: FleetMonitor, guard: Guard) -> Non
     @app.get("/api/terminals/{terminal}", responses=NOT_FOUND)
     def terminal(terminal: str) -> TerminalDetail:
         """One terminal and its latest heartbeat."""
-        row = monitor.row(terminal)
+        row, beat = monitor.row(terminal), monitor.beat(terminal)
         if row is None:
             raise HTTPException(404, f"no terminal {terminal}")
-        return TerminalDetail(**row, heartbeat=monitor.beat(terminal))
+        return TerminalDetail(**asdict(row), heartbeat=beat.model_dump() if beat is not None else None)
 
     @app.get("/api/terminals/{terminal}/history", responses=NOT_FOUND)
     def history(terminal: str, resolution: Literal["minute", "hour"] = "minute",

@@ -21,7 +21,8 @@ from central.cli.options import db_option, open_engine
 from central.monitor import alertdb
 from central.monitor.alerts import AlertBook
 from central.monitor.history import History
-from central.monitor.monitor import ORDER, FleetMonitor, read_status, tune_gc
+from central.monitor.monitor import FleetMonitor, read_status, tune_gc
+from central.monitor.rows import State, WrittenStatus
 from central.monitor.webhook import Webhook
 from central.platform.registry import Registry
 from central.web import create_app
@@ -33,17 +34,17 @@ FLUSH_SECONDS = 5.0
 SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
 
 
-def _render(rows: list[dict[str, Any]]) -> str:
+def _render(rows: list[WrittenStatus]) -> str:
     """Render the overview: terminals needing action first, with the reason in words."""
     if not rows:
         return "no terminals known yet"
-    counts: dict[str, int] = {}
+    counts: dict[State, int] = {}
     for row in rows:
-        counts[row["state"]] = counts.get(row["state"], 0) + 1
-    lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: ORDER.get(kv[0], 9)))]
-    for row in sorted(rows, key=lambda r: (ORDER.get(r["state"], 9), r["terminal"])):
-        reasons = "; ".join(row["reasons"]) or "-"
-        lines.append(f"{row['terminal']:<8} {row['state']:<11} {row['hall'] or '-':<18} {reasons}")
+        counts[row.state] = counts.get(row.state, 0) + 1
+    lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: kv[0].rank))]
+    for row in sorted(rows, key=lambda r: (r.state.rank, r.terminal)):
+        reasons = "; ".join(row.reasons) or "-"
+        lines.append(f"{row.terminal:<8} {row.state:<11} {row.hall or '-':<18} {reasons}")
     return "\n".join(lines)
 
 

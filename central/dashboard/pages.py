@@ -17,6 +17,7 @@ from central.monitor import alertdb
 from central.monitor.alerts import AlertBook
 from central.monitor.history import RESOLUTIONS
 from central.monitor.monitor import FleetMonitor
+from central.monitor.rows import State
 from central.platform import queries
 
 AUDIT_PAGE = 200  # audit lines per page
@@ -43,18 +44,31 @@ def _charts(monitor: FleetMonitor, terminal: str, window: str, _: Callable[[str]
 def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRouter:
     """Return the routes of every page and fragment."""
     router = APIRouter(include_in_schema=False)
-    hall_figures = views.Halls(monitor)
+    _overview_pages(router, monitor, book, guard)
+    _terminal_pages(router, monitor, guard)
+    _alert_pages(router, book, guard)
+    _hall_pages(router, views.Halls(monitor), guard)
+    _audit_page(router, guard)
+    return router
 
+
+def _overview_pages(router: APIRouter, monitor: FleetMonitor, book: AlertBook, guard: Guard) -> None:
+    """Add the overview: every terminal, needing action first, with filters."""
     @router.get("/", response_class=HTMLResponse)
     @router.get("/fragments/overview", response_class=HTMLResponse)
     def overview(request: Request, hall: str = "", site: str = "", state: str = "", q: str = "") -> HTMLResponse:
+        """Show the counts and the terminals that pass the filters."""
         filters = views.Filters(hall=hall, site=site, state=state, q=q)
         return render(request, _template(request, "overview"), guard.viewer(request), filters=filters,
-                      view=views.overview(monitor, book, filters), states=views.STATES)
+                      view=views.overview(monitor, book, filters), states=tuple(State))
 
+
+def _terminal_pages(router: APIRouter, monitor: FleetMonitor, guard: Guard) -> None:
+    """Add one terminal's detail: its state, components, facts, charts, alerts and help requests."""
     @router.get("/terminals/{terminal}", response_class=HTMLResponse)
     @router.get("/fragments/terminals/{terminal}", response_class=HTMLResponse)
     def terminal(request: Request, terminal: str, window: Window = "24h") -> HTMLResponse:
+        """Show one terminal over a chart window."""
         who = guard.viewer(request)
         row = monitor.row(terminal)
         if row is None:
@@ -65,19 +79,32 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
                       help=queries.help_requests(monitor.engine, 20, terminal=terminal),
                       charts=_charts(monitor, terminal, window, translator(lang_of(request))))
 
+
+def _alert_pages(router: APIRouter, book: AlertBook, guard: Guard) -> None:
+    """Add the live and the recently resolved alerts."""
     @router.get("/alerts", response_class=HTMLResponse)
     @router.get("/fragments/alerts", response_class=HTMLResponse)
     def alerts(request: Request, show: Literal["live", "resolved"] = "live") -> HTMLResponse:
+        """Show the live alerts, or the recently resolved ones."""
         return render(request, _template(request, "alerts"), guard.viewer(request), rows=views.alerts(book, show),
                       show=show)
 
+
+def _hall_pages(router: APIRouter, figures: views.Halls, guard: Guard) -> None:
+    """Add each hall's availability now, over a day and over a week."""
     @router.get("/halls", response_class=HTMLResponse)
     @router.get("/fragments/halls", response_class=HTMLResponse)
     def halls(request: Request) -> HTMLResponse:
-        return render(request, _template(request, "halls"), guard.viewer(request), halls=hall_figures.rows())
+        """Show one row per hall."""
+        return render(request, _template(request, "halls"), guard.viewer(request), halls=figures.rows(),
+                      columns=views.HALL_COLUMNS)
 
+
+def _audit_page(router: APIRouter, guard: Guard) -> None:
+    """Add the audit log (admins only)."""
     @router.get("/audit", response_class=HTMLResponse)
     def audit(request: Request, user: str = Query("", max_length=64), before: int | None = None) -> HTMLResponse:
+        """Show one page of the audit log, newest first, of one user or all."""
         who = guard.viewer(request)
         if not who.may("admin"):
             guard.audit(request, who.name, "read_audit", "-", "refused:role")
@@ -85,5 +112,3 @@ def page_routes(monitor: FleetMonitor, book: AlertBook, guard: Guard) -> APIRout
         rows = guard.accounts.audit(AUDIT_PAGE, user or None, before)
         return render(request, "audit.html", who, rows=rows, user=user,
                       older=rows[-1]["n"] if len(rows) == AUDIT_PAGE else None)
-
-    return router

@@ -9,10 +9,11 @@ from typing import Any
 
 from central.dashboard.words import N_
 from central.monitor.alerts import AlertBook
-from central.monitor.monitor import ORDER, FleetMonitor
+from central.monitor.monitor import FleetMonitor
+from central.monitor.rows import HallCount, State, TerminalStatus
 
 SHOWN = 200  # terminals listed on the overview at most (the rest are counted)
-STATES = tuple(ORDER)
+HALL_COLUMNS = (State.ONLINE, State.DEGRADED, State.OFFLINE, State.MAINTENANCE)  # the halls page's count columns
 WINDOWS = {"1h": ("minute", timedelta(hours=1), "%H:%M"), "24h": ("minute", timedelta(hours=24), "%H:%M"),
            "7d": ("hour", timedelta(days=7), "%m-%d")}  # chart windows: resolution, span, time label format
 WINDOW_NAMES = {"1h": N_("1 hour"), "24h": N_("24 hours"), "7d": N_("7 days")}
@@ -27,56 +28,72 @@ class Filters:
     state: str = ""
     q: str = ""
 
-    def keep(self, row: dict[str, Any]) -> bool:
+    def keep(self, row: TerminalStatus) -> bool:
         """Return whether ``row`` passes every filter."""
         needle = self.q.strip().lower()
-        return ((not self.hall or row["hall"] == self.hall) and (not self.site or row["site"] == self.site)
-                and (not self.state or row["state"] == self.state)
-                and (not needle or needle in row["terminal"].lower() or needle in (row["hall"] or "").lower()))
+        return ((not self.hall or row.hall == self.hall) and (not self.site or row.site == self.site)
+                and (not self.state or row.state == self.state)
+                and (not needle or needle in row.terminal.lower() or needle in (row.hall or "").lower()))
 
 
 @dataclass
 class OverviewView:
-    """Counts, the filter choices, and the matching terminals (needing action first)."""
+    """Counts, the filter choices, and the matching terminals (needing action first) with their live alerts."""
 
     at: datetime | None
     total: int
-    by_state: dict[str, int]
+    by_state: dict[State, int]
     alerts_live: int
     halls: list[str]
     sites: list[str]
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[TerminalStatus] = field(default_factory=list)
     matching: int = 0
+    alerts: dict[str, list[str]] = field(default_factory=dict)  # the live alert rules of each terminal, sorted
 
 
 def _alerted(book: AlertBook) -> dict[str, list[str]]:
-    """Return the live alert rules per terminal."""
+    """Return the live alert rules per terminal, sorted."""
     with book.lock:
         keys = list(book.alerts)
     alerted: dict[str, list[str]] = {}
     for rule, terminal in keys:
         alerted.setdefault(terminal, []).append(rule)
-    return alerted
+    return {terminal: sorted(rules) for terminal, rules in alerted.items()}
+
+
+def _place(row: TerminalStatus, alerted: dict[str, list[str]]) -> tuple[float, str]:
+    """Return where ``row`` is listed: needing action first, an online terminal with live alerts after the degraded."""
+    if row.state is State.ONLINE and row.terminal in alerted:
+        return State.DEGRADED.rank + 0.5, row.terminal
+    return row.state.rank, row.terminal
 
 
 def overview(monitor: FleetMonitor, book: AlertBook, filters: Filters) -> OverviewView:
     """Return the overview page's content."""
     rows = monitor.rows()
     alerted = _alerted(book)
-    by_state = monitor.summary["by_state"] if monitor.snapshot_at else dict(Counter(r["state"] for r in rows))
+    by_state = monitor.summary.by_state if monitor.snapshot_at else dict(Counter(r.state for r in rows))
     view = OverviewView(at=monitor.snapshot_at, total=len(rows), by_state=by_state,
                         alerts_live=sum(len(v) for v in alerted.values()),
-                        halls=sorted({r["hall"] for r in rows if r["hall"]}),
-                        sites=sorted({r["site"] for r in rows if r["site"]}))
-    chosen = [{**r, "alerts": sorted(alerted.get(r["terminal"], []))} for r in rows if filters.keep(r)]
-    chosen.sort(key=lambda r: (ORDER[r["state"]] if r["state"] != "online" or not r["alerts"] else 1.5,
-                               r["terminal"]))
+                        halls=sorted({r.hall for r in rows if r.hall}), sites=sorted({r.site for r in rows if r.site}),
+                        alerts=alerted)
+    chosen = sorted((r for r in rows if filters.keep(r)), key=lambda r: _place(r, alerted))
     view.matching, view.rows = len(chosen), chosen[:SHOWN]
     return view
 
 
 HALL_SPANS = {"day": timedelta(hours=24), "week": timedelta(days=7)}
 HALL_CACHE = timedelta(minutes=1)  # hourly figures: reading them once a minute is plenty
+
+
+@dataclass(frozen=True, slots=True)
+class HallShare:
+    """One hall on the halls page: its counts, and the share of it able to take applications now, over a day, a week."""
+
+    counts: HallCount
+    pct: float  # of its terminals, at the last flush
+    day: float | None  # of the samples over the last 24 hours (None: no samples)
+    week: float | None  # of the samples over the last 7 days
 
 
 class Halls:
@@ -93,7 +110,7 @@ class Halls:
         if cached is not None and now - cached[0] < HALL_CACHE:
             return cached[1]
         monitor = self.monitor
-        halls_of = {r["terminal"]: r["hall"] for r in monitor.rows()}
+        halls_of = {r.terminal: r.hall for r in monitor.rows()}
         totals = monitor.history.availability(now - HALL_SPANS[span]) if monitor.history is not None else {}
         sums: dict[str, list[int]] = {}
         for terminal, (up, seen) in totals.items():
@@ -104,13 +121,13 @@ class Halls:
         self._cache[span] = (now, shares)
         return shares
 
-    def rows(self, now: datetime | None = None) -> list[dict[str, Any]]:
+    def rows(self, now: datetime | None = None) -> list[HallShare]:
         """Return one row per hall: terminals by state, the share available now, over a day and over a week."""
         now = now or datetime.now(UTC)
-        rows = self.monitor.summary["halls"] if self.monitor.snapshot_at else []
-        spans = {span: self._shares(span, now) for span in HALL_SPANS}
-        return [{**h, "pct": round(100 * h["available"] / h["total"], 1) if h["total"] else 0.0,
-                 **{span: shares.get(h["hall"]) for span, shares in spans.items()}} for h in rows]
+        halls = self.monitor.summary.halls if self.monitor.snapshot_at else ()
+        day, week = self._shares("day", now), self._shares("week", now)
+        return [HallShare(h, round(100 * h.available / h.total, 1) if h.total else 0.0, day.get(h.hall),
+                          week.get(h.hall)) for h in halls]
 
 
 def alerts(book: AlertBook, show: str) -> list[dict[str, Any]]:

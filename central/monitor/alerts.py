@@ -9,15 +9,15 @@ is on it) and stops re-notification; only a clear condition or an operator resol
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
-Row = dict[str, Any]  # one terminal's overview row plus its latest heartbeat figures
+from central.monitor.rows import QUIET, Facts, State
+
+Condition = Callable[[Facts, datetime], bool]  # whether a rule's condition holds for a terminal at a moment
 KEEP_RESOLVED = 500  # resolved alerts held in memory (the database keeps more)
-QUIET_STATES = frozenset({"maintenance", "revoked"})  # being serviced, or cut off: nobody is paged
 
 
 @dataclass(frozen=True)
@@ -25,45 +25,46 @@ class Rule:
     """When a condition on a terminal becomes an alert."""
 
     name: str
-    condition: Callable[[Row], bool]
+    condition: Condition
     hold: timedelta
     clear: timedelta = timedelta(minutes=1)
     severity: str = "warning"
 
 
-def _paper(row: Row) -> str | None:
+def _paper(facts: Facts) -> str | None:
     """Return the printer's paper state, if the terminal reported one."""
-    for component in row.get("components") or []:
-        if component.get("device") == "printer":
-            paper = component.get("media", {}).get("paper")
-            return str(paper) if paper else None
+    for component in facts.beat.components if facts.beat else ():
+        if component.device == "printer":
+            return component.media.get("paper")
     return None
 
 
-def _reader_error(row: Row) -> bool:
+def _reader_error(facts: Facts, now: datetime) -> bool:
     """Return whether the card reader reports anything but working."""
-    return any(c.get("device") == "card_reader" and c.get("state") not in {"online", "busy"}
-               for c in row.get("components") or [])
+    return any(c.device == "card_reader" and c.state not in {"online", "busy"}
+               for c in (facts.beat.components if facts.beat else ()))
 
 
-def _cert_days(row: Row) -> float | None:
+def _cert_days(facts: Facts, now: datetime) -> float | None:
     """Return the days until the terminal's certificate expires."""
-    expires, at = row.get("cert_expires"), row.get("now")
-    if not expires or not isinstance(at, datetime):
+    if facts.beat is None or not facts.beat.cert_expires:
         return None
-    return (datetime.fromisoformat(expires) - at).total_seconds() / 86400
+    return (datetime.fromisoformat(facts.beat.cert_expires) - now).total_seconds() / 86400
 
 
 RULES = (
-    Rule("offline", lambda r: r["state"] == "offline", hold=timedelta(minutes=5), severity="critical"),
-    Rule("paper_out", lambda r: _paper(r) in {"out", "jammed"}, hold=timedelta(seconds=30), severity="critical"),
-    Rule("paper_low", lambda r: _paper(r) == "low", hold=timedelta(minutes=2)),
+    Rule("offline", lambda f, now: f.row.state is State.OFFLINE, hold=timedelta(minutes=5), severity="critical"),
+    Rule("paper_out", lambda f, now: _paper(f) in {"out", "jammed"}, hold=timedelta(seconds=30),
+         severity="critical"),
+    Rule("paper_low", lambda f, now: _paper(f) == "low", hold=timedelta(minutes=2)),
     Rule("reader_error", _reader_error, hold=timedelta(seconds=60), severity="critical"),
-    Rule("backlog_old", lambda r: (r.get("oldest_unsynced_s") or 0) > 3600, hold=timedelta(0)),
-    Rule("cert_expiring", lambda r: (_cert_days(r) or 999) < 14, hold=timedelta(0), clear=timedelta(0)),
-    Rule("disk_low", lambda r: (r.get("disk_free_pct") or 100) < 10, hold=timedelta(minutes=1)),
-    Rule("sequence_gap", lambda r: bool(r.get("gaps")), hold=timedelta(minutes=5)),
-    Rule("help_request", lambda r: bool(r.get("help_open")), hold=timedelta(minutes=2), severity="critical"),
+    Rule("backlog_old", lambda f, now: ((f.beat.oldest_unsynced_s if f.beat else None) or 0) > 3600,
+         hold=timedelta(0)),
+    Rule("cert_expiring", lambda f, now: (_cert_days(f, now) or 999) < 14, hold=timedelta(0), clear=timedelta(0)),
+    Rule("disk_low", lambda f, now: ((f.beat.disk_free_pct if f.beat else None) or 100) < 10,
+         hold=timedelta(minutes=1)),
+    Rule("sequence_gap", lambda f, now: f.gaps, hold=timedelta(minutes=5)),
+    Rule("help_request", lambda f, now: f.help_open, hold=timedelta(minutes=2), severity="critical"),
 )
 
 
@@ -118,14 +119,13 @@ class AlertBook:
         self.changed.append(alert)
         self.notify(event, alert)
 
-    def evaluate(self, rows: list[Row], now: datetime) -> None:
+    def evaluate(self, terminals: Iterable[Facts], now: datetime) -> None:
         """Apply every rule to every terminal at ``now``; a terminal in maintenance or revoked raises none."""
         with self.lock:
-            for row in rows:
-                quiet = row.get("state") in QUIET_STATES
-                facts = {**row, "now": now}
+            for facts in terminals:
+                quiet = facts.row.state in QUIET
                 for rule in self.rules:
-                    self._step(rule, row["terminal"], not quiet and rule.condition(facts), now)
+                    self._step(rule, facts.row.terminal, not quiet and rule.condition(facts, now), now)
 
     def take_changes(self) -> list[Alert]:
         """Return and forget the alerts changed since the last call."""

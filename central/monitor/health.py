@@ -1,6 +1,6 @@
 """A terminal's state from what it last said: a pure function, so every rule is testable on its own.
 
-States, most serious first: revoked, maintenance, offline (its presence says stopped or lost, or
+States, the first that applies wins: revoked, maintenance, offline (its presence says stopped or lost, or
 heartbeats stopped coming), degraded (it cannot take applications: a required device is down or
 the disk is nearly full), online. Each state comes with the reasons in words ops act on.
 """
@@ -9,24 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from central.monitor.rows import State
 from protocol.heartbeat import Heartbeat, Presence
 
 REQUIRED_DEVICES = ("printer", "card_reader")  # without them no application can be taken
 WORKING = frozenset({"online", "busy"})
 MISSED_BEATS = 3  # heartbeats missed before a silent terminal counts as offline
 DISK_CRITICAL_PCT = 5.0
-
-
-class State(StrEnum):
-    """What ops see per terminal."""
-
-    ONLINE = "online"
-    DEGRADED = "degraded"
-    OFFLINE = "offline"
-    MAINTENANCE = "maintenance"
-    REVOKED = "revoked"
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import json
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select
 
-from central.monitor.health import State
+from central.monitor.rows import State, TerminalStatus
 from central.platform.schema import fleet_history
 
 CODES = {State.ONLINE: "o", State.MAINTENANCE: "m", State.REVOKED: "r", State.DEGRADED: "d", State.OFFLINE: "x"}
 NAMES = {code: state.value for state, code in CODES.items()}
-RANK = {code: rank for rank, code in enumerate("-omrdx")}  # a slot keeps its worst state
 NO_DATA = "-"
+RANK = {NO_DATA: len(State), **{code: state.rank for state, code in CODES.items()}}  # a slot keeps its most urgent
 NO_BACKLOG = -1
 CHUNK = 500  # terminals per DELETE … IN (…)
 
@@ -70,10 +71,10 @@ class Period:
         return cls(start, bytearray(NO_DATA.encode() * slots), array("I", bytes(4 * slots)),
                    array("I", bytes(4 * slots)), array("i", [NO_BACKLOG] * slots))
 
-    def add(self, slot: int, state: str, backlog: int | None) -> None:
+    def add(self, slot: int, state: State, backlog: int | None) -> None:
         """Count one sample in ``slot``."""
-        code = CODES[State(state)]
-        if RANK[code] > RANK[chr(self.states[slot])]:
+        code = CODES[state]
+        if RANK[code] < RANK[chr(self.states[slot])]:
             self.states[slot] = ord(code)
         self.samples[slot] += 1
         self.available[slot] += state == State.ONLINE
@@ -121,19 +122,19 @@ class History:
                     fleet_history.c.period_start == resolution.start(now).isoformat())))
                 self.live[resolution.name] = {row.terminal: Period.from_row(row) for row in rows}
 
-    def sample(self, rows: list[dict[str, Any]], now: datetime) -> None:
+    def sample(self, rows: Sequence[TerminalStatus], now: datetime) -> None:
         """Count one sample of every terminal's state and backlog at ``now``."""
         for resolution in RESOLUTIONS.values():
             start = resolution.start(now)
             slot = (now - start) // resolution.slot
             live = self.live[resolution.name]
             for row in rows:
-                period = live.get(row["terminal"])
+                period = live.get(row.terminal)
                 if period is None or period.start != start:
                     if period is not None:
-                        self._closed.append((row["terminal"], resolution.name, period))
-                    period = live[row["terminal"]] = Period.empty(start, resolution.slots)
-                period.add(slot, row["state"], row["backlog"])
+                        self._closed.append((row.terminal, resolution.name, period))
+                    period = live[row.terminal] = Period.empty(start, resolution.slots)
+                period.add(slot, row.state, row.backlog)
 
     def save(self, now: datetime, *, force: bool = False) -> bool:
         """Write closed periods, and the ones in progress every ``checkpoint``; drop expired rows."""

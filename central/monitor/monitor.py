@@ -13,6 +13,7 @@ import gc
 import json
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,8 +25,9 @@ from sqlalchemy.exc import DBAPIError
 
 from central.monitor import alertdb
 from central.monitor.alerts import AlertBook
-from central.monitor.health import MISSED_BEATS, Health, assess
+from central.monitor.health import MISSED_BEATS, assess
 from central.monitor.history import History
+from central.monitor.rows import Facts, Registered, State, Summary, TerminalStatus, WrittenStatus, summarize
 from central.platform import queries
 from central.platform.schema import fleet_status, terminals
 from protocol import topics
@@ -36,7 +38,6 @@ log = logging.getLogger(__name__)
 HELP_STALE = timedelta(hours=8)  # an unhandled help request older than a shift no longer pages anyone
 SLOW_EVERY = timedelta(seconds=30)  # how often the gap and help-request queries run (their rules hold minutes)
 CHUNK = 500
-ORDER = {"offline": 0, "degraded": 1, "revoked": 2, "maintenance": 3, "online": 4}  # needing action first
 
 
 @dataclass(slots=True)
@@ -46,13 +47,6 @@ class Seen:
     presence: Presence | None = None
     beat: Heartbeat | None = None
     beat_at: datetime | None = None
-    _facts: dict[str, Any] | None = None  # the heartbeat as a dict, made once per heartbeat
-
-    def facts(self) -> dict[str, Any]:
-        """Return the latest heartbeat's fields (for the alert rules), empty when there is none."""
-        if self._facts is None or self._facts.get("at") != (self.beat.at if self.beat else None):
-            self._facts = self.beat.model_dump() if self.beat else {}
-        return self._facts
 
 
 class FleetMonitor:
@@ -68,14 +62,14 @@ class FleetMonitor:
         self.ingested = 0  # messages central stored since the monitor started (for the ingest rate)
         self._ingest_mark: str | None = None
         self.ready = threading.Event()
-        self.snapshot: dict[str, dict[str, Any]] = {}  # the last flush's rows by terminal (what the API serves)
+        self.snapshot: dict[str, TerminalStatus] = {}  # the last flush's rows by terminal (what the API serves)
         self.snapshot_at: datetime | None = None
-        self.summary: dict[str, Any] = summarize([], set())  # counts and the terminals needing action, per flush
+        self.summary: Summary = summarize([], set())  # counts and the terminals needing action, per flush
         self._lock = threading.Lock()
-        self._since: dict[str, tuple[tuple[str, str], str]] = {}  # terminal -> ((state, reasons), since)
-        self._written: dict[str, dict[str, Any]] = {}  # terminal -> its row as last written
+        self._previous: dict[str, TerminalStatus] = {}  # the last flush's rows, or as last written before a restart
+        self._written: dict[str, TerminalStatus] = {}  # terminal -> its row as last written
         self._slow: tuple[datetime, set[str], set[str]] | None = None  # when, terminals with gaps, with help open
-        self._known: dict[str, dict[str, Any]] = {}  # the registry as last read
+        self._known: dict[str, Registered] = {}  # the registry as last read
         self.database_down_since: datetime | None = None  # central's database refused a read or write then
         self.client = tls_client(name, link)
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
@@ -139,11 +133,8 @@ class FleetMonitor:
     def resume(self, now: datetime | None = None) -> None:
         """Pick up where the last run stopped: states and their since-times, live alerts, history in progress."""
         now = now or datetime.now(UTC)
-        for row in read_status(self.engine):
-            written = {**row, "reasons": json.dumps(row["reasons"], ensure_ascii=False)}
-            written.pop("written_at")
-            self._written[row["terminal"]] = written
-            self._since[row["terminal"]] = ((row["state"], written["reasons"]), row["changed_at"])
+        self._written = {row.terminal: row.status() for row in read_status(self.engine)}
+        self._previous = dict(self._written)
         if self.alerts is not None:
             alertdb.resume(self.engine, self.alerts)
         if self.history is not None:
@@ -162,40 +153,46 @@ class FleetMonitor:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def _registry(self, now: datetime) -> dict[str, dict[str, Any]]:
+    def _registry(self, now: datetime) -> dict[str, Registered]:
         """Return hall, site and revocation of every registered terminal (the last read if the database fails)."""
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site,
                                            terminals.c.revoked_at, terminals.c.maintenance_since))
-                self._known = {r.id: {"hall": r.hall, "site": r.site, "revoked": r.revoked_at is not None,
-                                      "maintenance": r.maintenance_since is not None} for r in rows}
+                self._known = {r.id: Registered(r.hall, r.site, r.revoked_at is not None,
+                                                r.maintenance_since is not None) for r in rows}
         except DBAPIError as exc:
             self._database_failed(exc, now)
         return self._known
 
-    def overview(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Return every known terminal (registered or heard from) with its state and reasons."""
-        now = now or datetime.now(UTC)
+    def _assess(self, now: datetime, previous: Mapping[str, TerminalStatus]) -> list[TerminalStatus]:
+        """Assess every known terminal (registered or heard from), keeping each ``previous`` row that still holds.
+
+        A state and its reasons date from the previous row when that had the same, else from ``now``.
+        """
         registry = self._registry(now)
         with self._lock:
             seen = dict(self.seen)
+        moment, unregistered, unheard = now.isoformat(), Registered(), Seen()
         rows = []
         for terminal in sorted(set(registry) | set(seen)):
-            info = registry.get(terminal, {"hall": "", "site": "", "revoked": False, "maintenance": False})
-            latest = seen.get(terminal, Seen())
-            health: Health = assess(presence=latest.presence, beat=latest.beat, beat_at=latest.beat_at, now=now,
-                                    interval=self.interval, revoked=bool(info["revoked"]),
-                                    maintenance=bool(info["maintenance"]))
-            beat = latest.beat
-            rows.append({
-                "terminal": terminal, "hall": info["hall"], "site": info["site"], "state": health.state.value,
-                "reasons": list(health.reasons),
-                "last_heartbeat": latest.beat_at.isoformat() if latest.beat_at else None,
-                "backlog": beat.outbox_backlog if beat else None,
-                "oldest_unsynced_s": beat.oldest_unsynced_s if beat else None,
-            })
+            info, latest = registry.get(terminal, unregistered), seen.get(terminal, unheard)
+            health = assess(presence=latest.presence, beat=latest.beat, beat_at=latest.beat_at, now=now,
+                            interval=self.interval, revoked=info.revoked, maintenance=info.maintenance)
+            before, beat = previous.get(terminal), latest.beat
+            same = before is not None and before.state is health.state and before.reasons == health.reasons
+            row = TerminalStatus(
+                terminal=terminal, hall=info.hall, site=info.site, state=health.state, reasons=health.reasons,
+                last_heartbeat=latest.beat_at.isoformat() if latest.beat_at else None,
+                backlog=beat.outbox_backlog if beat else None,
+                oldest_unsynced_s=beat.oldest_unsynced_s if beat else None,
+                changed_at=before.changed_at if same and before is not None else moment)
+            rows.append(before if same and before == row else row)  # the old object when unchanged: fewer GC survivors
         return rows
+
+    def overview(self, now: datetime | None = None) -> list[TerminalStatus]:
+        """Return every known terminal (registered or heard from) with its state and reasons, as of ``now``."""
+        return self._assess(now or datetime.now(UTC), {})
 
     def _slow_facts(self, now: datetime) -> tuple[set[str], set[str]]:
         """Return the terminals with sequence gaps and with help requests waiting, queried every SLOW_EVERY."""
@@ -218,14 +215,12 @@ class FleetMonitor:
         self._ingest_mark = mark
         return now, gapped, helped
 
-    def _alert_rows(self, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-        """Join each overview row with its latest heartbeat, open gaps and waiting help requests."""
+    def _facts(self, rows: list[TerminalStatus], now: datetime) -> list[Facts]:
+        """Join each row with its latest heartbeat, open gaps and waiting help requests (what the alert rules read)."""
         gapped, helped = self._slow_facts(now)
         with self._lock:
-            seen = dict(self.seen)
-        none = Seen()
-        return [{**seen.get(r["terminal"], none).facts(), **r,
-                 "gaps": r["terminal"] in gapped, "help_open": r["terminal"] in helped} for r in rows]
+            beats = {terminal: seen.beat for terminal, seen in self.seen.items()}
+        return [Facts(r, beats.get(r.terminal), r.terminal in gapped, r.terminal in helped) for r in rows]
 
     def handle_help(self, terminal: str, by: str, now: datetime) -> int:
         """Mark a terminal's waiting help requests handled (the help alert then clears)."""
@@ -233,40 +228,33 @@ class FleetMonitor:
         self._slow = None
         return count
 
-    def _kept(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Return the snapshot row for ``row``: the previous object when unchanged (fewer survivors for the GC)."""
-        fresh = {**row, "changed_at": self._since[row["terminal"]][1]}
-        previous = self.snapshot.get(row["terminal"])
-        return previous if previous == fresh else fresh
-
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[TerminalStatus]:
         """Return the last flush's overview (assessed now if there has been none)."""
         if self.snapshot_at is None:
-            now = datetime.now(UTC)
-            return [{**r, "changed_at": now.isoformat()} for r in self.overview(now)]
+            return self.overview()
         return list(self.snapshot.values())
 
-    def row(self, terminal: str) -> dict[str, Any] | None:
+    def row(self, terminal: str) -> TerminalStatus | None:
         """Return one terminal's row of the last flush (assessed now if there has been none)."""
         if self.snapshot_at is not None:
             return self.snapshot.get(terminal)
-        return next((r for r in self.rows() if r["terminal"] == terminal), None)
+        return next((r for r in self.rows() if r.terminal == terminal), None)
 
-    def beat(self, terminal: str) -> dict[str, Any] | None:
-        """Return one terminal's latest heartbeat as a dict (None before the first)."""
+    def beat(self, terminal: str) -> Heartbeat | None:
+        """Return one terminal's latest heartbeat (None before the first)."""
         seen = self.seen.get(terminal)
-        return seen.beat.model_dump() if seen is not None and seen.beat is not None else None
+        return seen.beat if seen is not None else None
 
-    def _write(self, changed: list[dict[str, Any]], now: datetime) -> None:
+    def _write(self, changed: list[TerminalStatus], now: datetime) -> None:
         """Write changed status rows, alert changes and due history; keep them for the next flush if that fails."""
         alert_changes = self.alerts.take_changes() if self.alerts is not None else []
         try:
             with self.engine.begin() as conn:
-                names = [r["terminal"] for r in changed]
+                names = [r.terminal for r in changed]
                 for n in range(0, len(names), CHUNK):
                     conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
                 if changed:
-                    conn.execute(insert(fleet_status), [{**r, "written_at": now.isoformat()} for r in changed])
+                    conn.execute(insert(fleet_status), [_record(r, now) for r in changed])
                 if self.alerts is not None:
                     alertdb.save(conn, alert_changes, now)
             if self.history is not None:
@@ -276,7 +264,7 @@ class FleetMonitor:
                 self.alerts.give_back(alert_changes)
             self._database_failed(exc, now)
             return
-        self._written.update((r["terminal"], r) for r in changed)
+        self._written.update((r.terminal, r) for r in changed)
         self.database_down_since = None
 
     def _database_failed(self, exc: DBAPIError, now: datetime) -> None:
@@ -289,29 +277,20 @@ class FleetMonitor:
     def flush(self, now: datetime | None = None) -> int:
         """Assess, run the alert rules, sample the history, and write what changed; return the terminal count."""
         now = now or datetime.now(UTC)
-        moment = now.isoformat()
-        rows = self.overview(now)
+        rows = self._assess(now, self._previous)
         hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
         if self.alerts is not None and hearing:
-            self.alerts.evaluate(self._alert_rows(rows, now), now)
+            self.alerts.evaluate(self._facts(rows, now), now)
         if self.history is not None and hearing:
             self.history.sample(rows, now)
-        changed = []
-        for row in rows:
-            terminal, reasons = row["terminal"], json.dumps(row["reasons"], ensure_ascii=False)
-            previous = self._since.get(terminal)
-            if previous is None or previous[0] != (row["state"], reasons):
-                self._since[terminal] = ((row["state"], reasons), moment)
-            record = {**row, "reasons": reasons, "changed_at": self._since[terminal][1]}
-            if self._written.get(terminal) != record:
-                changed.append(record)
-        self._write(changed, now)
-        self.snapshot = {r["terminal"]: self._kept(r) for r in rows}
+        written = self._written
+        self._write([r for r in rows if written.get(r.terminal) is not r and written.get(r.terminal) != r], now)
+        self.snapshot = self._previous = {r.terminal: r for r in rows}
         alerted: set[str] = set()
         if self.alerts is not None:
             with self.alerts.lock:
                 alerted = {terminal for _, terminal in self.alerts.alerts}
-        self.summary = summarize(list(self.snapshot.values()), alerted)
+        self.summary = summarize(rows, alerted)
         self.snapshot_at = now
         return len(rows)
 
@@ -329,23 +308,19 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def summarize(rows: list[dict[str, Any]], alerted: set[str]) -> dict[str, Any]:
-    """Count by state and by hall, and list the terminals needing action (offline, degraded, alerted), worst first."""
-    by_state: dict[str, int] = {}
-    halls: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        by_state[row["state"]] = by_state.get(row["state"], 0) + 1
-        hall = halls.setdefault(row["hall"], {"hall": row["hall"], "total": 0, "available": 0, "by_state": {}})
-        hall["total"] += 1
-        hall["available"] += row["state"] == "online"
-        hall["by_state"][row["state"]] = hall["by_state"].get(row["state"], 0) + 1
-    urgent = sorted((r for r in rows if r["state"] in {"offline", "degraded"} or r["terminal"] in alerted),
-                    key=lambda r: (ORDER[r["state"]], r["terminal"]))
-    return {"total": len(rows), "by_state": by_state, "halls": [halls[h] for h in sorted(halls)], "urgent": urgent}
+def _record(row: TerminalStatus, now: datetime) -> dict[str, Any]:
+    """Return ``row`` as a row of the status table, written at ``now``."""
+    return {"terminal": row.terminal, "hall": row.hall, "site": row.site, "state": row.state.value,
+            "reasons": json.dumps(row.reasons, ensure_ascii=False), "last_heartbeat": row.last_heartbeat,
+            "backlog": row.backlog, "oldest_unsynced_s": row.oldest_unsynced_s, "changed_at": row.changed_at,
+            "written_at": now.isoformat()}
 
 
-def read_status(engine: Engine) -> list[dict[str, Any]]:
+def read_status(engine: Engine) -> list[WrittenStatus]:
     """Return the overview as the monitor last wrote it (for `fleet status`)."""
     with engine.connect() as conn:
         rows = conn.execute(select(fleet_status).order_by(fleet_status.c.terminal)).all()
-    return [{**dict(r._mapping), "reasons": json.loads(r.reasons)} for r in rows]
+    return [WrittenStatus(terminal=r.terminal, hall=r.hall, site=r.site, state=State(r.state),
+                          reasons=tuple(json.loads(r.reasons)), last_heartbeat=r.last_heartbeat, backlog=r.backlog,
+                          oldest_unsynced_s=r.oldest_unsynced_s, changed_at=r.changed_at, written_at=r.written_at)
+            for r in rows]

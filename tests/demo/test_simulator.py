@@ -39,15 +39,15 @@ def test_twenty_simulated_terminals_appear_and_one_runs_out_of_paper(broker: Mos
     async def scenario() -> None:
         runner = asyncio.create_task(simulator.run(8, chaos=False))
         deadline = time.monotonic() + 6
-        while sum(r["state"] == "online" for r in monitor.overview()) < len(IDS):
+        while sum(r.state == "online" for r in monitor.overview()) < len(IDS):
             assert time.monotonic() < deadline, monitor.overview()
             await asyncio.sleep(0.2)
         simulator.terminals["SM0007"].paper = "out"
-        while next(r for r in monitor.overview() if r["terminal"] == "SM0007")["state"] != "degraded":
+        while next(r for r in monitor.overview() if r.terminal == "SM0007").state != "degraded":
             assert time.monotonic() < deadline + 4
             await asyncio.sleep(0.2)
         simulator.drop("SM0003")  # gone without a goodbye
-        while next(r for r in monitor.overview() if r["terminal"] == "SM0003")["state"] != "offline":
+        while next(r for r in monitor.overview() if r.terminal == "SM0003").state != "offline":
             assert time.monotonic() < deadline + 8
             await asyncio.sleep(0.2)
         await runner
@@ -55,9 +55,9 @@ def test_twenty_simulated_terminals_appear_and_one_runs_out_of_paper(broker: Mos
         await asyncio.sleep(0.5)
 
     asyncio.run(scenario())
-    states = {r["terminal"]: (r["state"], r["reasons"]) for r in monitor.overview()}
-    assert states["SM0007"] == ("offline", ["connection stopped"])  # the simulator said goodbye at the end
-    assert states["SM0003"] == ("offline", ["connection lost"])  # the broker's will, not a goodbye
+    states = {r.terminal: (r.state, r.reasons) for r in monitor.overview()}
+    assert states["SM0007"] == ("offline", ("connection stopped",))  # the simulator said goodbye at the end
+    assert states["SM0003"] == ("offline", ("connection lost",))  # the broker's will, not a goodbye
     assert monitor.garbage == 0
     assert monitor.heartbeats >= len(IDS)
     monitor.stop()
@@ -80,7 +80,7 @@ def test_sim_fleet_command_with_the_fleet_ca(tmp_path: Path) -> None:
                          timeout=120, check=False, env={**os.environ, "YC_CA_PASSPHRASE": "correct horse battery"})
     assert run.returncode == 0, run.stderr
     rows = monitor.overview()
-    assert [(r["terminal"], r["hall"]) for r in rows] == [
+    assert [(r.terminal, r.hall) for r in rows] == [
         ("SM0001", "lc-center"), ("SM0002", "zd-center"), ("SM0003", "lc-ccb-outlet"),
         ("SM0004", "lc-tangyi-village"), ("SM0005", "lc-edz-park")]
     assert monitor.heartbeats >= 5  # every simulated terminal was heard, through the generated broker config

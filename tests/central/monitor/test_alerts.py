@@ -9,15 +9,19 @@ from typing import Any
 import pytest
 
 from central.monitor.alerts import Alert, AlertBook, AlertState
+from central.monitor.rows import Facts, State, TerminalStatus
 from central.monitor.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, Webhook, sign
+from protocol.heartbeat import Component
 from tests.central.monitor.conftest import Receiver
+from tests.central.monitor.helpers import beat
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 
-def row(paper: str = "full", state: str = "online", **extra: Any) -> dict[str, Any]:
-    printer = {"device": "printer", "state": "online", "media": {"paper": paper}}
-    return {"terminal": "LC0001", "state": state, "components": [printer], **extra}
+def row(paper: str = "full", state: str = "online", **extra: Any) -> Facts:
+    printer = Component(device="printer", state="online", since="x", media={"paper": paper})
+    heartbeat = beat("LC0001").model_copy(update={"components": [printer], **extra})
+    return Facts(TerminalStatus(terminal="LC0001", state=State(state), changed_at="x"), heartbeat)
 
 
 @pytest.fixture
@@ -26,7 +30,7 @@ def book() -> tuple[AlertBook, list[tuple[str, str]]]:
     return AlertBook(lambda event, alert: events.append((event, alert.rule))), events
 
 
-def run(book: AlertBook, rows: list[dict[str, Any]], start: datetime, seconds: int, step: int = 5) -> datetime:
+def run(book: AlertBook, rows: list[Facts], start: datetime, seconds: int, step: int = 5) -> datetime:
     now = start
     for _ in range(0, seconds, step):
         book.evaluate(rows, now)

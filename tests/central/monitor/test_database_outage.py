@@ -27,7 +27,7 @@ def test_an_alert_opened_while_the_database_is_down_is_written_when_it_returns(t
     assert monitor.flush(now + timedelta(seconds=35)) == 3
     assert monitor.database_down_since == now
     assert ("paper_out", "LC0001") in book.alerts  # paged from memory
-    assert monitor.snapshot["LC0001"]["state"] == "degraded"
+    assert monitor.snapshot["LC0001"].state == "degraded"
     assert ("paper_out", "LC0001") not in {(a["rule"], a["terminal"]) for a in alertdb.read(sqlite_db)}
     families = {f.name: f for f in text_string_to_metric_families(render_metrics(monitor, book).decode())}
     assert families["yichuang_monitor_database_ok"].samples[0].value == 0
@@ -37,4 +37,4 @@ def test_an_alert_opened_while_the_database_is_down_is_written_when_it_returns(t
     assert monitor.database_down_since is None
     written = {(a["rule"], a["terminal"], a["state"]) for a in alertdb.read(sqlite_db)}
     assert written == {("paper_out", "LC0001", "open"), ("paper_out", "LC0002", "open")}
-    assert {r["terminal"]: r["state"] for r in read_status(sqlite_db)}["LC0001"] == "degraded"
+    assert {r.terminal: r.state for r in read_status(sqlite_db)}["LC0001"] == "degraded"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from central.monitor.health import State, assess
+from central.monitor.health import assess
+from central.monitor.rows import State
 from protocol.heartbeat import Component, Heartbeat, Presence
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

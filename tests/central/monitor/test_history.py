@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from central.monitor.history import HOUR, MINUTE, History
+from central.monitor.rows import State, TerminalStatus
 from central.platform.schema import fleet_history
 
 T0 = datetime(2026, 11, 22, 9, 58, tzinfo=UTC)
 
 
-def row(terminal: str, state: str, backlog: int | None = None) -> dict[str, object]:
-    return {"terminal": terminal, "state": state, "backlog": backlog}
+def row(terminal: str, state: str, backlog: int | None = None) -> TerminalStatus:
+    return TerminalStatus(terminal=terminal, state=State(state), backlog=backlog, changed_at="x")
 
 
 def feed(history: History, start: datetime, seconds: int, states: list[str], backlog: int | None = None) -> datetime:

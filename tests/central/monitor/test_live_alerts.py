@@ -59,14 +59,14 @@ def test_paper_out_silence_and_recovery_page_once_each_and_flapping_pages_nobody
 
     async def scenario() -> None:
         runner = asyncio.create_task(simulator.run(30, chaos=False))
-        await until(lambda: sum(r["state"] == "online" for r in monitor.rows()) == 3)
+        await until(lambda: sum(r.state == "online" for r in monitor.rows()) == 3)
         sims["SM0001"].paper = "out"
         await until(lambda: ("opened", "paper_out", "SM0001") in paged())
         sims["SM0001"].paper = "full"
         await until(lambda: ("resolved", "paper_out", "SM0001") in paged())
         sims["SM0002"].online = False  # a hung agent: connected, but no heartbeats
         await until(lambda: ("opened", "offline", "SM0002") in paged())
-        assert monitor.snapshot["SM0002"]["reasons"][0].startswith("silent since")
+        assert monitor.snapshot["SM0002"].reasons[0].startswith("silent since")
         sims["SM0002"].online = True
         await until(lambda: ("resolved", "offline", "SM0002") in paged())
         flicker = sims["SM0003"]

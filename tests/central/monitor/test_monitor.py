@@ -16,6 +16,7 @@ from central.auth.accounts import Accounts
 from central.auth.security import SESSION_COOKIE
 from central.monitor.alerts import AlertBook
 from central.monitor.monitor import FleetMonitor
+from central.monitor.rows import TerminalStatus
 from central.monitor.webhook import Webhook
 from demo.devstack import Mosquitto
 from main import cli
@@ -29,11 +30,11 @@ from tests.sync.stack import Central
 from tests.sync.test_telemetry import paper_out
 
 
-def wait_for(monitor: FleetMonitor, terminal: str, check: Callable[[dict[str, Any]], bool],
-             pump: Callable[[], object] | None = None) -> dict[str, Any]:
+def wait_for(monitor: FleetMonitor, terminal: str, check: Callable[[TerminalStatus], bool],
+             pump: Callable[[], object] | None = None) -> TerminalStatus:
     deadline = time.monotonic() + 15
     while True:
-        rows = {r["terminal"]: r for r in monitor.overview()}
+        rows = {r.terminal: r for r in monitor.overview()}
         if terminal in rows and check(rows[terminal]):
             return rows[terminal]
         assert time.monotonic() < deadline, rows.get(terminal)
@@ -55,11 +56,11 @@ def test_paper_out_degrades_a_dying_agent_goes_offline_and_fleet_status_shows_it
     monitor.start()
     assert monitor.ready.wait(10)
     agent.start()
-    online = wait_for(monitor, "LC0001", lambda r: r["state"] == "online", agent.step)
-    assert online["hall"] == "lc-center"
+    online = wait_for(monitor, "LC0001", lambda r: r.state == "online", agent.step)
+    assert online.hall == "lc-center"
     paper_out(store)
-    degraded = wait_for(monitor, "LC0001", lambda r: r["state"] == "degraded", agent.step)
-    assert degraded["reasons"] == ["printer: paper_out"]
+    degraded = wait_for(monitor, "LC0001", lambda r: r.state == "degraded", agent.step)
+    assert degraded.reasons == ("printer: paper_out",)
     now = datetime.now(UTC)
     assert monitor.listening_since is not None
     monitor.listening_since -= timedelta(minutes=2)  # listening for longer than three heartbeats: silence counts
@@ -76,8 +77,8 @@ def test_paper_out_degrades_a_dying_agent_goes_offline_and_fleet_status_shows_it
     assert "printer: paper_out" in shown.output
     agent.client.loop_stop()  # the process dies without a goodbye
     agent.client.socket().close()  # type: ignore[union-attr]
-    offline = wait_for(monitor, "LC0001", lambda r: r["state"] == "offline")
-    assert offline["reasons"] == ["connection lost"]  # the broker's will
+    offline = wait_for(monitor, "LC0001", lambda r: r.state == "offline")
+    assert offline.reasons == ("connection lost",)  # the broker's will
     monitor.flush()
     listed = json.loads(CliRunner().invoke(cli, ["fleet", "status", "--json", "--db", str(sqlite_db.url)]).output)
     assert [(r["terminal"], r["state"]) for r in listed] == [("LC0001", "offline")]
@@ -99,7 +100,7 @@ def test_garbage_on_fleet_topics_is_counted_and_ignored(broker: Mosquitto, sqlit
     while monitor.garbage < 4:
         assert time.monotonic() < deadline, monitor.garbage
         time.sleep(0.05)
-    assert monitor.overview()[0]["state"] == "offline"  # heard of, but nothing it said was a valid state
+    assert monitor.overview()[0].state == "offline"  # heard of, but nothing it said was a valid state
     liar.loop_stop()
     liar.disconnect()
     monitor.stop()

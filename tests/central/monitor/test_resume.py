@@ -46,9 +46,9 @@ def test_a_restarted_monitor_keeps_live_alerts_and_pages_nobody_again(tmp_path: 
 def test_unchanged_terminals_are_not_rewritten_and_since_times_survive_a_restart(
         tmp_path: Path, sqlite_db: Engine) -> None:
     monitor, _ = fleet(tmp_path, sqlite_db)
-    before = {r["terminal"]: (r["changed_at"], r["written_at"]) for r in read_status(sqlite_db)}
+    before = {r.terminal: (r.changed_at, r.written_at) for r in read_status(sqlite_db)}
     monitor.flush(datetime.now(UTC) + timedelta(seconds=40))
-    after = {r["terminal"]: (r["changed_at"], r["written_at"]) for r in read_status(sqlite_db)}
+    after = {r.terminal: (r.changed_at, r.written_at) for r in read_status(sqlite_db)}
     assert after == before  # nothing changed, nothing written
     restarted = monitor_for(tmp_path, sqlite_db, AlertBook(lambda event, alert: None))
     restarted.resume()
