@@ -1,0 +1,1 @@
+"""CLI plumbing shared by every command group: root options, one-line errors, --json, exit codes, lazy groups."""

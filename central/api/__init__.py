@@ -1,0 +1,1 @@
+"""The fleet's JSON API and Prometheus metrics: what machines read of the fleet monitor."""

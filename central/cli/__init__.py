@@ -1,0 +1,1 @@
+"""The central command groups (`central`, `fleet`) and the options they share."""

@@ -52,6 +52,11 @@ def _cert_days(facts: Facts, now: datetime) -> float | None:
     return (datetime.fromisoformat(facts.beat.cert_expires) - now).total_seconds() / 86400
 
 
+def _below(value: float | None, limit: float) -> bool:
+    """Return whether a reported value is under ``limit`` (an unreported one never is; zero is)."""
+    return value is not None and value < limit
+
+
 RULES = (
     Rule("offline", lambda f, now: f.row.state is State.OFFLINE, hold=timedelta(minutes=5), severity="critical"),
     Rule("paper_out", lambda f, now: _paper(f) in {"out", "jammed"}, hold=timedelta(seconds=30),
@@ -60,9 +65,8 @@ RULES = (
     Rule("reader_error", _reader_error, hold=timedelta(seconds=60), severity="critical"),
     Rule("backlog_old", lambda f, now: ((f.beat.oldest_unsynced_s if f.beat else None) or 0) > 3600,
          hold=timedelta(0)),
-    Rule("cert_expiring", lambda f, now: (_cert_days(f, now) or 999) < 14, hold=timedelta(0), clear=timedelta(0)),
-    Rule("disk_low", lambda f, now: ((f.beat.disk_free_pct if f.beat else None) or 100) < 10,
-         hold=timedelta(minutes=1)),
+    Rule("cert_expiring", lambda f, now: _below(_cert_days(f, now), 14), hold=timedelta(0), clear=timedelta(0)),
+    Rule("disk_low", lambda f, now: _below(f.beat.disk_free_pct if f.beat else None, 10), hold=timedelta(minutes=1)),
     Rule("sequence_gap", lambda f, now: f.gaps, hold=timedelta(minutes=5)),
     Rule("help_request", lambda f, now: f.help_open, hold=timedelta(minutes=2), severity="critical"),
 )

@@ -17,26 +17,17 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from demo.devstack import Mosquitto
-from drivers.status import ClearAction, DeviceError, DeviceState, ErrorKind, Snapshot
-from kiosk.store.store import Store
 from protocol import topics
 from protocol.heartbeat import Component, Heartbeat
 from protocol.link import tls_client
 from sync.telemetry import collect
 from tests.common import ROOT
-from tests.kiosk.store.helpers import ID_NUMBER, NAME, PHONE, open_test_store, submit
+from tests.kiosk.store.helpers import ID_NUMBER, NAME, PHONE, open_test_store, paper_out, submit
 from tests.sync.stack import Central, terminal_config
 
 ALLOWED = {"v", "terminal", "at", "boot", "components", "outbox_backlog", "oldest_unsynced_s", "needs_manual",
            "last_ack", "app_version", "catalog_version", "cert_expires", "disk_free_pct", "memory_used_pct",
            "uptime_s", "applications_today", "errors_today", "help_requests_today"}
-
-
-def paper_out(store: Store, note: str = "") -> None:
-    snapshot = Snapshot("printer", DeviceState.USER_ERROR, media={"paper": "out", "cover": "closed"},
-                        error=DeviceError(ErrorKind.USER, ClearAction.STAFF, "paper_out", f"纸用完了 {note}"),
-                        detail={"url": "tcp://10.0.0.9:9100"})
-    store.record_status("printer", snapshot.state.value, snapshot.as_dict())
 
 
 def test_a_heartbeat_holds_only_allowlisted_codes_and_counts(tmp_path: Path) -> None:

@@ -1,26 +1,14 @@
-"""Dashboard fixtures: headless Debian Chromium driven by Playwright, and a web server on a free port."""
+"""Dashboard fixtures: headless Debian Chromium driven by Playwright (tests/central/dashboard/browser.py)."""
 
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
-from demo.ports import free_port
-from tests.central.dashboard.helpers import PASSWORD
-
-# The flags this machine's notes give for a closed network: no background connections, no GPU, no sandbox as root.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-SHOTS = "YC_SCREENSHOTS"
+from tests.central.dashboard.browser import CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
@@ -36,39 +24,3 @@ def chromium() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free port; yield its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def sign_in(page: Page, base: str, name: str, password: str = PASSWORD) -> None:
-    """Log in through the form, as a person would."""
-    page.goto(f"{base}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit].primary")
-
-
-def shoot(page: Page, name: str) -> None:
-    """Save a screenshot of ``page`` when `make screenshots` asks for them."""
-    import os
-
-    folder = os.environ.get(SHOTS)
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"dashboard-{name}.png"), full_page=True)

@@ -26,7 +26,7 @@ from central.platform.registry import Registry
 from central.web import create_app
 from demo.devstack import Mosquitto
 from demo.simulator import FleetSimulator, Rates
-from tests.central.dashboard.conftest import serving, shoot, sign_in
+from tests.central.dashboard.browser import serving, shoot, sign_in
 from tests.central.dashboard.helpers import guard_with_accounts
 
 BEAT = 0.3

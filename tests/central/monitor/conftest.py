@@ -4,29 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from http.server import ThreadingHTTPServer
 
 import pytest
 
-
-class Receiver(BaseHTTPRequestHandler):
-    """A paging system that fails twice, then accepts."""
-
-    calls: ClassVar[list[tuple[dict[str, str], bytes]]] = []
-    failures = 2
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).calls.append((dict(self.headers), body))
-        status = 503 if len(type(self).calls) <= type(self).failures else 200
-        if self.path == "/refuse":
-            status = 400
-        self.send_response(status)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.central.monitor.receiver import Receiver
 
 
 @pytest.fixture

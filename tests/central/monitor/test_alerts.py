@@ -12,8 +12,8 @@ from central.monitor.alerts import Alert, AlertBook, AlertState
 from central.monitor.rows import Facts, State, TerminalStatus
 from central.monitor.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, Webhook, sign
 from protocol.heartbeat import Component
-from tests.central.monitor.conftest import Receiver
 from tests.central.monitor.helpers import beat
+from tests.central.monitor.receiver import Receiver
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
@@ -104,3 +104,16 @@ def test_a_terminal_in_maintenance_pages_nobody_and_its_alerts_clear(book: tuple
     assert events == [("opened", "paper_out")]
     run(alerts, [row("out", state="maintenance")], now, 600)
     assert events == [("opened", "paper_out"), ("resolved", "paper_out")]  # the technician is on it
+
+
+def test_a_full_disk_and_a_certificate_expiring_now_page_at_exactly_zero(book: tuple[AlertBook, list]) -> None:
+    alerts, events = book
+    expiring_now = T0.isoformat()
+    run(alerts, [row(disk_free_pct=0.0, cert_expires=expiring_now)], T0, 65)
+    assert sorted(rule for event, rule in events if event == "opened") == ["cert_expiring", "disk_low"]
+
+
+def test_a_terminal_that_reports_no_disk_or_certificate_is_not_paged_for_them(book: tuple[AlertBook, list]) -> None:
+    alerts, events = book
+    run(alerts, [row(cert_expires=None)], T0, 65)
+    assert events == []

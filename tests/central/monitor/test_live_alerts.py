@@ -22,7 +22,7 @@ from central.monitor.webhook import Webhook
 from demo.devstack import Mosquitto
 from demo.simulator import FleetSimulator, Rates
 from protocol import topics
-from tests.central.monitor.conftest import Receiver
+from tests.central.monitor.receiver import Receiver
 
 BEAT = 0.3
 FAST = tuple(replace(r, hold=timedelta(seconds=1), clear=timedelta(seconds=1)) for r in RULES)

@@ -23,11 +23,10 @@ from main import cli
 from protocol.link import tls_client
 from sync.telemetry import collect
 from tests.central.dashboard.helpers import PASSWORD, log_in
-from tests.central.monitor.conftest import Receiver
+from tests.central.monitor.receiver import Receiver
 from tests.common import ROOT
-from tests.kiosk.store.helpers import open_test_store
+from tests.kiosk.store.helpers import open_test_store, paper_out
 from tests.sync.stack import Central
-from tests.sync.test_telemetry import paper_out
 
 
 def wait_for(monitor: FleetMonitor, terminal: str, check: Callable[[TerminalStatus], bool],

@@ -9,6 +9,7 @@ from typing import Any
 from domain.application import Application, Draft
 from domain.catalog_loader import load_catalog
 from domain.data import SAMPLE_CATALOG
+from drivers.status import ClearAction, DeviceError, DeviceState, ErrorKind, Snapshot
 from kiosk.services.submit import submit_application
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
@@ -46,3 +47,11 @@ def submit(store: Store, index: int = 0, now: datetime | None = None) -> Applica
         draft=Draft(OFFERING, answers(index)), now=now or datetime.now(UTC),
     )
     return application
+
+
+def paper_out(store: Store, note: str = "") -> None:
+    """Record the printer out of paper, with a free-text message and a URL that must never leave the terminal."""
+    snapshot = Snapshot("printer", DeviceState.USER_ERROR, media={"paper": "out", "cover": "closed"},
+                        error=DeviceError(ErrorKind.USER, ClearAction.STAFF, "paper_out", f"纸用完了 {note}"),
+                        detail={"url": "tcp://10.0.0.9:9100"})
+    store.record_status("printer", snapshot.state.value, snapshot.as_dict())
