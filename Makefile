@@ -15,6 +15,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict $(TYPED)
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) scripts/check_sizes.py
 
 ## test: lint, then every test that fits the ~20-minute budget (what CI runs)
 test: lint
