@@ -6,28 +6,18 @@ import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import uvicorn
-from fastapi import FastAPI
 
-from central.api.app import metrics_app
-from central.auth.accounts import Accounts
-from central.auth.security import Guard
-from central.auth.throttle import LoginThrottle
 from central.cli.accounts_cmd import audit, user_group
 from central.cli.options import db_option, open_engine
-from central.monitor import alertdb
-from central.monitor.alerts import AlertBook
-from central.monitor.history import History
-from central.monitor.monitor import ORDER, FleetMonitor, read_status, tune_gc
-from central.monitor.webhook import Webhook
-from central.platform.registry import Registry
-from central.web import create_app
 from cmdline.base import emit, json_option
 from protocol.address import parse_broker
-from protocol.link import Link
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 FLUSH_SECONDS = 5.0
 SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
@@ -35,6 +25,8 @@ SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
 
 def _render(rows: list[dict[str, Any]]) -> str:
     """Render the overview: terminals needing action first, with the reason in words."""
+    from central.monitor.monitor import ORDER
+
     if not rows:
         return "no terminals known yet"
     counts: dict[str, int] = {}
@@ -49,6 +41,8 @@ def _render(rows: list[dict[str, Any]]) -> str:
 
 def _http(address: str, app: FastAPI, proxies: str | None) -> uvicorn.Server:
     """Serve ``app`` on ``HOST:PORT`` in a background thread, trusting X-Forwarded-For from ``proxies``."""
+    import uvicorn
+
     host, _, port = address.rpartition(":")
     server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning",
                                            forwarded_allow_ips=proxies))
@@ -85,6 +79,17 @@ def fleet_group() -> None:
 def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
           insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None, db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
+    from central.api.app import metrics_app
+    from central.auth.accounts import Accounts
+    from central.auth.security import Guard
+    from central.auth.throttle import LoginThrottle
+    from central.monitor.alerts import AlertBook
+    from central.monitor.history import History
+    from central.monitor.monitor import FleetMonitor, tune_gc
+    from central.monitor.webhook import Webhook
+    from central.web import create_app
+    from protocol.link import Link
+
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
     book = AlertBook(hook.notify if hook else lambda event, alert: None)
@@ -124,6 +129,8 @@ fleet_group.add_command(audit)
 @db_option
 def status(as_json: bool, db_url: str) -> None:
     """Print the fleet overview (as the monitor last wrote it)."""
+    from central.monitor.monitor import read_status
+
     emit(read_status(open_engine(db_url)), as_json, _render)
 
 
@@ -134,6 +141,8 @@ def status(as_json: bool, db_url: str) -> None:
 @db_option
 def maintenance(terminal: str, on: bool, by: str, db_url: str) -> None:
     """Take a terminal out of alerting while it is serviced, or put it back."""
+    from central.platform.registry import Registry
+
     Registry(open_engine(db_url)).maintenance(terminal, on, by)
     click.echo(f"{terminal} {'in maintenance' if on else 'back in service'}")
 
@@ -143,6 +152,8 @@ def maintenance(terminal: str, on: bool, by: str, db_url: str) -> None:
 @db_option
 def alerts(as_json: bool, db_url: str) -> None:
     """Print live alerts first, then the recently resolved ones."""
+    from central.monitor import alertdb
+
     def render(rows: list[dict[str, Any]]) -> str:
         lines = [f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} since {r['opened_at']}"
                  for r in rows]

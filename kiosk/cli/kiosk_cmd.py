@@ -8,9 +8,6 @@ from pathlib import Path
 import click
 
 from kiosk.cli.context import TerminalContext, pass_terminal
-from kiosk.config import DevicesSection
-from kiosk.store.keys import KeyFileProvider
-from kiosk.store.opening import open_store
 
 
 def _need_display() -> None:
@@ -30,7 +27,7 @@ def kiosk_group() -> None:
 def run(app: TerminalContext, windowed: bool) -> None:
     """Run the kiosk with the configured devices and store until the window closes."""
     _need_display()
-    from kiosk.ui.launch import launch  # noqa: PLC0415 - loads Kivy
+    from kiosk.ui.launch import launch
 
     store = app.open_store()
     try:
@@ -46,7 +43,10 @@ def run(app: TerminalContext, windowed: bool) -> None:
 def demo(app: TerminalContext, data: Path) -> None:
     """Open the kiosk with a virtual card tray and the printer emulator's receipt beside it."""
     _need_display()
-    from kiosk.ui.launch import launch  # noqa: PLC0415 - loads Kivy
+    from kiosk.config import DevicesSection
+    from kiosk.store.keys import KeyFileProvider
+    from kiosk.store.opening import open_store
+    from kiosk.ui.launch import launch
 
     data.mkdir(parents=True, exist_ok=True)
     config = app.config.model_copy(update={"devices": DevicesSection(card_reader="sim://", printer="sim://")})
