@@ -6,28 +6,20 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from demo.console_sync import sync_to_central
-from domain.application import Application, Draft, MaterialStatus
-from domain.catalog import CATEGORY_NAMES
 from domain.data import EXAMPLES
-from domain.receipt import layout, render_text
-from domain.text import Lang
-from drivers.printer.factory import SimulatedPrinter
-from drivers.printer.job import TextMode
-from drivers.printer.preview import save_png
 from kiosk.cli.application_cmd import render_preview
 from kiosk.cli.catalog_cmd import describe
 from kiosk.cli.context import TerminalContext, pass_terminal
-from kiosk.services.preview import preview_application
-from kiosk.services.submit import submit_application
-from kiosk.store.inspect import stats
-from kiosk.store.keys import KeyFileProvider
-from kiosk.store.opening import open_store
-from kiosk.store.store import Store
+
+if TYPE_CHECKING:
+    from domain.application import Application
+    from domain.catalog import Catalog, Hall
+    from domain.text import Lang
+    from kiosk.store.store import Store
 
 COLUMNS = 32
 
@@ -46,6 +38,8 @@ def _examples() -> list[dict[str, Any]]:
 
 def _check(app: TerminalContext, example: dict[str, Any], answers: dict[str, Any], lang: Lang) -> bool:
     """Check one scripted application without storing it; return whether it is valid."""
+    from kiosk.services.preview import preview_application
+
     result = preview_application(
         app.catalog,
         hall_id=app.config.terminal.hall,
@@ -61,6 +55,13 @@ def _check(app: TerminalContext, example: dict[str, Any], answers: dict[str, Any
 
 def _submit(app: TerminalContext, store: Store, example: dict[str, Any], lang: Lang, png: Path) -> Application:
     """Submit one scripted application into the encrypted store and print its receipt."""
+    from domain.application import Draft, MaterialStatus
+    from domain.receipt import layout, render_text
+    from drivers.printer.factory import SimulatedPrinter
+    from drivers.printer.job import TextMode
+    from drivers.printer.preview import save_png
+    from kiosk.services.submit import submit_application
+
     catalog = app.catalog
     offering = catalog.offering(example["code"])
     declared = dict.fromkeys(example.get("defer", []), MaterialStatus.DEFERRED)
@@ -80,12 +81,27 @@ def _submit(app: TerminalContext, store: Store, example: dict[str, Any], lang: L
 
 def _show_store(store: Store, secrets: list[str], lang: Lang) -> None:
     """Show what the store holds, and that its files hold no personal data in clear."""
+    from kiosk.store.inspect import stats
+
     numbers = stats(store)
     click.echo(f"{store.path}: applications {numbers['applications']}, outbox {numbers['outbox']}")
     files = [p for p in store.path.parent.iterdir() if p.is_file()]
     found = [s for s in secrets if any(s.encode() in p.read_bytes() for p in files)]
     verdict = ("未找到明文个人信息" if lang == "zh" else "no personal data in clear") if not found else f"FOUND {found}"
     click.echo(f"search {len(files)} store files for {len(secrets)} names/ID numbers/phones: {verdict}")
+
+
+def _show_catalog(catalog: Catalog, hall: Hall, lang: Lang) -> None:
+    """Print the catalog's identity and what the hall offers, by category."""
+    from domain.catalog import CATEGORY_NAMES
+
+    click.echo(f"{catalog.meta.title.get(lang)}  version {catalog.version}  {catalog.content_hash[:23]}…")
+    if catalog.meta.illustrative:
+        click.secho(catalog.meta.note.get(lang), fg="yellow")
+    items, bundles = catalog.offered_at(hall.id)
+    click.echo(f"{hall.name.get(lang)} ({hall.kind}): {len(items)} items, {len(bundles)} bundles")
+    for category, count in sorted(Counter(i.category for i in items).items()):
+        click.echo(f"  {CATEGORY_NAMES[category].get(lang):<12} {count}")
 
 
 @click.command("demo")
@@ -96,17 +112,15 @@ def _show_store(store: Store, secrets: list[str], lang: Lang) -> None:
 @pass_terminal
 def demo(app: TerminalContext, lang: Lang | None, pause: float, data: Path) -> None:
     """Walk through the catalog and submit scripted applications, in the console."""
+    from demo.console_sync import sync_to_central
+    from kiosk.store.keys import KeyFileProvider
+    from kiosk.store.opening import open_store
+
     lang = lang or ("en" if app.config.terminal.locale == "en" else "zh")
     catalog = app.catalog
     hall = catalog.hall(app.config.terminal.hall)
     _step("Catalog 事项目录", pause)
-    click.echo(f"{catalog.meta.title.get(lang)}  version {catalog.version}  {catalog.content_hash[:23]}…")
-    if catalog.meta.illustrative:
-        click.secho(catalog.meta.note.get(lang), fg="yellow")
-    items, bundles = catalog.offered_at(hall.id)
-    click.echo(f"{hall.name.get(lang)} ({hall.kind}): {len(items)} items, {len(bundles)} bundles")
-    for category, count in sorted(Counter(i.category for i in items).items()):
-        click.echo(f"  {CATEGORY_NAMES[category].get(lang):<12} {count}")
+    _show_catalog(catalog, hall, lang)
     store = open_store(data / "store.db", KeyFileProvider(data / "store.key"))
     secrets: list[str] = []
     try:

@@ -7,26 +7,22 @@ citizens call for help, faster than in life so something happens every minute.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import socket
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from central.auth.accounts import Accounts
-from central.platform.database import make_engine
-from central.platform.registry import Registry
-from demo.devstack import central_stack
+from demo.rates import Rates
 from demo.simcli import SIM_HALLS, SITES
-from demo.simterminal import Uplink
-from demo.simulator import FleetSimulator, Rates
-from protocol.link import Link
-from sync.keys import load_terminal_keys
+
+if TYPE_CHECKING:
+    from demo.simulator import FleetSimulator
+    from protocol.link import Link
 
 DEMO_PASSWORD = "yichuang-demo"  # noqa: S105 - the throw-away demo accounts' password, printed on start
 DEMO_ACCOUNTS = {"demo-ops": "operator", "demo-viewer": "viewer", "demo-admin": "admin"}
@@ -41,6 +37,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _fleet(links: dict[str, Link], keys_dir: Path, db_url: str) -> FleetSimulator:
     """Register the simulated terminals of ``links`` across the demo halls; return their simulator."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from central.platform.database import make_engine
+    from central.platform.registry import Registry
+    from demo.simterminal import Uplink
+    from demo.simulator import FleetSimulator
+    from sync.keys import load_terminal_keys
+
     registry = Registry(make_engine(db_url))
     for n, terminal in enumerate(links):
         hall = SIM_HALLS[n % len(SIM_HALLS)]
@@ -65,6 +69,12 @@ def _fleet(links: dict[str, Link], keys_dir: Path, db_url: str) -> FleetSimulato
               show_default=True, help="Scratch directory (emptied first).")
 def fleet_demo(terminals: int, port: int, seconds: float | None, work: Path) -> None:
     """Run the ops dashboard over a live simulated fleet and print its address and demo logins."""
+    import asyncio
+
+    from central.auth.accounts import Accounts
+    from central.platform.database import make_engine
+    from demo.devstack import central_stack
+
     address = f"127.0.0.1:{port}"
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:

@@ -17,20 +17,20 @@ from kiosk.cli.kiosk_cmd import need_display
 def kiosk_demo(app: TerminalContext, data: Path) -> None:
     """Open the kiosk with a virtual card tray and the printer emulator's receipt beside it."""
     need_display()
-    from drivers.cardreader.factory import SimulatedReader, open_card_reader  # noqa: PLC0415 - loads what it runs
-    from drivers.printer.factory import SimulatedPrinter, open_printer  # noqa: PLC0415
-    from drivers.printer.job import TextMode  # noqa: PLC0415
-    from kiosk.services.terminal import open_kiosk  # noqa: PLC0415
-    from kiosk.store.keys import KeyFileProvider  # noqa: PLC0415
-    from kiosk.store.opening import open_store  # noqa: PLC0415
-    from kiosk.ui.launch import prepare_window, run_app  # noqa: PLC0415
+    from drivers.cardreader.factory import SimulatedReader, open_card_reader
+    from drivers.printer.factory import SimulatedPrinter, open_printer
+    from drivers.printer.job import TextMode
+    from kiosk.services.terminal import open_kiosk
+    from kiosk.store.keys import KeyFileProvider
+    from kiosk.store.opening import open_store
+    from kiosk.ui.launch import prepare_window, run_app
 
     config = app.config
     settings = config.ui.model_copy(update={  # half size, same millimetres, to fit a desktop screen
         "fullscreen": False, "width_px": config.ui.width_px // 2, "height_px": config.ui.height_px // 2,
         "panel_inches": config.ui.panel_inches / 2})
     prepare_window(settings, width_px=settings.width_px * 3 // 2)  # the panel takes the right third
-    from demo.kiosk_panel import DemoKioskApp  # noqa: PLC0415 - Kivy's window opens on import
+    from demo.kiosk_panel import DemoKioskApp  # Kivy's window opens on import
 
     data.mkdir(parents=True, exist_ok=True)
     store = open_store(data / "store.db", KeyFileProvider(data / "store.key"))

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from central.cli.options import db_option, open_engine
-from central.platform.registry import Registry
-from demo.simterminal import Uplink
-from demo.simulator import FleetSimulator, Rates
+from demo.rates import Rates
 from protocol.address import parse_broker
-from protocol.link import Link
-from provisioning.pki import Issuer, private_pem
-from sync.keys import load_terminal_keys
+
+if TYPE_CHECKING:
+    from demo.simterminal import Uplink
+    from provisioning.pki import Issuer
 
 SIM_HALLS = ("lc-center", "zd-center", "lc-ccb-outlet", "lc-tangyi-village", "lc-edz-park")
 SITES = {"lc-ccb-outlet": "bank", "lc-tangyi-village": "village"}
@@ -30,6 +26,8 @@ ISSUE_BATCH = 1000  # certificates recorded in the CA index per write
 
 def _reusable(pem: Path, issuer: Issuer) -> bool:
     """Return whether a certificate left by an earlier run was issued by this CA and has a week left."""
+    from cryptography import x509
+
     if not pem.exists():
         return False
     cert = x509.load_pem_x509_certificate(pem.read_bytes())
@@ -39,6 +37,11 @@ def _reusable(pem: Path, issuer: Issuer) -> bool:
 
 def _certify(ids: list[str], issuer: Issuer, work: Path) -> dict[str, bytes]:
     """Issue (or reuse) each simulated terminal's key and certificate in ``work``; return the certificates."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from provisioning.pki import private_pem
+
     work.mkdir(parents=True, exist_ok=True)
     keys = {t: ec.generate_private_key(ec.SECP256R1()) for t in ids if not _reusable(work / f"{t}.pem", issuer)}
     waiting = list(keys.items())
@@ -55,6 +58,11 @@ def _certify(ids: list[str], issuer: Issuer, work: Path) -> dict[str, bytes]:
 
 def _uplink(central_keys: Path, work: Path, first: str) -> Uplink:
     """Load central's public keys; each terminal signs with its own key from ``work``."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from demo.simterminal import Uplink
+    from sync.keys import load_terminal_keys
+
     keys = load_terminal_keys(work / f"{first}.key", central_keys / "uplink.pub", central_keys / "ack.pub")
 
     @cache
@@ -85,6 +93,13 @@ def _uplink(central_keys: Path, work: Path, first: str) -> Uplink:
 def sim_fleet(*, count: int, broker: str, ca_dir: Path, central_keys: Path | None, prefix: str, heartbeat: float,
               applications: float, help_requests: float, seconds: float, seed: int, work: Path, db_url: str) -> None:
     """Run N headless simulated terminals (real certificates, presence, heartbeats, faults) on one loop."""
+    import asyncio
+
+    from central.platform.registry import Registry
+    from demo.simulator import FleetSimulator
+    from protocol.link import Link
+    from provisioning.pki import Issuer
+
     host, port = parse_broker(broker)
     issuer = Issuer.load(ca_dir, os.environ.get("YC_CA_PASSPHRASE", "").encode())
     ids = [f"{prefix.upper()}{n:04d}" for n in range(1, count + 1)]

@@ -23,6 +23,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from demo.rates import Rates
 from demo.simterminal import SimTerminal, Uplink
 from protocol import topics
 from protocol.heartbeat import presence
@@ -83,18 +84,6 @@ def _attach(client: mqtt.Client, loop: asyncio.AbstractEventLoop) -> None:
     client.on_socket_close = closed
     client.on_socket_register_write = want_write
     client.on_socket_unregister_write = written
-
-
-@dataclass(frozen=True)
-class Rates:
-    """How often things happen, per terminal per hour."""
-
-    applications: float = 6.0
-    help_requests: float = 0.2
-    paper_steps: float = 0.5  # full → low → out → refilled
-    reader_flips: float = 0.25
-    drops: float = 0.2  # network gone without a goodbye
-    returns: float = 30.0  # how fast a dropped terminal comes back
 
 
 @dataclass

@@ -12,17 +12,9 @@ from pathlib import Path
 import click
 
 from central.cli.options import db_option, open_engine
-from central.platform.registry import Registry
 from cmdline.base import emit, json_option, user_errors
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
-from protocol.clock import TrustedClock
-from provisioning import pki
-from provisioning.broker import write_broker_config
-from provisioning.enroll import enroll
-from provisioning.service import Enroller, EnrollmentService, service_link
-from provisioning.sheet import write_sheet
-from provisioning.tokens import HallProfile, create_tokens, parse_duration, write_qr
 
 user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError")
 PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
@@ -54,6 +46,8 @@ def ca_group() -> None:
               help="Host names and addresses of the broker (its certificate's SAN); repeat.")
 def ca_init(ca_dir: Path, names: tuple[str, ...]) -> None:
     """Create the root and issuing CAs, signing keys, central's keys and service certificates."""
+    from provisioning import pki
+
     pki.init_ca(ca_dir, _passphrase(confirm=True), names)
     click.echo(f"CA ready in {ca_dir}; move {ca_dir / 'root' / 'ca.key'} to offline media")
 
@@ -63,6 +57,8 @@ def ca_init(ca_dir: Path, names: tuple[str, ...]) -> None:
 @json_option
 def ca_show(ca_dir: Path, as_json: bool) -> None:
     """Print the SHA-256 fingerprints of the CA certificates and public keys."""
+    from provisioning import pki
+
     emit(pki.fingerprints(ca_dir), as_json, lambda d: "\n".join(f"{k:<22} {v}" for k, v in d.items()))
 
 
@@ -85,6 +81,9 @@ def token_group() -> None:
 def token_create(*, hall: str, site: str, prefix: str, location: str, expires: str, count: int,
                  qr_dir: Path | None, sheet: Path | None, db_url: str) -> None:
     """Create tokens bound to a hall profile; they are printed once and stored only hashed."""
+    from provisioning.sheet import write_sheet
+    from provisioning.tokens import HallProfile, create_tokens, parse_duration, write_qr
+
     profile = HallProfile(hall, site, prefix.upper(), location)
     validity = parse_duration(expires)
     tokens = create_tokens(open_engine(db_url), profile, validity, count)
@@ -106,6 +105,9 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
 @db_option
 def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
     """Run the enrollment service (unlocks the issuing CA) until SIGTERM or Ctrl-C."""
+    from provisioning import pki
+    from provisioning.service import Enroller, EnrollmentService, service_link
+
     host, port = parse_broker(broker)
     issuer = pki.Issuer.load(ca_dir, _passphrase())
     service = EnrollmentService(Enroller(open_engine(db_url), issuer, days), service_link(ca_dir, host, port))
@@ -126,6 +128,8 @@ def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
 @click.option("--run-as", default="mosquitto", show_default=True, help="User mosquitto drops to.")
 def broker_config(ca_dir: Path, out: Path, port: int, bind: str, run_as: str) -> None:
     """Write a complete mosquitto configuration (TLS, client certificates, CRL, ACL)."""
+    from provisioning.broker import write_broker_config
+
     conf = write_broker_config(ca_dir, out, port=port, bind=bind, run_as=run_as)
     click.echo(f"run: mosquitto -c {conf}")
 
@@ -137,6 +141,9 @@ def broker_config(ca_dir: Path, out: Path, port: int, bind: str, run_as: str) ->
 @db_option
 def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
     """Revoke a terminal's certificates (CRL) and refuse it at central; then restart the broker."""
+    from central.platform.registry import Registry
+    from provisioning import pki
+
     count = pki.Issuer.load(ca_dir, _passphrase()).revoke(terminal)
     Registry(open_engine(db_url)).revoke(terminal, reason)
     click.echo(f"revoked {terminal}: {count} certificate(s) in the CRL, central refuses it now.\n"
@@ -151,6 +158,8 @@ def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
 @db_option
 def status(terminal: str, ca_dir: Path, as_json: bool, db_url: str) -> None:
     """Show a terminal's registration and certificates."""
+    from central.platform.registry import Registry
+
     index = json.loads((ca_dir / "issuing" / "issued.json").read_text()) if (ca_dir / "issuing").exists() else []
     report = {"registry": Registry(open_engine(db_url)).status(terminal),
               "certificates": [e for e in index if e["cn"] == terminal]}
@@ -176,6 +185,9 @@ def enroll_command(app: TerminalContext, *, token: str, broker: str, claim_dir: 
     The store settings (and so the key provider that protects the device key) come from the
     current configuration, e.g. the base terminal.toml of the terminal's image.
     """
+    from protocol.clock import TrustedClock
+    from provisioning.enroll import enroll
+
     pin = pin or click.prompt("Technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
     claim = (claim_dir / "ca.pem", claim_dir / "claim.pem", claim_dir / "claim.key")
     done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file), store=app.config.store)

@@ -5,39 +5,41 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import timedelta
-from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cmdline.base import emit, json_option, user_errors
 from kiosk.cli.context import TerminalContext, pass_terminal
-from kiosk.store import outbox
-from kiosk.store.inspect import stats
 from protocol.address import parse_broker
-from protocol.clock import TrustedClock
-from protocol.link import Link
-from sync.agent import SyncAgent
-from sync.devicekey import is_encrypted, key_password
-from sync.keys import load_terminal_keys
-from sync.telemetry import collect
+
+if TYPE_CHECKING:
+    from sync.agent import SyncAgent
 
 user_errors("sync.keys.KeyFileError")
-APP_VERSION = version("yichuang")
 
 
 def _agent(app: TerminalContext) -> SyncAgent:
     """Build the sync agent from the terminal configuration."""
+    from importlib.metadata import version
+
+    from protocol.clock import TrustedClock
+    from protocol.link import Link
+    from sync.agent import SyncAgent
+    from sync.devicekey import is_encrypted, key_password
+    from sync.keys import load_terminal_keys
+    from sync.telemetry import collect
+
     section = app.config.sync
     host, port = parse_broker(section.broker)
     store, terminal = app.open_store(), app.config.terminal.id
     password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
     keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
-    catalog_version = app.catalog.version
+    catalog_version, app_version = app.catalog.version, version("yichuang")
 
     def heartbeat() -> bytes:
-        beat = collect(store, terminal, app_version=APP_VERSION, catalog_version=catalog_version,
+        beat = collect(store, terminal, app_version=app_version, catalog_version=catalog_version,
                        cert_file=section.cert_file)
         return beat.model_dump_json().encode()
 
@@ -89,12 +91,17 @@ def _render(report: dict[str, Any]) -> str:
 @pass_terminal
 def status(app: TerminalContext, as_json: bool) -> None:
     """Show what waits for central."""
+    from kiosk.store import outbox
+    from kiosk.store.inspect import stats
+    from kiosk.store.models import OutboxStatus
+
     store = app.open_store()
     try:
         numbers = stats(store)["outbox"]
         age = outbox.oldest_pending_age(store)
-        report = {"pending": numbers.get("pending", 0), "awaiting_ack": store.count_unacked(),
-                  "needs_manual": numbers.get("needs_manual", 0), "acknowledged": numbers.get("acked", 0),
+        report = {"pending": numbers.get(OutboxStatus.PENDING, 0), "awaiting_ack": store.count_unacked(),
+                  "needs_manual": numbers.get(OutboxStatus.NEEDS_MANUAL, 0),
+                  "acknowledged": numbers.get(OutboxStatus.ACKED, 0),
                   "oldest_unsynced_seconds": None if age is None else age.total_seconds()}
     finally:
         store.close()

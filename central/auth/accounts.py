@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from central.auth.roles import ROLES
 from central.platform.schema import ops_audit, ops_sessions, ops_users
 from domain.passwords import hash_secret, verify_secret
 
-ROLES = ("viewer", "operator", "admin")  # each can do what the one before it can
 SESSION_TTL = timedelta(hours=12)  # a night shift, then log in again
 MIN_PASSWORD = 12
 AUDIT_KEEP = timedelta(days=400)  # more than the year, plus margin, that reviews of ops actions look back

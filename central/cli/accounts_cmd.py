@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from central.auth.accounts import ROLES, AccountError, Accounts
+from central.auth.roles import ROLES
 from central.cli.options import db_option, open_engine
 from cmdline.base import emit, json_option
 
@@ -28,6 +28,8 @@ def _password(from_stdin: bool) -> str:
 
 def _do(db_url: str, action: str, name: str, change: Any, done: str) -> None:
     """Apply one account change, audit it under the shell user, and say what happened or why not (exit 1)."""
+    from central.auth.accounts import AccountError, Accounts
+
     accounts = Accounts(open_engine(db_url))
     def audit(outcome: str) -> None:
         accounts.record(f"shell:{getpass.getuser()}", action, name, outcome=outcome, address="cli",
@@ -94,6 +96,8 @@ def disable(name: str, enable: bool, db_url: str) -> None:
 @db_option
 def list_users(as_json: bool, db_url: str) -> None:
     """List the accounts (never their password hashes)."""
+    from central.auth.accounts import Accounts
+
     def render(rows: list[dict[str, Any]]) -> str:
         return "\n".join(f"{r['name']:<20} {r['role']:<9} {'disabled' if r['disabled_at'] else 'active'}"
                          for r in rows) or "no accounts: add one with `yichuang fleet user add NAME --role admin`"
@@ -107,6 +111,8 @@ def list_users(as_json: bool, db_url: str) -> None:
 @db_option
 def audit(user: str | None, limit: int, as_json: bool, db_url: str) -> None:
     """Print the dashboard's audit log, newest first: who did what, when, from where, and the outcome."""
+    from central.auth.accounts import Accounts
+
     def render(rows: list[dict[str, Any]]) -> str:
         return "\n".join(f"{r['at'][:19]} {r['user']:<16} {r['action']:<13} {r['target']:<24} {r['outcome']:<14} "
                          f"{r['address']}" for r in rows) or "nothing audited yet"

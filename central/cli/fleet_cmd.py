@@ -6,29 +6,24 @@ import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import uvicorn
-from fastapi import FastAPI
 
-from central.api.app import metrics_app
-from central.auth.accounts import Accounts
-from central.auth.security import Guard
-from central.auth.throttle import LoginThrottle
 from central.cli.accounts_cmd import audit, user_group
 from central.cli.options import db_option, open_engine
-from central.monitor import alertdb
-from central.monitor.alerts import AlertBook
-from central.monitor.history import History
-from central.monitor.monitor import FleetMonitor, read_status, tune_gc
-from central.monitor.rows import State, WrittenStatus
-from central.monitor.webhook import Webhook
-from central.platform.registry import Registry
-from central.web import create_app
 from cmdline.base import emit, json_option
 from protocol.address import parse_broker
-from protocol.link import Link
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+    from sqlalchemy import Engine
+
+    from central.monitor.alerts import AlertBook
+    from central.monitor.history import History
+    from central.monitor.monitor import FleetMonitor
+    from central.monitor.rows import State, WrittenStatus
 
 FLUSH_SECONDS = 5.0
 SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
@@ -50,6 +45,8 @@ def _render(rows: list[WrittenStatus]) -> str:
 
 def _http(address: str, app: FastAPI, proxies: str | None) -> uvicorn.Server:
     """Serve ``app`` on ``HOST:PORT`` in a background thread, trusting X-Forwarded-For from ``proxies``."""
+    import uvicorn
+
     host, _, port = address.rpartition(":")
     server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning",
                                            forwarded_allow_ips=proxies))
@@ -86,6 +83,12 @@ def fleet_group() -> None:
 def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
           insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None, db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
+    from central.monitor.alerts import AlertBook
+    from central.monitor.history import History
+    from central.monitor.monitor import FleetMonitor
+    from central.monitor.webhook import Webhook
+    from protocol.link import Link
+
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
     book = AlertBook(hook.notify if hook else lambda event, alert: None)
@@ -93,27 +96,49 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
     history = History(engine)
     monitor = FleetMonitor(engine, Link(host, port, ca, cert, key), timedelta(seconds=interval), alerts=book,
                            history=history)
+    servers = _web(monitor, book, engine, http=http, metrics_at=metrics_at, secure=not insecure_cookies,
+                   proxies=trusted_proxies)
+    _monitor_until_stopped(monitor, history, f"fleet monitor on {broker}"
+                           + (f", dashboard on http://{http}/" if http else ""))
+    for server in servers:
+        server.should_exit = True
+    if hook is not None:
+        hook.close()
+
+
+def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | None, metrics_at: str | None,
+         secure: bool, proxies: str | None) -> list[uvicorn.Server]:
+    """Start the dashboard with the API (and /metrics, unless it has a listener of its own) and that listener."""
+    from central.api.app import metrics_app
+    from central.auth.accounts import Accounts
+    from central.auth.security import Guard
+    from central.auth.throttle import LoginThrottle
+    from central.web import create_app
+
+    guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=secure)
+    servers = []
+    if http:
+        servers.append(_http(http, create_app(monitor, book, guard, metrics=metrics_at is None), proxies))
+    if metrics_at:
+        servers.append(_http(metrics_at, metrics_app(monitor, book), None))
+    return servers
+
+
+def _monitor_until_stopped(monitor: FleetMonitor, history: History, started: str) -> None:
+    """Flush every few seconds until SIGTERM or Ctrl-C, then flush and keep the history one last time."""
+    from central.monitor.monitor import tune_gc
+
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=not insecure_cookies)
-    servers = []
-    if http:
-        servers.append(_http(http, create_app(monitor, book, guard, metrics=metrics_at is None), trusted_proxies))
-    if metrics_at:
-        servers.append(_http(metrics_at, metrics_app(monitor, book), None))
     tune_gc()
     monitor.start()
-    click.echo(f"fleet monitor on {broker}" + (f", dashboard on http://{http}/" if http else ""), err=True)
+    click.echo(started, err=True)
     while not stop.wait(FLUSH_SECONDS):
         monitor.flush()
     monitor.flush()
     history.save(datetime.now(UTC), force=True)
     monitor.stop()
-    for server in servers:
-        server.should_exit = True
-    if hook is not None:
-        hook.close()
 
 
 fleet_group.add_command(user_group)
@@ -125,6 +150,8 @@ fleet_group.add_command(audit)
 @db_option
 def status(as_json: bool, db_url: str) -> None:
     """Print the fleet overview (as the monitor last wrote it)."""
+    from central.monitor.monitor import read_status
+
     emit(read_status(open_engine(db_url)), as_json, _render)
 
 
@@ -135,6 +162,8 @@ def status(as_json: bool, db_url: str) -> None:
 @db_option
 def maintenance(terminal: str, on: bool, by: str, db_url: str) -> None:
     """Take a terminal out of alerting while it is serviced, or put it back."""
+    from central.platform.registry import Registry
+
     Registry(open_engine(db_url)).maintenance(terminal, on, by)
     click.echo(f"{terminal} {'in maintenance' if on else 'back in service'}")
 
@@ -144,6 +173,8 @@ def maintenance(terminal: str, on: bool, by: str, db_url: str) -> None:
 @db_option
 def alerts(as_json: bool, db_url: str) -> None:
     """Print live alerts first, then the recently resolved ones."""
+    from central.monitor import alertdb
+
     def render(rows: list[dict[str, Any]]) -> str:
         lines = [f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} since {r['opened_at']}"
                  for r in rows]

@@ -25,7 +25,7 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def open_engine(db_url: str) -> Engine:
     """Open central's database, creating the SQLite file's folder when needed."""
-    from central.platform.database import make_engine  # noqa: PLC0415 - SQLAlchemy only for a command that runs
+    from central.platform.database import make_engine
 
     if db_url.startswith("sqlite:///"):
         Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -12,15 +12,9 @@ from typing import Any
 import click
 
 from central.cli.options import db_option, open_engine
-from central.platform import keys, queries
-from central.platform.catalogs import CatalogArchive, publish
-from central.platform.ingest import Ingest
-from central.platform.registry import Registry
-from central.platform.service import IngestService
 from cmdline.base import emit, json_option
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
-from protocol.link import Link
 
 
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
@@ -46,6 +40,8 @@ def central_group() -> None:
               help="Directory for central's keys (created; existing keys are never replaced).")
 def init(keys_dir: Path) -> None:
     """Create central's envelope key (X25519) and ack-signing key (Ed25519)."""
+    from central.platform import keys
+
     keys.generate(keys_dir)
     click.echo(f"central keys in {keys_dir}: give terminals {keys_dir / 'uplink.pub'} and {keys_dir / 'ack.pub'}")
 
@@ -65,6 +61,12 @@ def init(keys_dir: Path) -> None:
 def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, catalogs: Path | None,
           workers: int, db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
+    from central.platform import keys
+    from central.platform.catalogs import CatalogArchive
+    from central.platform.ingest import Ingest
+    from central.platform.service import IngestService
+    from protocol.link import Link
+
     host, port = parse_broker(broker)
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
     engine = open_engine(db_url)
@@ -92,6 +94,8 @@ def terminals_group() -> None:
 @db_option
 def terminals_add(terminal: str, cert: Path, hall: str, db_url: str) -> None:
     """Register a terminal (or replace its certificate)."""
+    from central.platform.registry import Registry
+
     Registry(open_engine(db_url)).add(terminal, cert.read_bytes(), hall)
     click.echo(f"registered {terminal}")
 
@@ -102,6 +106,8 @@ def terminals_add(terminal: str, cert: Path, hall: str, db_url: str) -> None:
 @db_option
 def terminals_revoke(terminal: str, reason: str, db_url: str) -> None:
     """Refuse every further message from a terminal."""
+    from central.platform.registry import Registry
+
     Registry(open_engine(db_url)).revoke(terminal, reason)
     click.echo(f"revoked {terminal}: central refuses its messages from now on")
 
@@ -111,6 +117,8 @@ def terminals_revoke(terminal: str, reason: str, db_url: str) -> None:
 @db_option
 def terminals_list(as_json: bool, db_url: str) -> None:
     """List registered terminals with first/last seen and revocation."""
+    from central.platform.registry import Registry
+
     emit(Registry(open_engine(db_url)).listing(), as_json,
          _table(["id", "hall", "first_seen", "last_seen", "revoked_at", "revoked_reason"]))
 
@@ -127,6 +135,8 @@ def apps_group() -> None:
 @db_option
 def apps_list(terminal: str | None, limit: int, as_json: bool, db_url: str) -> None:
     """List received applications, newest first (no personal data)."""
+    from central.platform import queries
+
     rows = queries.applications(open_engine(db_url), terminal, limit)
     emit(rows, as_json, _table(["number", "item", "terminal", "seq", "catalog_version", "created", "received_at"]))
 
@@ -137,6 +147,8 @@ def apps_list(terminal: str | None, limit: int, as_json: bool, db_url: str) -> N
 @db_option
 def ratings(bad: bool, as_json: bool, db_url: str) -> None:
     """List 好差评 ratings with the application they rate."""
+    from central.platform import queries
+
     rows = queries.ratings(open_engine(db_url), bad_only=bad)
     emit(rows, as_json, _table(["level", "number", "item", "terminal", "created", "id"]))
 
@@ -147,6 +159,8 @@ def ratings(bad: bool, as_json: bool, db_url: str) -> None:
 @db_option
 def help_requests(open_only: bool, as_json: bool, db_url: str) -> None:
     """List help requests (呼叫帮办), newest first, with who handled each."""
+    from central.platform import queries
+
     rows = queries.help_requests(open_engine(db_url), open_only=open_only)
     emit(rows, as_json, _table(["terminal", "created", "item", "received_at", "handled_by", "id"]))
 
@@ -157,6 +171,8 @@ def help_requests(open_only: bool, as_json: bool, db_url: str) -> None:
 @db_option
 def help_handled(terminal: str, by: str, db_url: str) -> None:
     """Mark a terminal's waiting help requests as handled (this also clears the fleet monitor's alert)."""
+    from central.platform import queries
+
     count = queries.handle_help(open_engine(db_url), terminal, by, datetime.now(UTC).isoformat())
     click.echo(f"{count} help request(s) of {terminal} marked handled by {by}")
 
@@ -166,6 +182,8 @@ def help_handled(terminal: str, by: str, db_url: str) -> None:
 @db_option
 def gaps(as_json: bool, db_url: str) -> None:
     """List sequence numbers terminals have not delivered (yet), per terminal."""
+    from central.platform import queries
+
     emit(queries.gaps(open_engine(db_url)), as_json, _table(["terminal", "first_missing", "last_missing", "noticed"]))
 
 
@@ -174,6 +192,8 @@ def gaps(as_json: bool, db_url: str) -> None:
 @db_option
 def refusals(as_json: bool, db_url: str) -> None:
     """Count refused messages by terminal and reason code."""
+    from central.platform import queries
+
     emit(queries.refusals(open_engine(db_url)), as_json, _table(["terminal", "reason", "count"]))
 
 
@@ -183,4 +203,6 @@ def refusals(as_json: bool, db_url: str) -> None:
               help="Central's catalog archive (`central serve --catalogs`).")
 def publish_catalog(source: Path, archive: Path) -> None:
     """Validate a catalog and add it to the archive applications are checked against."""
+    from central.platform.catalogs import publish
+
     click.echo(f"published {publish(source, archive)}")

@@ -5,23 +5,22 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cmdline.base import emit, json_option, user_errors
-from domain.receipt import render_text
-from domain.text import Lang
 from kiosk.cli.context import TerminalContext, pass_terminal
-from kiosk.services.preview import Preview, preview_application
+
+if TYPE_CHECKING:
+    from domain.text import Lang
+    from kiosk.services.preview import Preview
 
 user_errors("domain.application.DeclarationError", "kiosk.cli.application_cmd.ValuesFileError")
 
 
 class ValuesFileError(ValueError):
     """A values file that is not a JSON object of answers."""
-
-
 
 
 def read_values(path: Path) -> dict[str, Any]:
@@ -39,6 +38,8 @@ def read_values(path: Path) -> dict[str, Any]:
 
 def render_preview(result: Preview, lang: Lang) -> str:
     """Render errors and warnings, then the receipt if there is one."""
+    from domain.receipt import render_text
+
     lines = [
         f"{issue.severity.value.upper()}: {issue.key}: {issue.message.get(lang)}"
         for issue in result.validation.issues
@@ -74,6 +75,8 @@ def application_group() -> None:
 def preview(app: TerminalContext, *, code: str, values_path: Path, defer: tuple[str, ...], lang: Lang,
             reveal: bool, as_json: bool) -> None:
     """Validate answers for an item or bundle; list every error or print the receipt."""
+    from kiosk.services.preview import preview_application
+
     config = app.config
     result = preview_application(
         app.catalog,

@@ -5,17 +5,18 @@ from __future__ import annotations
 import queue
 import time
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cmdline.base import emit, json_option
-from domain.identity import Identity
 from domain.masking import mask_id_number, mask_name
-from drivers.cardreader.errors import CardDataError, CardReaderError, NoCard
-from drivers.cardreader.factory import open_card_reader
-from drivers.cardreader.pcsc.monitor import CardEvent, CardMonitor
-from drivers.cardreader.port import CardReader
+
+if TYPE_CHECKING:
+    from domain.identity import Identity
+    from drivers.cardreader.errors import CardReaderError
+    from drivers.cardreader.pcsc.monitor import CardEvent, CardMonitor
+    from drivers.cardreader.port import CardReader
 
 EXIT_NO_CARD, EXIT_DEVICE, EXIT_DATA = 2, 3, 4
 
@@ -60,6 +61,8 @@ def _one_line(data: dict[str, Any]) -> str:
 
 def _fail(exc: CardReaderError) -> click.exceptions.Exit:
     """Print one line for a reader failure and return the matching exit."""
+    from drivers.cardreader.errors import CardDataError, NoCard
+
     code = EXIT_NO_CARD if isinstance(exc, NoCard) else EXIT_DATA if isinstance(exc, CardDataError) else EXIT_DEVICE
     click.echo(f"Error: {type(exc).__name__}: {exc} — {exc.citizen.en}", err=True)
     return click.exceptions.Exit(code)
@@ -67,6 +70,8 @@ def _fail(exc: CardReaderError) -> click.exceptions.Exit:
 
 def _open(url: str) -> CardReader:
     """Open the reader a URL names."""
+    from drivers.cardreader.factory import open_card_reader
+
     reader = open_card_reader(url)
     reader.open()
     return reader
@@ -87,6 +92,8 @@ def card_group() -> None:
 @json_option
 def read(url: str, timeout: float, reveal: bool, as_json: bool) -> None:
     """Wait for a card and read it. Exit 0 read, 2 no card in time, 3 device error, 4 data error."""
+    from drivers.cardreader.errors import CardReaderError, NoCard
+
     try:
         reader = _open(url)
         try:
@@ -106,6 +113,9 @@ def read(url: str, timeout: float, reveal: bool, as_json: bool) -> None:
 @json_option
 def watch(url: str, count: int, as_json: bool) -> None:
     """Print every card placed on the reader (masked), until Ctrl-C; PC/SC readers also print reader events."""
+    from drivers.cardreader.factory import open_card_reader
+    from drivers.cardreader.pcsc.monitor import CardMonitor
+
     reader = open_card_reader(url)
     monitor: CardMonitor | None = None
     events: queue.Queue[CardEvent] = queue.Queue()
@@ -136,6 +146,8 @@ def _card_inserted(event: CardEvent) -> bool:
 
 def _card_placed(reader: CardReader) -> bool:
     """Poll a serial or simulated reader for a card for a second."""
+    from drivers.cardreader.errors import CardReaderError
+
     try:
         return reader.wait_for_card(1.0)
     except CardReaderError as exc:
@@ -146,6 +158,8 @@ def _card_placed(reader: CardReader) -> bool:
 
 def _read_and_print(reader: CardReader, as_json: bool) -> int:
     """Read the card and print it masked; return 1 if a card was read."""
+    from drivers.cardreader.errors import CardReaderError, NoCard
+
     try:
         identity = reader.read_identity()
     except NoCard:

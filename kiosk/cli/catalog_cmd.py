@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cmdline.base import emit, json_option
-from domain.catalog import CATEGORY_NAMES, MATERIAL_FORM_NAMES, Catalog, Offering
-from domain.catalog_loader import load_catalog
 from domain.export import to_jsonable
-from domain.text import pad
 from kiosk.cli.context import TerminalContext, pass_terminal
+
+if TYPE_CHECKING:
+    from domain.catalog import Catalog, Offering
 
 
 def summary(catalog: Catalog) -> dict[str, Any]:
@@ -43,6 +43,8 @@ def summary(catalog: Catalog) -> dict[str, Any]:
 
 def _render_summary(data: dict[str, Any]) -> str:
     """Render the catalog summary as aligned text."""
+    from domain.text import pad
+
     meta = data["catalog"]
     lines = [f"catalog {meta['id']} {meta['version']} ({meta['hash'][:19]}…)"]
     if meta["illustrative"]:
@@ -59,6 +61,8 @@ def _render_summary(data: dict[str, Any]) -> str:
 
 def describe(offering: Offering) -> str:
     """Render an item or bundle as a guide (办事指南) in Chinese."""
+    from domain.catalog import CATEGORY_NAMES, MATERIAL_FORM_NAMES
+
     first = offering.items[0]
     lines = [f"{offering.code}  {offering.name.zh} / {offering.name.en}"]
     if offering.kind == "bundle":
@@ -114,6 +118,8 @@ def show(app: TerminalContext, code: str, as_json: bool) -> None:
 @json_option
 def validate(path: Path, as_json: bool) -> None:
     """Check a catalog directory; exit 1 naming the file, item and field of a problem."""
+    from domain.catalog_loader import load_catalog
+
     catalog = load_catalog(path)
     result = {
         "valid": True,

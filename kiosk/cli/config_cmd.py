@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import BaseModel
 
 from cmdline.base import emit, json_option
 from kiosk.cli.context import TerminalContext, pass_terminal
-from kiosk.config import DEFAULT_PATH, ENV_VAR, Config, load_config
 
 
 def _toml_value(value: Any) -> str:
@@ -26,6 +24,10 @@ def _toml_value(value: Any) -> str:
 
 def reference() -> str:
     """Render every setting with its default and description as a Markdown page."""
+    from pydantic import BaseModel
+
+    from kiosk.config import DEFAULT_PATH, ENV_VAR, Config
+
     lines = [
         "# Terminal configuration",
         "",
@@ -68,6 +70,8 @@ def show(app: TerminalContext, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> None:
     """Validate a configuration file; exit 1 with the offending key if it is wrong."""
+    from kiosk.config import load_config
+
     load_config(path)
     click.echo(f"{path}: OK")
 

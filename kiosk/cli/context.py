@@ -40,7 +40,7 @@ class TerminalContext:
     @property
     def config(self) -> Config:
         """Return the terminal configuration, loading it on first use (once per process)."""
-        from kiosk.config import load_config  # noqa: PLC0415 - commands import what they use (fast --help)
+        from kiosk.config import load_config
 
         if self._config is None:
             self._config = load_config(self.config_path)
@@ -52,21 +52,21 @@ class TerminalContext:
 
     def key_provider(self) -> KeyProvider:
         """Build the configured key-encryption key provider."""
-        from kiosk.store.providers import provider_for  # noqa: PLC0415
+        from kiosk.store.providers import provider_for
 
         return provider_for(self.config.store)
 
     def open_store(self) -> Store:
         """Open the configured store (migrating it, checking its key)."""
-        from kiosk.store.opening import open_store  # noqa: PLC0415
+        from kiosk.store.opening import open_store
 
         return open_store(self.config.store.path, self.key_provider())
 
     @property
     def catalog(self) -> Catalog:
         """Return the configured catalog (the bundled sample when none is set), loaded once."""
-        from domain.catalog_loader import load_catalog  # noqa: PLC0415
-        from domain.data import SAMPLE_CATALOG  # noqa: PLC0415
+        from domain.catalog_loader import load_catalog
+        from domain.data import SAMPLE_CATALOG
 
         if self._catalog is None:
             self._catalog = load_catalog(self.config.catalog.path or SAMPLE_CATALOG)

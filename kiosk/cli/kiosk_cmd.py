@@ -26,8 +26,8 @@ def kiosk_group() -> None:
 def run(app: TerminalContext, windowed: bool) -> None:
     """Run the kiosk with the configured devices and store until the window closes."""
     need_display()
-    from kiosk.services.terminal import open_kiosk  # noqa: PLC0415 - loads the device drivers
-    from kiosk.ui.launch import launch  # noqa: PLC0415 - loads Kivy
+    from kiosk.services.terminal import open_kiosk  # loads the device drivers
+    from kiosk.ui.launch import launch  # loads Kivy
 
     config = app.config
     settings = config.ui.model_copy(update={"fullscreen": False}) if windowed else config.ui

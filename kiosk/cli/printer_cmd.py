@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cmdline.base import emit, json_option, user_errors
 from domain.data import EXAMPLES
-from domain.receipt import Line, Receipt, Style, layout
-from domain.text import Lang
-from drivers.printer.factory import open_printer
-from drivers.printer.job import TextMode
-from drivers.printer.preview import items_from_lines, save_png
-from drivers.printer.printer import EscposPrinter
-from drivers.status import DeviceState
 from kiosk.cli.context import TerminalContext, pass_terminal
-from kiosk.services.preview import preview_application
+
+if TYPE_CHECKING:
+    from domain.receipt import Line, Receipt
+    from domain.text import Lang
+    from drivers.printer.printer import EscposPrinter
 
 user_errors("drivers.printer.errors.PrinterError")
 COLUMNS = {58: 32, 80: 48}
@@ -32,6 +30,9 @@ mode_option = click.option("--text-mode", type=click.Choice(["native", "raster"]
 
 def _open(app: TerminalContext, url: str, width: str | None, text_mode: str | None) -> tuple[EscposPrinter, int]:
     """Open the printer with the command's options over the terminal's printer settings."""
+    from drivers.printer.factory import open_printer
+    from drivers.printer.job import TextMode
+
     section = app.config.printer
     paper = int(width) if width else section.paper_mm
     printer = open_printer(url, TextMode(text_mode or section.text_mode), paper, section.charset)
@@ -40,6 +41,8 @@ def _open(app: TerminalContext, url: str, width: str | None, text_mode: str | No
 
 def sample_receipt(app: TerminalContext) -> Receipt:
     """Build the receipt of the scripted SB-001 example application (nothing is stored)."""
+    from kiosk.services.preview import preview_application
+
     example = json.loads((EXAMPLES / "sb-001.json").read_text(encoding="utf-8"))
     result = preview_application(
         app.catalog, hall_id=app.config.terminal.hall, terminal_id=app.config.terminal.id, code=example["code"],
@@ -52,6 +55,8 @@ def sample_receipt(app: TerminalContext) -> Receipt:
 
 def test_page(app: TerminalContext, columns: int) -> list[Line]:
     """Lines of the technician's test page: Chinese, full-width forms, a rule, a QR code."""
+    from domain.receipt import Line, Style
+
     return [
         Line("打印测试页", Style.TITLE),
         Line("-" * columns, Style.RULE),
@@ -74,6 +79,9 @@ def printer_group() -> None:
 @json_option
 def status(url: str, as_json: bool) -> None:
     """Ask the printer for its state (DLE EOT); exit 1 unless it is ready to print."""
+    from drivers.printer.factory import open_printer
+    from drivers.status import DeviceState
+
     printer = open_printer(url)
     snapshot = printer.status()
     printer.close()
@@ -109,6 +117,8 @@ def test_page_command(app: TerminalContext, url: str, width: str | None, text_mo
 def print_receipt(app: TerminalContext, *, url: str, width: str | None, sample: bool, text_mode: str | None,
                   lang: Lang) -> None:
     """Print a sample receipt."""
+    from domain.receipt import layout
+
     printer, columns = _open(app, url, width, text_mode)
     try:
         printer.print_lines(layout(sample_receipt(app), lang, columns))
@@ -125,6 +135,9 @@ def print_receipt(app: TerminalContext, *, url: str, width: str | None, sample: 
 @pass_terminal
 def preview(app: TerminalContext, sample: bool, out: Path, width: str | None, lang: Lang) -> None:
     """Draw the sample receipt as a PNG, as the printer prints it."""
+    from domain.receipt import layout
+    from drivers.printer.preview import items_from_lines, save_png
+
     columns = COLUMNS[int(width) if width else app.config.printer.paper_mm]
     save_png(items_from_lines(layout(sample_receipt(app), lang, columns)), out, columns)
     click.echo(str(out))

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import click
 
+# The simulator needs only the standard library, so --card lists its sample cards without slowing --help.
 from drivers.cardreader.simulator import SAMPLE_CARDS, Faults, SamSimulator, serve_fd
-from drivers.printer.emulator import EmulatorServer, PrinterState
-from drivers.printer.preview import save_png
-from drivers.status import PaperState
 
 FAULTS = ("no_card", "lift_after_find", "lift_during_read", "garbage", "silent", "sam_fault", "chunked")
 
@@ -84,6 +82,10 @@ def _console(simulator: SamSimulator, stop: threading.Event) -> None:
               help="Write what was printed to this PNG on exit.")
 def printer(port: int, paper: str, cover: str, silent: bool, png: Path | None) -> None:
     """Emulate an ESC/POS network printer on 127.0.0.1:PORT until Ctrl-C (or SIGTERM)."""
+    from drivers.printer.emulator import EmulatorServer, PrinterState
+    from drivers.printer.preview import save_png
+    from drivers.status import PaperState
+
     state = PrinterState({"ok": PaperState.FULL, "low": PaperState.LOW, "out": PaperState.OUT}[paper],
                          cover == "open", silent)
     server = EmulatorServer(state, port=port)

@@ -9,11 +9,7 @@ from typing import Any
 import click
 
 from cmdline.base import emit, json_option, progress
-from domain.receipt import render_text
 from kiosk.cli.context import TerminalContext, pass_terminal
-from kiosk.store import outbox
-from kiosk.store.inspect import check, stats
-from kiosk.store.recover import recover
 
 
 def _render_check(report: dict[str, Any]) -> str:
@@ -46,6 +42,8 @@ def init(app: TerminalContext) -> None:
 @pass_terminal
 def check_command(app: TerminalContext, as_json: bool) -> None:
     """Check integrity, schema and key; exit 1 if anything is wrong."""
+    from kiosk.store.inspect import check
+
     store = app.open_store()
     report = check(store)
     store.close()
@@ -59,6 +57,8 @@ def check_command(app: TerminalContext, as_json: bool) -> None:
 @pass_terminal
 def stats_command(app: TerminalContext, as_json: bool) -> None:
     """Print counts by state and status, and the age of the oldest unsynced entry."""
+    from kiosk.store.inspect import stats
+
     store = app.open_store()
     emit(stats(store), as_json, lambda s: "\n".join(f"{k}: {v}" for k, v in s.items()))
     store.close()
@@ -68,6 +68,8 @@ def stats_command(app: TerminalContext, as_json: bool) -> None:
 @pass_terminal
 def shred_command(app: TerminalContext) -> None:
     """Crypto-shred acknowledged records past the retention window now."""
+    from kiosk.store import outbox
+
     store = app.open_store()
     count = outbox.shred(store, timedelta(days=app.config.store.retention_days))
     store.close()
@@ -80,6 +82,8 @@ def shred_command(app: TerminalContext) -> None:
 @pass_terminal
 def reprint(app: TerminalContext, number: str, lang: str) -> None:
     """Print the receipt of an application again (refused once it is shredded)."""
+    from domain.receipt import render_text
+
     store = app.open_store()
     try:
         click.echo(render_text(store.reprint(number), "en" if lang == "en" else "zh"))
@@ -93,6 +97,8 @@ def reprint(app: TerminalContext, number: str, lang: str) -> None:
 @pass_terminal
 def recover_command(app: TerminalContext, path: Path, as_json: bool) -> None:
     """Put every application a quarantined store file still holds back in the outbox."""
+    from kiosk.store.recover import recover
+
     store = app.open_store()
     try:
         report = recover(store, path, lambda rows: progress(rows, "recovering"))

@@ -105,3 +105,18 @@ def test_config_json_is_machine_readable(tmp_path: Path) -> None:
     result = run("config", "show", "--json", config=config)
     assert result.returncode == 0
     assert json.loads(result.stdout)["terminal"]["id"] == "ZD0003"
+
+
+def test_every_registered_user_error_names_an_exception_class() -> None:
+    import importlib
+
+    from cmdline.base import USER_ERRORS
+
+    commands(cli)  # loads every group, so each registers its errors
+    assert len(USER_ERRORS) > 10
+    for name in USER_ERRORS:
+        module, _, qualname = name.rpartition(".")
+        kind = getattr(importlib.import_module(module), qualname, None)
+        assert isinstance(kind, type), f"{name} names nothing"
+        assert issubclass(kind, BaseException), f"{name} is not an exception"
+        assert f"{kind.__module__}.{kind.__qualname__}" == name, f"{name} is defined as {kind.__module__}"

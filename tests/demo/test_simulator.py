@@ -18,8 +18,9 @@ from central.platform import queries
 from central.platform.database import make_engine
 from demo.devstack import Mosquitto, start_mosquitto
 from demo.ports import free_port
+from demo.rates import Rates
 from demo.simterminal import Uplink
-from demo.simulator import FleetSimulator, Rates
+from demo.simulator import FleetSimulator
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.service import service_link

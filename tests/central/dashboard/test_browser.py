@@ -25,7 +25,8 @@ from central.monitor.monitor import FleetMonitor
 from central.platform.registry import Registry
 from central.web import create_app
 from demo.devstack import Mosquitto
-from demo.simulator import FleetSimulator, Rates
+from demo.rates import Rates
+from demo.simulator import FleetSimulator
 from tests.central.dashboard.browser import serving, shoot, sign_in
 from tests.central.dashboard.helpers import guard_with_accounts
 

@@ -20,7 +20,8 @@ from central.monitor.alerts import RULES, AlertBook
 from central.monitor.monitor import FleetMonitor
 from central.monitor.webhook import Webhook
 from demo.devstack import Mosquitto
-from demo.simulator import FleetSimulator, Rates
+from demo.rates import Rates
+from demo.simulator import FleetSimulator
 from protocol import topics
 from tests.central.monitor.receiver import Receiver
 
