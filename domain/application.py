@@ -156,6 +156,11 @@ def check(draft: Draft, today: date) -> ValidationResult:
     return ValidationResult(result.values, (*result.issues, *extra))
 
 
+def supplement_due(calendar: WorkingCalendar, today: date) -> date:
+    """Return the last day to hand in a material accepted as missing (容缺) on ``today``."""
+    return calendar.add_working_days(today, DEFAULT_SUPPLEMENT_DAYS)
+
+
 def create(
     draft: Draft,
     catalog: Catalog,
@@ -172,8 +177,7 @@ def create(
     if not result.ok:
         raise AnswersInvalid(result)
     calendar = catalog.calendar
-    due = calendar.add_working_days(today, DEFAULT_SUPPLEMENT_DAYS)
-    materials = declare_materials(draft.offering.materials, draft.declared, due)
+    materials = declare_materials(draft.offering.materials, draft.declared, supplement_due(calendar, today))
     offering = draft.offering
     application = Application(
         id=new_application_id(),

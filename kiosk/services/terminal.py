@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from domain.application import Application, Draft
+from domain.application import Application, Draft, supplement_due
 from domain.catalog import Catalog, Hall
 from domain.identity import Identity
 from domain.receipt import Receipt
@@ -54,6 +54,10 @@ class Kiosk:
     def start_session(self, code: str) -> Session:
         """Begin a session for item or bundle ``code``."""
         return Session(self.catalog.offering(code), self.now())
+
+    def supplement_due(self, session: Session) -> date:
+        """Return the last day to hand in the materials the citizen defers (容缺), as the receipt will say."""
+        return supplement_due(self.catalog.calendar, session.started.date())
 
     def read_card(self, wanted: Callable[[], bool]) -> Identity:
         """Wait for the citizen's card while ``wanted()`` holds and read it (blocks; CardNotRead)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from domain.application import DEFAULT_SUPPLEMENT_DAYS
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import BigButton, Body
 
@@ -23,7 +22,7 @@ class MaterialsScreen(KioskScreen):
         content = self.ids.content
         if session is None:
             return
-        due = app.kiosk.catalog.calendar.add_working_days(session.started.date(), DEFAULT_SUPPLEMENT_DAYS)
+        due = app.kiosk.supplement_due(session)
         for requirement in session.offering.materials:
             name = f"{app.text(requirement.material.name)} ×{requirement.copies}"
             if not requirement.deferrable:
