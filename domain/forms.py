@@ -22,6 +22,9 @@ class FieldType(StrEnum):
     USCC = "uscc"
     ADDRESS = "address"
     NUMBER = "number"
+    MONEY = "money"  # yuan (or 万元 if the label says so), at most two decimals
+    ACCOUNT = "account"  # a bank or fund account number: digits only
+    CODE = "code"  # a certificate, contract or file number: capital letters, digits and '-'
     CHECKBOX = "checkbox"
     FILE_REF = "file_ref"
 

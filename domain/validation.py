@@ -17,7 +17,10 @@ from domain.text import Text
 DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0 and C1 controls, DEL
 NUMBER_SHAPE = re.compile(r"^[+-]?[0-9]{1,15}(\.[0-9]{1,6})?$")  # plain decimals; no exponents, no '_'
-DEFAULT_MAX_LENGTH = {FieldType.TEXT: 100, FieldType.ADDRESS: 200, FieldType.FILE_REF: 200}
+CODE_SHAPE = re.compile(r"^[0-9A-Z]+(-[0-9A-Z]+)*$")
+MIN_ACCOUNT_DIGITS = 6
+DEFAULT_MAX_LENGTH = {FieldType.TEXT: 100, FieldType.ADDRESS: 200, FieldType.FILE_REF: 200, FieldType.ACCOUNT: 30,
+                      FieldType.CODE: 40}
 
 MESSAGES: dict[str, Text] = {
     "required": Text("请填写{label}。", "Please fill in {label}."),
@@ -57,6 +60,9 @@ MESSAGES: dict[str, Text] = {
     "too_small": Text("{label}不能小于{min}。", "{label} must be at least {min}."),
     "too_large": Text("{label}不能大于{max}。", "{label} must be at most {max}."),
     "not_checkbox": Text("{label}应为勾选或不勾选。", "{label} must be ticked or not."),
+    "bad_account": Text("{label}应为{min}到{max}位数字。", "{label} must have {min} to {max} digits."),
+    "bad_code": Text("{label}只能包含大写字母、数字和“-”。", "{label} may only have capital letters, digits and '-'."),
+    "too_many_decimals": Text("{label}最多保留两位小数。", "{label} can have at most two decimal places."),
     "unknown_field": Text("此事项不需要填写“{label}”。", "This service does not ask for '{label}'."),
 }
 
@@ -201,6 +207,36 @@ def _number(item: FormField, raw: Any, today: date) -> str:
     return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
 
 
+def _money(item: FormField, raw: Any, today: date) -> str:
+    """Check an amount of money: a number within the field's bounds (none below zero) with at most two decimals."""
+    amount = _number(item, raw, today)
+    if Decimal(amount) < 0:
+        raise Invalid("too_small", min=_plain(item.min or 0))
+    if "." in amount and len(amount.split(".")[1]) > 2:
+        raise Invalid("too_many_decimals")
+    return amount
+
+
+def _account(item: FormField, raw: Any, today: date) -> str:
+    """Check an account number: digits only (spaces a citizen reads in groups are dropped)."""
+    digits = "".join(ascii_digits(str(raw)).split())
+    limit = item.max_length or DEFAULT_MAX_LENGTH[FieldType.ACCOUNT]
+    if not digits.isascii() or not digits.isdigit() or not MIN_ACCOUNT_DIGITS <= len(digits) <= limit:
+        raise Invalid("bad_account", min=MIN_ACCOUNT_DIGITS, max=limit)
+    return digits
+
+
+def _code(item: FormField, raw: Any, today: date) -> str:
+    """Check a certificate, contract or file number: capitals, digits and single dashes."""
+    code = "".join(ascii_digits(str(raw)).split()).upper()
+    limit = item.max_length or DEFAULT_MAX_LENGTH[FieldType.CODE]
+    if len(code) > limit:
+        raise Invalid("too_long", max=limit)
+    if not code.isascii() or not CODE_SHAPE.match(code):
+        raise Invalid("bad_code")
+    return code
+
+
 def _plain(number: float) -> str:
     """Render a bound without a useless '.0'."""
     return str(int(number)) if float(number).is_integer() else str(number)
@@ -223,6 +259,9 @@ CHECKS: dict[FieldType, Callable[[FormField, Any, date], FieldValue]] = {
     FieldType.PHONE: _phone,
     FieldType.USCC: _uscc,
     FieldType.NUMBER: _number,
+    FieldType.MONEY: _money,
+    FieldType.ACCOUNT: _account,
+    FieldType.CODE: _code,
     FieldType.CHECKBOX: _checkbox,
 }
 

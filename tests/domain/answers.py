@@ -14,7 +14,9 @@ def answer(field: FormField) -> Any:
     """Return a valid answer for ``field``."""
     if field.options:
         return [field.options[0].value] if field.type is FieldType.MULTI_CHOICE else field.options[0].value
-    if field.type is FieldType.NUMBER:
+    if field.type is FieldType.CODE:
+        return "Q371500123"[: field.max_length or 10]
+    if field.type in {FieldType.NUMBER, FieldType.MONEY}:
         low = field.min if field.min is not None else 0
         return str(int(low) + 1 if field.max is None or low + 1 <= field.max else int(low))
     return {
@@ -24,6 +26,7 @@ def answer(field: FormField) -> Any:
         FieldType.USCC: USCC,
         FieldType.CHECKBOX: True,
         FieldType.FILE_REF: "scan:1",
+        FieldType.ACCOUNT: "6222021234567890123",
         FieldType.ADDRESS: "山东省聊城市东昌府区柳园街道",
     }.get(field.type, "张三")
 

@@ -146,3 +146,44 @@ def test_full_width_digits_are_folded_to_ascii() -> None:
     assert result.ok
     assert result.values["a.phone"] == "13800138000"
     assert result.values["a.amount"] == "0"
+
+
+MONEY = FormSchema((field("m", FieldType.MONEY, max=100000),))
+ACCOUNT = FormSchema((field("acct", FieldType.ACCOUNT, max_length=19),))
+CODE = FormSchema((field("c", FieldType.CODE, max_length=12),))
+
+
+@pytest.mark.parametrize(("raw", "value", "code"), [
+    ("1200", "1200", None), ("１２００.５", "1200.5", None), ("99.99", "99.99", None), ("0", "0", None),
+    ("12.345", None, "too_many_decimals"), ("-5", None, "too_small"), ("100000.01", None, "too_large"),
+    ("1e3", None, "not_a_number"), ("十二", None, "not_a_number"),
+])
+def test_money_is_exact_never_negative_and_has_at_most_two_decimals(raw: str, value: str | None,
+                                                                    code: str | None) -> None:
+    result = validate(MONEY, {"m": raw}, TODAY)
+    assert result.values.get("m") == value
+    assert [i.code for i in result.errors] == ([code] if code else [])
+
+
+@pytest.mark.parametrize(("raw", "value", "code"), [
+    ("6222 0212 3456 7890 123", "6222021234567890123", None), ("１２３４５６", "123456", None),
+    ("12345", None, "bad_account"), ("62220212345678901234", None, "bad_account"), ("6222-0212", None, "bad_account"),
+    ("٦٢٢٢٠٢١٢٣٤٥٦", None, "bad_account"),
+])
+def test_an_account_is_digits_only_within_its_length(raw: str, value: str | None, code: str | None) -> None:
+    result = validate(ACCOUNT, {"acct": raw}, TODAY)
+    assert result.values.get("acct") == value
+    assert [i.code for i in result.errors] == ([code] if code else [])
+    if code == "bad_account":
+        assert "6到19位数字" in result.errors[0].message.zh
+
+
+@pytest.mark.parametrize(("raw", "value", "code"), [
+    ("q371500123", "Q371500123", None), ("2020-ab-01", "2020-AB-01", None), ("ＬＣ１２", "LC12", None),
+    ("鲁P12345", None, "bad_code"), ("A--1", None, "bad_code"), ("-A1", None, "bad_code"), ("A" * 13, None, "too_long"),
+    ("A\x00", None, "bad_code"),
+])
+def test_a_code_is_capitals_digits_and_single_dashes(raw: str, value: str | None, code: str | None) -> None:
+    result = validate(CODE, {"c": raw}, TODAY)
+    assert result.values.get("c") == value
+    assert [i.code for i in result.errors] == ([code] if code else [])

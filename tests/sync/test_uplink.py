@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -162,7 +163,9 @@ def test_an_application_under_an_older_catalog_is_accepted_an_unpublished_one_re
     for folder, version in ((older_dir, "2026.10.3"), (unpublished_dir, "2026.12.0-draft")):
         shutil.copytree(SAMPLE_CATALOG, folder)
         meta = folder / "catalog.toml"
-        meta.write_text(meta.read_text().replace('version = "2026.11.1"', f'version = "{version}"'))
+        text, changed = re.subn(r'^version = ".*"$', f'version = "{version}"', meta.read_text(), count=1, flags=re.M)
+        assert changed == 1
+        meta.write_text(text)
     central = Central(tmp_path, sqlite_db, CatalogArchive.load(None, SAMPLE_CATALOG, older_dir))
     store = open_test_store(tmp_path / "terminal")
     made = {}
