@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
@@ -28,6 +28,12 @@ class Body(Label):
 
 class Title(Label):
     """A screen heading."""
+
+
+class ValueButton(BigButton):
+    """A field's answer as a button: tapping it opens the field's input; the field being typed is marked."""
+
+    active = BooleanProperty(False)
 
 
 class Keypad(GridLayout):

@@ -1,31 +1,33 @@
-"""The form: one question group per screen, prefilled from the card, big choices and keypads, inline problems.
+"""The form: one question group per screen, prefilled from the card, one touch input per field, inline problems.
 
 Card data is authoritative: fields filled from the card are shown masked and are not edited
-here. Digits (phone, ID numbers, numbers, dates) are typed on the large keypad; choices are
-big buttons; the domain's own messages say what is wrong, under the field.
+here. Each other field gets the input its type calls for (kiosk/services/inputs.py): big
+buttons for choices, a picker for dates, a keypad with exactly the keys a number, phone, ID
+number, credit code, account or certificate number may hold, and the Chinese keyboard for
+text. The input opens beside or below the form, never over the field or the Next button; the
+domain's own messages say what is wrong, under the field.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.textinput import TextInput
+from kivy.uix.widget import Widget
 
 from domain.forms import FieldType, FormField
+from kiosk.services.inputs import KEYED, Input, input_for, shown
 from kiosk.services.session import Session
+from kiosk.ui.inputs.datepicker import DatePicker
+from kiosk.ui.inputs.keypads import FieldKeypad
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import DIGIT_KEYS, ID_KEYS, BigButton, Body, Keypad, Title
+from kiosk.ui.widgets import BigButton, Body, Title, ValueButton
 
 load_kv(__file__)
-KEYPAD_TYPES = {FieldType.PHONE: DIGIT_KEYS, FieldType.ID_NUMBER: ID_KEYS, FieldType.NUMBER: DIGIT_KEYS,
-                FieldType.DATE: DIGIT_KEYS}
 SELECTED, PLAIN = (0.05, 0.45, 0.2, 1), (0.11, 0.37, 0.73, 1)
-
-
-def _date_text(digits: str) -> str:
-    """Show typed date digits as YYYY-MM-DD."""
-    return "-".join(part for part in (digits[:4], digits[4:6], digits[6:8]) if part)
+OPEN_INPUTS = frozenset({*KEYED, Input.DATE})  # inputs that open below or beside the form
 
 
 class FormScreen(KioskScreen):
@@ -39,7 +41,7 @@ class FormScreen(KioskScreen):
         super().__init__(**kwargs)
         self.active: FormField | None = None
         self.problems: dict[str, str] = {}
-        self.value_buttons: dict[str, BigButton] = {}
+        self.value_buttons: dict[str, ValueButton] = {}
 
     def show(self) -> None:
         """Render the session's current group."""
@@ -60,36 +62,52 @@ class FormScreen(KioskScreen):
             if form_field.key in self.problems:
                 content.add_widget(Body(text=self.problems[form_field.key], color=(0.75, 0.1, 0.1, 1)))
         if self.active is not None and self.active in fields:
-            self._type(self.active)  # keep typing where the citizen was (e.g. after a problem was shown)
+            self._type(self.active, scroll=False)  # keep typing where the citizen was (a problem was shown)
 
     def _field(self, session: Session, form_field: FormField) -> BoxLayout:
-        """Build one field's widgets."""
+        """Build one field: its label, its one input, its help."""
         app = self.kiosk_app
         box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=app.theme.gap / 2)
         box.bind(minimum_height=box.setter("height"))
         label = app.text(form_field.label) + ("" if form_field.required else app.t(" (optional)", app.lang))
         box.add_widget(Title(text=label, font_size=app.theme.text))
-        if form_field.key in session.from_card:
-            box.add_widget(Body(text=session.shown(form_field.key, app.lang) + "  " +
-                                app.t("(from your ID card)", app.lang)))
-        elif form_field.type in {FieldType.CHOICE, FieldType.MULTI_CHOICE}:
-            box.add_widget(self._choices(session, form_field))
-        elif form_field.type is FieldType.CHECKBOX:
-            ticked = bool(session.answers.get(form_field.key))
-            box.add_widget(BigButton(text=("■ " if ticked else "□ ") + app.t("I confirm", app.lang),
-                                     background_color=SELECTED if ticked else PLAIN,
-                                     on_release=lambda _b: self._set(form_field.key, not ticked)))
-        elif form_field.type in KEYPAD_TYPES:
-            button = BigButton(text=session.shown(form_field.key, app.lang) or app.t("Tap to type", app.lang),
-                               background_color=(0.85, 0.88, 0.93, 1), color=(0, 0, 0, 1),
-                               on_release=lambda _b: self._type(form_field))
-            self.value_buttons[form_field.key] = button
-            box.add_widget(button)
-        else:
-            box.add_widget(self._text(session, form_field))
+        box.add_widget(self._input(session, form_field))
         if form_field.help is not None:
             box.add_widget(Body(text=app.text(form_field.help), color=(0.35, 0.35, 0.35, 1)))
         return box
+
+    def _input(self, session: Session, form_field: FormField) -> Widget:
+        """Return the field's one touch input."""
+        app = self.kiosk_app
+        kind = input_for(form_field, from_card=form_field.key in session.from_card)
+        if kind is Input.FROM_CARD:
+            return Body(text=session.shown(form_field.key, app.lang) + "  " + app.t("(from your ID card)", app.lang))
+        if kind in {Input.CHOICE, Input.MULTI_CHOICE}:
+            return self._choices(session, form_field)
+        if kind is Input.CHECKBOX:
+            ticked = bool(session.answers.get(form_field.key))
+            return BigButton(text=("■ " if ticked else "□ ") + app.t("I confirm", app.lang),
+                             background_color=SELECTED if ticked else PLAIN,
+                             on_release=lambda _b: self._set(form_field.key, not ticked))
+        if kind is Input.DOCUMENTS:
+            return Body(text=app.t("This terminal cannot scan documents: please bring them to a service window.",
+                                   app.lang))
+        if kind is Input.CHINESE:
+            return self._text(session, form_field)
+        button = ValueButton(text=self._shown(form_field) or app.t("Tap to type", app.lang),
+                             on_release=lambda _b: self._type(form_field))
+        self.value_buttons[form_field.key] = button
+        return button
+
+    def _shown(self, form_field: FormField) -> str:
+        """Return a field's answer as its input shows it (an account in groups of four)."""
+        app = self.kiosk_app
+        if app.session is None:
+            return ""
+        kind = input_for(form_field)
+        if kind in KEYED:
+            return shown(kind, str(app.session.answers.get(form_field.key) or ""))
+        return app.session.shown(form_field.key, app.lang)
 
     def _choices(self, session: Session, form_field: FormField) -> BoxLayout:
         """Big buttons, one per option (several may be chosen for a multi-choice)."""
@@ -123,8 +141,8 @@ class FormScreen(KioskScreen):
                                      on_release=lambda _b: self._set(form_field.key, address)))
         return box
 
-    def _type(self, form_field: FormField) -> None:
-        """Open the keypad for a digits field."""
+    def _type(self, form_field: FormField, *, scroll: bool = True) -> None:
+        """Open the field's keypad or date picker below or beside the form (``scroll``: bring the field in sight)."""
         app = self.kiosk_app
         session = app.session
         if session is None:
@@ -133,20 +151,26 @@ class FormScreen(KioskScreen):
         area = self.ids.keypad_area
         area.clear_widgets()
         area.add_widget(Body(text=app.text(form_field.label)))
-        keypad = Keypad(max_length=8 if form_field.type is FieldType.DATE else 18)
-        keypad.value = "".join(ch for ch in str(session.answers.get(form_field.key) or "") if ch.isalnum())
-        keypad.build(KEYPAD_TYPES[form_field.type], lambda value: self._keyed(form_field, value))
-        area.add_widget(keypad)
+        kind, value = input_for(form_field), str(session.answers.get(form_field.key) or "")
+        on_change = lambda typed: self._keyed(form_field, typed)  # noqa: E731 - one callback, two inputs
+        if kind is Input.DATE:
+            area.add_widget(DatePicker(value, session.started.date(), on_change))
+        else:
+            area.add_widget(FieldKeypad(kind, form_field, value, on_change))
+        for key, button in self.value_buttons.items():
+            button.active = key == form_field.key
+        typed = self.value_buttons.get(form_field.key)
+        if typed is not None and scroll:
+            Clock.schedule_once(lambda _dt: self.ids.scroll.scroll_to(typed, padding=app.theme.gap), 0)
 
     def _keyed(self, form_field: FormField, value: str) -> None:
-        """Store what the keypad holds (dates as YYYY-MM-DD) and show it on the field's button."""
+        """Store what the keypad or picker holds and show it on the field's button."""
         app = self.kiosk_app
         if app.session is None:
             return
-        app.session.answer(form_field.key, _date_text(value) if form_field.type is FieldType.DATE else value)
+        app.session.answer(form_field.key, value)
         self.problems.pop(form_field.key, None)
-        shown = app.session.shown(form_field.key, app.lang)
-        self.value_buttons[form_field.key].text = shown or app.t("Tap to type", app.lang)
+        self.value_buttons[form_field.key].text = self._shown(form_field) or app.t("Tap to type", app.lang)
 
     def _set(self, key: str, value: Any) -> None:
         """Record an answer and redraw (conditions may show or hide fields)."""
@@ -155,6 +179,7 @@ class FormScreen(KioskScreen):
             return
         app.session.answer(key, value)
         self.problems.pop(key, None)
+        self.active = None  # a choice was made elsewhere: the keypad of the last field closes
         self.show()
 
     def next(self) -> None:

@@ -87,13 +87,14 @@ class Driver:
             content = view.children[0]
             if content.height > view.height:
                 bottom = widget.to_window(widget.x, widget.y)[1] - content.to_window(content.x, content.y)[1]
-                view.scroll_y = min(1.0, max(0.0, (bottom - 10) / (content.height - view.height)))
+                middle = bottom + widget.height / 2 - view.height / 2  # as a finger scrolls it to the middle
+                view.scroll_y = min(1.0, max(0.0, middle / (content.height - view.height)))
                 self.frames(3)
         x, y = widget.to_window(*widget.center)
         if view is not None:
             left, low = view.to_window(*view.pos)
             assert left <= x <= left + view.width, f"{widget.text!r} off screen"
-            assert low <= y <= low + view.height, f"{widget.text!r} off screen"
+            assert low <= y <= low + view.height, f"{widget.text!r} off screen (y {y:.0f}, view {low:.0f}+{view.height:.0f})"
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from kivy.uix.button import Button
+
 from drivers.cardreader.simulator import SAMPLE_CARDS
+from kiosk.ui.inputs.datepicker import DatePicker
+from kiosk.ui.widgets import Title
 from tests.kiosk.ui.driver import Driver
 
 NAME, ID_NUMBER = "张三丰", "370303198505120012"
@@ -52,3 +59,38 @@ def to_review(kiosk: Driver) -> None:
     kiosk.tap("下一步")
     kiosk.tap("我确认", partial=True)
     kiosk.tap("下一步")
+
+
+def field(kiosk: Driver, label: str, kind: type) -> Any:
+    """Return the widget of ``kind`` belonging to the form field labelled ``label``."""
+    for widget in kiosk.widgets():
+        if isinstance(widget, kind) and not isinstance(widget, Title):
+            box = widget.parent
+            for _ in range(2):
+                if box is None:
+                    break
+                if any(isinstance(c, Title) and c.text.startswith(label) for c in box.children):
+                    return widget
+                box = box.parent
+    raise AssertionError(f"no {kind.__name__} for {label!r}: {kiosk.texts()}")
+
+
+def key_in(kiosk: Driver, label: str, digits: str) -> None:
+    """Open a field's keypad and type ``digits``."""
+    kiosk.touch(field(kiosk, label, Button))
+    for digit in digits:
+        kiosk.tap(digit)
+
+
+def pick_date(kiosk: Driver, label: str, wanted: str) -> None:
+    """Open a date field's picker and choose ``wanted`` (YYYY-MM-DD): the decade, the year, the month, the day."""
+    kiosk.touch(field(kiosk, label, Button))
+    picker = next(w for w in kiosk.widgets() if isinstance(w, DatePicker))
+    chosen = date.fromisoformat(wanted)
+
+    def key(text: str) -> Any:
+        return next(b for b in picker.rows.walk() if isinstance(b, Button) and b.text == text)
+    while not any(isinstance(b, Button) and b.text == str(chosen.year) for b in picker.rows.walk()):
+        kiosk.touch(key("◀" if chosen.year < picker.decade else "▶"))
+    for text in (str(chosen.year), str(chosen.month), str(chosen.day)):
+        kiosk.touch(key(text))

@@ -3,35 +3,10 @@ dates, text fields, multi-choice, the materials screen, and a receipt that lists
 
 from __future__ import annotations
 
-from typing import Any
-
-from kivy.uix.button import Button
 from kivy.uix.textinput import TextInput
 
-from kiosk.ui.widgets import Title
 from tests.kiosk.ui.driver import Driver
-from tests.kiosk.ui.journey import option, to_form
-
-
-def field(kiosk: Driver, label: str, kind: type) -> Any:
-    """Return the widget of ``kind`` belonging to the form field labelled ``label``."""
-    for widget in kiosk.widgets():
-        if isinstance(widget, kind) and not isinstance(widget, Title):
-            box = widget.parent
-            for _ in range(2):
-                if box is None:
-                    break
-                if any(isinstance(c, Title) and c.text.startswith(label) for c in box.children):
-                    return widget
-                box = box.parent
-    raise AssertionError(f"no {kind.__name__} for {label!r}: {kiosk.texts()}")
-
-
-def key_in(kiosk: Driver, label: str, digits: str) -> None:
-    """Open a field's keypad and type ``digits``."""
-    kiosk.touch(field(kiosk, label, Button))
-    for digit in digits:
-        kiosk.tap(digit)
+from tests.kiosk.ui.journey import field, key_in, option, pick_date, to_form
 
 
 def test_a_bundle_with_two_deferred_materials(kiosk: Driver) -> None:
@@ -52,7 +27,7 @@ def test_a_bundle_with_two_deferred_materials(kiosk: Driver) -> None:
     kiosk.tap(option(kiosk, "business.seal_types", "official"))
     kiosk.tap(option(kiosk, "business.seal_types", "finance"))
     field(kiosk, "预约开户银行", TextInput).text = "中国建设银行聊城分行营业部"
-    key_in(kiosk, "预约开户日期", "20261201")
+    pick_date(kiosk, "预约开户日期", "2026-12-01")
     assert kiosk.app.session.answers["business.account_open_date"] == "2026-12-01"
     assert kiosk.app.session.answers["business.seal_types"] == ["finance", "official"]
     kiosk.tap("下一步")

@@ -1,0 +1,72 @@
+"""Rows of large keys: each row its own box, so a layout never wraps into odd rows whatever the width.
+
+Every key of a keyboard has the same width (the longest row decides it); shorter rows are
+centred, and a wide key (space) takes the width of several. Heights are millimetres of glass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.widget import Widget
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key: what it shows, what it sends (its label if empty) and how many widths it takes."""
+
+    label: str
+    sends: str = ""
+    span: int = 1
+
+    @property
+    def value(self) -> str:
+        """Return what a tap on this key sends."""
+        return self.sends or self.label
+
+
+def keys(row: str) -> list[Key]:
+    """Return one key per character of ``row``."""
+    return [Key(ch) for ch in row]
+
+
+class KeyCap(Button):
+    """One key."""
+
+
+class KeyRows(BoxLayout):
+    """Rows of keys; every tap goes to ``on_key`` with the key's value."""
+
+    def build(self, rows: Sequence[Sequence[Key]], on_key: Callable[[str], Any]) -> None:
+        """Lay out ``rows`` (an empty label makes a gap of one key)."""
+        self.clear_widgets()
+        theme = App.get_running_app().theme
+        widest = max(sum(k.span for k in row) for row in rows)
+        self.height = len(rows) * theme.target + (len(rows) - 1) * self.spacing
+        for row in rows:
+            line = BoxLayout(orientation="horizontal", spacing=self.spacing, size_hint_y=None, height=theme.target)
+            margin = (widest - sum(k.span for k in row)) / 2
+            if margin:
+                line.add_widget(Widget(size_hint_x=margin))
+            for key in row:
+                line.add_widget(self._key(key, on_key))
+            if margin:
+                line.add_widget(Widget(size_hint_x=margin))
+            self.add_widget(line)
+
+    def _key(self, key: Key, on_key: Callable[[str], Any]) -> Widget:
+        """Return the widget of one key (a blank label: an empty space)."""
+        if not key.label:
+            return Widget(size_hint_x=key.span)
+        button = KeyCap(text=key.label, size_hint_x=key.span)
+        button.bind(on_release=lambda _b: on_key(key.value))
+        return button
