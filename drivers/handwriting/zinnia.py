@@ -95,8 +95,10 @@ class ZinniaRecognizer:
 
     def recognize(self, strokes: Strokes, width: float, height: float, limit: int = 10) -> list[str]:
         """Return up to ``limit`` characters for the strokes so far, best first; [] for unusable input."""
+        if not isinstance(limit, int) or limit < 1:
+            return []
         ink = prepare(strokes, width, height)
-        if not ink or not isinstance(limit, int) or limit < 1:
+        if not ink:
             return []
         with self._lock:
             if self._recognizer is None:
