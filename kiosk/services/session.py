@@ -20,6 +20,7 @@ from domain.masking import mask_address, mask_date, mask_id_number, mask_name
 from domain.receipt import Receipt
 from domain.text import Lang, Text
 from domain.validation import Severity
+from l10n.pinyin import Composer
 from kiosk.services.identify import refusal
 
 MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen
@@ -42,6 +43,7 @@ class Session:
     application: Application | None = None
     receipt: Receipt | None = None
     printed: bool = False
+    composer: Composer | None = None  # this citizen's pinyin: words chosen rank higher, for this session only
 
     @property
     def application_id(self) -> str | None:

@@ -13,9 +13,11 @@ from datetime import date, datetime
 
 from domain.application import Application, Draft, supplement_due
 from domain.catalog import Catalog, Hall
+from domain.forms import FieldType, FormField
 from domain.identity import Identity
 from domain.receipt import Receipt
 from domain.text import Lang
+from domain.validation import DEFAULT_MAX_LENGTH
 from drivers.cardreader.factory import open_card_reader
 from drivers.cardreader.port import CardReader
 from drivers.printer.factory import open_printer
@@ -27,6 +29,8 @@ from kiosk.services.devices import DeviceWatch
 from kiosk.services.idle import IdlePolicy
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
+from kiosk.services.textentry import TextEntry
+from kiosk.services.writing import InputEngines
 from kiosk.store.store import Store
 
 
@@ -44,12 +48,14 @@ class Kiosk:
     now: Callable[[], datetime]
     devices: DeviceWatch = field(init=False)
     idle: IdlePolicy = field(init=False)
+    writing: InputEngines = field(init=False)
 
     def __post_init__(self) -> None:
-        """Watch the devices; take the timeouts from the settings."""
+        """Watch the devices; take the timeouts from the settings; the input engines load later."""
         self.devices = DeviceWatch(self.printer, self.reader, self.store, self.store.path.parent,
                                    catalog_loaded=bool(self.catalog.version))
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
+        self.writing = InputEngines(self.catalog, self.hall)
 
     def start_session(self, code: str) -> Session:
         """Begin a session for item or bundle ``code``."""
@@ -58,6 +64,13 @@ class Kiosk:
     def supplement_due(self, session: Session) -> date:
         """Return the last day to hand in the materials the citizen defers (容缺), as the receipt will say."""
         return supplement_due(self.catalog.calendar, session.started.date())
+
+    def text_entry(self, session: Session, form_field: FormField) -> TextEntry:
+        """Start typing ``form_field`` (blocks the first time, until the pinyin index is open)."""
+        if session.composer is None:
+            session.composer = self.writing.composer()
+        limit = form_field.max_length or DEFAULT_MAX_LENGTH.get(form_field.type, DEFAULT_MAX_LENGTH[FieldType.TEXT])
+        return TextEntry(str(session.answers.get(form_field.key) or ""), limit, session.composer)
 
     def read_card(self, wanted: Callable[[], bool]) -> Identity:
         """Wait for the citizen's card while ``wanted()`` holds and read it (blocks; CardNotRead)."""
@@ -83,6 +96,7 @@ class Kiosk:
     def close(self) -> None:
         """Stop watching and release the devices."""
         self.devices.stop()
+        self.writing.close()
         self.reader.close()
         self.printer.close()
 

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
            ReceiptScreen, RatingScreen, OutOfServiceScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
+WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
 NOTICE_S = 6.0  # how long a short message (help is coming, thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
@@ -96,7 +97,13 @@ class KioskApp(App):
         self.current.show()
         home = self.manager.get_screen("home")
         bridge.run(home.entries, lambda _: None, lambda exc: log.warning("search index: %s", type(exc).__name__))
+        self._events.append(Clock.schedule_once(lambda _dt: self._warm_inputs(), WARM_INPUTS_AFTER_S))
         return root
+
+    def _warm_inputs(self) -> None:
+        """Load the pinyin index and the handwriting model off the UI thread, well after the first frame."""
+        bridge.run(self.kiosk.writing.warm, lambda _: None,
+                   lambda exc: log.warning("input engines: %s", type(exc).__name__))
 
     def on_stop(self) -> None:
         """Stop the watches and forget the layout (a test may build the app again in the same process)."""

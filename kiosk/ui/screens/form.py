@@ -14,12 +14,12 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
 from domain.forms import FieldType, FormField
 from kiosk.services.inputs import KEYED, Input, input_for, shown
 from kiosk.services.session import Session
+from kiosk.ui.inputs.chinese import ChineseKeyboard
 from kiosk.ui.inputs.datepicker import DatePicker
 from kiosk.ui.inputs.keypads import FieldKeypad
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -27,7 +27,6 @@ from kiosk.ui.widgets import BigButton, Body, Title, ValueButton
 
 load_kv(__file__)
 SELECTED, PLAIN = (0.05, 0.45, 0.2, 1), (0.11, 0.37, 0.73, 1)
-OPEN_INPUTS = frozenset({*KEYED, Input.DATE})  # inputs that open below or beside the form
 
 
 class FormScreen(KioskScreen):
@@ -127,14 +126,14 @@ class FormScreen(KioskScreen):
         return row
 
     def _text(self, session: Session, form_field: FormField) -> BoxLayout:
-        """A text box (Chinese input comes with a later issue), with the card's address one tap away."""
+        """The field's text as a button that opens the Chinese keyboard; the card's address one tap away."""
         app = self.kiosk_app
         box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=app.theme.gap / 2)
         box.bind(minimum_height=box.setter("height"))
-        entry = TextInput(text=str(session.answers.get(form_field.key) or ""), multiline=False,
-                          font_size=app.theme.text, size_hint_y=None, height=app.theme.target)
-        entry.bind(text=lambda _w, value: session.answer(form_field.key, value))
-        box.add_widget(entry)
+        button = ValueButton(text=self._shown(form_field) or app.t("Tap to type", app.lang),
+                             on_release=lambda _b: self._type(form_field))
+        self.value_buttons[form_field.key] = button
+        box.add_widget(button)
         if form_field.type is FieldType.ADDRESS and session.identity is not None and session.identity.address:
             address = session.identity.address
             box.add_widget(BigButton(text=app.t("Use the address on my ID card", app.lang),
@@ -155,6 +154,8 @@ class FormScreen(KioskScreen):
         on_change = lambda typed: self._keyed(form_field, typed)  # noqa: E731 - one callback, two inputs
         if kind is Input.DATE:
             area.add_widget(DatePicker(value, session.started.date(), on_change))
+        elif kind is Input.CHINESE:
+            area.add_widget(ChineseKeyboard(app.kiosk.text_entry(session, form_field), app.kiosk.writing, on_change))
         else:
             area.add_widget(FieldKeypad(kind, form_field, value, on_change))
         for key, button in self.value_buttons.items():

@@ -1,0 +1,144 @@
+"""The Chinese keyboard: pinyin with a candidate bar, Latin letters, digits and full-width punctuation, handwriting.
+
+Everything is the kiosk's own widgets (no system input method, no on-screen keyboard of the OS):
+a QWERTY layout in fixed rows, candidates as large keys with pages, and a key for each mode.
+What the field holds shows on the field itself; the pending pinyin letters show on the bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.app import App
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+
+from kiosk.services.inputs import BACKSPACE
+from kiosk.services.textentry import TextEntry
+from kiosk.services.writing import InputEngines
+from kiosk.ui.i18n import N_
+from kiosk.ui.inputs.handwriting import HandwritingPad
+from kiosk.ui.inputs.keys import Key, KeyCap, KeyRows, keys
+
+PINYIN, LETTERS, SYMBOLS, HAND = "pinyin", "letters", "symbols", "hand"
+SHIFT = "⇧"
+MODE_KEYS = {  # what each mode's bottom row offers, in order
+    PINYIN: ((SYMBOLS, "123"), (HAND, N_("Write")), (LETTERS, "ABC")),
+    LETTERS: ((SYMBOLS, "123"), (HAND, N_("Write")), (PINYIN, N_("Pinyin"))),
+    SYMBOLS: ((PINYIN, N_("Pinyin")), (HAND, N_("Write")), (LETTERS, "ABC")),
+    HAND: ((PINYIN, N_("Pinyin")), (SYMBOLS, "123"), (LETTERS, "ABC")),
+}
+SYMBOL_ROWS = ("1234567890", "，。、；：？！·—…", "（）《》“”‘’-/")
+
+
+class ChineseKeyboard(BoxLayout):
+    """Type one text field: pinyin by default; ``on_change`` gets the field's text after every change."""
+
+    def __init__(self, entry: TextEntry, engines: InputEngines, on_change: Callable[[str], Any],
+                 **kwargs: Any) -> None:
+        """Lay out the pinyin keys under the candidate bar."""
+        super().__init__(orientation="vertical", size_hint_y=None, **kwargs)
+        theme = App.get_running_app().theme
+        self.entry, self.engines, self.on_change = entry, engines, on_change
+        self.spacing = theme.gap / 2
+        self.bar = BoxLayout(size_hint_y=None, height=theme.target, spacing=self.spacing)
+        self.body = BoxLayout(orientation="vertical", size_hint_y=None)
+        self.body.bind(minimum_height=self.body.setter("height"))
+        self.add_widget(self.bar)
+        self.add_widget(self.body)
+        self.bind(minimum_height=self.setter("height"))
+        self.mode, self.upper, self.pad = PINYIN, False, None
+        self.show()
+
+    def t(self, msgid: str) -> str:
+        """Translate a key's label."""
+        app = App.get_running_app()
+        return str(app.t(msgid, app.lang))
+
+    def show(self) -> None:
+        """Draw the keys of the current mode and the bar."""
+        self.body.clear_widgets()
+        self.pad = None
+        if self.mode == HAND:
+            self.pad = HandwritingPad(self.engines, self.hand_pick)
+            self.body.add_widget(self.pad)
+        rows = KeyRows()
+        rows.build(self.rows(), self.press)
+        self.body.add_widget(rows)
+        self.draw_bar()
+
+    def rows(self) -> list[list[Key]]:
+        """Return the key rows of the current mode."""
+        bottom = [Key(self.t(label), f"mode:{mode}") for mode, label in MODE_KEYS[self.mode]]
+        bottom += [Key(self.t(N_("Space")), "space", 3), Key(BACKSPACE, "back"), Key(self.t(N_("Clear")), "clear")]
+        if self.mode == SYMBOLS:
+            return [*map(keys, SYMBOL_ROWS), bottom]
+        if self.mode == HAND:
+            return [bottom]
+        letters = [keys("qwertyuiop"), keys("asdfghjkl"), [*keys("zxcvbnm"), Key("，"), Key("。")]]
+        if self.mode == LETTERS:
+            letters = [[Key(k.label.upper()) for k in row] if self.upper else row for row in letters]
+            letters[2] = [Key(SHIFT, "shift"), *letters[2][:-2], Key(","), Key(".")]
+        return [*letters, bottom]
+
+    def draw_bar(self) -> None:
+        """Show the pending letters and a page of candidates (pinyin), or a hint."""
+        self.bar.clear_widgets()
+        if self.mode == HAND and self.pad is not None:
+            self.pad.fill(self.bar, self.t)
+            return
+        letters = self.entry.letters
+        if self.mode != PINYIN or not letters:
+            hint = N_("Type pinyin, e.g. liaocheng or lc for 聊城") if self.mode == PINYIN else ""
+            self.bar.add_widget(Label(text=self.t(hint) if hint else "", color=(0.35, 0.35, 0.35, 1)))
+            return
+        self.bar.add_widget(Label(text=letters, size_hint_x=0.8, color=(0.1, 0.1, 0.1, 1)))
+        for number, candidate in enumerate(self.entry.candidates()):
+            key = KeyCap(text=candidate.text, size_hint_x=max(1.0, 0.55 * len(candidate.text)))
+            key.bind(on_release=lambda _b, n=number: self.press(f"pick:{n}"))
+            self.bar.add_widget(key)
+        for label, value in (("◀", "page:back"), ("▶", "page:on")):
+            arrow = KeyCap(text=label, size_hint_x=0.6)
+            arrow.bind(on_release=lambda _b, v=value: self.press(v))
+            self.bar.add_widget(arrow)
+
+    def press(self, key: str) -> None:
+        """Apply one key of the keyboard, then redraw what changed."""
+        before = self.entry.text
+        if key.startswith("mode:"):
+            self.mode = key[5:]
+            self.entry.insert("")  # pending letters become their first candidate before the mode changes
+            self.show()
+        elif key == "shift":
+            self.upper = not self.upper
+            self.show()
+        else:
+            self._edit(key)
+            self.draw_bar()
+        if self.entry.text != before:
+            self.on_change(self.entry.text)
+
+    def _edit(self, key: str) -> None:
+        """Apply a key that edits the text or the pending letters."""
+        entry = self.entry
+        if key.startswith("pick:"):
+            offered = entry.candidates()
+            number = int(key[5:])
+            if number < len(offered):
+                entry.choose(offered[number])
+        elif key.startswith("page:"):
+            entry.turn(forward=key == "page:on")
+        elif key in {"space", "back", "clear"}:
+            {"space": entry.space, "back": entry.backspace, "clear": entry.clear}[key]()
+        elif self.mode == PINYIN and len(key) == 1 and "a" <= key <= "z":
+            entry.letter(key)
+        else:
+            entry.insert(key)
+
+    def hand_pick(self, text: str) -> None:
+        """Put a handwritten character (or a word that follows it) into the field."""
+        before = self.entry.text
+        self.entry.insert(text)
+        if self.entry.text != before:
+            self.on_change(self.entry.text)

@@ -1,0 +1,148 @@
+"""The writing pad: a finger writes one character; after every stroke the recogniser offers candidates.
+
+Strokes are drawn as they are made and recognised off the UI thread (a late answer for strokes
+that changed since is dropped). Choosing a candidate puts it into the field, clears the pad and
+offers the words that most often follow it. Candidates are large for old eyes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.app import App
+from kivy.graphics import Color, Line, Rectangle
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.services.writing import InputEngines
+from kiosk.ui import bridge
+from kiosk.ui.i18n import N_
+from kiosk.ui.inputs.keys import KeyCap
+
+CANDIDATES = 6
+MAX_STROKES = 60  # the recogniser reads at most 64: a pad this full is cleared by the citizen
+
+
+class HandwritingPad(Widget):
+    """Collect strokes in pad coordinates (origin top left, y down) and recognise them."""
+
+    def __init__(self, engines: InputEngines, on_pick: Callable[[str], Any], **kwargs: Any) -> None:
+        """An empty pad, four keys high."""
+        super().__init__(size_hint_y=None, **kwargs)
+        theme = App.get_running_app().theme
+        self.height = 4 * theme.target + 3 * theme.gap / 2
+        self.engines, self.on_pick = engines, on_pick
+        self.strokes: list[list[tuple[float, float]]] = []
+        self.offered: list[str] = []
+        self.following = False  # the bar offers words that follow the last character chosen
+        self.asked = 0  # increases per recognition: a late answer for older strokes is dropped
+        self.bar: BoxLayout | None = None
+        self.t: Callable[[str], str] = str
+        self.bind(pos=lambda *_: self.redraw(), size=lambda *_: self.redraw())
+
+    def on_touch_down(self, touch: Any) -> bool:
+        """Start a stroke where the finger lands on the pad."""
+        if not self.collide_point(*touch.pos) or len(self.strokes) >= MAX_STROKES:
+            return False
+        touch.grab(self)
+        self.strokes.append([self._local(touch.pos)])
+        self.redraw()
+        return True
+
+    def on_touch_move(self, touch: Any) -> bool:
+        """Extend the stroke the finger is drawing."""
+        if touch.grab_current is not self:
+            return False
+        self.strokes[-1].append(self._local(touch.pos))
+        self.redraw()
+        return True
+
+    def on_touch_up(self, touch: Any) -> bool:
+        """End the stroke and ask the recogniser what it could be."""
+        if touch.grab_current is not self:
+            return False
+        touch.ungrab(self)
+        self.recognise()
+        return True
+
+    def _local(self, pos: tuple[float, float]) -> tuple[float, float]:
+        """Return a window position in pad coordinates (y down from the pad's top)."""
+        x, y = self.to_widget(*pos)
+        return x - self.x, self.top - y
+
+    def recognise(self) -> None:
+        """Recognise the strokes so far, off the UI thread."""
+        self.asked += 1
+        asked, strokes, size = self.asked, [list(s) for s in self.strokes], (self.width, self.height)
+        recogniser = self.engines.recognizer
+
+        def work() -> list[str]:
+            engine = recogniser()
+            return engine.recognize(strokes, size[0], size[1], CANDIDATES) if engine is not None else []
+        bridge.run(work, lambda found: self._offer(asked, found), lambda _exc: self._offer(asked, []))
+
+    def _offer(self, asked: int, found: list[str]) -> None:
+        """Show the candidates for the latest strokes."""
+        if asked == self.asked:
+            self.offered, self.following = found, False
+            self._refill()
+
+    def pick(self, text: str) -> None:
+        """Put a candidate into the field, clear the pad, offer what often follows it."""
+        self.on_pick(text)
+        self.strokes = []
+        self.asked += 1
+        self.offered, self.following = self.engines.following(text[-1], CANDIDATES), True
+        self.redraw()
+        self._refill()
+
+    def clear(self) -> None:
+        """Wipe the strokes (write again)."""
+        self.strokes, self.offered, self.following = [], [], False
+        self.asked += 1
+        self.redraw()
+        self._refill()
+
+    def fill(self, bar: BoxLayout, t: Callable[[str], str]) -> None:
+        """Fill the keyboard's bar with the candidates (or the following words), and a key to write again."""
+        self.bar, self.t = bar, t
+        self._refill()
+
+    def _refill(self) -> None:
+        """Redraw the bar from what is offered now."""
+        if self.bar is None:
+            return
+        self.bar.clear_widgets()
+        problem = self.engines.handwriting_problem
+        if problem is not None:
+            self.bar.add_widget(Label(text=problem.citizen.get(App.get_running_app().lang), color=(0.7, 0.1, 0.1, 1)))
+            return
+        if not self.offered:
+            hint = N_("Write one character in the box") if not self.strokes else N_("Looking…")
+            self.bar.add_widget(Label(text=self.t(hint), color=(0.35, 0.35, 0.35, 1)))
+        for text in self.offered:
+            key = KeyCap(text=text, size_hint_x=max(1.0, 0.6 * len(text)))
+            key.bind(on_release=lambda _b, chosen=text: self.pick(chosen))
+            self.bar.add_widget(key)
+        again = KeyCap(text=self.t(N_("Write again")), size_hint_x=1.4)
+        again.bind(on_release=lambda _b: self.clear())
+        self.bar.add_widget(again)
+
+    def redraw(self) -> None:
+        """Draw the pad's frame and the strokes."""
+        self.canvas.clear()
+        middle_x, middle_y = self.center
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            Rectangle(pos=self.pos, size=self.size)
+            Color(0.55, 0.6, 0.7, 1)
+            Line(rectangle=(self.x, self.y, self.width, self.height), width=2)
+            Line(points=[self.x, middle_y, self.right, middle_y], dash_length=8, dash_offset=8)  # 田字格 guides
+            Line(points=[middle_x, self.y, middle_x, self.top], dash_length=8, dash_offset=8)
+            Color(0.05, 0.05, 0.05, 1)
+            for stroke in self.strokes:
+                points = [c for x, y in stroke for c in (self.x + x, self.top - y)]
+                if len(points) >= 4:
+                    Line(points=points, width=4)
