@@ -1,1 +1,1 @@
-"""Localisation shared by every user interface: gettext catalogs compiled from their .po files."""
+"""Localisation shared by every user interface: gettext catalogs compiled from their .po files, the pinyin engine."""
