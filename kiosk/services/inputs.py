@@ -40,7 +40,7 @@ TYPED = {
     FieldType.FILE_REF: Input.DOCUMENTS,
 }
 KEYED = frozenset({Input.DIGITS, Input.DECIMAL, Input.PHONE, Input.ID_NUMBER, Input.USCC, Input.ACCOUNT, Input.CODE})
-BACKSPACE = "⌫"
+BACKSPACE = "←"
 LENGTHS = {Input.DIGITS: 12, Input.DECIMAL: 16, Input.PHONE: 13, Input.ID_NUMBER: 18, Input.USCC: 18,
            Input.ACCOUNT: 30, Input.CODE: 40}
 

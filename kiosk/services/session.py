@@ -20,8 +20,8 @@ from domain.masking import mask_address, mask_date, mask_id_number, mask_name
 from domain.receipt import Receipt
 from domain.text import Lang, Text
 from domain.validation import Severity
-from l10n.pinyin import Composer
 from kiosk.services.identify import refusal
+from l10n.pinyin import Composer
 
 MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen
     "identity.name": mask_name, "identity.id_number": mask_id_number, "identity.address": mask_address,

@@ -43,12 +43,13 @@ class ChineseKeyboard(BoxLayout):
         self.entry, self.engines, self.on_change = entry, engines, on_change
         self.spacing = theme.gap / 2
         self.bar = BoxLayout(size_hint_y=None, height=theme.target, spacing=self.spacing)
-        self.body = BoxLayout(orientation="vertical", size_hint_y=None)
+        self.body = BoxLayout(orientation="vertical", size_hint_y=None, spacing=self.spacing)
         self.body.bind(minimum_height=self.body.setter("height"))
         self.add_widget(self.bar)
         self.add_widget(self.body)
         self.bind(minimum_height=self.setter("height"))
-        self.mode, self.upper, self.pad = PINYIN, False, None
+        self.mode, self.upper = PINYIN, False
+        self.pad: HandwritingPad | None = None
         self.show()
 
     def t(self, msgid: str) -> str:

@@ -8,10 +8,12 @@ offers the words that most often follow it. Candidates are large for old eyes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
-from kivy.graphics import Color, Line, Rectangle
+from kivy.graphics import Color, Line
+from kivy.lang import Builder
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
@@ -21,6 +23,7 @@ from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.keys import KeyCap
 
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 CANDIDATES = 6
 MAX_STROKES = 60  # the recogniser reads at most 64: a pad this full is cleared by the citizen
 
@@ -38,6 +41,7 @@ class HandwritingPad(Widget):
         self.offered: list[str] = []
         self.following = False  # the bar offers words that follow the last character chosen
         self.asked = 0  # increases per recognition: a late answer for older strokes is dropped
+        self.answered = 0  # the recognition whose candidates show
         self.bar: BoxLayout | None = None
         self.t: Callable[[str], str] = str
         self.bind(pos=lambda *_: self.redraw(), size=lambda *_: self.redraw())
@@ -86,7 +90,7 @@ class HandwritingPad(Widget):
     def _offer(self, asked: int, found: list[str]) -> None:
         """Show the candidates for the latest strokes."""
         if asked == self.asked:
-            self.offered, self.following = found, False
+            self.offered, self.following, self.answered = found, False, asked
             self._refill()
 
     def pick(self, text: str) -> None:
@@ -131,16 +135,9 @@ class HandwritingPad(Widget):
         self.bar.add_widget(again)
 
     def redraw(self) -> None:
-        """Draw the pad's frame and the strokes."""
+        """Draw the strokes (the pad and its 田字格 guides are in the .kv)."""
         self.canvas.clear()
-        middle_x, middle_y = self.center
         with self.canvas:
-            Color(1, 1, 1, 1)
-            Rectangle(pos=self.pos, size=self.size)
-            Color(0.55, 0.6, 0.7, 1)
-            Line(rectangle=(self.x, self.y, self.width, self.height), width=2)
-            Line(points=[self.x, middle_y, self.right, middle_y], dash_length=8, dash_offset=8)  # 田字格 guides
-            Line(points=[middle_x, self.y, middle_x, self.top], dash_length=8, dash_offset=8)
             Color(0.05, 0.05, 0.05, 1)
             for stroke in self.strokes:
                 points = [c for x, y in stroke for c in (self.x + x, self.top - y)]

@@ -42,6 +42,20 @@ class FormScreen(KioskScreen):
         self.problems: dict[str, str] = {}
         self.value_buttons: dict[str, ValueButton] = {}
 
+    def on_kv_post(self, base_widget: object) -> None:
+        """Keep the field being typed in sight whenever its input grows or shrinks (a mode change)."""
+        self.ids.keypad_area.bind(height=lambda *_: self._in_sight())
+
+    def _in_sight(self) -> None:
+        """Scroll the form so the field being typed shows, once the layout has settled (the next frame)."""
+        Clock.schedule_once(lambda _dt: self._scroll_to_active(), 0)
+
+    def _scroll_to_active(self) -> None:
+        """Scroll to the field being typed now (nothing if the citizen moved on or the page changed)."""
+        typed = self.value_buttons.get(self.active.key) if self.active is not None else None
+        if typed is not None and typed.get_root_window() is not None:
+            self.ids.scroll.scroll_to(typed, padding=self.kiosk_app.theme.gap, animate=False)
+
     def show(self) -> None:
         """Render the session's current group."""
         app = self.kiosk_app
@@ -160,9 +174,8 @@ class FormScreen(KioskScreen):
             area.add_widget(FieldKeypad(kind, form_field, value, on_change))
         for key, button in self.value_buttons.items():
             button.active = key == form_field.key
-        typed = self.value_buttons.get(form_field.key)
-        if typed is not None and scroll:
-            Clock.schedule_once(lambda _dt: self.ids.scroll.scroll_to(typed, padding=app.theme.gap), 0)
+        if scroll:
+            self._in_sight()
 
     def _keyed(self, form_field: FormField, value: str) -> None:
         """Store what the keypad or picker holds and show it on the field's button."""

@@ -8,7 +8,9 @@ from typing import Any
 from kivy.uix.button import Button
 
 from drivers.cardreader.simulator import SAMPLE_CARDS
+from kiosk.ui.inputs.chinese import ChineseKeyboard
 from kiosk.ui.inputs.datepicker import DatePicker
+from kiosk.ui.inputs.keys import KeyCap
 from kiosk.ui.widgets import Title
 from tests.kiosk.ui.driver import Driver
 
@@ -94,3 +96,53 @@ def pick_date(kiosk: Driver, label: str, wanted: str) -> None:
         kiosk.touch(key("◀" if chosen.year < picker.decade else "▶"))
     for text in (str(chosen.year), str(chosen.month), str(chosen.day)):
         kiosk.touch(key(text))
+
+
+def keyboard(kiosk: Driver) -> ChineseKeyboard:
+    """Return the Chinese keyboard on screen."""
+    return next(w for w in kiosk.widgets() if isinstance(w, ChineseKeyboard))
+
+
+def tap_key(kiosk: Driver, label: str) -> None:
+    """Touch the keyboard's key (or candidate) labelled ``label``."""
+    board = keyboard(kiosk)
+    kiosk.touch(next(k for k in board.walk() if isinstance(k, KeyCap) and k.text == label))
+
+
+def type_pinyin(kiosk: Driver, steps: list[tuple[str, str]]) -> int:
+    """Type each step's letters, then pick its word from the candidates (turning pages as needed); return the pages."""
+    turned = 0
+    for letters, wanted in steps:
+        for letter in letters:
+            tap_key(kiosk, letter)
+        for _ in range(12):
+            if any(isinstance(k, KeyCap) and k.text == wanted for k in keyboard(kiosk).bar.children):
+                tap_key(kiosk, wanted)
+                break
+            tap_key(kiosk, "▶")
+            turned += 1
+        else:
+            raise AssertionError(f"{wanted} not offered for {letters}")
+    return turned
+
+
+def write_on_pad(kiosk: Driver, char: str) -> list[str]:
+    """Write ``char`` on the handwriting pad with a finger (recorded stroke medians); return the candidates offered."""
+    from kivy.tests.common import UnitTestTouch
+
+    from tests.drivers.handwriting.fingers import PAD, draw
+
+    board = keyboard(kiosk)
+    pad = board.pad
+    assert pad is not None, "the keyboard is not in handwriting mode"
+    scale = min(pad.width, pad.height) / PAD
+    for stroke in draw(char):
+        points = [(pad.x + x * scale, pad.top - y * scale) for x, y in stroke]
+        touch = UnitTestTouch(*points[0])
+        touch.touch_down()
+        for x, y in points[1:]:
+            touch.touch_move(x, y)
+        touch.touch_up()
+        kiosk.frames(1)
+    kiosk.until(lambda: pad.answered == pad.asked, what=f"candidates for {char}")
+    return list(pad.offered)
