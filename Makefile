@@ -30,8 +30,8 @@ demo: setup
 	else echo "no display: the kiosk window needs one (\`make screenshots\` renders every screen to docs/screens/)"; fi
 	$(PY) main.py fleet demo
 
-## screenshots: every kiosk screen (portrait and landscape, Chinese and English) and every dashboard page
-## (headless Chromium over a live simulated fleet) into docs/screens/
+## screenshots: every kiosk screen, keypad and keyboard (portrait and landscape at 1080×1920, Chinese and English)
+## and every dashboard page (headless Chromium over a live simulated fleet) into docs/screens/
 screenshots: setup
 	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/kiosk/ui/test_rendering.py tests/central/dashboard/test_browser.py -q
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
@@ -19,7 +20,7 @@ from kiosk.services.textentry import TextEntry
 from kiosk.services.writing import InputEngines
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.handwriting import HandwritingPad
-from kiosk.ui.inputs.keys import Key, KeyCap, KeyRows, keys
+from kiosk.ui.inputs.keys import Key, KeyCap, KeyRows, WordKey, keys
 
 PINYIN, LETTERS, SYMBOLS, HAND = "pinyin", "letters", "symbols", "hand"
 SHIFT = "⇧"
@@ -60,10 +61,15 @@ class ChineseKeyboard(BoxLayout):
     def show(self) -> None:
         """Draw the keys of the current mode and the bar."""
         self.body.clear_widgets()
-        self.pad = None
-        if self.mode == HAND:
-            self.pad = HandwritingPad(self.engines, self.hand_pick)
-            self.body.add_widget(self.pad)
+        if self.mode != HAND:
+            self.pad = None
+        else:  # the pad survives a redraw (a language change): its strokes and candidates stay
+            self.pad = self.pad or HandwritingPad(self.engines, self.hand_pick)
+            if self.pad.parent is not None:
+                self.pad.parent.remove_widget(self.pad)
+            square = AnchorLayout(anchor_x="center", size_hint_y=None, height=self.pad.height)
+            square.add_widget(self.pad)
+            self.body.add_widget(square)
         rows = KeyRows()
         rows.build(self.rows(), self.press)
         self.body.add_widget(rows)
@@ -71,8 +77,9 @@ class ChineseKeyboard(BoxLayout):
 
     def rows(self) -> list[list[Key]]:
         """Return the key rows of the current mode."""
-        bottom = [Key(self.t(label), f"mode:{mode}") for mode, label in MODE_KEYS[self.mode]]
-        bottom += [Key(self.t(N_("Space")), "space", 3), Key(BACKSPACE, "back"), Key(self.t(N_("Clear")), "clear")]
+        bottom = [Key(self.t(label), f"mode:{mode}", word=True) for mode, label in MODE_KEYS[self.mode]]
+        bottom += [Key(self.t(N_("Space")), "space", 3, word=True), Key(BACKSPACE, "back"),
+                   Key(self.t(N_("Clear")), "clear", word=True)]
         if self.mode == SYMBOLS:
             return [*map(keys, SYMBOL_ROWS), bottom]
         if self.mode == HAND:
@@ -96,7 +103,7 @@ class ChineseKeyboard(BoxLayout):
             return
         self.bar.add_widget(Label(text=letters, size_hint_x=0.8, color=(0.1, 0.1, 0.1, 1)))
         for number, candidate in enumerate(self.entry.candidates()):
-            key = KeyCap(text=candidate.text, size_hint_x=max(1.0, 0.55 * len(candidate.text)))
+            key = WordKey(text=candidate.text, size_hint_x=max(1.0, 0.55 * len(candidate.text)))
             key.bind(on_release=lambda _b, n=number: self.press(f"pick:{n}"))
             self.bar.add_widget(key)
         for label, value in (("◀", "page:back"), ("▶", "page:on")):

@@ -21,7 +21,7 @@ from kivy.uix.widget import Widget
 from kiosk.services.writing import InputEngines
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
-from kiosk.ui.inputs.keys import KeyCap
+from kiosk.ui.inputs.keys import KeyCap, WordKey
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 CANDIDATES = 6
@@ -32,10 +32,10 @@ class HandwritingPad(Widget):
     """Collect strokes in pad coordinates (origin top left, y down) and recognise them."""
 
     def __init__(self, engines: InputEngines, on_pick: Callable[[str], Any], **kwargs: Any) -> None:
-        """An empty pad, four keys high."""
-        super().__init__(size_hint_y=None, **kwargs)
+        """An empty pad, five keys high and as wide."""
+        super().__init__(size_hint=(None, None), **kwargs)
         theme = App.get_running_app().theme
-        self.height = 4 * theme.target + 3 * theme.gap / 2
+        self.height = self.width = 5 * theme.target + 4 * theme.gap / 2  # a square box, as characters are written
         self.engines, self.on_pick = engines, on_pick
         self.strokes: list[list[tuple[float, float]]] = []
         self.offered: list[str] = []
@@ -127,7 +127,7 @@ class HandwritingPad(Widget):
             hint = N_("Write one character in the box") if not self.strokes else N_("Looking…")
             self.bar.add_widget(Label(text=self.t(hint), color=(0.35, 0.35, 0.35, 1)))
         for text in self.offered:
-            key = KeyCap(text=text, size_hint_x=max(1.0, 0.6 * len(text)))
+            key = WordKey(text=text, size_hint_x=max(1.0, 0.6 * len(text)))
             key.bind(on_release=lambda _b, chosen=text: self.pick(chosen))
             self.bar.add_widget(key)
         again = KeyCap(text=self.t(N_("Write again")), size_hint_x=1.4)

@@ -27,6 +27,7 @@ class Key:
     label: str
     sends: str = ""
     span: int = 1
+    word: bool = False  # a key that says what it does (a mode, space, clear): body-sized text, like its row
 
     @property
     def value(self) -> str:
@@ -41,6 +42,10 @@ def keys(row: str) -> list[Key]:
 
 class KeyCap(Button):
     """One key."""
+
+
+class WordKey(KeyCap):
+    """A candidate word or character: large, for old eyes."""
 
 
 class KeyRows(BoxLayout):
@@ -68,5 +73,7 @@ class KeyRows(BoxLayout):
         if not key.label:
             return Widget(size_hint_x=key.span)
         button = KeyCap(text=key.label, size_hint_x=key.span)
+        if key.word:
+            button.font_size = App.get_running_app().theme.text
         button.bind(on_release=lambda _b: on_key(key.value))
         return button

@@ -41,6 +41,7 @@ class FormScreen(KioskScreen):
         self.active: FormField | None = None
         self.problems: dict[str, str] = {}
         self.value_buttons: dict[str, ValueButton] = {}
+        self.typing: Widget | None = None  # the input open for the active field
 
     def on_kv_post(self, base_widget: object) -> None:
         """Keep the field being typed in sight whenever its input grows or shrinks (a mode change)."""
@@ -53,8 +54,9 @@ class FormScreen(KioskScreen):
     def _scroll_to_active(self) -> None:
         """Scroll to the field being typed now (nothing if the citizen moved on or the page changed)."""
         typed = self.value_buttons.get(self.active.key) if self.active is not None else None
-        if typed is not None and typed.get_root_window() is not None:
-            self.ids.scroll.scroll_to(typed, padding=self.kiosk_app.theme.gap, animate=False)
+        scroll = self.ids.scroll
+        if typed is not None and typed.get_root_window() is not None and self.ids.content.height > scroll.height:
+            scroll.scroll_to(typed, padding=self.kiosk_app.theme.gap, animate=False)
 
     def show(self) -> None:
         """Render the session's current group."""
@@ -75,7 +77,7 @@ class FormScreen(KioskScreen):
             if form_field.key in self.problems:
                 content.add_widget(Body(text=self.problems[form_field.key], color=(0.75, 0.1, 0.1, 1)))
         if self.active is not None and self.active in fields:
-            self._type(self.active, scroll=False)  # keep typing where the citizen was (a problem was shown)
+            self._type(self.active, scroll=False, keep=True)  # keep typing where the citizen was
 
     def _field(self, session: Session, form_field: FormField) -> BoxLayout:
         """Build one field: its label, its one input, its help."""
@@ -154,28 +156,42 @@ class FormScreen(KioskScreen):
                                      on_release=lambda _b: self._set(form_field.key, address)))
         return box
 
-    def _type(self, form_field: FormField, *, scroll: bool = True) -> None:
-        """Open the field's keypad or date picker below or beside the form (``scroll``: bring the field in sight)."""
+    def _type(self, form_field: FormField, *, scroll: bool = True, keep: bool = False) -> None:
+        """Open the field's input below or beside the form.
+
+        ``scroll`` brings the field in sight; ``keep`` reuses the input already open for it (the page was
+        redrawn, e.g. for a language change: a half-picked date or a pending pinyin stays).
+        """
         app = self.kiosk_app
         session = app.session
         if session is None:
             return
-        self.active = form_field
         area = self.ids.keypad_area
+        kept = self.typing if keep and self.active == form_field else None
+        self.active = form_field
         area.clear_widgets()
         area.add_widget(Body(text=app.text(form_field.label)))
-        kind, value = input_for(form_field), str(session.answers.get(form_field.key) or "")
-        on_change = lambda typed: self._keyed(form_field, typed)  # noqa: E731 - one callback, two inputs
-        if kind is Input.DATE:
-            area.add_widget(DatePicker(value, session.started.date(), on_change))
-        elif kind is Input.CHINESE:
-            area.add_widget(ChineseKeyboard(app.kiosk.text_entry(session, form_field), app.kiosk.writing, on_change))
-        else:
-            area.add_widget(FieldKeypad(kind, form_field, value, on_change))
+        self.typing = kept or self._input_of(form_field)
+        if isinstance(self.typing, ChineseKeyboard):
+            self.typing.show()  # its keys in the language now shown
+        area.add_widget(self.typing)
         for key, button in self.value_buttons.items():
             button.active = key == form_field.key
         if scroll:
             self._in_sight()
+
+    def _input_of(self, form_field: FormField) -> Widget:
+        """Build a new input for ``form_field``, starting from its answer."""
+        app = self.kiosk_app
+        session = app.session
+        assert session is not None  # noqa: S101 - only called while a session runs
+        kind, value = input_for(form_field), str(session.answers.get(form_field.key) or "")
+        on_change = lambda typed: self._keyed(form_field, typed)  # noqa: E731 - one callback, three inputs
+        if kind is Input.DATE:
+            return DatePicker(value, session.started.date(), on_change)
+        if kind is Input.CHINESE:
+            return ChineseKeyboard(app.kiosk.text_entry(session, form_field), app.kiosk.writing, on_change)
+        return FieldKeypad(kind, form_field, value, on_change)
 
     def _keyed(self, form_field: FormField, value: str) -> None:
         """Store what the keypad or picker holds and show it on the field's button."""
@@ -230,7 +246,7 @@ class FormScreen(KioskScreen):
     def wipe(self) -> None:
         """Clear every answer shown."""
         self.problems = {}
-        self.active = None
+        self.active, self.typing = None, None  # the open input holds what was typed
         self.value_buttons = {}
         self.ids.content.clear_widgets()
         self.ids.keypad_area.clear_widgets()
