@@ -3,7 +3,9 @@
 ``python -m benchmarks.kiosk_probe kiosk|empty T0`` where T0 is the wall time the parent started
 the process: the cold start includes the interpreter, imports, the window and the first frame.
 The kiosk run then times two steps a citizen waits for: the confirmed card to the form drawn,
-and the submit tap to the first bytes at the printer (the application stored before that).
+and the submit tap to the first bytes at the printer (the application stored before that); then
+it loads the input engines (resident memory before and after) and times each pinyin keystroke
+until its candidates are drawn on the keyboard's bar.
 """
 
 from __future__ import annotations
@@ -85,10 +87,12 @@ def kiosk(started: float) -> dict[str, float]:
     """The kiosk with simulated devices: to home, card to form, submit to printing."""
     from kivy.base import EventLoop  # noqa: PLC0415
 
+    import kiosk.ui.app  # noqa: PLC0415
     from drivers.cardreader.simulator import SAMPLE_CARDS  # noqa: PLC0415
 
+    kiosk.ui.app.WARM_INPUTS_AFTER_S = 3600.0  # the probe loads the engines itself, to measure them
     app, reader, printer, store = _build()
-    result = {"start": time.time() - started}
+    result: dict[str, Any] = {"start": time.time() - started}
     app.start("SB-001")
     app.go("identify")
     reader.simulator.place(SAMPLE_CARDS["zhang"])
@@ -108,10 +112,61 @@ def kiosk(started: float) -> dict[str, float]:
     _frames_until(lambda: bool(printer.emulator.jobs) and bool(printer.emulator.items), limit=60)
     result["submit_to_print"] = time.perf_counter() - began
     _frames_until(lambda: session.printed, limit=60)  # let the receipt finish before closing the printer
+    result.update(_typing(app))
     reader.close()
     printer.close()
     store.close()
     return result
+
+
+TYPED = ("liaochengshi", "dongchangfuqu", "shandong", "yichuang", "shangmao", "youxiangongsi", "zhongguo",
+         "jiansheyinhang", "fenhang", "yingyebu", "lcs", "dcfq", "yxgs", "canyinfuwu", "jiedao", "shequ")
+
+
+def _resident_mib() -> float:
+    """Return this process's resident memory in MiB (Linux)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def _typing(app: Any) -> dict[str, Any]:
+    """Load the input engines, then time each pinyin keystroke until its candidates are drawn."""
+    from kivy.base import EventLoop  # noqa: PLC0415
+
+    from kiosk.ui.app import settle_gc  # noqa: PLC0415
+
+    before = _resident_mib()
+    app.kiosk.writing.warm()
+    grown = _resident_mib() - before
+    settle_gc()  # as the app does once the engines are loaded
+    app.end_session()
+    app.start("YJS-001")
+    session = app.session
+    form = app.manager.get_screen("form")
+    name = session.offering.field("business.name")
+    session.group = next(n for n, (_group, fields) in enumerate(session.groups()) if name in fields)
+    app.go("form")
+    form._type(name)  # as a tap on the field does
+    EventLoop.idle()
+    board, keystrokes = form.typing, []
+    for word in TYPED:
+        for letter in word:
+            keystrokes.append(_timed(lambda k=letter: board.press(k)))  # the bar with its candidates drawn
+        board.press("pick:0")
+    form._type(session.offering.field("business.registered_capital"))  # the baseline: a digit on a keypad
+    keypad = form.typing
+    digits = [_timed(lambda k=str(n % 10): keypad.press(k)) for n in range(60)]
+    return {"engines_mib": grown, "keystrokes": keystrokes, "digits": digits}
+
+
+def _timed(key: Any) -> float:
+    """Return the seconds from a key's press to its frame drawn."""
+    from kivy.base import EventLoop  # noqa: PLC0415
+
+    began = time.perf_counter()
+    key()
+    EventLoop.idle()
+    return time.perf_counter() - began
 
 
 if __name__ == "__main__":

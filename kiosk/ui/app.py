@@ -8,6 +8,7 @@ cannot be taken, home turns into the out-of-service screen until the devices rec
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from pathlib import Path
@@ -48,6 +49,18 @@ WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames,
 NOTICE_S = 6.0  # how long a short message (help is coming, thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
+
+
+def settle_gc() -> None:
+    """Keep the collector's full passes off a citizen's keystrokes once everything start-up makes is loaded.
+
+    Start-up objects (modules, screens, catalog) are frozen out of collection and the young
+    generation is made large enough that a keystroke's widgets die by reference count: a full
+    pass over the whole heap otherwise stalls a key press by a few hundred milliseconds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 class KioskApp(App):
@@ -102,7 +115,7 @@ class KioskApp(App):
 
     def _warm_inputs(self) -> None:
         """Load the pinyin index and the handwriting model off the UI thread, well after the first frame."""
-        bridge.run(self.kiosk.writing.warm, lambda _: None,
+        bridge.run(self.kiosk.writing.warm, lambda _: settle_gc(),
                    lambda exc: log.warning("input engines: %s", type(exc).__name__))
 
     def on_stop(self) -> None:

@@ -200,7 +200,9 @@ class FormScreen(KioskScreen):
             return
         app.session.answer(form_field.key, value)
         self.problems.pop(form_field.key, None)
-        self.value_buttons[form_field.key].text = self._shown(form_field) or app.t("Tap to type", app.lang)
+        button = self.value_buttons.get(form_field.key)
+        if button is not None:
+            button.text = self._shown(form_field) or app.t("Tap to type", app.lang)
 
     def _set(self, key: str, value: Any) -> None:
         """Record an answer and redraw (conditions may show or hide fields)."""
