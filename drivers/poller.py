@@ -28,6 +28,7 @@ class Poller:
         self._listeners: list[Listener] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._polling = threading.Lock()
         self._thread: threading.Thread | None = None
 
     @property
@@ -41,22 +42,31 @@ class Poller:
         self._listeners.append(listener)
 
     def refresh(self) -> Snapshot:
-        """Poll once now; never raises."""
-        try:
-            snapshot = self.fetch()
-        except Exception as exc:
-            log.warning("%s unavailable: %s", self.device, type(exc).__name__)
-            snapshot = unavailable(self.device, f"{type(exc).__name__}: {exc}")
-        with self._lock:
-            previous, self._latest = self._latest, snapshot
-            self.polled = True
-        if _changed(previous, snapshot):
-            for listener in self._listeners:
-                try:
-                    listener(snapshot)
-                except Exception:
-                    log.exception("status listener of %s failed", self.device)
+        """Poll once now; never raises.
+
+        One poll at a time: a poll from another thread (a device check) waits, so an answer the
+        device gave earlier can never replace, and be recorded after, a newer one.
+        """
+        with self._polling:
+            try:
+                snapshot = self.fetch()
+            except Exception as exc:
+                log.warning("%s unavailable: %s", self.device, type(exc).__name__)
+                snapshot = unavailable(self.device, f"{type(exc).__name__}: {exc}")
+            with self._lock:
+                previous, self._latest = self._latest, snapshot
+                self.polled = True
+            if _changed(previous, snapshot):
+                self._tell(snapshot)
         return snapshot
+
+    def _tell(self, snapshot: Snapshot) -> None:
+        """Hand a changed snapshot to every listener; one that fails does not stop the others."""
+        for listener in self._listeners:
+            try:
+                listener(snapshot)
+            except Exception:
+                log.exception("status listener of %s failed", self.device)
 
     def start(self) -> None:
         """Start polling in a daemon thread."""

@@ -100,3 +100,24 @@ def test_status_polls_and_reads_share_the_line_safely() -> None:
     reader.close()
     assert names == ["张三丰"] * 8
     assert set(states) == {"online"}
+
+
+def test_an_answer_the_device_gave_earlier_never_replaces_a_newer_one() -> None:
+    import threading
+
+    def fetch() -> Snapshot:
+        if threading.current_thread().name == "slow":  # the background poll asked first and waits for the line
+            time.sleep(0.3)
+            return Snapshot("printer", DeviceState.ONLINE, media={"paper": "full"})
+        return Snapshot("printer", DeviceState.USER_ERROR, media={"paper": "out"})
+
+    poller = Poller("printer", fetch)
+    recorded: list[str] = []
+    poller.listen(lambda s: recorded.append(s.media["paper"]))
+    slow = threading.Thread(target=poller.refresh, name="slow")
+    slow.start()
+    time.sleep(0.05)
+    poller.refresh()  # a device check while the background poll is still under way
+    slow.join()
+    assert poller.latest.media["paper"] == "out"
+    assert recorded[-1] == "out"
