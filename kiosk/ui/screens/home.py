@@ -5,13 +5,16 @@ from __future__ import annotations
 from kivy.properties import StringProperty
 
 from domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
+from kiosk.services.inputs import BACKSPACE, edit
 from kiosk.services.search import Entry, index, search
 from kiosk.ui.i18n import N_
+from kiosk.ui.inputs.keys import Key, keys
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import BACKSPACE, BigButton
+from kiosk.ui.widgets import BigButton
 
 load_kv(__file__)
-LETTERS = (*"QWERTYUIOPASDFGHJKLZXCVBNM", BACKSPACE)
+LETTERS = [keys("QWERTYUIOP"), keys("ASDFGHJKL"), [*keys("ZXCVBNM"), Key(BACKSPACE)]]  # rows that never wrap
+MAX_QUERY = 20
 ATTRACT = (  # what the idle home screen cycles through to invite passers-by
     N_("Apply here, 24 hours a day"), N_("Put your ID card on the reader: no forms to copy out"),
     N_("One-stop themes: several services with one form"), N_("Search by pinyin: type SBK for 社保卡"),
@@ -60,7 +63,6 @@ class HomeScreen(KioskScreen):
         items, bundles = app.kiosk.catalog.offered_at(app.kiosk.hall.id)
         self.ids.title.text = app.t(self.prompt, app.lang) if self.tip < 0 else app.t(ATTRACT[self.tip], app.lang)
         self.ids.keypad.build(LETTERS, self.typed)
-        self.ids.keypad.max_length = 20
         self.ids.query.text = self.query or app.t("Type pinyin letters to search, e.g. SBK", app.lang)
         content = self.ids.content
         content.clear_widgets()
@@ -108,16 +110,15 @@ class HomeScreen(KioskScreen):
         self.ids.scroll.scroll_y = 1
         self.show()
 
-    def typed(self, query: str) -> None:
+    def typed(self, key: str) -> None:
         """Search as the citizen types."""
-        self.query = query
+        self.query = edit(self.query, key, MAX_QUERY)
         self.ids.scroll.scroll_y = 1
         self.show()
 
     def back(self) -> None:
         """Return to the category list."""
         self.category, self.query = None, ""
-        self.ids.keypad.value = ""
         self.ids.scroll.scroll_y = 1
         self.show()
 

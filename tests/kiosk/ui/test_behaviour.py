@@ -145,3 +145,15 @@ def test_a_read_the_citizen_left_does_not_take_the_next_citizens_card(kiosk: Dri
     time.sleep(1.5)  # the abandoned wait notices within a second
     to_form(kiosk, card="li")  # citizen C's card is read by C's own read
     assert any("李*英" in t for t in kiosk.texts())
+
+
+def test_home_finds_services_by_pinyin_initials_typed_on_its_keys(kiosk: Driver) -> None:
+    for letter in "SBK":
+        kiosk.tap(letter)
+    assert kiosk.app.manager.get_screen("home").query == "SBK"
+    found = [t for t in kiosk.texts() if "社会保障卡" in t]
+    assert found, kiosk.texts()
+    kiosk.tap("←")
+    assert kiosk.app.manager.get_screen("home").query == "SB"
+    kiosk.tap(found[0])
+    assert kiosk.screen == "guide"
