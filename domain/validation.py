@@ -52,8 +52,8 @@ MESSAGES: dict[str, Text] = {
         "The area code of {label} was not recognised; check it, and continue if it is right.",
     ),
     "uscc_invalid": Text(
-        "{label}有误:统一社会信用代码为18位,请核对。",
-        "{label} is not correct: a unified social credit code has 18 characters.",
+        "{label}有误,请对照营业执照核对这18位字符。",
+        "{label} is not correct: check its 18 characters against the business licence.",
     ),
     "not_a_number": Text("{label}应为数字。", "{label} must be a number."),
     "not_integer": Text("{label}应为整数。", "{label} must be a whole number."),

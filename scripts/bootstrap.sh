@@ -81,9 +81,10 @@ install_venv() {
 }
 
 # The pinyin input method's index (l10n/pinyin): compiled here once, about 20 s, so that no test, demo,
-# benchmark or kiosk start pays for it. Checked again only after pip installed something.
+# benchmark or kiosk start pays for it. Checked again only after pip installed something or the builder changed.
 build_pinyin_index() {
-    if [ -f "$PINYIN_STAMP" ] && [ "$PINYIN_STAMP" -nt "$STAMP" ] && [ -f "$(cat "$PINYIN_STAMP")" ]; then
+    if [ -f "$PINYIN_STAMP" ] && [ "$PINYIN_STAMP" -nt "$STAMP" ] && [ "$PINYIN_STAMP" -nt l10n/pinyin/build.py ] &&
+       [ "$PINYIN_STAMP" -nt l10n/pinyin/layout.py ] && [ -f "$(cat "$PINYIN_STAMP")" ]; then
         return 0
     fi
     "$VENV/bin/python" -m l10n.pinyin build >"$PINYIN_STAMP.new" ||

@@ -66,7 +66,7 @@ class Kiosk:
         return supplement_due(self.catalog.calendar, session.started.date())
 
     def text_entry(self, session: Session, form_field: FormField) -> TextEntry:
-        """Start typing ``form_field`` (blocks the first time, until the pinyin index is open)."""
+        """Start typing ``form_field`` (pinyin joins once the index is open: it starts loading if it is not)."""
         if session.composer is None:
             session.composer = self.writing.composer()
         limit = form_field.max_length or DEFAULT_MAX_LENGTH.get(form_field.type, DEFAULT_MAX_LENGTH[FieldType.TEXT])

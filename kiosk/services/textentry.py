@@ -24,8 +24,10 @@ class TextEntry:
     """The text of one field, and the pinyin letters being typed into it."""
 
     def __init__(self, text: str, limit: int, composer: Composer | None) -> None:
-        """Start from the field's answer; ``composer`` is None while the pinyin engine is not loaded."""
+        """Start from the field's answer with no letters pending; ``composer`` is None without the pinyin engine."""
         self.text, self.limit, self.composer, self.page = text[:limit], limit, composer, 0
+        if composer is not None:
+            composer.clear()  # letters left from another field never carry over
 
     @property
     def letters(self) -> str:
@@ -38,13 +40,26 @@ class TextEntry:
             self.page = 0
 
     def insert(self, text: str) -> None:
-        """Add text as it is (a Latin letter, a digit, a punctuation mark, a handwritten character or word)."""
-        if self.letters:  # letters waiting: they become their first candidate, as a space does
-            self.space()
-        if self.composer is not None and self.letters:  # letters that make no word are dropped
-            self.composer.clear()
+        """Add text as it is (a Latin letter, a digit, a punctuation mark, a handwritten character or word).
+
+        Letters still waiting become words first (all of them, as successive first candidates).
+        """
+        self.flush()
         if acceptable(text):
             self.text = (self.text + text)[: self.limit]
+
+    def flush(self, *, as_typed: bool = False) -> None:
+        """Turn every pending letter into text: successive first candidates, or the letters themselves."""
+        for _ in range(len(self.letters)):  # each choice uses up at least one letter
+            offered = [] if as_typed else self.candidates()
+            if not offered:
+                break
+            self.choose(offered[0])
+        if self.composer is not None and self.letters:  # as typed, or letters that make no word
+            rest = self.letters
+            self.composer.clear()
+            self.text = (self.text + rest)[: self.limit]
+        self.page = 0
 
     def space(self) -> None:
         """Choose the first candidate while letters wait; add a space otherwise."""

@@ -40,15 +40,35 @@ class InputEngines:
         self._index: PinyinIndex | None = None
         self._boost: frozenset[str] = frozenset()
         self._recognizer: Recognizer | None = None
+        self._warming = False
         self.handwriting_problem: HandwritingUnavailable | None = None
+        self.pinyin_problem: Exception | None = None  # the index cannot be opened (or built): pinyin stays off
 
     def warm(self) -> None:
-        """Load both engines (blocks: call it off the UI thread)."""
-        self.index()
+        """Load both engines (blocks: call it off the UI thread); a pinyin index that fails is kept as the reason."""
+        try:
+            self.index()
+        except Exception as exc:  # a damaged file, no room to build it: the keyboard works without pinyin
+            log.error("pinyin input unavailable: %s", type(exc).__name__)
+            self.pinyin_problem = exc
         self.recognizer()
 
+    def warm_in_background(self) -> None:
+        """Start loading the engines on a thread of their own, unless that is under way or done."""
+        with self._lock:
+            if self._warming or self._index is not None or self.pinyin_problem is not None:
+                return
+            self._warming = True
+
+        def work() -> None:
+            try:
+                self.warm()
+            finally:
+                self._warming = False
+        threading.Thread(target=work, name="input-engines", daemon=True).start()
+
     def index(self) -> PinyinIndex:
-        """Return the pinyin index, opening it (and the catalog's boosted words) the first time."""
+        """Return the pinyin index, opening it (and the catalog's boosted words) the first time (blocks)."""
         with self._lock:
             if self._index is None:
                 index = PinyinIndex.open(ensure_index())
@@ -56,10 +76,12 @@ class InputEngines:
                 self._index = index
             return self._index
 
-    def composer(self) -> Composer:
-        """Return a new composer for one citizen's session."""
-        index = self.index()
-        return Composer(index, self._boost)
+    def composer(self) -> Composer | None:
+        """Return a new composer for one citizen's session; None while the index is not open (it starts loading)."""
+        if self._index is None:
+            self.warm_in_background()
+            return None
+        return Composer(self._index, self._boost)
 
     def recognizer(self) -> Recognizer | None:
         """Return the handwriting recogniser, or None when it cannot be loaded (the reason is kept for the screen)."""
@@ -75,8 +97,8 @@ class InputEngines:
             return self._recognizer
 
     def following(self, text: str, limit: int) -> list[str]:
-        """Return the words that most often follow ``text`` (the row after a handwritten character)."""
-        return self.index().following(text, limit)
+        """Return the words that most often follow ``text`` (the row after a handwritten character), if pinyin is on."""
+        return self._index.following(text, limit) if self._index is not None else []
 
     def close(self) -> None:
         """Release the engines."""

@@ -33,6 +33,9 @@ MAX_CHARACTERS = 16  # longer entries are sayings nobody types on a kiosk
 PLAUSIBLE_INSIDE = 0.02
 SPOKEN_TAGS = frozenset({"y", "e", "o"})  # jieba's tags for particles, interjections and onomatopoeia
 SYLLABLE = re.compile("[a-z]+")
+ADDED_FREQUENCY = 1000  # a business-name word jieba lacks (有限责任公司) counts like a common word
+DRAWN = re.compile("[〇\u4e00-\u9fc3]+")  # the basic CJK block as the kiosk's font covers it (to U+9FC3): no
+# Extension A or B (㵖, 𨈖), which would show as empty boxes on the bar and in the application
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +86,9 @@ def collect() -> list[Word]:
     singles: dict[str, tuple[int, str]] = {}
     readings: defaultdict[str, Counter[str]] = defaultdict(Counter)  # character → reading → weight
     inside: Counter[str] = Counter()  # character → the frequencies of the longer words it is part of
-    for text, freq, tag in jieba_words():
-        if len(text) > MAX_CHARACTERS or not all(ord(char) in pinyin_dict for char in text):
-            continue  # a long saying, or letters, digits or symbols (typed on the Latin keyboard)
+    for text, freq, tag in [*jieba_words(), *added_words()]:
+        if len(text) > MAX_CHARACTERS or not DRAWN.fullmatch(text) or not all(ord(c) in pinyin_dict for c in text):
+            continue  # a long saying, letters, digits or symbols (typed on the Latin keyboard), or undrawable
         syllables = tuple(lazy_pinyin(text, style=Style.NORMAL))
         if len(text) == 1 and tag.startswith("u"):  # a particle: 的, 地, 得 de, 了 le, 着 zhe
             syllables = tuple(r for r in pinyin_dict[ord(text)].split(",") if r.isascii())[:1] or syllables
@@ -100,6 +103,14 @@ def collect() -> list[Word]:
             words.append(Word(text, syllables, freq))
     alone = {char: standalone(freq, tag, inside[char]) for char, (freq, tag) in singles.items()}
     return words + characters(alone, readings)
+
+
+def added_words() -> list[tuple[str, int, str]]:
+    """Return the words every hall boosts (有限责任公司, 个体工商户) that jieba's dictionary does not list."""
+    from l10n.pinyin.composer import BUSINESS_WORDS  # noqa: PLC0415 - one list, kept beside the boost
+
+    listed = {text for text, _freq, _tag in jieba_words() if text in BUSINESS_WORDS}
+    return [(word, ADDED_FREQUENCY, "n") for word in sorted(BUSINESS_WORDS - listed)]
 
 
 def standalone(freq: int, tag: str, inside: int) -> int:
@@ -123,8 +134,8 @@ def characters(alone: dict[str, int], readings: dict[str, Counter[str]]) -> list
     found = []
     for code in sorted(pinyin_dict):
         char = chr(code)
-        if unicodedata.category(char) != "Lo":
-            continue  # pypinyin also reads some private-use code points
+        if unicodedata.category(char) != "Lo" or not DRAWN.fullmatch(char):
+            continue  # pypinyin also reads private-use code points, and characters the font cannot draw
         seen = readings.get(char, Counter())
         known = [r for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0] if SYLLABLE.fullmatch(r)]
         options = list(dict.fromkeys([*known, *seen]))

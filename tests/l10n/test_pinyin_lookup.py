@@ -9,6 +9,7 @@ from pypinyin import Style, pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 from l10n.pinyin import Candidate, PinyinIndex, words_in
+from l10n.pinyin.build import DRAWN
 from l10n.pinyin.index import MAX_LIMIT
 from l10n.pinyin.layout import signature
 from l10n.pinyin.search import MAX_LETTERS
@@ -21,7 +22,7 @@ def texts(index: PinyinIndex, letters: str, limit: int = 10) -> list[str]:
 
 def test_the_index_was_built_from_the_installed_sources(index: PinyinIndex) -> None:
     assert index.signature == signature()
-    assert len(index) > 380_000  # jieba's words and every character under each of its readings
+    assert len(index) > 360_000  # jieba's words and every character the font draws, under each of its readings
 
 
 @pytest.mark.parametrize(("letters", "word", "within"), [
@@ -69,12 +70,12 @@ def test_mojibake_in_jiebas_counts_does_not_outrank_real_characters(index: Pinyi
     assert texts(index, "ben", 1) == ["本"]
 
 
-def test_every_character_pypinyin_knows_can_be_typed_alone(index: PinyinIndex) -> None:
+def test_every_character_pypinyin_knows_and_the_font_draws_can_be_typed_alone(index: PinyinIndex) -> None:
     missing = []
     for code, readings in pinyin_dict.items():
         char = chr(code)
         spelled = [r for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0] if r.isascii() and r.isalpha()]
-        if unicodedata.category(char) == "Lo" and spelled and not index.entries(char):
+        if unicodedata.category(char) == "Lo" and spelled and DRAWN.fullmatch(char) and not index.entries(char):
             missing.append((char, readings))
     assert not missing
 
@@ -100,9 +101,11 @@ def test_divisions_that_cut_a_syllable_come_last(index: PinyinIndex) -> None:
     assert offered.index("一") < 8
     assert "遗传工程" not in offered  # yichuan|g…
     letters = "yichuangshangmaoyouxiangongsi"
-    deep = [c.text for offset in range(0, 500, 100) for c in index.lookup(letters, 100, offset)]
-    assert "一" in deep[:8]
-    assert "遗传" not in deep
+    deep = [c for offset in range(0, 500, 100) for c in index.lookup(letters, 100, offset)]
+    texts_deep = [c.text for c in deep]
+    assert "一" in texts_deep[:8]
+    cut = texts_deep.index("遗传")  # yichuan|g: after every reading that keeps the syllables whole, 一 to 齸
+    assert cut > max(n for n, c in enumerate(deep) if c.consumed == 2)
 
 
 def test_pages_join_up(index: PinyinIndex) -> None:
@@ -155,3 +158,20 @@ def test_words_in_finds_the_words_of_texts(index: PinyinIndex) -> None:
     assert not {"国建", "业银", "户开", "昌东"} & found  # across two words, or inside one
     assert all(len(word) > 1 for word in found)
     assert words_in(["", "x", "阜", "101", "\ud800\ud800"], index) == set()
+
+
+def test_every_candidate_is_a_character_the_kiosk_font_draws(index: PinyinIndex) -> None:
+    from fontTools.ttLib import TTCollection
+
+    from l10n.fonts import cjk_font_path
+
+    drawn = set(TTCollection(str(cjk_font_path(first_face_chinese=True))).fonts[0]["cmap"].getBestCmap())
+    syllables = ["nv", "din", "cei", "lve", "zhuai", "kei", "shei", "nou", "miu", "den"] + [
+        a + b for a in "bpmfdtnlgkhjqxzcsryw" for b in ("a", "e", "i", "u", "an", "ong", "ing")]
+    undrawable = {c.text for s in syllables for c in index.lookup(s, 30) if any(ord(ch) not in drawn for ch in c.text)}
+    assert undrawable == set()
+
+
+def test_the_business_words_every_hall_boosts_are_in_the_index(index: PinyinIndex) -> None:
+    assert "有限责任公司" in [c.text for c in index.lookup("youxianzerengongsi", 5)]
+    assert "个体工商户" in [c.text for c in index.lookup("gtgsh", 5)]

@@ -13,14 +13,13 @@ from typing import Any
 from kivy.app import App
 from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 
 from kiosk.services.inputs import BACKSPACE
 from kiosk.services.textentry import TextEntry
 from kiosk.services.writing import InputEngines
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.handwriting import HandwritingPad
-from kiosk.ui.inputs.keys import Key, KeyCap, KeyRows, WordKey, keys
+from kiosk.ui.inputs.keys import Hint, Key, KeyCap, KeyRows, WordKey, keys
 
 PINYIN, LETTERS, SYMBOLS, HAND = "pinyin", "letters", "symbols", "hand"
 SHIFT = "⇧"
@@ -37,8 +36,8 @@ class ChineseKeyboard(BoxLayout):
     """Type one text field: pinyin by default; ``on_change`` gets the field's text after every change."""
 
     def __init__(self, entry: TextEntry, engines: InputEngines, on_change: Callable[[str], Any],
-                 **kwargs: Any) -> None:
-        """Lay out the pinyin keys under the candidate bar."""
+                 mode: str = PINYIN, on_mode: Callable[[str], Any] = lambda _mode: None, **kwargs: Any) -> None:
+        """Lay out the keys of ``mode`` (the citizen's last choice) under the candidate bar."""
         super().__init__(orientation="vertical", size_hint_y=None, **kwargs)
         theme = App.get_running_app().theme
         self.entry, self.engines, self.on_change = entry, engines, on_change
@@ -49,7 +48,7 @@ class ChineseKeyboard(BoxLayout):
         self.add_widget(self.bar)
         self.add_widget(self.body)
         self.bind(minimum_height=self.setter("height"))
-        self.mode, self.upper = PINYIN, False
+        self.mode, self.on_mode, self.upper, self.clearing = mode, on_mode, False, False
         self.pad: HandwritingPad | None = None
         self.show()
 
@@ -78,8 +77,9 @@ class ChineseKeyboard(BoxLayout):
     def rows(self) -> list[list[Key]]:
         """Return the key rows of the current mode."""
         bottom = [Key(self.t(label), f"mode:{mode}", word=True) for mode, label in MODE_KEYS[self.mode]]
-        bottom += [Key(self.t(N_("Space")), "space", 3, word=True), Key(BACKSPACE, "back"),
-                   Key(self.t(N_("Clear")), "clear", word=True)]
+        clear = N_("Tap again to clear") if self.clearing else N_("Clear")
+        bottom += [Key(self.t(N_("Space")), "space", 3 if not self.clearing else 2, word=True),
+                   Key(BACKSPACE, "back"), Key(self.t(clear), "clear", 1 if not self.clearing else 2, word=True)]
         if self.mode == SYMBOLS:
             return [*map(keys, SYMBOL_ROWS), bottom]
         if self.mode == HAND:
@@ -98,32 +98,53 @@ class ChineseKeyboard(BoxLayout):
             return
         letters = self.entry.letters
         if self.mode != PINYIN or not letters:
-            hint = N_("Type pinyin, e.g. liaocheng or lc for 聊城") if self.mode == PINYIN else ""
-            self.bar.add_widget(Label(text=self.t(hint) if hint else "", color=(0.35, 0.35, 0.35, 1)))
+            self.bar.add_widget(Hint(text=self._hint()))
             return
-        self.bar.add_widget(Label(text=letters, size_hint_x=0.8, color=(0.1, 0.1, 0.1, 1)))
+        self.bar.add_widget(Hint(text=letters, shorten=True, shorten_from="left", color=(0.1, 0.1, 0.1, 1)))
         for number, candidate in enumerate(self.entry.candidates()):
             key = WordKey(text=candidate.text, size_hint_x=max(1.0, 0.55 * len(candidate.text)))
             key.bind(on_release=lambda _b, n=number: self.press(f"pick:{n}"))
             self.bar.add_widget(key)
         for label, value in (("◀", "page:back"), ("▶", "page:on")):
-            arrow = KeyCap(text=label, size_hint_x=0.6)
+            arrow = KeyCap(text=label, size_hint_x=None, width=App.get_running_app().theme.target)
             arrow.bind(on_release=lambda _b, v=value: self.press(v))
             self.bar.add_widget(arrow)
 
+    def _hint(self) -> str:
+        """Return what the bar says while nothing is pending."""
+        if self.mode != PINYIN:
+            return ""
+        if self.entry.composer is None and self.engines.pinyin_problem is not None:
+            return self.t(N_("Pinyin is not available on this terminal: please write by hand, or type ABC"))
+        if self.entry.composer is None:
+            return self.t(N_("Pinyin is getting ready: write by hand, or type ABC, meanwhile"))
+        return self.t(N_("Type pinyin, e.g. liaocheng or lc for 聊城"))
+
     def press(self, key: str) -> None:
         """Apply one key of the keyboard, then redraw what changed."""
-        before = self.entry.text
+        before, armed = self.entry.text, self.clearing
+        self.clearing = key == "clear" and not armed  # clearing takes a second tap: a long field is not lost
         if key.startswith("mode:"):
             self.mode = key[5:]
-            self.entry.insert("")  # pending letters become their first candidate before the mode changes
-            self.show()
+            self.entry.flush(as_typed=self.mode == LETTERS)  # pending letters: words, or as typed for ABC
+            self.on_mode(self.mode)
         elif key == "shift":
             self.upper = not self.upper
+        elif key == "back" and self.pad is not None and self.pad.strokes:
+            self.pad.undo()  # on the pad, ← takes back the last stroke
+        elif key != "clear" or armed:
+            self._edit(key)
+        if key.startswith("mode:") or key in {"shift", "clear"} or armed:
             self.show()
         else:
-            self._edit(key)
             self.draw_bar()
+        if self.entry.text != before:
+            self.on_change(self.entry.text)
+
+    def leave(self) -> None:
+        """Turn letters still pending into words as the citizen leaves the field (they belong to it)."""
+        before = self.entry.text
+        self.entry.flush()
         if self.entry.text != before:
             self.on_change(self.entry.text)
 

@@ -84,8 +84,9 @@ class DatePicker(BoxLayout):
         before = self.chosen()
         if key in {"earlier", "later"}:
             self.decade = min(max(self.decade + (10 if key == "later" else -10), YEARS[0]), YEARS[1] - 9)
-        elif key.startswith("to_"):
-            self.step = key[3:] if key != "to_day" or self.month else self.step
+        elif key.startswith("to_"):  # back to a step already reached: a month needs a year, a day a month
+            reached = {"to_year": True, "to_month": self.year is not None, "to_day": self.month is not None}
+            self.step = key[3:] if reached[key] else self.step
         elif key[0] == "y":
             self.year, self.step = int(key[1:]), "month"
         elif key[0] == "m" and self.year:

@@ -24,7 +24,7 @@ from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.keys import KeyCap, WordKey
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
-CANDIDATES = 6
+CANDIDATES = 8
 MAX_STROKES = 60  # the recogniser reads at most 64: a pad this full is cleared by the citizen
 
 
@@ -38,6 +38,7 @@ class HandwritingPad(Widget):
         self.height = self.width = 5 * theme.target + 4 * theme.gap / 2  # a square box, as characters are written
         self.engines, self.on_pick = engines, on_pick
         self.strokes: list[list[tuple[float, float]]] = []
+        self.finger: Any = None  # the touch drawing now: a second finger or a resting palm is ignored
         self.offered: list[str] = []
         self.following = False  # the bar offers words that follow the last character chosen
         self.asked = 0  # increases per recognition: a late answer for older strokes is dropped
@@ -47,9 +48,12 @@ class HandwritingPad(Widget):
         self.bind(pos=lambda *_: self.redraw(), size=lambda *_: self.redraw())
 
     def on_touch_down(self, touch: Any) -> bool:
-        """Start a stroke where the finger lands on the pad."""
-        if not self.collide_point(*touch.pos) or len(self.strokes) >= MAX_STROKES:
+        """Start a stroke where the finger lands on the pad (one finger at a time)."""
+        if not self.collide_point(*touch.pos):
             return False
+        if self.finger is not None or len(self.strokes) >= MAX_STROKES:
+            return True  # a second touch on the pad draws nothing and reaches nothing else
+        self.finger = touch.uid
         touch.grab(self)
         self.strokes.append([self._local(touch.pos)])
         self.redraw()
@@ -57,7 +61,7 @@ class HandwritingPad(Widget):
 
     def on_touch_move(self, touch: Any) -> bool:
         """Extend the stroke the finger is drawing."""
-        if touch.grab_current is not self:
+        if touch.grab_current is not self or touch.uid != self.finger:
             return False
         self.strokes[-1].append(self._local(touch.pos))
         self.redraw()
@@ -65,11 +69,21 @@ class HandwritingPad(Widget):
 
     def on_touch_up(self, touch: Any) -> bool:
         """End the stroke and ask the recogniser what it could be."""
-        if touch.grab_current is not self:
+        if touch.grab_current is not self or touch.uid != self.finger:
             return False
         touch.ungrab(self)
+        self.finger = None
         self.recognise()
         return True
+
+    def undo(self) -> None:
+        """Take back the last stroke, and recognise what remains."""
+        self.strokes = self.strokes[:-1]
+        self.redraw()
+        if self.strokes:
+            self.recognise()
+        else:
+            self.clear()
 
     def _local(self, pos: tuple[float, float]) -> tuple[float, float]:
         """Return a window position in pad coordinates (y down from the pad's top)."""

@@ -15,6 +15,7 @@ from kivy.app import App
 from kivy.lang import Builder
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
@@ -42,6 +43,10 @@ def keys(row: str) -> list[Key]:
 
 class KeyCap(Button):
     """One key."""
+
+
+class Hint(Label):
+    """A line of body text on a keyboard's bar (the letters being typed, or what to do)."""
 
 
 class WordKey(KeyCap):

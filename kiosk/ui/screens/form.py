@@ -19,7 +19,7 @@ from kivy.uix.widget import Widget
 from domain.forms import FieldType, FormField
 from kiosk.services.inputs import KEYED, Input, input_for, shown
 from kiosk.services.session import Session
-from kiosk.ui.inputs.chinese import ChineseKeyboard
+from kiosk.ui.inputs.chinese import PINYIN, ChineseKeyboard
 from kiosk.ui.inputs.datepicker import DatePicker
 from kiosk.ui.inputs.keypads import FieldKeypad
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -27,6 +27,7 @@ from kiosk.ui.widgets import BigButton, Body, Title, ValueButton
 
 load_kv(__file__)
 SELECTED, PLAIN = (0.05, 0.45, 0.2, 1), (0.11, 0.37, 0.73, 1)
+LONG_TEXT = 160  # characters of a long answer a field's button shows (its end); the review shows it whole
 
 
 class FormScreen(KioskScreen):
@@ -42,6 +43,7 @@ class FormScreen(KioskScreen):
         self.problems: dict[str, str] = {}
         self.value_buttons: dict[str, ValueButton] = {}
         self.typing: Widget | None = None  # the input open for the active field
+        self.keyboard_mode = PINYIN  # the Chinese keyboard opens where this citizen last left it
 
     def on_kv_post(self, base_widget: object) -> None:
         """Keep the field being typed in sight whenever its input grows or shrinks (a mode change)."""
@@ -122,7 +124,8 @@ class FormScreen(KioskScreen):
         kind = input_for(form_field)
         if kind in KEYED:
             return shown(kind, str(app.session.answers.get(form_field.key) or ""))
-        return app.session.shown(form_field.key, app.lang)
+        text = app.session.shown(form_field.key, app.lang)
+        return text if len(text) <= LONG_TEXT else "…" + text[-LONG_TEXT:]  # the end, where typing goes on
 
     def _choices(self, session: Session, form_field: FormField) -> BoxLayout:
         """Big buttons, one per option (several may be chosen for a multi-choice)."""
@@ -168,6 +171,8 @@ class FormScreen(KioskScreen):
             return
         area = self.ids.keypad_area
         kept = self.typing if keep and self.active == form_field else None
+        if kept is None:
+            self._leave()
         self.active = form_field
         area.clear_widgets()
         area.add_widget(Body(text=app.text(form_field.label)))
@@ -190,7 +195,8 @@ class FormScreen(KioskScreen):
         if kind is Input.DATE:
             return DatePicker(value, session.started.date(), on_change)
         if kind is Input.CHINESE:
-            return ChineseKeyboard(app.kiosk.text_entry(session, form_field), app.kiosk.writing, on_change)
+            return ChineseKeyboard(app.kiosk.text_entry(session, form_field), app.kiosk.writing, on_change,
+                                   mode=self.keyboard_mode, on_mode=lambda mode: setattr(self, "keyboard_mode", mode))
         return FieldKeypad(kind, form_field, value, on_change)
 
     def _keyed(self, form_field: FormField, value: str) -> None:
@@ -209,10 +215,16 @@ class FormScreen(KioskScreen):
         app = self.kiosk_app
         if app.session is None:
             return
+        self._leave()
         app.session.answer(key, value)
         self.problems.pop(key, None)
         self.active = None  # a choice was made elsewhere: the keypad of the last field closes
         self.show()
+
+    def _leave(self) -> None:
+        """Letters still pending on the keyboard become words in the field they were typed for."""
+        if isinstance(self.typing, ChineseKeyboard):
+            self.typing.leave()
 
     def next(self) -> None:
         """Check this group; go on when it has no problems."""
@@ -220,23 +232,37 @@ class FormScreen(KioskScreen):
         session = app.session
         if session is None:
             return
+        self._leave()
         _, fields = session.groups()[session.group]
         found = session.problems([f.key for f in fields])
         self.problems = {key: app.text(text) for key, text in found.items()}
+        first = next((f for f in fields if f.key in self.problems), None)
+        if first is None or first != self.active:  # the input stays open only for the field to correct first
+            self.active = None
         if self.problems:
             self.show()
+            self._first_problem_in_sight()
             return
-        self.active = None
         if session.group + 1 < len(session.groups()):
             session.group += 1
             self.show()
             return
         app.go("materials" if session.deferrable() else "review")
 
+    def _first_problem_in_sight(self) -> None:
+        """Scroll to the first field the domain found a problem with."""
+        first = next((b for key, b in self.value_buttons.items() if key in self.problems), None)
+        scroll, gap = self.ids.scroll, self.kiosk_app.theme.gap
+        if first is not None:
+            Clock.schedule_once(lambda _dt: scroll.scroll_to(first, padding=gap, animate=False), 0)
+        else:
+            scroll.scroll_y = 1
+
     def back(self) -> None:
         """Go to the previous group, or back to the identity."""
         app = self.kiosk_app
         session = app.session
+        self._leave()
         self.problems = {}
         self.active = None
         if session is not None and session.group > 0:
@@ -249,6 +275,7 @@ class FormScreen(KioskScreen):
         """Clear every answer shown."""
         self.problems = {}
         self.active, self.typing = None, None  # the open input holds what was typed
+        self.keyboard_mode = PINYIN
         self.value_buttons = {}
         self.ids.content.clear_widgets()
         self.ids.keypad_area.clear_widgets()

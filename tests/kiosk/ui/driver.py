@@ -122,6 +122,7 @@ def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS) -> Iterator[Dr
     printer = open_printer("sim://")
     context = Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,
                     lambda: datetime.now(UTC))
+    context.writing.warm()  # a kiosk that has been up a while: its input engines are loaded
     app = KioskApp(context)
     app._run_prepare()
     driver = Driver(app, store, reader, printer)

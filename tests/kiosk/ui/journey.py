@@ -146,3 +146,28 @@ def write_on_pad(kiosk: Driver, char: str) -> list[str]:
         kiosk.frames(1)
     kiosk.until(lambda: pad.answered == pad.asked, what=f"candidates for {char}")
     return list(pad.offered)
+
+
+def to_business(kiosk: Driver) -> None:
+    """Walk 企业开办一件事 to its business questions."""
+    to_form(kiosk, "YJS-001")
+    kiosk.tap("是我本人,继续")
+    kiosk.tap("下一步")
+    kiosk.tap(option(kiosk, "delivery.method", "window"))
+    kiosk.tap("下一步")
+    key_in(kiosk, "联系电话", "13800138000")
+    kiosk.tap("下一步")
+
+
+def answer(kiosk: Driver, key: str) -> str:
+    """Return what the session holds for ``key``."""
+    return str(kiosk.app.session.answers.get(key) or "")
+
+
+def in_sight(kiosk: Driver, label: str) -> bool:
+    """Return whether the field labelled ``label`` shows whole inside the form's scroll view."""
+    button = field(kiosk, label, Button)
+    view = kiosk.app.manager.get_screen("form").ids.scroll
+    low, top = view.to_window(*view.pos)[1], view.to_window(*view.pos)[1] + view.height
+    bottom = button.to_window(button.x, button.y)[1]
+    return low - 1 <= bottom and bottom + button.height <= top + 1
