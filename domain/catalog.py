@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from domain.calendar import WorkingCalendar
 from domain.forms import FormField, FormSchema
+from domain.identity import DOCUMENTS, DocumentType
 from domain.text import Text
 
 
@@ -136,6 +137,7 @@ class ServiceItem:
     materials: tuple[MaterialRequirement, ...]
     form: FormSchema
     requires_valid_id: bool = False  # an expired identity document turns the citizen to a window
+    documents: frozenset[DocumentType] = DOCUMENTS  # the identity documents the item accepts
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,11 @@ class Offering:
     def requires_valid_id(self) -> bool:
         """Return whether any item needs an identity document that has not expired."""
         return any(item.requires_valid_id for item in self.items)
+
+    @property
+    def documents(self) -> frozenset[DocumentType]:
+        """Return the identity documents every item accepts."""
+        return frozenset.intersection(DOCUMENTS, *(item.documents for item in self.items))
 
     def field(self, key: str) -> FormField:
         """Return the form field with semantic ``key``."""

@@ -38,6 +38,7 @@ from domain.forms import (
     Option,
     sort_fields,
 )
+from domain.identity import DOCUMENTS, DocumentType
 
 FILES = ("catalog.toml", "calendar.toml", "fields.toml", "materials.toml", "bundles.toml", "halls.toml")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -226,7 +227,18 @@ def _item(
         materials=_requirements(r, table, materials),
         form=_item_form(r, table, library),
         requires_valid_id=r.optional_boolean(table, "requires_valid_id", default=False),
+        documents=_documents(r, table),
     )
+
+
+def _documents(r: Reader, table: dict[str, Any]) -> frozenset[DocumentType]:
+    """Read which identity documents an item accepts (all of them when the item does not say)."""
+    if "documents" not in table:
+        return DOCUMENTS
+    documents = frozenset(r.enum_list(table, "documents", DocumentType))
+    if not documents or not documents <= DOCUMENTS:
+        raise r.error("documents", f"must name some of {', '.join(sorted(DOCUMENTS))}")
+    return documents
 
 
 def _requirements(

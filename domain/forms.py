@@ -33,7 +33,7 @@ CHOICE_TYPES = frozenset({FieldType.CHOICE, FieldType.MULTI_CHOICE})
 PREFILL_SOURCES = frozenset(
     f"identity.{name}"
     for name in (
-        "name", "gender", "nation", "birth_date", "address", "id_number",
+        "document_type", "name", "gender", "nation", "nationality", "birth_date", "address", "id_number",
         "issuing_authority", "valid_from", "valid_until",
     )
 )

@@ -21,6 +21,9 @@ class DocumentType(StrEnum):
     UNKNOWN = "unknown"
 
 
+DOCUMENTS = frozenset({DocumentType.RESIDENT_ID, DocumentType.RESIDENCE_PERMIT, DocumentType.PERMANENT_RESIDENCE})
+
+
 class ProblemCode(StrEnum):
     """Data problems a citizen cannot fix at the terminal; reported, not raised."""
 
@@ -47,7 +50,8 @@ class Identity:
     document_type: DocumentType
     name: str = ""
     gender: str = ""  # "male" | "female" | "" (GB/T 2261.1 codes 1, 2)
-    nation: str = ""  # 民族 (GB/T 3304 name), or the nationality code of a foreigner
+    nation: str = ""  # 民族 (GB/T 3304 name): resident ID cards only
+    nationality: str = ""  # 国籍: the country or region code a foreigner's card holds
     birth_date: date | None = None
     address: str = ""
     id_number: str = ""
@@ -77,6 +81,14 @@ class Identity:
         """Return the number masked for screens: 110101********1234."""
         return mask_id_number(self.id_number) if self.id_number else ""
 
+    @property
+    def document(self) -> DocumentType | None:
+        """Return the identity document the data is from (for a bank card, the resident ID it names), or None."""
+        if self.document_type in DOCUMENTS:
+            return self.document_type
+        named = self.document_type is DocumentType.BANK_CARD_HOLDER and self.id_number
+        return DocumentType.RESIDENT_ID if named else None
+
     def has(self, code: ProblemCode) -> bool:
         """Return whether the identity carries a problem with ``code``."""
         return any(p.code is code for p in self.problems)
@@ -84,9 +96,11 @@ class Identity:
     def prefill(self) -> dict[str, str]:
         """Return values for form fields whose `prefill` names an identity attribute."""
         values = {
+            "identity.document_type": self.document.value if self.document else "",
             "identity.name": self.name or self.english_name,
             "identity.gender": self.gender,
             "identity.nation": self.nation,
+            "identity.nationality": self.nationality,
             "identity.birth_date": self.birth_date.isoformat() if self.birth_date else "",
             "identity.address": self.address,
             "identity.id_number": self.id_number,

@@ -22,6 +22,9 @@ from stdnum.exceptions import ValidationError
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}[0-9]{7,8}$")
 ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+# The 2017 foreigner's permanent residence number: three Latin letters (the country) and twelve
+# digits. Its check character is not public, so only the shape is checked; it comes from a card.
+FOREIGN_2017 = re.compile(r"^[A-Z]{3}[0-9]{12}$")
 EARLIEST_BIRTH_YEAR = 1880
 # No real "today" is earlier than this software; a terminal whose clock fell back to 1970
 # must not turn every citizen away as "born in the future".
@@ -66,8 +69,15 @@ def kind_of(number: str) -> IdKind:
 
 
 def check_id_number(raw: str, today: date) -> IdCheck:
-    """Check an 18-character ID number's length, format, birth date, check digit and area."""
+    """Check an ID number: length, format, birth date, check digit and area (a 2017 foreign number: its shape)."""
     number = compact(raw)
+    if FOREIGN_2017.match(number):
+        return IdCheck(number, IdKind.PERMANENT_RESIDENCE, None, None)
+    return _check_18(number, today)
+
+
+def _check_18(number: str, today: date) -> IdCheck:
+    """Check an 18-character number (resident, residence permit or 2023 foreign permanent residence)."""
     if len(number) != 18:
         return IdCheck(number, None, "id_length", None)
     if not ID_SHAPE.match(number):

@@ -157,9 +157,14 @@ def _multi_choice(item: FormField, raw: Any, today: date) -> list[str]:
     return [opt.value for opt in item.options if opt.value in raw]
 
 
+LIFELONG = "长期"  # a document valid for life: what the card says instead of an end date
+
+
 def _date(item: FormField, raw: Any, today: date) -> str:
-    """Check a YYYY-MM-DD date between 1880 and 2100."""
+    """Check a YYYY-MM-DD date between 1880 and 2100 (or 长期 where a document's validity is asked)."""
     text = str(raw).strip()
+    if text == LIFELONG and item.prefill == "identity.valid_until":
+        return text
     if not DATE_SHAPE.match(text):
         raise Invalid("bad_date")
     try:

@@ -60,6 +60,7 @@ class Heartbeat(_Strict):
     applications_today: int
     errors_today: int
     help_requests_today: int
+    cards_refused_today: int = 0  # citizens sent to staff because their card could not be used here
 
 
 class Presence(_Strict):

@@ -13,8 +13,15 @@ IDCardReader/src/IDReader.h; the foreigner struct of felix9064/drivercode PuTIDA
   120–122, number 122–152, nationality code 152–158, Chinese name 158–188, valid from
   188–204, valid until 204–220, birth 220–236, version 236–240, authority code 240–248,
   card type 248–250.
-- 'Y' (the 2023 foreigner's card, 18-digit number starting with 9) uses a layout this
-  module does not parse: the identity says so (unsupported_layout) and the form asks.
+- 'Y' foreigner's permanent residence card (2023 edition; 18-digit number starting with 9, the
+  resident number's MOD 11-2 check): Chinese name 0–30, gender 30–32, renewal count 32–36,
+  birth 36–52, English name 52–122 (characters 1–35), number 122–158, reserved 158–188, valid
+  from 188–204, valid until 204–220, English name continued 220–242 (characters 36–46),
+  nationality code 242–248, card type 248–250, link to the earlier 15-character number 250–256
+  (the struct of Johann356/readinfo PCSCGetData.h; the National Immigration Administration's
+  machine-readable rules of 2023 for the number).
+
+Any other card type is reported as an unsupported layout: the citizen is sent to a window.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from datetime import date
 from typing import Any
 
 from domain.identity import DocumentType, Identity, Problem, ProblemCode
-from domain.idnumbers import check_id_number
+from domain.idnumbers import FOREIGN_2017, check_id_number
 
 TEXT_BYTES = 256
 GENDERS = {"1": "male", "2": "female"}
@@ -41,7 +48,11 @@ PERMIT = {**{k: v for k, v in RESIDENT.items() if k != "nation"}, "pass_number":
 FOREIGNER = {"english_name": (0, 120), "gender": (120, 122), "number": (122, 152), "nationality": (152, 158),
              "name": (158, 188), "from": (188, 204), "until": (204, 220), "birth": (220, 236),
              "version": (236, 240), "authority": (240, 248)}
+FOREIGNER_2023 = {"name": (0, 30), "gender": (30, 32), "renewals": (32, 36), "birth": (36, 52),
+                  "english_name": (52, 122), "number": (122, 158), "from": (188, 204), "until": (204, 220),
+                  "english_name_more": (220, 242), "nationality": (242, 248), "earlier_number": (250, 256)}
 CARD_TYPE = (248, 250)
+IMMIGRATION = "中华人民共和国国家移民管理局"
 
 
 class Fields:
@@ -52,17 +63,16 @@ class Fields:
         self.text, self.layout = text, layout
         self.problems: list[Problem] = []
 
-    def get(self, name: str) -> str:
-        """Return a field without its space or NUL padding ('' if unreadable)."""
-        start, end = self.layout[name]
+    def get(self, *names: str) -> str:
+        """Return a field (several fields joined, a name split over two) without space or NUL padding."""
         try:
-            value = self.text[start:end].decode("utf-16-le")
+            value = "".join(self.text[slice(*self.layout[name])].decode("utf-16-le") for name in names)
         except UnicodeDecodeError:
-            self.problems.append(Problem(ProblemCode.UNREADABLE_FIELD, name))
+            self.problems.append(Problem(ProblemCode.UNREADABLE_FIELD, names[0]))
             return ""
         value = value.replace("\x00", " ").strip()
         if value and not value.isprintable():
-            self.problems.append(Problem(ProblemCode.UNREADABLE_FIELD, name))
+            self.problems.append(Problem(ProblemCode.UNREADABLE_FIELD, names[0]))
             return ""
         return value
 
@@ -95,6 +105,8 @@ def parse_text(text: bytes, photo: bytes, today: date) -> Identity:
     kind = card_type(text)
     if kind == "I":
         identity, fields = _foreigner(text, photo)
+    elif kind == "Y":
+        identity, fields = _foreigner_2023(text, photo)
     elif kind == "J":
         identity, fields = _permit(text, photo)
     elif kind in {"", " "}:
@@ -148,11 +160,23 @@ def _permit(text: bytes, photo: bytes) -> tuple[Identity, Fields]:
 def _foreigner(text: bytes, photo: bytes) -> tuple[Identity, Fields]:
     """Parse a foreigner's permanent residence card (2017 edition)."""
     fields = Fields(text, FOREIGNER)
-    extra = {"version": fields.get("version"), "authority_code": fields.get("authority")}
+    extra = {"edition": "2017", "version": fields.get("version"), "authority_code": fields.get("authority")}
     identity = Identity(
-        DocumentType.PERMANENT_RESIDENCE, nation=fields.get("nationality"), english_name=fields.get("english_name"),
-        issuing_authority="中华人民共和国国家移民管理局", extra=extra, photo=photo,
+        DocumentType.PERMANENT_RESIDENCE, nationality=fields.get("nationality"),
+        english_name=fields.get("english_name"), issuing_authority=IMMIGRATION, extra=extra, photo=photo,
         **_common(fields),
+    )
+    return identity, fields
+
+
+def _foreigner_2023(text: bytes, photo: bytes) -> tuple[Identity, Fields]:
+    """Parse a foreigner's permanent residence card (2023 edition)."""
+    fields = Fields(text, FOREIGNER_2023)
+    english = fields.get("english_name", "english_name_more")
+    extra = {"edition": "2023", "renewals": fields.get("renewals"), "earlier_number": fields.get("earlier_number")}
+    identity = Identity(
+        DocumentType.PERMANENT_RESIDENCE, nationality=fields.get("nationality"), english_name=english,
+        issuing_authority=IMMIGRATION, extra={k: v for k, v in extra.items() if v}, photo=photo, **_common(fields),
     )
     return identity, fields
 
@@ -168,9 +192,11 @@ def _validity(identity: Identity, today: date) -> list[Problem]:
 
 
 def _number(identity: Identity, today: date) -> list[Problem]:
-    """Check an 18-character number's check digit and area code (the 2017 foreign number has 15)."""
-    if identity.document_type is DocumentType.PERMANENT_RESIDENCE or not identity.id_number:
+    """Check the number's check digit and area code (the 2017 foreign number: its shape only)."""
+    if not identity.id_number:
         return []
+    if identity.extra.get("edition") == "2017":
+        return [] if FOREIGN_2017.match(identity.id_number) else [Problem(ProblemCode.UNREADABLE_FIELD, "id_number")]
     result = check_id_number(identity.id_number, today)
     if result.error == "id_checksum":
         return [Problem(ProblemCode.BAD_CHECK_DIGIT, "id_number")]

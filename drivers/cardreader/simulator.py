@@ -27,13 +27,25 @@ def _field(value: str, size: int) -> bytes:
     return raw + " ".encode("utf-16-le") * ((size - len(raw)) // 2)
 
 
+RESIDENT_LAYOUT = (("name", 30), ("gender", 2), ("nation", 4), ("birth", 16), ("address", 70), ("number", 36),
+                   ("authority", 30), ("from", 16), ("until", 16), ("pass_number", 18), ("issue_count", 4),
+                   ("", 6), ("card_type", 2), ("", 6))
+FOREIGN_2017_LAYOUT = (("english_name", 120), ("gender", 2), ("number", 30), ("nationality", 6), ("name", 30),
+                       ("from", 16), ("until", 16), ("birth", 16), ("version", 4), ("authority", 8),
+                       ("card_type", 2), ("", 6))
+FOREIGN_2023_LAYOUT = (("name", 30), ("gender", 2), ("renewals", 4), ("birth", 16), ("english_name", 70),
+                       ("number", 36), ("", 30), ("from", 16), ("until", 16), ("english_name_more", 22),
+                       ("nationality", 6), ("card_type", 2), ("earlier_number", 6))
+
+
+def text_block(layout: tuple[tuple[str, int], ...], fields: dict[str, str]) -> bytes:
+    """Lay out a card's 256-byte text block: each field UCS-2LE, space-padded to its size."""
+    return b"".join(_field(fields.get(key, ""), size) for key, size in layout)
+
+
 def resident_text(fields: dict[str, str], card_type: str = "") -> bytes:
     """Lay out a resident card's (or, with card_type 'J', a permit's) 256-byte text block."""
-    sizes = {"name": 30, "gender": 2, "nation": 4, "birth": 16, "address": 70, "number": 36, "authority": 30,
-             "from": 16, "until": 16}
-    block = b"".join(_field(fields.get(key, ""), size) for key, size in sizes.items())
-    tail = _field(fields.get("pass_number", ""), 18) + _field(fields.get("issue_count", ""), 4) + _field("", 6)
-    return block + tail + _field(card_type, 2) + _field("", 6)
+    return text_block(RESIDENT_LAYOUT, {**fields, "card_type": card_type})
 
 
 @dataclass
@@ -64,6 +76,15 @@ SAMPLE_CARDS: dict[str, SimCard] = {
                            "20200101|20400101"),
         _card("permit", "陈大文|1||19800202|山东省青岛市市南区示例路5号|810000198002020011|青岛市公安局|"
                         "20190101|20290101", "J", pass_number="H60000001", issue_count="01"),  # noqa: S106 - a pass number, not a password
+        SimCard("foreigner-2017", text_block(FOREIGN_2017_LAYOUT, {
+            "english_name": "SMITH, JOHN ALEXANDER", "gender": "1", "number": "CAN370087011502", "nationality": "CAN",
+            "name": "史约翰", "from": "20180301", "until": "20280301", "birth": "19870115", "version": "01",
+            "authority": "3700", "card_type": "I"})),
+        SimCard("foreigner-2023", text_block(FOREIGN_2023_LAYOUT, {
+            "name": "", "gender": "2", "renewals": "00", "birth": "19900720",
+            "english_name": "MUELLER-LUEDENSCHEIDT, ANNA MARIA T", "english_name_more": "HEODORA",
+            "number": "915637199007200124", "from": "20240315", "until": "20340315", "nationality": "DEU",
+            "card_type": "Y"})),
     )
 }
 

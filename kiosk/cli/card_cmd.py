@@ -37,6 +37,7 @@ def identity_json(identity: Identity, reveal: bool) -> dict[str, Any]:
         "english_name": hide(identity.english_name, mask_name),
         "gender": identity.gender,
         "nation": identity.nation,
+        "nationality": identity.nationality,
         "birth_date": _day(identity.birth_date) if reveal else None,
         "address": hide(identity.address, lambda a: a[:6] + "****"),
         "id_number": hide(identity.id_number, mask_id_number),

@@ -3,35 +3,85 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from dataclasses import dataclass
+from enum import Enum, StrEnum
 
 from domain.catalog import Offering
 from domain.identity import DocumentType, Identity, ProblemCode
 from domain.text import Text
 from drivers.cardreader.errors import CardLifted, CardReaderError, NoCard, ReaderUnavailable
 from drivers.cardreader.port import CardReader
+from kiosk.store.health import CARD_REFUSED
+from kiosk.store.store import Store
 
 WAIT_S = 20  # seconds of one wait for a card; the citizen can always try again
 
-EXPIRED = Text(
-    "您的证件已过期,本事项需要有效证件,请到窗口办理或先换领证件。",
-    "Your identity document has expired. This service needs a valid one: please go to a window, "
-    "or renew the document first.",
-)
-NOT_READ = Text("证件信息无法识别,请到窗口办理。", "The card's data cannot be read. Please go to a service window.")
+STAFF = Text("请到人工服务窗口，或按“呼叫帮办”请工作人员协助。",
+             "Please go to a staffed service window, or tap Call for help and a member of staff will come.")
 
 
-def refusal(identity: Identity, offering: Offering) -> Text | None:
+class RefusalCode(StrEnum):
+    """Why a card cannot start an application here: recorded for ops (no card data), told in words."""
+
+    UNREADABLE = "unreadable"
+    EXPIRED = "expired"
+    BAD_CHECK_DIGIT = "bad_check_digit"
+    WRONG_DOCUMENT = "wrong_document"
+    CARD_DATA = "card_data"  # a value read from the card that the form cannot accept
+
+
+REASONS = {
+    RefusalCode.UNREADABLE: Text("这张证件的信息无法识别。", "The data on this card cannot be read."),
+    RefusalCode.EXPIRED: Text("您的证件已过期，本事项需要有效证件，请先换领证件。",
+                              "Your identity document has expired. This service needs a valid one: "
+                              "please renew the document first."),
+    RefusalCode.BAD_CHECK_DIGIT: Text("证件芯片中的号码未通过校验，本机不能使用这张证件，需要工作人员核实。",
+                                      "The number stored in the card's chip fails its check, so this terminal "
+                                      "cannot use the card: a member of staff needs to check it."),
+    RefusalCode.WRONG_DOCUMENT: Text("本事项不能用这种证件在本机办理。",
+                                     "This service cannot be applied for here with this kind of identity document."),
+    RefusalCode.CARD_DATA: Text("证件上的部分信息本机无法使用，需要工作人员核实。",
+                                "Some of the data on the card cannot be used by this terminal: a member of staff "
+                                "needs to check it."),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an identity cannot start this application: a code for ops and words for the citizen."""
+
+    code: RefusalCode
+    field: str = ""  # the form field concerned (a key, never its value)
+
+    @property
+    def text(self) -> Text:
+        """Return what the citizen is told: what is wrong, and where to go."""
+        reason = REASONS[self.code]
+        return Text(reason.zh + STAFF.zh, f"{reason.en} {STAFF.en}")
+
+
+def refusal(identity: Identity, offering: Offering) -> Refusal | None:
     """Return why this identity cannot start this application, or None when it can.
 
-    Card data is authoritative: other problems are shown to the citizen, never used to turn
-    them away. A bank card is not an identity document; it only pre-fills what it has.
+    Decided here, at the card, so that no citizen ever reaches a form they cannot pass: card
+    fields are read-only. An unknown area code is not a reason (areas are renamed); a bank card
+    is not an identity document and only pre-fills what it has.
     """
     if identity.document_type is DocumentType.UNKNOWN:
-        return NOT_READ
+        return Refusal(RefusalCode.UNREADABLE)
+    if identity.has(ProblemCode.BAD_CHECK_DIGIT):
+        return Refusal(RefusalCode.BAD_CHECK_DIGIT, "id_number")
+    if identity.document is not None and identity.document not in offering.documents:
+        return Refusal(RefusalCode.WRONG_DOCUMENT)
     if offering.requires_valid_id and identity.has(ProblemCode.EXPIRED):
-        return EXPIRED
+        return Refusal(RefusalCode.EXPIRED)
     return None
+
+
+def record_refusal(store: Store, item: str, identity: Identity, refused: Refusal) -> None:
+    """Record for ops why a card was turned away: the reason, the document kind and the item, never card data."""
+    store.record_event(CARD_REFUSED, "warning", {
+        "code": refused.code.value, "field": refused.field, "document": identity.document_type.value, "item": item})
 
 
 class ReadProblem(Enum):

@@ -20,7 +20,7 @@ from domain.masking import mask_address, mask_date, mask_id_number, mask_name
 from domain.receipt import Receipt
 from domain.text import Lang, Text
 from domain.validation import Severity
-from kiosk.services.identify import refusal
+from kiosk.services.identify import Refusal, RefusalCode, refusal
 from l10n.pinyin import Composer
 
 MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen
@@ -54,17 +54,19 @@ class Session:
         """Keep the stored application and its receipt (the session shows and prints them from here on)."""
         self.application, self.receipt = application, receipt
 
-    def take_identity(self, identity: Identity) -> Text | None:
-        """Accept a card's identity and prefill from it; return why it cannot be used, or None."""
+    def take_identity(self, identity: Identity) -> Refusal | None:
+        """Accept a card's identity and prefill from it; return why it cannot be used (and take nothing), or None."""
         why = refusal(identity, self.offering)
         if why is not None:
             return why
-        self.identity = identity
         values = identity.prefill()
-        for form_field in self.offering.form.fields:
-            if form_field.prefill and form_field.prefill in values:
-                self.answers[form_field.key] = _typed(form_field, values[form_field.prefill])
-                self.from_card.add(form_field.key)
+        prefilled = {f.key: _typed(f, values[f.prefill]) for f in self.offering.form.fields
+                     if f.prefill and f.prefill in values}
+        answers = {k: v for k, v in self.answers.items() if k not in self.from_card} | prefilled
+        unusable = [key for key in self._problems(answers) if key in prefilled]
+        if unusable:  # read-only card data the form would refuse: decided here, never a form nobody can pass
+            return Refusal(RefusalCode.CARD_DATA, unusable[0])
+        self.identity, self.answers, self.from_card = identity, answers, set(prefilled)
         return None
 
     def groups(self) -> list[tuple[Group, list[FormField]]]:
@@ -84,9 +86,13 @@ class Session:
 
     def problems(self, keys: list[str] | None = None) -> dict[str, Text]:
         """Return each blocking problem by field (only those of ``keys`` when given)."""
-        result = check(self.draft(), self.started.date())
-        return {i.key: i.message for i in result.issues
-                if i.severity is Severity.ERROR and (keys is None or i.key in keys)}
+        found = self._problems(self.answers)
+        return {key: message for key, message in found.items() if keys is None or key in keys}
+
+    def _problems(self, answers: dict[str, Any]) -> dict[str, Text]:
+        """Return each blocking problem of ``answers`` by field."""
+        result = check(Draft(self.offering, dict(answers), {}), self.started.date())
+        return {i.key: i.message for i in result.issues if i.severity is Severity.ERROR}
 
     def draft(self) -> Draft:
         """Return the application as it stands."""

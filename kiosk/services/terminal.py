@@ -26,6 +26,7 @@ from drivers.printer.port import Printer
 from kiosk.config import Config, UiSection
 from kiosk.services import feedback, identify, printing
 from kiosk.services.devices import DeviceWatch
+from kiosk.services.identify import Refusal
 from kiosk.services.idle import IdlePolicy
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
@@ -75,6 +76,10 @@ class Kiosk:
     def read_card(self, wanted: Callable[[], bool]) -> Identity:
         """Wait for the citizen's card while ``wanted()`` holds and read it (blocks; CardNotRead)."""
         return identify.read_card(self.reader, wanted)
+
+    def card_refused(self, session: Session, identity: Identity, refused: Refusal) -> None:
+        """Record for ops why a card was turned away (blocks)."""
+        identify.record_refusal(self.store, session.offering.code, identity, refused)
 
     def submit(self, draft: Draft) -> tuple[Application, Receipt]:
         """Store an application durably and return it with its receipt (blocks; once it returns, it is safe)."""

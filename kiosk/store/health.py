@@ -13,6 +13,7 @@ from kiosk.store.models import ApplicationRow, DeviceStatusRow, EventRow, HelpRe
 from kiosk.store.store import Store
 
 SERIOUS = ("error", "critical")  # event severities that count as errors
+CARD_REFUSED = "card_refused"  # a card the terminal could not use: the citizen was sent to staff
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Activity:
     applications_today: int
     errors_today: int
     help_requests_today: int
+    cards_refused_today: int
 
 
 def device_statuses(store: Store) -> list[DeviceStatus]:
@@ -75,4 +77,5 @@ def activity(store: Store, since: str) -> Activity:
             applications_today=count(ApplicationRow.created_at >= since),
             errors_today=count(EventRow.at >= since, EventRow.severity.in_(SERIOUS)),
             help_requests_today=count(HelpRequestRow.created_at >= since),
+            cards_refused_today=count(EventRow.at >= since, EventRow.kind == CARD_REFUSED),
         )

@@ -102,3 +102,9 @@ def test_phone(raw: str, expected: str | None) -> None:
 def test_a_clock_reset_to_1970_does_not_reject_real_birth_dates() -> None:
     first17 = "37030319850512001"
     assert check_id_number(first17 + check_digit(first17), date(1970, 1, 1)).error is None
+
+
+def test_a_2017_foreign_permanent_residence_number_passes_on_its_shape() -> None:
+    checked = check_id_number("can370087011502", TODAY)
+    assert (checked.number, checked.kind, checked.error) == ("CAN370087011502", IdKind.PERMANENT_RESIDENCE, None)
+    assert check_id_number("CA3700870115021", TODAY).error == "id_length"

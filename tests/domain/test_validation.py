@@ -187,3 +187,13 @@ def test_a_code_is_capitals_digits_and_single_dashes(raw: str, value: str | None
     result = validate(CODE, {"c": raw}, TODAY)
     assert result.values.get("c") == value
     assert [i.code for i in result.errors] == ([code] if code else [])
+
+
+def test_a_document_valid_for_life_says_so_where_its_validity_is_asked() -> None:
+    until = FormField("applicant.id_valid_until", G, FieldType.DATE, Text("有效期", "Valid until"),
+                      prefill="identity.valid_until")
+    other = FormField("applicant.birth_date", G, FieldType.DATE, Text("出生日期", "Born"))
+    result = validate(FormSchema((until, other)), {"applicant.id_valid_until": "长期", "applicant.birth_date": "长期"},
+                      TODAY)
+    assert result.values == {"applicant.id_valid_until": "长期"}
+    assert [(i.key, i.code) for i in result.errors] == [("applicant.birth_date", "bad_date")]

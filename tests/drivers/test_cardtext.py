@@ -102,15 +102,41 @@ def test_a_foreigners_permanent_residence_card() -> None:
                   (236, 240): "01", (240, 248): "3700", (248, 250): "I"})
     identity = parse_text(text, PHOTO, TODAY)
     assert identity.document_type is DocumentType.PERMANENT_RESIDENCE
-    assert (identity.english_name, identity.name, identity.nation) == ("SMITH, JOHN", "史密斯", "USA")
+    assert (identity.english_name, identity.name, identity.nationality) == ("SMITH, JOHN", "史密斯", "USA")
+    assert identity.nation == ""  # 民族 is for resident ID cards: a nationality is not an ethnic group
     assert identity.id_number == "USA370319850512"
     assert identity.birth_date == date(1985, 5, 12)
-    assert identity.extra == {"version": "01", "authority_code": "3700"}
+    assert identity.extra == {"edition": "2017", "version": "01", "authority_code": "3700"}
     assert identity.problems == ()
 
 
+def test_a_2017_foreign_number_of_another_shape_is_unreadable() -> None:
+    text = block({(0, 120): "SMITH, JOHN", (122, 152): "US370319850512", (248, 250): "I"})
+    assert parse_text(text, PHOTO, TODAY).has(ProblemCode.UNREADABLE_FIELD)
+
+
+def test_a_2023_foreigners_card_with_its_english_name_split_over_two_fields() -> None:
+    name = "MUELLER-LUEDENSCHEIDT, ANNA MARIA THEODORA"  # 42 characters: the first 35, then the rest
+    text = block({(0, 30): "", (30, 32): "2", (32, 36): "01", (36, 52): "19900720", (52, 122): name[:35],
+                  (122, 158): "915637199007200124", (188, 204): "20240315", (204, 220): "20340315",
+                  (220, 242): name[35:], (242, 248): "DEU", (248, 250): "Y", (250, 256): "A12"})
+    identity = parse_text(text, PHOTO, TODAY)
+    assert identity.document_type is DocumentType.PERMANENT_RESIDENCE
+    assert (identity.english_name, identity.name, identity.nationality) == (name, "", "DEU")
+    assert (identity.gender, identity.birth_date, identity.valid_until) == ("female", date(1990, 7, 20),
+                                                                          date(2034, 3, 15))
+    assert identity.prefill()["identity.name"] == name
+    assert identity.extra == {"edition": "2023", "renewals": "01", "earlier_number": "A12"}
+    assert identity.problems == ()
+
+
+def test_a_2023_foreign_number_is_checked_like_a_resident_number() -> None:
+    text = block({(52, 122): "DOE, JANE", (122, 158): "915637199007200125", (248, 250): "Y"})
+    assert parse_text(text, PHOTO, TODAY).has(ProblemCode.BAD_CHECK_DIGIT)
+
+
 def test_an_unknown_card_type_is_reported_clearly() -> None:
-    identity = parse_text(block({(248, 250): "Y"}), PHOTO, TODAY)
+    identity = parse_text(block({(248, 250): "Z"}), PHOTO, TODAY)
     assert identity.document_type is DocumentType.UNKNOWN
     assert identity.has(ProblemCode.UNSUPPORTED_LAYOUT)
 

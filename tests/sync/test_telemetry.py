@@ -27,7 +27,7 @@ from tests.sync.stack import Central, terminal_config
 
 ALLOWED = {"v", "terminal", "at", "boot", "components", "outbox_backlog", "oldest_unsynced_s", "needs_manual",
            "last_ack", "app_version", "catalog_version", "cert_expires", "disk_free_pct", "memory_used_pct",
-           "uptime_s", "applications_today", "errors_today", "help_requests_today"}
+           "uptime_s", "applications_today", "errors_today", "help_requests_today", "cards_refused_today"}
 
 
 def test_a_heartbeat_holds_only_allowlisted_codes_and_counts(tmp_path: Path) -> None:
@@ -37,6 +37,7 @@ def test_a_heartbeat_holds_only_allowlisted_codes_and_counts(tmp_path: Path) -> 
     store.request_help("form", "SB-001")
     paper_out(store, note=f"{NAME} {ID_NUMBER} {PHONE}")  # free text a driver might wrongly fill
     store.record_event("printer_jam", "error", {"who": NAME})
+    store.record_event("card_refused", "warning", {"code": "bad_check_digit"})
     beat = collect(store, "LC0001", app_version="0.1.0", catalog_version="2026.11.1", cert_file=None)
     sent = beat.model_dump_json().encode()
     assert set(json.loads(sent)) == ALLOWED == set(Heartbeat.model_fields)
@@ -46,6 +47,7 @@ def test_a_heartbeat_holds_only_allowlisted_codes_and_counts(tmp_path: Path) -> 
                                          media={"paper": "out", "cover": "closed"}, error_kind="user",
                                          error_code="paper_out", action="staff")]
     assert (beat.outbox_backlog, beat.applications_today, beat.help_requests_today, beat.errors_today) == (4, 3, 1, 1)
+    assert beat.cards_refused_today == 1
     assert beat.oldest_unsynced_s is not None and beat.oldest_unsynced_s >= 0  # noqa: PT018
     with pytest.raises(ValidationError):
         Heartbeat(**{**beat.model_dump(), "applicant": NAME})

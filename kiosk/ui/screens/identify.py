@@ -7,6 +7,8 @@ sentence and a way to try again.
 
 from __future__ import annotations
 
+import logging
+
 from kivy.animation import Animation
 
 from domain.identity import Identity
@@ -16,6 +18,7 @@ from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 load_kv(__file__)
+log = logging.getLogger(__name__)
 MESSAGES = {
     ReadProblem.NO_CARD: N_("No card was found. Please place your ID card flat on the reader and try again."),
     ReadProblem.LIFTED: N_("The card was moved while it was read. Please place it again and keep it still."),
@@ -64,8 +67,11 @@ class IdentifyScreen(KioskScreen):
         self._pulse(False)
         refused = app.session.take_identity(identity)
         if refused is not None:
-            self.ids.message.text = app.text(refused)
+            self.ids.message.text = app.text(refused.text)
             self.ids.retry.disabled = False
+            session = app.session
+            bridge.run(lambda: app.kiosk.card_refused(session, identity, refused), lambda _: None,
+                       lambda exc: log.error("the refused card could not be recorded for ops: %s", type(exc).__name__))
             return
         self._confirm_shown(identity)
 

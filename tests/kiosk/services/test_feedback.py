@@ -1,4 +1,4 @@
-"""Ratings and help requests through their use cases, into a real encrypted store and its outbox."""
+"""Ratings, help requests and refused cards through their use cases, into a real encrypted store and its outbox."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.services import feedback
+from domain.identity import DocumentType, Identity
+from kiosk.services import feedback, identify
+from kiosk.services.identify import Refusal, RefusalCode
 from kiosk.services.session import Session
 from kiosk.store import database as db
-from kiosk.store import outbox
+from kiosk.store import health, outbox
 from kiosk.store.models import HelpRequestRow, RatingRow
 from kiosk.store.store import Store
 from tests.kiosk.store.helpers import OFFERING, open_test_store, submit
@@ -54,3 +56,13 @@ def test_a_help_request_names_the_screen_and_the_item_never_the_citizen(store: S
     assert row is not None
     assert (row.screen, row.item, row.application_id) == ("form", OFFERING.code, None)
     assert [e.kind for e in outbox.pending(store)] == ["help_request"]
+
+
+def test_a_refused_card_is_counted_for_ops_without_the_cards_data(store: Store) -> None:
+    card = Identity(DocumentType.RESIDENT_ID, name="赵错位", id_number="371502199001010014")
+    identify.record_refusal(store, "SB-001", card, Refusal(RefusalCode.BAD_CHECK_DIGIT, "id_number"))
+    [event] = store.events("card_refused")
+    assert event["detail"] == {"code": "bad_check_digit", "field": "id_number", "document": "resident_id",
+                               "item": "SB-001"}
+    assert health.activity(store, "2000-01-01T00:00:00+00:00").cards_refused_today == 1
+    assert health.activity(store, "2999-01-01T00:00:00+00:00").cards_refused_today == 0

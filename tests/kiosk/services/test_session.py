@@ -9,10 +9,12 @@ import pytest
 from domain.catalog import Catalog
 from domain.catalog_loader import load_catalog
 from domain.data import SAMPLE_CATALOG
+from domain.identity import DocumentType, Identity
 from drivers.cardreader.cardtext import parse_text
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import DeviceState, Snapshot
 from kiosk.services.availability import PAPER_OUT, READER_DOWN, STORAGE_FULL, assess
+from kiosk.services.identify import Refusal, RefusalCode
 from kiosk.services.search import index, search
 from kiosk.services.session import Session
 
@@ -78,3 +80,80 @@ def test_search_by_characters_full_pinyin_and_initials(catalog: Catalog) -> None
     assert "SB-001" in search(entries, "SHBZK")
     assert search(entries, "   ") == []
     assert search(entries, "zzzzzz") == []
+
+
+CARDS = ("zhang", "li", "permit", "foreigner-2017", "foreigner-2023")
+
+
+@pytest.mark.parametrize("label", CARDS)
+def test_every_card_gets_a_form_its_data_passes_or_is_told_at_the_card(catalog: Catalog, label: str) -> None:
+    card = identity(label)
+    codes = [*catalog.items, *catalog.bundles]
+    for code in codes:
+        session = Session(catalog.offering(code), NOW)
+        refused = session.take_identity(card)
+        if refused is not None:
+            assert refused.code is RefusalCode.WRONG_DOCUMENT
+            assert card.document not in session.offering.documents
+            continue
+        assert session.answers["applicant.document_type"] == card.document_type.value
+        assert session.problems(sorted(session.from_card)) == {}, code
+
+
+def fields_shown(session: Session) -> list[str]:
+    return [f.key for _, fields in session.groups() for f in fields]
+
+
+def test_a_residence_permit_is_not_asked_an_ethnic_group(catalog: Catalog) -> None:
+    session = Session(catalog.offering("YB-001"), NOW)
+    assert session.take_identity(identity("permit")) is None
+    assert "applicant.nation" not in fields_shown(session)
+    assert "applicant.nationality" not in fields_shown(session)
+    resident = Session(catalog.offering("YB-001"), NOW)
+    resident.take_identity(identity("zhang"))
+    assert "applicant.nation" in fields_shown(resident)
+
+
+@pytest.mark.parametrize("label", ["foreigner-2017", "foreigner-2023"])
+def test_a_foreigner_gets_nationality_from_the_card_and_types_an_address(catalog: Catalog, label: str) -> None:
+    session = Session(catalog.offering("YB-001"), NOW)
+    assert session.take_identity(identity(label)) is None
+    shown = fields_shown(session)
+    assert "applicant.nation" not in shown
+    assert "applicant.nationality" in shown
+    assert {"applicant.nationality", "applicant.id_number", "applicant.name"} <= session.from_card
+    assert "applicant.address" in shown
+    assert "applicant.address" not in session.from_card
+    assert session.problems(["applicant.address"]) == {"applicant.address": session.problems()["applicant.address"]}
+
+
+def test_the_2017_foreign_number_is_accepted_and_masked(catalog: Catalog) -> None:
+    session = Session(catalog.offering("SB-001"), NOW)
+    session.take_identity(identity("foreigner-2017"))
+    assert session.answers["applicant.id_number"] == "CAN370087011502"
+    assert "370087" not in session.shown("applicant.id_number", "zh")
+
+
+def test_card_data_the_form_refuses_sends_the_citizen_to_staff_and_takes_nothing(catalog: Catalog) -> None:
+    session = Session(catalog.offering("SB-001"), NOW)
+    long_name = Identity(DocumentType.PERMANENT_RESIDENCE, english_name="X" * 61, id_number="CAN370087011502")
+    assert session.take_identity(long_name) == Refusal(RefusalCode.CARD_DATA, "applicant.name")
+    assert session.identity is None
+    assert session.answers == {}
+    assert session.from_card == set()
+
+
+def test_a_bad_check_digit_stops_at_the_card_not_on_page_one(catalog: Catalog) -> None:
+    session = Session(catalog.offering("SB-001"), NOW)
+    assert session.take_identity(identity("bad-check")) == Refusal(RefusalCode.BAD_CHECK_DIGIT, "id_number")
+    assert session.answers == {}
+
+
+def test_a_second_card_replaces_the_first_cards_data(catalog: Catalog) -> None:
+    session = Session(catalog.offering("YB-001"), NOW)
+    session.take_identity(identity("zhang"))
+    session.answer("contact.phone", "13800138000")
+    session.take_identity(identity("foreigner-2023"))
+    assert "applicant.nation" not in session.answers
+    assert "applicant.address" not in session.answers
+    assert session.answers["contact.phone"] == "13800138000"

@@ -109,6 +109,13 @@ def tap_key(kiosk: Driver, label: str) -> None:
     kiosk.touch(next(k for k in board.walk() if isinstance(k, KeyCap) and k.text == label))
 
 
+def clear_text(kiosk: Driver) -> None:
+    """Clear the field as a citizen does: 清空, then 再按一次清空 to confirm."""
+    if not keyboard(kiosk).clearing:
+        tap_key(kiosk, "清空")
+    tap_key(kiosk, "再按一次清空")
+
+
 def type_pinyin(kiosk: Driver, steps: list[tuple[str, str]]) -> int:
     """Type each step's letters, then pick its word from the candidates (turning pages as needed); return the pages."""
     turned = 0

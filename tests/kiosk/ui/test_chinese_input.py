@@ -13,7 +13,17 @@ from kivy.uix.button import Button
 from kiosk.services.textentry import acceptable
 from kiosk.ui.inputs.keys import KeyCap
 from tests.kiosk.ui.driver import Driver
-from tests.kiosk.ui.journey import answer, field, in_sight, keyboard, tap_key, to_business, type_pinyin, write_on_pad
+from tests.kiosk.ui.journey import (
+    answer,
+    clear_text,
+    field,
+    in_sight,
+    keyboard,
+    tap_key,
+    to_business,
+    type_pinyin,
+    write_on_pad,
+)
 
 
 def test_a_business_name_by_full_pinyin_and_an_address_by_abbreviations(kiosk: Driver) -> None:
@@ -54,7 +64,7 @@ def test_mixed_and_unfinished_pinyin_space_and_corrections(kiosk: Driver) -> Non
     tap_key(kiosk, "⇧")
     tap_key(kiosk, "B")
     assert answer(kiosk, "business.name") == "聊城市ktvB"
-    tap_key(kiosk, "清空")
+    clear_text(kiosk)
     assert answer(kiosk, "business.name") == ""
     tap_key(kiosk, "拼音")
     type_pinyin(kiosk, [("lc", "聊城")])
@@ -86,7 +96,7 @@ def test_no_sequence_of_taps_breaks_the_keyboard_or_the_field(kiosk: Driver, tap
     if kiosk.app.session is None or kiosk.screen != "form":
         to_business(kiosk)
         kiosk.touch(field(kiosk, "企业（字号）名称", Button))
-    tap_key(kiosk, "清空")
+    clear_text(kiosk)
     board = keyboard(kiosk)
     for tap in taps:
         board = keyboard(kiosk)
