@@ -15,6 +15,7 @@ from kiosk.ui.widgets import Title
 from tests.kiosk.ui.driver import Driver
 
 NAME, ID_NUMBER = "张三丰", "370303198505120012"
+CONFIRM = "是我本人,继续"  # the identify screen's button once the card is read
 
 
 def to_form(kiosk: Driver, code: str = "SB-001", card: str = "zhang") -> None:
