@@ -198,6 +198,12 @@ class Offering:
         return tuple(dict.fromkeys(c for item in self.items for c in item.conditions))
 
     @property
+    def handed_on(self) -> tuple[Material, ...]:
+        """Return what an item asks for that an earlier item of the bundle issues: nobody brings it."""
+        asked = {r.material.id for r in self.materials}
+        return tuple(dict.fromkeys(r.material for i in self.items for r in i.materials if r.material.id not in asked))
+
+    @property
     def requires_valid_id(self) -> bool:
         """Return whether any item needs an identity document that has not expired."""
         return any(item.requires_valid_id for item in self.items)

@@ -99,6 +99,8 @@ def test_a_bundle_never_asks_for_what_one_of_its_items_produces() -> None:
     newborn = CATALOG.offering("YJS-002")
     assert "birth_medical_certificate" not in {r.material.id for r in newborn.materials}
     assert "id_card" in asked  # what no item produces is still asked
+    assert [m.id for m in start.handed_on] == ["business_licence", "company_seals"]
+    assert CATALOG.offering("QY-002").handed_on == ()
 
 
 def test_an_output_is_asked_for_by_the_items_that_come_before_it() -> None:
