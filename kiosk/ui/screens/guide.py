@@ -63,7 +63,6 @@ def _sections(
     ]
 
 
-
 def material_lines(offering: Offering, get: Callable[[Text], str], t: Callable[[str], str]) -> list[str]:
     """Return one line per material, optional and deferrable ones marked, then what the bundle produces itself."""
     lines = [f"•{get(m.material.name)} ×{m.copies}{material_note(m, t)}" for m in offering.materials]
