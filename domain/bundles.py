@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from domain.catalog import FORM_STRICTNESS, MaterialRequirement
+from domain.catalog import FORM_STRICTNESS, MaterialRequirement, ServiceItem
 from domain.forms import Condition, FormField, FormSchema, sort_fields
 
 
@@ -33,13 +33,18 @@ def merge_forms(forms: Iterable[FormSchema]) -> FormSchema:
     return FormSchema(sort_fields(merged))
 
 
-def merge_materials(
-    requirements: Iterable[tuple[MaterialRequirement, ...]],
-) -> tuple[MaterialRequirement, ...]:
-    """Return one material set asking each material once, as strictly as any item asks it."""
+def merge_materials(items: Iterable[ServiceItem]) -> tuple[MaterialRequirement, ...]:
+    """Return one material set asking each material once, as strictly as any item asks it.
+
+    What an item produces (its ``produces``: a licence, seals) is never asked of the citizen
+    by the items after it: the bundle hands it on.
+    """
     merged: dict[str, MaterialRequirement] = {}
-    for item_requirements in requirements:
-        for req in item_requirements:
+    produced: set[str] = set()
+    for item in items:
+        for req in item.materials:
+            if req.material.id in produced:
+                continue
             seen = merged.get(req.material.id)
             if seen is None:
                 merged[req.material.id] = req
@@ -53,6 +58,7 @@ def merge_materials(
                 copies=max(seen.copies, req.copies),
                 electronic=seen.electronic and req.electronic,
             )
+        produced.update(item.produces)
     return tuple(merged.values())
 
 

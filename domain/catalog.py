@@ -138,6 +138,7 @@ class ServiceItem:
     form: FormSchema
     requires_valid_id: bool = False  # an expired identity document turns the citizen to a window
     documents: frozenset[DocumentType] = DOCUMENTS  # the identity documents the item accepts
+    produces: tuple[str, ...] = ()  # library materials it issues (营业执照): a bundle hands them to later items
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class Hall:
     name: Text
     phone: str
     address: Text
+    counter: Text  # the window where citizens hand in materials and staff help (综合受理窗口)
     item_codes: frozenset[str]
     bundle_codes: frozenset[str]
 
@@ -190,6 +192,18 @@ class Offering:
     form: FormSchema
     materials: tuple[MaterialRequirement, ...]
     promised_limit_days: int
+    guide: Text
+
+    @property
+    def conditions(self) -> tuple[Text, ...]:
+        """Return the items' conditions, each once, in the order they first appear."""
+        return tuple(dict.fromkeys(c for item in self.items for c in item.conditions))
+
+    @property
+    def handed_on(self) -> tuple[Material, ...]:
+        """Return what an item asks for that an earlier item of the bundle issues: nobody brings it."""
+        asked = {r.material.id for r in self.materials}
+        return tuple(dict.fromkeys(r.material for i in self.items for r in i.materials if r.material.id not in asked))
 
     @property
     def requires_valid_id(self) -> bool:
@@ -240,13 +254,13 @@ class Catalog:
             item = self.items[code]
             return Offering(
                 item.code, item.name, "item", (item,), item.form, item.materials,
-                item.promised_limit_days,
+                item.promised_limit_days, item.guide,
             )
         if code in self.bundles:
             bundle = self.bundles[code]
             return Offering(
                 bundle.code, bundle.name, "bundle", bundle.items, bundle.form,
-                bundle.materials, bundle.promised_limit_days,
+                bundle.materials, bundle.promised_limit_days, bundle.guide,
             )
         raise UnknownCode(code)
 

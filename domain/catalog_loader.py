@@ -207,6 +207,7 @@ def _item(
     delivery: tuple[Delivery, ...] = tuple(r.enum_list(table, "delivery", Delivery))
     if not delivery:
         raise r.error("delivery", "needs at least one of window, mail")
+    requirements = _requirements(r, table, materials)
     return ServiceItem(
         code=code,
         name=r.text(table, "name"),
@@ -224,11 +225,22 @@ def _item(
         online=r.boolean(table, "online"),
         guide=r.text(table, "guide"),
         keywords=tuple(str(k) for k in r.sequence(table, "keywords_zh", required=False)),
-        materials=_requirements(r, table, materials),
+        materials=requirements,
         form=_item_form(r, table, library),
         requires_valid_id=r.optional_boolean(table, "requires_valid_id", default=False),
         documents=_documents(r, table),
+        produces=_produces(r, table, materials, {req.material.id for req in requirements}),
     )
+
+
+def _produces(r: Reader, table: dict[str, Any], materials: dict[str, Material], asked: set[str]) -> tuple[str, ...]:
+    """Read the library materials an item issues; an item never asks for what it issues."""
+    found = tuple(dict.fromkeys(str(m) for m in r.sequence(table, "produces", required=False)))
+    for index, ref in enumerate(found):
+        if ref not in materials or ref in asked:
+            problem = "is also a material this item asks for" if ref in asked else "is not in materials.toml"
+            raise r.error(f"produces[{index}]", f"'{ref}' {problem}")
+    return found
 
 
 def _documents(r: Reader, table: dict[str, Any]) -> frozenset[DocumentType]:
@@ -333,6 +345,7 @@ def _bundles(doc: dict[str, Any], items: dict[str, ServiceItem]) -> dict[str, Bu
         if len(set(codes)) < 2 or len(set(codes)) != len(codes):
             raise r.error("items", "needs at least two different items, each once")
         members = tuple(items[c] for c in codes)
+        _check_order(r, members)
         longest = max(i.promised_limit_days for i in members)
         promised = r.days(table, "promised_limit_days") if "promised_limit_days" in table else None
         bundles[code] = Bundle(
@@ -343,9 +356,19 @@ def _bundles(doc: dict[str, Any], items: dict[str, ServiceItem]) -> dict[str, Bu
             promised_limit_days=longest if promised is None else promised,
             guide=r.text(table, "guide"),
             form=merge_forms(i.form for i in members),
-            materials=merge_materials(i.materials for i in members),
+            materials=merge_materials(members),
         )
     return bundles
+
+
+def _check_order(r: Reader, members: tuple[ServiceItem, ...]) -> None:
+    """Refuse a bundle in which an item asks for what a later item of the bundle produces."""
+    for position, item in enumerate(members):
+        for later in members[position + 1:]:
+            needed = [req.material.id for req in item.materials if req.material.id in later.produces]
+            if needed:
+                raise r.error("items", f"{item.code} asks for '{needed[0]}', which {later.code} produces "
+                                       f"later in the bundle: list {later.code} first")
 
 
 def _halls(
@@ -368,6 +391,7 @@ def _halls(
             name=r.text(table, "name"),
             phone=r.string(table, "phone"),
             address=r.text(table, "address"),
+            counter=r.text(table, "counter"),
             item_codes=_codes(r, table, "items", set(items)),
             bundle_codes=_codes(r, table, "bundles", set(bundles)),
         )

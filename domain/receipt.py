@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.application import Application
+from domain.application import Application, MaterialStatus
 from domain.catalog import Catalog, Hall
 from domain.masking import mask_id_number, mask_name
 from domain.text import Lang, Text, pad, width, wrap
@@ -23,15 +23,26 @@ LABELS = {
     "applicant": Text("申请人", "Applicant"),
     "id": Text("证件号码", "ID number"),
     "time": Text("提交时间", "Submitted"),
-    "received": Text("已收材料", "Materials received"),
+    "brought": Text("请交到{counter}的材料（您确认已带齐）", "To hand in at {counter} (you said you have them)"),
     "owed": Text("待补材料", "Materials owed"),
     "due": Text("（请于{date}前补齐）", " (hand in by {date})"),
     "promised": Text("承诺办结", "Promised by"),
     "query": Text("扫码查询办理进度", "Scan to track progress"),
     "phone": Text("咨询电话", "Enquiries"),
-    "none": Text("无", "none"),
     "estimated": Text("（预计）", " (estimate)"),
+    "steps": Text("下一步", "Next steps"),
 }
+STEPS = {
+    "now": Text("现在：离开前请带本回执和上列材料到{counter}，工作人员核对后受理。",
+                "Now, before you leave: take this receipt and the materials above to {counter}; "
+                "staff check them and accept your application."),
+    "owed": Text("请于{date}前把待补材料交到{counter}，逾期不予办理。",
+                 "By {date}: hand in the materials owed at {counter}, or the application will not proceed."),
+    "done": Text("承诺{date}前办结{estimate}。", "It is done by {date}{estimate}, as promised."),
+    "track": Text("查询进度：扫描下方二维码，或拨打下方咨询电话。",
+                  "Track progress: scan the QR code below, or call the enquiries number below."),
+}
+OLD_COUNTER = Text("服务窗口", "a service window")  # receipts stored before halls named their counter
 
 
 @dataclass(frozen=True)
@@ -40,13 +51,14 @@ class Receipt:
 
     hall_name: Text
     hall_phone: str
+    counter: Text  # where materials are handed in
     number: str
     offering_name: Text
     part_names: tuple[Text, ...]
     applicant_name: str
     applicant_id: str
     submitted_at: datetime
-    received: tuple[Text, ...]
+    brought: tuple[Text, ...]  # declared as brought, to hand in at the counter: the kiosk received nothing
     owed: tuple[tuple[Text, date], ...]
     promised_date: date
     query_payload: str
@@ -62,13 +74,14 @@ def receipt_from_dict(data: dict[str, Any]) -> Receipt:
     return Receipt(
         hall_name=text(data["hall_name"]),
         hall_phone=data["hall_phone"],
+        counter=text(data["counter"]) if "counter" in data else OLD_COUNTER,
         number=data["number"],
         offering_name=text(data["offering_name"]),
         part_names=tuple(text(t) for t in data["part_names"]),
         applicant_name=data["applicant_name"],
         applicant_id=data["applicant_id"],
         submitted_at=datetime.fromisoformat(data["submitted_at"]),
-        received=tuple(text(t) for t in data["received"]),
+        brought=tuple(text(t) for t in data.get("brought", data.get("received", []))),
         owed=tuple((text(t), date.fromisoformat(d)) for t, d in data["owed"]),
         promised_date=date.fromisoformat(data["promised_date"]),
         query_payload=data["query_payload"],
@@ -81,18 +94,19 @@ def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Rec
     offering = catalog.offering(application.offering_code)
     names = {r.material.id: r.material.name for r in offering.materials}
     owed = tuple((names[m.material_id], m.due) for m in application.owed if m.due is not None)
-    received = tuple(names[m.material_id] for m in application.materials if m.status == "provided")
+    brought = tuple(names[m.material_id] for m in application.materials if m.status is MaterialStatus.PROVIDED)
     parts = tuple(i.name for i in offering.items) if offering.kind == "bundle" else ()
     return Receipt(
         hall_name=hall.name,
         hall_phone=hall.phone,
+        counter=hall.counter,
         number=application.number,
         offering_name=offering.name,
         part_names=parts,
         applicant_name=mask_name(str(application.values.get(NAME_KEY, ""))),
         applicant_id=mask_id_number(str(application.values.get(ID_KEY, ""))),
         submitted_at=application.created_at,
-        received=received,
+        brought=brought,
         owed=owed,
         promised_date=application.promised_date,
         query_payload=catalog.meta.progress_url.format(number=application.number),
@@ -137,13 +151,39 @@ def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]
     body += _pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
     estimate = label["estimated"] if receipt.promised_estimated else ""
     body += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
-    lines += [Line(text) for text in body] + [rule, Line(label["received"] + ":")]
-    lines += [Line(t) for t in _bullets([m.get(lang) for m in receipt.received] or [label["none"]], columns)]
-    if receipt.owed:
-        owed = [m.get(lang) + label["due"].format(date=d.isoformat()) for m, d in receipt.owed]
-        lines += [Line(label["owed"] + ":"), *[Line(t) for t in _bullets(owed, columns)]]
+    lines += [Line(text) for text in body] + [rule]
+    lines += [Line(text) for text in _materials(receipt, lang, columns)]
+    lines += [Line(text) for text in wrap(label["steps"] + ":", columns)]
+    for number, step in enumerate(next_steps(receipt, lang), 1):
+        lines += [Line(text) for text in _bullets([step], columns, f"{number}. ")]
     lines += [rule, Line(label["query"] + ":"), Line(receipt.query_payload, Style.QR)]
     lines += [Line(t) for t in _pair(label["phone"], receipt.hall_phone, columns)]
+    return lines
+
+
+def next_steps(receipt: Receipt, lang: Lang) -> list[str]:
+    """Return what the citizen does after submitting: hand in, supplement, wait, track."""
+    counter = receipt.counter.get(lang)
+    steps = [STEPS["now"].get(lang).format(counter=counter)] if receipt.brought else []
+    if receipt.owed:
+        first_due = min(due for _, due in receipt.owed).isoformat()
+        steps.append(STEPS["owed"].get(lang).format(date=first_due, counter=counter))
+    estimate = LABELS["estimated"].get(lang) if receipt.promised_estimated else ""
+    steps.append(STEPS["done"].get(lang).format(date=receipt.promised_date.isoformat(), estimate=estimate))
+    return [*steps, STEPS["track"].get(lang)]
+
+
+def _materials(receipt: Receipt, lang: Lang, columns: int) -> list[str]:
+    """Lay out the materials declared as brought and those owed, each list under its heading (none: no heading)."""
+    counter = receipt.counter.get(lang)
+    lines: list[str] = []
+    if receipt.brought:
+        lines += wrap(LABELS["brought"].get(lang).format(counter=counter) + ":", columns)
+        lines += _bullets([m.get(lang) for m in receipt.brought], columns)
+    if receipt.owed:
+        due = LABELS["due"].get(lang)
+        lines += wrap(LABELS["owed"].get(lang) + ":", columns)
+        lines += _bullets([m.get(lang) + due.format(date=d.isoformat()) for m, d in receipt.owed], columns)
     return lines
 
 

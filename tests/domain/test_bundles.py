@@ -60,11 +60,15 @@ def test_a_field_required_only_under_one_items_condition_is_not_required_for_eve
 
 @given(item_sets)
 def test_each_material_is_asked_once_as_strictly_as_any_item_asks(items: list[ServiceItem]) -> None:
-    merged = merge_materials(i.materials for i in items)
+    merged = merge_materials(items)
     ids = [m.material.id for m in merged]
     assert len(ids) == len(set(ids))
+    produced = {m for i in items for m in i.produces}
+    assert {r.material.id for i in items for r in i.materials} - produced <= set(ids)
     for req in merged:
-        asks = [r for i in items for r in i.materials if r.material.id == req.material.id]
+        makers = [n for n, i in enumerate(items) if req.material.id in i.produces]
+        before = items[:makers[0]] if makers else items  # an output is not asked for after it is made
+        asks = [r for i in before for r in i.materials if r.material.id == req.material.id]
         assert req.copies == max(a.copies for a in asks)
         assert FORM_STRICTNESS.index(req.form) == max(FORM_STRICTNESS.index(a.form) for a in asks)
         assert req.required == any(a.required for a in asks)
@@ -85,3 +89,38 @@ def test_offering_of_a_bundle_lists_its_items() -> None:
     assert offering.kind == "bundle"
     assert offering.items == bundle.items
     assert offering.form == bundle.form
+
+
+def test_a_bundle_never_asks_for_what_one_of_its_items_produces() -> None:
+    start = CATALOG.offering("YJS-001")
+    asked = {r.material.id for r in start.materials}
+    assert {"business_licence", "company_seals"} <= {m for i in start.items for m in i.produces}
+    assert not asked & {"business_licence", "company_seals"}
+    newborn = CATALOG.offering("YJS-002")
+    assert "birth_medical_certificate" not in {r.material.id for r in newborn.materials}
+    assert "id_card" in asked  # what no item produces is still asked
+    assert [m.id for m in start.handed_on] == ["business_licence", "company_seals"]
+    assert CATALOG.offering("QY-002").handed_on == ()
+
+
+def test_an_output_is_asked_for_by_the_items_that_come_before_it() -> None:
+    registration, seals = CATALOG.items["QY-001"], CATALOG.items["QY-002"]
+    merged = merge_materials([seals, registration])  # seals first: the licence does not exist yet
+    assert "business_licence" in {r.material.id for r in merged}
+    assert "business_licence" not in {r.material.id for r in merge_materials([registration, seals])}
+
+
+def test_an_offering_lists_each_condition_once_in_order() -> None:
+    offering = CATALOG.offering("YJS-001")
+    licence = "已取得营业执照，或正在同时办理企业设立登记"
+    assert [c.zh for c in offering.conditions].count(licence) == 1
+    everything = [c for i in offering.items for c in i.conditions]
+    assert offering.conditions == tuple(dict.fromkeys(everything))
+    assert offering.conditions[0] == offering.items[0].conditions[0]
+
+
+def test_an_offering_carries_its_own_guide() -> None:
+    bundle = CATALOG.offering("YJS-001")
+    assert bundle.guide == CATALOG.bundles["YJS-001"].guide
+    assert "后面几项不用再交" in bundle.guide.zh
+    assert CATALOG.offering("QY-001").guide == CATALOG.items["QY-001"].guide

@@ -84,6 +84,17 @@ def test_every_field_type_is_used_somewhere() -> None:
     }
 
 
+def test_no_field_promises_a_scanner_the_kiosk_does_not_have() -> None:
+    fields = {f.key: f for item in CATALOG.items.values() for f in item.form.fields}
+    for form_field in fields.values():
+        shown = [form_field.label, *([form_field.help] if form_field.help else [])]
+        assert not any("扫描区" in t.zh or "拍照" in t.zh or "on the scanner" in t.en for t in shown), form_field.key
+    upload = fields["attachments.documents"]
+    assert upload.help is not None
+    assert "没有扫描仪" in upload.help.zh
+    assert "no scanner" in upload.help.en
+
+
 def test_halls_offer_known_items() -> None:
     assert len(CATALOG.halls) >= 3
     kinds = {hall.kind for hall in CATALOG.halls.values()}
@@ -91,6 +102,35 @@ def test_halls_offer_known_items() -> None:
     for hall in CATALOG.halls.values():
         assert hall.item_codes <= set(CATALOG.items)
         assert hall.bundle_codes <= set(CATALOG.bundles)
+
+
+def test_every_hall_names_the_counter_where_materials_are_handed_in() -> None:
+    for hall in CATALOG.halls.values():
+        assert hall.counter.zh, hall.id
+        assert hall.counter.en, hall.id
+    assert CATALOG.halls["lc-center"].counter.zh == "综合受理窗口"
+
+
+def test_a_hall_without_a_counter_is_located(catalog_copy: Path) -> None:
+    path = catalog_copy / "halls.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('counter_zh = "综合受理窗口"\n', "", 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"halls\.toml: hall lc-center: field counter_zh: is missing"):
+        load_catalog(catalog_copy)
+
+
+def test_items_say_which_library_materials_they_produce() -> None:
+    assert CATALOG.items["QY-001"].produces == ("business_licence",)
+    assert CATALOG.items["QY-002"].produces == ("company_seals",)
+    assert CATALOG.items["SB-001"].produces == ()
+
+
+def test_a_bundle_whose_item_needs_an_output_of_a_later_item_is_refused(catalog_copy: Path) -> None:
+    path = catalog_copy / "bundles.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"QY-001", "QY-002"', '"QY-002", "QY-001"'),
+                    encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"bundles\.toml: bundle YJS-001: field items: QY-002 asks for "
+                                           r"'business_licence', which QY-001 produces later in the bundle"):
+        load_catalog(catalog_copy)
 
 
 def test_offering_of_unknown_code() -> None:
@@ -132,6 +172,9 @@ def test_the_test_item_itself_is_valid(catalog_copy: Path) -> None:
         ("deferrable = false", "deferrable = maybe", "not valid TOML"),
         ('delivery = ["window"]', 'delivery = ["drone"]', "field delivery[0]: 'drone' is not one of"),
         ('conditions_en = ["Condition"]', 'conditions_en = []', "conditions_en: has 0 entries"),
+        ("online = false", 'online = false\nproduces = ["nope"]', "field produces[0]: 'nope' is not in materials.toml"),
+        ("online = false", 'online = false\nproduces = ["id_card"]',
+         "field produces[0]: 'id_card' is also a material this item asks for"),
     ],
 )
 def test_a_broken_item_is_located(catalog_copy: Path, old: str, new: str, expected: str) -> None:

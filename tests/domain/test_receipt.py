@@ -32,13 +32,81 @@ def test_the_qr_payload_carries_the_number_and_nothing_personal() -> None:
     assert "张" not in receipt.query_payload
 
 
-def test_owed_materials_are_listed_with_their_deadline() -> None:
+def flat(text: str) -> str:
+    """Return the receipt's text without its line breaks and indents."""
+    return text.replace("\n", "").replace(" ", "")
+
+
+def test_owed_materials_are_listed_with_their_deadline_and_where_they_go() -> None:
     deferrable = next(r for r in ITEM.materials if r.deferrable)
     app, receipt = receipt_for(ITEM.code, **{deferrable.material.id: MaterialStatus.DEFERRED})
     assert receipt.owed == ((deferrable.material.name, app.owed[0].due),)
-    text = render_text(receipt, "zh")
+    text = flat(render_text(receipt, "zh"))
     assert "待补材料" in text
-    assert f"请于{app.owed[0].due.isoformat()}前补齐" in text.replace("\n", "").replace(" ", "")
+    assert f"请于{app.owed[0].due.isoformat()}前补齐" in text
+    assert f"请于{app.owed[0].due.isoformat()}前把待补材料交到{HALL.counter.zh}" in text
+    assert deferrable.material.name.zh not in text.split("待补材料")[0]  # not among the materials brought
+
+
+def test_the_receipt_says_materials_were_declared_not_received() -> None:
+    _, receipt = receipt_for(ITEM.code)
+    required = [r.material.name for r in ITEM.materials if r.required]
+    assert receipt.brought == tuple(required)
+    assert receipt.counter == HALL.counter
+    zh, en = render_text(receipt, "zh"), render_text(receipt, "en")
+    assert "已收材料" not in zh
+    assert "received" not in en.lower()
+    assert f"请交到{HALL.counter.zh}的材料（您确认已带齐）:" in flat(zh)
+    assert flat(f"To hand in at {HALL.counter.en} (you said you have them):") in flat(en)
+    assert all(name.zh in flat(zh) for name in required)
+
+
+def test_optional_materials_are_neither_brought_nor_owed() -> None:
+    optional = next(i for i in CATALOG.items.values() if any(not r.required for r in i.materials))
+    _, receipt = receipt_for(optional.code)
+    names = {r.material.name for r in optional.materials if not r.required}
+    assert not names & set(receipt.brought)
+    assert not names & {name for name, _ in receipt.owed}
+
+
+def test_the_receipt_prints_the_next_steps() -> None:
+    deferrable = next(r for r in ITEM.materials if r.deferrable)
+    app, receipt = receipt_for(ITEM.code, **{deferrable.material.id: MaterialStatus.DEFERRED})
+    lines = render_text(receipt, "zh", 32).splitlines()
+    steps = flat("".join(lines[lines.index("下一步:"):]))
+    assert f"1.现在：离开前请带本回执和上列材料到{HALL.counter.zh}" in steps
+    assert f"2.请于{app.owed[0].due.isoformat()}前把待补材料交到{HALL.counter.zh}" in steps
+    assert f"3.承诺{app.promised_date.isoformat()}前办结" in steps
+    assert "4.查询进度：扫描下方二维码，或拨打下方咨询电话" in steps
+    assert steps.index("下一步") < steps.index("扫码查询办理进度")
+    english = flat(render_text(receipt, "en", 48))
+    assert flat(f"Next steps: 1. Now, before you leave: take this receipt and the materials above to {HALL.counter.en}") \
+        in english
+
+
+def test_a_bundle_receipt_owes_nothing_the_bundle_produces() -> None:
+    _, receipt = receipt_for("YJS-001")
+    text = render_text(receipt, "zh")
+    assert "待补材料" not in text
+    assert "营业执照" not in text
+    assert "企业公章" not in text
+    assert "申请人居民身份证" in text
+
+
+def test_a_receipt_stored_before_counters_and_declarations_still_reprints() -> None:
+    import json
+
+    from domain.export import to_jsonable
+    from domain.receipt import receipt_from_dict
+
+    _, receipt = receipt_for(ITEM.code)
+    old = json.loads(json.dumps(to_jsonable(receipt)))
+    old["received"] = old.pop("brought")
+    del old["counter"]
+    again = receipt_from_dict(old)
+    assert again.brought == receipt.brought
+    assert again.counter.zh == "服务窗口"
+    assert "服务窗口" in render_text(again, "zh")
 
 
 @pytest.mark.parametrize("columns", [32, 48])

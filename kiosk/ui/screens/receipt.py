@@ -1,5 +1,7 @@
 """Receipt: the application is stored first, then printed; a printer failure never loses the application.
 
+The screen shows the receipt's next steps too (hand in, supplement, wait, track), as the paper says them.
+
 If printing fails, the number is shown large with where to get the receipt (print again here,
 or the staff desk, which can reprint from the number).
 """
@@ -7,7 +9,7 @@ or the staff desk, which can reprint from the number).
 from __future__ import annotations
 
 from domain.application import Application
-from domain.receipt import Receipt
+from domain.receipt import Receipt, next_steps
 from kiosk.services.session import Session
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
@@ -40,6 +42,7 @@ class ReceiptScreen(KioskScreen):
             self._submit(session)
         elif session.application is not None:
             self.ids.number.text = session.application.number
+            self._show_steps()
             if session.printed:
                 self._set_status(N_("Please take your receipt."))
 
@@ -62,8 +65,16 @@ class ReceiptScreen(KioskScreen):
             return
         app.session.submitted(*result)
         self.ids.number.text = result[0].number
+        self._show_steps()
         self.ids.rate.disabled = False
         self.print_receipt()
+
+    def _show_steps(self) -> None:
+        """Show the receipt's next steps: hand in, supplement, wait, track."""
+        app = self.kiosk_app
+        receipt = app.session.receipt if app.session else None
+        steps = next_steps(receipt, app.lang) if receipt else []
+        self.ids.steps.text = "\n".join(f"{number}. {step}" for number, step in enumerate(steps, 1))
 
     def _not_stored(self, exc: Exception) -> None:
         """Nothing was submitted: say so plainly."""
@@ -101,3 +112,4 @@ class ReceiptScreen(KioskScreen):
         self.busy = False
         self.ids.number.text = ""
         self.ids.status.text = ""
+        self.ids.steps.text = ""

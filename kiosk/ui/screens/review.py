@@ -1,10 +1,12 @@
-"""Review and submit: every answer on one page with a way back to its group; submitting goes to the receipt."""
+"""Review and submit: every answer on one page with a way back to its group, then the materials and where they go."""
 
 from __future__ import annotations
 
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.services.session import Session
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.screens.guide import handed_on, material_note
 from kiosk.ui.widgets import BigButton, Body, Title
 
 load_kv(__file__)
@@ -33,10 +35,24 @@ class ReviewScreen(KioskScreen):
                 shown = session.shown(form_field.key, app.lang)
                 if shown:
                     content.add_widget(Body(text=f"{app.text(form_field.label)}: {shown}"))
-        for material in sorted(session.deferred):
-            content.add_widget(Body(text=app.t("Hand in later: {material}", app.lang).format(
-                material=app.text(next(m.material.name for m in session.offering.materials
-                                       if m.material.id == material)))))
+        self._materials(session)
+
+    def _materials(self, session: Session) -> None:
+        """List what to hand in at the counter before leaving (optional ones marked), then what comes later."""
+        app, content, t = self.kiosk_app, self.ids.content, self.kiosk_app.t
+        content.add_widget(Title(text=t("Materials"), font_size=app.theme.text))
+        counter = app.text(app.kiosk.hall.counter)
+        content.add_widget(Body(text=t("Before you leave, hand these in at {counter}:").format(counter=counter)))
+        for requirement in session.offering.materials:
+            if requirement.material.id not in session.deferred:
+                note = material_note(requirement, t) if not requirement.required else ""
+                content.add_widget(Body(text=f"•{app.text(requirement.material.name)} ×{requirement.copies}{note}"))
+        for requirement in session.offering.materials:
+            if requirement.material.id in session.deferred:
+                content.add_widget(Body(text=t("Hand in later: {material}").format(
+                    material=app.text(requirement.material.name))))
+        for line in handed_on(session.offering, app.text, t):
+            content.add_widget(Body(text=line))
 
     def edit(self, group: int) -> None:
         """Go back to one group of the form."""

@@ -65,18 +65,19 @@ def test_preview_prints_the_receipt(tmp_path: Path) -> None:
     assert "370303********0012" in result.stdout
 
 
-def test_preview_of_a_bundle_with_deferred_materials(tmp_path: Path) -> None:
+def test_preview_of_a_bundle_never_asks_for_what_it_produces(tmp_path: Path) -> None:
     values = example("yjs-001.json", tmp_path)
-    result = run("application", "preview", "--item", "YJS-001", "--values", str(values),
-                 "--defer", "business_licence", "--lang", "en", "--json")
+    result = run("application", "preview", "--item", "YJS-001", "--values", str(values), "--lang", "en", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [p["item_code"] for p in data["application"]["parts"]] == ["QY-001", "QY-002", "QY-003", "SW-001"]
     assert "李四" not in result.stdout  # answers are left out of JSON unless --reveal
     assert data["application"]["values"] == {}
-    assert [m["material_id"] for m in data["application"]["materials"] if m["status"] == "deferred"] == [
-        "business_licence"
-    ]
+    asked = {m["material_id"] for m in data["application"]["materials"]}
+    assert "id_card" in asked
+    assert not asked & {"business_licence", "company_seals"}  # QY-001 and QY-002 produce them
+    deferring = run("application", "preview", "--item", "YJS-001", "--values", str(values), "--defer", "business_licence")
+    assert "material 'business_licence' is not asked for by this service" in deferring.stderr
 
 
 def test_preview_lists_every_error(tmp_path: Path) -> None:
