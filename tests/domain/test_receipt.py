@@ -90,7 +90,7 @@ def test_a_bundle_receipt_owes_nothing_the_bundle_produces() -> None:
     assert "待补材料" not in text
     assert "营业执照" not in text
     assert "企业公章" not in text
-    assert "申请人居民身份证" in text
+    assert "申请人身份证件" in text
 
 
 def test_a_receipt_stored_before_counters_and_declarations_still_reprints() -> None:

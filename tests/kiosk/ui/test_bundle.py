@@ -77,7 +77,7 @@ def test_a_business_owner_starts_a_business_and_owes_nothing_the_bundle_makes(ki
     assert kiosk.screen == "review"  # nothing may come later (容缺): no materials screen to decide on
     texts = kiosk.texts()
     assert "离开前，请把以下材料交到综合受理窗口：" in texts
-    assert "•申请人居民身份证 ×1" in texts
+    assert "•申请人身份证件 ×1" in texts
     assert not any(t.startswith(("•营业执照", "•企业公章")) for t in texts)  # the bundle makes them
     assert "办理中生成，不用您交：营业执照、企业公章、财务专用章及法定代表人名章" in texts
     assert "•授权委托书及受托人身份证 ×1 （可选，适用时才交）" in texts
@@ -90,7 +90,7 @@ def test_a_business_owner_starts_a_business_and_owes_nothing_the_bundle_makes(ki
     assert "已收材料" not in printed
     assert "营业执照" not in printed
     assert "待补材料" not in printed
-    assert "请交到综合受理窗口的材料（您确认已带齐）:-申请人居民身份证-公司章程" in flat
+    assert "请交到综合受理窗口的材料（您确认已带齐）:-申请人身份证件-公司章程" in flat
     assert "下一步:1.现在：离开前请带本回执和上列材料到综合受理窗口，工作人员核对后受理。" in flat
     promised = kiosk.app.session.application.promised_date.isoformat()
     assert f"2.承诺{promised}前办结。3.查询进度：扫描下方二维码，或拨打下方咨询电话。" in flat
