@@ -2,7 +2,7 @@
 
 The model's 6,763 characters are exactly GB2312's; a character's slot is its place in GB2312's rows
 16–87 (94 cells a row, five of them empty). The file is a header naming what it was built from
-(this builder's version, the font's contents, Pillow's version) and one row of DIMENSIONS bytes per
+(a hash of this builder's sources, the font's contents and Pillow's version) and one row of DIMENSIONS bytes per
 slot, 1.7 MB, memory-mapped. An empty slot is all 255, as far as a row can be from any drawing.
 Built in about 7 s, so once: by scripts/bootstrap.sh, or by the first engine load that lacks it.
 """
@@ -21,11 +21,12 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from drivers.handwriting import shape
 from drivers.handwriting.shape import DIMENSIONS, features, glyph_tile
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_PACKAGE = "fonts-wqy-microhei"
-BUILDER_VERSION = 1  # raise it whenever the atlas would come out different from the same font
+BUILDER_VERSION = 1  # the builder's sources are hashed too: raise this for a change they do not show
 MAGIC = b"YCHWATLS"
 HEADER = struct.Struct("=8sHH16s")  # magic, dimensions per slot, slots, signature
 FIRST_ROW, ROWS, CELLS = 0xB0, 72, 94  # GB2312's hanzi: lead bytes B0–F7, trail bytes A1–FE
@@ -57,8 +58,10 @@ def character(number: int) -> str | None:
 
 
 def signature(font: Path = FONT) -> str:
-    """Return the hash of this builder's version, the font's contents and Pillow's version."""
-    digest = hashlib.sha256(f"builder {BUILDER_VERSION}; dimensions {DIMENSIONS}; pillow {PIL.__version__}".encode())
+    """Return the hash of the builder (this module and shape.py), the font's contents and Pillow's version."""
+    digest = hashlib.sha256(f"builder {BUILDER_VERSION}; pillow {PIL.__version__}".encode())
+    for builder in (Path(__file__), Path(shape.__file__)):
+        digest.update(builder.read_bytes())
     try:
         with font.open("rb") as source:
             digest.update(hashlib.file_digest(source, "sha256").digest())
