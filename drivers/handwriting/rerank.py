@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from drivers.handwriting.atlas import FONT_PACKAGE, Atlas, AtlasUnavailable, character, open_atlas, slot
+from drivers.handwriting.atlas import FONT, FONT_PACKAGE, Atlas, AtlasUnavailable, character, open_atlas, slot
 from drivers.handwriting.ink import clean
 from drivers.handwriting.port import Point, Strokes
 from drivers.handwriting.shape import features, ink_tile
@@ -68,7 +68,7 @@ def rank(scored: Sequence[tuple[str, float]], distances: Sequence[float], near: 
 class RerankingRecognizer:
     """Recognise handwriting with Zinnia, its candidates re-ranked by shape; one call at a time."""
 
-    def __init__(self, zinnia: ZinniaRecognizer | None = None, atlas: Path | None = None,
+    def __init__(self, zinnia: ZinniaRecognizer | None = None, atlas: Path | None = None, font: Path = FONT,
                  weights: Weights = WEIGHTS) -> None:
         """Load Zinnia (HandwritingUnavailable if it cannot be) and the atlas (built if missing; without it, warn)."""
         self.zinnia = zinnia or ZinniaRecognizer()
@@ -76,7 +76,7 @@ class RerankingRecognizer:
         self._lock = threading.Lock()
         self.atlas: Atlas | None = None
         try:
-            self.atlas = open_atlas(atlas)
+            self.atlas = open_atlas(atlas, font)
         except (AtlasUnavailable, OSError) as error:
             log.warning("handwriting: no shape atlas (%s), so Zinnia's order stands; install %s", error, FONT_PACKAGE)
 
