@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drivers.handwriting.ink import clean  # noqa: E402 - after the path is set
-from drivers.handwriting.rerank import WEIGHTS, RerankingRecognizer, Weights, nearest, rank  # noqa: E402
-from tests.drivers.handwriting.fingers import HELD_OUT, PAD, TUNING, draw, medians  # noqa: E402
+from drivers.handwriting.ink import clean  # after the path is set
+from drivers.handwriting.rerank import WEIGHTS, RerankingRecognizer, Weights, nearest, rank
+from tests.drivers.handwriting.fingers import HELD_OUT, PAD, TUNING, draw, medians
 
-GRID = {
+GRID: dict[str, tuple[float, ...]] = {
     "depth": (5, 10, 20, 30, 60),
     "shape": (0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8),
     "missing": (0.0, 0.1, 0.2, 0.4, 0.8, 1.6),
@@ -42,13 +42,14 @@ class Drawn:
 
 def observe(recognizer: RerankingRecognizer, fixture: str) -> list[Drawn]:
     """Return every character of a fixture as drawn, with Zinnia's 100 best and the atlas's distances."""
-    assert recognizer.atlas is not None, "the shape atlas is needed to tune the weights"
+    if recognizer.atlas is None:
+        raise SystemExit("the shape atlas is needed to tune the weights (see the warning above)")
     found = []
     for char in medians(fixture):
         strokes = clean(draw(char, fixture), PAD, PAD)
         distances = recognizer.atlas.distances(recognizer.query(strokes))
         found.append(Drawn(char, recognizer.zinnia.scored(strokes, PAD, PAD, 100), distances,
-                           nearest(distances, max(GRID["neighbours"])), len(strokes)))
+                           nearest(distances, int(max(GRID["neighbours"]))), len(strokes)))
     return found
 
 
@@ -70,7 +71,8 @@ def tune(drawn: list[Drawn]) -> Weights:
     def middle(weights: Weights) -> float:
         return sum(abs(GRID[name].index(getattr(weights, name)) - (len(GRID[name]) - 1) / 2) for name in GRID)
 
-    candidates = [Weights(**dict(zip(GRID, values, strict=True))) for values in product(*GRID.values())]
+    candidates = [Weights(depth=int(depth), shape=shape, missing=missing, neighbours=int(neighbours))
+                  for depth, shape, missing, neighbours in product(*GRID.values())]
     return max(candidates, key=lambda weights: (*reversed(accuracy(drawn, weights)), -middle(weights)))
 
 

@@ -17,6 +17,7 @@ import struct
 import tempfile
 from array import array
 from pathlib import Path
+from typing import cast
 
 import PIL
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -129,8 +130,9 @@ class Atlas:
                 DIMENSIONS or (sign is not None and found != sign.encode("ascii")):
             self._map.close()
             raise AtlasUnavailable(f"{path} is not a shape atlas of this version (rebuild it)")
-        self._view = memoryview(self._map)[HEADER.size:]
-        self._rows: Image.Image | None = Image.frombuffer("L", (DIMENSIONS, SLOTS), self._view, "raw", "L", 0, 1)
+        self._view = memoryview(self._map)[HEADER.size:]  # shared, not copied: Pillow reads any buffer
+        self._rows: Image.Image | None = Image.frombuffer("L", (DIMENSIONS, SLOTS), cast("bytes", self._view), "raw",
+                                                          "L", 0, 1)
 
     def distances(self, query: bytes) -> list[float]:
         """Return the mean absolute difference (0–255) between ``query`` and every slot's row, by slot."""

@@ -125,7 +125,8 @@ def test_a_corrupt_or_foreign_atlas_is_refused_then_rebuilt(tmp_path: Path) -> N
 def test_a_missing_atlas_is_built_where_asked(tmp_path: Path) -> None:
     path = tmp_path / "cache" / "atlas.bin"
     engine = RerankingRecognizer(atlas=path)
-    assert path.is_file() and path.stat().st_size == len(default_atlas_path().read_bytes())
+    assert path.is_file()
+    assert path.stat().st_size == len(default_atlas_path().read_bytes())
     assert engine.recognize(draw("这"), PAD, PAD)[0] == "这"
     engine.close()
 
