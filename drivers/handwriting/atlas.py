@@ -124,10 +124,7 @@ class Atlas:
                 self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as error:
             raise AtlasUnavailable(f"the shape atlas {path} cannot be read ({error})") from error
-        magic, dimensions, slots, found = HEADER.unpack_from(self._map) if len(self._map) >= HEADER.size else (
-            b"", 0, 0, b"")
-        if (magic, dimensions, slots) != (MAGIC, DIMENSIONS, SLOTS) or len(self._map) != HEADER.size + SLOTS * \
-                DIMENSIONS or (sign is not None and found != sign.encode("ascii")):
+        if not _whole(self._map, sign):
             self._map.close()
             raise AtlasUnavailable(f"{path} is not a shape atlas of this version (rebuild it)")
         self._view = memoryview(self._map)[HEADER.size:]  # shared, not copied: Pillow reads any buffer
@@ -149,6 +146,14 @@ class Atlas:
         self._rows = None
         self._view.release()
         self._map.close()
+
+
+def _whole(data: mmap.mmap, sign: str | None) -> bool:
+    """Return whether ``data`` is a whole atlas of this format (and of signature ``sign``, when given)."""
+    if len(data) != HEADER.size + SLOTS * DIMENSIONS:
+        return False
+    magic, dimensions, slots, found = HEADER.unpack_from(data)
+    return (magic, dimensions, slots) == (MAGIC, DIMENSIONS, SLOTS) and sign in (None, found.decode("ascii", "replace"))
 
 
 def open_atlas(path: Path | None = None, font: Path = FONT) -> Atlas:
