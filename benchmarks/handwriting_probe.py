@@ -1,7 +1,8 @@
 """Load the handwriting engine (or just read its model file) in this fresh process; print what it cost as JSON.
 
-``python -m benchmarks.handwriting_probe zinnia|read``: ``zinnia`` opens the recogniser and recognises one
-character; ``read`` reads the model file into memory, the least any engine using it must hold.
+``python -m benchmarks.handwriting_probe rerank|zinnia|read``: ``rerank`` opens the kiosk's recogniser (Zinnia
+re-ranked by shape: the model and the shape atlas, built beforehand) and recognises one character, ``zinnia``
+the same with Zinnia alone; ``read`` reads the model file into memory, the least any engine using it must hold.
 Resident memory comes from /proc/self/status, before and after, in kB.
 """
 
@@ -12,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from drivers.handwriting.rerank import RerankingRecognizer
 from drivers.handwriting.zinnia import MODEL, ZinniaRecognizer
 
 
@@ -30,7 +32,7 @@ def load(mode: str) -> object:
     """Load the engine and recognise a stroke, or read the model file; return what must stay alive."""
     if mode == "read":
         return MODEL.read_bytes()
-    recognizer = ZinniaRecognizer()
+    recognizer = RerankingRecognizer() if mode == "rerank" else ZinniaRecognizer()
     recognizer.recognize([[(100.0, 300.0), (500.0, 300.0)]], 600, 600)
     return recognizer
 

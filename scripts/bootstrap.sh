@@ -9,6 +9,7 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 STAMP="$VENV/.yichuang-installed"
 PINYIN_STAMP="$VENV/.yichuang-pinyin-index"  # where the pinyin index was last built or found
+ATLAS_STAMP="$VENV/.yichuang-handwriting-atlas"  # where the handwriting shape atlas was last built or found
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -92,9 +93,22 @@ build_pinyin_index() {
     mv "$PINYIN_STAMP.new" "$PINYIN_STAMP"
 }
 
+# The handwriting shape atlas (drivers/handwriting/atlas.py): the font's 6,763 glyphs rendered once, about 8 s, so
+# that no kiosk start pays for it. Checked again only after pip installed something or the builder changed.
+build_handwriting_atlas() {
+    if [ -f "$ATLAS_STAMP" ] && [ "$ATLAS_STAMP" -nt "$STAMP" ] && [ "$ATLAS_STAMP" -nt drivers/handwriting/atlas.py ] &&
+       [ "$ATLAS_STAMP" -nt drivers/handwriting/shape.py ] && [ -f "$(cat "$ATLAS_STAMP")" ]; then
+        return 0
+    fi
+    "$VENV/bin/python" -m drivers.handwriting build >"$ATLAS_STAMP.new" ||
+        die "could not build the handwriting shape atlas (python -m drivers.handwriting build); reason above"
+    mv "$ATLAS_STAMP.new" "$ATLAS_STAMP"
+}
+
 install_apt
 install_postgres
 if [ "${BOOTSTRAP_APT_ONLY:-0}" != 1 ]; then
     install_venv
     build_pinyin_index
+    build_handwriting_atlas
 fi

@@ -2,7 +2,9 @@
 
 Run `python scripts/handwriting_fixture.py` (needs npm and pip; both fetch into a temporary folder).
 The characters are the 98 most frequent in jieba's dictionary (a character counts the frequencies
-of the words it appears in) that hanzi-writer-data covers, then 阜 and 窗, which issue #19 names.
+of the words it appears in) that hanzi-writer-data covers, then 阜 and 窗, which issue #19 names:
+strokes.json, the set the recogniser's weights are tuned on (scripts/tune_handwriting.py). The next
+100 most frequent go to heldout.json, which no tuning reads: it shows whether the tuning generalises.
 Medians come in Make Me a Hanzi's 1024 box with y upwards (the top edge at y = 900); they are
 written in a 0–1000 box with y downwards. The data is under the Arphic Public License, whose text
 is copied unaltered beside the fixture; the fixture carries the notice of what was changed and when.
@@ -39,8 +41,8 @@ def fetch(folder: Path) -> tuple[Path, Path]:
     return folder / "package", next(folder.glob("jieba-*/jieba/dict.txt"))
 
 
-def characters(data: Path, dictionary: Path) -> list[str]:
-    """Return the most frequent characters hanzi-writer-data covers, then the two the issue names."""
+def characters(data: Path, dictionary: Path) -> tuple[list[str], list[str]]:
+    """Return the tuning set (the most frequent characters covered, then the issue's two) and the next COUNT."""
     frequency: Counter[str] = Counter()
     for line in dictionary.read_text(encoding="utf-8").splitlines():
         word, count = line.split()[:2]
@@ -48,7 +50,8 @@ def characters(data: Path, dictionary: Path) -> list[str]:
             if "\u4e00" <= char <= "\u9fff":
                 frequency[char] += int(count)
     common = [char for char, _ in frequency.most_common() if (data / f"{char}.json").exists() and char not in NAMED]
-    return common[: COUNT - len(NAMED)] + list(NAMED)
+    tuning = common[: COUNT - len(NAMED)] + list(NAMED)
+    return tuning, common[COUNT - len(NAMED): 2 * COUNT - len(NAMED)]
 
 
 def medians(data: Path, char: str) -> list[list[list[int]]]:
@@ -57,8 +60,8 @@ def medians(data: Path, char: str) -> list[list[list[int]]]:
     return [[[round(x * 1000 / 1024), round((900 - y) * 1000 / 1024)] for x, y in stroke] for stroke in raw]
 
 
-def write(data: Path, chars: list[str]) -> None:
-    """Write strokes.json (one character a line) and copy the licence unaltered beside it."""
+def write(data: Path, chars: list[str], name: str, order: str) -> None:
+    """Write the fixture ``name`` (one character a line) and copy the licence unaltered beside it."""
     today = datetime.now(UTC).date().isoformat()
     header = {
         "notice": f"Modified on {today} by the Yichuang project: the stroke medians of {len(chars)} characters "
@@ -66,7 +69,7 @@ def write(data: Path, chars: list[str]) -> None:
                   "AR PL KaitiM GB and AR PL UKai, Copyright (C) 1999 Arphic Technology Co., Ltd.), converted "
                   "from a 1024 box with y upwards to a 0-1000 box with y downwards and rounded to integers. "
                   "Distributed under the Arphic Public License: see ARPHICPL.TXT beside this file.",
-        "order": f"the most frequent characters in {JIEBA}'s dictionary, then " + " and ".join(NAMED),
+        "order": order,
         "box": 1000,
     }
     lines = [f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}," for key, value in header.items()]
@@ -74,7 +77,7 @@ def write(data: Path, chars: list[str]) -> None:
             for c in chars]
     text = "{\n" + "\n".join(lines) + '\n  "characters": {\n' + ",\n".join(rows) + "\n  }\n}\n"
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "strokes.json").write_text(text, encoding="utf-8")
+    (OUT / name).write_text(text, encoding="utf-8")
     (OUT / "ARPHICPL.TXT").write_bytes((data / "ARPHICPL.TXT").read_bytes())
 
 
@@ -82,9 +85,13 @@ def main() -> int:
     """Fetch, choose, convert and write."""
     with tempfile.TemporaryDirectory(prefix="yc-strokes-") as scratch:
         data, dictionary = fetch(Path(scratch))
-        chars = characters(data, dictionary)
-        write(data, chars)
-    print(f"wrote {len(chars)} characters to {OUT / 'strokes.json'}: {''.join(chars)}")
+        tuning, held_out = characters(data, dictionary)
+        write(data, tuning, "strokes.json", f"the most frequent characters in {JIEBA}'s dictionary, then "
+              + " and ".join(NAMED))
+        write(data, held_out, "heldout.json", f"the next {COUNT} most frequent characters in {JIEBA}'s dictionary "
+              "after those of strokes.json (held out: never tuned on)")
+    print(f"wrote {len(tuning)} characters to {OUT / 'strokes.json'}: {''.join(tuning)}")
+    print(f"wrote {len(held_out)} characters to {OUT / 'heldout.json'}: {''.join(held_out)}")
     return 0
 
 

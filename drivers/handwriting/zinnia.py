@@ -61,12 +61,21 @@ def load_library(path: str = LIBRARY) -> ctypes.CDLL:
 
 def classify(library: ctypes.CDLL, recognizer: int, character: int, limit: int) -> list[str]:
     """Classify the character as it stands and return up to ``limit`` values, best first."""
+    return [value for value, _score in classify_scored(library, recognizer, character, limit)]
+
+
+def classify_scored(library: ctypes.CDLL, recognizer: int, character: int, limit: int) -> list[tuple[str, float]]:
+    """Classify the character as it stands and return up to ``limit`` values with Zinnia's scores, best first."""
     result = library.zinnia_recognizer_classify(recognizer, character, limit)
     if not result:
         return []
     try:
-        values = (library.zinnia_result_value(result, i) for i in range(library.zinnia_result_size(result)))
-        return [value.decode("utf-8", "replace") for value in values if value]
+        found = []
+        for i in range(library.zinnia_result_size(result)):
+            value = library.zinnia_result_value(result, i)
+            if value:
+                found.append((value.decode("utf-8", "replace"), float(library.zinnia_result_score(result, i))))
+        return found
     finally:
         library.zinnia_result_destroy(result)
 
@@ -95,6 +104,10 @@ class ZinniaRecognizer:
 
     def recognize(self, strokes: Strokes, width: float, height: float, limit: int = 10) -> list[str]:
         """Return up to ``limit`` characters for the strokes so far, best first; [] for unusable input."""
+        return [value for value, _score in self.scored(strokes, width, height, limit)]
+
+    def scored(self, strokes: Strokes, width: float, height: float, limit: int = 10) -> list[tuple[str, float]]:
+        """Return up to ``limit`` characters with Zinnia's scores (higher is better), best first; [] for bad input."""
         if not isinstance(limit, int) or limit < 1:
             return []
         ink = prepare(strokes, width, height)
@@ -104,7 +117,7 @@ class ZinniaRecognizer:
             if self._recognizer is None:
                 return []
             self._fill(ink)
-            return classify(self._lib, self._recognizer, self._character, min(limit, MAX_LIMIT))
+            return classify_scored(self._lib, self._recognizer, self._character, min(limit, MAX_LIMIT))
 
     def close(self) -> None:
         """Free the engine and its model; later calls return []."""

@@ -85,12 +85,12 @@ class InputEngines:
 
     def recognizer(self) -> Recognizer | None:
         """Return the handwriting recogniser, or None when it cannot be loaded (the reason is kept for the screen)."""
-        from drivers.handwriting.zinnia import ZinniaRecognizer  # noqa: PLC0415 - loads the 26 MB model
+        from drivers.handwriting.rerank import RerankingRecognizer  # noqa: PLC0415 - loads the 26 MB model
 
         with self._lock:
             if self._recognizer is None and self.handwriting_problem is None:
                 try:
-                    self._recognizer = ZinniaRecognizer()
+                    self._recognizer = RerankingRecognizer()
                 except HandwritingUnavailable as exc:
                     log.error("handwriting input unavailable: %s (install %s)", exc, exc.package)
                     self.handwriting_problem = exc
