@@ -146,11 +146,12 @@ def check(draft: Draft, today: date) -> ValidationResult:
     if draft.offering.kind != "bundle":
         return result
     seen = {(i.key, i.code) for i in result.issues}
+    asked = set(draft.offering.form.keys)  # an item's question the bundle does not ask is not the citizen's to answer
     extra = []
     for item in draft.offering.items:
         own = {k: v for k, v in draft.answers.items() if k in set(item.form.keys)}
         for found in validate(item.form, own, today).issues:
-            if (found.key, found.code) not in seen:
+            if found.key in asked and (found.key, found.code) not in seen:
                 seen.add((found.key, found.code))
                 extra.append(found)
     return ValidationResult(result.values, (*result.issues, *extra))

@@ -33,6 +33,17 @@ def merge_forms(forms: Iterable[FormSchema]) -> FormSchema:
     return FormSchema(sort_fields(merged))
 
 
+DEFER_COMMITMENT = "declaration.defer_commitment"  # 容缺承诺: a promise to hand in what is deferred
+
+
+def bundle_form(items: tuple[ServiceItem, ...]) -> FormSchema:
+    """Return a bundle's one form: its items' forms merged, without a 容缺 promise when nothing can be deferred."""
+    merged = merge_forms(item.form for item in items)
+    if any(m.deferrable for m in merge_materials(items)):
+        return merged
+    return FormSchema(tuple(f for f in merged.fields if f.key != DEFER_COMMITMENT))
+
+
 def merge_materials(items: Iterable[ServiceItem]) -> tuple[MaterialRequirement, ...]:
     """Return one material set asking each material once, as strictly as any item asks it.
 

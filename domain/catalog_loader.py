@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from domain.bundles import merge_forms, merge_materials
+from domain.bundles import bundle_form, merge_materials
 from domain.calendar import WorkingCalendar
 from domain.catalog import (
     PREFIXES,
@@ -244,7 +244,7 @@ def _bundles(doc: dict[str, Any], items: dict[str, ServiceItem]) -> dict[str, Bu
             items=members,
             promised_limit_days=longest if promised is None else promised,
             guide=r.text(table, "guide"),
-            form=merge_forms(i.form for i in members),
+            form=bundle_form(members),
             materials=merge_materials(members),
         )
     return bundles

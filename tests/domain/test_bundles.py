@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.application import Draft, check
-from domain.bundles import merge_forms, merge_materials
+from domain.bundles import DEFER_COMMITMENT, merge_forms, merge_materials
 from domain.catalog import FORM_STRICTNESS, Bundle, ServiceItem
 from domain.forms import Condition, FieldType, FormField, FormSchema, Group, Option
 from domain.text import Text
@@ -39,8 +39,10 @@ def test_a_bundle_accepts_exactly_what_each_of_its_items_accepts(bundle: Bundle,
         changed["delivery.method"] = data.draw(st.sampled_from(["window", "mail"]))
     offering = CATALOG.offering(bundle.code)
     bundle_ok = check(Draft(offering, changed), TODAY).ok
+    asked = set(bundle.form.keys)  # an item's own question the bundle leaves out (a 容缺 promise) is not checked
     items_ok = all(
-        validate(item.form, {k: v for k, v in changed.items() if k in item.form.keys}, TODAY).ok
+        not [i for i in validate(item.form, {k: v for k, v in changed.items() if k in item.form.keys}, TODAY).errors
+             if i.key in asked]
         for item in bundle.items
     )
     assert bundle_ok == items_ok
@@ -124,3 +126,20 @@ def test_an_offering_carries_its_own_guide() -> None:
     assert bundle.guide == CATALOG.bundles["YJS-001"].guide
     assert "后面几项不用再交" in bundle.guide.zh
     assert CATALOG.offering("QY-001").guide == CATALOG.items["QY-001"].guide
+
+
+def test_a_bundle_with_nothing_to_defer_asks_no_promise_to_supplement() -> None:
+    startup = CATALOG.offering("YJS-001")
+    assert not any(m.deferrable for m in startup.materials)
+    assert any(DEFER_COMMITMENT in item.form.keys for item in startup.items)  # its items ask it on their own
+    assert DEFER_COMMITMENT not in startup.form.keys
+    answers = {k: v for k, v in valid_answers(startup.form).items() if k != DEFER_COMMITMENT}
+    assert check(Draft(startup, answers), TODAY).ok
+
+
+def test_a_bundle_that_can_defer_still_asks_the_promise() -> None:
+    deferring = [c for c, b in CATALOG.bundles.items() if any(m.deferrable for m in CATALOG.offering(c).materials)
+                 and any(DEFER_COMMITMENT in i.form.keys for i in b.items)]
+    assert deferring
+    for code in deferring:
+        assert DEFER_COMMITMENT in CATALOG.offering(code).form.keys
