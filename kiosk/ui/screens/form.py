@@ -245,8 +245,7 @@ class FormScreen(KioskScreen):
             self._first_problem_in_sight()
             return
         if session.group + 1 < len(session.groups()):
-            session.group += 1
-            self.show()
+            self._turn(session, session.group + 1)
             return
         app.go("materials" if session.deferrable() else "review")
 
@@ -259,6 +258,16 @@ class FormScreen(KioskScreen):
         else:
             scroll.scroll_y = 1
 
+    def _turn(self, session: Session, group: int) -> None:
+        """Show another page of the form, from its top."""
+        session.group = group
+        self.show()
+        self.ids.scroll.scroll_y = 1
+
+    def on_pre_enter(self, *args: object) -> None:
+        """A page the citizen comes to from another screen opens at its top too."""
+        self.ids.scroll.scroll_y = 1
+
     def back(self) -> None:
         """Go to the previous group, or back to the identity."""
         app = self.kiosk_app
@@ -267,8 +276,7 @@ class FormScreen(KioskScreen):
         self.problems = {}
         self.active = None
         if session is not None and session.group > 0:
-            session.group -= 1
-            self.show()
+            self._turn(session, session.group - 1)
         else:
             app.go("identify")
 
