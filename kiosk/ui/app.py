@@ -23,7 +23,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from domain.text import Lang, Text
 from kiosk.services.availability import Availability
-from kiosk.services.idle import IdleAction
+from kiosk.services.idle import IdleAction, reading_s
 from kiosk.services.session import Session
 from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
@@ -82,6 +82,7 @@ class KioskApp(App):
         self.availability = Availability()
         self.browsing = False  # guides opened from the out-of-service screen
         self.last_touch = time.monotonic()
+        self.reading_s = 0.0  # how long the screen shown takes to read
         self.manager = ScreenManager(transition=NoTransition())
         self._events: list[Any] = []
         self._notice_event: Any = None
@@ -100,14 +101,14 @@ class KioskApp(App):
         for screen_class in SCREENS:
             self.manager.add_widget(screen_class())
         root.ids.stage.add_widget(self.manager)
-        Window.bind(on_touch_down=self._touched)
+        Window.bind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
         self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
                         Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S)]
         devices = self.kiosk.devices
         devices.start(lambda _snapshot: bridge.on_ui(lambda: self._available(devices.availability())))
-        self.bind(lang=lambda *_: self.current.show())
+        self.bind(lang=lambda *_: self._show())
         self.check_devices()
-        self.current.show()
+        self._show()
         home = self.manager.get_screen("home")
         bridge.run(home.entries, lambda _: None, lambda exc: log.warning("search index: %s", type(exc).__name__))
         self._events.append(Clock.schedule_once(lambda _dt: self._warm_inputs(), WARM_INPUTS_AFTER_S))
@@ -124,7 +125,7 @@ class KioskApp(App):
             if event is not None:
                 event.cancel()
         self.kiosk.devices.stop()
-        Window.unbind(on_touch_down=self._touched)
+        Window.unbind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
         if self.root is not None:
             Window.remove_widget(self.root)
         Builder.unload_file(KV)
@@ -138,8 +139,13 @@ class KioskApp(App):
     def go(self, name: str) -> None:
         """Show screen ``name``, filled from the session."""
         self.manager.current = name
-        self.current.show()
+        self._show()
         self.touched()
+
+    def _show(self) -> None:
+        """Fill the current screen and note how long it takes to read."""
+        self.current.show()
+        self.reading_s = reading_s(self.current.words())
 
     def start(self, code: str) -> None:
         """Begin a session for item or bundle ``code`` at its guide."""
@@ -197,7 +203,7 @@ class KioskApp(App):
         idle = time.monotonic() - self.last_touch
         current = self.manager.current
         decision = self.kiosk.idle.decide(idle, in_session=self.session is not None and current not in OPEN_SCREENS,
-                                          on_home=current == "home")
+                                          on_home=current == "home", reading_s=self.reading_s)
         if decision.action is IdleAction.ATTRACT:
             self.manager.get_screen("home").attract()
         elif decision.action in {IdleAction.WARN, IdleAction.END}:

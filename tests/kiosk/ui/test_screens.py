@@ -3,6 +3,12 @@ help once called stays in sight, a disabled Start says why, English search, cate
 
 from __future__ import annotations
 
+import time
+
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.services.idle import reading_s
 from tests.kiosk.ui.driver import Driver
 from tests.kiosk.ui.journey import in_sight, to_business
 
@@ -19,3 +25,46 @@ def test_a_form_page_opens_at_its_top(kiosk: Driver) -> None:
     kiosk.tap("下一步")
     assert scroll.scroll_y == 1
     assert in_sight(kiosk, first.label.zh)
+
+
+def _to_guide(kiosk: Driver, code: str) -> None:
+    """Open the guide of ``code`` from home, by touch."""
+    offering = kiosk.app.kiosk.catalog.offering(code)
+    kiosk.tap("一件事一次办" if offering.kind == "bundle" else "社会保障", partial=True)
+    kiosk.tap(offering.name.zh)
+    assert kiosk.screen == "guide"
+
+
+def test_reading_a_long_guide_is_not_taken_for_walking_away(kiosk: Driver) -> None:
+    _to_guide(kiosk, "YJS-001")
+    app = kiosk.app
+    shown = sum(len(t) for t in kiosk.texts())
+    assert shown > 400
+    app.last_touch -= app.kiosk.settings.idle_timeout_s + 30  # a minute and a half reading, no touch
+    kiosk.frames(3)
+    time.sleep(1.1)
+    kiosk.frames(3)
+    assert not app.idle_warning
+    app.last_touch = time.monotonic() - reading_s("\n".join(kiosk.texts())) - 1  # longer than it takes to read
+    kiosk.until(lambda: app.idle_warning, timeout=3, what="the warning once the reading time is over")
+
+
+def test_scrolling_a_guide_counts_as_being_there(kiosk: Driver) -> None:
+    _to_guide(kiosk, "YJS-001")
+    app = kiosk.app
+    view = next(w for w in kiosk.widgets() if isinstance(w, ScrollView) and w.get_root_window())
+    x, y = view.to_window(*view.center)
+    finger = UnitTestTouch(x, y)
+    finger.touch_down()
+    kiosk.frames(2)
+    app.last_touch -= 3600  # the finger rests on the page and drags it slowly up for a long while
+    for step in range(1, 30):
+        finger.touch_move(x, y + step * 10)
+        kiosk.frames(1)
+    finger.touch_up()
+    kiosk.frames(3)
+    assert view.scroll_y < 1  # it scrolled
+    assert time.monotonic() - app.last_touch < 5
+    time.sleep(1.1)
+    kiosk.frames(3)
+    assert not app.idle_warning
