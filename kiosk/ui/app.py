@@ -46,7 +46,7 @@ SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, Ma
            ReceiptScreen, RatingScreen, OutOfServiceScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
-NOTICE_S = 6.0  # how long a short message (help is coming, thank you) stays
+NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
 
@@ -70,7 +70,8 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     idle_warning = BooleanProperty(False)
     countdown = NumericProperty(0)
-    notice = StringProperty("")  # a short message over the current screen (e.g. help is coming)
+    notice = StringProperty("")  # a short message over the current screen (e.g. thank you)
+    help_coming = BooleanProperty(False)  # staff were called and have not come yet
 
     def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
         """Build the app around the terminal's parts."""
@@ -159,6 +160,7 @@ class KioskApp(App):
         self.session = None
         self.browsing = False
         self.idle_warning = False
+        self.help_coming = False
         self.notice = ""
         self.go("out_of_service" if not self.availability.can_apply else "home")
 
@@ -172,11 +174,15 @@ class KioskApp(App):
         self.lang = "en" if self.lang == "zh" else "zh"
 
     def call_staff(self) -> None:
-        """Store a help request (the sync agent carries it to central) and tell the citizen help is coming."""
+        """Store a help request (the sync agent carries it to central); say help is coming until staff come."""
         session, screen = self.session, self.manager.current
-        self.say(self.t("Staff have been called and will come to you."))
+        self.help_coming = True
         bridge.run(lambda: self.kiosk.call_for_help(screen, session), lambda _: None,
                    lambda exc: log.error("help request not stored: %s", type(exc).__name__))
+
+    def staff_came(self) -> None:
+        """Staff have come to the terminal: the help-is-coming strip goes."""
+        self.help_coming = False
 
     def say(self, text: str) -> None:
         """Show a short message over the screen for a few seconds."""

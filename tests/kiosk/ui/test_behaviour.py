@@ -82,11 +82,11 @@ def test_declining_the_notice_reads_nothing_and_goes_home(kiosk: Driver) -> None
 def test_calling_staff_stores_a_help_request_and_keeps_the_session(kiosk: Driver) -> None:
     to_form(kiosk)
     kiosk.tap("呼叫帮办")
-    assert kiosk.app.notice == "已呼叫工作人员,请稍候,马上为您服务。"
+    assert kiosk.app.root.ids.help_message.text == "已呼叫工作人员,请稍候,马上为您服务。"
     kiosk.until(lambda: _count(kiosk, HelpRequestRow) == 1, what="the help request stored")
     assert kiosk.screen == "identify"
     assert kiosk.app.session is not None
-    kiosk.until(lambda: kiosk.app.notice == "", timeout=10, what="the message to go away by itself")
+    assert kiosk.app.help_coming  # until staff come or the session ends (tests/kiosk/ui/test_screens.py)
 
 
 def test_paper_out_stops_new_applications_and_the_terminal_recovers_by_itself(kiosk: Driver) -> None:

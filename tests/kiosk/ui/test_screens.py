@@ -4,13 +4,17 @@ help once called stays in sight, a disabled Start says why, English search, cate
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from kivy.tests.common import UnitTestTouch
+from kivy.uix.button import Button
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.services.idle import reading_s
+from kiosk.ui.app import NOTICE_S
+from tests.kiosk.ui.contrast import shown
 from tests.kiosk.ui.driver import Driver
-from tests.kiosk.ui.journey import in_sight, to_business
+from tests.kiosk.ui.journey import in_sight, to_business, to_form
 
 
 def test_a_form_page_opens_at_its_top(kiosk: Driver) -> None:
@@ -68,3 +72,28 @@ def test_scrolling_a_guide_counts_as_being_there(kiosk: Driver) -> None:
     time.sleep(1.1)
     kiosk.frames(3)
     assert not app.idle_warning
+
+
+def _overlaps(first: Any, second: Any) -> bool:
+    """Return whether two widgets' rectangles overlap on the window."""
+    (ax, ay), (bx, by) = first.to_window(*first.pos), second.to_window(*second.pos)
+    return ax < bx + second.width and bx < ax + first.width and ay < by + second.height and by < ay + first.height
+
+
+def test_help_once_called_stays_in_sight_without_covering_a_button_until_staff_come(kiosk: Driver) -> None:
+    to_form(kiosk)
+    kiosk.tap("呼叫帮办")
+    strip = kiosk.app.root.ids.help
+    started = time.monotonic()
+    kiosk.until(lambda: time.monotonic() - started > NOTICE_S + 1, timeout=NOTICE_S + 3)  # past the short message
+    assert shown(strip)
+    assert "已呼叫工作人员" in kiosk.app.root.ids.help_message.text
+    buttons = [w for w in kiosk.widgets() if isinstance(w, Button) and shown(w) and w.text != "工作人员已到"]
+    assert [b.text for b in buttons if _overlaps(b, strip)] == []
+    kiosk.tap("工作人员已到")  # staff attend
+    assert not shown(strip)
+    kiosk.tap("呼叫帮办")
+    assert shown(strip)
+    kiosk.tap("返回")  # the session ends
+    assert kiosk.screen == "home"
+    assert not shown(strip)
