@@ -10,6 +10,8 @@ from kivy.tests.common import UnitTestTouch
 from kivy.uix.button import Button
 from kivy.uix.scrollview import ScrollView
 
+from drivers.status import PaperState
+from kiosk.services.availability import PAPER_OUT
 from kiosk.services.idle import reading_s
 from kiosk.ui.app import NOTICE_S
 from tests.kiosk.ui.contrast import shown
@@ -97,3 +99,31 @@ def test_help_once_called_stays_in_sight_without_covering_a_button_until_staff_c
     kiosk.tap("返回")  # the session ends
     assert kiosk.screen == "home"
     assert not shown(strip)
+
+
+def test_a_disabled_start_says_why(kiosk: Driver) -> None:
+    kiosk.printer.emulator.state.paper = PaperState.OUT
+    kiosk.app.check_devices()
+    kiosk.until(lambda: kiosk.screen == "out_of_service")
+    kiosk.tap("查看办事指南")
+    _to_guide(kiosk, "SB-001")
+    assert all(b.disabled for b in kiosk.widgets() if getattr(b, "text", "") == "开始办理")
+    assert [t for t in kiosk.texts() if "本机暂时不能开始办理" in t and PAPER_OUT.zh in t]
+
+
+def test_english_letters_find_a_service_by_its_english_name(kiosk: Driver) -> None:
+    item = kiosk.app.kiosk.catalog.offering("SB-001")
+    for letter in item.name.en.split()[0].upper():
+        kiosk.tap(letter)
+    kiosk.tap(item.name.zh)
+    assert kiosk.screen == "guide"
+
+
+def test_home_lists_the_service_areas_in_the_catalogs_order(kiosk: Driver) -> None:
+    from domain.catalog import CATEGORY_NAMES
+
+    catalog = kiosk.app.kiosk.catalog
+    order = [c for c in catalog.meta.category_order if any(i.category == c for i in catalog.items.values())]
+    assert order[0] == "social_security"
+    shown_names = [t.split("  (")[0] for t in kiosk.texts() if "  (" in t]
+    assert shown_names[:len(order)] == [CATEGORY_NAMES[c].zh for c in order]
