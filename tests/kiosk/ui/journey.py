@@ -49,7 +49,7 @@ def option(kiosk: Driver, key: str, value: str) -> str:
 def to_review(kiosk: Driver) -> None:
     """Fill SB-001 as the journey does, up to the review."""
     to_form(kiosk)
-    kiosk.tap("是我本人,继续")
+    kiosk.tap("是我本人，继续")
     kiosk.tap("下一步")
     kiosk.tap(option(kiosk, "delivery.method", "window"))
     kiosk.tap("下一步")
@@ -151,7 +151,7 @@ def write_on_pad(kiosk: Driver, char: str) -> list[str]:
 def to_business(kiosk: Driver) -> None:
     """Walk 企业开办一件事 to its business questions."""
     to_form(kiosk, "YJS-001")
-    kiosk.tap("是我本人,继续")
+    kiosk.tap("是我本人，继续")
     kiosk.tap("下一步")
     kiosk.tap(option(kiosk, "delivery.method", "window"))
     kiosk.tap("下一步")

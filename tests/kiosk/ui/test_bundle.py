@@ -11,7 +11,7 @@ from tests.kiosk.ui.journey import field, key_in, option, pick_date, tap_key, to
 
 def test_a_bundle_with_two_deferred_materials(kiosk: Driver) -> None:
     to_form(kiosk, "YJS-001")
-    kiosk.tap("是我本人,继续")
+    kiosk.tap("是我本人，继续")
     kiosk.tap("下一步")  # applicant, from the card
     kiosk.tap(option(kiosk, "delivery.method", "window"))
     kiosk.tap("下一步")
@@ -60,7 +60,7 @@ def test_a_bundle_with_two_deferred_materials(kiosk: Driver) -> None:
     assert sum("容缺后补" in t for t in kiosk.texts()) == 2
     kiosk.tap("下一步")
     review = "\n".join(kiosk.texts())
-    assert "容缺后补:营业执照" in review
+    assert "容缺后补：营业执照" in review
     kiosk.tap("提交")
     kiosk.until(lambda: "请取走您的回执。" in kiosk.texts(), what="the receipt printed")
     owed = kiosk.app.session.application.owed
