@@ -9,6 +9,8 @@ import click
 from kiosk.cli.context import TerminalContext, pass_terminal
 from kiosk.cli.kiosk_cmd import need_display
 
+PANEL_SHARE = 0.5  # the demo panel's width, as a share of the kiosk's
+
 
 @click.command("demo")
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=Path("var/demo-kiosk"),
@@ -23,13 +25,16 @@ def kiosk_demo(app: TerminalContext, data: Path) -> None:
     from kiosk.services.terminal import open_kiosk
     from kiosk.store.keys import KeyFileProvider
     from kiosk.store.opening import open_store
+    from kiosk.ui.display import fit, screen_size
     from kiosk.ui.launch import prepare_window, run_app
 
     config = app.config
-    settings = config.ui.model_copy(update={  # half size, same millimetres, to fit a desktop screen
-        "fullscreen": False, "width_px": config.ui.width_px // 2, "height_px": config.ui.height_px // 2,
-        "panel_inches": config.ui.panel_inches / 2})
-    prepare_window(settings, width_px=settings.width_px * 3 // 2)  # the panel takes the right third
+    panel = config.ui.width_px, config.ui.height_px
+    width, height = fit(panel, screen_size() or (1920, 1080), beside=PANEL_SHARE)  # the panel's aspect, smaller
+    settings = config.ui.model_copy(update={  # same millimetres on a smaller "panel": the layout of the real one
+        "fullscreen": False, "width_px": width, "height_px": height,
+        "panel_inches": config.ui.panel_inches * height / panel[1]})
+    prepare_window(settings, width_px=width + round(width * PANEL_SHARE))  # the demo panel at its right
     from demo.kiosk_panel import DemoKioskApp  # Kivy's window opens on import
 
     data.mkdir(parents=True, exist_ok=True)

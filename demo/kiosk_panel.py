@@ -43,10 +43,10 @@ class DemoKioskApp(KioskApp):
         self.printed = 0
 
     def build(self) -> Any:
-        """Put the kiosk screen and the panel side by side."""
+        """Put the kiosk screen (at its panel's size and aspect) and the demo panel side by side."""
         kiosk_root = super().build()
         frame = BoxLayout(orientation="horizontal")
-        kiosk_root.size_hint_x = 2 / 3
+        kiosk_root.size_hint_x, kiosk_root.width = None, self.kiosk.settings.width_px
         frame.add_widget(kiosk_root)
         panel = DemoPanel()
         for label, name in CARD_NAMES.items():

@@ -179,6 +179,7 @@ class CatalogMeta:
     illustrative: bool
     note: Text
     progress_url: str  # template with {number}: the QR payload on receipts
+    category_order: tuple[Category, ...] = ()  # home lists the areas in this order (most used first), then the rest
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ def _meta(table: dict[str, Any]) -> CatalogMeta:
         illustrative=r.boolean(table, "illustrative"),
         note=r.text(table, "note"),
         progress_url=url,
+        category_order=tuple(r.enum_list(table, "category_order", Category)) if "category_order" in table else (),
     )
 
 

@@ -24,6 +24,7 @@ DEFAULT_MAX_LENGTH = {FieldType.TEXT: 100, FieldType.ADDRESS: 200, FieldType.FIL
 
 MESSAGES: dict[str, Text] = {
     "required": Text("请填写{label}。", "Please fill in {label}."),
+    "required_choice": Text("请选择{label}。", "Please choose {label}."),
     "must_tick": Text("请阅读并勾选{label}。", "Please read and tick {label}."),
     "not_text": Text("{label}应为文字。", "{label} must be text."),
     "too_long": Text("{label}最多{max}个字。", "{label} can have at most {max} characters."),
@@ -287,7 +288,8 @@ def validate(schema: FormSchema, answers: dict[str, Any], today: date) -> Valida
         raw = answers.get(item.key)
         if _is_blank(raw) or (item.type is FieldType.CHECKBOX and raw is False and item.required):
             if item.required:
-                code = "must_tick" if item.type is FieldType.CHECKBOX else "required"
+                code = {FieldType.CHECKBOX: "must_tick", FieldType.CHOICE: "required_choice",
+                        FieldType.MULTI_CHOICE: "required_choice"}.get(item.type, "required")
                 issues.append(issue(item, code))
             continue
         if item.type is FieldType.ID_NUMBER:  # one check gives both the error and the area-code warning

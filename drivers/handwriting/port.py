@@ -14,7 +14,7 @@ Strokes = Sequence[Sequence[Point]]
 class HandwritingUnavailable(Exception):
     """Say that the recogniser cannot be loaded (a missing library or model) and which package to install."""
 
-    citizen = Text("手写输入暂时无法使用,请使用拼音输入或请工作人员协助。",
+    citizen = Text("手写输入暂时无法使用，请使用拼音输入或请工作人员协助。",
                    "Handwriting input is not available. Please use the pinyin keyboard or ask a member of staff.")
 
     def __init__(self, message: str, package: str) -> None:

@@ -8,7 +8,7 @@ from domain.text import Text
 class PrinterError(Exception):
     """Base of printer failures; ``citizen`` is what the screen says."""
 
-    citizen = Text("打印机暂时无法使用,您的回执已保存,可到窗口或稍后补打。",
+    citizen = Text("打印机暂时无法使用，您的回执已保存，可到窗口或稍后补打。",
                    "The printer is not available. Your receipt is saved: staff can print it for you later.")
 
 

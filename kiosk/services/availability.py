@@ -15,11 +15,11 @@ from drivers.status import PaperState, Snapshot
 MIN_FREE_PCT = 5.0  # below this the store may not be able to keep an application
 
 PRINTER_DOWN = Text("凭证打印机暂时无法使用。", "The receipt printer is not working at the moment.")
-PAPER_OUT = Text("凭证打印纸已用完,工作人员正在补充。",
+PAPER_OUT = Text("凭证打印纸已用完，工作人员正在补充。",
                  "The receipt printer has run out of paper; staff have been told.")
 READER_DOWN = Text("身份证阅读器暂时无法使用。", "The ID card reader is not working at the moment.")
-STORAGE_FULL = Text("本机存储空间不足,暂停受理。", "This terminal's storage is full; it cannot take applications.")
-NO_CATALOG = Text("本机暂无事项目录,暂停受理。", "This terminal has no service catalog yet.")
+STORAGE_FULL = Text("本机存储空间不足，暂停受理。", "This terminal's storage is full; it cannot take applications.")
+NO_CATALOG = Text("本机暂无事项目录，暂停受理。", "This terminal has no service catalog yet.")
 
 
 @dataclass(frozen=True)

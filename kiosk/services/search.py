@@ -1,7 +1,8 @@
-"""Use case: find a service by its Chinese name, a keyword, or its full pinyin (or the pinyin's initials).
+"""Use case: find a service by its Chinese name, a keyword, its full pinyin (or the pinyin's initials), or English.
 
 Citizens who cannot type Chinese on a kiosk type letters: "shebaoka" and "sbk" both find
-社会保障卡 items. pypinyin gives the readings; tones are ignored.
+社会保障卡 items, and so does "socialsecurity" from the English name. pypinyin gives the
+readings; tones are ignored.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class Entry:
     texts: tuple[str, ...]  # Chinese name and keywords
     pinyin: tuple[str, ...]  # full pinyin of each, no spaces
     initials: tuple[str, ...]
+    english: str = ""  # the English name, lower case, without spaces (the kiosk's letter keys have none)
 
 
 def index(offerings: list[ServiceItem | Bundle]) -> list[Entry]:
@@ -29,15 +31,16 @@ def index(offerings: list[ServiceItem | Bundle]) -> list[Entry]:
     for offering in offerings:
         texts = (offering.name.zh, *getattr(offering, "keywords", ()))
         entries.append(Entry(offering.code, texts, tuple("".join(lazy_pinyin(t)).lower() for t in texts),
-                             tuple("".join(lazy_pinyin(t, style=Style.FIRST_LETTER)).lower() for t in texts)))
+                             tuple("".join(lazy_pinyin(t, style=Style.FIRST_LETTER)).lower() for t in texts),
+                             "".join(offering.name.en.split()).lower()))
     return entries
 
 
 def search(entries: list[Entry], query: str) -> list[str]:
-    """Return the codes matching ``query``: Chinese by substring, letters by pinyin or initials."""
+    """Return the codes matching ``query``: Chinese by substring, letters by pinyin, initials or English."""
     wanted = "".join(query.split()).lower()
     if not wanted:
         return []
     if wanted.isascii():
-        return [e.code for e in entries if any(wanted in p for p in (*e.pinyin, *e.initials))]
+        return [e.code for e in entries if any(wanted in p for p in (*e.pinyin, *e.initials, e.english))]
     return [e.code for e in entries if any(wanted in t for t in e.texts)]

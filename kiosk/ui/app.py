@@ -23,7 +23,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from domain.text import Lang, Text
 from kiosk.services.availability import Availability
-from kiosk.services.idle import IdleAction
+from kiosk.services.idle import IdleAction, reading_s
 from kiosk.services.session import Session
 from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
@@ -46,7 +46,7 @@ SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, Ma
            ReceiptScreen, RatingScreen, OutOfServiceScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
-NOTICE_S = 6.0  # how long a short message (help is coming, thank you) stays
+NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
 
@@ -70,7 +70,8 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     idle_warning = BooleanProperty(False)
     countdown = NumericProperty(0)
-    notice = StringProperty("")  # a short message over the current screen (e.g. help is coming)
+    notice = StringProperty("")  # a short message over the current screen (e.g. thank you)
+    help_coming = BooleanProperty(False)  # staff were called and have not come yet
 
     def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
         """Build the app around the terminal's parts."""
@@ -82,6 +83,7 @@ class KioskApp(App):
         self.availability = Availability()
         self.browsing = False  # guides opened from the out-of-service screen
         self.last_touch = time.monotonic()
+        self.reading_s = 0.0  # how long the screen shown takes to read
         self.manager = ScreenManager(transition=NoTransition())
         self._events: list[Any] = []
         self._notice_event: Any = None
@@ -100,14 +102,14 @@ class KioskApp(App):
         for screen_class in SCREENS:
             self.manager.add_widget(screen_class())
         root.ids.stage.add_widget(self.manager)
-        Window.bind(on_touch_down=self._touched)
+        Window.bind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
         self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
                         Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S)]
         devices = self.kiosk.devices
         devices.start(lambda _snapshot: bridge.on_ui(lambda: self._available(devices.availability())))
-        self.bind(lang=lambda *_: self.current.show())
+        self.bind(lang=lambda *_: self._show())
         self.check_devices()
-        self.current.show()
+        self._show()
         home = self.manager.get_screen("home")
         bridge.run(home.entries, lambda _: None, lambda exc: log.warning("search index: %s", type(exc).__name__))
         self._events.append(Clock.schedule_once(lambda _dt: self._warm_inputs(), WARM_INPUTS_AFTER_S))
@@ -124,7 +126,7 @@ class KioskApp(App):
             if event is not None:
                 event.cancel()
         self.kiosk.devices.stop()
-        Window.unbind(on_touch_down=self._touched)
+        Window.unbind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
         if self.root is not None:
             Window.remove_widget(self.root)
         Builder.unload_file(KV)
@@ -138,8 +140,13 @@ class KioskApp(App):
     def go(self, name: str) -> None:
         """Show screen ``name``, filled from the session."""
         self.manager.current = name
-        self.current.show()
+        self._show()
         self.touched()
+
+    def _show(self) -> None:
+        """Fill the current screen and note how long it takes to read."""
+        self.current.show()
+        self.reading_s = reading_s(self.current.words())
 
     def start(self, code: str) -> None:
         """Begin a session for item or bundle ``code`` at its guide."""
@@ -153,6 +160,7 @@ class KioskApp(App):
         self.session = None
         self.browsing = False
         self.idle_warning = False
+        self.help_coming = False
         self.notice = ""
         self.go("out_of_service" if not self.availability.can_apply else "home")
 
@@ -166,11 +174,15 @@ class KioskApp(App):
         self.lang = "en" if self.lang == "zh" else "zh"
 
     def call_staff(self) -> None:
-        """Store a help request (the sync agent carries it to central) and tell the citizen help is coming."""
+        """Store a help request (the sync agent carries it to central); say help is coming until staff come."""
         session, screen = self.session, self.manager.current
-        self.say(self.t("Staff have been called and will come to you."))
+        self.help_coming = True
         bridge.run(lambda: self.kiosk.call_for_help(screen, session), lambda _: None,
                    lambda exc: log.error("help request not stored: %s", type(exc).__name__))
+
+    def staff_came(self) -> None:
+        """Staff have come to the terminal: the help-is-coming strip goes."""
+        self.help_coming = False
 
     def say(self, text: str) -> None:
         """Show a short message over the screen for a few seconds."""
@@ -197,7 +209,7 @@ class KioskApp(App):
         idle = time.monotonic() - self.last_touch
         current = self.manager.current
         decision = self.kiosk.idle.decide(idle, in_session=self.session is not None and current not in OPEN_SCREENS,
-                                          on_home=current == "home")
+                                          on_home=current == "home", reading_s=self.reading_s)
         if decision.action is IdleAction.ATTRACT:
             self.manager.get_screen("home").attract()
         elif decision.action in {IdleAction.WARN, IdleAction.END}:

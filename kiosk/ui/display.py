@@ -1,10 +1,23 @@
-"""A private virtual display (Xvfb) for the UI's tests, screenshots and benchmark."""
+"""A private virtual display (Xvfb) for the UI's tests, screenshots and benchmark; fitting a window to a screen."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
+
+SCREEN_QUERY = """
+import ctypes, ctypes.util
+x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+x11.XOpenDisplay.restype = ctypes.c_void_p
+x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
+x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+display = x11.XOpenDisplay(None)
+screen = x11.XDefaultScreen(display) if display else None
+print(x11.XDisplayWidth(display, screen), x11.XDisplayHeight(display, screen)) if display else None
+"""
 
 
 def start_xvfb(screen: str = "1280x1280x24") -> tuple[subprocess.Popen[bytes], str]:
@@ -17,3 +30,27 @@ def start_xvfb(screen: str = "1280x1280x24") -> tuple[subprocess.Popen[bytes], s
     number = os.read(read, 16).decode().strip()
     os.close(read)
     return server, f":{number}"
+
+
+def screen_size() -> tuple[int, int] | None:
+    """Return the size of the X display's default screen (None without one): a window must fit in it.
+
+    Asked in a fresh interpreter: once Kivy has loaded its own X libraries, libX11 through ctypes
+    cannot connect.
+    """
+    try:
+        done = subprocess.run([sys.executable, "-c", SCREEN_QUERY], capture_output=True, text=True,  # noqa: S603
+                              timeout=10, check=True)
+        width, height = (int(n) for n in done.stdout.split())
+    except (subprocess.SubprocessError, ValueError):
+        return None
+    return width, height
+
+
+def fit(panel: tuple[int, int], screen: tuple[int, int], *, beside: float, share: float = 0.9) -> tuple[int, int]:
+    """Return the panel's size scaled to fit ``share`` of the screen with ``beside`` of its width added at its side.
+
+    The panel keeps its aspect (text wraps as on the real panel); it is never drawn larger than it is.
+    """
+    scale = min(1.0, share * screen[1] / panel[1], share * screen[0] / (panel[0] * (1 + beside)))
+    return round(panel[0] * scale), round(panel[1] * scale)

@@ -1,4 +1,4 @@
-"""Sizes from the panel's physical size: a 21-inch and a 32-inch panel both get finger-sized targets.
+"""Sizes from the panel's physical size (a 21-inch and a 32-inch panel both get finger-sized targets) and the colours.
 
 Everything on screen is sized in millimetres of glass, converted with the panel's pixel density
 (its resolution over its diagonal). Elder mode (a later issue) scales ``scale``.
@@ -36,6 +36,11 @@ class Theme:
         return self.height_px > self.width_px
 
     @property
+    def colours(self) -> Colours:
+        """Return the screens' colours."""
+        return COLOURS
+
+    @property
     def target(self) -> float:
         """Return the height of a touch target: 16 mm, above the 9.6 mm minimum, for unsteady hands."""
         return self.mm(16)
@@ -59,3 +64,39 @@ class Theme:
     def huge(self) -> float:
         """Return the size of a receipt number or a countdown."""
         return self.mm(14)
+
+
+Rgba = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Colours:
+    """Every colour the screens draw with: text ≥ 4.5:1 and cues ≥ 3:1 against what they are drawn on (WCAG 2.1).
+
+    tests/kiosk/ui/test_contrast.py computes the ratios from the running screens.
+    """
+
+    page: Rgba = (0.96, 0.97, 0.99, 1)
+    ink: Rgba = (0.1, 0.1, 0.1, 1)  # body text
+    heading: Rgba = (0.05, 0.2, 0.45, 1)
+    muted: Rgba = (0.3, 0.3, 0.3, 1)  # help and hints
+    error: Rgba = (0.7, 0.08, 0.08, 1)
+    on_dark: Rgba = (1, 1, 1, 1)  # text on a coloured button or bar
+    primary: Rgba = (0.11, 0.37, 0.73, 1)  # a button that goes on
+    secondary: Rgba = (0.33, 0.35, 0.4, 1)  # back, skip, finish (was 0.5 grey: 3.9:1)
+    chosen: Rgba = (0.05, 0.45, 0.2, 1)  # a chosen option, submit
+    later: Rgba = (0.62, 0.3, 0.0, 1)  # a material handed in later (was 3.5:1)
+    urgent: Rgba = (0.72, 0.25, 0.05, 1)  # call staff, the idle countdown
+    bar: Rgba = (0.05, 0.2, 0.45, 1)  # the top bar
+    field: Rgba = (0.85, 0.88, 0.93, 1)  # an answer's button, a key
+    typing: Rgba = (1, 0.93, 0.7, 1)  # the answer being typed
+    focus: Rgba = (0.62, 0.3, 0.0, 1)  # the border of the answer being typed
+    disabled: Rgba = (0.8, 0.81, 0.84, 1)  # a button that cannot be used now
+    on_disabled: Rgba = (0.25, 0.26, 0.29, 1)
+    notice: Rgba = (0.05, 0.4, 0.18, 1)  # a short message, help on its way
+    dialog: Rgba = (1, 1, 1, 1)
+    shade: Rgba = (0, 0, 0, 0.6)  # behind the idle question
+    none: Rgba = (0, 0, 0, 0)
+
+
+COLOURS = Colours()

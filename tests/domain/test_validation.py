@@ -55,9 +55,15 @@ def test_good_answers_are_normalized() -> None:
 
 def test_missing_required_answers_are_each_reported() -> None:
     assert codes({}) == {
-        "a.name": "required", "a.id": "required", "a.phone": "required", "a.married": "required",
+        "a.name": "required", "a.id": "required", "a.phone": "required", "a.married": "required_choice",
         "a.agree": "must_tick",
     }
+
+
+def test_a_missing_choice_asks_to_choose_not_to_fill_in() -> None:
+    married = next(i for i in validate(SCHEMA, {}, TODAY).issues if i.key == "a.married")
+    assert married.message.zh == "请选择标签a.married。"
+    assert married.message.en == "Please choose label a.married."
 
 
 def test_an_unticked_required_checkbox_blocks() -> None:

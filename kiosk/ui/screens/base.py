@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.lang import Builder
+from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.services.session import Session
@@ -33,6 +34,10 @@ class KioskScreen(Screen):
 
     def show(self) -> None:
         """Fill the screen from the session (called on entering and on a language change)."""
+
+    def words(self) -> str:
+        """Return the text the screen shows (the time it takes to read holds off the idle warning)."""
+        return "\n".join(str(w.text) for w in self.walk() if isinstance(w, Label) and w.text)
 
     def begin(self) -> Session | None:
         """Empty the content area and return the session to fill it from (None: there is nothing to show)."""

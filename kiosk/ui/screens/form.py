@@ -23,10 +23,11 @@ from kiosk.ui.inputs.chinese import PINYIN, ChineseKeyboard
 from kiosk.ui.inputs.datepicker import DatePicker
 from kiosk.ui.inputs.keypads import FieldKeypad
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.theme import COLOURS
 from kiosk.ui.widgets import BigButton, Body, Title, ValueButton
 
 load_kv(__file__)
-SELECTED, PLAIN = (0.05, 0.45, 0.2, 1), (0.11, 0.37, 0.73, 1)
+SELECTED, PLAIN = COLOURS.chosen, COLOURS.primary
 LONG_TEXT = 160  # characters of a long answer a field's button shows (its end); the review shows it whole
 
 
@@ -77,7 +78,7 @@ class FormScreen(KioskScreen):
         for form_field in fields:
             content.add_widget(self._field(session, form_field))
             if form_field.key in self.problems:
-                content.add_widget(Body(text=self.problems[form_field.key], color=(0.75, 0.1, 0.1, 1)))
+                content.add_widget(Body(text=self.problems[form_field.key], color=COLOURS.error))
         if self.active is not None and self.active in fields:
             self._type(self.active, scroll=False, keep=True)  # keep typing where the citizen was
 
@@ -90,7 +91,7 @@ class FormScreen(KioskScreen):
         box.add_widget(Title(text=label, font_size=app.theme.text))
         box.add_widget(self._input(session, form_field))
         if form_field.help is not None:
-            box.add_widget(Body(text=app.text(form_field.help), color=(0.35, 0.35, 0.35, 1)))
+            box.add_widget(Body(text=app.text(form_field.help), color=COLOURS.muted))
         return box
 
     def _input(self, session: Session, form_field: FormField) -> Widget:
@@ -244,8 +245,7 @@ class FormScreen(KioskScreen):
             self._first_problem_in_sight()
             return
         if session.group + 1 < len(session.groups()):
-            session.group += 1
-            self.show()
+            self._turn(session, session.group + 1)
             return
         app.go("materials" if session.deferrable() else "review")
 
@@ -258,6 +258,16 @@ class FormScreen(KioskScreen):
         else:
             scroll.scroll_y = 1
 
+    def _turn(self, session: Session, group: int) -> None:
+        """Show another page of the form, from its top."""
+        session.group = group
+        self.show()
+        self.ids.scroll.scroll_y = 1
+
+    def on_pre_enter(self, *args: object) -> None:
+        """A page the citizen comes to from another screen opens at its top too."""
+        self.ids.scroll.scroll_y = 1
+
     def back(self) -> None:
         """Go to the previous group, or back to the identity."""
         app = self.kiosk_app
@@ -266,8 +276,7 @@ class FormScreen(KioskScreen):
         self.problems = {}
         self.active = None
         if session is not None and session.group > 0:
-            session.group -= 1
-            self.show()
+            self._turn(session, session.group - 1)
         else:
             app.go("identify")
 

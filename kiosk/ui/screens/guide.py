@@ -31,6 +31,9 @@ class GuideScreen(KioskScreen):
         offering = session.offering
         self.ids.title.text = app.text(offering.name)
         self.ids.start.disabled = not app.availability.can_apply
+        if self.ids.start.disabled:  # say why Start cannot be used, before the guide
+            why = [app.t("Applications cannot be started here at the moment:", app.lang)]
+            content.add_widget(Body(text="\n".join(why + [app.text(r) for r in app.availability.reasons])))
         content.add_widget(Body(text=app.text(offering.guide)))  # the offering's own plain words first
         counter = app.text(app.kiosk.hall.counter)
         for heading, lines in _sections(offering, counter, app.text, lambda msgid: app.t(msgid, app.lang)):

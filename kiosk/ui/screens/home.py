@@ -76,7 +76,8 @@ class HomeScreen(KioskScreen):
         elif self.category:
             chosen = [i for i in items if i.category == self.category]
         else:
-            for category in sorted({i.category for i in items}):
+            order = {c: n for n, c in enumerate(app.kiosk.catalog.meta.category_order)}
+            for category in sorted({i.category for i in items}, key=lambda c: (order.get(c, len(order)), c)):
                 count = sum(i.category == category for i in items)
                 content.add_widget(CategoryButton(text=f"{app.text(CATEGORY_NAMES[Category(category)])}  ({count})",
                                                   icon=ICONS[Category(category)],

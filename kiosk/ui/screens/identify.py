@@ -19,6 +19,7 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 
 load_kv(__file__)
 log = logging.getLogger(__name__)
+PULSE_LOW = 0.85  # the card picture pulses while waiting, never fainter than 3:1 against the page
 MESSAGES = {
     ReadProblem.NO_CARD: N_("No card was found. Please place your ID card flat on the reader and try again."),
     ReadProblem.LIFTED: N_("The card was moved while it was read. Please place it again and keep it still."),
@@ -95,15 +96,14 @@ class IdentifyScreen(KioskScreen):
         self.ids.retry.disabled = False
 
     def _pulse(self, on: bool) -> None:
-        """Pulse the card-on-reader picture while waiting for a card; show it dimmed otherwise."""
+        """Pulse the card-on-reader picture while waiting for a card; hold it still otherwise."""
         picture = self.ids.reading
         Animation.cancel_all(picture)
+        picture.opacity = 1.0
         if on:
-            pulse = Animation(opacity=0.35, duration=0.7) + Animation(opacity=1.0, duration=0.7)
+            pulse = Animation(opacity=PULSE_LOW, duration=0.7) + Animation(opacity=1.0, duration=0.7)
             pulse.repeat = True
             pulse.start(picture)
-        else:
-            picture.opacity = 0.35
 
     def retry(self) -> None:
         """Forget the identity shown and read again."""

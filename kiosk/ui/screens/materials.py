@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.screens.guide import handed_on, material_note
+from kiosk.ui.theme import COLOURS
 from kiosk.ui.widgets import BigButton, Body
 
 load_kv(__file__)
-SELECTED, PLAIN = (0.8, 0.45, 0.05, 1), (0.11, 0.37, 0.73, 1)
+SELECTED, PLAIN = COLOURS.later, COLOURS.primary
 
 
 class MaterialsScreen(KioskScreen):

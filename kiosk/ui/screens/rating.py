@@ -8,6 +8,7 @@ from kiosk.services.feedback import BAD_LEVELS
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.theme import COLOURS
 from kiosk.ui.widgets import BigButton
 
 load_kv(__file__)
@@ -18,7 +19,7 @@ REASON_WORDS = {  # each of feedback.REASONS (the 好差评 system's wording, st
     "设备故障": N_("The terminal did not work well"), "指引不清楚": N_("Instructions were unclear"),
     "材料要求多": N_("Too many materials asked for"),
 }
-CHOSEN, PLAIN = (0.05, 0.45, 0.2, 1), (0.11, 0.37, 0.73, 1)
+CHOSEN, PLAIN = COLOURS.chosen, COLOURS.primary
 log = logging.getLogger(__name__)
 
 

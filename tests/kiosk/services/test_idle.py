@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.services.idle import ATTRACT_AFTER_S, ATTRACT_EVERY_S, IdleAction, IdleDecision, IdlePolicy
+from kiosk.services.idle import ATTRACT_AFTER_S, ATTRACT_EVERY_S, IdleAction, IdleDecision, IdlePolicy, reading_s
 
 POLICY = IdlePolicy(timeout_s=60, warning_s=30)
 
@@ -25,3 +25,14 @@ def test_a_session_is_warned_with_the_seconds_left_then_ended() -> None:
 
 def test_no_tips_while_a_citizen_is_in_a_session() -> None:
     assert POLICY.decide(ATTRACT_AFTER_S, in_session=True, on_home=False).action is IdleAction.NOTHING
+
+
+def test_the_time_to_read_what_is_shown_stretches_the_timeout() -> None:
+    guide = "企" * 561  # a bundle's guide
+    reading = reading_s(guide)
+    assert reading > 150  # an older reader takes minutes over 561 characters
+    assert reading_s("Please choose a service") < POLICY.timeout_s  # a short screen keeps the plain timeout
+    assert POLICY.decide(120, in_session=True, on_home=False, reading_s=reading) == IdleDecision(IdleAction.NOTHING)
+    assert POLICY.decide(reading, in_session=True, on_home=False, reading_s=reading).action is IdleAction.WARN
+    assert POLICY.decide(reading + 30, in_session=True, on_home=False, reading_s=reading).action is IdleAction.END
+    assert reading_s("word " * 100) < reading_s("字" * 500)  # letters are read faster than characters

@@ -15,7 +15,7 @@ from kiosk.ui.widgets import Title
 from tests.kiosk.ui.driver import Driver
 
 NAME, ID_NUMBER = "张三丰", "370303198505120012"
-CONFIRM = "是我本人,继续"  # the identify screen's button once the card is read
+CONFIRM = "是我本人，继续"  # the identify screen's button once the card is read
 
 
 def to_form(kiosk: Driver, code: str = "SB-001", card: str = "zhang") -> None:
@@ -50,7 +50,7 @@ def option(kiosk: Driver, key: str, value: str) -> str:
 def to_review(kiosk: Driver) -> None:
     """Fill SB-001 as the journey does, up to the review."""
     to_form(kiosk)
-    kiosk.tap("是我本人,继续")
+    kiosk.tap("是我本人，继续")
     kiosk.tap("下一步")
     kiosk.tap(option(kiosk, "delivery.method", "window"))
     kiosk.tap("下一步")
@@ -159,7 +159,7 @@ def write_on_pad(kiosk: Driver, char: str) -> list[str]:
 def to_business(kiosk: Driver) -> None:
     """Walk 企业开办一件事 to its business questions."""
     to_form(kiosk, "YJS-001")
-    kiosk.tap("是我本人,继续")
+    kiosk.tap("是我本人，继续")
     kiosk.tap("下一步")
     kiosk.tap(option(kiosk, "delivery.method", "window"))
     kiosk.tap("下一步")

@@ -74,7 +74,7 @@ def test_declining_the_notice_reads_nothing_and_goes_home(kiosk: Driver) -> None
     kiosk.tap("社会保障", partial=True)
     kiosk.tap(kiosk.app.kiosk.catalog.offering("SB-001").name.zh)
     kiosk.tap("开始办理")
-    kiosk.tap("不同意,返回")
+    kiosk.tap("不同意，返回")
     assert kiosk.screen == "home"
     assert kiosk.app.session is None
 
@@ -82,11 +82,11 @@ def test_declining_the_notice_reads_nothing_and_goes_home(kiosk: Driver) -> None
 def test_calling_staff_stores_a_help_request_and_keeps_the_session(kiosk: Driver) -> None:
     to_form(kiosk)
     kiosk.tap("呼叫帮办")
-    assert kiosk.app.notice == "已呼叫工作人员,请稍候,马上为您服务。"
+    assert kiosk.app.root.ids.help_message.text == "已呼叫工作人员，请稍候，马上为您服务。"
     kiosk.until(lambda: _count(kiosk, HelpRequestRow) == 1, what="the help request stored")
     assert kiosk.screen == "identify"
     assert kiosk.app.session is not None
-    kiosk.until(lambda: kiosk.app.notice == "", timeout=10, what="the message to go away by itself")
+    assert kiosk.app.help_coming  # until staff come or the session ends (tests/kiosk/ui/test_screens.py)
 
 
 def test_paper_out_stops_new_applications_and_the_terminal_recovers_by_itself(kiosk: Driver) -> None:
@@ -111,8 +111,8 @@ def test_an_untouched_home_screen_cycles_tips_and_a_touch_stops_it(kiosk: Driver
     assert title.text == "请选择要办理的事项"
     kiosk.app.last_touch -= 40
     kiosk.until(lambda: title.text != "请选择要办理的事项", timeout=8, what="the attract loop")
-    assert title.text in {"24小时自助办理,随到随办", "刷身份证自动填写,不用手抄表格", "一件事一次办:多个事项一张表",
-                          "支持拼音搜索:输入 SBK 找社保卡", "需要帮助?请点右上角“呼叫帮办”"}
+    assert title.text in {"24小时自助办理，随到随办", "刷身份证自动填写，不用手抄表格", "一件事一次办：多个事项一张表",
+                          "支持拼音搜索：输入 SBK 找社保卡", "需要帮助？请点右上角“呼叫帮办”"}
     kiosk.tap("社会保障", partial=True)
     assert title.text == "请选择要办理的事项"
 

@@ -31,7 +31,7 @@ def test_the_bundle_guide_shows_its_own_text_each_condition_once_and_optional_ma
 
 def test_a_business_owner_starts_a_business_and_owes_nothing_the_bundle_makes(kiosk: Driver) -> None:
     to_form(kiosk, "YJS-001")
-    kiosk.tap("是我本人,继续")
+    kiosk.tap("是我本人，继续")
     kiosk.tap("下一步")  # applicant, from the card
     kiosk.tap(option(kiosk, "delivery.method", "window"))
     kiosk.tap("下一步")

@@ -17,7 +17,7 @@ def test_the_full_journey_stores_encrypted_prints_and_rates(kiosk: Driver) -> No
     assert "370303********0012" in shown
     assert NAME not in shown
     assert ID_NUMBER not in shown
-    kiosk.tap("是我本人,继续")
+    kiosk.tap("是我本人，继续")
     kiosk.reader.simulator.lift()  # the citizen takes the card: normal, the session goes on
     assert kiosk.screen == "form"
     kiosk.tap("下一步")  # applicant: all from the card

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from demo.kiosk_demo import PANEL_SHARE
+from kiosk.ui.display import fit
 from main import cli
 from tests.common import ROOT
 
@@ -27,7 +29,7 @@ def started(app):
         next(b for b in panel.ids.cards.children if b.text == "张三丰").dispatch("on_release")
         on_reader = app.reader.simulator.card is not None
         print(json.dumps({"screen": app.manager.current, "tray": tray, "card_on_reader": on_reader,
-                          "window": list(app.root.size)}), flush=True)
+                          "window": list(app.root.size), "kiosk": list(app.root.children[-1].size)}), flush=True)
         app.stop()
     Clock.schedule_once(look, 1.0)
 
@@ -47,7 +49,10 @@ def test_kiosk_demo_opens_with_the_card_tray(display: str) -> None:
     assert seen["screen"] == "home"
     assert seen["tray"][0] == "张三丰"
     assert seen["card_on_reader"] is True
-    assert seen["window"] == [810, 960]  # half the configured panel, and half as wide again for the panel
+    width, height = seen["kiosk"]
+    assert abs(width / height - 1080 / 1920) < 0.005  # the configured panel's aspect (it was squeezed to 324 px wide)
+    assert (width, height) == fit((1080, 1920), (1280, 1280), beside=PANEL_SHARE)  # as large as the display allows
+    assert seen["window"] == [width + round(width * PANEL_SHARE), height]  # and the demo panel beside it
     assert (data / "store.db").exists()
 
 
@@ -56,3 +61,9 @@ def test_without_a_display_the_kiosk_says_so() -> None:
     result = CliRunner().invoke(cli, ["kiosk", "run", "--windowed"], env={**env, "DISPLAY": ""})
     assert result.exit_code == 1
     assert "no display" in result.output
+
+
+def test_a_window_for_a_panel_keeps_its_aspect_and_fits_the_screen() -> None:
+    assert fit((1080, 1920), (1920, 1080), beside=0.5) == (547, 972)  # a laptop: 90 % of its height
+    assert fit((1920, 1080), (1920, 1080), beside=0.5) == (1152, 648)  # a landscape panel: limited by the width
+    assert fit((540, 960), (3840, 2160), beside=0.5) == (540, 960)  # never larger than the panel itself

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,46 +14,47 @@ from kiosk.services.inputs import KEYED, Input, input_for
 from tests.kiosk.ui.journey import field, keyboard, tap_key, to_review, write_on_pad
 from tests.kiosk.ui.render_walk import check
 
+Look = Callable[..., None]  # (kiosk, shots, name, problems[, langs]): what to do at each view
 CHINESE_ONLY = ("zh",)  # a keypad reads the same in both languages: one screenshot, both checked
 
 
-def walk_screens(kiosk: Any, shots: Path, problems: list[str]) -> None:
-    """Visit every screen of the journey, the out-of-service screen and the idle warning."""
-    check(kiosk, shots, "home", problems)
+def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = check) -> None:
+    """Visit every screen of the journey, the out-of-service screen and the idle warning; ``look`` at each."""
+    look(kiosk, shots, "home", problems)
     to_review(kiosk)
-    check(kiosk, shots, "review", problems)
+    look(kiosk, shots, "review", problems)
     kiosk.tap("返回")
-    check(kiosk, shots, "form", problems)
+    look(kiosk, shots, "form", problems)
     kiosk.app.session.group = 2
     kiosk.app.current.show()
     kiosk.tap("13800138000")  # opens the keypad
-    check(kiosk, shots, "form-keypad", problems)
+    look(kiosk, shots, "form-keypad", problems)
     kiosk.app.go("review")
     kiosk.tap("提交")
     kiosk.until(lambda: "请取走您的回执。" in kiosk.texts())
-    check(kiosk, shots, "receipt", problems)
+    look(kiosk, shots, "receipt", problems)
     kiosk.tap("评价本次服务")
     kiosk.tap("不满意")
-    check(kiosk, shots, "rating", problems)
+    look(kiosk, shots, "rating", problems)
     kiosk.app.end_session()
     kiosk.app.start("YJS-001")
-    check(kiosk, shots, "guide", problems)
+    look(kiosk, shots, "guide", problems)
     kiosk.tap("开始办理")
-    check(kiosk, shots, "notice", problems)
+    look(kiosk, shots, "notice", problems)
     kiosk.tap("同意并继续")
     kiosk.reader.simulator.place(SAMPLE_CARDS["li"])
     screen = kiosk.app.manager.get_screen("identify")
     kiosk.until(lambda: not screen.ids.confirm.disabled)
-    check(kiosk, shots, "identify", problems)
+    look(kiosk, shots, "identify", problems)
     kiosk.app.go("materials")
-    check(kiosk, shots, "materials", problems)
+    look(kiosk, shots, "materials", problems)
     kiosk.app.end_session()
     kiosk.printer.emulator.state.paper = PaperState.OUT
     kiosk.app.check_devices()
     kiosk.until(lambda: kiosk.screen == "out_of_service")
-    check(kiosk, shots, "out-of-service", problems)
+    look(kiosk, shots, "out-of-service", problems)
     kiosk.app.idle_warning, kiosk.app.countdown = True, 25
-    check(kiosk, shots, "idle-warning", problems)
+    look(kiosk, shots, "idle-warning", problems)
     kiosk.app.idle_warning = False
     kiosk.printer.emulator.state.paper = PaperState.FULL
     kiosk.app.check_devices()
@@ -75,26 +77,26 @@ def open_field(kiosk: Any, kind: Input) -> Any:
     raise AssertionError(f"no field of {kind} in the catalog")
 
 
-def walk_inputs(kiosk: Any, shots: Path, problems: list[str]) -> None:
-    """Open every keypad, each step of the date picker, and the Chinese keyboard's pages."""
+def walk_inputs(kiosk: Any, shots: Path, problems: list[str], look: Look = check) -> None:
+    """Open every keypad, each step of the date picker, and the Chinese keyboard's pages; ``look`` at each."""
     for kind in sorted(KEYED):
         open_field(kiosk, kind)
-        check(kiosk, shots, f"keypad-{kind}", problems, CHINESE_ONLY)
+        look(kiosk, shots, f"keypad-{kind}", problems, CHINESE_ONLY)
         kiosk.app.end_session()
     open_field(kiosk, Input.DATE)
     for step, key in (("year", "2026"), ("month", "12"), ("day", "")):
-        check(kiosk, shots, f"date-{step}", problems, CHINESE_ONLY)
+        look(kiosk, shots, f"date-{step}", problems, CHINESE_ONLY)
         if key:
             kiosk.tap(key)
     kiosk.app.end_session()
     open_field(kiosk, Input.CHINESE)
     for letter in "liaoc":
         tap_key(kiosk, letter)
-    check(kiosk, shots, "keyboard-pinyin", problems)
+    look(kiosk, shots, "keyboard-pinyin", problems)
     for page, name in (("ABC", "letters"), ("123", "symbols"), ("手写", "handwriting")):
         tap_key(kiosk, page)
-        check(kiosk, shots, f"keyboard-{name}", problems)
+        look(kiosk, shots, f"keyboard-{name}", problems)
     write_on_pad(kiosk, "窗")
     assert keyboard(kiosk).pad is not None
-    check(kiosk, shots, "keyboard-handwriting-candidates", problems)
+    look(kiosk, shots, "keyboard-handwriting-candidates", problems)
     kiosk.app.end_session()
