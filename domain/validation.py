@@ -33,27 +33,27 @@ MESSAGES: dict[str, Text] = {
     ),
     "bad_choice": Text("请从列出的选项中选择{label}。", "Please choose {label} from the options shown."),
     "bad_date": Text(
-        "{label}不是有效日期,请按 年-月-日 填写。", "{label} is not a valid date; use year-month-day."
+        "{label}不是有效日期，请按 年-月-日 填写。", "{label} is not a valid date; use year-month-day."
     ),
     "bad_phone": Text(
-        "{label}不正确:手机号为11位数字,固定电话请加区号。",
+        "{label}不正确：手机号为11位数字，固定电话请加区号。",
         "{label} is not valid: a mobile number has 11 digits; add the area code to a landline.",
     ),
     "id_length": Text("{label}应为18位。", "{label} must have 18 characters."),
     "id_format": Text(
-        "{label}格式不对:前17位是数字,最后一位是数字或X。",
+        "{label}格式不对：前17位是数字，最后一位是数字或X。",
         "{label} is not in the right format: 17 digits, then a digit or X.",
     ),
     "id_birth_date": Text("{label}中的出生日期不正确。", "The birth date inside {label} is not valid."),
     "id_checksum": Text(
-        "{label}有误,请核对每一位数字。", "{label} is not correct; please check every digit."
+        "{label}有误，请核对每一位数字。", "{label} is not correct; please check every digit."
     ),
     "id_area_unknown": Text(
-        "{label}的地区代码未能识别,请核对;如无误可继续办理。",
+        "{label}的地区代码未能识别，请核对；如无误可继续办理。",
         "The area code of {label} was not recognised; check it, and continue if it is right.",
     ),
     "uscc_invalid": Text(
-        "{label}有误,请对照营业执照核对这18位字符。",
+        "{label}有误，请对照营业执照核对这18位字符。",
         "{label} is not correct: check its 18 characters against the business licence.",
     ),
     "not_a_number": Text("{label}应为数字。", "{label} must be a number."),
