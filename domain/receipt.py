@@ -143,7 +143,7 @@ def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]
     lines = [Line(text, Style.HALL) for text in wrap(receipt.hall_name.get(lang), columns)]
     title_style = Style.TITLE if width(label["title"]) * 2 <= columns else Style.HALL  # double width must fit
     lines += [Line(label["title"], title_style), rule]
-    lines += [Line(label["number"] + ":"), Line(receipt.number, Style.NUMBER)]
+    lines += [Line(colon(label["number"])), Line(receipt.number, Style.NUMBER)]
     body = _pair(label["item"], receipt.offering_name.get(lang), columns)
     body += _bullets([name.get(lang) for name in receipt.part_names], columns, "· ")
     body += _pair(label["applicant"], receipt.applicant_name, columns)
@@ -153,10 +153,10 @@ def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]
     body += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
     lines += [Line(text) for text in body] + [rule]
     lines += [Line(text) for text in _materials(receipt, lang, columns)]
-    lines += [Line(text) for text in wrap(label["steps"] + ":", columns)]
+    lines += [Line(text) for text in wrap(colon(label["steps"]), columns)]
     for number, step in enumerate(next_steps(receipt, lang), 1):
         lines += [Line(text) for text in _bullets([step], columns, f"{number}. ")]
-    lines += [rule, Line(label["query"] + ":"), Line(receipt.query_payload, Style.QR)]
+    lines += [rule, Line(colon(label["query"])), Line(receipt.query_payload, Style.QR)]
     lines += [Line(t) for t in _pair(label["phone"], receipt.hall_phone, columns)]
     return lines
 
@@ -178,13 +178,23 @@ def _materials(receipt: Receipt, lang: Lang, columns: int) -> list[str]:
     counter = receipt.counter.get(lang)
     lines: list[str] = []
     if receipt.brought:
-        lines += wrap(LABELS["brought"].get(lang).format(counter=counter) + ":", columns)
+        lines += wrap(colon(LABELS["brought"].get(lang).format(counter=counter)), columns)
         lines += _bullets([m.get(lang) for m in receipt.brought], columns)
     if receipt.owed:
         due = LABELS["due"].get(lang)
-        lines += wrap(LABELS["owed"].get(lang) + ":", columns)
+        lines += wrap(colon(LABELS["owed"].get(lang)), columns)
         lines += _bullets([m.get(lang) + due.format(date=d.isoformat()) for m, d in receipt.owed], columns)
     return lines
+
+
+def colon(text: str) -> str:
+    """Return a heading with its colon: full-width after Chinese (受理编号：), ASCII after English."""
+    return f"{text}：" if _cjk(text) else f"{text}:"
+
+
+def _cjk(text: str) -> bool:
+    """Return whether ``text`` ends in a Chinese character or full-width punctuation."""
+    return bool(text) and ("\u3000" <= text[-1] <= "\u9fff" or "\uff00" <= text[-1] <= "\uffef")
 
 
 def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
@@ -202,7 +212,7 @@ def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
 
 def _pair(key: str, value: str, columns: int) -> list[str]:
     """Lay out 'key: value', wrapping the value under itself when it is long."""
-    head = f"{key}: " if key else ""
+    head = (colon(key) if _cjk(key) else f"{key}: ") if key else ""
     indent = width(head)
     if indent > columns // 2:
         return [head.rstrip(), *["  " + line for line in wrap(value, columns - 2)]]

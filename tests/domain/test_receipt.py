@@ -56,7 +56,7 @@ def test_the_receipt_says_materials_were_declared_not_received() -> None:
     zh, en = render_text(receipt, "zh"), render_text(receipt, "en")
     assert "已收材料" not in zh
     assert "received" not in en.lower()
-    assert f"请交到{HALL.counter.zh}的材料（您确认已带齐）:" in flat(zh)
+    assert f"请交到{HALL.counter.zh}的材料（您确认已带齐）：" in flat(zh)
     assert flat(f"To hand in at {HALL.counter.en} (you said you have them):") in flat(en)
     assert all(name.zh in flat(zh) for name in required)
 
@@ -73,7 +73,7 @@ def test_the_receipt_prints_the_next_steps() -> None:
     deferrable = next(r for r in ITEM.materials if r.deferrable)
     app, receipt = receipt_for(ITEM.code, **{deferrable.material.id: MaterialStatus.DEFERRED})
     lines = render_text(receipt, "zh", 32).splitlines()
-    steps = flat("".join(lines[lines.index("下一步:"):]))
+    steps = flat("".join(lines[lines.index("下一步："):]))
     assert f"1.现在：离开前请带本回执和上列材料到{HALL.counter.zh}" in steps
     assert f"2.请于{app.owed[0].due.isoformat()}前把待补材料交到{HALL.counter.zh}" in steps
     assert f"3.承诺{app.promised_date.isoformat()}前办结" in steps
@@ -124,8 +124,8 @@ def test_the_receipt_reads_as_expected() -> None:
     assert lines[0].strip()
     assert HALL.name.zh.startswith(lines[0].strip())
     assert any(line.strip() == "受理回执" for line in lines)
-    assert lines[lines.index("受理编号:") + 1] == app.number  # the number on a line of its own, printed large
-    assert any(line.startswith("承诺办结: ") for line in lines)
+    assert lines[lines.index("受理编号：") + 1] == app.number  # the number on a line of its own, printed large
+    assert any(line.startswith("承诺办结：") for line in lines)
 
 
 def test_a_receipt_survives_its_json_form() -> None:

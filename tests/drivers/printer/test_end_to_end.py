@@ -42,13 +42,13 @@ def test_a_receipt_decodes_to_its_chinese_text_and_qr_payload(emulator: Emulator
     printer.close()
     texts = [i.text for i in emulator.items if i.kind == "text" and i.text]
     assert texts[:2] == [receipt.hall_name.zh, "受理回执"]
-    assert "受理编号:" in texts
+    assert "受理编号：" in texts
     assert application.number in texts  # type: ignore[attr-defined]
-    assert "申请人: 张*丰" in texts
-    assert "待补材料:" in texts
+    assert "申请人：张*丰" in texts
+    assert "待补材料：" in texts
     assert any("前补" in t for t in texts)  # the deadline of the deferred material
-    assert "已收材料:" not in texts  # the kiosk received nothing: the citizen declared what they brought
-    assert texts.index("下一步:") < texts.index("扫码查询办理进度:")  # next steps, then how to track progress
+    assert "已收材料：" not in texts  # the kiosk received nothing: the citizen declared what they brought
+    assert texts.index("下一步：") < texts.index("扫码查询办理进度：")  # next steps, then how to track progress
     assert any(t.startswith("1. 现在：") for t in texts)
     assert [i.text for i in emulator.items if i.kind == "qr"] == [receipt.query_payload]
     assert [i.kind for i in emulator.items].count("cut") == 1

@@ -51,7 +51,7 @@ def test_an_elderly_resident_with_a_card_valid_for_life(kiosk: Driver) -> None:
     assert "371502195203080029" not in text
 
 
-@pytest.mark.parametrize(("card", "masked"), [("foreigner-2017", "申请人: 史*翰"), ("foreigner-2023", "申请人: M***")])
+@pytest.mark.parametrize(("card", "masked"), [("foreigner-2017", "申请人：史*翰"), ("foreigner-2023", "申请人：M***")])
 def test_a_foreign_permanent_resident_types_an_address_and_is_not_asked_an_ethnic_group(
         kiosk: Driver, card: str, masked: str) -> None:
     to_form(kiosk, "SB-001", card)
