@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 
 from domain.masking import mask_id_number, mask_name
+from domain.text import Text
 
 
 class DocumentType(StrEnum):
@@ -22,6 +23,14 @@ class DocumentType(StrEnum):
 
 
 DOCUMENTS = frozenset({DocumentType.RESIDENT_ID, DocumentType.RESIDENCE_PERMIT, DocumentType.PERMANENT_RESIDENCE})
+
+
+DOCUMENT_NAMES = {
+    DocumentType.RESIDENT_ID: Text("居民身份证", "a resident ID card"),
+    DocumentType.RESIDENCE_PERMIT: Text("港澳台居民居住证",
+                                        "a residence permit for Hong Kong, Macao and Taiwan residents"),
+    DocumentType.PERMANENT_RESIDENCE: Text("外国人永久居留身份证", "a foreign permanent resident ID card"),
+}
 
 
 class ProblemCode(StrEnum):

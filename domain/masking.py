@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 KEEP = frozenset("·• -")
+LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 def mask_name(name: str) -> str:
-    """Keep the first and last character of a name: 张三丰 → 张*丰, 李四 → 李*."""
+    """Keep the first and last character of a name: 张三丰 → 张*丰, 李四 → 李*; a Latin name by its initials."""
     name = name.strip()
+    if name.isascii():  # SMITH, JOHN → S***, J***: short enough for a receipt line, its shape known to its holder
+        return LATIN_WORD.sub(lambda word: word[0][0] + "*" * min(3, len(word[0]) - 1), name)
     if len(name) <= 1:
         return name
     if len(name) == 2:

@@ -23,7 +23,7 @@ LABELS = {
     "applicant": Text("申请人", "Applicant"),
     "id": Text("证件号码", "ID number"),
     "time": Text("提交时间", "Submitted"),
-    "brought": Text("请交到{counter}的材料（您确认已带齐）", "To hand in at {counter} (you said you have them)"),
+    "brought": Text("请交到{counter}的材料", "To hand in at {counter}"),
     "owed": Text("待补材料", "Materials owed"),
     "due": Text("（请于{date}前补齐）", " (hand in by {date})"),
     "promised": Text("承诺办结", "Promised by"),
@@ -33,8 +33,8 @@ LABELS = {
     "steps": Text("下一步", "Next steps"),
 }
 STEPS = {
-    "now": Text("现在：离开前请带本回执和上列材料到{counter}，工作人员核对后受理。",
-                "Now, before you leave: take this receipt and the materials above to {counter}; "
+    "now": Text("现在：离开前请带本回执和回执所列材料到{counter}，工作人员核对后受理。",
+                "Now, before you leave: take this receipt and the materials it lists to {counter}; "
                 "staff check them and accept your application."),
     "owed": Text("请于{date}前把待补材料交到{counter}，逾期不予办理。",
                  "By {date}: hand in the materials owed at {counter}, or the application will not proceed."),

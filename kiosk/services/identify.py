@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 
 from domain.catalog import Offering
-from domain.identity import DocumentType, Identity, ProblemCode
+from domain.identity import DOCUMENT_NAMES, DocumentType, Identity, ProblemCode
 from domain.text import Text
 from drivers.cardreader.errors import CardLifted, CardReaderError, NoCard, ReaderUnavailable
 from drivers.cardreader.port import CardReader
@@ -17,7 +17,7 @@ from kiosk.store.store import Store
 WAIT_S = 20  # seconds of one wait for a card; the citizen can always try again
 
 STAFF = Text("请到人工服务窗口，或按“呼叫帮办”请工作人员协助。",
-             "Please go to a staffed service window, or tap Call for help and a member of staff will come.")
+             "Please go to a staffed service window, or tap Call staff and a member of staff will come.")
 
 
 class RefusalCode(StrEnum):
@@ -38,8 +38,8 @@ REASONS = {
     RefusalCode.BAD_CHECK_DIGIT: Text("证件芯片中的号码未通过校验，本机不能使用这张证件，需要工作人员核实。",
                                       "The number stored in the card's chip fails its check, so this terminal "
                                       "cannot use the card: a member of staff needs to check it."),
-    RefusalCode.WRONG_DOCUMENT: Text("本事项不能用这种证件在本机办理。",
-                                     "This service cannot be applied for here with this kind of identity document."),
+    RefusalCode.WRONG_DOCUMENT: Text("本事项在本机只能凭{names}办理。",
+                                     "At this terminal, this service needs {names}."),
     RefusalCode.CARD_DATA: Text("证件上的部分信息本机无法使用，需要工作人员核实。",
                                 "Some of the data on the card cannot be used by this terminal: a member of staff "
                                 "needs to check it."),
@@ -52,12 +52,16 @@ class Refusal:
 
     code: RefusalCode
     field: str = ""  # the form field concerned (a key, never its value)
+    accepted: tuple[DocumentType, ...] = ()  # the documents the item takes (a wrong document)
 
     @property
     def text(self) -> Text:
         """Return what the citizen is told: what is wrong, and where to go."""
         reason = REASONS[self.code]
-        return Text(reason.zh + STAFF.zh, f"{reason.en} {STAFF.en}")
+        names = [DOCUMENT_NAMES[d] for d in self.accepted]
+        zh = reason.zh.format(names="或".join(n.zh for n in names))
+        en = reason.en.format(names=" or ".join(n.en for n in names))
+        return Text(zh + STAFF.zh, f"{en} {STAFF.en}")
 
 
 def refusal(identity: Identity, offering: Offering) -> Refusal | None:
@@ -72,7 +76,7 @@ def refusal(identity: Identity, offering: Offering) -> Refusal | None:
     if identity.has(ProblemCode.BAD_CHECK_DIGIT):
         return Refusal(RefusalCode.BAD_CHECK_DIGIT, "id_number")
     if identity.document is not None and identity.document not in offering.documents:
-        return Refusal(RefusalCode.WRONG_DOCUMENT)
+        return Refusal(RefusalCode.WRONG_DOCUMENT, accepted=tuple(d for d in DocumentType if d in offering.documents))
     if offering.requires_valid_id and identity.has(ProblemCode.EXPIRED):
         return Refusal(RefusalCode.EXPIRED)
     return None

@@ -21,6 +21,7 @@ from domain.receipt import Receipt
 from domain.text import Lang, Text
 from domain.validation import Severity
 from kiosk.services.identify import Refusal, RefusalCode, refusal
+from l10n.countries import country
 from l10n.pinyin import Composer
 
 MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen
@@ -111,12 +112,22 @@ class Session:
         masker = MASKED_FROM_CARD.get(form_field.prefill or "") if key in self.from_card else None
         if masker is not None:
             return masker(str(value))
+        if form_field.prefill == "identity.nationality":
+            return _nationality(str(value), lang)
         if form_field.type is FieldType.CHECKBOX:
             return "✓" if value else ""
         if form_field.options:
             chosen = value if isinstance(value, list) else [value]
             return "、".join((form_field.option_label(str(v)) or Text(str(v), str(v))).get(lang) for v in chosen)
         return str(value)
+
+
+def _nationality(code: str, lang: Lang) -> str:
+    """Show a card's nationality code by its country's name: 加拿大（CAN）, Canada (CAN)."""
+    name = country(code)
+    if name is None:
+        return code
+    return f"{name.zh}（{code}）" if lang == "zh" else f"{name.en} ({code})"
 
 
 def _typed(form_field: FormField, value: str) -> Any:

@@ -10,7 +10,9 @@ from domain.masking import mask_id_number, mask_name, mask_phone
 @pytest.mark.parametrize(
     ("name", "masked"),
     [("张三丰", "张*丰"), ("李四", "李*"), ("欧阳娜娜", "欧**娜"), ("王", "王"), ("买买提·艾力", "买**·*力"),
-     ("王 五", "王 *"), ("王·五", "王·*")],
+     ("王 五", "王 *"), ("王·五", "王·*"), ("SMITH, JOHN ALEXANDER", "S***, J*** A***"),
+     ("MUELLER-LUEDENSCHEIDT, ANNA MARIA THEODORA", "M***-L***, A*** M*** T***"), ("LI, Bo", "L*, B*"),
+     ("ZHANG/SANFENG", "Z***/S***")],
 )
 def test_names(name: str, masked: str) -> None:
     assert mask_name(name) == masked

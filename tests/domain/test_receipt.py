@@ -56,8 +56,8 @@ def test_the_receipt_says_materials_were_declared_not_received() -> None:
     zh, en = render_text(receipt, "zh"), render_text(receipt, "en")
     assert "已收材料" not in zh
     assert "received" not in en.lower()
-    assert f"请交到{HALL.counter.zh}的材料（您确认已带齐）：" in flat(zh)
-    assert flat(f"To hand in at {HALL.counter.en} (you said you have them):") in flat(en)
+    assert f"请交到{HALL.counter.zh}的材料：" in flat(zh)
+    assert flat(f"To hand in at {HALL.counter.en}:") in flat(en)
     assert all(name.zh in flat(zh) for name in required)
 
 
@@ -74,13 +74,13 @@ def test_the_receipt_prints_the_next_steps() -> None:
     app, receipt = receipt_for(ITEM.code, **{deferrable.material.id: MaterialStatus.DEFERRED})
     lines = render_text(receipt, "zh", 32).splitlines()
     steps = flat("".join(lines[lines.index("下一步："):]))
-    assert f"1.现在：离开前请带本回执和上列材料到{HALL.counter.zh}" in steps
+    assert f"1.现在：离开前请带本回执和回执所列材料到{HALL.counter.zh}" in steps
     assert f"2.请于{app.owed[0].due.isoformat()}前把待补材料交到{HALL.counter.zh}" in steps
     assert f"3.承诺{app.promised_date.isoformat()}前办结" in steps
     assert "4.查询进度：扫描下方二维码，或拨打下方咨询电话" in steps
     assert steps.index("下一步") < steps.index("扫码查询办理进度")
     english = flat(render_text(receipt, "en", 48))
-    assert flat(f"Next steps: 1. Now, before you leave: take this receipt and the materials above to {HALL.counter.en}") \
+    assert flat(f"Next steps: 1. Now, before you leave: take this receipt and the materials it lists to {HALL.counter.en}") \
         in english
 
 

@@ -223,7 +223,7 @@ def test_card_watch_prints_reader_and_card_events(pcscd: PrivatePcscd,
     lines = out.splitlines()
     assert lines[0].endswith(f"reader_online {READER}")
     assert any(f"card_inserted {READER} ATR {ATR.hex().upper()}" in line for line in lines)
-    assert lines[-1] == "bank_card_holder Z***********G 370303********0012"
+    assert lines[-1] == "bank_card_holder Z***/S*** 370303********0012"
 
 
 def test_a_card_that_stops_answering_times_out_and_status_stays_responsive(

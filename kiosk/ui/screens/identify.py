@@ -12,6 +12,7 @@ import logging
 from kivy.animation import Animation
 
 from domain.identity import Identity
+from domain.text import Text
 from kiosk.services.identify import CardNotRead, ReadProblem
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
@@ -38,23 +39,28 @@ class IdentifyScreen(KioskScreen):
         """Nothing read yet."""
         super().__init__(**kwargs)
         self.reading = 0  # increases per read: a late answer for an abandoned read is dropped
+        self.refused: Text | None = None  # why the card just read cannot be used (kept across a language switch)
 
     def show(self) -> None:
         """Ask for the card and start reading."""
         app = self.kiosk_app
-        self.ids.message.text = app.t("Please place your ID card on the reader.", app.lang)
         self.ids.who.text = ""
         self.ids.confirm.disabled = True
         self.ids.retry.disabled = True
         if app.session is not None and app.session.identity is not None:
             self._confirm_shown(app.session.identity)
-            return
-        self.read()
+        elif self.refused is not None:  # the language changed: say why again, in the new language
+            self.ids.message.text = app.text(self.refused)
+            self.ids.retry.disabled = False
+        else:
+            self.read()
 
     def read(self) -> None:
         """Wait for a card and read it, off the UI thread."""
         self.reading += 1
         token, kiosk = self.reading, self.kiosk_app.kiosk
+        self.refused = None
+        self.ids.message.text = self.kiosk_app.t("Please place your ID card on the reader.", self.kiosk_app.lang)
         self.ids.retry.disabled = True
         self._pulse(True)
         bridge.run(lambda: kiosk.read_card(lambda: token == self.reading),  # a read the citizen left stops
@@ -68,6 +74,7 @@ class IdentifyScreen(KioskScreen):
         self._pulse(False)
         refused = app.session.take_identity(identity)
         if refused is not None:
+            self.refused = refused.text
             self.ids.message.text = app.text(refused.text)
             self.ids.retry.disabled = False
             session = app.session
@@ -115,13 +122,15 @@ class IdentifyScreen(KioskScreen):
         self.read()
 
     def on_leave(self, *args: object) -> None:
-        """Drop any read still under way."""
+        """Drop any read still under way, and the refusal shown."""
         self.reading += 1
+        self.refused = None
         Animation.cancel_all(self.ids.reading)
 
     def wipe(self) -> None:
         """Clear the masked identity."""
         self.reading += 1
+        self.refused = None
         Animation.cancel_all(self.ids.reading)
         self.ids.who.text = ""
         self.ids.message.text = ""

@@ -45,7 +45,10 @@ def test_a_bad_check_digit_is_decided_at_the_card_in_words_that_say_where_to_go(
 def test_an_item_for_residents_only_turns_other_documents_to_staff() -> None:
     foreigner = Identity(DocumentType.PERMANENT_RESIDENCE, english_name="SMITH, JOHN")
     assert CATALOG.offering("MZ-001").documents == {DocumentType.RESIDENT_ID}
-    assert refusal(foreigner, CATALOG.offering("MZ-001")) == Refusal(RefusalCode.WRONG_DOCUMENT)
+    refused = refusal(foreigner, CATALOG.offering("MZ-001"))
+    assert refused == Refusal(RefusalCode.WRONG_DOCUMENT, accepted=(DocumentType.RESIDENT_ID,))
+    assert refused.text.zh.startswith("本事项在本机只能凭居民身份证办理。")
+    assert refused.text.en.startswith("At this terminal, this service needs a resident ID card.")
     assert refusal(foreigner, CATALOG.offering("SB-001")) is None
     assert refusal(Identity(DocumentType.RESIDENT_ID, name="张三"), CATALOG.offering("MZ-001")) is None
 

@@ -157,3 +157,12 @@ def test_a_second_card_replaces_the_first_cards_data(catalog: Catalog) -> None:
     assert "applicant.nation" not in session.answers
     assert "applicant.address" not in session.answers
     assert session.answers["contact.phone"] == "13800138000"
+
+
+@pytest.mark.parametrize(("label", "zh", "en"), [("foreigner-2017", "加拿大（CAN）", "Canada (CAN)"),
+                                                 ("foreigner-2023", "德国（DEU）", "Germany (DEU)")])
+def test_a_nationality_code_is_shown_as_its_country(catalog: Catalog, label: str, zh: str, en: str) -> None:
+    session = Session(catalog.offering("YB-001"), NOW)
+    session.take_identity(identity(label))
+    assert session.shown("applicant.nationality", "zh") == zh
+    assert session.shown("applicant.nationality", "en") == en

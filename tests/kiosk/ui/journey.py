@@ -34,7 +34,7 @@ def to_form(kiosk: Driver, code: str = "SB-001", card: str = "zhang") -> None:
     kiosk.tap("开始办理")
     kiosk.tap("同意并继续")
     assert kiosk.screen == "identify"
-    assert "请将身份证放在感应区" in kiosk.texts()
+    assert "请将身份证件放在感应区。" in kiosk.texts()
     kiosk.reader.simulator.place(SAMPLE_CARDS[card])
     screen = kiosk.app.manager.get_screen("identify")
     kiosk.until(lambda: not screen.ids.retry.disabled, what="the card read (or refused)")

@@ -90,10 +90,10 @@ def test_a_business_owner_starts_a_business_and_owes_nothing_the_bundle_makes(ki
     assert "已收材料" not in printed
     assert "营业执照" not in printed
     assert "待补材料" not in printed
-    assert "请交到综合受理窗口的材料（您确认已带齐）：-申请人身份证件-公司章程" in flat
-    assert "下一步：1.现在：离开前请带本回执和上列材料到综合受理窗口，工作人员核对后受理。" in flat
+    assert "请交到综合受理窗口的材料：-申请人身份证件-公司章程" in flat
+    assert "下一步：1.现在：离开前请带本回执和回执所列材料到综合受理窗口，工作人员核对后受理。" in flat
     promised = kiosk.app.session.application.promised_date.isoformat()
     assert f"2.承诺{promised}前办结。3.查询进度：扫描下方二维码，或拨打下方咨询电话。" in flat
     shown = "\n".join(kiosk.texts())
-    assert "1. 现在：离开前请带本回执和上列材料到综合受理窗口" in shown  # the next steps on screen too
+    assert "1. 现在：离开前请带本回执和回执所列材料到综合受理窗口" in shown  # the next steps on screen too
     assert f"2. 承诺{promised}前办结。" in shown

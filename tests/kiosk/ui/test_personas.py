@@ -6,6 +6,7 @@ import pytest
 from kivy.uix.button import Button
 from sqlalchemy import select
 
+from drivers.cardreader.simulator import SAMPLE_CARDS
 from kiosk.store import database as db
 from kiosk.store import health
 from kiosk.store.models import HelpRequestRow
@@ -51,7 +52,7 @@ def test_an_elderly_resident_with_a_card_valid_for_life(kiosk: Driver) -> None:
     assert "371502195203080029" not in text
 
 
-@pytest.mark.parametrize(("card", "masked"), [("foreigner-2017", "申请人：史*翰"), ("foreigner-2023", "申请人：M***")])
+@pytest.mark.parametrize(("card", "masked"), [("foreigner-2017", "申请人：史*翰"), ("foreigner-2023", "申请人：M***-L***, A***")])
 def test_a_foreign_permanent_resident_types_an_address_and_is_not_asked_an_ethnic_group(
         kiosk: Driver, card: str, masked: str) -> None:
     to_form(kiosk, "SB-001", card)
@@ -93,8 +94,19 @@ def test_a_card_with_a_bad_check_digit_is_sent_to_staff_in_words(kiosk: Driver) 
     [event] = kiosk.store.events("card_refused")
     assert event["detail"] == {"code": "bad_check_digit", "field": "id_number", "document": "resident_id",
                                "item": "SB-001"}
-    kiosk.tap("呼叫帮办")
+    kiosk.tap("English")  # the refusal stays, in the citizen's language
+    message = kiosk.app.manager.get_screen("identify").ids.message.text
+    assert "fails its check" in message
+    assert "tap Call staff" in message
+    kiosk.tap("Call staff")
     kiosk.until(lambda: _help_requests(kiosk) == ["identify"], what="the help request stored")
+    kiosk.tap("中文")
+    kiosk.tap("重新读卡")  # another card: the old words go, the reader waits
+    assert kiosk.app.manager.get_screen("identify").ids.message.text == "请将身份证件放在感应区。"
+    kiosk.reader.simulator.place(SAMPLE_CARDS["zhang"])
+    kiosk.until(lambda: not kiosk.app.manager.get_screen("identify").ids.confirm.disabled, what="the second card")
+    kiosk.tap(CONFIRM)
+    assert kiosk.screen == "form"
 
 
 def _help_requests(kiosk: Driver) -> list[str]:
