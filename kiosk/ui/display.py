@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 SCREEN_QUERY = """
-import ctypes, ctypes.util
-x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+import ctypes
+x11 = ctypes.CDLL("libX11.so.6")
 x11.XOpenDisplay.restype = ctypes.c_void_p
 x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
 x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
@@ -40,7 +40,7 @@ def screen_size() -> tuple[int, int] | None:
     """
     try:
         done = subprocess.run([sys.executable, "-c", SCREEN_QUERY], capture_output=True, text=True,  # noqa: S603
-                              timeout=10, check=True)
+                              timeout=30, check=True)
         width, height = (int(n) for n in done.stdout.split())
     except (subprocess.SubprocessError, ValueError):
         return None

@@ -59,7 +59,8 @@ def _sections(
     return [
         (N_("Conditions"), [f"•{get(c)}" for c in offering.conditions]),
         (N_("Materials"), [*material_lines(offering, get, t), hand_in]),
-        (N_("Time limit"), [t("{days} working days promised").format(days=offering.promised_limit_days)]),
+        (N_("Time limit"), [t("{days} working days promised").format(days=offering.promised_limit_days)
+                            if offering.promised_limit_days else t("Done on the spot")]),
         (N_("Fees"), fees),
         (N_("Result"), [get(i.result) for i in items]),
         (N_("Delivery"), ["、".join(delivery)] if delivery else []),

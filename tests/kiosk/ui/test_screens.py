@@ -10,6 +10,7 @@ from kivy.tests.common import UnitTestTouch
 from kivy.uix.button import Button
 from kivy.uix.scrollview import ScrollView
 
+from domain.catalog import CATEGORY_NAMES
 from drivers.status import PaperState
 from kiosk.services.availability import PAPER_OUT
 from kiosk.services.idle import reading_s
@@ -36,7 +37,8 @@ def test_a_form_page_opens_at_its_top(kiosk: Driver) -> None:
 def _to_guide(kiosk: Driver, code: str) -> None:
     """Open the guide of ``code`` from home, by touch."""
     offering = kiosk.app.kiosk.catalog.offering(code)
-    kiosk.tap("一件事一次办" if offering.kind == "bundle" else "社会保障", partial=True)
+    area = "一件事一次办" if offering.kind == "bundle" else CATEGORY_NAMES[offering.items[0].category].zh
+    kiosk.tap(area, partial=True)
     kiosk.tap(offering.name.zh)
     assert kiosk.screen == "guide"
 
@@ -127,3 +129,10 @@ def test_home_lists_the_service_areas_in_the_catalogs_order(kiosk: Driver) -> No
     assert order[0] == "social_security"
     shown_names = [t.split("  (")[0] for t in kiosk.texts() if "  (" in t]
     assert shown_names[:len(order)] == [CATEGORY_NAMES[c].zh for c in order]
+
+
+def test_a_guide_says_done_on_the_spot_rather_than_zero_working_days(kiosk: Driver) -> None:
+    _to_guide(kiosk, "YB-001")
+    assert kiosk.app.session.offering.promised_limit_days == 0
+    assert "当场办结" in kiosk.texts()
+    assert not any("0 个工作日" in t for t in kiosk.texts())
