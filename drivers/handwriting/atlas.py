@@ -9,12 +9,9 @@ Built in about 7 s, so once: by scripts/bootstrap.sh, or by the first engine loa
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import mmap
-import os
 import struct
-import tempfile
 from array import array
 from pathlib import Path
 from typing import cast
@@ -24,6 +21,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from drivers.handwriting import shape
 from drivers.handwriting.shape import DIMENSIONS, features, glyph_tile
+from l10n.cachefiles import building, cache_folder, remove_stale, write_whole
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_PACKAGE = "fonts-wqy-microhei"
@@ -72,15 +70,9 @@ def signature(font: Path = FONT) -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_folder() -> Path:
-    """Return the atlas's folder: in the service's cache (systemd's CACHE_DIRECTORY), else the user's."""
-    base = os.environ.get("CACHE_DIRECTORY") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base.split(":")[0]) / "yichuang" / "handwriting"
-
-
 def default_atlas_path(font: Path = FONT) -> Path:
     """Return where the atlas of the installed font belongs (its signature names the file)."""
-    return cache_folder() / f"{PREFIX}{signature(font)}{SUFFIX}"
+    return cache_folder("handwriting") / f"{PREFIX}{signature(font)}{SUFFIX}"
 
 
 def build_atlas(out: Path, font: Path = FONT) -> Path:
@@ -88,19 +80,7 @@ def build_atlas(out: Path, font: Path = FONT) -> Path:
     sign = signature(font)
     face = ImageFont.truetype(str(font), GLYPH_SIZE)
     rows = [_row(face, character(number)) for number in range(SLOTS)]
-    data = HEADER.pack(MAGIC, DIMENSIONS, SLOTS, sign.encode("ascii")) + b"".join(rows)
-    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return out
+    return write_whole(out, HEADER.pack(MAGIC, DIMENSIONS, SLOTS, sign.encode("ascii")) + b"".join(rows))
 
 
 def _row(face: ImageFont.FreeTypeFont, char: str | None) -> bytes:
@@ -167,26 +147,12 @@ def open_atlas(path: Path | None = None, font: Path = FONT) -> Atlas:
     try:
         return Atlas(target, sign)
     except AtlasUnavailable:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(target.parent / f".{target.name}.lock", "a", opener=_private) as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        pass  # missing, unreadable or of another version: built below, once
+    with building(target):
         try:
             return Atlas(target, sign)  # another process built it while this one waited
         except AtlasUnavailable:
             build_atlas(target, font)
     if path is None:
-        _remove_stale(target)
+        remove_stale(target, PREFIX, SUFFIX)
     return Atlas(target, sign)
-
-
-def _remove_stale(current: Path) -> None:
-    """Remove the atlases (and their locks) of other versions beside ``current``."""
-    for old in current.parent.glob(f"{PREFIX}*{SUFFIX}"):
-        if old != current:
-            old.unlink(missing_ok=True)
-            (old.parent / f".{old.name}.lock").unlink(missing_ok=True)
-
-
-def _private(path: str, flags: int) -> int:
-    """Open ``path`` as only its owner may read it (mode 0600 when created)."""
-    return os.open(path, flags, 0o600)

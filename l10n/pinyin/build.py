@@ -12,9 +12,7 @@ which is set aside (see ``standalone``)."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
@@ -22,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from l10n.cachefiles import write_whole
 from l10n.pinyin.layout import pack, signature, source_files
 
 # Every word of jieba's that pypinyin can read is kept. Measured with the whole vocabulary (387,646
@@ -54,19 +53,7 @@ class Word:
 
 def build_index(out: Path) -> Path:
     """Compile the index into ``out``, which appears whole or not at all; return ``out``."""
-    data = pack(tables(collect()), signature())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return out
+    return write_whole(out, pack(tables(collect()), signature()))
 
 
 def jieba_words() -> Iterator[tuple[str, int, str]]:

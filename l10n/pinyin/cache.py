@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 from pathlib import Path
 
+from l10n.cachefiles import building, cache_folder, remove_stale
 from l10n.pinyin.layout import signature
 
 PREFIX, SUFFIX = "index-", ".bin"
 
 
-def cache_folder() -> Path:
-    """Return the index's folder: in the service's cache (systemd's CACHE_DIRECTORY), else the user's."""
-    base = os.environ.get("CACHE_DIRECTORY") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base.split(":")[0]) / "yichuang" / "pinyin"
-
-
 def default_index_path() -> Path:
     """Return where the index of the installed jieba and pypinyin belongs (a hash of them names the file)."""
-    return cache_folder() / f"{PREFIX}{signature()}{SUFFIX}"
+    return cache_folder("pinyin") / f"{PREFIX}{signature()}{SUFFIX}"
 
 
 def ensure_index(path: Path | None = None) -> Path:
@@ -33,24 +26,9 @@ def ensure_index(path: Path | None = None) -> Path:
         return target
     from l10n.pinyin.build import build_index  # noqa: PLC0415 - pypinyin's tables load only for a build
 
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # private, like python-escpos's cache
-    with open(target.parent / f".{target.name}.lock", "a", opener=_private) as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with building(target):
         if not target.exists():
             build_index(target)
             if path is None:
-                _remove_stale(target)
+                remove_stale(target, PREFIX, SUFFIX)
     return target
-
-
-def _remove_stale(current: Path) -> None:
-    """Remove the indexes (and their locks) of other versions beside ``current``."""
-    for old in current.parent.glob(f"{PREFIX}*{SUFFIX}"):
-        if old != current:
-            old.unlink(missing_ok=True)
-            (old.parent / f".{old.name}.lock").unlink(missing_ok=True)
-
-
-def _private(path: str, flags: int) -> int:
-    """Open ``path`` as only its owner may read it (mode 0600 when created)."""
-    return os.open(path, flags, 0o600)
