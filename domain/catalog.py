@@ -138,6 +138,7 @@ class ServiceItem:
     form: FormSchema
     requires_valid_id: bool = False  # an expired identity document turns the citizen to a window
     documents: frozenset[DocumentType] = DOCUMENTS  # the identity documents the item accepts
+    keywords_en: tuple[str, ...] = ()  # English words a citizen may search by besides the name
     produces: tuple[str, ...] = ()  # library materials it issues (营业执照): a bundle hands them to later items
 
 

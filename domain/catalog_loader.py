@@ -164,6 +164,7 @@ def _item(
         online=r.boolean(table, "online"),
         guide=r.text(table, "guide"),
         keywords=tuple(str(k) for k in r.sequence(table, "keywords_zh", required=False)),
+        keywords_en=tuple(str(k) for k in r.sequence(table, "keywords_en", required=False)),
         materials=requirements,
         form=item_form(r, table, library),
         requires_valid_id=r.optional_boolean(table, "requires_valid_id", default=False),

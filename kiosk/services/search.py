@@ -20,7 +20,7 @@ class Entry:
     texts: tuple[str, ...]  # Chinese name and keywords
     pinyin: tuple[str, ...]  # full pinyin of each, no spaces
     initials: tuple[str, ...]
-    english: str = ""  # the English name, lower case, without spaces (the kiosk's letter keys have none)
+    english: tuple[str, ...] = ()  # the English name and keywords, lower case, without spaces (no space key)
 
 
 def index(offerings: list[ServiceItem | Bundle]) -> list[Entry]:
@@ -32,7 +32,8 @@ def index(offerings: list[ServiceItem | Bundle]) -> list[Entry]:
         texts = (offering.name.zh, *getattr(offering, "keywords", ()))
         entries.append(Entry(offering.code, texts, tuple("".join(lazy_pinyin(t)).lower() for t in texts),
                              tuple("".join(lazy_pinyin(t, style=Style.FIRST_LETTER)).lower() for t in texts),
-                             "".join(offering.name.en.split()).lower()))
+                             tuple("".join(t.split()).lower()
+                                   for t in (offering.name.en, *getattr(offering, "keywords_en", ())))))
     return entries
 
 
@@ -42,5 +43,5 @@ def search(entries: list[Entry], query: str) -> list[str]:
     if not wanted:
         return []
     if wanted.isascii():
-        return [e.code for e in entries if any(wanted in p for p in (*e.pinyin, *e.initials, e.english))]
+        return [e.code for e in entries if any(wanted in p for p in (*e.pinyin, *e.initials, *e.english))]
     return [e.code for e in entries if any(wanted in t for t in e.texts)]

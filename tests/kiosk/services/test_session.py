@@ -82,6 +82,15 @@ def test_search_by_characters_full_pinyin_and_initials(catalog: Catalog) -> None
     assert search(entries, "zzzzzz") == []
 
 
+def test_search_by_the_english_name_or_an_english_keyword(catalog: Catalog) -> None:
+    items, bundles = catalog.offered_at("lc-center")
+    entries = index([*items, *bundles])
+    assert "SB-001" in search(entries, "SOCIALSECURITYCARD")
+    assert "YB-001" in search(entries, "HEALTHINSURANCE")  # not in its name: "basic medical insurance"
+    assert "QY-002" in search(entries, "CHOP")
+    assert "MZ-001" in search(entries, "wedding")
+
+
 CARDS = ("zhang", "li", "permit", "foreigner-2017", "foreigner-2023")
 
 
