@@ -29,6 +29,7 @@ from kiosk.store.store import SQL_NEXT_DAILY, SQL_NEXT_SEQ, SQL_OUTBOX, SQL_RECE
 
 WORK = Path(__file__).resolve().parent.parent / "var" / "bench"
 ANSWERS = {
+    "applicant.document_type": "resident_id",
     "applicant.name": "张三丰", "applicant.id_number": "370303198505120012", "applicant.gender": "male",
     "applicant.nation": "汉", "applicant.birth_date": "1985-05-12",
     "applicant.address": "山东省聊城市东昌府区柳园街道示例路1号院3号楼2单元501室", "delivery.method": "mail",
