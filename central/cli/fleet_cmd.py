@@ -29,6 +29,11 @@ FLUSH_SECONDS = 5.0
 SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
 
 
+def printable(text: str) -> str:
+    """Return ``text`` with every control or format character escaped (``\\x1b``): nothing in it drives the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _render(rows: list[WrittenStatus]) -> str:
     """Render the overview: terminals needing action first, with the reason in words."""
     if not rows:
@@ -38,8 +43,8 @@ def _render(rows: list[WrittenStatus]) -> str:
         counts[row.state] = counts.get(row.state, 0) + 1
     lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: kv[0].rank))]
     for row in sorted(rows, key=lambda r: (r.state.rank, r.terminal)):
-        reasons = "; ".join(row.reasons) or "-"
-        lines.append(f"{row.terminal:<8} {row.state:<11} {row.hall or '-':<18} {reasons}")
+        reasons = printable("; ".join(row.reasons) or "-")
+        lines.append(f"{printable(row.terminal):<8} {row.state:<11} {printable(row.hall or '-'):<18} {reasons}")
     return "\n".join(lines)
 
 
@@ -176,7 +181,7 @@ def alerts(as_json: bool, db_url: str) -> None:
     from central.monitor import alertdb
 
     def render(rows: list[dict[str, Any]]) -> str:
-        lines = [f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} since {r['opened_at']}"
-                 for r in rows]
+        lines = [printable(f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} "
+                           f"since {r['opened_at']}") for r in rows]
         return "\n".join(lines) or "no alerts"
     emit(alertdb.read(open_engine(db_url)), as_json, render)

@@ -8,6 +8,7 @@ is on it) and stops re-notification; only a clear condition or an operator resol
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from enum import StrEnum
 
 from central.monitor.rows import QUIET, Facts, State
 
+log = logging.getLogger(__name__)
 Condition = Callable[[Facts, datetime], bool]  # whether a rule's condition holds for a terminal at a moment
 KEEP_RESOLVED = 500  # resolved alerts held in memory (the database keeps more)
 
@@ -123,13 +125,25 @@ class AlertBook:
         self.changed.append(alert)
         self.notify(event, alert)
 
-    def evaluate(self, terminals: Iterable[Facts], now: datetime) -> None:
-        """Apply every rule to every terminal at ``now``; a terminal in maintenance or revoked raises none."""
+    def evaluate(self, terminals: Iterable[Facts], now: datetime) -> set[str]:
+        """Apply every rule to every terminal at ``now``; a terminal in maintenance or revoked raises none.
+
+        Return the terminals whose heartbeat a rule could not read (logged; their other rules still
+        run, and the alert of that rule stays as it was): one bad terminal never stops the others.
+        """
+        unreadable = set()
         with self.lock:
             for facts in terminals:
                 quiet = facts.row.state in QUIET
                 for rule in self.rules:
-                    self._step(rule, facts.row.terminal, not quiet and rule.condition(facts, now), now)
+                    try:
+                        holds = not quiet and rule.condition(facts, now)
+                    except Exception:
+                        log.exception("alert rule %s could not read the heartbeat of %s", rule.name, facts.row.terminal)
+                        unreadable.add(facts.row.terminal)
+                        continue
+                    self._step(rule, facts.row.terminal, holds, now)
+        return unreadable
 
     def take_changes(self) -> list[Alert]:
         """Return and forget the alerts changed since the last call."""

@@ -11,6 +11,7 @@ than their resolution's retention are deleted.
 from __future__ import annotations
 
 import json
+import logging
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, and_, delete, insert, select
 from central.monitor.rows import State, TerminalStatus
 from central.platform.schema import fleet_history
 
+log = logging.getLogger(__name__)
 CODES = {State.ONLINE: "o", State.MAINTENANCE: "m", State.REVOKED: "r", State.DEGRADED: "d", State.OFFLINE: "x"}
 NAMES = {code: state.value for state, code in CODES.items()}
 NO_DATA = "-"
@@ -122,8 +124,9 @@ class History:
                     fleet_history.c.period_start == resolution.start(now).isoformat())))
                 self.live[resolution.name] = {row.terminal: Period.from_row(row) for row in rows}
 
-    def sample(self, rows: Sequence[TerminalStatus], now: datetime) -> None:
-        """Count one sample of every terminal's state and backlog at ``now``."""
+    def sample(self, rows: Sequence[TerminalStatus], now: datetime) -> set[str]:
+        """Count one sample of every terminal's state and backlog at ``now``; return the terminals that failed."""
+        failed = set()
         for resolution in RESOLUTIONS.values():
             start = resolution.start(now)
             slot = (now - start) // resolution.slot
@@ -134,7 +137,12 @@ class History:
                     if period is not None:
                         self._closed.append((row.terminal, resolution.name, period))
                     period = live[row.terminal] = Period.empty(start, resolution.slots)
-                period.add(slot, row.state, row.backlog)
+                try:
+                    period.add(slot, row.state, row.backlog)
+                except (OverflowError, TypeError):  # a backlog out of the array's range: one terminal, not all
+                    log.exception("fleet history could not sample %s", row.terminal)
+                    failed.add(row.terminal)
+        return failed
 
     def save(self, now: datetime, *, force: bool = False) -> bool:
         """Write closed periods, and the ones in progress every ``checkpoint``; drop expired rows."""

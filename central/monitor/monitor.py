@@ -19,19 +19,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from pydantic import ValidationError
 from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from central.monitor import alertdb
-from central.monitor.alerts import AlertBook
+from central.monitor.alerts import Alert, AlertBook
 from central.monitor.health import MISSED_BEATS, assess
 from central.monitor.history import History
 from central.monitor.rows import Facts, Registered, State, Summary, TerminalStatus, WrittenStatus, summarize
 from central.platform import queries
 from central.platform.schema import fleet_status, terminals
 from protocol import topics
-from protocol.heartbeat import Heartbeat, Presence
+from protocol.heartbeat import Heartbeat, Presence, Refused, read_heartbeat, read_presence
 from protocol.link import Link, tls_client
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,8 @@ class FleetMonitor:
         """Read central's registry from ``engine``; connect with the fleet identity of ``link``."""
         self.engine, self.link, self.interval, self.alerts, self.history = engine, link, interval, alerts, history
         self.seen: dict[str, Seen] = {}
-        self.garbage = 0
+        self.garbage = 0  # messages refused: garbage, or heartbeats out of bounds
+        self.refusals: dict[str, int] = {}  # refused messages by terminal ("-": a topic naming none)
         self.heartbeats = 0
         self.ingested = 0  # messages central stored since the monitor started (for the ingest rate)
         self._ingest_mark: str | None = None
@@ -111,24 +111,35 @@ class FleetMonitor:
         return None
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        """Take one presence or heartbeat; count anything else."""
-        terminal = topics.terminal_of(message.topic)
-        kind = message.topic.rsplit("/", 1)[-1]
+        """Take one presence or heartbeat; count and log anything else."""
+        terminal: str | None = None
         try:
+            terminal = topics.terminal_of(message.topic)
             if terminal is None:
-                raise ValueError("topic")
-            with self._lock:
-                seen = self.seen.setdefault(terminal, Seen())
-                if kind == "state":
-                    seen.presence = Presence.model_validate_json(message.payload)
-                else:
-                    beat = Heartbeat.model_validate_json(message.payload)
-                    if beat.terminal != terminal:
-                        raise ValueError("terminal")
+                raise Refused("bad_topic")
+            if message.topic.endswith("/state"):
+                state = read_presence(message.payload)
+                with self._lock:
+                    self.seen.setdefault(terminal, Seen()).presence = state
+            else:
+                beat = read_heartbeat(message.payload, terminal)
+                with self._lock:
+                    seen = self.seen.setdefault(terminal, Seen())
                     seen.beat, seen.beat_at = beat, datetime.now(UTC)
                     self.heartbeats += 1
-        except (ValueError, ValidationError):
+        except ValueError as exc:  # Refused, or a topic that is not UTF-8
+            self._refused(terminal, getattr(exc, "reason", "bad_topic"))
+
+    def _refused(self, terminal: str | None, reason: str) -> None:
+        """Count a message or heartbeat the monitor does not take; log the first of each power of ten per terminal."""
+        with self._lock:
             self.garbage += 1
+            if terminal is not None:
+                self.seen.setdefault(terminal, Seen())  # heard of, though nothing it said was usable
+            count = self.refusals[terminal or "-"] = self.refusals.get(terminal or "-", 0) + 1
+        if count == 10 ** (len(str(count)) - 1):
+            log.warning("fleet monitor refused telemetry of %s (%s): %d so far", terminal or "an unknown topic",
+                        reason, count)
 
     def resume(self, now: datetime | None = None) -> None:
         """Pick up where the last run stopped: states and their since-times, live alerts, history in progress."""
@@ -177,18 +188,39 @@ class FleetMonitor:
         rows = []
         for terminal in sorted(set(registry) | set(seen)):
             info, latest = registry.get(terminal, unregistered), seen.get(terminal, unheard)
-            health = assess(presence=latest.presence, beat=latest.beat, beat_at=latest.beat_at, now=now,
-                            interval=self.interval, revoked=info.revoked, maintenance=info.maintenance)
-            before, beat = previous.get(terminal), latest.beat
-            same = before is not None and before.state is health.state and before.reasons == health.reasons
-            row = TerminalStatus(
-                terminal=terminal, hall=info.hall, site=info.site, state=health.state, reasons=health.reasons,
-                last_heartbeat=latest.beat_at.isoformat() if latest.beat_at else None,
-                backlog=beat.outbox_backlog if beat else None,
-                oldest_unsynced_s=beat.oldest_unsynced_s if beat else None,
-                changed_at=before.changed_at if same and before is not None else moment)
-            rows.append(before if same and before == row else row)  # the old object when unchanged: fewer GC survivors
+            before = previous.get(terminal)
+            try:
+                row = self._row(terminal, info, latest, now=now, moment=moment, before=before)
+            except Exception:  # a heartbeat the schema let through but the rules cannot read: drop it, not the fleet
+                log.exception("fleet monitor could not assess %s: its heartbeat is dropped", terminal)
+                self.drop(terminal)
+                row = self._row(terminal, info, Seen(latest.presence), now=now, moment=moment, before=before)
+            rows.append(row)
         return rows
+
+    def _row(self, terminal: str, info: Registered, latest: Seen, *, now: datetime, moment: str,
+             before: TerminalStatus | None) -> TerminalStatus:
+        """Assess one terminal; return ``before`` itself when nothing changed (fewer GC survivors)."""
+        health = assess(presence=latest.presence, beat=latest.beat, beat_at=latest.beat_at, now=now,
+                        interval=self.interval, revoked=info.revoked, maintenance=info.maintenance)
+        beat = latest.beat
+        same = before is not None and before.state is health.state and before.reasons == health.reasons
+        row = TerminalStatus(
+            terminal=terminal, hall=info.hall, site=info.site, state=health.state, reasons=health.reasons,
+            last_heartbeat=latest.beat_at.isoformat() if latest.beat_at else None,
+            backlog=beat.outbox_backlog if beat else None,
+            oldest_unsynced_s=beat.oldest_unsynced_s if beat else None,
+            changed_at=before.changed_at if same and before is not None else moment)
+        return before if same and before == row else row
+
+    def drop(self, terminal: str) -> None:
+        """Forget a terminal's heartbeat that assessment, a rule, the history or the database could not take."""
+        with self._lock:
+            seen = self.seen.get(terminal)
+            if seen is None or seen.beat is None:
+                return  # already dropped at an earlier step of this flush
+            seen.beat, seen.beat_at = None, None
+        self._refused(terminal, "unusable")
 
     def overview(self, now: datetime | None = None) -> list[TerminalStatus]:
         """Return every known terminal (registered or heard from) with its state and reasons, as of ``now``."""
@@ -249,16 +281,12 @@ class FleetMonitor:
         """Write changed status rows, alert changes and due history; keep them for the next flush if that fails."""
         alert_changes = self.alerts.take_changes() if self.alerts is not None else []
         try:
-            with self.engine.begin() as conn:
-                names = [r.terminal for r in changed]
-                for n in range(0, len(names), CHUNK):
-                    conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
-                if changed:
-                    conn.execute(insert(fleet_status), [_record(r, now) for r in changed])
-                if self.alerts is not None:
-                    alertdb.save(conn, alert_changes, now)
-            if self.history is not None:
-                self.history.save(now)
+            try:
+                self._save(changed, alert_changes, now)
+            except (DataError, IntegrityError, ArithmeticError, ValueError, TypeError):  # a row, not the database
+                log.exception("fleet monitor could not write the fleet's status at once: writing row by row")
+                changed = self._save_each(changed, now)
+                self._save([], alert_changes, now)
         except DBAPIError as exc:
             if self.alerts is not None:
                 self.alerts.give_back(alert_changes)
@@ -266,6 +294,34 @@ class FleetMonitor:
             return
         self._written.update((r.terminal, r) for r in changed)
         self.database_down_since = None
+
+    def _save(self, changed: list[TerminalStatus], alert_changes: list[Alert], now: datetime) -> None:
+        """Write status rows and alert changes in one transaction, then the history when due."""
+        with self.engine.begin() as conn:
+            names = [r.terminal for r in changed]
+            for n in range(0, len(names), CHUNK):
+                conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
+            if changed:
+                conn.execute(insert(fleet_status), [_record(r, now) for r in changed])
+            if self.alerts is not None:
+                alertdb.save(conn, alert_changes, now)
+        if self.history is not None:
+            self.history.save(now)
+
+    def _save_each(self, changed: list[TerminalStatus], now: datetime) -> list[TerminalStatus]:
+        """Write each row in a transaction of its own, dropping the heartbeat of a row that fails; return the rest."""
+        written = []
+        for row in changed:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(delete(fleet_status).where(fleet_status.c.terminal == row.terminal))
+                    conn.execute(insert(fleet_status), [_record(row, now)])
+                written.append(row)
+            except (DataError, IntegrityError, ArithmeticError, ValueError, TypeError):
+                log.exception("fleet monitor could not write the status of %s: its heartbeat is dropped",
+                              row.terminal)
+                self.drop(row.terminal)
+        return written
 
     def _database_failed(self, exc: DBAPIError, now: datetime) -> None:
         """Note that central's database refused a read or a write: the monitor goes on from memory."""
@@ -279,10 +335,13 @@ class FleetMonitor:
         now = now or datetime.now(UTC)
         rows = self._assess(now, self._previous)
         hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
+        unusable: set[str] = set()
         if self.alerts is not None and hearing:
-            self.alerts.evaluate(self._facts(rows, now), now)
+            unusable |= self.alerts.evaluate(self._facts(rows, now), now)
         if self.history is not None and hearing:
-            self.history.sample(rows, now)
+            unusable |= self.history.sample(rows, now)
+        for terminal in sorted(unusable):
+            self.drop(terminal)
         written = self._written
         self._write([r for r in rows if written.get(r.terminal) is not r and written.get(r.terminal) != r], now)
         self.snapshot = self._previous = {r.terminal: r for r in rows}

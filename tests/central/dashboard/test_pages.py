@@ -113,12 +113,12 @@ def test_every_msgid_has_a_chinese_translation_and_every_reason_form_is_recognis
     for presence, beat_, beat_at, revoked, maintenance in [
             (None, None, None, True, False), (None, None, None, False, True), (None, None, None, False, False),
             (Presence(online=False, reason="lost", boot="b"), None, None, False, False),
-            (ONLINE, None, None, False, False), (ONLINE, beat("X"), now - timedelta(hours=1), False, False),
-            (ONLINE, beat("X", "out"), now, False, False), (ONLINE, beat("X", "jammed"), now, False, False)]:
+            (ONLINE, None, None, False, False), (ONLINE, beat("LC0009"), now - timedelta(hours=1), False, False),
+            (ONLINE, beat("LC0009", "out"), now, False, False), (ONLINE, beat("LC0009", "jammed"), now, False, False)]:
         health = assess(presence=presence, beat=beat_, beat_at=beat_at, now=now, interval=timedelta(seconds=30),
                         revoked=revoked, maintenance=maintenance)
         produced |= set(health.reasons)
-    full = beat("X").model_copy(update={"disk_free_pct": 3.0})
+    full = beat("LC0009").model_copy(update={"disk_free_pct": 3.0})
     produced |= set(assess(presence=ONLINE, beat=full, beat_at=now, now=now, interval=timedelta(seconds=30)).reasons)
     assert len(produced) == 9
     untranslated = [r for r in produced if words.reason(r, "zh") == r or re.search(r"[a-z]{4,}", words.reason(r, "zh"))]

@@ -16,12 +16,13 @@ from protocol.heartbeat import Component, Heartbeat, Presence
 from protocol.link import Link
 
 ONLINE = Presence(online=True, reason="connected", boot="b")
+SINCE = "2026-11-22T07:00:00+00:00"  # when a device reported its state, and when a test heartbeat was made
 
 
 def beat(terminal: str, paper: str = "full") -> Heartbeat:
-    printer = Component(device="printer", state="online" if paper != "out" else "user_error", since="x",
+    printer = Component(device="printer", state="online" if paper != "out" else "user_error", since=SINCE,
                         media={"paper": paper}, error_code="paper_out" if paper == "out" else None)
-    return Heartbeat(terminal=terminal, at="x", boot="b", components=[printer], outbox_backlog=3,
+    return Heartbeat(terminal=terminal, at=SINCE, boot="b", components=[printer], outbox_backlog=3,
                      oldest_unsynced_s=12.0, needs_manual=0, last_ack=None, app_version="0.1.0",
                      catalog_version="2026.11.1", cert_expires=None, disk_free_pct=50.0, memory_used_pct=40.0,
                      uptime_s=100.0, applications_today=1, errors_today=0, help_requests_today=0)

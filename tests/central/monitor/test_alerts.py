@@ -12,16 +12,16 @@ from central.monitor.alerts import Alert, AlertBook, AlertState
 from central.monitor.rows import Facts, State, TerminalStatus
 from central.monitor.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, Webhook, sign
 from protocol.heartbeat import Component
-from tests.central.monitor.helpers import beat
+from tests.central.monitor.helpers import SINCE, beat
 from tests.central.monitor.receiver import Receiver
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 
 def row(paper: str = "full", state: str = "online", **extra: Any) -> Facts:
-    printer = Component(device="printer", state="online", since="x", media={"paper": paper})
+    printer = Component(device="printer", state="online", since=SINCE, media={"paper": paper})
     heartbeat = beat("LC0001").model_copy(update={"components": [printer], **extra})
-    return Facts(TerminalStatus(terminal="LC0001", state=State(state), changed_at="x"), heartbeat)
+    return Facts(TerminalStatus(terminal="LC0001", state=State(state), changed_at=SINCE), heartbeat)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from central.monitor.rows import State
 from protocol.heartbeat import Component, Heartbeat, Presence
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+SINCE = NOW.isoformat()
 INTERVAL = timedelta(seconds=30)
 
 
@@ -26,10 +27,10 @@ def state(**kwargs: object) -> tuple[State, tuple[str, ...]]:
     return health.state, health.reasons
 
 
-PRINTER_OK = Component(device="printer", state="online", since="x", media={"paper": "full"})
-PAPER_OUT = Component(device="printer", state="user_error", since="x", media={"paper": "out"}, error_code="paper_out")
-PAPER_LOW = Component(device="printer", state="online", since="x", media={"paper": "low"})
-READER_DOWN = Component(device="card_reader", state="offline", since="x")
+PRINTER_OK = Component(device="printer", state="online", since=SINCE, media={"paper": "full"})
+PAPER_OUT = Component(device="printer", state="user_error", since=SINCE, media={"paper": "out"}, error_code="paper_out")
+PAPER_LOW = Component(device="printer", state="online", since=SINCE, media={"paper": "low"})
+READER_DOWN = Component(device="card_reader", state="offline", since=SINCE)
 
 
 def test_a_healthy_terminal_is_online() -> None:

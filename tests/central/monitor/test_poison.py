@@ -106,7 +106,8 @@ def test_fleet_serve_survives_every_poison_and_still_assesses_alerts_and_shows_t
     metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
     assert f"yichuang_telemetry_refused_total {float(sent)}" in metrics
     status = CliRunner().invoke(cli, ["fleet", "status", "--db", str(sqlite_db.url)])
-    assert GENUINE in status.output and ESC not in status.output
+    assert GENUINE in status.output
+    assert ESC not in status.output
     server.terminate()
     assert server.wait(timeout=20) == 0, server.stderr.read() if server.stderr else ""
     terminal.loop_stop()
@@ -142,7 +143,8 @@ def test_a_heartbeat_the_monitor_cannot_use_is_dropped_and_counted_and_the_rest_
     monitor.seen = {"LC0001": Seen(ONLINE, expiring, now)} | {t: Seen(ONLINE, b, now) for t, b in unusable.items()}
     assert monitor.flush(now) == 3
     rows = {r.terminal: r for r in monitor.rows()}
-    assert rows["LC0001"].state == "online" and ("cert_expiring", "LC0001") in book.alerts
+    assert rows["LC0001"].state == "online"
+    assert ("cert_expiring", "LC0001") in book.alerts
     assert [monitor.beat(t) for t in unusable] == [None, None]
     assert monitor.garbage == 2
     monitor.flush(now + timedelta(seconds=5))
