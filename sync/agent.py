@@ -163,7 +163,12 @@ class SyncAgent:
         if version == self._status_seen and time.monotonic() - self._last_beat < self.heartbeat_every:
             return
         self._status_seen, self._last_beat = version, time.monotonic()
-        self.client.publish(topics.telemetry(self.terminal), self.heartbeat(), qos=0)
+        try:
+            payload = self.heartbeat()
+        except ValueError as exc:  # a value outside the heartbeat's bounds: the monitor would refuse it anyway
+            log.warning("heartbeat not sent, a value is outside its schema: %s", exc)
+            return
+        self.client.publish(topics.telemetry(self.terminal), payload, qos=0)
 
     def _seal(self, entries: list[outbox.Entry], bodies: dict[int, bytes]) -> list[tuple[outbox.Entry, bytes]]:
         """Seal each entry (one ephemeral key for the step's batch); park one that cannot be sealed."""

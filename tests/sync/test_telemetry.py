@@ -132,3 +132,20 @@ def test_a_killed_agent_leaves_a_retained_lost_state(broker: Mosquitto, tmp_path
     assert late.wait_for("state", online=False)["reason"] == "lost"
     assert any(retained for k, _, retained in late.messages if k == "state")
     late.close()
+
+
+def test_a_heartbeat_outside_the_schema_is_not_sent_and_the_outbox_still_drains(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    store = open_test_store(tmp_path / "terminal")
+    submit(store, 0)
+    agent = central.agent(broker, store)
+    beat = collect(store, "LC0001", app_version="0.1.0", catalog_version="2026.11.1", cert_file=None)
+    agent.heartbeat = lambda: Heartbeat(**{**beat.model_dump(), "app_version": "0.1.0 dev"}).model_dump_json().encode()
+    central.start_worker(broker)
+    agent.start()
+    try:
+        assert agent.run_until_drained(30)  # such a heartbeat once stopped the whole agent
+    finally:
+        agent.stop()
+        store.close()
