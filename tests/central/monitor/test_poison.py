@@ -22,7 +22,7 @@ from central.auth.accounts import Accounts
 from central.auth.security import SESSION_COOKIE
 from central.monitor.alerts import AlertBook
 from central.monitor.monitor import FleetMonitor, Seen
-from central.platform.schema import fleet_status
+from central.platform.schema import fleet_alerts, fleet_status
 from demo.devstack import Mosquitto
 from demo.ports import free_port
 from main import cli
@@ -124,10 +124,16 @@ def test_fleet_status_and_alerts_print_control_characters_escaped(sqlite_db: Eng
             "terminal": POISONER, "hall": f"hall{ESC}[8m", "site": "", "state": "degraded",
             "reasons": json.dumps([f"printer: {ESC}[2J\x9b31mfine\r\nLC0002 online"]), "last_heartbeat": now,
             "backlog": 0, "oldest_unsynced_s": None, "changed_at": now, "written_at": now}])
+        conn.execute(insert(fleet_alerts), [{"rule": "paper_out", "terminal": f"{ESC}[2J\n", "opened_at": now,
+                                             "severity": "critical", "state": "open"}])
     shown = CliRunner().invoke(cli, ["fleet", "status", "--db", str(sqlite_db.url)]).output
     assert not any(c in shown for c in (ESC, "\x9b", "\r")), repr(shown)
     assert r"printer: \x1b[2J\x9b31mfine\r\nLC0002 online" in shown
     assert shown.count("\n") == 2  # the counts line and one terminal: no forged line
+    alerts = CliRunner().invoke(cli, ["fleet", "alerts", "--db", str(sqlite_db.url)]).output
+    assert ESC not in alerts
+    assert r"\x1b[2J\n" in alerts
+    assert alerts.count("\n") == 1
 
 
 def test_a_heartbeat_the_monitor_cannot_use_is_dropped_and_counted_and_the_rest_go_on(
