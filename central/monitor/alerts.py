@@ -126,10 +126,10 @@ class AlertBook:
         self.notify(event, alert)
 
     def evaluate(self, terminals: Iterable[Facts], now: datetime) -> set[str]:
-        """Apply every rule to every terminal at ``now``; a terminal in maintenance or revoked raises none.
+        """Apply every rule to every terminal at ``now`` (none to one in maintenance or revoked).
 
-        Return the terminals whose heartbeat a rule could not read (logged; their other rules still
-        run, and the alert of that rule stays as it was): one bad terminal never stops the others.
+        Return the terminals whose heartbeat a rule could not read (logged; that rule's alert stays
+        as it was, their other rules and every other terminal go on).
         """
         unreadable = set()
         with self.lock:
