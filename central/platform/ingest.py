@@ -205,11 +205,10 @@ def _claim(checked: list[Checked], owners: dict[str, str]) -> tuple[list[Checked
     """Return the messages with ids another terminal owns refused as ``id_conflict``, and the rows to insert."""
     fresh: dict[str, dict[str, Any]] = {}
     result = []
-    for item in checked:
-        row = item.row
+    for message in checked:
+        item, row = message, message.row
         if row is not None and row["id"] not in owners:
-            fresh.setdefault(row["id"], row)
-            owners[row["id"]] = row["terminal"]
+            fresh[row["id"]], owners[row["id"]] = row, row["terminal"]
         if row is not None and owners[row["id"]] != row["terminal"]:
             item = Checked(item.terminal, rejection=Rejection(item.terminal, row["seq"], row["id"], "id_conflict"))
         result.append(item)

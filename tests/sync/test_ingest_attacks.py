@@ -42,7 +42,7 @@ class Attacker:
             Path(link.key), central.keys_dir / "uplink.pub", central.keys_dir / "ack.pub")
         self.acks: list[Ack] = []
         self.client = tls_client(f"{terminal}-raw", link)
-        self.client.on_message = lambda c, u, m: self.acks.extend(open_acks(m.payload, terminal, self.keys.acks).acks)
+        self.client.on_message = lambda c, u, m: self.acks.extend(open_acks(bytes(m.payload), terminal, self.keys.acks).acks)
         self.client.connect("127.0.0.1", broker.port)
         self.client.subscribe(topics.ack(terminal), qos=1)
         self.client.loop_start()
@@ -97,14 +97,14 @@ def poison(attacker: Attacker) -> dict[str, tuple[bytes, str]]:
 
 
 @pytest.fixture
-def held_worker(broker: Mosquitto, central: Central) -> Iterator[IngestWorker]:
+def held_worker(broker: Mosquitto, central: Central) -> IngestWorker:
     """A worker that is subscribed but does not work until the test lets it (one batch takes everything)."""
     worker = IngestWorker(central.ingest, broker.link(CENTRAL_USER), name="ingest-held")
     worker.client.connect_async("127.0.0.1", broker.port)
     worker.client.loop_start()
     assert worker.ready.wait(10)
-    central.workers.append(worker)
-    yield worker
+    central.workers.append(worker)  # stopped with the others
+    return worker
 
 
 @pytest.fixture
