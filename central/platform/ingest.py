@@ -73,7 +73,7 @@ class Ingest:
         return self.handle_batch([(topic, payload)])[0]
 
     def handle_batch(self, batch: list[tuple[str, bytes]]) -> list[Ack | None]:
-        """Process messages in one transaction; return one ack (or None) per envelope, bundles unpacked in order."""
+        """Process messages in one transaction (one per message if it fails); return one ack (or None) per envelope."""
         checked = [item for topic, payload in batch for item in self._check_message(topic, payload)]
         try:
             return self._commit_racing(checked)
