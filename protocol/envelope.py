@@ -13,6 +13,7 @@ import base64
 import functools
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,10 @@ ALGORITHM = "X25519-HKDF-SHA256-A256GCM"
 MAX_ENVELOPE_BYTES = 256 * 1024
 KINDS = frozenset({"application", "rating", "help_request", "event"})
 HEADER_FIELDS = ("v", "terminal", "seq", "id", "kind", "created", "boot", "ctype")
+ENVELOPE_FIELDS = frozenset({"h", "enc", "body", "sig"})  # nothing unsigned but the signature itself
+ENC_FIELDS = frozenset({"alg", "epk", "nonce"})
+MAX_SEQ = 2**31  # a sequence number fits a signed 32-bit column
+MAX_FIELD = 64  # characters of a free-text header field (times, boot id, content type)
 
 
 class EnvelopeError(ValueError):
@@ -128,17 +133,24 @@ def seal(header: Header, body: bytes, central: x25519.X25519PublicKey, signer: e
     return envelope
 
 
-def read_header(data: bytes) -> tuple[Header, dict[str, Any]]:
-    """Parse an envelope and its header without trusting it yet; raise EnvelopeError for garbage."""
-    if len(data) > MAX_ENVELOPE_BYTES:
-        raise EnvelopeError("oversized", f"{len(data)} bytes")
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Build a JSON object, refusing a key given twice (a lenient parser would keep either copy)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise EnvelopeError("bad_schema", "a key given twice")
+    return result
+
+
+def parse_strict(data: bytes) -> Any:
+    """Parse UTF-8 JSON with unique keys; raise EnvelopeError('bad_encoding') for anything else (also nesting bombs)."""
     try:
-        envelope = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise EnvelopeError("bad_encoding", "not UTF-8 JSON") from None
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("h"), dict):
-        raise EnvelopeError("bad_schema", "no header")
-    raw = envelope["h"]
+
+
+def _check_header(raw: dict[str, Any]) -> None:
+    """Check the header's fields, types and ranges (they become bounded database columns)."""
     if raw.get("v") != VERSION:
         raise EnvelopeError("bad_schema_version", f"version {raw.get('v')!r}")
     if set(raw) != set(HEADER_FIELDS):
@@ -146,8 +158,37 @@ def read_header(data: bytes) -> tuple[Header, dict[str, Any]]:
     types = {"terminal": str, "seq": int, "id": str, "kind": str, "created": str, "boot": str, "ctype": str}
     if any(not isinstance(raw[name], kind) or isinstance(raw[name], bool) for name, kind in types.items()):
         raise EnvelopeError("bad_schema", "header field types")
+    if not 0 <= raw["seq"] < MAX_SEQ:
+        raise EnvelopeError("bad_schema", "sequence number out of range")
+    if not is_message_id(raw["id"]):
+        raise EnvelopeError("bad_schema", "the message id is not a UUID")
+    if any(len(raw[name]) > MAX_FIELD for name in ("terminal", "created", "boot", "ctype")):
+        raise EnvelopeError("bad_schema", "header field length")
     if raw["kind"] not in KINDS:
         raise EnvelopeError("bad_kind", f"unknown kind {raw['kind']!r}")
+
+
+def is_message_id(value: object) -> bool:
+    """Return whether ``value`` is a message id: a UUID in its canonical text form."""
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def read_header(data: bytes) -> tuple[Header, dict[str, Any]]:
+    """Parse an envelope and its header without trusting it yet; raise EnvelopeError for garbage."""
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeError("oversized", f"{len(data)} bytes")
+    envelope = parse_strict(data)
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("h"), dict):
+        raise EnvelopeError("bad_schema", "no header")
+    _check_header(envelope["h"])
+    if set(envelope) != ENVELOPE_FIELDS or not isinstance(envelope["enc"], dict) or set(envelope["enc"]) != ENC_FIELDS:
+        raise EnvelopeError("bad_schema", "envelope fields")
+    if canonical(envelope) != data:
+        raise EnvelopeError("bad_encoding", "not in canonical form: the stored bytes must be the signed ones")
+    raw = envelope["h"]
     return Header(**{name: raw[name] for name in HEADER_FIELDS}), envelope
 
 

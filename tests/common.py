@@ -11,8 +11,8 @@ YICHUANG = Path(sys.executable).parent / "yichuang"
 
 
 def run(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script as a user would."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    """Run the installed console script as a user would, on the code of the checkout the tests run from."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "PYTHONPATH": str(ROOT)}  # a worktree, not the editable install
     if config is not None:
         env["YICHUANG_CONFIG"] = str(config)
     return subprocess.run(

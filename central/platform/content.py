@@ -14,7 +14,7 @@ from typing import Any
 from central.platform.catalogs import CatalogArchive
 from domain.application import Draft, check
 from domain.catalog import Catalog
-from protocol.envelope import EnvelopeError, Header
+from protocol.envelope import EnvelopeError, Header, is_message_id
 
 Columns = dict[str, Any]
 
@@ -23,7 +23,7 @@ def _object(body: bytes) -> dict[str, Any]:
     """Parse a JSON object body."""
     try:
         value = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise EnvelopeError("bad_content", "the body is not UTF-8 JSON") from None
     if not isinstance(value, dict):
         raise EnvelopeError("bad_content", "the body is not an object")
@@ -40,6 +40,14 @@ def _string(data: dict[str, Any], name: str, optional: bool = False) -> str | No
     return value
 
 
+def _reference(data: dict[str, Any], name: str) -> str | None:
+    """Return an optional message id field (it goes into a 64-character column)."""
+    value = data.get(name)
+    if value is not None and not is_message_id(value):
+        raise EnvelopeError("bad_content", f"field {name} is not a message id")
+    return value
+
+
 def columns(header: Header, body: bytes, archive: CatalogArchive) -> Columns:
     """Validate ``body`` for the header's kind; return the query columns to store beside the envelope."""
     data = _object(body)
@@ -51,9 +59,9 @@ def columns(header: Header, body: bytes, archive: CatalogArchive) -> Columns:
         level = data.get("level")
         if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
             raise EnvelopeError("bad_content", "rating level")
-        return {"application_id": _string(data, "application_id", optional=True), "level": level}
+        return {"application_id": _reference(data, "application_id"), "level": level}
     if header.kind == "help_request":
-        return {"application_id": _string(data, "application_id", optional=True), "item": _string(data, "item", True)}
+        return {"application_id": _reference(data, "application_id"), "item": _string(data, "item", True)}
     return {}
 
 

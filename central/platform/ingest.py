@@ -4,18 +4,22 @@ Correctness does not rest on MQTT delivery: QoS 1 duplicates by design, and term
 after a timeout. The message id is the primary key, so a duplicate is acknowledged again and
 never stored twice, even when two workers race on it. A protocol failure gets a reject ack
 with a reason code; a business decision (不予受理) is a later status change, not a reject.
-Messages are handled in batches: one database transaction per batch.
+Messages are handled in batches: one database transaction per batch. One terminal's bad message
+never costs another's: whatever fails on one envelope refuses that envelope, and a batch whose
+commit fails is stored again message by message. A message id belongs to the terminal that
+stored it first; another terminal sending it gets ``id_conflict``, never ``duplicate``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from central.platform import content
 from central.platform.catalogs import CatalogArchive
@@ -24,11 +28,15 @@ from central.platform.registry import Registry
 from central.platform.schema import messages, rejected
 from protocol import bundle, topics
 from protocol.acks import Ack
-from protocol.envelope import EnvelopeError, open_parsed, read_header
+from protocol.envelope import EnvelopeError, is_message_id, open_parsed, read_header
+
+log = logging.getLogger(__name__)
 
 RACE_RETRIES = 3
 # Codes raised after the signature verified: the sequence number is the terminal's own.
 SIGNED_CODES = frozenset({"bad_ciphertext", "bad_content", "invalid_content", "unknown_catalog_version"})
+DATABASE_DOWN = (OperationalError, InterfaceError)  # not one message's fault: the batch waits for the resend
+REFUSED_VALUES = (SQLAlchemyError, OverflowError, ValueError)  # the database or its driver refused a value
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,37 @@ class Ingest:
         return self.handle_batch([(topic, payload)])[0]
 
     def handle_batch(self, batch: list[tuple[str, bytes]]) -> list[Ack | None]:
-        """Process messages in one transaction; return one ack (or None) per envelope, bundles unpacked in order."""
+        """Process messages in one transaction (one per message if it fails); return one ack (or None) per envelope."""
         checked = [item for topic, payload in batch for item in self._check_message(topic, payload)]
+        try:
+            return self._commit_racing(checked)
+        except DATABASE_DOWN:
+            raise
+        except REFUSED_VALUES:  # one row the database refuses must not cost the others: store them one by one
+            log.exception("ingest could not store a batch of %d; storing it message by message", len(checked))
+        acks: list[Ack | None] = []
+        for item in checked:
+            acks += self._commit_alone(item)
+        return acks
+
+    def _commit_alone(self, item: Checked) -> list[Ack | None]:
+        """Store one message; refuse it with ``central_error`` if the database will not take it."""
+        try:
+            return self._commit_racing([item])
+        except DATABASE_DOWN:
+            raise
+        except REFUSED_VALUES:
+            log.exception("ingest could not store a message of %s", item.terminal)
+        row = item.row or {}
+        failed = Rejection(item.terminal, row.get("seq"), row.get("id", ""), "central_error")
+        return self._commit_racing([Checked(item.terminal, rejection=failed)])
+
+    def _commit_racing(self, checked: list[Checked]) -> list[Ack | None]:
+        """Commit, looking again when another worker stored one of these ids meanwhile."""
         for attempt in range(RACE_RETRIES):
             try:
                 return self._commit(checked)
-            except IntegrityError:  # another worker stored one of these ids meanwhile: look again
+            except IntegrityError:
                 if attempt == RACE_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
@@ -87,10 +120,20 @@ class Ingest:
         return [self._check(topic, envelope) for envelope in envelopes]
 
     def _check(self, topic: str, payload: bytes) -> Checked:
-        """Verify one message without touching the database's write side."""
+        """Verify one message without touching the database's write side; any failure refuses only it."""
         terminal = topics.terminal_of(topic)
         if terminal is None:
             return Checked(None, rejection=Rejection(None, None, "", "bad_topic"))
+        try:
+            return self._verify(terminal, payload)
+        except SQLAlchemyError:  # the registry's database, not this envelope: the batch waits for the resend
+            raise
+        except Exception:
+            log.exception("ingest failed on an envelope of %s", terminal)
+            return Checked(terminal, rejection=Rejection(terminal, None, _message_id(payload), "central_error"))
+
+    def _verify(self, terminal: str, payload: bytes) -> Checked:
+        """Check the envelope's header, signer, signature and content; return its row or its rejection."""
         seq = None
         try:
             header, parsed = read_header(payload)
@@ -114,24 +157,21 @@ class Ingest:
     def _commit(self, checked: list[Checked]) -> list[Ack | None]:
         """Store new rows and rejections in one transaction; return the acks."""
         now = datetime.now(UTC).isoformat()
-        rows = [c.row for c in checked if c.row is not None]
-        fresh: dict[str, dict[str, Any]] = {}
         with self.engine.begin() as conn:
-            ids = [row["id"] for row in rows]
-            existing: set[str] = set()
+            ids = [c.row["id"] for c in checked if c.row is not None]
+            owners: dict[str, str] = {}
             if ids:
-                existing.update(conn.execute(select(messages.c.id).where(messages.c.id.in_(ids))).scalars())
-            for row in rows:
-                if row["id"] not in existing and row["id"] not in fresh:
-                    fresh[row["id"]] = {**_blank(), **row, "received_at": now}
+                query = select(messages.c.id, messages.c.terminal).where(messages.c.id.in_(ids))
+                owners.update({row.id: row.terminal for row in conn.execute(query)})
+            checked, fresh = _claim(checked, owners)
             if fresh:
-                conn.execute(insert(messages), list(fresh.values()))
+                conn.execute(insert(messages), [{**_blank(), **row, "received_at": now} for row in fresh.values()])
             refused = [c.rejection for c in checked if c.rejection is not None]
             if refused:
                 conn.execute(insert(rejected), [
                     {"terminal": r.terminal, "seq": r.seq, "message_id": r.message_id or None, "reason": r.reason,
                      "at": now} for r in refused])
-            self.registry.seen(conn, {row["terminal"] for row in rows})
+            self.registry.seen(conn, {c.row["terminal"] for c in checked if c.row is not None})
         return self._acks(checked, fresh)
 
     def _acks(self, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> list[Ack | None]:
@@ -161,10 +201,24 @@ def _blank() -> dict[str, Any]:
     return dict.fromkeys(("item", "number", "catalog_version", "application_id", "level"))
 
 
+def _claim(checked: list[Checked], owners: dict[str, str]) -> tuple[list[Checked], dict[str, dict[str, Any]]]:
+    """Return the messages with ids another terminal owns refused as ``id_conflict``, and the rows to insert."""
+    fresh: dict[str, dict[str, Any]] = {}
+    result = []
+    for message in checked:
+        item, row = message, message.row
+        if row is not None and row["id"] not in owners:
+            fresh[row["id"]], owners[row["id"]] = row, row["terminal"]
+        if row is not None and owners[row["id"]] != row["terminal"]:
+            item = Checked(item.terminal, rejection=Rejection(item.terminal, row["seq"], row["id"], "id_conflict"))
+        result.append(item)
+    return result, fresh
+
+
 def _message_id(payload: bytes) -> str:
     """Best effort: the id of an envelope we refuse, so the terminal can park that entry."""
     try:
         value = json.loads(payload)["h"]["id"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return ""
-    return value if isinstance(value, str) and len(value) <= 64 else ""
+    return value if is_message_id(value) else ""

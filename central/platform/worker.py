@@ -36,14 +36,22 @@ class IngestWorker:
         self.client = tls_client(name, link)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
-        self.client.on_message = lambda c, u, m: self.inbox.put((m.topic, bytes(m.payload)))
+        self.client.on_message = self._on_message
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self.handled = 0  # messages this worker took from the shared subscription
         self.failures = 0  # batches that failed (database down): their terminals resend
+        self.retained = 0  # retained uplink messages dropped unread
 
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         """(Re)subscribe on every connection."""
         client.subscribe(topics.ingest_subscription(), qos=1)
+
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        """Queue a live uplink message; drop a retained one (no terminal sends those: it is replayed garbage)."""
+        if message.retain:
+            self.retained += 1
+            return
+        self.inbox.put((message.topic, bytes(message.payload)))
 
     def start(self) -> None:
         """Connect and start working."""

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol import topics
-from protocol.envelope import MAX_ENVELOPE_BYTES, EnvelopeError, Header, open_envelope, read_header, seal
+from protocol.envelope import MAX_ENVELOPE_BYTES, EnvelopeError, Header, canonical, open_envelope, read_header, seal
 
 CENTRAL = x25519.X25519PrivateKey.generate()
 TERMINAL = ec.generate_private_key(ec.SECP256R1())
@@ -50,7 +50,7 @@ def test_a_changed_header_breaks_the_signature() -> None:
     envelope = json.loads(sealed())
     envelope["h"]["seq"] = 43
     with pytest.raises(EnvelopeError) as raised:
-        open_envelope(json.dumps(envelope).encode(), TERMINAL.public_key(), CENTRAL)
+        open_envelope(canonical(envelope), TERMINAL.public_key(), CENTRAL)
     assert raised.value.code == "bad_signature"
 
 
@@ -68,13 +68,31 @@ def test_another_centrals_key_cannot_decrypt() -> None:
         (lambda e: {**e, "h": {**e["h"], "seq": "42"}}, "bad_schema"),
         (lambda e: {**e, "sig": "***"}, "bad_encoding"),
         (lambda e: {k: v for k, v in e.items() if k != "h"}, "bad_schema"),
+        (lambda e: {**e, "h": {**e["h"], "seq": 2**31}}, "bad_schema"),  # the column is 32-bit
+        (lambda e: {**e, "h": {**e["h"], "seq": -1}}, "bad_schema"),
+        (lambda e: {**e, "h": {**e["h"], "seq": True}}, "bad_schema"),
+        (lambda e: {**e, "h": {**e["h"], "id": "a" * 65}}, "bad_schema"),
+        (lambda e: {**e, "h": {**e["h"], "id": HEADER.id.upper()}}, "bad_schema"),  # one text form per id
+        (lambda e: {**e, "h": {**e["h"], "boot": "b" * 65}}, "bad_schema"),
+        (lambda e: {**e, "note": "unsigned"}, "bad_schema"),
+        (lambda e: {**e, "enc": {**e["enc"], "note": "unsigned"}}, "bad_schema"),
     ],
 )
 def test_malformed_envelopes_get_reason_codes(mutate: object, code: str) -> None:
     envelope = mutate(json.loads(sealed()))  # type: ignore[operator]
     with pytest.raises(EnvelopeError) as raised:
-        open_envelope(json.dumps(envelope).encode(), TERMINAL.public_key(), CENTRAL)
+        open_envelope(canonical(envelope), TERMINAL.public_key(), CENTRAL)
     assert raised.value.code == code
+
+
+def test_only_the_exact_signed_bytes_are_accepted() -> None:
+    wire = sealed()
+    duplicate = b'{"h":{"v":1},' + wire[1:]  # a lenient parser keeps the last "h"
+    spaced = json.dumps(json.loads(wire), sort_keys=True).encode()
+    for payload, code in ((duplicate, "bad_schema"), (spaced, "bad_encoding"), (b"[" * 200_000, "bad_encoding")):
+        with pytest.raises(EnvelopeError) as raised:
+            read_header(payload)
+        assert raised.value.code == code
 
 
 def test_oversized_and_non_json_input() -> None:
