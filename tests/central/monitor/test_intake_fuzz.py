@@ -43,6 +43,7 @@ SCALARS = st.none() | st.booleans() | NUMBERS | TEXT
 JSONISH = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                        | st.dictionaries(st.sampled_from(FIELDS + COMPONENT_FIELDS) | TEXT, inner, max_size=4),
                        max_leaves=12)
+EXAMPLES = 3 * settings().max_examples  # the loaded Hypothesis profile's (a longer tier's profile scales these)
 NESTED = [b"[" * 100_000, b'{"a":' * 50_000, b'{"components": [' * 20_000]
 
 
@@ -77,7 +78,7 @@ def _usable(beat: Heartbeat) -> None:
 @example(b"\xff\xfe")
 @example(b"NaN")
 @example(b'{"v": 1, "online": true, "reason": "lost", "boot": "b", "v": 1}')
-@settings(max_examples=300)
+@settings(max_examples=EXAMPLES)
 def test_any_bytes_are_a_heartbeat_a_state_or_refused(payload: bytes) -> None:
     beat = _parse(payload)
     if beat is not None:
@@ -87,7 +88,7 @@ def test_any_bytes_are_a_heartbeat_a_state_or_refused(payload: bytes) -> None:
 
 
 @given(JSONISH)
-@settings(max_examples=300)
+@settings(max_examples=EXAMPLES)
 def test_any_json_is_a_heartbeat_or_refused(value: Any) -> None:
     beat = _parse(json.dumps(value).encode())
     if beat is not None:
@@ -95,7 +96,7 @@ def test_any_json_is_a_heartbeat_or_refused(value: Any) -> None:
 
 
 @given(st.sampled_from(FIELDS), JSONISH, st.sampled_from(COMPONENT_FIELDS), JSONISH)
-@settings(max_examples=400)
+@settings(max_examples=4 * EXAMPLES // 3)
 def test_a_genuine_heartbeat_with_one_field_or_component_changed_is_usable_or_refused(
         field: str, value: Any, component_field: str, component_value: Any) -> None:
     whole = genuine() | {field: value}
@@ -129,7 +130,7 @@ def monitor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetMonitor]:
 @given(st.binary(max_size=600) | st.sampled_from([t.encode() for t in (topics.telemetry(GENUINE),
                                                                           topics.state(GENUINE))]),
        st.binary(max_size=2048) | JSONISH.map(lambda v: json.dumps(v).encode()) | st.sampled_from(NESTED))
-@settings(max_examples=300)
+@settings(max_examples=EXAMPLES)
 def test_the_monitor_callback_never_raises_and_counts_each_message_once(
         monitor: FleetMonitor, topic: bytes, payload: bytes) -> None:
     message = mqtt.MQTTMessage(topic=topic)
