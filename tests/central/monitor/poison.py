@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,7 @@ POISONS: dict[str, dict[str, Any]] = {  # each was accepted by the monitor befor
     "a 100 000-character boot id": {"boot": "b" * 100_000},
     "10 000 components": {"components": _component() * 10_000},
 }
+POISONERS = [f"LC06{n:02d}" for n in range(len(POISONS))]
 BAD_PRESENCE = [{"v": 1, "online": True, "reason": "connected", "boot": f"{ESC}[31mred"},
                 {"v": 1, "online": 1, "reason": "connected", "boot": "b"}]
 
@@ -69,14 +71,21 @@ def connect(link: Link, name: str) -> mqtt.Client:
     return client
 
 
-def poison(link: Link) -> int:
-    """Publish every poison heartbeat and bad presence as the poisoner; return how many messages."""
-    client = connect(link, f"{POISONER}-telemetry")
-    for changes in POISONS.values():
-        payload = dumps(genuine(POISONER) | changes)
-        client.publish(topics.telemetry(POISONER), payload, qos=1).wait_for_publish(10)
+def publish(client: mqtt.Client, topic: str, payload: bytes) -> None:
+    """Publish at QoS 1 and wait for the broker's PUBACK."""
+    client.publish(topic, payload, qos=1).wait_for_publish(10)
+
+
+def poison_each(link: Callable[[str], Link]) -> int:
+    """Send each poison heartbeat from a terminal of its own (all meet in one flush), and the bad states; count them."""
+    for terminal, changes in zip(POISONERS, POISONS.values(), strict=True):
+        client = connect(link(terminal), f"{terminal}-telemetry")
+        publish(client, topics.telemetry(terminal), dumps(genuine(terminal) | changes))
+        client.loop_stop()
+        client.disconnect()
+    client = connect(link(POISONER), f"{POISONER}-telemetry")
     for state in BAD_PRESENCE:
-        client.publish(topics.state(POISONER), json.dumps(state).encode(), qos=1).wait_for_publish(10)
+        publish(client, topics.state(POISONER), json.dumps(state).encode())
     client.loop_stop()
     client.disconnect()
     return len(POISONS) + len(BAD_PRESENCE)
