@@ -29,6 +29,7 @@ from central.platform import keys
 from demo.ports import free_port
 from protocol import topics
 from protocol.link import Link
+from provisioning.broker import limits
 
 CENTRAL_USER = "central"
 CA_NAME = "Yichuang scratch CA"
@@ -110,7 +111,7 @@ class Mosquitto:
             f"per_listener_settings false\nuser {getpass.getuser()}\nlistener {self.port} 127.0.0.1\n"
             f"cafile {self.pki.ca_path}\ncertfile {cert}\nkeyfile {key}\n"
             "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
-            f"acl_file {acl}\npersistence false\nmax_queued_messages 100000\n"
+            f"acl_file {acl}\npersistence false\n{limits()}"
             f"log_dest file {self.directory / 'mosquitto.log'}\n"
         )
         self.process = start_mosquitto(conf, self.port, timeout)

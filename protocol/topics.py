@@ -13,6 +13,7 @@ PREFIX = "yc/v1/t"
 CLAIM_PREFIX = "yc/v1/claim"  # enrollment: a bare terminal with the shared claim identity
 TERMINAL = re.compile(r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$")
 UP_KINDS = {"application": "app", "rating": "rating", "help_request": "help", "event": "event"}
+UPLINK = (*UP_KINDS.values(), "bundle")  # every subtopic of up/: the only ones a terminal may write
 INGEST_GROUP = "ingest"
 
 
@@ -61,20 +62,25 @@ def terminal_of(topic: str) -> str | None:
 
 def acl_lines(central_user: str, claim_user: str = "claim", fleet_user: str = "fleet") -> str:
     """Return a mosquitto ACL: central everything, the claim identity only enrollment, terminals their own."""
+    # mosquitto applies `pattern` lines to every user, services included; a user's `deny` lines are
+    # checked before any grant, so each service is denied the subtree the patterns would give it.
+    uplink = "".join(f"pattern write {PREFIX}/%u/up/{sub}\n" for sub in UPLINK)
     return (
         f"user {central_user}\n"
         f"topic readwrite {PREFIX}/#\n"
         f"topic readwrite {CLAIM_PREFIX}/#\n"
         "\n"
         f"user {claim_user}\n"
+        f"topic deny {PREFIX}/{claim_user}/#\n"
         f"topic write {CLAIM_PREFIX}/+/req\n"
         f"topic read {CLAIM_PREFIX}/+/resp\n"
         "\n"
         f"user {fleet_user}\n"
+        f"topic deny {PREFIX}/{fleet_user}/#\n"
         f"topic read {PREFIX}/+/telemetry\n"
         f"topic read {PREFIX}/+/state\n"
         "\n"
-        f"pattern write {PREFIX}/%u/up/#\n"
+        f"{uplink}"
         f"pattern write {PREFIX}/%u/telemetry\n"
         f"pattern write {PREFIX}/%u/state\n"
         f"pattern read {PREFIX}/%u/down/#\n"

@@ -12,11 +12,24 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from protocol import topics
+from protocol import bundle, topics
 
 CENTRAL_USER = "central"
 CLAIM_USER = "claim"
 FLEET_USER = "fleet"  # the fleet monitor: reads telemetry and presence only
+# The largest legitimate MQTT packet is a full bundle (protocol/bundle.py): its payload, topic and
+# properties, with headroom. A client sending more is disconnected before the broker stores it.
+MAX_PACKET_BYTES = bundle.MAX_BUNDLE_BYTES + 64 * 1024
+# What the broker queues for one client (a busy or offline central worker's share of the uplink):
+# beyond either bound it drops the message, and the terminal resends it when no ack comes.
+MAX_QUEUED_BYTES = 128 * 1024 * 1024
+MAX_QUEUED_MESSAGES = 100_000
+
+
+def limits() -> str:
+    """Return the configuration lines bounding message sizes and per-client queues."""
+    return (f"max_packet_size {MAX_PACKET_BYTES}\n"
+            f"max_queued_bytes {MAX_QUEUED_BYTES}\nmax_queued_messages {MAX_QUEUED_MESSAGES}\n")
 
 
 def write_broker_config(ca_dir: Path, out: Path, *, port: int = 8883, bind: str = "0.0.0.0",  # noqa: S104
@@ -37,7 +50,7 @@ def write_broker_config(ca_dir: Path, out: Path, *, port: int = 8883, bind: str 
         f"crlfile {out / 'crl.pem'}\ntls_version tlsv1.2\n"
         "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
         f"acl_file {out / 'acl'}\n"
-        f"persistence true\npersistence_location {out}/\nmax_queued_messages 100000\n"
+        f"persistence true\npersistence_location {out}/\n{limits()}"
         f"log_dest file {out / 'mosquitto.log'}\nlog_type error\nlog_type warning\nlog_type notice\n"
     )
     return conf
