@@ -128,5 +128,6 @@ def test_topics_and_acl() -> None:
     assert topics.terminal_of("yc/v1/t/LC0001/up/app") == "LC0001"
     assert topics.terminal_of("yc/v1/t/+/up/app") is None
     assert topics.terminal_of("other/LC0001") is None
-    assert "pattern write yc/v1/t/%u/up/#" in topics.acl_lines("central")
+    assert "pattern write yc/v1/t/%u/up/app" in topics.acl_lines("central")
+    assert "up/#" not in topics.acl_lines("central")  # only the protocol's uplink subtopics
     assert base64.b64decode(json.loads(sealed())["enc"]["epk"])  # the ephemeral key travels in clear

@@ -20,7 +20,8 @@ from demo.devstack import start_mosquitto
 from demo.ports import free_port
 from protocol import bundle, topics
 from provisioning import pki
-from provisioning.broker import MAX_QUEUED_BYTES, write_broker_config
+from provisioning.broker import MAX_PACKET_BYTES, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, write_broker_config
+from tests.common import ROOT
 
 PASSPHRASE = b"correct horse battery"
 MIB = 1024 * 1024
@@ -179,3 +180,11 @@ def test_a_terminal_writes_only_the_uplink_subtopics_of_the_protocol(broker: Bro
             assert terminal.publish(f"{topics.PREFIX}/LC0103/{topic}") == "Not authorized", topic
     finally:
         terminal.close()
+
+
+def test_the_protocol_document_shows_the_generated_acl_and_limits() -> None:
+    text = (ROOT / "docs" / "protocol.md").read_text()
+    assert f"```\n{topics.acl_lines('central')}```" in text
+    assert f"| `max_packet_size` | {MAX_PACKET_BYTES:,} bytes" in text
+    assert f"| `max_queued_bytes` | {MAX_QUEUED_BYTES // MIB} MiB" in text
+    assert f"| `max_queued_messages` | {MAX_QUEUED_MESSAGES:,}" in text
