@@ -1,7 +1,8 @@
 """`provision broker-config`: a complete mosquitto configuration for the fleet, ready for `mosquitto -c`.
 
 TLS only, client certificates required and checked against the CA chain and the CRL, the
-certificate's CN as the username, no anonymous clients, and the project's ACL. mosquitto 2.0
+certificate's CN as the username, no anonymous clients, the project's ACL, and bounds on packet
+size and per-client queues (docs/protocol.md, *Broker limits*). mosquitto 2.0
 reads the CRL only at start (not on SIGHUP) and never re-checks connected clients: after a
 revocation, restart the broker (`systemctl restart mosquitto`) so the revoked terminal is cut
 off and refused at its next handshake; central refuses its messages in any case.
