@@ -177,8 +177,10 @@ def test_retained_uplink_messages_are_dropped_and_genuine_ones_acked(
         broker: Mosquitto, tmp_path: Path, central: Central) -> None:
     attacker = Attacker(broker, central)
     bad = attacker.seal("rating", {"level": 3}, seq=2**70)
-    for n in range(2_000):  # each on its own topic: the broker keeps one retained message per topic
+    for n in range(2_000):  # each on its own topic: refused, a terminal writes only the protocol's subtopics
         attacker.publish(bad, topic=f"{topics.up(ATTACKER, 'rating')}/{n}", retain=True)
+    for sub in topics.UPLINK:  # the broker keeps one retained message on each topic it may write
+        attacker.publish(bad, topic=f"{topics.PREFIX}/{ATTACKER}/up/{sub}", retain=True)
     store = open_test_store(tmp_path / "terminal")
     genuine = {str(submit(store, i).id) for i in range(40)}
     worker = central.start_worker(broker)  # central (re)starts with the garbage waiting
@@ -188,7 +190,7 @@ def test_retained_uplink_messages_are_dropped_and_genuine_ones_acked(
     assert sorted(central.stored()) == sorted(genuine)
     assert max_attempts(store.engine) == 1
     assert worker.failures == 0
-    wait_for(lambda: worker.retained == 2_000, f"{worker.retained} retained messages dropped")
+    wait_for(lambda: worker.retained == len(topics.UPLINK), f"{worker.retained} retained messages dropped")
     assert queries.refusals(central.ingest.engine) == []  # dropped before any work
     agent.stop()
     attacker.stop()
