@@ -51,7 +51,7 @@ POISONS: dict[str, dict[str, Any]] = {  # each was accepted by the monitor befor
     "an OSC title escape in a version": {"app_version": f"{ESC}]0;owned\x07"},
     "a C1 control in the catalog version": {"catalog_version": "2026\x9b31m"},
     "a 100 000-character boot id": {"boot": "b" * 100_000},
-    "10 000 components": {"components": _component() * 10_000},
+    "1 000 components (a larger heartbeat is cut off by the broker)": {"components": _component() * 1_000},
 }
 POISONERS = [f"LC06{n:02d}" for n in range(len(POISONS))]
 BAD_PRESENCE = [{"v": 1, "online": True, "reason": "connected", "boot": f"{ESC}[31mred"},
