@@ -61,7 +61,8 @@ def _rows(conn: sqlite3.Connection) -> Iterator[tuple[object, ...]]:
                                 (MAX_ROWS + 1,)).fetchall()
         return
     except sqlite3.DatabaseError as exc:
-        _reraise_interrupt(exc)
+        if _interrupted(exc):
+            raise
         failure = exc
     rowid, misses, found = 0, 0, False
     while misses < MAX_MISSES:
@@ -69,7 +70,8 @@ def _rows(conn: sqlite3.Connection) -> Iterator[tuple[object, ...]]:
         try:
             row = conn.execute(f"SELECT {COLUMNS} FROM applications WHERE rowid = ?", (rowid,)).fetchone()  # noqa: S608
         except sqlite3.DatabaseError as exc:
-            _reraise_interrupt(exc)
+            if _interrupted(exc):
+                raise
             row = None
         if row is None:
             misses += 1
@@ -85,15 +87,15 @@ def _blob(conn: sqlite3.Connection, query: str, key: str) -> bytes | None:
     try:
         row = conn.execute(query, (key,)).fetchone()
     except sqlite3.DatabaseError as exc:
-        _reraise_interrupt(exc)
+        if _interrupted(exc):
+            raise
         return None
     return None if row is None or row[0] is None else bytes(row[0])
 
 
-def _reraise_interrupt(exc: sqlite3.DatabaseError) -> None:
-    """Raise ``exc`` again if it is the time cap interrupting the reading (not a damaged page)."""
-    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
-        raise exc
+def _interrupted(exc: sqlite3.DatabaseError) -> bool:
+    """Return whether ``exc`` is the time cap interrupting the reading (not a damaged page)."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
 
 
 def _distrust(conn: sqlite3.Connection, deadline: float) -> None:
@@ -201,9 +203,8 @@ def recover(
     except TooManyRows:
         report.problems.append(f"{path.name}: more than {MAX_ROWS} applications; stopped after the first {MAX_ROWS}")
     except sqlite3.DatabaseError as exc:
-        timed_out = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
-        report.problems.append(f"{path.name}: reading it took longer than {MAX_SECONDS:g} s; stopped" if timed_out
-                               else f"{path.name}: unreadable: {exc}")
+        report.problems.append(f"{path.name}: reading it took longer than {MAX_SECONDS:g} s; stopped"
+                               if _interrupted(exc) else f"{path.name}: unreadable: {exc}")
     if not report.problems or report.recovered:
         store.record_event("store_recovered", "warning", {
             "file": path.name, "recovered": len(report.recovered), "problems": len(report.problems),
