@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from central.api.app import OPENAPI
 from central.api.app import create_app as create_api
 from central.auth.security import Guard, LoginRequired, Refused
 from central.dashboard.actions import action_routes, login_routes
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def _is_api(request: Request) -> bool:
     """Return whether a request is for the JSON API (answered in JSON, never redirected)."""
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith("/api/") or request.url.path == OPENAPI
 
 
 def _is_htmx(request: Request) -> bool:

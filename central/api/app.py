@@ -1,4 +1,4 @@
-"""The fleet monitor's HTTP JSON API and Prometheus metrics (FastAPI; OpenAPI at /openapi.json).
+"""The fleet monitor's HTTP JSON API and Prometheus metrics (FastAPI; OpenAPI at /openapi.json, to a session).
 
 Read endpoints serve the monitor's last flush (a few seconds old at most, so a request never
 assesses 10 000 terminals itself); history comes from the monitor's series; acknowledging and
@@ -168,6 +168,7 @@ def render_metrics(monitor: FleetMonitor, book: AlertBook) -> bytes:
     return generate_latest(registry)
 
 
+OPENAPI = "/openapi.json"
 COOKIE = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="The ops session (log in at /login)")
 
 
@@ -224,7 +225,8 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
 
     ``metrics`` False leaves /metrics out (it is then served on a listener of its own).
     """
-    app = FastAPI(title="Yichuang fleet monitor", version="1", docs_url=None, redoc_url=None)  # no CDN pages
+    app = FastAPI(title="Yichuang fleet monitor", version="1", docs_url=None, redoc_url=None,  # no CDN pages
+                  openapi_url=None)  # served below, to a session only
     app.state.guard = guard
     router = APIRouter(dependencies=[Depends(_reader)])
 
@@ -232,6 +234,11 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     def session(who: Reader) -> Session:
         """The logged-in user, their role, and the CSRF token their actions carry."""
         return Session(user=who.name, role=who.role, csrf=who.csrf)
+
+    @router.get(OPENAPI, include_in_schema=False)
+    def openapi() -> dict[str, Any]:
+        """The API's OpenAPI description."""
+        return app.openapi()
 
     _fleet_routes(router, monitor, book)
     _terminal_routes(router, monitor, guard)

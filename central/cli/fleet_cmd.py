@@ -49,12 +49,12 @@ def _render(rows: list[WrittenStatus]) -> str:
 
 
 def _http(address: str, app: FastAPI, proxies: str | None) -> uvicorn.Server:
-    """Serve ``app`` on ``HOST:PORT`` in a background thread, trusting X-Forwarded-For from ``proxies``."""
+    """Serve ``app`` on ``HOST:PORT`` in a background thread, trusting X-Forwarded-For only from ``proxies``."""
     import uvicorn
 
     host, _, port = address.rpartition(":")
     server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning",
-                                           forwarded_allow_ips=proxies))
+                                           proxy_headers=bool(proxies), forwarded_allow_ips=proxies or ""))
     threading.Thread(target=server.run, name="fleet-api", daemon=True).start()
     return server
 
@@ -74,16 +74,16 @@ def fleet_group() -> None:
               help="The terminals' heartbeat interval, seconds (three missed: offline).")
 @click.option("--webhook", help="POST alert changes here (JSON, HMAC-signed with $YC_WEBHOOK_SECRET).")
 @click.option("--http", "http",
-              help="Serve the dashboard, the JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080).")
+              help="Serve the dashboard and the JSON API on HOST:PORT (e.g. 127.0.0.1:8080).")
 @click.option("--insecure-cookies", is_flag=True,
               help="Session cookies without the Secure flag: only for plain HTTP on localhost or a private network "
                    "(put TLS in front otherwise).")
 @click.option("--metrics", "metrics_at",
-              help="Serve /metrics on this HOST:PORT of its own (e.g. 127.0.0.1:9108) instead of beside the dashboard, "
+              help="Serve /metrics on this HOST:PORT of its own (e.g. 127.0.0.1:9108), never beside the dashboard, "
                    "so the proxy that publishes the dashboard never exposes it.")
 @click.option("--trusted-proxies", help="Addresses of the reverse proxies whose X-Forwarded-For names the client "
-                                        "(comma-separated; default 127.0.0.1). The login rate limit and the audit "
-                                        "log use that address.")
+                                        "(comma-separated; default none: the connecting address counts). The login "
+                                        "rate limit and the audit log use that address.")
 @db_option
 def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
           insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None, db_url: str) -> None:
@@ -113,7 +113,7 @@ def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: 
 
 def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | None, metrics_at: str | None,
          secure: bool, proxies: str | None) -> list[uvicorn.Server]:
-    """Start the dashboard with the API (and /metrics, unless it has a listener of its own) and that listener."""
+    """Start the dashboard with the API, and /metrics on a listener of its own."""
     from central.api.app import metrics_app
     from central.auth.accounts import Accounts
     from central.auth.security import Guard
@@ -123,7 +123,7 @@ def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | 
     guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=secure)
     servers = []
     if http:
-        servers.append(_http(http, create_app(monitor, book, guard, metrics=metrics_at is None), proxies))
+        servers.append(_http(http, create_app(monitor, book, guard, metrics=False), proxies))
     if metrics_at:
         servers.append(_http(metrics_at, metrics_app(monitor, book), None))
     return servers

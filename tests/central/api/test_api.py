@@ -109,7 +109,7 @@ def test_the_api_keeps_its_openapi_contract(tmp_path: Path, sqlite_db: Engine) -
     client = dashboard(tmp_path, sqlite_db)[0]
     assert log_in(client, "ops-li") == 303
     session = {"Cookie": f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}", "X-CSRF-Token": csrf_of(client)}
-    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app, headers=session)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 10
     for operation in operations:

@@ -1,0 +1,71 @@
+"""The systemd units as shipped: each scores OK (≤ 4.0) in `systemd-analyze security` and still runs what it ran."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.common import ROOT
+
+UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
+ANALYZE = shutil.which("systemd-analyze")
+OK = 4.0  # the highest exposure systemd-analyze still calls OK
+
+
+def _offline() -> bool:
+    """Return whether systemd-analyze can score a unit file offline (systemd 250 or later)."""
+    if ANALYZE is None:
+        return False
+    help_text = subprocess.run([ANALYZE, "security", "--help"], capture_output=True, text=True, check=False).stdout
+    return "--offline" in help_text
+
+
+def exposure(unit: Path) -> float:
+    """Return the overall exposure `systemd-analyze security --offline=yes` gives ``unit``."""
+    assert ANALYZE is not None
+    result = subprocess.run([ANALYZE, "security", "--offline=yes", "--no-pager", str(unit)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    score = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert score is not None, result.stdout + result.stderr
+    return float(score.group(1))
+
+
+def settings(unit: Path) -> dict[str, list[str]]:
+    """Return every setting of ``unit`` with its values (continued lines joined)."""
+    found: dict[str, list[str]] = {}
+    for line in unit.read_text().replace("\\\n", " ").splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+@pytest.mark.skipif(not _offline(), reason="needs systemd-analyze security --offline (systemd 250+)")
+@pytest.mark.parametrize("unit", UNITS, ids=[u.name for u in UNITS])
+def test_each_unit_scores_ok_in_systemd_analyze_security(unit: Path) -> None:
+    assert exposure(unit) <= OK
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=[u.name for u in UNITS])
+def test_each_unit_still_runs_yichuang_and_may_write_only_its_state(unit: Path) -> None:
+    found = settings(unit)
+    assert found["ExecStart"][0].startswith("/opt/yichuang/.venv/bin/yichuang ")
+    assert found["ProtectSystem"] == ["strict"]
+    assert found["UMask"] == ["0077"]
+    assert found["LimitCORE"] == ["0"]  # a core dump of the sync agent can hold decrypted applications
+    written = {f"/var/lib/{d}" for d in found.get("StateDirectory", [])}
+    paths = re.findall(r"/var/lib/[\w-]+", " ".join(found["ExecStart"]))
+    assert set(paths) <= written, "a path the command writes is read-only under ProtectSystem=strict"
+
+
+def test_the_sync_agent_still_reaches_the_tpm_and_its_state_and_nothing_else_of_the_hardware() -> None:
+    found = settings(ROOT / "deploy" / "systemd" / "yichuang-sync.service")
+    assert found["StateDirectory"] == ["yichuang"]  # store.db, tpm/ and last-good-time (kiosk/config.py)
+    assert found["StateDirectoryMode"] == ["0700"]
+    assert found["DevicePolicy"] == ["closed"]
+    assert found["DeviceAllow"] == ["/dev/tpmrm0 rw"]  # the tpm key provider's default tcti
+    assert "PrivateUsers" not in found  # /dev/tpmrm0 is reached through its group
