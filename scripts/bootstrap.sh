@@ -81,34 +81,29 @@ install_venv() {
     echo "$want" >"$STAMP"
 }
 
-# The pinyin input method's index (l10n/pinyin): compiled here once, about 20 s, so that no test, demo,
-# benchmark or kiosk start pays for it. Checked again only after pip installed something or the builder changed.
-build_pinyin_index() {
-    if [ -f "$PINYIN_STAMP" ] && [ "$PINYIN_STAMP" -nt "$STAMP" ] && [ "$PINYIN_STAMP" -nt l10n/pinyin/build.py ] &&
-       [ "$PINYIN_STAMP" -nt l10n/pinyin/layout.py ] && [ -f "$(cat "$PINYIN_STAMP")" ]; then
-        return 0
-    fi
-    "$VENV/bin/python" -m l10n.pinyin build >"$PINYIN_STAMP.new" ||
-        die "could not build the pinyin index (python -m l10n.pinyin build); reason above"
-    mv "$PINYIN_STAMP.new" "$PINYIN_STAMP"
-}
-
-# The handwriting shape atlas (drivers/handwriting/atlas.py): the font's 6,763 glyphs rendered once, about 8 s, so
-# that no kiosk start pays for it. Checked again only after pip installed something or the builder changed.
-build_handwriting_atlas() {
-    if [ -f "$ATLAS_STAMP" ] && [ "$ATLAS_STAMP" -nt "$STAMP" ] && [ "$ATLAS_STAMP" -nt drivers/handwriting/atlas.py ] &&
-       [ "$ATLAS_STAMP" -nt drivers/handwriting/shape.py ] && [ -f "$(cat "$ATLAS_STAMP")" ]; then
-        return 0
-    fi
-    "$VENV/bin/python" -m drivers.handwriting build >"$ATLAS_STAMP.new" ||
-        die "could not build the handwriting shape atlas (python -m drivers.handwriting build); reason above"
-    mv "$ATLAS_STAMP.new" "$ATLAS_STAMP"
+# Build a cache file once (python -m MODULE build prints its path into STAMP), so that no test, demo, benchmark or
+# kiosk start pays for it; checked again only after pip installed something or one of the builder's files changed.
+# build_once STAMP MODULE WHAT SOURCE...
+build_once() {
+    stamp=$1 module=$2 what=$3
+    shift 3
+    fresh=1
+    [ -f "$stamp" ] && [ "$stamp" -nt "$STAMP" ] && [ -f "$(cat "$stamp")" ] || fresh=0
+    for source in "$@"; do
+        [ "$fresh" = 1 ] && [ "$stamp" -nt "$source" ] || fresh=0
+    done
+    [ "$fresh" = 1 ] && return 0
+    "$VENV/bin/python" -m "$module" build >"$stamp.new" ||
+        die "could not build the $what (python -m $module build); reason above"
+    mv "$stamp.new" "$stamp"
 }
 
 install_apt
 install_postgres
 if [ "${BOOTSTRAP_APT_ONLY:-0}" != 1 ]; then
     install_venv
-    build_pinyin_index
-    build_handwriting_atlas
+    # the pinyin input method's index (about 20 s) and the handwriting shape atlas (the font's glyphs, about 8 s)
+    build_once "$PINYIN_STAMP" l10n.pinyin "pinyin index" l10n/pinyin/build.py l10n/pinyin/layout.py
+    build_once "$ATLAS_STAMP" drivers.handwriting "handwriting shape atlas" drivers/handwriting/atlas.py \
+        drivers/handwriting/shape.py
 fi

@@ -12,8 +12,6 @@ unnoticed; the run prints both sets' figures, for Zinnia alone and re-ranked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from drivers.handwriting.port import Recognizer
@@ -23,14 +21,6 @@ from tests.drivers.handwriting.fingers import HELD_OUT, PAD, TUNING, draw, media
 ISSUE_TARGET = 0.90  # top five, issue #19
 FLOORS = {TUNING: 0.95, HELD_OUT: 0.90}  # top five re-ranked: reached 97 % and 92 % (the test set's ≥ the target)
 ZINNIA_FLOORS = {TUNING: 0.80, HELD_OUT: 0.85}  # top five, Zinnia alone: reached 80 % and 85 %
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> Iterator[RerankingRecognizer]:
-    engine = RerankingRecognizer()
-    assert engine.atlas is not None
-    yield engine
-    engine.close()
 
 
 def accuracy(recognizer: Recognizer, fixture: str) -> tuple[float, float, str]:

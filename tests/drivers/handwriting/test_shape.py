@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,14 +18,6 @@ from drivers.handwriting.shape import DIMENSIONS, features, ink_tile
 from tests.drivers.handwriting.fingers import PAD, draw
 
 NAN, INF = math.nan, math.inf
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> Iterator[RerankingRecognizer]:
-    engine = RerankingRecognizer()
-    assert engine.atlas is not None
-    yield engine
-    engine.close()
 
 
 def test_it_implements_the_port() -> None:

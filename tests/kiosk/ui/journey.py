@@ -50,13 +50,16 @@ def option(kiosk: Driver, key: str, value: str) -> str:
 def to_review(kiosk: Driver) -> None:
     """Fill SB-001 as the journey does, up to the review."""
     to_form(kiosk)
-    kiosk.tap("是我本人，继续")
+    kiosk.tap(CONFIRM)
     kiosk.tap("下一步")
+    past_the_applicant(kiosk)
+
+
+def past_the_applicant(kiosk: Driver) -> None:
+    """Answer SB-001's pages after the applicant's (collect at the window, a phone, a bank, consent) to the review."""
     kiosk.tap(option(kiosk, "delivery.method", "window"))
     kiosk.tap("下一步")
-    kiosk.tap("点此输入")
-    for digit in "13800138000":
-        kiosk.tap(digit)
+    key_in(kiosk, "联系电话", "13800138000")
     kiosk.tap("下一步")
     kiosk.tap(option(kiosk, "insurance.card_bank", "ccb"))
     kiosk.tap("下一步")

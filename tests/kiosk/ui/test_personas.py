@@ -11,7 +11,7 @@ from kiosk.store import database as db
 from kiosk.store import health
 from kiosk.store.models import HelpRequestRow
 from tests.kiosk.ui.driver import Driver
-from tests.kiosk.ui.journey import CONFIRM, field, key_in, option, to_form, type_pinyin
+from tests.kiosk.ui.journey import CONFIRM, field, past_the_applicant, to_form, type_pinyin
 
 
 def printed(kiosk: Driver) -> str:
@@ -23,14 +23,7 @@ def finish_social_security_card(kiosk: Driver) -> str:
     """From the applicant page of 社会保障卡申领 to the printed receipt; return the printed text."""
     kiosk.tap("下一步")
     assert kiosk.app.manager.get_screen("form").problems == {}, kiosk.texts()
-    kiosk.tap(option(kiosk, "delivery.method", "window"))
-    kiosk.tap("下一步")
-    key_in(kiosk, "联系电话", "13800138000")
-    kiosk.tap("下一步")
-    kiosk.tap(option(kiosk, "insurance.card_bank", "ccb"))
-    kiosk.tap("下一步")
-    kiosk.tap("我确认", partial=True)
-    kiosk.tap("下一步")
+    past_the_applicant(kiosk)
     assert kiosk.screen == "review"
     kiosk.tap("提交")
     kiosk.until(lambda: "请取走您的回执。" in kiosk.texts(), what="the receipt printed")
