@@ -334,6 +334,7 @@ class FleetMonitor:
         """Assess, run the alert rules, sample the history, and write what changed; return the terminal count."""
         now = now or datetime.now(UTC)
         rows = self._assess(now, self._previous)
+        self.snapshot = self._previous = {r.terminal: r for r in rows}  # before the rules: a row shows before its alert
         hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
         unusable: set[str] = set()
         if self.alerts is not None and hearing:
@@ -344,7 +345,6 @@ class FleetMonitor:
             self.drop(terminal)
         written = self._written
         self._write([r for r in rows if written.get(r.terminal) is not r and written.get(r.terminal) != r], now)
-        self.snapshot = self._previous = {r.terminal: r for r in rows}
         alerted: set[str] = set()
         if self.alerts is not None:
             with self.alerts.lock:
