@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 SCREEN_QUERY = """
 import ctypes
@@ -18,6 +19,9 @@ display = x11.XOpenDisplay(None)
 screen = x11.XDefaultScreen(display) if display else None
 print(x11.XDisplayWidth(display, screen), x11.XDisplayHeight(display, screen)) if display else None
 """
+
+
+ASKS = 4  # tries at the screen's size before the window falls back to a common one
 
 
 def start_xvfb(screen: str = "1280x1280x24") -> tuple[subprocess.Popen[bytes], str]:
@@ -38,13 +42,16 @@ def screen_size() -> tuple[int, int] | None:
     Asked in a fresh interpreter: once Kivy has loaded its own X libraries, libX11 through ctypes
     cannot connect.
     """
-    try:
-        done = subprocess.run([sys.executable, "-c", SCREEN_QUERY], capture_output=True, text=True,  # noqa: S603
-                              timeout=30, check=True)
-        width, height = (int(n) for n in done.stdout.split())
-    except (subprocess.SubprocessError, ValueError):
-        return None
-    return width, height
+    for attempt in range(ASKS):  # a busy X server may refuse a connection for a moment
+        try:
+            done = subprocess.run([sys.executable, "-c", SCREEN_QUERY], capture_output=True, text=True,  # noqa: S603
+                                  timeout=30, check=True)
+            width, height = (int(n) for n in done.stdout.split())
+        except (subprocess.SubprocessError, ValueError):
+            time.sleep(0.5 * (attempt + 1))
+            continue
+        return width, height
+    return None
 
 
 def fit(panel: tuple[int, int], screen: tuple[int, int], *, beside: float, share: float = 0.9) -> tuple[int, int]:
