@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
-import sys
 import time
 
-SCREEN_QUERY = """
-import ctypes
-x11 = ctypes.CDLL("libX11.so.6")
-x11.XOpenDisplay.restype = ctypes.c_void_p
-x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
-x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
-display = x11.XOpenDisplay(None)
-screen = x11.XDefaultScreen(display) if display else None
-print(x11.XDisplayWidth(display, screen), x11.XDisplayHeight(display, screen)) if display else None
-"""
-
+log = logging.getLogger(__name__)
 
 ASKS = 4  # tries at the screen's size before the window falls back to a common one
 
@@ -37,20 +26,24 @@ def start_xvfb(screen: str = "1280x1280x24") -> tuple[subprocess.Popen[bytes], s
 
 
 def screen_size() -> tuple[int, int] | None:
-    """Return the size of the X display's default screen (None without one): a window must fit in it.
+    """Return the size of the X display's default screen (None without one): a window must fit in it."""
+    from Xlib import display as xdisplay  # noqa: PLC0415 - the X protocol in Python: no second copy of libX11 beside Kivy's
+    from Xlib import error as xerror  # noqa: PLC0415
 
-    Asked in a fresh interpreter: once Kivy has loaded its own X libraries, libX11 through ctypes
-    cannot connect.
-    """
+    if not os.environ.get("DISPLAY"):
+        return None
     for attempt in range(ASKS):  # a busy X server may refuse a connection for a moment
         try:
-            done = subprocess.run([sys.executable, "-c", SCREEN_QUERY], capture_output=True, text=True,  # noqa: S603
-                                  timeout=30, check=True)
-            width, height = (int(n) for n in done.stdout.split())
-        except (subprocess.SubprocessError, ValueError):
+            connection = xdisplay.Display()
+        except (xerror.DisplayError, OSError) as failed:
+            log.warning("cannot ask the X display for its size (try %d of %d): %s", attempt + 1, ASKS, failed)
             time.sleep(0.5 * (attempt + 1))
             continue
-        return width, height
+        try:
+            screen = connection.screen()
+            return int(screen.width_in_pixels), int(screen.height_in_pixels)
+        finally:
+            connection.close()
     return None
 
 
