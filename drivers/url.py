@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 SCHEMES: dict[str, frozenset[str]] = {
     "card_reader": frozenset({"serial", "pcsc", "sim"}),
     "printer": frozenset({"tcp", "serial", "file", "usb", "sim"}),
+    "speaker": frozenset({"alsa", "pulse", "wav", "sim", "none"}),
 }
 
 
@@ -47,7 +48,7 @@ class DeviceUrl:
             raise DeviceUrlError(f"'{text}' has a bad port: {exc}") from None
         if scheme == "tcp" and not parts.hostname:
             raise DeviceUrlError(f"'{text}' needs a host, e.g. tcp://192.0.2.10:9100")
-        if scheme in {"serial", "file"} and not parts.path:
+        if scheme in {"serial", "file", "wav"} and not parts.path:
             raise DeviceUrlError(f"'{text}' needs a device path, e.g. {scheme}:///dev/ttyS0")
         return cls(
             scheme=scheme,
