@@ -97,6 +97,10 @@ class DevicesSection(_Section):
         description="Receipt printer: tcp://host:9100, serial:///dev/ttyS0?baud=9600, "
         "file:///dev/usb/lp0, usb://VID:PID, sim://",
     )
+    speaker: Annotated[str, _device_url("speaker")] = Field(
+        default="sim://",
+        description="Voice guidance: alsa://default (or alsa://CARD), pulse://, wav:///DIR, sim:// (records), none://",
+    )
 
 
 class StoreSection(_Section):
@@ -220,6 +224,9 @@ class UiSection(_Section):
     )
     warning_s: int = Field(
         default=30, ge=20, le=300, description="Seconds the 'continue' question stays before the session is wiped."
+    )
+    voice_volume: int = Field(
+        default=6, ge=1, le=10, description="Voice guidance volume (1-10) each session starts at."
     )
 
 

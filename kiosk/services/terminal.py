@@ -23,6 +23,8 @@ from drivers.cardreader.port import CardReader
 from drivers.printer.factory import open_printer
 from drivers.printer.job import TextMode
 from drivers.printer.port import Printer
+from drivers.speech import Speaker, open_speaker
+from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
 from kiosk.services import feedback, identify, printing
 from kiosk.services.devices import DeviceWatch
@@ -31,6 +33,7 @@ from kiosk.services.idle import IdlePolicy
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
 from kiosk.services.textentry import TextEntry
+from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
 from kiosk.store.store import Store
 
@@ -47,9 +50,11 @@ class Kiosk:
     printer: Printer
     settings: UiSection
     now: Callable[[], datetime]
+    speaker: Speaker = field(default_factory=RecordingSpeaker)
     devices: DeviceWatch = field(init=False)
     idle: IdlePolicy = field(init=False)
     writing: InputEngines = field(init=False)
+    voice: Voice = field(init=False)
 
     def __post_init__(self) -> None:
         """Watch the devices; take the timeouts from the settings; the input engines load later."""
@@ -57,6 +62,7 @@ class Kiosk:
                                    catalog_loaded=bool(self.catalog.version))
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
         self.writing = InputEngines(self.catalog, self.hall)
+        self.voice = Voice(self.speaker, VoiceDefaults(volume=self.settings.voice_volume))
 
     def start_session(self, code: str) -> Session:
         """Begin a session for item or bundle ``code``."""
@@ -104,6 +110,7 @@ class Kiosk:
         self.writing.close()
         self.reader.close()
         self.printer.close()
+        self.speaker.close()
 
 
 def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[], datetime], *,
@@ -117,4 +124,4 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
         printer = open_printer(config.devices.printer, TextMode(config.printer.text_mode), config.printer.paper_mm,
                                config.printer.charset)
     return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
-                 settings or config.ui, now)
+                 settings or config.ui, now, open_speaker(config.devices.speaker))

@@ -27,7 +27,7 @@ from kiosk.services.idle import IdleAction, reading_s
 from kiosk.services.session import Session
 from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
-from kiosk.ui.i18n import tr
+from kiosk.ui.i18n import N_, tr
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.guide import GuideScreen
@@ -48,6 +48,7 @@ DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
 NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
+STILL_THERE = N_("Are you still there? Your information will be cleared for your privacy.")
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
 
 
@@ -72,6 +73,8 @@ class KioskApp(App):
     countdown = NumericProperty(0)
     notice = StringProperty("")  # a short message over the current screen (e.g. thank you)
     help_coming = BooleanProperty(False)  # staff were called and have not come yet
+    voice_on = BooleanProperty(False)  # voice guidance speaks (the citizen's choice, for this session)
+    volume = NumericProperty(0)
 
     def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
         """Build the app around the terminal's parts."""
@@ -87,6 +90,7 @@ class KioskApp(App):
         self.manager = ScreenManager(transition=NoTransition())
         self._events: list[Any] = []
         self._notice_event: Any = None
+        self.volume = kiosk.voice.volume
 
     def t(self, msgid: str, *_rebind: object) -> str:
         """Translate ``msgid`` (kv passes ``app.lang`` too, so texts follow a language change)."""
@@ -107,9 +111,9 @@ class KioskApp(App):
                         Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S)]
         devices = self.kiosk.devices
         devices.start(lambda _snapshot: bridge.on_ui(lambda: self._available(devices.availability())))
-        self.bind(lang=lambda *_: self._show())
+        self.bind(lang=lambda *_: self._show(spoken=True))
         self.check_devices()
-        self._show()
+        self._show(spoken=True)
         home = self.manager.get_screen("home")
         bridge.run(home.entries, lambda _: None, lambda exc: log.warning("search index: %s", type(exc).__name__))
         self._events.append(Clock.schedule_once(lambda _dt: self._warm_inputs(), WARM_INPUTS_AFTER_S))
@@ -138,15 +142,36 @@ class KioskApp(App):
         return screen
 
     def go(self, name: str) -> None:
-        """Show screen ``name``, filled from the session."""
+        """Show screen ``name``, filled from the session, and say its prompt."""
         self.manager.current = name
-        self._show()
+        self._show(spoken=True)
         self.touched()
 
-    def _show(self) -> None:
-        """Fill the current screen and note how long it takes to read."""
+    def _show(self, *, spoken: bool = False) -> None:
+        """Fill the current screen and note how long it takes to read; say its prompt when ``spoken``."""
+        if spoken:
+            self.speak(self.t(self.current.prompt))
         self.current.show()
         self.reading_s = reading_s(self.current.words())
+
+    def speak(self, text: str) -> None:
+        """Say ``text`` now (when voice guidance is on), cutting off what was being said."""
+        self.kiosk.voice.prompt(text, self.lang)
+
+    def toggle_voice(self) -> None:
+        """Turn voice guidance on (saying the screen's prompt) or off."""
+        voice = self.kiosk.voice
+        voice.turn_off() if voice.on else voice.turn_on()
+        self.voice_on = voice.on
+
+    def repeat(self) -> None:
+        """Say the last thing again."""
+        self.kiosk.voice.repeat()
+
+    def louder(self, steps: int) -> None:
+        """Turn the voice up (steps > 0) or down by one step, and repeat at the new volume."""
+        voice = self.kiosk.voice
+        self.volume = voice.louder() if steps > 0 else voice.softer()
 
     def start(self, code: str) -> None:
         """Begin a session for item or bundle ``code`` at its guide."""
@@ -162,6 +187,8 @@ class KioskApp(App):
         self.idle_warning = False
         self.help_coming = False
         self.notice = ""
+        self.kiosk.voice.end_session()
+        self.voice_on, self.volume = False, self.kiosk.voice.volume
         self.go("out_of_service" if not self.availability.can_apply else "home")
 
     def browse_guides(self) -> None:
@@ -204,8 +231,13 @@ class KioskApp(App):
         self.touched()
         return False
 
-    def _watch_idle(self, _dt: float) -> None:
-        """Apply the idle policy: attract passers-by on an idle home, warn a citizen, end a session left behind."""
+    def _watch_idle(self, dt: float) -> None:
+        """Apply the idle policy: attract passers-by on an idle home, warn a citizen, end a session left behind.
+
+        The idle clock stands still while something is being said: no countdown runs over a prompt.
+        """
+        if self.kiosk.voice.speaking():
+            self.last_touch += dt
         idle = time.monotonic() - self.last_touch
         current = self.manager.current
         decision = self.kiosk.idle.decide(idle, in_session=self.session is not None and current not in OPEN_SCREENS,
@@ -213,6 +245,8 @@ class KioskApp(App):
         if decision.action is IdleAction.ATTRACT:
             self.manager.get_screen("home").attract()
         elif decision.action in {IdleAction.WARN, IdleAction.END}:
+            if not self.idle_warning:
+                self.speak(self.t(STILL_THERE))
             self.idle_warning, self.countdown = True, decision.countdown
         if decision.action is IdleAction.END:
             log.info("session ended after %d s without a touch", round(idle))

@@ -76,6 +76,7 @@ class IdentifyScreen(KioskScreen):
         if refused is not None:
             self.refused = refused.text
             self.ids.message.text = app.text(refused.text)
+            app.speak(self.ids.message.text)
             self.ids.retry.disabled = False
             session = app.session
             bridge.run(lambda: app.kiosk.card_refused(session, identity, refused), lambda _: None,
@@ -87,6 +88,7 @@ class IdentifyScreen(KioskScreen):
         """Show the masked identity and offer to continue."""
         app = self.kiosk_app
         self.ids.message.text = app.t("Is this you? You may take your card now.", app.lang)
+        app.speak(self.ids.message.text)  # the masked name and number are shown, never said
         self.ids.who.text = f"{identity.masked_name}\n{identity.masked_id}"
         self.ids.confirm.disabled = False
         self.ids.retry.disabled = False
@@ -100,6 +102,7 @@ class IdentifyScreen(KioskScreen):
         problem = exc.problem if isinstance(exc, CardNotRead) else ReadProblem.UNREADABLE
         msgid = MESSAGES[problem]
         self.ids.message.text = app.t(msgid, app.lang)
+        app.speak(self.ids.message.text)
         self.ids.retry.disabled = False
 
     def _pulse(self, on: bool) -> None:

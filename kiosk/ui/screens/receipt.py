@@ -46,10 +46,12 @@ class ReceiptScreen(KioskScreen):
             if session.printed:
                 self._set_status(N_("Please take your receipt."))
 
-    def _set_status(self, msgid: str, **values: str) -> None:
-        """Show a status sentence."""
+    def _set_status(self, msgid: str, *, spoken: bool = False, **values: str) -> None:
+        """Show a status sentence (and say it when ``spoken``)."""
         app = self.kiosk_app
         self.ids.status.text = app.t(msgid, app.lang).format(**values)
+        if spoken:
+            app.speak(self.ids.status.text)
 
     def _submit(self, session: Session) -> None:
         """Store the application (the durable step), off the UI thread."""
@@ -80,7 +82,7 @@ class ReceiptScreen(KioskScreen):
         """Nothing was submitted: say so plainly."""
         self.busy = False
         self._set_status(N_("Your application could not be saved, so nothing was submitted. "
-                         "Please go to a service window or call staff."))
+                         "Please go to a service window or call staff."), spoken=True)
 
     def print_receipt(self) -> None:
         """Print the stored receipt, off the UI thread."""
@@ -94,17 +96,20 @@ class ReceiptScreen(KioskScreen):
         bridge.run(lambda: kiosk.print_receipt(receipt, lang), self._printed, self._not_printed)
 
     def _printed(self, _result: object) -> None:
-        """The receipt is out."""
-        if self.kiosk_app.session is not None:
-            self.kiosk_app.session.printed = True
+        """The receipt is out: say it aloud too (number, item, promised date, anything owed)."""
+        app = self.kiosk_app
         self._set_status(N_("Please take your receipt."))
+        if app.session is not None and app.session.receipt is not None:
+            app.session.printed = True
+            app.kiosk.voice.receipt(app.session.receipt, app.lang)
 
     def _not_printed(self, exc: Exception) -> None:
         """The application is kept; tell the citizen how to get the receipt."""
         session = self.kiosk_app.session
         number = session.application.number if session and session.application else ""
         self._set_status(N_("Your application is submitted and saved, but the receipt could not be printed. "
-                         "Keep this number: {number}. Tap 'Print again', or ask at the staff desk."), number=number)
+                         "Keep this number: {number}. Tap 'Print again', or ask at the staff desk."),
+                         spoken=True, number=number)
         self.ids.reprint.disabled = False
 
     def wipe(self) -> None:
