@@ -312,9 +312,10 @@ def _valid_pcr(index: object, value: object) -> bool:
 def _changed_message(changed: list[int]) -> str:
     """Tell the technician which PCR changed, what it means and what to do."""
     names = ", ".join(f"PCR {pcr} ({PCR_MEANING.get(pcr, 'measured boot')})" for pcr in changed)
-    return (f"the TPM refuses to unseal the store key: {names} changed since the key was sealed. The firmware, "
-            "the Secure Boot setting or its keys were changed, or another operating system was booted. Nothing "
-            "was decrypted. If the change was planned (a firmware or Secure Boot update), restore the previous "
-            "firmware and Secure Boot settings, start the terminal and sync it (yichuang sync run --until-drained), "
-            "then re-enroll the store key after the update (docs/architecture.md, 'TPM and Secure Boot'); "
-            "otherwise treat the terminal as tampered with and report it")
+    return (f"the TPM refuses to unseal the store key: {names} changed since the key was sealed (the firmware, "
+            "the Secure Boot setting or its keys changed, or another operating system was booted). Nothing was "
+            "decrypted. If nobody updated the firmware, treat the terminal as tampered with and report it. After a "
+            "planned firmware or Secure Boot update: restore the previous settings to read and sync the store "
+            "(yichuang sync run --until-drained), or, if it was synced before the update, re-enroll the store key: "
+            "move the store, its tpm directory and pki/ aside, run yichuang store init and provision enroll again "
+            "(README: Firmware and Secure Boot updates)")

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from demo.ports import free_port, free_port_pair
 from kiosk.store.errors import KeyProviderError, SealedStateChanged
 from kiosk.store.keys import TpmProvider
 from kiosk.store.opening import open_store
+from tests.common import ROOT
 from tests.kiosk.store.helpers import submit
 
 
@@ -208,3 +210,18 @@ def test_a_tampered_pcr_record_is_refused(tpm: SoftTpm, tmp_path: Path) -> None:
         record.write_bytes(hostile)
         with pytest.raises(KeyProviderError, match="not a valid PCR record"):
             TpmProvider(tmp_path / "blobs", tpm.tcti).load()
+
+
+def test_the_technician_reads_which_pcr_changed_and_what_to_do(tpm: SoftTpm, tmp_path: Path) -> None:
+    config = tmp_path / "terminal.toml"
+    config.write_text(f'[store]\npath = "{tmp_path / "store.db"}"\nkey_provider = "tpm"\n'
+                      f'tpm_dir = "{tmp_path / "tpm"}"\ntpm_tcti = "{tpm.tcti}"\n')
+    env = {**os.environ, "YICHUANG_CONFIG": str(config)}
+    main = [sys.executable, str(ROOT / "main.py"), "store"]
+    created = subprocess.run([*main, "init"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert created.returncode == 0, created.stderr
+    change_pcr(tpm.tcti, 7, tmp_path)
+    refused = subprocess.run([*main, "check"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert refused.returncode == 1
+    assert "PCR 7 (Secure Boot state) changed since the key was sealed" in refused.stderr
+    assert "Traceback" not in refused.stderr
