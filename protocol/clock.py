@@ -9,6 +9,8 @@ valid" and the terminal could never reach central to learn the time. The decisio
 - The system clock may raise it too, but never further than central's last signed time plus the
   monotonic time elapsed since that ack arrived (and a little slack): one false reading of the
   system clock (a bad NTP answer, a mistyped date) can no longer push it years ahead.
+- Central's signed time raises it at most ten minutes past a system clock that looks sane (not
+  behind what the terminal knows): a central clock running ahead cannot lock the fleet out.
 - A last known good time in the future is corrected by a signed ack whose time agrees with the
   system clock: two independent witnesses. A replayed old ack alone never lowers it.
 - When the system clock is behind the last known good time, the TLS connection to the broker is
@@ -80,8 +82,8 @@ class TrustedClock:
         """Take central's signed time: raise the last known good time, or correct it if the system clock agrees."""
         self._signed = (moment, self.monotonic())
         known = self.last_known_good()
-        if moment > known:
-            self._write(moment)
+        if moment > known:  # a sane system clock also bounds central's: its clock may be the wrong one
+            self._write(moment if self.system_is_wrong() else min(moment, self.system() + SLACK))
         elif known - moment > SLACK and abs(self.system() - moment) <= AGREEMENT:
             log.warning("last known good time %s was in the future; central's signed time %s corrects it",
                         known.isoformat(), moment.isoformat())

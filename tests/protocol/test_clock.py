@@ -77,3 +77,15 @@ def test_a_replayed_old_ack_alone_never_lowers_the_known_time(tmp_path: Path) ->
     rebooted.observe(signed_time(CENTRAL_NOW - timedelta(days=400)))
     assert rebooted.last_known_good() == CENTRAL_NOW
     assert rebooted.system_is_wrong()
+
+
+def test_central_running_years_ahead_moves_a_terminal_whose_clock_is_sane_ten_minutes_at_most(tmp_path: Path) -> None:
+    readings = Readings(CENTRAL_NOW)
+    clock = TrustedClock(tmp_path / "t", system=readings.system, monotonic=readings.monotonic)
+    clock.observe(signed_time(CENTRAL_NOW + FIVE_YEARS))  # central's own clock jumped: every terminal hears it
+    assert clock.last_known_good() == CENTRAL_NOW + SLACK
+    readings.wall = CENTRAL_NOW + timedelta(minutes=5)
+    assert not clock.system_is_wrong()  # the fleet is not locked out of TLS by central's mistake
+    booted_in_1970 = TrustedClock(tmp_path / "u", system=lambda: datetime(1970, 1, 2, tzinfo=UTC))
+    booted_in_1970.observe(signed_time(CENTRAL_NOW))
+    assert booted_in_1970.last_known_good() == CENTRAL_NOW  # a terminal that knows its clock is wrong takes it whole
