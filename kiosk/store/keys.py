@@ -16,6 +16,7 @@ What each protects against:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -23,7 +24,9 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -154,8 +157,17 @@ PCR_DIGEST_BYTES = 32
 DEFAULT_PCRS = (7,)  # the Secure Boot state: on or off, its keys (PK, KEK, db, dbx), the boot loader's authority
 PCR_MEANING = {0: "firmware code", 1: "firmware settings", 2: "option ROMs", 4: "boot loader",
                7: "Secure Boot state"}
-MAX_POLICY_FILE = 4096
+MAX_SEALED_FILE = 16 * 1024
 SEALED_ATTRIBUTES = "fixedtpm|fixedparent|adminwithpolicy"  # no userwithauth: only the PCR policy unseals it
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A key sealed under a PCR policy: the TPM's blobs and the PCR values it was sealed at."""
+
+    pcrs: dict[int, str]
+    public: bytes
+    private: bytes
 
 
 class TpmProvider:
@@ -168,17 +180,12 @@ class TpmProvider:
         if not pcrs or not all(0 <= pcr <= 23 for pcr in pcrs):
             raise KeyProviderError(f"TPM PCR list {pcrs} is not a non-empty list of PCRs 0-23")
         self.directory, self.tcti, self.pcrs = directory, tcti, tuple(sorted(set(pcrs)))
-        self.public, self.private = directory / "kek-pcr.pub", directory / "kek-pcr.priv"
-        self.policy = directory / "kek-pcr.json"  # the PCRs and their values when the key was sealed
+        self.sealed = directory / "kek.sealed"  # one file, written atomically: blobs and PCR values
         self.legacy = (directory / "kek.pub", directory / "kek.priv")  # sealed without a policy (before #21)
 
-    def _sealed(self) -> tuple[Path, Path, Path]:
-        """Return the files of a key sealed under a PCR policy."""
-        return self.policy, self.public, self.private
-
     def exists(self) -> bool:
-        """Return whether sealed blobs exist (with or without a policy)."""
-        return all(p.exists() for p in self._sealed()) or all(p.exists() for p in self.legacy)
+        """Return whether a sealed key exists (with or without a policy)."""
+        return self.sealed.exists() or all(p.exists() for p in self.legacy)
 
     def _run(self, args: list[str], work: Path, stdin: bytes | None = None) -> bytes:
         """Run one tpm2-tools command, flushing transient objects afterwards."""
@@ -207,17 +214,28 @@ class TpmProvider:
             raise KeyProviderError(f"TPM ({self.tcti}): the {PCR_BANK} PCR bank is not available")
         return {pcr: raw[i * PCR_DIGEST_BYTES : (i + 1) * PCR_DIGEST_BYTES].hex() for i, pcr in enumerate(pcrs)}
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Let one process at a time use this key's TPM objects (a flush, a reseal) until the block ends."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def create(self) -> bytes:
         """Seal a new random key; only the TPM-encrypted blobs are written to disk."""
-        if self.exists():
-            raise KeyProviderError(f"{self.directory} holds a sealed key already")
-        key = new_key()
-        self._seal(key)
+        with self._exclusive():
+            if self.exists():
+                raise KeyProviderError(f"{self.directory} holds a sealed key already")
+            key = new_key()
+            self._seal(key)
         return key
 
     def _seal(self, key: bytes) -> None:
-        """Seal ``key`` under a policy of the configured PCRs' current values and write the blobs."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Seal ``key`` under a policy of the configured PCRs' current values; write one file (one writer wins)."""
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             self._primary(work)
@@ -226,53 +244,51 @@ class TpmProvider:
                        "-L", "policy.digest", "-Q"], work)
             self._run(["tpm2_create", "-C", "primary.ctx", "-L", "policy.digest", "-a", SEALED_ATTRIBUTES,
                        "-i", "-", "-u", "kek.pub", "-r", "kek.priv", "-Q"], work, stdin=key)
-            record = {"bank": PCR_BANK, "pcrs": {str(pcr): value for pcr, value in values.items()}}
-            _write_private(self.policy, json.dumps(record).encode())
-            _write_private(self.public, (work / "kek.pub").read_bytes())
-            _write_private(self.private, (work / "kek.priv").read_bytes())
+            blobs = {name: (work / file).read_bytes().hex() for name, file in (("public", "kek.pub"),
+                                                                             ("private", "kek.priv"))}
+            record = {"v": 1, "bank": PCR_BANK, "pcrs": {str(pcr): value for pcr, value in values.items()}, **blobs}
+        _write_private(self.sealed, json.dumps(record).encode())
 
     def load(self) -> bytes:
         """Unseal the key with the TPM that sealed it, in the boot state it was sealed in."""
-        if all(p.exists() for p in self._sealed()):
-            key = self._unseal_with_policy(self._recorded())
-        elif all(p.exists() for p in self.legacy):
-            key = self._unseal((self.legacy[0].read_bytes(), _read_private(self.legacy[1])), policy=None)
-            self._reseal_legacy(key)
-        else:
+        if not self.exists():
             raise KeyMissing(f"no sealed key in {self.directory}")
+        with self._exclusive():
+            if self.sealed.exists():
+                key = self._unseal_with_policy(self._read_sealed())
+            else:  # sealed by a release before #21: bind it to the PCR policy now
+                key = self._unseal((self.legacy[0].read_bytes(), _read_private(self.legacy[1])), policy=None)
+                self._seal(key)
+                for old in self.legacy:
+                    old.unlink()
         if len(key) != KEY_BYTES:
             raise KeyProviderError("the TPM returned a key of the wrong size")
         return key
 
-    def _reseal_legacy(self, key: bytes) -> None:
-        """Seal a key found without a policy under the PCR policy, then remove the old blobs."""
-        for leftover in self._sealed():  # a reseal interrupted before: its files are incomplete
-            leftover.unlink(missing_ok=True)
-        self._seal(key)
-        for old in self.legacy:
-            old.unlink()
-
-    def _recorded(self) -> dict[int, str]:
-        """Return the PCRs and values the key was sealed under; refuse a malformed record."""
-        raw = _read_private(self.policy)[: MAX_POLICY_FILE + 1]
+    def _read_sealed(self) -> Sealed:
+        """Return the sealed key's record; refuse one that is malformed or oversized."""
+        raw = _read_private(self.sealed)
         try:
-            record = json.loads(raw) if len(raw) <= MAX_POLICY_FILE else None
-        except (UnicodeDecodeError, ValueError):
+            record = json.loads(raw) if len(raw) <= MAX_SEALED_FILE else None
+        except (UnicodeDecodeError, ValueError, RecursionError):
             record = None
-        pcrs = record.get("pcrs") if isinstance(record, dict) and record.get("bank") == PCR_BANK else None
-        if not isinstance(pcrs, dict) or not pcrs or not all(_valid_pcr(k, v) for k, v in pcrs.items()):
-            raise KeyProviderError(f"{self.policy} is not a valid PCR record; restore it from the terminal image")
-        return {int(k): str(v) for k, v in sorted(pcrs.items(), key=lambda item: int(item[0]))}
+        if not isinstance(record, dict) or record.get("v") != 1 or record.get("bank") != PCR_BANK:
+            raise KeyProviderError(f"{self.sealed} is not a valid sealed key record; restore it from a backup")
+        pcrs, public, private = record.get("pcrs"), record.get("public"), record.get("private")
+        if not (isinstance(pcrs, dict) and pcrs and all(_valid_pcr(k, v) for k, v in pcrs.items())
+                and _is_hex(public) and _is_hex(private)):
+            raise KeyProviderError(f"{self.sealed} is not a valid sealed key record; restore it from a backup")
+        ordered = {int(k): str(v) for k, v in sorted(pcrs.items(), key=lambda item: int(item[0]))}
+        return Sealed(ordered, bytes.fromhex(str(public)), bytes.fromhex(str(private)))
 
-    def _unseal_with_policy(self, recorded: dict[int, str]) -> bytes:
+    def _unseal_with_policy(self, sealed: Sealed) -> bytes:
         """Unseal the policy-bound key; explain which PCR changed if the TPM refuses."""
-        blobs = (self.public.read_bytes(), _read_private(self.private))
         try:
-            return self._unseal(blobs, policy=tuple(recorded))
+            return self._unseal((sealed.public, sealed.private), policy=tuple(sealed.pcrs))
         except KeyProviderError as refused:
             with tempfile.TemporaryDirectory() as tmp:
-                current = self._pcr_values(tuple(recorded), Path(tmp))
-            changed = [pcr for pcr, value in recorded.items() if current[pcr] != value]
+                current = self._pcr_values(tuple(sealed.pcrs), Path(tmp))
+            changed = [pcr for pcr, value in sealed.pcrs.items() if current[pcr] != value]
             if not changed:
                 raise
             raise SealedStateChanged(_changed_message(changed)) from refused
@@ -302,11 +318,18 @@ def _selection(pcrs: tuple[int, ...]) -> str:
     return f"{PCR_BANK}:{','.join(str(pcr) for pcr in pcrs)}"
 
 
+def _is_hex(value: object, length: int | None = None) -> bool:
+    """Return whether ``value`` is lower-case hex text (of ``length`` characters when given)."""
+    if not isinstance(value, str) or not value or len(value) % 2 or (length is not None and len(value) != length):
+        return False
+    return all(c in "0123456789abcdef" for c in value)
+
+
 def _valid_pcr(index: object, value: object) -> bool:
     """Return whether one recorded PCR is an index 0-23 with a SHA-256 value in hex."""
-    if not (isinstance(index, str) and index.isdigit() and int(index) <= 23 and isinstance(value, str)):
+    if not (isinstance(index, str) and index.isdigit() and int(index) <= 23):
         return False
-    return len(value) == 2 * PCR_DIGEST_BYTES and all(c in "0123456789abcdef" for c in value)
+    return _is_hex(value, 2 * PCR_DIGEST_BYTES)
 
 
 def _changed_message(changed: list[int]) -> str:

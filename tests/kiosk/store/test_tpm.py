@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -78,7 +79,7 @@ def tpm(tmp_path: Path) -> Iterator[SoftTpm]:
 def test_a_sealed_key_unseals_after_the_tpm_restarts(tpm: SoftTpm, tmp_path: Path) -> None:
     provider = TpmProvider(tmp_path / "blobs", tpm.tcti)
     key = provider.create()
-    assert (tmp_path / "blobs" / "kek-pcr.priv").read_bytes().find(key) == -1  # only TPM-encrypted on disk
+    assert (tmp_path / "blobs" / "kek.sealed").read_bytes().find(key.hex().encode()) == -1  # only TPM-encrypted on disk
     tpm.stop()
     tpm.start()
     assert TpmProvider(tmp_path / "blobs", tpm.tcti).load() == key
@@ -124,13 +125,24 @@ def change_pcr(tcti: str, pcr: int, tmp_path: Path) -> None:
     assert extended.returncode == 0, extended.stderr
 
 
+def blob_pairs(blobs: Path, work: Path) -> list[tuple[Path, Path]]:
+    """Return the (public, private) TPM blobs found in ``blobs``, in either release's layout."""
+    pairs = [(private.with_suffix(".pub"), private) for private in sorted(blobs.glob("*.priv"))]
+    if (blobs / "kek.sealed").exists():
+        record = json.loads((blobs / "kek.sealed").read_text())
+        (work / "stolen.pub").write_bytes(bytes.fromhex(record["public"]))
+        (work / "stolen.priv").write_bytes(bytes.fromhex(record["private"]))
+        pairs.append((work / "stolen.pub", work / "stolen.priv"))
+    return pairs
+
+
 def steal_key(tcti: str, blobs: Path, work: Path) -> bytes | None:
     """Unseal every blob pair in ``blobs`` with plain tpm2-tools, without and with a PCR session; the key or None."""
     work.mkdir(exist_ok=True)
     tpm2(tcti, work, "tpm2_createprimary", "-C", "o", "-c", "primary.ctx", "-Q")
-    for private in sorted(blobs.glob("*.priv")):
-        loaded = tpm2(tcti, work, "tpm2_load", "-C", "primary.ctx", "-u", str(private.with_suffix(".pub")),
-                      "-r", str(private), "-c", "kek.ctx", "-Q")
+    for public, private in blob_pairs(blobs, work):
+        loaded = tpm2(tcti, work, "tpm2_load", "-C", "primary.ctx", "-u", str(public), "-r", str(private),
+                      "-c", "kek.ctx", "-Q")
         assert loaded.returncode == 0, loaded.stderr  # the blobs load: only unsealing is guarded
         plain = tpm2(tcti, work, "tpm2_unseal", "-c", "kek.ctx")
         if plain.returncode == 0:
@@ -195,7 +207,7 @@ def test_a_key_sealed_without_a_policy_still_opens_and_is_resealed_under_it(tpm:
     provider = TpmProvider(tmp_path / "blobs", tpm.tcti)
     assert provider.exists()
     assert provider.load() == key
-    assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == ["kek-pcr.json", "kek-pcr.priv", "kek-pcr.pub"]
+    assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == [".lock", "kek.sealed"]  # unbound blobs gone
     assert provider.load() == key
     change_pcr(tpm.tcti, 7, tmp_path)
     assert steal_key(tpm.tcti, tmp_path / "blobs", tmp_path / "after") is None
@@ -203,12 +215,16 @@ def test_a_key_sealed_without_a_policy_still_opens_and_is_resealed_under_it(tpm:
         provider.load()
 
 
-def test_a_tampered_pcr_record_is_refused(tpm: SoftTpm, tmp_path: Path) -> None:
+def test_a_tampered_sealed_key_record_is_refused(tpm: SoftTpm, tmp_path: Path) -> None:
     TpmProvider(tmp_path / "blobs", tpm.tcti).create()
-    record = tmp_path / "blobs" / "kek-pcr.json"
-    for hostile in (b"[]", b"{" * 5000, b'{"bank": "sha256", "pcrs": {"7": 7}}', b"\xff"):
-        record.write_bytes(hostile)
-        with pytest.raises(KeyProviderError, match="not a valid PCR record"):
+    record = tmp_path / "blobs" / "kek.sealed"
+    genuine = json.loads(record.read_text())
+    hostile = [b"[]", b"[" * 15000, b"x" * 20000, b"\xff", json.dumps({**genuine, "pcrs": {"7": 7}}).encode(),
+               json.dumps({**genuine, "pcrs": {"99": genuine["pcrs"]["7"]}}).encode(),
+               json.dumps({**genuine, "private": "not hex"}).encode(), json.dumps({**genuine, "v": 2}).encode()]
+    for payload in hostile:
+        record.write_bytes(payload)
+        with pytest.raises(KeyProviderError, match="not a valid sealed key record"):
             TpmProvider(tmp_path / "blobs", tpm.tcti).load()
 
 
@@ -225,3 +241,19 @@ def test_the_technician_reads_which_pcr_changed_and_what_to_do(tpm: SoftTpm, tmp
     assert refused.returncode == 1
     assert "PCR 7 (Secure Boot state) changed since the key was sealed" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+UNSEAL = "import sys; from pathlib import Path; from kiosk.store.keys import TpmProvider; " \
+         "print(TpmProvider(Path(sys.argv[1]), sys.argv[2]).load().hex())"
+
+
+def test_two_processes_resealing_a_key_sealed_without_a_policy_both_open_it(tpm: SoftTpm, tmp_path: Path) -> None:
+    key = os.urandom(32)
+    seal_without_policy(tpm.tcti, tmp_path / "blobs", key, tmp_path)
+    both = [subprocess.Popen([sys.executable, "-c", UNSEAL, str(tmp_path / "blobs"), tpm.tcti], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [process.communicate(timeout=120) for process in both]
+    assert [process.returncode for process in both] == [0, 0], [err for _, err in results]
+    assert [out.strip() for out, _ in results] == [key.hex(), key.hex()]
+    assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == [".lock", "kek.sealed"]
+    assert TpmProvider(tmp_path / "blobs", tpm.tcti).load() == key
