@@ -5,7 +5,7 @@ forged "stored" ack would lose an application. The broker's ACL already keeps te
 each other's ``down/`` topics; the Ed25519 signature also covers a broker that is compromised
 or misconfigured. The terminal id is inside the signed data, so an ack batch cannot be replayed
 to another terminal. Each batch carries central's time under the signature: a terminal whose
-clock is wrong learns the time from it (sync/clock.py).
+clock is wrong learns the time from it (protocol/clock.py).
 """
 
 from __future__ import annotations

@@ -4,8 +4,15 @@ A terminal without a working RTC boots in 1970; OpenSSL then calls every certifi
 valid" and the terminal could never reach central to learn the time. The decision:
 
 - The terminal keeps a *last known good* time (a file), raised by every signed ack from central
-  (acks carry central's time under its signature) and by the system clock while it looks sane.
-  Its floor is the software epoch (no release runs before it was built).
+  (acks carry central's time under its signature). Its floor is the software epoch (no release
+  runs before it was built).
+- The system clock may raise it too, but never further than central's last signed time plus the
+  monotonic time elapsed since that ack arrived (and a little slack): one false reading of the
+  system clock (a bad NTP answer, a mistyped date) can no longer push it years ahead.
+- Central's signed time raises it at most ten minutes past a system clock that looks sane (not
+  behind what the terminal knows): a central clock running ahead cannot lock the fleet out.
+- A last known good time in the future is corrected by a signed ack whose time agrees with the
+  system clock: two independent witnesses. A replayed old ack alone never lowers it.
 - When the system clock is behind the last known good time, the TLS connection to the broker is
   verified by this module instead of OpenSSL: the chain, the key usages and the broker's name
   with `cryptography`'s verifier, at the trusted time (never earlier than the certificates'
@@ -20,8 +27,10 @@ acks are signed, so even a broker accepted on a weak time cannot read or forge t
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import ssl
+import time as monotonic_time
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -33,8 +42,10 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 
 from domain.idnumbers import SOFTWARE_EPOCH
 
+log = logging.getLogger(__name__)
 EPOCH = datetime.combine(SOFTWARE_EPOCH, time(), UTC)  # no release of this software runs before it
 SLACK = timedelta(minutes=10)
+AGREEMENT = timedelta(hours=1)  # a signed time this close to the system clock confirms the system clock
 
 
 def utc_now() -> datetime:
@@ -45,9 +56,11 @@ def utc_now() -> datetime:
 class TrustedClock:
     """The system clock, never allowed to run behind the last known good time."""
 
-    def __init__(self, path: Path, system: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, path: Path, system: Callable[[], datetime] = utc_now,
+                 monotonic: Callable[[], float] = monotonic_time.monotonic) -> None:
         """Keep the last known good time in ``path``."""
-        self.path, self.system = path, system
+        self.path, self.system, self.monotonic = path, system, monotonic
+        self._signed: tuple[datetime, float] | None = None  # central's last signed time, and when it arrived
 
     def last_known_good(self) -> datetime:
         """Return the latest time known to have passed (at least the software epoch)."""
@@ -66,9 +79,28 @@ class TrustedClock:
         return max(self.system(), self.last_known_good())
 
     def observe(self, moment: datetime) -> None:
-        """Raise the last known good time to ``moment`` (from central's signature, or a sane system clock)."""
-        if moment <= self.last_known_good():
-            return
+        """Take central's signed time: raise the last known good time, or correct it if the system clock agrees."""
+        self._signed = (moment, self.monotonic())
+        known = self.last_known_good()
+        if moment > known:  # a sane system clock also bounds central's: its clock may be the wrong one
+            self._write(moment if self.system_is_wrong() else min(moment, self.system() + SLACK))
+        elif known - moment > SLACK and abs(self.system() - moment) <= AGREEMENT:
+            log.warning("last known good time %s was in the future; central's signed time %s corrects it",
+                        known.isoformat(), moment.isoformat())
+            self._write(moment)
+
+    def observe_system(self) -> None:
+        """Raise the last known good time to the system clock, at most as far as central's signed time vouches."""
+        if self._signed is None:
+            return  # no signed time in this process: the system clock alone raises nothing
+        signed, arrived = self._signed
+        ceiling = signed + timedelta(seconds=max(self.monotonic() - arrived, 0.0)) + SLACK
+        moment = min(self.system(), ceiling)
+        if moment > self.last_known_good():
+            self._write(moment)
+
+    def _write(self, moment: datetime) -> None:
+        """Replace the stored last known good time with ``moment``, atomically."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         staging = self.path.with_name(f".{self.path.name}.tmp")
         staging.write_text(moment.astimezone(UTC).isoformat())

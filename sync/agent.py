@@ -96,8 +96,8 @@ class SyncAgent:
             return
         self.refused = ""
         self.session_present = bool(flags.session_present)
-        if self.clock is not None and not self.clock.system_is_wrong():
-            self.clock.observe(self.clock.system())
+        if self.clock is not None:
+            self.clock.observe_system()  # capped by central's last signed time: one false reading cannot poison it
         client.subscribe(topics.ack(self.terminal), qos=1)
         client.publish(topics.state(self.terminal), heartbeat.presence(True, "connected", self.store.boot), qos=1,
                        retain=True)

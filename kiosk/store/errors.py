@@ -33,3 +33,7 @@ class RecordNotFound(StoreError):
 
 class KeyProviderError(StoreError):
     """A key provider could not produce or protect the key (TPM unreachable, bad permissions)."""
+
+
+class SealedStateChanged(KeyProviderError):
+    """The TPM refused to unseal the key: the measured boot state (its PCRs) changed since it was sealed."""
