@@ -32,6 +32,7 @@ from kiosk.store.providers import provider_for
 from protocol.address import parse_broker
 from protocol.clock import TrustedClock
 from protocol.link import Link, tls_client
+from provisioning.answer import AnswerError, open_answer
 from provisioning.service import request_topic, response_topic
 from sync.devicekey import key_password
 
@@ -79,8 +80,9 @@ def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedC
             raise EnrollError("the broker refused the claim identity")
         payload = json.dumps({"v": 1, "token": token.strip(), "csr": csr.decode()}).encode()
         client.publish(request_topic(request_id), payload, qos=1)
-        answer: dict[str, Any] = json.loads(answers.get(timeout=timeout))
-        return answer
+        return open_answer(answers.get(timeout=timeout), Path(link.ca).read_bytes())  # the claim media's chain
+    except AnswerError as exc:
+        raise EnrollError(str(exc)) from None
     except queue.Empty:
         raise EnrollError("no answer from central (the broker may refuse the claim certificate, "
                           "or the enrollment service is down)") from None
