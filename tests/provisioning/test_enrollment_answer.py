@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import queue
 import subprocess
 from collections.abc import Iterator
@@ -153,6 +154,21 @@ def test_a_broker_in_the_middle_that_swaps_centrals_keys_is_refused_and_nothing_
         assert (target / "pki" / name).read_bytes() == (stack.ca / "central" / name).read_bytes()
     assert (target / "pki" / "ca.pem").read_bytes() == (stack.ca / "claim" / "ca.pem").read_bytes()
     assert 'hall = "lc-center"' in (target / "terminal.toml").read_text()
+
+
+def test_an_enrolled_terminals_configuration_is_written_0600(stack: Stack, tmp_path: Path) -> None:
+    """terminal.toml holds the PIN's hash and the key paths: only its owner may read it, whatever the umask."""
+    (token,) = create_tokens(make_engine(stack.db_url), HallProfile("lc-center", "hall", "LC"), timedelta(hours=1))
+    target = tmp_path / "terminal"
+    previous = os.umask(0o022)
+    try:
+        done = _enroll(stack, stack.port, token, target)
+    finally:
+        os.umask(previous)
+    assert done.returncode == 0, done.stderr
+    assert (target / "terminal.toml").stat().st_mode & 0o777 == 0o600
+    assert (target / "pki" / "terminal.key").stat().st_mode & 0o777 == 0o600
+    assert "scrypt$" in (target / "terminal.toml").read_text()
 
 
 def test_an_answer_nobody_signed_is_refused(stack: Stack, tmp_path: Path) -> None:
