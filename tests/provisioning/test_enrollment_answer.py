@@ -7,7 +7,7 @@ import json
 import os
 import queue
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -97,10 +97,8 @@ def _forward(stack: Stack, request_id: str, payload: bytes) -> bytes:
         client.disconnect()
 
 
-def _man_in_the_middle(stack: Stack) -> tuple[mqtt.Client, dict[str, str]]:
-    """Relay claims from the rogue broker to the genuine one, swapping central's keys in each answer's bytes."""
-    genuine = {name: _pem_body((stack.ca / "central" / f"{name}.pub").read_text()) for name in ("uplink", "ack")}
-    forged = {name: _pem_body(pki.public_pem(x25519.X25519PrivateKey.generate()).decode()) for name in genuine}
+def _on_the_rogue_broker(stack: Stack, respond: Callable[[str, bytes], bytes]) -> mqtt.Client:
+    """Answer every claim request on the rogue broker with ``respond(request id, request)``; return the client."""
     services = stack.ca / "services"
     link = Link("127.0.0.1", stack.rogue_port, str(stack.ca / "chain.pem"), str(services / "fleet.pem"),
                 str(services / "fleet.key"))
@@ -109,10 +107,7 @@ def _man_in_the_middle(stack: Stack) -> tuple[mqtt.Client, dict[str, str]]:
 
     def relay(c: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         request_id = message.topic.split("/")[-2]
-        answer = _forward(stack, request_id, bytes(message.payload))
-        for name, body in genuine.items():
-            answer = answer.replace(body.encode(), forged[name].encode())
-        c.publish(response_topic(request_id), answer, qos=1)
+        c.publish(response_topic(request_id), respond(request_id, bytes(message.payload)), qos=1)
 
     client.on_connect = lambda c, u, f, rc, p: c.subscribe(request_topic("+"), qos=1)
     client.on_subscribe = lambda c, u, mid, codes, p: ready.put(True)
@@ -120,7 +115,27 @@ def _man_in_the_middle(stack: Stack) -> tuple[mqtt.Client, dict[str, str]]:
     client.connect(link.host, link.port)
     client.loop_start()
     assert ready.get(timeout=10)
-    return client, forged
+    return client
+
+
+def _stop(client: mqtt.Client) -> None:
+    """Disconnect a test client."""
+    client.loop_stop()
+    client.disconnect()
+
+
+def _swapping_central_keys(stack: Stack) -> tuple[Callable[[str, bytes], bytes], dict[str, str]]:
+    """Return a relay to the genuine broker that swaps central's keys in each answer's bytes, and the forged keys."""
+    genuine = {name: _pem_body((stack.ca / "central" / f"{name}.pub").read_text()) for name in ("uplink", "ack")}
+    forged = {name: _pem_body(pki.public_pem(x25519.X25519PrivateKey.generate()).decode()) for name in genuine}
+
+    def respond(request_id: str, payload: bytes) -> bytes:
+        answer = _forward(stack, request_id, payload)
+        for name, body in genuine.items():
+            answer = answer.replace(body.encode(), forged[name].encode())
+        return answer
+
+    return respond, forged
 
 
 def _enroll(stack: Stack, port: int, token: str, target: Path) -> subprocess.CompletedProcess[str]:
@@ -132,15 +147,15 @@ def _enroll(stack: Stack, port: int, token: str, target: Path) -> subprocess.Com
 
 def test_a_broker_in_the_middle_that_swaps_centrals_keys_is_refused_and_nothing_is_installed(
         stack: Stack, tmp_path: Path) -> None:
-    relay, forged = _man_in_the_middle(stack)
+    respond, forged = _swapping_central_keys(stack)
+    relay = _on_the_rogue_broker(stack, respond)
     token, second = create_tokens(make_engine(stack.db_url), HallProfile("lc-center", "hall", "LC"),
                                   timedelta(hours=1), 2)
     target = tmp_path / "terminal"
     try:
         attacked = _enroll(stack, stack.rogue_port, token, target)
     finally:
-        relay.loop_stop()
-        relay.disconnect()
+        _stop(relay)
     installed = target / "pki" / "uplink.pub"
     assert not (installed.exists() and forged["uplink"] in installed.read_text()), "the forged key was installed"
     assert attacked.returncode == 1, attacked.stdout + attacked.stderr
@@ -173,32 +188,41 @@ def test_an_enrolled_terminals_configuration_is_written_0600(stack: Stack, tmp_p
 
 def test_an_answer_nobody_signed_is_refused(stack: Stack, tmp_path: Path) -> None:
     """A client of the compromised broker answers first with a plain (old-style) answer of its own making."""
-    services = stack.ca / "services"
-    link = Link("127.0.0.1", stack.rogue_port, str(stack.ca / "chain.pem"), str(services / "fleet.pem"),
-                str(services / "fleet.key"))
-    client = tls_client("forger", link)
-    ready: queue.Queue[bool] = queue.Queue()
     plain = {"v": 1, "status": "refused", "reason": "token_used", "message": "call \x1b[31mthis number\x1b[0m"}
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe(request_topic("+"), qos=1)
-    client.on_subscribe = lambda c, u, mid, codes, p: ready.put(True)
-
-    def answer_first(c: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        c.publish(response_topic(message.topic.split("/")[-2]), json.dumps(plain).encode(), qos=1)
-
-    client.on_message = answer_first
-    client.connect(link.host, link.port)
-    client.loop_start()
-    assert ready.get(timeout=10)
+    forger = _on_the_rogue_broker(stack, lambda request_id, payload: json.dumps(plain).encode())
     (token,) = create_tokens(make_engine(stack.db_url), HallProfile("lc-center", "hall", "LC"), timedelta(hours=1))
     try:
         forged = _enroll(stack, stack.rogue_port, token, tmp_path / "terminal")
     finally:
-        client.loop_stop()
-        client.disconnect()
+        _stop(forger)
     assert forged.returncode == 1
     assert "not signed by the fleet's CA (no signature)" in forged.stderr
     assert "this number" not in forged.stderr
     assert not (tmp_path / "terminal" / "pki").exists()
+
+
+def test_a_genuine_answer_replayed_to_another_terminal_is_refused(stack: Stack, tmp_path: Path) -> None:
+    """The broker in the middle passes one enrollment on untouched, keeps the signed answer and replays it."""
+    captured: list[bytes] = []
+
+    def keep_then_replay(request_id: str, payload: bytes) -> bytes:
+        if not captured:
+            captured.append(_forward(stack, request_id, payload))
+        return captured[0]
+
+    relay = _on_the_rogue_broker(stack, keep_then_replay)
+    first, second = create_tokens(make_engine(stack.db_url), HallProfile("lc-center", "hall", "LC"),
+                                  timedelta(hours=1), 2)
+    try:
+        passed = _enroll(stack, stack.rogue_port, first, tmp_path / "first")
+        replayed = _enroll(stack, stack.rogue_port, second, tmp_path / "second")
+    finally:
+        _stop(relay)
+    assert passed.returncode == 0, passed.stderr  # an untouched genuine answer works through any broker
+    assert replayed.returncode == 1, replayed.stdout
+    assert "a certificate for another key" in replayed.stderr
+    assert not (tmp_path / "second" / "pki").exists()
+    assert not (tmp_path / "second" / "terminal.toml").exists()
 
 
 def _ok_answer(ca: Path) -> dict[str, object]:
