@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from central.platform import keys
 from demo.devstack import start_mosquitto
 from demo.ports import free_port
 from tests.common import ROOT
@@ -124,3 +125,19 @@ def test_central_serve_without_or_with_a_wrong_passphrase_says_so_in_one_line(
     assert code == 1, err
     assert "wrong passphrase" in err
     assert "Traceback" not in err
+
+
+def test_the_passphrase_sources_in_order_and_a_file_that_is_no_passphrase(tmp_path: Path) -> None:
+    given, credentials = tmp_path / "given", tmp_path / "credentials"
+    credentials.mkdir()
+    given.write_bytes(b"from the option\r\n")
+    (credentials / keys.CREDENTIAL).write_bytes(b"from systemd\n")
+    environ = {"CREDENTIALS_DIRECTORY": str(credentials), "YC_CA_PASSPHRASE": "from the environment"}
+    assert keys.passphrase(given, environ) == b"from the option"
+    assert keys.passphrase(None, environ) == b"from systemd"
+    assert keys.passphrase(None, {**environ, "CREDENTIALS_DIRECTORY": str(tmp_path / "none")}) == b"from the environment"
+    assert keys.passphrase(None, {}) is None
+    huge = tmp_path / "huge"
+    huge.write_bytes(b"x" * 10_000_000)
+    with pytest.raises(keys.CentralKeyError, match="not a passphrase"):
+        keys.passphrase(huge, {})
