@@ -263,6 +263,17 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"config {source}: {_one_line(exc)}") from None
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a configuration file readable by its owner only (0600 from the first byte, whatever the umask).
+
+    terminal.toml holds the technician PIN's hash and where the keys are: no other local user reads it.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was already there keeps its old mode otherwise
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def load_config(path: Path | None = None) -> Config:
     """Load the configuration from ``path``, $YICHUANG_CONFIG, the default path, or defaults."""
     explicit = path is not None or ENV_VAR in os.environ

@@ -26,12 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from domain.passwords import hash_secret
-from kiosk.config import StoreSection, load_config
+from kiosk.config import StoreSection, load_config, write_private
+from kiosk.services.technician import pin_problem
 from kiosk.store.opening import open_store
 from kiosk.store.providers import provider_for
 from protocol.address import parse_broker
 from protocol.clock import TrustedClock
 from protocol.link import Link, tls_client
+from provisioning.answer import AnswerError, open_answer
 from provisioning.service import request_topic, response_topic
 from sync.devicekey import key_password
 
@@ -51,8 +53,8 @@ class Enrolled:
 
 def hash_pin(pin: str) -> str:
     """Hash a technician PIN with scrypt (a modern memory-hard KDF) and a random salt."""
-    if not (pin.isdigit() and 6 <= len(pin) <= 12):
-        raise EnrollError("the technician PIN is 6 to 12 digits")
+    if (problem := pin_problem(pin)) is not None:
+        raise EnrollError(problem)
     return hash_secret(pin)
 
 
@@ -79,8 +81,9 @@ def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedC
             raise EnrollError("the broker refused the claim identity")
         payload = json.dumps({"v": 1, "token": token.strip(), "csr": csr.decode()}).encode()
         client.publish(request_topic(request_id), payload, qos=1)
-        answer: dict[str, Any] = json.loads(answers.get(timeout=timeout))
-        return answer
+        return open_answer(answers.get(timeout=timeout), Path(link.ca).read_bytes())  # the claim media's chain
+    except AnswerError as exc:
+        raise EnrollError(str(exc)) from None
     except queue.Empty:
         raise EnrollError("no answer from central (the broker may refuse the claim certificate, "
                           "or the enrollment service is down)") from None
@@ -161,7 +164,7 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
                                        serialization.BestAvailableEncryption(password.encode())))
     final = target / "pki"
     terminal, hall = answer["terminal"], answer["profile"]["hall"]
-    (staging / "terminal.toml").write_text(
+    write_private(staging / "terminal.toml",
         "# Written by `yichuang provision enroll`.\n"
         f"[terminal]\nid = {_toml(terminal)}\nhall = {_toml(hall)}\n\n"
         f"[sync]\nbroker = {_toml(broker)}\nca_file = {_toml(str(final / 'ca.pem'))}\n"
@@ -169,7 +172,7 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
         f"central_key = {_toml(str(final / 'uplink.pub'))}\nack_key = {_toml(str(final / 'ack.pub'))}\n"
         f"time_file = {_toml(str(time_file))}\n\n"
         f"[store]\n{_store_table(store)}\n"
-        f"[technician]\npin_hash = {_toml(pin_hash)}\n", encoding="utf-8")
+        f"[technician]\npin_hash = {_toml(pin_hash)}\n")
     target.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(final, ignore_errors=True)
     (staging / "pki").rename(final)

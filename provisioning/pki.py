@@ -15,7 +15,8 @@ Layout of the CA directory (`yichuang provision ca init --dir DIR`)::
                                       daemons start unattended)
     claim/ca.pem claim.pem claim.key  the shared claim identity, for technicians' enrollment media
 
-Every private key except the services' is encrypted at rest with the CA passphrase.
+Every private key except the services' is encrypted at rest with the CA passphrase (PBKDF2-HMAC-SHA256,
+600,000 iterations: keyfile.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from provisioning.keyfile import encrypted_pem
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | x25519.X25519PrivateKey
 ROOT_DAYS, ISSUING_DAYS, SERVICE_DAYS, CRL_DAYS = 7300, 1825, 365, 30
@@ -69,10 +72,11 @@ def _replace(path: Path, data: bytes) -> None:
 
 
 def private_pem(key: PrivateKey, passphrase: bytes | None) -> bytes:
-    """Serialize a private key as PKCS#8, encrypted when a passphrase is given."""
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption())
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    """Serialize a private key as PKCS#8, encrypted with PBKDF2 at 600,000 iterations when a passphrase is given."""
+    if passphrase:
+        return encrypted_pem(key, passphrase)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def public_pem(key: PrivateKey) -> bytes:

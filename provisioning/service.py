@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from central.platform.registry import Registry
 from protocol.link import Link, tls_client
 from protocol.topics import CLAIM_PREFIX
+from provisioning.answer import signed_answer
 from provisioning.pki import Issuer, PkiError
 from provisioning.tokens import EnrollmentRefused, mark_used_by, next_terminal_id, redeem
 
@@ -121,7 +122,7 @@ class EnrollmentService:
         except Exception:  # a database or CA failure: the terminal is told to retry, the service goes on
             log.exception("enrollment failed")
             answer = {"v": 1, "status": "refused", "reason": "central_error", "message": "central failed; retry"}
-        client.publish(response_topic(match.group(1)), json.dumps(answer).encode(), qos=1)
+        client.publish(response_topic(match.group(1)), signed_answer(answer, self.enroller.issuer.key), qos=1)
 
     def start(self) -> None:
         """Connect and serve."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -12,9 +13,11 @@ from typing import Any
 import click
 
 from central.cli.options import db_option, open_engine
-from cmdline.base import emit, json_option
+from cmdline.base import emit, json_option, user_errors
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
+
+user_errors("central.platform.keys.CentralKeyError")
 
 
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
@@ -53,13 +56,16 @@ def init(keys_dir: Path) -> None:
               help="Central's client certificate (CN = the broker's central user).")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key.")
 @click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
-              help="Directory of central's keys (`central init`).")
+              help="Directory of central's keys (`<ca>/central` from `provision ca init`, or `central init`).")
+@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="File holding the passphrase of encrypted keys (default: $CREDENTIALS_DIRECTORY/"
+                   "central-keys-passphrase from systemd's LoadCredential=, else $YC_CA_PASSPHRASE).")
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs (default: the bundled sample only).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
 @db_option
-def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, catalogs: Path | None,
-          workers: int, db_url: str) -> None:
+def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, passphrase_file: Path | None,
+          catalogs: Path | None, workers: int, db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
     from central.platform import keys
     from central.platform.catalogs import CatalogArchive
@@ -68,9 +74,10 @@ def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, catalogs
     from protocol.link import Link
 
     host, port = parse_broker(broker)
+    central_keys = keys.load(keys_dir, keys.passphrase(passphrase_file, os.environ))
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
     engine = open_engine(db_url)
-    service = IngestService(Ingest(engine, keys.load(keys_dir), archive), Link(host, port, ca, cert, key), workers)
+    service = IngestService(Ingest(engine, central_keys, archive), Link(host, port, ca, cert, key), workers)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
