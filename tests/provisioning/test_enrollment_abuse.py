@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +33,7 @@ from provisioning.broker import write_broker_config
 from provisioning.enroll import _request
 from provisioning.service import BURST, Enroller, EnrollmentService, RateLimit, service_link
 from provisioning.tokens import HallProfile, create_tokens
+from tests.common import ROOT
 
 PASSPHRASE = b"correct horse battery"
 FLOOD = 3_000
@@ -177,3 +180,24 @@ def test_the_rate_limit_allows_a_burst_then_one_request_per_refill() -> None:
     now[0] = 10.1
     assert limit.allow("claim-0a1b2c3d")
     assert not limit.allow("claim-0a1b2c3d")
+
+
+def test_claim_issue_writes_a_new_medium_that_broker_config_denies_the_terminal_tree(tmp_path: Path) -> None:
+    ca = tmp_path / "ca"
+    pki.init_ca(ca, PASSPHRASE, ("127.0.0.1",))
+    env = {**os.environ, "YC_CA_PASSPHRASE": PASSPHRASE.decode()}
+    issued = subprocess.run([sys.executable, str(ROOT / "main.py"), "provision", "claim", "issue", "--ca-dir", str(ca),
+                             "--out", str(tmp_path / "medium")], capture_output=True, text=True, env=env, check=False)
+    assert issued.returncode == 0, issued.stderr
+    cn = issued.stdout.split()[2]
+    assert topics.CLAIM_CN.match(cn)
+    assert sorted(p.name for p in (tmp_path / "medium").iterdir()) == ["ca.pem", "claim.key", "claim.pem"]
+    write_broker_config(ca, tmp_path / "broker", run_as=getpass.getuser())
+    assert f"user {cn}\ntopic deny {topics.PREFIX}/#\n" in (tmp_path / "broker" / "acl").read_text()
+    assert "use_username_as_clientid true" in (tmp_path / "broker" / "mosquitto.conf").read_text()
+    assert "listener 8884 127.0.0.1\n" in (tmp_path / "broker" / "mosquitto.conf").read_text()
+    revoked = subprocess.run([sys.executable, str(ROOT / "main.py"), "provision", "revoke", cn, "--ca-dir", str(ca),
+                              "--reason", "medium lost", "--db", f"sqlite:///{tmp_path}/central.db"],
+                             capture_output=True, text=True, env=env, check=False)
+    assert revoked.returncode == 0, revoked.stderr  # a claim medium is in no registry: the CRL alone
+    assert [e["revoked_at"] is not None for e in pki.Issuer.load(ca, PASSPHRASE).index() if e["cn"] == cn] == [True]
