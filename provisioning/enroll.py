@@ -1,9 +1,9 @@
 """`provision enroll`: turn a bare terminal into an enrolled one with a token.
 
 The device key is made here, never leaves, and is stored encrypted under the store's key
-provider (sync/devicekey.py); the CSR travels with the token over the shared
-claim identity; the answer's certificate is checked against our key and the CA chain before
-anything is written. Everything is written into a staging folder and moved into place at the
+provider (sync/devicekey.py); the CSR travels with the token over the claim medium's
+identity (on its own request topic); the answer's certificate is checked against our key and
+the CA chain before anything is written. Everything is written into a staging folder and moved into place at the
 end, so a refused token, a wrong CA or no network leaves the terminal as clean as before.
 """
 
