@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy import Engine, text
 
 from demo.devstack import Mosquitto
@@ -141,3 +142,30 @@ def test_the_public_listener_makes_the_certificate_cn_the_client_id(broker: Mosq
 
 
 
+
+
+def test_a_service_certificate_gets_nothing_on_the_public_listener(broker: Mosquitto) -> None:
+    """Central's certificate without the services listener's login: no ack to forge, no claim request to send."""
+    link = replace(broker.link("central"), port=broker.port, username=None, password=None)
+    codes: list[str] = []
+    published = threading.Condition()
+
+    def on_publish(client: object, userdata: object, mid: int, reason: ReasonCode, props: object) -> None:
+        with published:
+            codes.append(reason.getName())
+            published.notify_all()
+
+    client = tls_client("svc:central:ingest-1", link)
+    client.on_publish = on_publish
+    client.connect(link.host, link.port)
+    client.loop_start()
+    try:
+        wanted = (topics.ack("LC0001"), topics.up("central", "application"), topics.claim_request("central"))
+        for topic in wanted:
+            client.publish(topic, b"x", qos=1)
+        with published:
+            assert published.wait_for(lambda: len(codes) == len(wanted), timeout=10)
+        assert codes == ["Not authorized"] * len(wanted)
+    finally:
+        client.loop_stop()
+        client.disconnect()
