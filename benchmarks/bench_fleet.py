@@ -39,9 +39,9 @@ from central.monitor.history import History
 from central.monitor.monitor import FleetMonitor
 from central.platform.database import make_engine
 from demo.devstack import start_mosquitto
-from demo.ports import free_port
+from demo.ports import free_port, free_port_pair
 from protocol import topics
-from protocol.link import tls_client
+from protocol.link import Link, tls_client
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.service import service_link
@@ -66,15 +66,19 @@ def _raise_file_limit() -> None:
 
 @contextmanager
 def _broker(name: str) -> Iterator[tuple[Path, int, int]]:
-    """Run mosquitto from the generated configuration; yield the CA folder, the port and the broker's pid."""
+    """Run mosquitto from the generated configuration; yield the CA folder, the public port and the broker's pid.
+
+    Its services listener is on the next port (see _services).
+    """
     _raise_file_limit()
     ca = WORK / "ca"
     if not (ca / "chain.pem").exists():
         shutil.rmtree(ca, ignore_errors=True)
         pki.init_ca(ca, PASSPHRASE.encode(), ("127.0.0.1",))
     shutil.rmtree(WORK / name, ignore_errors=True)
-    port = free_port()
-    conf = write_broker_config(ca, WORK / name / "broker", port=port, bind="127.0.0.1", run_as=getpass.getuser())
+    port = free_port_pair()
+    conf = write_broker_config(ca, WORK / name / "broker", port=port, bind="127.0.0.1", services_port=port + 1,
+                               run_as=getpass.getuser())
     process = start_mosquitto(conf, port)
     try:
         yield ca, port, process.pid
@@ -83,10 +87,15 @@ def _broker(name: str) -> Iterator[tuple[Path, int, int]]:
         process.wait(timeout=30)
 
 
+def _services(ca: Path, port: int, user: str) -> Link:
+    """Return service ``user``'s login on the services listener of the broker whose public port is ``port``."""
+    return service_link(ca, "127.0.0.1", port + 1, user)
+
+
 def _burst(ca: Path, port: int) -> None:
     """Publish BURST heartbeats for TERMINALS terminals from a process of their own."""
     spec = WORK / "burst.json"
-    spec.write_text(json.dumps({"link": asdict(service_link(ca, "127.0.0.1", port, "central")), "count": BURST,
+    spec.write_text(json.dumps({"link": asdict(_services(ca, port, "central")), "count": BURST,
                                 "terminals": TERMINALS, "prefix": "LD"}))
     subprocess.run([sys.executable, "-m", "benchmarks.fleet_load", str(spec)], cwd=ROOT, check=True,  # noqa: S603
                    timeout=900, capture_output=True)
@@ -113,7 +122,7 @@ def _raw_subscriber() -> Run:
     with _broker("baseline") as (ca, port, _):
         received = [0]
         ready = threading.Event()
-        client = tls_client("bench-raw", service_link(ca, "127.0.0.1", port, "fleet"))
+        client = tls_client("bench-raw", _services(ca, port, "fleet"))
         client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{topics.PREFIX}/+/telemetry", 0)
         client.on_subscribe = lambda c, u, mid, codes, p: ready.set()
 
@@ -189,10 +198,11 @@ def _log_in(http: httpx.Client, db_url: str) -> None:
 
 def _steady(ca: Path, port: int, broker_pid: int, db_url: str) -> dict[str, str]:
     """Run the simulator and `fleet serve`; measure start-up, CPU, memory and API latency in a steady window."""
-    fleet = service_link(ca, "127.0.0.1", port, "fleet")
+    fleet = _services(ca, port, "fleet")
     url, http_port, metrics_port = f"mqtts://127.0.0.1:{port}", free_port(), free_port()
     monitor = subprocess.Popen(_yichuang(  # noqa: S603
-        "fleet", "serve", "--broker", url, "--ca", fleet.ca, "--cert", fleet.cert, "--key", fleet.key,
+        "fleet", "serve", "--broker", f"mqtts://127.0.0.1:{fleet.port}", "--ca", fleet.ca, "--cert", fleet.cert,
+        "--key", fleet.key,
         "--interval", str(HEARTBEAT_S), "--http", f"127.0.0.1:{http_port}", "--insecure-cookies",
         "--metrics", f"127.0.0.1:{metrics_port}", "--db", db_url),
         cwd=ROOT)
@@ -259,7 +269,7 @@ def _wait_all_up(http: httpx.Client, sim: subprocess.Popen[bytes], began: float)
 def _monitor_ceiling(ca: Path, port: int, db_url: str) -> tuple[int, float]:
     """Subject of the ratio: the monitor (flushing every 5 s as `fleet serve` does) taking the same burst."""
     engine = make_engine(db_url)
-    monitor = FleetMonitor(engine, service_link(ca, "127.0.0.1", port, "fleet"), alerts=AlertBook(lambda e, a: None),
+    monitor = FleetMonitor(engine, _services(ca, port, "fleet"), alerts=AlertBook(lambda e, a: None),
                            history=History(engine), name="bench-monitor")
     monitor.start()
     monitor.ready.wait(10)

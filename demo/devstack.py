@@ -28,10 +28,12 @@ from sqlalchemy import create_engine, text
 from central.platform import keys
 from demo.ports import free_port
 from protocol import topics
-from protocol.link import Link
-from provisioning.broker import limits
+from protocol.link import Link, service_password, with_login
+from provisioning import broker as broker_config
+from provisioning.broker import SERVICE_CNS, SERVICE_USERS, limits, listeners, write_password_file
 
-CENTRAL_USER = "central"
+CENTRAL_USER = broker_config.CENTRAL_USER
+
 CA_NAME = "Yichuang scratch CA"
 
 
@@ -87,32 +89,47 @@ class ScratchPki:
 
 
 class Mosquitto:
-    """mosquitto on a loopback port: TLS, certificates required, CN as username, the project's ACL."""
+    """mosquitto on two loopback ports, as `provision broker-config` makes it: public and services listeners."""
 
-    def __init__(self, directory: Path, pki: ScratchPki, port: int | None = None) -> None:
+    def __init__(self, directory: Path, pki: ScratchPki, port: int | None = None,
+                 services_port: int | None = None) -> None:
         """Prepare a broker whose files live in ``directory``."""
         self.directory, self.pki = directory, pki
-        self.port = port or free_port()
+        self.port = port or free_port()  # terminals and claim media: the certificate's CN is the client id
+        self.services_port = services_port or free_port()  # central and the fleet monitor: a password too
         self.process: subprocess.Popen[bytes] | None = None
+        self._services: dict[str, Link] = {}
 
     def link(self, cn: str) -> Link:
-        """Issue a client certificate for ``cn`` and return how that client reaches this broker."""
+        """Return how ``cn`` reaches this broker: a service on the services listener, others with a new certificate."""
+        if cn in SERVICE_USERS:
+            return self.service_link(cn)
         cert, key, _ = self.pki.issue(cn)
         return Link("127.0.0.1", self.port, str(self.pki.ca_path), str(cert), str(key))
+
+    def service_link(self, user: str) -> Link:
+        """Return service ``user``'s login on the services listener (one certificate per service, made once)."""
+        if user not in self._services:
+            cert, key, _ = self.pki.issue(user)
+            plain = Link("127.0.0.1", self.services_port, str(self.pki.ca_path), str(cert), str(key))
+            self._services[user] = with_login(plain, user)
+        return self._services[user]
 
     def start(self, timeout: float = 10) -> None:
         """Start mosquitto and wait until it accepts connections."""
         self.directory.mkdir(parents=True, exist_ok=True)
         cert, key, _ = self.pki.issue("localhost", server=True)
-        acl = self.directory / "acl"
-        acl.write_text(topics.acl_lines(CENTRAL_USER))
+        (self.directory / "acl").write_text(topics.acl_lines(*SERVICE_CNS))
+        (self.directory / "services.acl").write_text(topics.services_acl_lines())
+        keys = {user: Path(self.service_link(user).key) for user in SERVICE_USERS}
+        write_password_file(self.directory / "passwd", {u: service_password(k) for u, k in keys.items()})
+        tls = f"cafile {self.pki.ca_path}\ncertfile {cert}\nkeyfile {key}\n"
+        both = listeners(tls, self.directory, public=(self.port, "127.0.0.1"),
+                         services=(self.services_port, "127.0.0.1"))
         conf = self.directory / "mosquitto.conf"
         conf.write_text(
-            f"per_listener_settings false\nuser {getpass.getuser()}\nlistener {self.port} 127.0.0.1\n"
-            f"cafile {self.pki.ca_path}\ncertfile {cert}\nkeyfile {key}\n"
-            "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
-            f"acl_file {acl}\npersistence false\n{limits()}"
-            f"log_dest file {self.directory / 'mosquitto.log'}\n"
+            f"per_listener_settings true\nuser {getpass.getuser()}\n{both}"
+            f"persistence false\n{limits()}log_dest file {self.directory / 'mosquitto.log'}\n"
         )
         self.process = start_mosquitto(conf, self.port, timeout)
 
@@ -174,7 +191,7 @@ def central_stack(directory: Path, fleet_args: tuple[str, ...] = ()) -> Iterator
     keys_dir, db_url = directory / "central-keys", f"sqlite:///{directory / 'central.db'}"
     keys.generate(keys_dir)
     link = broker.link(CENTRAL_USER)
-    url = f"mqtts://127.0.0.1:{broker.port}"
+    url = f"mqtts://127.0.0.1:{broker.services_port}"
     fleet = broker.link("fleet")
     servers = [
         subprocess.Popen(yichuang(  # noqa: S603 - our own CLI

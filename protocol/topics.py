@@ -7,14 +7,18 @@ the single table of topics, payloads and ACLs.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 PREFIX = "yc/v1/t"
-CLAIM_PREFIX = "yc/v1/claim"  # enrollment: a bare terminal with the shared claim identity
+CLAIM_PREFIX = "yc/v1/claim"  # enrollment: a bare terminal with a claim medium's identity
 TERMINAL = re.compile(r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$")
+CLAIM_CN = re.compile(r"^claim-[0-9a-f]{8}$")  # one per technician's enrollment medium
 UP_KINDS = {"application": "app", "rating": "rating", "help_request": "help", "event": "event"}
 UPLINK = (*UP_KINDS.values(), "bundle")  # every subtopic of up/: the only ones a terminal may write
-INGEST_GROUP = "ingest"
+INGEST_LABEL = b"yichuang ingest group v1"
+SERVICE_MARK = ":"  # in every service's client id; no certificate CN (terminal or claim) has one
 
 
 def up(terminal: str, kind: str) -> str:
@@ -47,9 +51,29 @@ def ack(terminal: str) -> str:
     return f"{PREFIX}/{terminal}/down/ack"
 
 
-def ingest_subscription() -> str:
-    """Return central's shared subscription: N workers split every terminal's uplink."""
-    return f"$share/{INGEST_GROUP}/{PREFIX}/+/up/#"
+def ingest_group(secret: bytes) -> str:
+    """Return central's share group, derived from its private key bytes: no other identity can name it."""
+    return "ingest-" + hmac.new(secret, INGEST_LABEL, hashlib.sha256).digest()[:16].hex()
+
+
+def ingest_subscription(group: str) -> str:
+    """Return central's shared subscription: N workers in ``group`` split every terminal's uplink."""
+    return f"$share/{group}/{PREFIX}/+/up/#"
+
+
+def service_client_id(service: str, name: str) -> str:
+    """Return a service's client id: ``svc:<service>:<name>``, which no certificate CN can be."""
+    return f"svc{SERVICE_MARK}{service}{SERVICE_MARK}{name}"
+
+
+def claim_request(cn: str) -> str:
+    """Return where the claim medium (or terminal) with certificate CN ``cn`` sends enrollment requests."""
+    return f"{CLAIM_PREFIX}/{cn}/req"
+
+
+def claim_response(cn: str) -> str:
+    """Return where the enrollment service answers ``cn``'s requests (only ``cn`` may read it)."""
+    return f"{CLAIM_PREFIX}/{cn}/resp"
 
 
 def terminal_of(topic: str) -> str | None:
@@ -60,28 +84,33 @@ def terminal_of(topic: str) -> str | None:
     return parts[3]
 
 
-def acl_lines(central_user: str, claim_user: str = "claim", fleet_user: str = "fleet") -> str:
-    """Return a mosquitto ACL: central everything, the claim identity only enrollment, terminals their own."""
-    # mosquitto applies `pattern` lines to every user, services included; a user's `deny` lines are
-    # checked before any grant, so each service is denied the subtree the patterns would give it.
+def acl_lines(*services: str, claims: tuple[str, ...] = ()) -> str:
+    """Return the public listener's ACL: terminals their own tree, claim media their own claim topics."""
+    # mosquitto applies `pattern` lines to every user; a user's `deny` lines are checked before any
+    # grant, so a service's certificate gets nothing here and a claim medium nothing in the terminal tree.
     uplink = "".join(f"pattern write {PREFIX}/%u/up/{sub}\n" for sub in UPLINK)
+    denied = "".join(f"user {name}\ntopic deny #\n\n" for name in services)
+    denied += "".join(f"user {name}\ntopic deny {PREFIX}/#\n\n" for name in claims)
     return (
-        f"user {central_user}\n"
-        f"topic readwrite {PREFIX}/#\n"
-        f"topic readwrite {CLAIM_PREFIX}/#\n"
-        "\n"
-        f"user {claim_user}\n"
-        f"topic deny {PREFIX}/{claim_user}/#\n"
-        f"topic write {CLAIM_PREFIX}/+/req\n"
-        f"topic read {CLAIM_PREFIX}/+/resp\n"
-        "\n"
-        f"user {fleet_user}\n"
-        f"topic deny {PREFIX}/{fleet_user}/#\n"
-        f"topic read {PREFIX}/+/telemetry\n"
-        f"topic read {PREFIX}/+/state\n"
-        "\n"
+        f"{denied}"
         f"{uplink}"
         f"pattern write {PREFIX}/%u/telemetry\n"
         f"pattern write {PREFIX}/%u/state\n"
         f"pattern read {PREFIX}/%u/down/#\n"
+        f"pattern write {CLAIM_PREFIX}/%u/req\n"
+        f"pattern read {CLAIM_PREFIX}/%u/resp\n"
+    )
+
+
+def services_acl_lines(central_user: str = "central", fleet_user: str = "fleet") -> str:
+    """Return the services listener's ACL: central the terminal tree and enrollment, the fleet monitor telemetry."""
+    return (
+        f"user {central_user}\n"
+        f"topic readwrite {PREFIX}/#\n"
+        f"topic read {CLAIM_PREFIX}/+/req\n"
+        f"topic write {CLAIM_PREFIX}/+/resp\n"
+        "\n"
+        f"user {fleet_user}\n"
+        f"topic read {PREFIX}/+/telemetry\n"
+        f"topic read {PREFIX}/+/state\n"
     )

@@ -100,7 +100,7 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
 
 @provision_group.command("serve")
 @CA_DIR
-@click.option("--broker", required=True, help="mqtts://host:port of the broker.")
+@click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
 @click.option("--days", type=click.IntRange(1, 825), default=90, show_default=True, help="Certificate validity.")
 @db_option
 def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
@@ -123,15 +123,40 @@ def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
 @provision_group.command("broker-config")
 @CA_DIR
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8883, show_default=True)
-@click.option("--bind", default="0.0.0.0", show_default=True, help="Address to listen on.")  # noqa: S104
+@click.option("--port", type=click.IntRange(1, 65535), default=8883, show_default=True,
+              help="The public listener: terminals and claim media.")
+@click.option("--bind", default="0.0.0.0", show_default=True, help="Address the public listener listens on.")  # noqa: S104
+@click.option("--services-port", type=click.IntRange(1, 65535), default=8884, show_default=True,
+              help="The services listener: central and the fleet monitor, with passwords.")
+@click.option("--services-bind", default="127.0.0.1", show_default=True,
+              help="Address the services listener listens on: reachable from central's hosts only.")
 @click.option("--run-as", default="mosquitto", show_default=True, help="User mosquitto drops to.")
-def broker_config(ca_dir: Path, out: Path, port: int, bind: str, run_as: str) -> None:
-    """Write a complete mosquitto configuration (TLS, client certificates, CRL, ACL)."""
+def broker_config(*, ca_dir: Path, out: Path, port: int, bind: str, services_port: int, services_bind: str,
+                  run_as: str) -> None:
+    """Write a complete mosquitto configuration (two listeners, TLS, client certificates, CRL, ACLs, passwords)."""
     from provisioning.broker import write_broker_config
 
-    conf = write_broker_config(ca_dir, out, port=port, bind=bind, run_as=run_as)
+    conf = write_broker_config(ca_dir, out, port=port, bind=bind, services_port=services_port,
+                               services_bind=services_bind, run_as=run_as)
     click.echo(f"run: mosquitto -c {conf}")
+
+
+@provision_group.group("claim")
+def claim_group() -> None:
+    """Claim media: one certificate per technician's enrollment medium."""
+
+
+@claim_group.command("issue")
+@CA_DIR
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="An empty folder (the medium's claim/ folder): ca.pem, claim.pem, claim.key.")
+def claim_issue(ca_dir: Path, out: Path) -> None:
+    """Issue a new claim medium; revoke it later with `provision revoke <its CN>`."""
+    from provisioning import pki
+
+    cn = pki.issue_claim_medium(pki.Issuer.load(ca_dir, _passphrase()), out)
+    click.echo(f"claim medium {cn} in {out}; regenerate the broker configuration (provision broker-config) and "
+               "send mosquitto SIGHUP so its ACL denies the new medium the terminal tree")
 
 
 @provision_group.command("revoke")
@@ -140,12 +165,14 @@ def broker_config(ca_dir: Path, out: Path, port: int, bind: str, run_as: str) ->
 @click.option("--reason", required=True, help="Why (kept in the registry).")
 @db_option
 def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
-    """Revoke a terminal's certificates (CRL) and refuse it at central; then restart the broker."""
+    """Revoke a terminal's or claim medium's certificates (CRL), refuse it at central; then restart the broker."""
     from central.platform.registry import Registry
+    from protocol.topics import CLAIM_CN
     from provisioning import pki
 
     count = pki.Issuer.load(ca_dir, _passphrase()).revoke(terminal)
-    Registry(open_engine(db_url)).revoke(terminal, reason)
+    if not CLAIM_CN.match(terminal):  # a claim medium is in no registry: the CRL alone cuts it off
+        Registry(open_engine(db_url)).revoke(terminal, reason)
     click.echo(f"revoked {terminal}: {count} certificate(s) in the CRL, central refuses it now.\n"
                "Regenerate the broker configuration (provision broker-config) and restart the broker: mosquitto "
                "reads the CRL only at start and keeps connected clients until then.")

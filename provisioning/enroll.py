@@ -1,9 +1,9 @@
 """`provision enroll`: turn a bare terminal into an enrolled one with a token.
 
 The device key is made here, never leaves, and is stored encrypted under the store's key
-provider (sync/devicekey.py); the CSR travels with the token over the shared
-claim identity; the answer's certificate is checked against our key and the CA chain before
-anything is written. Everything is written into a staging folder and moved into place at the
+provider (sync/devicekey.py); the CSR travels with the token over the claim medium's
+identity (on its own request topic); the answer's certificate is checked against our key and
+the CA chain before anything is written. Everything is written into a staging folder and moved into place at the
 end, so a refused token, a wrong CA or no network leaves the terminal as clean as before.
 """
 
@@ -24,17 +24,19 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from domain.passwords import hash_secret
 from kiosk.config import StoreSection, load_config, write_private
 from kiosk.services.technician import pin_problem
 from kiosk.store.opening import open_store
 from kiosk.store.providers import provider_for
+from protocol import topics
 from protocol.address import parse_broker
 from protocol.clock import TrustedClock
 from protocol.link import Link, tls_client
 from provisioning.answer import AnswerError, open_answer
-from provisioning.service import request_topic, response_topic
 from sync.devicekey import key_password
 
 
@@ -58,15 +60,34 @@ def hash_pin(pin: str) -> str:
     return hash_secret(pin)
 
 
+def _common_name(cert_file: str) -> str:
+    """Return the CN of the claim medium's certificate (the broker's username and client id for it)."""
+    try:
+        cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(names[0].value)
+    except (OSError, ValueError, IndexError):
+        raise EnrollError(f"{cert_file} is not a claim medium's certificate") from None
+
+
+def _answer_to(request_id: bytes, answers: queue.Queue[bytes]) -> Any:
+    """Return an on_message callback queueing only the answers to ``request_id`` (the medium may ask twice)."""
+    def on_message(client: object, userdata: object, message: Any) -> None:
+        """Keep the answer whose correlation data is our request id."""
+        if getattr(message.properties, "CorrelationData", None) == request_id:
+            answers.put(bytes(message.payload))
+    return on_message
+
+
 def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedClock) -> dict[str, Any]:
-    """Send the claim and wait for central's answer."""
-    request_id = secrets.token_hex(16)
+    """Send the claim on our CN's request topic and wait for central's answer to this request."""
+    cn, request_id = _common_name(link.cert), secrets.token_hex(16).encode()
     answers: queue.Queue[bytes] = queue.Queue()
     subscribed: queue.Queue[bool] = queue.Queue()
-    client = tls_client(f"claim-{request_id[:12]}", link, clock)
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe(response_topic(request_id), qos=1)
+    client = tls_client(cn, link, clock)  # the broker makes the CN the client id in any case
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(topics.claim_response(cn), qos=1)
     client.on_subscribe = lambda c, u, mid, codes, p: subscribed.put(not codes[0].is_failure)
-    client.on_message = lambda c, u, m: answers.put(bytes(m.payload))
+    client.on_message = _answer_to(request_id, answers)
     try:
         client.connect(link.host, link.port)
     except ssl.SSLCertVerificationError as exc:
@@ -80,7 +101,9 @@ def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedC
         if not subscribed.get(timeout=timeout):
             raise EnrollError("the broker refused the claim identity")
         payload = json.dumps({"v": 1, "token": token.strip(), "csr": csr.decode()}).encode()
-        client.publish(request_topic(request_id), payload, qos=1)
+        properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        properties.CorrelationData = request_id
+        client.publish(topics.claim_request(cn), payload, qos=1, properties=properties)
         return open_answer(answers.get(timeout=timeout), Path(link.ca).read_bytes())  # the claim media's chain
     except AnswerError as exc:
         raise EnrollError(str(exc)) from None

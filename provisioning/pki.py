@@ -11,9 +11,10 @@ Layout of the CA directory (`yichuang provision ca init --dir DIR`)::
     signing/command.key|.pub          Ed25519: signs commands sent to terminals
     central/uplink.key|.pub           X25519: terminals encrypt envelopes to it
     central/ack.key|.pub              Ed25519: central signs acks with it
-    services/{broker,central,claim,fleet}.pem|.key   service identities (keys unencrypted, mode 600:
+    services/{broker,central,fleet}.pem|.key   service identities (keys unencrypted, mode 600:
                                       daemons start unattended)
-    claim/ca.pem claim.pem claim.key  the shared claim identity, for technicians' enrollment media
+    claim/ca.pem claim.pem claim.key  the first claim medium (CN claim-<8 hex>) for a technician's
+                                      enrollment media; `provision claim issue` makes more, one each
 
 Every private key except the services' is encrypted at rest with the CA passphrase (PBKDF2-HMAC-SHA256,
 600,000 iterations: keyfile.py).
@@ -25,6 +26,7 @@ import datetime as dt
 import ipaddress
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,7 @@ from provisioning.keyfile import encrypted_pem
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | x25519.X25519PrivateKey
 ROOT_DAYS, ISSUING_DAYS, SERVICE_DAYS, CRL_DAYS = 7300, 1825, 365, 30
-SERVICES = ("central", "claim", "fleet")  # client identities besides terminals; the broker gets a server certificate
+SERVICES = ("central", "fleet")  # client identities besides terminals; the broker gets a server certificate
 
 
 class PkiError(ValueError):
@@ -232,11 +234,26 @@ def init_ca(directory: Path, passphrase: bytes, broker_names: tuple[str, ...]) -
         cert = issuer.issue(service, service_key.public_key(), SERVICE_DAYS, server_names=names)
         _write(directory / "services" / f"{service}.pem", cert.public_bytes(pem))
         _write(directory / "services" / f"{service}.key", private_pem(service_key, None), 0o600)
-    for name in ("claim.pem", "claim.key"):  # what technicians install on bare terminals
-        _write(directory / "claim" / name, (directory / "services" / name).read_bytes(), 0o600)
-    _write(directory / "claim" / "ca.pem", (directory / "chain.pem").read_bytes())
+    issue_claim_medium(issuer, directory / "claim")
     issuer.write_crl()
     return issuer
+
+
+def issue_claim_medium(issuer: Issuer, out: Path) -> str:
+    """Write a new claim medium (ca.pem, claim.pem, claim.key) into the empty folder ``out``; return its CN.
+
+    Each technician's medium has its own certificate, CN ``claim-<8 hex>``: the broker makes the
+    CN its client id, so two media never take each other's session, and one is revoked by its CN.
+    """
+    if out.exists() and any(out.iterdir()):
+        raise PkiError(f"{out} is not empty: a claim medium is written into an empty folder")
+    cn = f"claim-{secrets.token_hex(4)}"
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = issuer.issue(cn, key.public_key(), SERVICE_DAYS)
+    _write(out / "claim.pem", cert.public_bytes(serialization.Encoding.PEM), 0o600)
+    _write(out / "claim.key", private_pem(key, None), 0o600)
+    _write(out / "ca.pem", (issuer.directory / "chain.pem").read_bytes())
+    return cn
 
 
 def fingerprints(directory: Path) -> dict[str, str]:

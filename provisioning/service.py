@@ -1,19 +1,27 @@
 """The enrollment service: turns a token and a CSR into a certificate, a registry entry and a hall profile.
 
-A bare terminal connects with the shared claim identity, which the broker's ACL lets write only
-``yc/v1/claim/{request}/req`` and read only ``…/resp``. The service (central's identity) checks
-the token (known, unused, unexpired), checks the CSR's signature, picks the terminal id, signs the
-certificate with the issuing CA and registers the terminal — all or nothing: a refusal leaves the
-token unused.
+A bare terminal connects with its claim medium's certificate (CN ``claim-<8 hex>``), which the
+broker's ACL lets write only ``yc/v1/claim/{its CN}/req`` and read only ``…/{its CN}/resp``; the
+request id travels as MQTT 5 correlation data and comes back with the answer. The service
+(central's identity, on the services listener) checks the token (known, unused, unexpired),
+checks the CSR's signature, picks the terminal id, signs the certificate with the issuing CA and
+registers the terminal — all or nothing: a refusal leaves the token unused. Each CN has a token
+bucket (a burst of 5, then one request per 10 s): a flooding medium's excess is dropped and
+counted, and the requests it may send wait their turn with every other medium's (round robin).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import socket
 import threading
-from dataclasses import dataclass
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,29 +29,24 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
 
 from central.platform.registry import Registry
-from protocol.link import Link, tls_client
-from protocol.topics import CLAIM_PREFIX
+from protocol import topics
+from protocol.link import Link, tls_client, with_login
 from provisioning.answer import signed_answer
 from provisioning.pki import Issuer, PkiError
 from provisioning.tokens import EnrollmentRefused, mark_used_by, next_terminal_id, redeem
 
 log = logging.getLogger(__name__)
-REQUEST = re.compile(r"^yc/v1/claim/([A-Za-z0-9]{16,64})/req$")
+REQUEST = re.compile(r"^yc/v1/claim/([A-Za-z0-9-]{1,64})/req$")  # the level is the sender's CN (the ACL's %u)
 MAX_REQUEST_BYTES = 16 * 1024
+MAX_CORRELATION_BYTES = 64
 CERT_DAYS = 90
-
-
-def request_topic(request_id: str) -> str:
-    """Return where a claim request is published."""
-    return f"{CLAIM_PREFIX}/{request_id}/req"
-
-
-def response_topic(request_id: str) -> str:
-    """Return where the answer to a claim request is published."""
-    return f"{CLAIM_PREFIX}/{request_id}/resp"
+BURST, REFILL_SECONDS = 5, 10.0  # per claim CN: 5 requests at once, then one per 10 s
+MAX_BUCKETS = 10_000  # full buckets are forgotten beyond this many CNs
 
 
 @dataclass
@@ -100,43 +103,126 @@ def _parse(payload: bytes) -> tuple[str, x509.CertificateSigningRequest]:
     return token, csr
 
 
-class EnrollmentService:
-    """Answers claim requests on the broker until stopped."""
+@dataclass
+class RateLimit:
+    """A token bucket per CN: ``burst`` requests at once, refilled by one every ``every`` seconds."""
 
-    def __init__(self, enroller: Enroller, link: Link, name: str = "enrollment") -> None:
-        """Connect as central's identity under ``name``."""
+    burst: int = BURST
+    every: float = REFILL_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)  # CN -> (tokens, at)
+
+    def allow(self, cn: str) -> bool:
+        """Take one token of ``cn``'s bucket; return False when it is empty."""
+        now = self.clock()
+        tokens, at = self.buckets.get(cn, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) / self.every)
+        if len(self.buckets) >= MAX_BUCKETS and cn not in self.buckets:
+            self._forget_full(now)
+        if tokens < 1:
+            self.buckets[cn] = (tokens, now)
+            return False
+        self.buckets[cn] = (tokens - 1, now)
+        return True
+
+    def _forget_full(self, now: float) -> None:
+        """Drop the buckets that have refilled (they hold nothing a new bucket would not)."""
+        full = [cn for cn, (tokens, at) in self.buckets.items() if tokens + (now - at) / self.every >= self.burst]
+        for cn in full:
+            del self.buckets[cn]
+
+
+class EnrollmentService:
+    """Answers claim requests on the broker until stopped: per CN rate-limited, in turns across CNs."""
+
+    def __init__(self, enroller: Enroller, link: Link, name: str | None = None) -> None:
+        """Connect as central's identity under ``name`` (a service client id, unique to this process)."""
         self.enroller, self.link = enroller, link
         self.ready = threading.Event()
-        self.client = tls_client(name, link)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{CLAIM_PREFIX}/+/req", qos=1)
+        self.limit = RateLimit()
+        self.dropped: dict[str, int] = {}  # requests over the rate limit, by CN
+        self._pending: dict[str, deque[tuple[bytes, bytes]]] = {}  # CN -> (payload, correlation)
+        self._turns: deque[str] = deque()  # CNs with pending requests, in the order they are served
+        self._changed = threading.Condition()
+        self._stopping = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="enrollment", daemon=True)
+        client_id = name or topics.service_client_id("enrollment", f"{socket.gethostname()}-{os.getpid()}")
+        self.client = tls_client(client_id, link)
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{topics.CLAIM_PREFIX}/+/req", qos=1)
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
         self.client.on_message = self._on_message
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        """Answer one request (on paho's thread: enrollments are rare and quick)."""
+        """Queue one request in its CN's turn, or drop it when that CN is over its rate (on paho's thread)."""
         match = REQUEST.match(message.topic)
-        if match is None:
+        if match is None or message.retain:
             return
-        try:
-            answer = self.enroller.answer(bytes(message.payload))
-        except Exception:  # a database or CA failure: the terminal is told to retry, the service goes on
-            log.exception("enrollment failed")
-            answer = {"v": 1, "status": "refused", "reason": "central_error", "message": "central failed; retry"}
-        client.publish(response_topic(match.group(1)), signed_answer(answer, self.enroller.issuer.key), qos=1)
+        cn = match.group(1)
+        correlation = getattr(message.properties, "CorrelationData", b"") or b""
+        with self._changed:
+            if not self.limit.allow(cn) or len(correlation) > MAX_CORRELATION_BYTES:
+                self._drop(cn)
+                return
+            if cn not in self._pending:
+                self._pending[cn] = deque()
+                self._turns.append(cn)
+            self._pending[cn].append((bytes(message.payload), bytes(correlation)))
+            self._changed.notify()
+
+    def _drop(self, cn: str) -> None:
+        """Count a request refused by the rate limit; log the first of each burst (the CN only: no personal data)."""
+        self.dropped[cn] = self.dropped.get(cn, 0) + 1
+        if self.dropped[cn] % 1000 == 1:
+            log.warning("claim medium %s is over its request rate: %d requests dropped", cn, self.dropped[cn])
+
+    def _next(self) -> tuple[str, bytes, bytes] | None:
+        """Take the next CN's oldest request (round robin), or None after a short wait."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._turns, timeout=0.2):
+                return None
+            cn = self._turns.popleft()
+            payload, correlation = self._pending[cn].popleft()
+            if self._pending[cn]:
+                self._turns.append(cn)
+            else:
+                del self._pending[cn]
+            return cn, payload, correlation
+
+    def _work(self) -> None:
+        """Answer requests until stopped; a database or CA failure answers ``central_error`` and goes on."""
+        while not self._stopping.is_set():
+            taken = self._next()
+            if taken is None:
+                continue
+            cn, payload, correlation = taken
+            try:
+                answer = self.enroller.answer(payload)
+            except Exception:  # the terminal is told to retry, the service goes on
+                log.exception("enrollment failed")
+                answer = {"v": 1, "status": "refused", "reason": "central_error", "message": "central failed; retry"}
+            properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            if correlation:
+                properties.CorrelationData = correlation
+            signed = signed_answer(answer, self.enroller.issuer.key)
+            self.client.publish(topics.claim_response(cn), signed, qos=1, properties=properties)
 
     def start(self) -> None:
         """Connect and serve."""
+        self._worker.start()
         self.client.connect_async(self.link.host, self.link.port)
         self.client.loop_start()
 
     def stop(self) -> None:
-        """Disconnect."""
+        """Stop answering and disconnect."""
+        self._stopping.set()
+        self._worker.join(timeout=5)
         self.client.disconnect()
         self.client.loop_stop()
 
 
 def service_link(ca_dir: Path, host: str, port: int, identity: str = "central") -> Link:
-    """Return how a central service reaches the broker with its certificate from the CA directory."""
+    """Return how a central service reaches the broker's services listener with its identity from the CA directory."""
     services = ca_dir / "services"
-    return Link(host, port, str(ca_dir / "chain.pem"), str(services / f"{identity}.pem"),
+    link = Link(host, port, str(ca_dir / "chain.pem"), str(services / f"{identity}.pem"),
                 str(services / f"{identity}.key"))
+    return with_login(link, identity)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from central.cli.accounts_cmd import audit, user_group
-from central.cli.options import db_option, open_engine
+from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option
 from protocol.address import parse_broker
 
@@ -65,7 +65,8 @@ def fleet_group() -> None:
 
 
 @fleet_group.command("serve")
-@click.option("--broker", required=True, help="mqtts://host:port of the broker.")
+@click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
+@broker_login_option("fleet")
 @click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True, help="CA certificate (PEM).")
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True,
               help="The fleet identity's certificate (CN fleet: telemetry and presence only).")
@@ -85,22 +86,23 @@ def fleet_group() -> None:
                                         "(comma-separated; default none: the connecting address counts). The login "
                                         "rate limit and the audit log use that address.")
 @db_option
-def serve(*, broker: str, ca: str, cert: str, key: str, interval: int, webhook: str | None, http: str | None,
-          insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None, db_url: str) -> None:
+def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interval: int, webhook: str | None,
+          http: str | None, insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None,
+          db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
     from central.monitor.alerts import AlertBook
     from central.monitor.history import History
     from central.monitor.monitor import FleetMonitor
     from central.monitor.webhook import Webhook
-    from protocol.link import Link
+    from protocol.link import Link, with_login
 
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
     book = AlertBook(hook.notify if hook else lambda event, alert: None)
     engine = open_engine(db_url)
     history = History(engine)
-    monitor = FleetMonitor(engine, Link(host, port, ca, cert, key), timedelta(seconds=interval), alerts=book,
-                           history=history)
+    link = with_login(Link(host, port, ca, cert, key), broker_user)
+    monitor = FleetMonitor(engine, link, timedelta(seconds=interval), alerts=book, history=history)
     servers = _web(monitor, book, engine, http=http, metrics_at=metrics_at, secure=not insecure_cookies,
                    proxies=trusted_proxies)
     _monitor_until_stopped(monitor, history, f"fleet monitor on {broker}"

@@ -30,3 +30,10 @@ def open_engine(db_url: str) -> Engine:
     if db_url.startswith("sqlite:///"):
         Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return make_engine(db_url)
+
+
+def broker_login_option(user: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--broker-user`` (default ``user``): the services listener's login; the password comes from ``--key``."""
+    return click.option("--broker-user", default=user, show_default=True,
+                        help="The user on the broker's services listener; its password is derived from --key "
+                             "(`provision broker-config` writes the same into the broker's password file).")

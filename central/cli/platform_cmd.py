@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from central.cli.options import db_option, open_engine
+from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, user_errors
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
@@ -50,7 +50,8 @@ def init(keys_dir: Path) -> None:
 
 
 @central_group.command("serve")
-@click.option("--broker", required=True, help="mqtts://host:port of the broker.")
+@click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
+@broker_login_option("central")
 @click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True, help="CA certificate (PEM).")
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True,
               help="Central's client certificate (CN = the broker's central user).")
@@ -64,20 +65,21 @@ def init(keys_dir: Path) -> None:
               help="Archive of published catalogs (default: the bundled sample only).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
 @db_option
-def serve(*, broker: str, ca: str, cert: str, key: str, keys_dir: Path, passphrase_file: Path | None,
-          catalogs: Path | None, workers: int, db_url: str) -> None:
+def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
+          passphrase_file: Path | None, catalogs: Path | None, workers: int, db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
     from central.platform import keys
     from central.platform.catalogs import CatalogArchive
     from central.platform.ingest import Ingest
     from central.platform.service import IngestService
-    from protocol.link import Link
+    from protocol.link import Link, with_login
 
     host, port = parse_broker(broker)
     central_keys = keys.load(keys_dir, keys.passphrase(passphrase_file, os.environ))
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
     engine = open_engine(db_url)
-    service = IngestService(Ingest(engine, central_keys, archive), Link(host, port, ca, cert, key), workers)
+    link = with_login(Link(host, port, ca, cert, key), broker_user)
+    service = IngestService(Ingest(engine, central_keys, archive), link, workers)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -52,7 +52,8 @@ class FleetMonitor:
     """Presence and telemetry of every terminal, assessed into states."""
 
     def __init__(self, engine: Engine, link: Link, interval: timedelta = timedelta(seconds=30), *,
-                 name: str = "fleet-monitor", alerts: AlertBook | None = None, history: History | None = None) -> None:
+                 name: str = topics.service_client_id("fleet", "monitor"), alerts: AlertBook | None = None,
+                 history: History | None = None) -> None:
         """Read central's registry from ``engine``; connect with the fleet identity of ``link``."""
         self.engine, self.link, self.interval, self.alerts, self.history = engine, link, interval, alerts, history
         self.seen: dict[str, Seen] = {}

@@ -8,6 +8,7 @@ import threading
 
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
+from protocol import topics
 from protocol.link import Link
 
 
@@ -15,9 +16,10 @@ class IngestService:
     """Several ingest workers in one process; more processes (or hosts) simply add more."""
 
     def __init__(self, ingest: Ingest, link: Link, workers: int = 2) -> None:
-        """Prepare ``workers`` workers with client ids unique to this host and process."""
-        prefix = f"central-{socket.gethostname()}-{os.getpid()}"
-        self.workers = [IngestWorker(ingest, link, name=f"{prefix}-{n + 1}") for n in range(workers)]
+        """Prepare ``workers`` workers with service client ids unique to this host and process."""
+        prefix = f"{socket.gethostname()}-{os.getpid()}"
+        self.workers = [IngestWorker(ingest, link, name=topics.service_client_id("central", f"{prefix}-{n + 1}"))
+                        for n in range(workers)]
 
     def start(self, timeout: float = 30) -> bool:
         """Start every worker; return whether all subscribed within ``timeout`` seconds."""

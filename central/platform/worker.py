@@ -1,5 +1,9 @@
 """An ingest worker: one of N sharing the uplink through an MQTT 5 shared subscription.
 
+The share group's name is derived from central's private uplink key (protocol.topics.ingest_group):
+every central process joins the same group, and no other identity can name it, so none can join
+it and swallow a share of the uplink it may not read (mosquitto accepts any SUBSCRIBE).
+
 The worker takes what has arrived (up to a batch), stores it in one transaction and publishes
 one signed ack batch per terminal. A message the worker took but did not finish when it died
 is not lost: the terminal resends it after its ack timeout.
@@ -27,9 +31,10 @@ BATCH_BYTES = 2 * 1024 * 1024  # bundles carry many envelopes: bound one transac
 class IngestWorker:
     """Receives envelopes, stores them through ``ingest`` and publishes the acks."""
 
-    def __init__(self, ingest: Ingest, link: Link, name: str = "ingest-1") -> None:
-        """Connect as the central user (its certificate) under ``name``."""
+    def __init__(self, ingest: Ingest, link: Link, name: str = topics.service_client_id("central", "ingest-1")) -> None:
+        """Connect as the central user (on the services listener) under the client id ``name``."""
         self.ingest, self.link = ingest, link
+        self.group = topics.ingest_group(ingest.keys.uplink.private_bytes_raw())
         self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=10_000)
         self.ready = threading.Event()
         self._stop = threading.Event()
@@ -44,7 +49,7 @@ class IngestWorker:
 
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: object, reason: object, props: object) -> None:
         """(Re)subscribe on every connection."""
-        client.subscribe(topics.ingest_subscription(), qos=1)
+        client.subscribe(topics.ingest_subscription(self.group), qos=1)
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         """Queue a live uplink message; drop a retained one (no terminal sends those: it is replayed garbage)."""

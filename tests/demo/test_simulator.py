@@ -67,11 +67,11 @@ def test_twenty_simulated_terminals_appear_and_one_runs_out_of_paper(broker: Mos
 def test_sim_fleet_command_with_the_fleet_ca(tmp_path: Path) -> None:
     ca = tmp_path / "ca"
     pki.init_ca(ca, b"correct horse battery", ("127.0.0.1",))
-    port = free_port()
+    port, services_port = free_port(), free_port()
     broker = start_mosquitto(write_broker_config(ca, tmp_path / "broker", port=port, bind="127.0.0.1",
-                                                 run_as=getpass.getuser()), port)
+                                                 services_port=services_port, run_as=getpass.getuser()), port)
     db_url = f"sqlite:///{tmp_path}/central.db"
-    monitor = FleetMonitor(make_engine(db_url), service_link(ca, "127.0.0.1", port, "fleet"))
+    monitor = FleetMonitor(make_engine(db_url), service_link(ca, "127.0.0.1", services_port, "fleet"))
     monitor.start()
     assert monitor.ready.wait(10)
     root = ROOT

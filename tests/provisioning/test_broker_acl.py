@@ -12,6 +12,7 @@ import pytest
 
 from demo.devstack import CENTRAL_USER, Mosquitto, ScratchPki
 from protocol import topics
+from protocol.link import tls_client
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +28,15 @@ class Client:
     """A paho MQTT 5 client over TLS with a client certificate; records PUBACK reason codes."""
 
     def __init__(self, broker: Mosquitto, cn: str) -> None:
-        cert, key, _ = broker.pki.issue(cn)
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{cn}-{uuid.uuid4().hex[:6]}",
-                                  protocol=mqtt.MQTTv5)
-        self.client.tls_set(ca_certs=str(broker.pki.ca_path), certfile=str(cert), keyfile=str(key))
+        link = broker.link(cn)  # a service logs in on the services listener, a terminal on the public one
+        self.client = tls_client(topics.service_client_id(cn, uuid.uuid4().hex[:6]), link)
         self.acks: dict[int, mqtt.ReasonCode] = {}
         self.messages: list[mqtt.MQTTMessage] = []
         self.connected, self.changed = threading.Event(), threading.Condition()
         self.client.on_connect = lambda c, u, f, rc, p: self.connected.set()
         self.client.on_publish = self._on_publish
         self.client.on_message = self._on_message
-        self.client.connect("127.0.0.1", broker.port)
+        self.client.connect("127.0.0.1", link.port)
         self.client.loop_start()
         assert self.connected.wait(10), f"{cn} could not connect"
 
@@ -77,7 +76,7 @@ def test_a_terminal_writes_its_own_uplink_and_not_another_ones(broker: Mosquitto
 def test_central_receives_uplink_on_the_shared_subscription(broker: Mosquitto) -> None:
     central, terminal = Client(broker, CENTRAL_USER), Client(broker, "LC0003")
     try:
-        central.client.subscribe(topics.ingest_subscription(), qos=1)
+        central.client.subscribe(topics.ingest_subscription(topics.ingest_group(b"central's key")), qos=1)
         time.sleep(0.3)  # let the SUBACK arrive before publishing
         assert not terminal.publish(topics.up("LC0003", "application")).is_failure
         with central.changed:

@@ -13,14 +13,24 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from demo.devstack import start_mosquitto
 from demo.ports import free_port
 from protocol import bundle, topics
+from protocol.link import service_password
 from provisioning import pki
-from provisioning.broker import MAX_PACKET_BYTES, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, write_broker_config
+from provisioning.broker import (
+    MAX_PACKET_BYTES,
+    MAX_QUEUED_BYTES,
+    MAX_QUEUED_MESSAGES,
+    SERVICE_CNS,
+    SERVICE_USERS,
+    write_broker_config,
+)
 from tests.common import ROOT
 
 PASSPHRASE = b"correct horse battery"
@@ -32,13 +42,16 @@ class Broker:
     ca: Path
     issuer: pki.Issuer
     port: int
+    services_port: int
     process: subprocess.Popen[bytes]
 
     def identity(self, cn: str) -> tuple[Path, Path]:
-        """Return the certificate and key of a service identity, or issue a terminal's."""
+        """Return the certificate and key of a service identity or the first claim medium, or issue a terminal's."""
         services = self.ca / "services"
         if (services / f"{cn}.pem").exists():
             return services / f"{cn}.pem", services / f"{cn}.key"
+        if cn == "claim":
+            return self.ca / "claim" / "claim.pem", self.ca / "claim" / "claim.key"
         key = ec.generate_private_key(ec.SECP256R1())
         cert = self.issuer.issue(cn, key.public_key(), 7)
         cert_path, key_path = self.ca / f"{cn}.pem", self.ca / f"{cn}.key"
@@ -58,10 +71,10 @@ class Broker:
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     directory = tmp_path_factory.mktemp("limits")
     issuer = pki.init_ca(directory / "ca", PASSPHRASE, ("localhost", "127.0.0.1"))
-    port = free_port()
+    port, services_port = free_port(), free_port()
     conf = write_broker_config(directory / "ca", directory / "broker", port=port, bind="127.0.0.1",
-                               run_as=getpass.getuser())
-    running = Broker(directory / "ca", issuer, port, start_mosquitto(conf, port))
+                               services_port=services_port, run_as=getpass.getuser())
+    running = Broker(directory / "ca", issuer, port, services_port, start_mosquitto(conf, port))
     yield running
     running.process.terminate()
     running.process.wait(timeout=10)
@@ -75,6 +88,10 @@ class Client:
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
                                   client_id=client_id or f"{cn}-{uuid.uuid4().hex[:6]}")
         self.client.tls_set(ca_certs=str(broker.ca / "chain.pem"), certfile=str(cert), keyfile=str(key))
+        port = broker.port
+        if cn in SERVICE_USERS:  # a service logs in on its own listener
+            self.client.username_pw_set(cn, service_password(key))
+            port = broker.services_port
         self.acks: dict[int, mqtt.ReasonCode] = {}
         self.messages: list[mqtt.MQTTMessage] = []
         self.connected, self.disconnected = threading.Event(), threading.Event()
@@ -85,7 +102,7 @@ class Client:
         self.client.on_message = self._on_message
         properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)
         properties.SessionExpiryInterval = 3600 if persistent else 0
-        self.client.connect("127.0.0.1", broker.port, clean_start=not persistent, properties=properties)
+        self.client.connect("127.0.0.1", port, clean_start=not persistent, properties=properties)
         self.client.loop_start()
         assert self.connected.wait(10), f"{cn} could not connect"
 
@@ -122,14 +139,14 @@ class Client:
 
 def test_an_oversized_message_cuts_the_sender_off_and_a_full_bundle_still_passes(broker: Broker) -> None:
     central = Client(broker, "central")
-    central.subscribe(topics.ingest_subscription())
+    central.subscribe(topics.ingest_subscription("ingest-test"))
     terminal, claim = Client(broker, "LC0101"), Client(broker, "claim")
     try:
         full = bundle.MAGIC + b"\0" * (bundle.MAX_BUNDLE_BYTES - len(bundle.MAGIC))
         assert terminal.publish(topics.bundle("LC0101"), full) == "Success"
         assert terminal.publish(topics.up("LC0101", "application"), b"x" * 8 * MIB) == "cut off"
         huge = b"x" * 8 * MIB
-        assert claim.publish(f"{topics.CLAIM_PREFIX}/{uuid.uuid4().hex}/req", huge, retain=True) == "cut off"
+        assert claim.publish(topics.claim_request(claim_cn(broker)), huge, retain=True) == "cut off"
         time.sleep(0.5)
         assert [len(m.payload) for m in central.messages] == [bundle.MAX_BUNDLE_BYTES]
     finally:
@@ -161,12 +178,18 @@ def test_a_flood_for_an_offline_central_is_bounded_by_the_queue_limit(broker: Br
         central.close()
 
 
+def claim_cn(broker: Broker) -> str:
+    """Return the CN of the claim medium `ca init` wrote."""
+    cert = x509.load_pem_x509_certificate(broker.identity("claim")[0].read_bytes())
+    return str(cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+
+
 @pytest.mark.parametrize("service", ["claim", "fleet"])
 def test_a_service_identity_writes_nothing_in_the_terminal_tree(broker: Broker, service: str) -> None:
     client = Client(broker, service)
+    cn = claim_cn(broker) if service == "claim" else service
     try:
-        for topic in (topics.up(service, "application"), topics.bundle(service), topics.telemetry(service),
-                      topics.state(service)):
+        for topic in (topics.up(cn, "application"), topics.bundle(cn), topics.telemetry(cn), topics.state(cn)):
             assert client.publish(topic) == "Not authorized", topic
     finally:
         client.close()
@@ -186,7 +209,8 @@ def test_a_terminal_writes_only_the_uplink_subtopics_of_the_protocol(broker: Bro
 
 def test_the_protocol_document_shows_the_generated_acl_and_limits() -> None:
     text = (ROOT / "docs" / "protocol.md").read_text()
-    assert f"```\n{topics.acl_lines('central')}```" in text
+    assert f"```\n{topics.acl_lines(*SERVICE_CNS, claims=('claim-0a1b2c3d',))}```" in text
+    assert f"```\n{topics.services_acl_lines()}```" in text
     assert f"| `max_packet_size` | {MAX_PACKET_BYTES:,} bytes" in text
     assert f"| `max_queued_bytes` | {MAX_QUEUED_BYTES // MIB} MiB" in text
     assert f"| `max_queued_messages` | {MAX_QUEUED_MESSAGES:,}" in text

@@ -41,6 +41,7 @@ PASSPHRASE = b"correct horse battery"
 class Fleet:
     ca: Path
     port: int
+    services_port: int
     broker_dir: Path
     broker: subprocess.Popen[bytes]
     db_url: str
@@ -54,7 +55,8 @@ class Fleet:
     def restart_broker(self) -> None:
         self.broker.terminate()
         self.broker.wait(timeout=10)
-        conf = write_broker_config(self.ca, self.broker_dir, port=self.port, bind="127.0.0.1", run_as=getpass.getuser())
+        conf = write_broker_config(self.ca, self.broker_dir, port=self.port, bind="127.0.0.1",
+                                   services_port=self.services_port, run_as=getpass.getuser())
         self.broker = start_mosquitto(conf, self.port)
 
 
@@ -62,20 +64,21 @@ class Fleet:
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
     ca = tmp_path / "ca"
     issuer = pki.init_ca(ca, PASSPHRASE, ("localhost", "127.0.0.1"))
-    port = free_port()
+    port, services_port = free_port(), free_port()
     broker_dir = tmp_path / "broker"
-    conf = write_broker_config(ca, broker_dir, port=port, bind="127.0.0.1", run_as=getpass.getuser())
+    conf = write_broker_config(ca, broker_dir, port=port, bind="127.0.0.1", services_port=services_port,
+                               run_as=getpass.getuser())
     broker = start_mosquitto(conf, port)
     db_url = f"sqlite:///{tmp_path}/central.db"
     engine = make_engine(db_url)
-    link = service_link(ca, "127.0.0.1", port)
+    link = service_link(ca, "127.0.0.1", services_port)
     worker = IngestWorker(Ingest(engine, keys.load(ca / "central", PASSPHRASE), SAMPLE_ARCHIVE), link)
-    enrollment = EnrollmentService(Enroller(engine, issuer), link, name="enrollment-test")
+    enrollment = EnrollmentService(Enroller(engine, issuer), link)
     worker.start()
     enrollment.start()
     assert worker.ready.wait(10)
     assert enrollment.ready.wait(10)
-    running = Fleet(ca, port, broker_dir, broker, db_url, worker, enrollment)
+    running = Fleet(ca, port, services_port, broker_dir, broker, db_url, worker, enrollment)
     yield running
     enrollment.stop()
     worker.stop()

@@ -9,6 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from protocol import topics
 from provisioning import pki
 
 PASSPHRASE = b"correct horse battery"
@@ -28,10 +29,30 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_service_certificate_verifies_with_openssl(ca: Path) -> None:
-    for service in ("broker", "central", "claim", "fleet"):
-        result = openssl_verify(ca, ca / "services" / f"{service}.pem")
+    for cert in [*(ca / "services" / f"{s}.pem" for s in ("broker", "central", "fleet")), ca / "claim" / "claim.pem"]:
+        result = openssl_verify(ca, cert)
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.strip().endswith(": OK")
+
+
+def test_each_claim_medium_has_its_own_revocable_certificate(ca: Path, tmp_path: Path) -> None:
+    issuer = pki.Issuer.load(ca, PASSPHRASE)
+    first = x509.load_pem_x509_certificate((ca / "claim" / "claim.pem").read_bytes())
+    second_cn = pki.issue_claim_medium(issuer, tmp_path / "medium")
+    first_cn = first.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    assert topics.CLAIM_CN.match(str(first_cn))
+    assert topics.CLAIM_CN.match(second_cn)
+    assert second_cn != first_cn
+    assert (tmp_path / "medium" / "claim.key").stat().st_mode & 0o777 == 0o600
+    assert openssl_verify(ca, tmp_path / "medium" / "claim.pem").returncode == 0
+    assert issuer.revoke(second_cn) == 1
+    revoked = openssl_verify(ca, tmp_path / "medium" / "claim.pem", "-crl_check", "-CRLfile",
+                             str(ca / "issuing" / "crl.pem"))
+    assert revoked.returncode != 0
+    assert openssl_verify(ca, ca / "claim" / "claim.pem", "-crl_check", "-CRLfile",
+                          str(ca / "issuing" / "crl.pem")).returncode == 0  # the other medium still works
+    with pytest.raises(pki.PkiError, match="not empty"):
+        pki.issue_claim_medium(issuer, tmp_path / "medium")
 
 
 def test_a_terminal_certificate_verifies_and_a_revoked_one_fails_against_the_crl(ca: Path, tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ def poison(attacker: Attacker) -> dict[str, tuple[bytes, str]]:
 def held_worker(broker: Mosquitto, central: Central) -> IngestWorker:
     """A worker that is subscribed but does not work until the test lets it (one batch takes everything)."""
     worker = IngestWorker(central.ingest, broker.link(CENTRAL_USER), name="ingest-held")
-    worker.client.connect_async("127.0.0.1", broker.port)
+    worker.client.connect_async("127.0.0.1", broker.services_port)
     worker.client.loop_start()
     assert worker.ready.wait(10)
     central.workers.append(worker)  # stopped with the others

@@ -60,9 +60,9 @@ class Watcher:
     def __init__(self, broker: Mosquitto, terminal: str) -> None:
         self.messages: list[tuple[str, dict[str, object], bool]] = []
         self.changed = threading.Condition()
-        self.client = tls_client("fleet-watch", broker.link("fleet"))
+        self.client = tls_client("svc:fleet:watch", broker.link("fleet"))
         self.client.on_message = self._on_message
-        self.client.connect("127.0.0.1", broker.port)
+        self.client.connect("127.0.0.1", broker.services_port)
         self.client.subscribe([(topics.state(terminal), 1), (topics.telemetry(terminal), 0)])
         self.client.loop_start()
 

@@ -221,7 +221,7 @@ def test_an_ack_not_signed_by_central_is_ignored(broker: Mosquitto, tmp_path: Pa
     assert agent.connected.wait(10)
     agent.step()
     forger = tls_client("forger", broker.link(CENTRAL_USER))  # even with the broker's central identity
-    forger.connect("127.0.0.1", broker.port)
+    forger.connect("127.0.0.1", broker.services_port)
     forger.loop_start()
     forged = seal_acks("LC0001", [Ack("LC0001", str(application.id), "stored")], ed25519.Ed25519PrivateKey.generate())
     forger.publish(topics.ack("LC0001"), forged, qos=1).wait_for_publish(10)
@@ -243,7 +243,7 @@ def _yichuang(*args: str) -> list[str]:
 
 def _serve(broker: Mosquitto, central: Central, url: str) -> subprocess.Popen[str]:
     link = broker.link(CENTRAL_USER)
-    command = _yichuang("central", "serve", "--broker", f"mqtts://127.0.0.1:{broker.port}", "--ca", link.ca,
+    command = _yichuang("central", "serve", "--broker", f"mqtts://127.0.0.1:{broker.services_port}", "--ca", link.ca,
                         "--cert", link.cert, "--key", link.key, "--keys", str(central.keys_dir), "--db", url)
     return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
 

@@ -24,7 +24,7 @@ def _dashboard(broker: Mosquitto, engine: Engine, *options: str) -> Iterator[htt
     """Run `yichuang fleet serve --http` (no --metrics) with ``options``; yield a client of its dashboard."""
     fleet, port = broker.link("fleet"), free_port()
     server = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "fleet", "serve", "--broker",
-                               f"mqtts://127.0.0.1:{broker.port}", "--ca", fleet.ca, "--cert", fleet.cert, "--key",
+                               f"mqtts://127.0.0.1:{fleet.port}", "--ca", fleet.ca, "--cert", fleet.cert, "--key",
                                fleet.key, "--db", str(engine.url), "--http", f"127.0.0.1:{port}",
                                "--insecure-cookies", *options], cwd=ROOT, stderr=subprocess.DEVNULL)
     try:

@@ -123,7 +123,7 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
     port, metrics_port = free_port(), free_port()
     root = ROOT
     server = subprocess.Popen([sys.executable, str(root / "main.py"), "fleet", "serve", "--broker",
-                               f"mqtts://127.0.0.1:{broker.port}", "--ca", fleet.ca, "--cert", fleet.cert, "--key",
+                               f"mqtts://127.0.0.1:{fleet.port}", "--ca", fleet.ca, "--cert", fleet.cert, "--key",
                                fleet.key, "--db", str(sqlite_db.url), "--http", f"127.0.0.1:{port}",
                                "--insecure-cookies", "--metrics", f"127.0.0.1:{metrics_port}"],
                               cwd=root, env=dict(os.environ), stderr=subprocess.PIPE, text=True)

@@ -92,7 +92,7 @@ def _serve(broker: Mosquitto, engine: Engine, port: int, metrics_port: int) -> s
     """Start `yichuang fleet serve` with the dashboard and /metrics (heartbeats every 5 s)."""
     fleet = broker.link("fleet")
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "fleet", "serve", "--broker", f"mqtts://127.0.0.1:{broker.port}",
+        [sys.executable, str(ROOT / "main.py"), "fleet", "serve", "--broker", f"mqtts://127.0.0.1:{fleet.port}",
          "--ca", fleet.ca, "--cert", fleet.cert, "--key", fleet.key, "--db", str(engine.url), "--interval", "5",
          "--http", f"127.0.0.1:{port}", "--insecure-cookies", "--metrics", f"127.0.0.1:{metrics_port}"],
         cwd=ROOT, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
