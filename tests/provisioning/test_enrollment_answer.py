@@ -15,15 +15,19 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import x25519
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from central.platform.database import make_engine
 from demo.devstack import start_mosquitto
 from demo.ports import free_port
+from protocol import topics
 from protocol.link import Link, tls_client
 from provisioning import pki
 from provisioning.answer import MAX_ANSWER_BYTES, AnswerError, open_answer, signed_answer
 from provisioning.broker import write_broker_config
-from provisioning.service import Enroller, EnrollmentService, request_topic, response_topic, service_link
+from provisioning.enroll import _common_name
+from provisioning.service import Enroller, EnrollmentService, service_link
 from provisioning.tokens import HallProfile, create_tokens
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, base_config, yichuang
 
@@ -54,12 +58,13 @@ def _rogue_broker(ca: Path, directory: Path) -> tuple[int, subprocess.Popen[byte
 def stack(tmp_path: Path) -> Iterator[Stack]:
     ca = tmp_path / "ca"
     issuer = pki.init_ca(ca, PASSPHRASE, ("localhost", "127.0.0.1"))
-    port = free_port()
-    conf = write_broker_config(ca, tmp_path / "broker", port=port, bind="127.0.0.1", run_as=getpass.getuser())
+    port, services_port = free_port(), free_port()
+    conf = write_broker_config(ca, tmp_path / "broker", port=port, bind="127.0.0.1", services_port=services_port,
+                               run_as=getpass.getuser())
     broker = start_mosquitto(conf, port)
     rogue_port, rogue = _rogue_broker(ca, tmp_path / "rogue")
     db_url = f"sqlite:///{tmp_path}/central.db"
-    enrollment = EnrollmentService(Enroller(make_engine(db_url), issuer), service_link(ca, "127.0.0.1", port),
+    enrollment = EnrollmentService(Enroller(make_engine(db_url), issuer), service_link(ca, "127.0.0.1", services_port),
                                    name="enrollment-answer-test")
     enrollment.start()
     assert enrollment.ready.wait(10)
@@ -76,28 +81,36 @@ def _pem_body(pem: str) -> str:
     return line
 
 
-def _forward(stack: Stack, request_id: str, payload: bytes) -> bytes:
-    """Pass a request to the genuine broker as the claim identity (as the terminal would) and return the answer."""
+def _correlated(request_id: bytes) -> Properties:
+    """Return PUBLISH properties carrying a request id (as the terminal and the service send it)."""
+    properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    properties.CorrelationData = request_id
+    return properties
+
+
+def _forward(stack: Stack, request_id: bytes, payload: bytes) -> bytes:
+    """Pass a request to the genuine broker as the claim medium (as the terminal would) and return the answer."""
     claim = stack.ca / "claim"
+    cn = _common_name(str(claim / "claim.pem"))
     link = Link("127.0.0.1", stack.port, str(claim / "ca.pem"), str(claim / "claim.pem"), str(claim / "claim.key"))
     answers: queue.Queue[bytes] = queue.Queue()
     subscribed: queue.Queue[bool] = queue.Queue()
-    client = tls_client(f"claim-{request_id[:12]}", link)
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe(response_topic(request_id), qos=1)
+    client = tls_client(cn, link)
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(topics.claim_response(cn), qos=1)
     client.on_subscribe = lambda c, u, mid, codes, p: subscribed.put(True)
     client.on_message = lambda c, u, m: answers.put(bytes(m.payload))
     client.connect(link.host, link.port)
     client.loop_start()
     try:
         subscribed.get(timeout=10)
-        client.publish(request_topic(request_id), payload, qos=1)
+        client.publish(topics.claim_request(cn), payload, qos=1, properties=_correlated(request_id))
         return answers.get(timeout=20)
     finally:
         client.loop_stop()
         client.disconnect()
 
 
-def _on_the_rogue_broker(stack: Stack, respond: Callable[[str, bytes], bytes]) -> mqtt.Client:
+def _on_the_rogue_broker(stack: Stack, respond: Callable[[bytes, bytes], bytes]) -> mqtt.Client:
     """Answer every claim request on the rogue broker with ``respond(request id, request)``; return the client."""
     services = stack.ca / "services"
     link = Link("127.0.0.1", stack.rogue_port, str(stack.ca / "chain.pem"), str(services / "fleet.pem"),
@@ -106,10 +119,12 @@ def _on_the_rogue_broker(stack: Stack, respond: Callable[[str, bytes], bytes]) -
     ready: queue.Queue[bool] = queue.Queue()
 
     def relay(c: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        request_id = message.topic.split("/")[-2]
-        c.publish(response_topic(request_id), respond(request_id, bytes(message.payload)), qos=1)
+        cn = message.topic.split("/")[-2]
+        request_id = bytes(getattr(message.properties, "CorrelationData", b"") or b"")
+        answer = respond(request_id, bytes(message.payload))
+        c.publish(topics.claim_response(cn), answer, qos=1, properties=_correlated(request_id))
 
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe(request_topic("+"), qos=1)
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(topics.claim_request("+"), qos=1)
     client.on_subscribe = lambda c, u, mid, codes, p: ready.put(True)
     client.on_message = relay
     client.connect(link.host, link.port)
@@ -124,12 +139,12 @@ def _stop(client: mqtt.Client) -> None:
     client.disconnect()
 
 
-def _swapping_central_keys(stack: Stack) -> tuple[Callable[[str, bytes], bytes], dict[str, str]]:
+def _swapping_central_keys(stack: Stack) -> tuple[Callable[[bytes, bytes], bytes], dict[str, str]]:
     """Return a relay to the genuine broker that swaps central's keys in each answer's bytes, and the forged keys."""
     genuine = {name: _pem_body((stack.ca / "central" / f"{name}.pub").read_text()) for name in ("uplink", "ack")}
     forged = {name: _pem_body(pki.public_pem(x25519.X25519PrivateKey.generate()).decode()) for name in genuine}
 
-    def respond(request_id: str, payload: bytes) -> bytes:
+    def respond(request_id: bytes, payload: bytes) -> bytes:
         answer = _forward(stack, request_id, payload)
         for name, body in genuine.items():
             answer = answer.replace(body.encode(), forged[name].encode())
@@ -205,7 +220,7 @@ def test_a_genuine_answer_replayed_to_another_terminal_is_refused(stack: Stack, 
     """The broker in the middle passes one enrollment on untouched, keeps the signed answer and replays it."""
     captured: list[bytes] = []
 
-    def keep_then_replay(request_id: str, payload: bytes) -> bytes:
+    def keep_then_replay(request_id: bytes, payload: bytes) -> bytes:
         if not captured:
             captured.append(_forward(stack, request_id, payload))
         return captured[0]
@@ -227,7 +242,7 @@ def test_a_genuine_answer_replayed_to_another_terminal_is_refused(stack: Stack, 
 
 def _ok_answer(ca: Path) -> dict[str, object]:
     """An answer as the service makes it (the fields every terminal installs)."""
-    return {"v": 1, "status": "ok", "terminal": "LC0001", "certificate": (ca / "services" / "claim.pem").read_text(),
+    return {"v": 1, "status": "ok", "terminal": "LC0001", "certificate": (ca / "claim" / "claim.pem").read_text(),
             "chain": (ca / "chain.pem").read_text(), "profile": {"hall": "lc-center", "site": "hall", "location": ""},
             "central": {"uplink": (ca / "central" / "uplink.pub").read_text(),
                         "ack": (ca / "central" / "ack.pub").read_text()}}
