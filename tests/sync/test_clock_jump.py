@@ -53,6 +53,7 @@ cert = pki.Issuer.load(ca, b"correct horse battery").issue("broker", key.public_
 class Fleet:
     ca: Path
     port: int
+    services_port: int
     broker_dir: Path
     broker: subprocess.Popen[bytes]
     db_url: str
@@ -66,7 +67,8 @@ class Fleet:
         self.worker.ready.clear()
         self.broker.terminate()
         self.broker.wait(timeout=10)
-        conf = write_broker_config(self.ca, self.broker_dir, port=self.port, bind="127.0.0.1", run_as=getpass.getuser())
+        conf = write_broker_config(self.ca, self.broker_dir, port=self.port, bind="127.0.0.1",
+                                   services_port=self.services_port, run_as=getpass.getuser())
         self.broker = start_mosquitto(conf, self.port)
         if valid:  # central subscribed again: what the terminal sends now is ingested
             assert self.worker.ready.wait(30)
@@ -80,11 +82,11 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
     cert = issuer.issue("broker", key.public_key(), 3650, server_names=BROKER_NAMES)
     (ca / "services" / "broker.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (ca / "services" / "broker.key").write_bytes(pki.private_pem(key, None))
-    port, broker_dir = free_port(), tmp_path / "broker"
+    port, services_port, broker_dir = free_port(), free_port(), tmp_path / "broker"
     broker = start_mosquitto(write_broker_config(ca, broker_dir, port=port, bind="127.0.0.1",
-                                                 run_as=getpass.getuser()), port)
+                                                 services_port=services_port, run_as=getpass.getuser()), port)
     db_url = f"sqlite:///{tmp_path}/central.db"
-    engine, link = make_engine(db_url), service_link(ca, "127.0.0.1", port)
+    engine, link = make_engine(db_url), service_link(ca, "127.0.0.1", services_port)
     worker = IngestWorker(Ingest(engine, keys.load(ca / "central", PASSPHRASE), SAMPLE_ARCHIVE), link)
     enrollment = EnrollmentService(Enroller(engine, issuer), link, name="enrollment-clock")
     worker.client.reconnect_delay_set(min_delay=1, max_delay=2)
@@ -92,7 +94,7 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
     enrollment.start()
     assert worker.ready.wait(10)
     assert enrollment.ready.wait(10)
-    running = Fleet(ca, port, broker_dir, broker, db_url, worker)
+    running = Fleet(ca, port, services_port, broker_dir, broker, db_url, worker)
     yield running
     enrollment.stop()
     worker.stop()
