@@ -8,7 +8,6 @@ value deep in lists. Positions are taken modulo the input's size, so every edit 
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from hypothesis import strategies as st
@@ -57,12 +56,17 @@ SCALAR = st.none() | st.booleans() | NUMBER | TEXT
 JSON = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
                     max_leaves=10)
 PATH = st.lists(st.integers(min_value=0, max_value=2**16), max_size=6)
-JSON_EDIT = st.one_of(
-    st.tuples(st.just("replace"), PATH, JSON),
-    st.tuples(st.just("delete"), PATH, st.none()),
-    st.tuples(st.just("add"), PATH, st.tuples(TEXT, JSON)),
-    st.tuples(st.just("nest"), PATH, st.integers(min_value=1, max_value=150)),
-)
+Edit = tuple[str, list[int], Any]
+
+
+def edit_strategy(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Edit]:
+    """Return JSON edits whose new values come from ``values``."""
+    return st.one_of(
+        st.tuples(st.just("replace"), PATH, values),
+        st.tuples(st.just("delete"), PATH, st.none()),
+        st.tuples(st.just("add"), PATH, st.tuples(TEXT, values)),
+        st.tuples(st.just("nest"), PATH, st.integers(min_value=1, max_value=150)),
+    )
 
 
 def _children(value: Any) -> list[Any]:
@@ -74,7 +78,7 @@ def _children(value: Any) -> list[Any]:
     return []
 
 
-def edit_json(document: Any, edits: list[tuple[str, list[int], Any]]) -> Any:
+def edit_json(document: Any, edits: list[Edit]) -> Any:
     """Return a copy of ``document`` with JSON ``edits`` applied (each edit goes down its path, then acts)."""
     root = {"": copy.deepcopy(document)}
     for op, path, arg in edits:
@@ -92,10 +96,11 @@ def edit_json(document: Any, edits: list[tuple[str, list[int], Any]]) -> Any:
         elif op == "add" and isinstance(parent[key], dict):
             parent[key][arg[0]] = arg[1]
         elif op == "nest":
-            parent[key] = json.loads("[" * arg + json.dumps(parent[key]) + "]" * arg)
+            for _ in range(arg):
+                parent[key] = [parent[key]]
     return root[""]
 
 
-def json_edits(max_edits: int = 3) -> st.SearchStrategy[list[tuple[str, list[int], Any]]]:
-    """Return lists of JSON edits."""
-    return st.lists(JSON_EDIT, min_size=1, max_size=max_edits)
+def json_edits(max_edits: int = 3, values: st.SearchStrategy[Any] = JSON) -> st.SearchStrategy[list[Edit]]:
+    """Return lists of up to ``max_edits`` JSON edits."""
+    return st.lists(edit_strategy(values), min_size=1, max_size=max_edits)
