@@ -18,6 +18,7 @@ from drivers.cardreader import frames
 from drivers.cardreader.cardtext import TEXT_BYTES, parse_text
 from drivers.cardreader.errors import CardDataError
 from drivers.cardreader.pcsc import apdu, emv, tlv
+from drivers.cardreader.pcsc.reader import holder_identity
 from drivers.cardreader.sam import _identity
 from drivers.printer.status import parse as printer_status
 from drivers.status import DeviceState, Snapshot
@@ -266,6 +267,10 @@ def test_a_bank_card_answering_anything_is_a_holder_or_a_card_error(data: st.Dat
         return
     assert isinstance(card, emv.BankCard)
     assert sum(c.isdigit() for c in card.masked_pan) <= 10  # the issuer prefix and the last four at most
+    try:
+        check_identity(holder_identity(card))
+    except CardDataError:
+        assert not card.masked_pan
 
 
 LONG_AID = encode_tree((0x6F, [(0xA5, [(0xBF0C, [(0x61, [(0x4F, bytes(300), False)], False)], False)], False)], False))
