@@ -26,7 +26,7 @@ from protocol.envelope import KINDS, EnvelopeError, Header
 from provisioning.service import _parse as parse_request
 from provisioning.tokens import EnrollmentRefused
 from tests.fuzz.budget import budget, tally
-from tests.fuzz.mutate import edit_json, json_edits, mutated
+from tests.fuzz.mutate import JSON, TEXT, edit_json, json_edits, mutated
 
 ARCHIVE = CatalogArchive.load(None, SAMPLE_CATALOG)
 CATALOG = next(iter(ARCHIVE.catalogs.values()))
@@ -80,6 +80,21 @@ def test_any_decrypted_body_is_columns_or_an_envelope_error(kind: str, body: byt
 def test_an_edited_application_or_message_is_columns_or_an_envelope_error(kind: str, edits: list[Any]) -> None:
     tally("content/mutated")
     check_columns(kind, json.dumps(edit_json(BODIES[kind], edits)).encode())
+
+
+CODES = sorted([*CATALOG.items, *CATALOG.bundles])
+FIELD_KEYS = sorted({key for code in CODES for key in CATALOG.offering(code).form.keys})
+ANSWER = JSON | st.sampled_from(["370303198505120012", "1990-03-07", "2026-02-30", "138 0013 8000", "male", "汉",
+                                 "resident_id", "mail", "window", "ccb", True, 0, -1, 1e308, "", " ", "\x00"])
+
+
+@given(st.sampled_from(CODES), st.dictionaries(st.sampled_from(FIELD_KEYS) | TEXT, ANSWER, max_size=12),
+       st.sampled_from(["2026-11-22T07:00:00+00:00", "2026-11-22", "0001-01-01T00:00:00+14:00", "9999-12-31"]))
+@budget("content/answers")
+def test_any_answers_to_any_offering_are_checked_or_refused(code: str, values: dict[str, Any], made: str) -> None:
+    tally("content/answers")
+    body = BODIES["application"] | {"offering_code": code, "values": values, "created_at": made}
+    check_columns("application", json.dumps(body).encode())
 
 
 KEY = ec.generate_private_key(ec.SECP256R1())
