@@ -256,6 +256,7 @@ def test_a_bank_card_answering_anything_is_a_holder_or_a_card_error(data: st.Dat
     tally("emv/bank card")
 
     def transmit(command: bytes) -> bytes:
+        """Answer ``command`` with the genuine card's answer, damaged, replaced, or as it is."""
         genuine = genuine_answer(command)
         tree = st.lists(TLV_TREE, min_size=1, max_size=2).map(lambda ts: b"".join(encode_tree(t) for t in ts))
         return data.draw(st.just(genuine) | mutated(genuine) | st.binary(max_size=12)
@@ -284,6 +285,7 @@ def test_a_directory_naming_any_application_is_read_or_refused(directory: bytes,
     tally("emv/bank card")
 
     def transmit(command: bytes) -> bytes:
+        """List the generated directory; answer every other command as the genuine card."""
         return fci + b"\x90\x00" if command == apdu.select(directory) else genuine_answer(command)
 
     try:
