@@ -6,7 +6,7 @@ PY      := $(VENV)/bin/python
 PYTEST  := $(PY) -m pytest
 TYPED   := domain protocol cmdline l10n drivers kiosk sync central provisioning demo main.py
 
-.PHONY: setup lint typecheck test unit demo screenshots bench chaos soak clean
+.PHONY: setup lint typecheck test unit demo screenshots bench chaos soak fuzz clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -46,6 +46,11 @@ chaos: setup
 ## soak: endurance runs (tests marked `soak`; YC_SOAK_MINUTES, default 30)
 soak: setup
 	$(PYTEST) -m soak
+
+## fuzz: every parser of outside bytes (tests/fuzz) with YC_FUZZ_INPUTS (1,000,000) inputs in all; `make test` runs
+## the same tests with a few hundred each. The inputs per parser and the total are printed at the end.
+fuzz: setup
+	YC_FUZZ_INPUTS=$${YC_FUZZ_INPUTS:-1000000} $(PYTEST) tests/fuzz -m fuzz --timeout=0 -q
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build *.egg-info var

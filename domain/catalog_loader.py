@@ -34,7 +34,7 @@ from domain.identity import DOCUMENTS, DocumentType
 FILES = ("catalog.toml", "calendar.toml", "fields.toml", "materials.toml", "bundles.toml", "halls.toml")
 HALL_KINDS = frozenset({"hall", "bank_outlet", "village", "park", "mall"})
 
-__all__ = ["CatalogError", "load_catalog"]
+__all__ = ["CatalogError", "load_catalog", "load_documents"]
 
 
 def _read_files(root: Path) -> dict[str, dict[str, Any]]:
@@ -49,7 +49,7 @@ def _read_files(root: Path) -> dict[str, dict[str, Any]]:
             documents[name] = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise CatalogError(name, None, None, "file is missing") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: deep nesting
             raise CatalogError(name, None, None, f"not valid TOML: {exc}") from None
     if len(names) == len(FILES):
         raise CatalogError("items/", None, None, "no item files (items/*.toml)")
@@ -64,7 +64,11 @@ def content_hash(documents: dict[str, dict[str, Any]]) -> str:
 
 def load_catalog(root: Path) -> Catalog:
     """Load and validate the catalog in directory ``root``."""
-    docs = _read_files(root)
+    return load_documents(_read_files(root))
+
+
+def load_documents(docs: dict[str, dict[str, Any]]) -> Catalog:
+    """Validate the parsed files of a catalog (keyed by their path in its directory; every one of FILES)."""
     meta = _meta(Reader("catalog.toml").table(docs["catalog.toml"], "catalog"))
     calendar = _calendar(Reader("calendar.toml").table(docs["calendar.toml"], "calendar"))
     library = field_library(docs["fields.toml"])

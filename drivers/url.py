@@ -31,7 +31,10 @@ class DeviceUrl:
     @classmethod
     def parse(cls, text: str, kind: str | None = None) -> DeviceUrl:
         """Parse ``text``; with ``kind``, also check the scheme suits that device kind."""
-        parts = urlsplit(text.strip())
+        try:
+            parts = urlsplit(text.strip())
+        except ValueError as exc:  # an unclosed IPv6 bracket, a host that NFKC-normalizes into a separator
+            raise DeviceUrlError(f"'{text}' is not a device URL: {exc}") from None
         scheme = parts.scheme.lower()
         if not scheme or "://" not in text:
             raise DeviceUrlError(f"'{text}' is not a device URL (expected e.g. sim:// or tcp://host:9100)")

@@ -60,7 +60,7 @@ def open_acks(payload: bytes, terminal: str, key: ed25519.Ed25519PublicKey) -> A
         raise EnvelopeError("oversized", f"{len(payload)} bytes")
     try:
         data = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: a nesting bomb
         raise EnvelopeError("bad_encoding", "ack is not UTF-8 JSON") from None
     if not isinstance(data, dict) or data.get("v") != VERSION or not isinstance(data.get("acks"), list):
         raise EnvelopeError("bad_schema", "ack batch")
@@ -72,15 +72,15 @@ def open_acks(payload: bytes, terminal: str, key: ed25519.Ed25519PublicKey) -> A
     except InvalidSignature:
         raise EnvelopeError("bad_signature", "ack batch") from None
     try:
-        at = datetime.fromisoformat(str(data["at"])).astimezone(UTC)
-    except ValueError:
+        at = datetime.fromisoformat(str(data.get("at"))).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a time that leaves years 1-9999 in UTC
         raise EnvelopeError("bad_schema", "ack time") from None
     return AckBatch([_entry(terminal, item) for item in data["acks"]], at)
 
 
 def _entry(terminal: str, item: object) -> Ack:
     """Check one signed entry's shape."""
-    if not isinstance(item, dict) or item.get("status") not in STATUSES:
+    if not isinstance(item, dict) or not isinstance(item.get("status"), str) or item["status"] not in STATUSES:
         raise EnvelopeError("bad_schema", "ack entry")
     if not all(isinstance(item.get(name), str) for name in ("id", "reason")):
         raise EnvelopeError("bad_schema", "ack entry fields")

@@ -79,7 +79,7 @@ def claim_response(cn: str) -> str:
 def terminal_of(topic: str) -> str | None:
     """Return the terminal a topic belongs to, or None for a topic outside the tree."""
     parts = topic.split("/")
-    if len(parts) < 5 or "/".join(parts[:3]) != PREFIX or not TERMINAL.match(parts[3]):
+    if len(parts) < 5 or "/".join(parts[:3]) != PREFIX or not TERMINAL.fullmatch(parts[3]):
         return None
     return parts[3]
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -96,9 +97,10 @@ def _parse(payload: bytes) -> tuple[str, x509.CertificateSigningRequest]:
         data = json.loads(payload)
         token, csr_pem = data["token"], data["csr"]
         csr = x509.load_pem_x509_csr(csr_pem.encode())
-    except (ValueError, KeyError, TypeError, AttributeError):
+        signed = csr.is_signature_valid
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, UnsupportedAlgorithm):  # a nesting bomb
         raise EnrollmentRefused("bad_request", "the request is not a token and a CSR") from None
-    if not isinstance(token, str) or not csr.is_signature_valid:
+    if not isinstance(token, str) or not signed:
         raise EnrollmentRefused("bad_csr", "the CSR's signature does not match its key")
     return token, csr
 

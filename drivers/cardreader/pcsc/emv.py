@@ -22,6 +22,7 @@ PSE = b"1PAY.SYS.DDF01"
 UNIONPAY_AIDS = [bytes.fromhex(a) for a in ("A000000333010101", "A000000333010102", "A000000333010103",
                                             "A000000333010106")]
 ID_TYPES = {0x00: "居民身份证", 0x01: "军官证", 0x02: "护照", 0x03: "入境证", 0x04: "临时身份证", 0x05: "其他"}
+MAX_AID = 16  # bytes of an application identifier (ISO/IEC 7816-4)
 MAX_RECORDS = 64  # READ RECORD calls per card, whatever the AFL claims
 
 
@@ -66,7 +67,7 @@ def _select_directory(transmit: Transmit, name: bytes) -> list[bytes]:
     for entry in entries:
         aid = tlv.find([entry], 0x4F)
         priority = tlv.find([entry], 0x87)
-        if aid is not None:
+        if aid is not None and len(aid.value) <= MAX_AID:  # a longer one cannot be SELECTed: skip it
             ranked.append((priority.value[0] & 0x0F if priority and priority.value else 15, aid.value))
     return [aid for _, aid in sorted(ranked, key=lambda pair: pair[0])]
 

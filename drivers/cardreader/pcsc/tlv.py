@@ -42,10 +42,10 @@ def _tag(data: bytes, pos: int) -> tuple[int, bool, int]:
                 raise TlvError("tag runs past the end")
             tag = (tag << 8) | data[pos]
             pos += 1
-            if not data[pos - 1] & 0x80:
-                break
             if tag > 0xFFFFFFFF:
                 raise TlvError("tag longer than 4 bytes")
+            if not data[pos - 1] & 0x80:
+                break
     return tag, constructed, pos
 
 

@@ -1,0 +1,1 @@
+"""Fuzzing every parser that takes outside bytes (issue #21): only the documented errors may escape."""
