@@ -71,7 +71,7 @@ class Registry:
     @staticmethod
     def register(conn: Connection, terminal: str, certificate: bytes, *, hall: str, site: str, location: str) -> None:
         """Insert or replace a registration inside the caller's transaction."""
-        if not TERMINAL.match(terminal):
+        if not TERMINAL.fullmatch(terminal):
             raise RegistryError(f"{terminal!r} is not a terminal id")
         certificate_key(certificate, terminal)
         values = {"certificate": certificate.decode("ascii"), "hall": hall, "site": site, "location": location}
