@@ -122,6 +122,10 @@ class StoreSection(_Section):
     tpm_tcti: str = Field(
         default="device:/dev/tpmrm0", description="How tpm2-tools reach the TPM (e.g. swtpm:port=2321 for tests)."
     )
+    tpm_pcrs: tuple[Annotated[int, Field(ge=0, le=23)], ...] = Field(
+        default=(7,), min_length=1, max_length=24,
+        description="PCRs the TPM-sealed key is bound to (7: the Secure Boot state; a change stops the store).",
+    )
     retention_days: int = Field(
         default=7, ge=0, le=365,
         description="Days an acknowledged application stays decryptable (for reprints) before crypto-shredding.",

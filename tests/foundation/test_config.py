@@ -77,3 +77,17 @@ def test_the_reference_is_itself_a_valid_config(tmp_path: Path) -> None:
     body = reference().split("```toml\n", 1)[1].split("```", 1)[0]
     path = write(tmp_path, body)
     assert load_config(path) == Config()
+
+
+def test_the_tpm_pcrs_of_the_file_reach_the_provider(tmp_path: Path) -> None:
+    from kiosk.store.keys import TpmProvider
+    from kiosk.store.providers import provider_for
+
+    path = tmp_path / "terminal.toml"
+    path.write_text('[store]\nkey_provider = "tpm"\ntpm_pcrs = [7, 0]\n')
+    provider = provider_for(load_config(path).store)
+    assert isinstance(provider, TpmProvider)
+    assert provider.pcrs == (0, 7)
+    path.write_text('[store]\ntpm_pcrs = [24]\n')
+    with pytest.raises(ConfigError, match="tpm_pcrs"):
+        load_config(path)
