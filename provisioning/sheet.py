@@ -9,7 +9,7 @@ import segno
 from PIL import Image, ImageDraw
 
 from drivers.printer.fonts import cjk_font
-from provisioning.tokens import QR_PREFIX, HallProfile
+from provisioning.tokens import QR_PREFIX, HallProfile, private_file
 
 PAGE = (1240, 1754)  # A4 at 150 dpi
 COLUMNS, ROWS, MARGIN = 2, 3, 60
@@ -49,8 +49,9 @@ def write_sheet(tokens: list[str], profile: HallProfile, expires: datetime, path
                 draw.text((x + cell_w // 2, top), line, font=font, fill=0, anchor="ma")
                 top += font.size + 10
         pages.append(page)
-    if path.suffix.lower() == ".pdf":
-        pages[0].save(path, save_all=True, append_images=pages[1:], resolution=150.0)
-    else:
-        pages[0].save(path)
+    with private_file(path) as out:  # the sheet carries live tokens: its owner only
+        if path.suffix.lower() == ".pdf":
+            pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=150.0)
+        else:
+            pages[0].save(out, format=(path.suffix.lstrip(".") or "png").upper().replace("JPG", "JPEG"))
     return path

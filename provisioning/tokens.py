@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import segno
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -102,7 +104,15 @@ def next_terminal_id(conn: Connection, prefix: str) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
+def private_file(path: Path) -> BinaryIO:
+    """Open ``path`` for writing, readable by its owner only from the first byte (a token is a secret until used)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was already there keeps its old mode otherwise
+    return os.fdopen(fd, "wb")
+
+
 def write_qr(token: str, path: Path) -> Path:
-    """Write a token as a QR code PNG for the technician's sheet."""
-    segno.make(f"{QR_PREFIX}{token}", error="m").save(str(path), scale=8, border=4)
+    """Write a token as a QR code PNG for the technician's sheet (mode 0600)."""
+    with private_file(path) as out:
+        segno.make(f"{QR_PREFIX}{token}", error="m").save(out, kind="png", scale=8, border=4)
     return path

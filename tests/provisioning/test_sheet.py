@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,3 +36,20 @@ def test_seven_tokens_make_a_two_page_pdf_and_an_a4_png(tmp_path: Path) -> None:
     with Image.open(png) as page:
         assert page.size == PAGE
         assert page.getextrema()[0] == 0  # something was drawn in black
+
+
+def test_token_sheets_and_qr_codes_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    from provisioning.tokens import write_qr
+
+    old = os.umask(0o022)
+    try:
+        stale = tmp_path / "tokens.pdf"
+        stale.write_bytes(b"an older sheet, world-readable")
+        sheet = write_sheet(["0" * 32], PROFILE, datetime(2026, 11, 23, tzinfo=UTC), stale)
+        qr = write_qr("A" * 32, tmp_path / "token-000.png")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(sheet.stat().st_mode) == 0o600
+    assert stat.S_IMODE(qr.stat().st_mode) == 0o600
+    with Image.open(qr) as image:
+        assert image.size[0] > 100  # a real QR picture, not an empty file
