@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from drivers.cardreader.port import CardReader
 from drivers.poller import Poller
 from drivers.printer.port import Printer
+from drivers.speech.port import Speaker
 from drivers.status import Snapshot
 from kiosk.services.availability import Availability, assess
 
@@ -28,14 +29,19 @@ class StatusRecorder(Protocol):
 
 
 class DeviceWatch:
-    """The printer's and the card reader's pollers, the store that records them, and the availability rule."""
+    """The devices' pollers, the store that records them, and the availability rule."""
 
     def __init__(self, printer: Printer, reader: CardReader, recorder: StatusRecorder, data_dir: Path, *,
-                 catalog_loaded: bool) -> None:
-        """One poller per device; ``data_dir`` is where the store lives (its free space counts)."""
+                 catalog_loaded: bool, speaker: Speaker | None = None) -> None:
+        """One poller per device; ``data_dir`` is where the store lives (its free space counts).
+
+        The speaker is watched and reported to ops, but a terminal without sound still takes applications.
+        """
         self.recorder, self.data_dir, self.catalog_loaded = recorder, data_dir, catalog_loaded
         self.pollers = {"printer": Poller("printer", printer.status),
                         "card_reader": Poller("card_reader", reader.status)}
+        if speaker is not None:
+            self.pollers["speaker"] = Poller("speaker", speaker.status)
 
     def start(self, changed: Callable[[Snapshot], None]) -> None:
         """Start polling: record every change in the store, then tell ``changed`` (on the poller's thread)."""

@@ -59,7 +59,7 @@ class Kiosk:
     def __post_init__(self) -> None:
         """Watch the devices; take the timeouts from the settings; the input engines load later."""
         self.devices = DeviceWatch(self.printer, self.reader, self.store, self.store.path.parent,
-                                   catalog_loaded=bool(self.catalog.version))
+                                   catalog_loaded=bool(self.catalog.version), speaker=self.speaker)
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
         self.writing = InputEngines(self.catalog, self.hall)
         self.voice = Voice(self.speaker, VoiceDefaults(volume=self.settings.voice_volume))

@@ -19,6 +19,7 @@ from drivers.cardreader.factory import SimulatedReader, open_card_reader
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.printer.errors import PrinterNotReady
 from drivers.printer.factory import SimulatedPrinter, open_printer
+from drivers.speech.recording import RecordingSpeaker
 from drivers.status import PaperState
 from kiosk.services.availability import PAPER_OUT
 from kiosk.services.devices import DeviceWatch
@@ -60,6 +61,20 @@ def test_the_watch_records_changes_and_stops_applications_when_paper_runs_out(de
     assert latest["printer"].media["paper"] == "out"
     assert latest["card_reader"].state == "online"
     assert changes.count("printer") >= 2  # online, then out of paper
+
+
+def test_a_terminal_without_sound_is_reported_and_still_takes_applications(devices) -> None:
+    reader, printer, store = devices
+    watch = DeviceWatch(printer, reader, store, store.path.parent, catalog_loaded=True,
+                        speaker=RecordingSpeaker(silent=True))
+    watch.start(lambda snapshot: None)
+    try:
+        assert watch.availability(refresh=True).can_apply
+    finally:
+        watch.stop()
+    speaker = {s.device: s for s in health.device_statuses(store)}["speaker"]
+    assert speaker.state == "no_device"
+    assert speaker.error_code == "no_audio_device"
 
 
 def test_a_receipt_prints_on_the_emulator_and_never_into_an_empty_printer(devices) -> None:
