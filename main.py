@@ -47,9 +47,10 @@ ATTACHED = {  # commands of the demo package that live in a product's group
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """Yichuang (一窗): offline-first self-service terminals for government service halls."""
-    logging.basicConfig(
+    logging.basicConfig(  # force: a library imported with its command (python-escpos) may have configured it first
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
     )
     ctx.obj = RootOptions(config_path=config_path, debug=debug)
 

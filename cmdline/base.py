@@ -44,6 +44,12 @@ class RootOptions:
     debug: bool = False
 
 
+def service_logging(level: str = "INFO") -> None:
+    """Let a long-running service log at ``level`` (the config's ``[log] level``; --debug keeps DEBUG)."""
+    root = logging.getLogger()
+    root.setLevel(min(root.level or logging.WARNING, logging.getLevelName(level)))
+
+
 class InternalError(click.ClickException):
     """A bug rather than a user's mistake: exits with EX_SOFTWARE."""
 

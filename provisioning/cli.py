@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from central.cli.options import db_option, open_engine
-from cmdline.base import emit, json_option, user_errors
+from cmdline.base import emit, json_option, service_logging, user_errors
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
@@ -105,6 +105,7 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
 @db_option
 def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
     """Run the enrollment service (unlocks the issuing CA) until SIGTERM or Ctrl-C."""
+    service_logging()
     from provisioning import pki
     from provisioning.service import Enroller, EnrollmentService, service_link
 

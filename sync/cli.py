@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmdline.base import emit, json_option, user_errors
+from cmdline.base import emit, json_option, service_logging, user_errors
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
@@ -59,6 +59,7 @@ def sync_group() -> None:
 @pass_terminal
 def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
     """Pump the outbox to central until SIGTERM (the systemd service), or until drained."""
+    service_logging(app.config.log.level)
     agent = _agent(app)
     agent.start()
     try:

@@ -12,7 +12,7 @@ import click
 
 from central.cli.accounts_cmd import audit, user_group
 from central.cli.options import broker_login_option, db_option, open_engine
-from cmdline.base import emit, json_option
+from cmdline.base import emit, json_option, service_logging
 from protocol.address import parse_broker
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interv
           http: str | None, insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None,
           db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
+    service_logging()
     from central.monitor.alerts import AlertBook
     from central.monitor.history import History
     from central.monitor.monitor import FleetMonitor

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from central.cli.options import broker_login_option, db_option, open_engine
-from cmdline.base import emit, json_option, user_errors
+from cmdline.base import emit, json_option, service_logging, user_errors
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
 
@@ -68,6 +68,7 @@ def init(keys_dir: Path) -> None:
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
           passphrase_file: Path | None, catalogs: Path | None, workers: int, db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
+    service_logging()
     from central.platform import keys
     from central.platform.catalogs import CatalogArchive
     from central.platform.ingest import Ingest

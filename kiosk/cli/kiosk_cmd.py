@@ -6,6 +6,7 @@ import os
 
 import click
 
+from cmdline.base import service_logging
 from kiosk.cli.context import TerminalContext, pass_terminal
 
 
@@ -25,6 +26,7 @@ def kiosk_group() -> None:
 @pass_terminal
 def run(app: TerminalContext, windowed: bool) -> None:
     """Run the kiosk with the configured devices and store until the window closes."""
+    service_logging(app.config.log.level)
     need_display()
     from kiosk.services.terminal import open_kiosk  # loads the device drivers
     from kiosk.ui.launch import launch  # loads Kivy

@@ -120,3 +120,21 @@ def test_every_registered_user_error_names_an_exception_class() -> None:
         assert isinstance(kind, type), f"{name} names nothing"
         assert issubclass(kind, BaseException), f"{name} is not an exception"
         assert f"{kind.__module__}.{kind.__qualname__}" == name, f"{name} is defined as {kind.__module__}"
+
+
+def test_a_service_logs_at_its_configured_level_and_debug_stays_debug() -> None:
+    import logging
+
+    from cmdline.base import service_logging
+
+    root = logging.getLogger()
+    before = root.level
+    try:
+        root.setLevel(logging.WARNING)  # what the root command sets without --debug
+        service_logging("INFO")
+        assert root.level == logging.INFO  # connect, enroll, drain, stop reach the journal
+        root.setLevel(logging.DEBUG)  # --debug
+        service_logging("ERROR")
+        assert root.level == logging.DEBUG
+    finally:
+        root.setLevel(before)

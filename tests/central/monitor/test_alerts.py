@@ -117,3 +117,9 @@ def test_a_terminal_that_reports_no_disk_or_certificate_is_not_paged_for_them(bo
     alerts, events = book
     run(alerts, [row(cert_expires=None)], T0, 65)
     assert events == []
+
+
+def test_a_full_disk_and_a_certificate_expiring_now_alert(book: tuple[AlertBook, list]) -> None:
+    alerts, _ = book  # zero is a value, not "not reported" (#23 defect 8)
+    run(alerts, [row(disk_free_pct=0.0, cert_expires=(T0 + timedelta(seconds=30)).isoformat())], T0, 120)
+    assert {"disk_low", "cert_expiring"} <= set(alerts.open_by_rule())
