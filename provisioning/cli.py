@@ -16,7 +16,7 @@ from cmdline.base import emit, json_option, service_logging, user_errors
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
-user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError")
+user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError", "provisioning.tokens.TokenError")
 PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
 CA_DIR = click.option("--ca-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("/etc/yichuang/ca"),
                       show_default=True, envvar="YC_CA_DIR", help="The CA directory (`provision ca init`).")
@@ -77,13 +77,20 @@ def token_group() -> None:
 @click.option("--qr-dir", type=click.Path(path_type=Path, file_okay=False), help="Write one QR code PNG per token.")
 @click.option("--sheet", type=click.Path(path_type=Path, dir_okay=False),
               help="Write a printable A4 sheet of the tokens' QR codes (.pdf, or .png for the first page).")
+@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The catalog whose halls.toml names the hall (default: the bundled catalog).")
 @db_option
 def token_create(*, hall: str, site: str, prefix: str, location: str, expires: str, count: int,
-                 qr_dir: Path | None, sheet: Path | None, db_url: str) -> None:
+                 qr_dir: Path | None, sheet: Path | None, catalog_dir: Path | None, db_url: str) -> None:
     """Create tokens bound to a hall profile; they are printed once and stored only hashed."""
+    from domain.catalog_loader import load_catalog
+    from domain.data import SAMPLE_CATALOG
     from provisioning.sheet import write_sheet
-    from provisioning.tokens import HallProfile, create_tokens, parse_duration, write_qr
+    from provisioning.tokens import HallProfile, TokenError, create_tokens, parse_duration, write_qr
 
+    halls = load_catalog(catalog_dir or SAMPLE_CATALOG).halls
+    if hall not in halls:
+        raise TokenError(f"--hall {hall!r} is not a hall of the catalog (its halls: {', '.join(sorted(halls))})")
     profile = HallProfile(hall, site, prefix.upper(), location)
     validity = parse_duration(expires)
     tokens = create_tokens(open_engine(db_url), profile, validity, count)

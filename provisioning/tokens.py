@@ -32,6 +32,10 @@ class EnrollmentRefused(ValueError):
         self.code = code
 
 
+class TokenError(ValueError):
+    """A token request an operator got wrong (site, prefix, validity, hall): said in one line."""
+
+
 @dataclass(frozen=True)
 class HallProfile:
     """What a token enrolls a terminal as: its hall, the kind of site, the id prefix, where it stands."""
@@ -46,7 +50,7 @@ def parse_duration(text: str) -> timedelta:
     """Parse ``30m``, ``24h`` or ``7d``."""
     match = DURATION.match(text.strip())
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"{text!r}: give a duration such as 30m, 24h or 7d")
+        raise TokenError(f"{text!r}: give a duration such as 30m, 24h or 7d")
     unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
     return timedelta(**{unit: int(match.group(1))})
 
@@ -63,9 +67,9 @@ def digest(token: str) -> str:
 def create_tokens(engine: Engine, profile: HallProfile, expires: timedelta, count: int = 1) -> list[str]:
     """Create ``count`` tokens for ``profile``; return them (they are shown once and never stored)."""
     if profile.site not in SITES:
-        raise ValueError(f"site must be one of {', '.join(SITES)}")
-    if not PREFIX.match(profile.prefix):
-        raise ValueError("the terminal id prefix is two capital letters (no I or O)")
+        raise TokenError(f"site must be one of {', '.join(SITES)}")
+    if not PREFIX.fullmatch(profile.prefix):
+        raise TokenError(f"--prefix {profile.prefix!r}: the terminal id prefix is two capital letters (no I or O)")
     now = datetime.now(UTC)
     tokens = [base64.b32encode(secrets.token_bytes(20)).decode() for _ in range(count)]
     with engine.begin() as conn:

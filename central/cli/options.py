@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 DEFAULT_DB = "sqlite:///var/central/central.db"
-user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError")
+user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError",
+            "central.cli.options.DatabaseUnreachable")
+
+
+class DatabaseUnreachable(Exception):
+    """Central's database cannot be opened: the operator's URL, network or server (the password is never shown)."""
 
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,12 +29,28 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def open_engine(db_url: str) -> Engine:
-    """Open central's database, creating the SQLite file's folder when needed."""
+    """Open central's database, creating the SQLite file's folder when needed; say plainly when it cannot be reached."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     from central.platform.database import make_engine
 
+    try:
+        shown = make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise DatabaseUnreachable(f"--db {db_url!r} is not a database URL (sqlite:///FILE or "
+                                  "postgresql+psycopg://USER@HOST/NAME)") from None
     if db_url.startswith("sqlite:///"):
         Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return make_engine(db_url)
+    try:
+        engine = make_engine(db_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = " ".join(str(exc.orig).split())[:300] if exc.orig else type(exc).__name__
+        raise DatabaseUnreachable(f"cannot open central's database {shown}: {reason}") from None
+    return engine
 
 
 def broker_login_option(user: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
