@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -265,6 +266,19 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"config {source}: {_one_line(exc)}") from None
+
+
+def toml_value(value: Any) -> str:
+    """Render one setting's value as TOML (strings quoted, lists as arrays)."""
+    if value is None:
+        return '""'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def write_private(path: Path, text: str) -> None:

@@ -28,7 +28,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from domain.passwords import hash_secret
-from kiosk.config import StoreSection, load_config, write_private
+from kiosk.config import StoreSection, load_config, toml_value, write_private
 from kiosk.services.technician import pin_problem
 from kiosk.store.opening import open_store
 from kiosk.store.providers import provider_for
@@ -137,7 +137,7 @@ def _store_table(store: StoreSection) -> str:
     """Render the store settings as the lines of a TOML table."""
     lines = []
     for name, value in store.model_dump().items():
-        lines.append(f"{name} = {value}" if isinstance(value, int) else f"{name} = {_toml(str(value))}")
+        lines.append(f"{name} = {toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 

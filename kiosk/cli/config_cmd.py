@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -11,24 +10,11 @@ from cmdline.base import emit, json_option
 from kiosk.cli.context import TerminalContext, pass_terminal
 
 
-def _toml_value(value: Any) -> str:
-    """Render one default value as TOML."""
-    if value is None:
-        return '""'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def reference() -> str:
     """Render every setting with its default and description as a Markdown page."""
     from pydantic import BaseModel
 
-    from kiosk.config import DEFAULT_PATH, ENV_VAR, Config
+    from kiosk.config import DEFAULT_PATH, ENV_VAR, Config, toml_value
 
     lines = [
         "# Terminal configuration",
@@ -46,7 +32,7 @@ def reference() -> str:
         lines += [f"[{name}]  # {(model.__doc__ or '').strip()}"]
         for key, info in model.model_fields.items():
             lines.append(f"# {info.description}")
-            lines.append(f"{key} = {_toml_value(info.default)}")
+            lines.append(f"{key} = {toml_value(info.default)}")
         lines.append("")
     lines[-1] = "```"
     return "\n".join(lines) + "\n"
