@@ -248,11 +248,15 @@ class SyncAgent:
                 stop.wait(idle)
 
     def run_until_drained(self, timeout: float) -> bool:
-        """Pump until the outbox is settled (True) or ``timeout`` seconds pass (False)."""
+        """Pump until connected with the outbox settled (True), or until ``timeout`` seconds pass (False).
+
+        An empty outbox is not drained until the broker has accepted us: a refused (revoked) terminal
+        is not told it succeeded, and the clean stop that follows says "stopped" instead of firing the will.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.step():
-                if self.settled():
+                if self.connected.is_set() and self.settled():
                     return True
                 self._wake.wait(0.05)
                 self._wake.clear()

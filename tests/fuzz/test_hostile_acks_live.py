@@ -35,8 +35,8 @@ def test_a_nesting_bomb_on_the_ack_topic_is_ignored_and_the_genuine_ack_still_ap
     agent.start()
     assert agent.connected.wait(10)
     agent.step()
-    sender = tls_client("hostile", broker.link(CENTRAL_USER))
-    sender.connect("127.0.0.1", broker.port)
+    sender = tls_client("svc:central:hostile", broker.link(CENTRAL_USER))
+    sender.connect("127.0.0.1", broker.services_port)
     sender.loop_start()
     try:
         sender.publish(topics.ack("LC0001"), BOMB, qos=1).wait_for_publish(10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -149,3 +150,33 @@ def test_a_heartbeat_outside_the_schema_is_not_sent_and_the_outbox_still_drains(
     finally:
         agent.stop()
         store.close()
+
+
+def test_draining_an_empty_outbox_connects_and_stops_cleanly(broker: Mosquitto, tmp_path: Path,
+                                                             sqlite_db: Engine) -> None:
+    store = open_test_store(tmp_path / "terminal")  # nothing queued (#23 defect 11)
+    agent = Central(tmp_path, sqlite_db).agent(broker, store)
+    watcher = Watcher(broker, "LC0001")
+    agent.start()
+    try:
+        assert agent.run_until_drained(30)
+        assert agent.connected.is_set()  # drained means central was reachable, not just an empty outbox
+    finally:
+        agent.stop()
+    assert watcher.wait_for("state", online=False, reason="stopped")  # not the will's "lost"
+    assert not [m for k, m, _ in watcher.messages if k == "state" and m.get("reason") == "lost"]
+    watcher.close()
+    store.close()
+
+
+def test_draining_as_a_terminal_the_broker_refuses_is_not_success(broker: Mosquitto, tmp_path: Path,
+                                                                  sqlite_db: Engine) -> None:
+    store = open_test_store(tmp_path / "terminal")
+    agent = Central(tmp_path, sqlite_db).agent(broker, store, register=False)
+    agent.link = dataclasses.replace(agent.link, port=broker.services_port)  # a listener that will not have it
+    agent.start()
+    try:
+        assert agent.run_until_drained(10) is False
+    finally:
+        agent.stop()
+    store.close()
