@@ -13,6 +13,7 @@ import click
 
 from central.cli.options import db_option, open_engine
 from cmdline.base import emit, json_option, service_logging, user_errors
+from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
@@ -124,7 +125,12 @@ def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
         signal.signal(signum, lambda *_: stop.set())
     service.start()
     click.echo(f"enrollment service on {broker}", err=True)
-    stop.wait()
+    liveness = Liveness()
+    liveness.ready("enrollment service")
+    while not stop.wait(1.0):
+        if service.alive():
+            liveness.alive()
+    liveness.stopping()
     service.stop()
 
 

@@ -154,6 +154,10 @@ class EnrollmentService:
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
         self.client.on_message = self._on_message
 
+    def alive(self) -> bool:
+        """Return whether the thread answering requests runs."""
+        return self._worker.is_alive()
+
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         """Queue one request in its CN's turn, or drop it when that CN is over its rate (on paho's thread)."""
         match = REQUEST.match(message.topic)

@@ -241,11 +241,12 @@ class SyncAgent:
         """Return whether nothing is waiting to be sent or acknowledged."""
         return outbox.backlog(self.store) == 0
 
-    def run(self, stop: threading.Event, idle: float = 0.2) -> None:
-        """Pump until ``stop`` is set, resting ``idle`` seconds when there is nothing to do."""
+    def run(self, stop: threading.Event, idle: float = 0.2, turned: Callable[[], None] = lambda: None) -> None:
+        """Pump until ``stop`` is set, resting ``idle`` seconds when there is nothing to do; ``turned`` each turn."""
         while not stop.is_set():
             if not self.step():
                 stop.wait(idle)
+            turned()
 
     def run_until_drained(self, timeout: float) -> bool:
         """Pump until connected with the outbox settled (True), or until ``timeout`` seconds pass (False).

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cmdline.base import emit, json_option, service_logging, user_errors
+from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
@@ -73,7 +74,10 @@ def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        agent.run(stop)
+        liveness = Liveness()
+        liveness.ready(f"pumping the outbox of {agent.terminal}")
+        agent.run(stop, turned=liveness.alive)  # a pump that hangs stops the watchdog's pings: systemd restarts it
+        liveness.stopping()
     finally:
         agent.stop()
         agent.store.close()

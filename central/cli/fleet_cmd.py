@@ -13,6 +13,7 @@ import click
 from central.cli.accounts_cmd import audit, user_group
 from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, service_logging
+from cmdline.liveness import Liveness
 from protocol.address import parse_broker
 
 if TYPE_CHECKING:
@@ -142,8 +143,12 @@ def _monitor_until_stopped(monitor: FleetMonitor, history: History, started: str
     tune_gc()
     monitor.start()
     click.echo(started, err=True)
+    liveness = Liveness()
+    liveness.ready(started)
     while not stop.wait(FLUSH_SECONDS):
         monitor.flush()
+        liveness.alive()  # a flush that hangs stops the watchdog's pings
+    liveness.stopping()
     monitor.flush()
     history.save(datetime.now(UTC), force=True)
     monitor.stop()

@@ -14,6 +14,7 @@ import click
 
 from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, service_logging, user_errors
+from cmdline.liveness import Liveness
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
 
@@ -87,7 +88,10 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     ready = service.start()
     click.echo(f"central: {workers} ingest workers on {broker} ({'subscribed' if ready else 'connecting'}), "
                f"{len(archive.catalogs)} catalog versions, db {engine.dialect.name}", err=True)
-    service.run(stop)
+    liveness = Liveness()
+    liveness.ready(f"{workers} ingest workers")
+    service.run(stop, turned=liveness.alive)
+    liveness.stopping()
     click.echo(f"central: stopped after {service.handled()} MQTT messages", err=True)
 
 

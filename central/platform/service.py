@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
@@ -27,9 +28,11 @@ class IngestService:
             worker.start()
         return all(worker.ready.wait(timeout) for worker in self.workers)
 
-    def run(self, stop: threading.Event) -> None:
-        """Serve until ``stop`` is set, then stop every worker."""
-        stop.wait()
+    def run(self, stop: threading.Event, turned: Callable[[], None] = lambda: None) -> None:
+        """Serve until ``stop`` is set, then stop every worker; ``turned`` every second while every worker lives."""
+        while not stop.wait(1.0):
+            if all(worker.alive() for worker in self.workers):
+                turned()  # a dead worker stops the watchdog's pings: systemd restarts central
         for worker in self.workers:
             worker.stop()
 
