@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 log = logging.getLogger(__name__)
@@ -26,25 +28,60 @@ def start_xvfb(screen: str = "1280x1280x24") -> tuple[subprocess.Popen[bytes], s
 
 
 def screen_size() -> tuple[int, int] | None:
-    """Return the size of the X display's default screen (None without one): a window must fit in it."""
-    from Xlib import display as xdisplay  # noqa: PLC0415 - the X protocol in Python: no second copy of libX11 beside Kivy's
-    from Xlib import error as xerror  # noqa: PLC0415
+    """Return the size of the X display's default screen (None without one): a window must fit in it.
 
+    Asked with python-xlib, then (before Kivy has loaded X) with libX11 itself: python-xlib takes a
+    socket file left behind by an X server that has gone for the live server's, which libX11 (trying
+    the abstract socket first) does not.
+    """
     if not os.environ.get("DISPLAY"):
         return None
     for attempt in range(ASKS):  # a busy X server may refuse a connection for a moment
-        try:
-            connection = xdisplay.Display()
-        except (xerror.DisplayError, OSError) as failed:
-            log.warning("cannot ask the X display for its size (try %d of %d): %s", attempt + 1, ASKS, failed)
-            time.sleep(0.5 * (attempt + 1))
-            continue
-        try:
-            screen = connection.screen()
-            return int(screen.width_in_pixels), int(screen.height_in_pixels)
-        finally:
-            connection.close()
+        size = _by_xlib() or _by_libx11()
+        if size is not None:
+            return size
+        time.sleep(0.5 * (attempt + 1))
     return None
+
+
+def _by_xlib() -> tuple[int, int] | None:
+    """Return the default screen's size as python-xlib reads it, or None (the reason is logged)."""
+    from Xlib import display as xdisplay  # noqa: PLC0415 - the X protocol in Python: no second copy of libX11 beside Kivy's
+    from Xlib import error as xerror  # noqa: PLC0415
+
+    try:
+        connection = xdisplay.Display()
+    except (xerror.DisplayError, OSError) as failed:
+        log.warning("python-xlib cannot ask the X display for its size: %s", failed)
+        return None
+    try:
+        screen = connection.screen()
+        return int(screen.width_in_pixels), int(screen.height_in_pixels)
+    finally:
+        connection.close()
+
+
+def _by_libx11() -> tuple[int, int] | None:
+    """Return the default screen's size as libX11 reads it (only before Kivy has loaded its own X), or None."""
+    if "kivy.core.window" in sys.modules:
+        return None
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+    except OSError as failed:
+        log.warning("no libX11 to ask the X display for its size: %s", failed)
+        return None
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XDefaultScreen.argtypes = x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        log.warning("libX11 cannot open the X display %s either", os.environ.get("DISPLAY"))
+        return None
+    screen = x11.XDefaultScreen(display)
+    size = int(x11.XDisplayWidth(display, screen)), int(x11.XDisplayHeight(display, screen))
+    x11.XCloseDisplay(display)
+    return size
 
 
 def fit(panel: tuple[int, int], screen: tuple[int, int], *, beside: float, share: float = 0.9) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cmdline.liveness import Liveness
 from domain.text import Lang
 from kiosk.config import UiSection
 from kiosk.services.terminal import Kiosk
@@ -20,10 +21,20 @@ def prepare_window(settings: UiSection, *, width_px: int | None = None) -> None:
 
 
 def run_app(app: KioskApp, kiosk: Kiosk) -> None:
-    """Run ``app`` until its window closes, then release the terminal's devices."""
+    """Run ``app`` until its window closes, then release the terminal's devices.
+
+    Under systemd the UI loop itself feeds the watchdog: a hung screen stops the pings and is restarted.
+    """
+    from kivy.clock import Clock  # noqa: PLC0415 - after prepare_window(), like every Kivy import
+
+    liveness = Liveness()
+    Clock.schedule_once(lambda _dt: liveness.ready("citizen screens shown"), 0)
+    feeding = Clock.schedule_interval(lambda _dt: liveness.alive(), 1.0)
     try:
         app.run()
     finally:
+        feeding.cancel()
+        liveness.stopping()
         kiosk.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,10 +42,18 @@ cli(["kiosk", "demo", "--data", sys.argv[1]])
 
 def test_kiosk_demo_opens_with_the_card_tray(display: str) -> None:
     data = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    env = {**os.environ, "DISPLAY": display, "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-home-")}
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # where systemd would listen (Type=notify)
+    notify.bind(str(data / "notify"))
+    notify.settimeout(0.1)
+    env = {**os.environ, "DISPLAY": display, "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-home-"),
+           "NOTIFY_SOCKET": str(data / "notify"), "WATCHDOG_USEC": "1000000"}
     done = subprocess.run([sys.executable, "-c", SMOKE, str(data)], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+    told = _drained(notify)
+    assert told[0] == "READY=1\nSTATUS=citizen screens shown"  # once the UI loop runs
+    assert "WATCHDOG=1" in told  # the UI loop fed the watchdog
+    assert told[-1] == "STOPPING=1"
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["screen"] == "home"
     assert seen["tray"][0] == "张三丰"
@@ -54,6 +63,16 @@ def test_kiosk_demo_opens_with_the_card_tray(display: str) -> None:
     assert (width, height) == fit((1080, 1920), (1280, 1280), beside=PANEL_SHARE), done.stderr[-2000:]  # as large as the display allows
     assert seen["window"] == [width + round(width * PANEL_SHARE), height]  # and the demo panel beside it
     assert (data / "store.db").exists()
+
+
+def _drained(sock: socket.socket) -> list[str]:
+    """Return every datagram waiting on ``sock``."""
+    messages = []
+    while True:
+        try:
+            messages.append(sock.recv(4096).decode())
+        except TimeoutError:
+            return messages
 
 
 def test_without_a_display_the_kiosk_says_so() -> None:
