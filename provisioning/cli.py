@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -24,7 +25,10 @@ CA_DIR = click.option("--ca-dir", type=click.Path(path_type=Path, file_okay=Fals
 
 
 def _passphrase(confirm: bool = False) -> bytes:
-    """Return the CA passphrase from $YC_CA_PASSPHRASE or a prompt."""
+    """Return the CA passphrase from systemd's credential `ca-passphrase`, $YC_CA_PASSPHRASE or a prompt."""
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / "ca-passphrase").is_file():
+        return (Path(credentials) / "ca-passphrase").read_bytes()[:1024].rstrip(b"\r\n")
     given = os.environ.get(PASSPHRASE_ENV)
     if given is None:
         given = click.prompt("CA passphrase", hide_input=True, confirmation_prompt=confirm)
@@ -153,6 +157,37 @@ def broker_config(*, ca_dir: Path, out: Path, port: int, bind: str, services_por
     conf = write_broker_config(ca_dir, out, port=port, bind=bind, services_port=services_port,
                                services_bind=services_bind, run_as=run_as)
     click.echo(f"run: mosquitto -c {conf}")
+
+
+@provision_group.group("crl")
+def crl_group() -> None:
+    """The certificate revocation list: brokers refuse every client once it lapses, so it is re-signed in time."""
+
+
+@crl_group.command("refresh")
+@CA_DIR
+@click.option("--broker-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Also copy the new CRL into this broker configuration (`provision broker-config --out`).")
+@click.option("--within", type=click.IntRange(0, 29), default=10, show_default=True,
+              help="Re-sign only when the CRL lapses within this many days (0: always).")
+@json_option
+def crl_refresh(ca_dir: Path, broker_dir: Path | None, within: int, as_json: bool) -> None:
+    """Re-sign the CRL before it lapses (a timer runs this daily); then restart the broker to load it."""
+    from provisioning import pki
+
+    before = pki.crl_next_update(ca_dir)
+    renewed = within == 0 or before - datetime.now(UTC) <= timedelta(days=within)
+    if renewed:
+        pki.Issuer.load(ca_dir, _passphrase()).write_crl()
+    fresh = (ca_dir / "issuing" / "crl.pem").read_bytes()
+    copied = broker_dir is not None and (broker_dir / "crl.pem").read_bytes() != fresh
+    if broker_dir is not None and copied:  # written only when it changed: the timer restarts the broker on a change
+        shutil.copyfile(ca_dir / "issuing" / "crl.pem", broker_dir / "crl.pem")
+    after = pki.crl_next_update(ca_dir)
+    report = {"renewed": renewed, "next_update": after.isoformat(), "days_left": (after - datetime.now(UTC)).days}
+    emit(report, as_json, lambda r: (f"CRL {'re-signed' if r['renewed'] else 'still valid'}: valid until "
+                                     f"{r['next_update']} ({r['days_left']} days)"
+                                     + ("; restart the broker to load it" if copied else "")))
 
 
 @provision_group.group("claim")

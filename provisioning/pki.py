@@ -205,6 +205,14 @@ class Issuer:
         return crl
 
 
+def crl_next_update(directory: Path) -> dt.datetime:
+    """Return when the CA directory's CRL stops being valid (its nextUpdate, UTC)."""
+    crl = x509.load_pem_x509_crl((directory / "issuing" / "crl.pem").read_bytes())
+    if crl.next_update_utc is None:
+        raise PkiError("the CRL has no next update time")
+    return crl.next_update_utc
+
+
 def init_ca(directory: Path, passphrase: bytes, broker_names: tuple[str, ...]) -> Issuer:
     """Create the whole PKI in an empty ``directory``; return the unlocked issuing CA."""
     if len(passphrase) < 12:
