@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,9 +46,16 @@ class RootOptions:
 
 
 def service_logging(level: str = "INFO") -> None:
-    """Let a long-running service log at ``level`` (the config's ``[log] level``; --debug keeps DEBUG)."""
+    """Let a long-running service log at ``level`` (the config's ``[log] level``; --debug keeps DEBUG).
+
+    Under systemd (JOURNAL_STREAM set) each record is one JSON line for the journal; everywhere, ID and
+    phone numbers in a message are masked before it is written (cmdline/logs.py).
+    """
+    from cmdline.logs import structured  # noqa: PLC0415 - python-json-logger only for the services
+
     root = logging.getLogger()
     root.setLevel(min(root.level or logging.WARNING, logging.getLevelName(level)))
+    structured(root, json_lines=bool(os.environ.get("JOURNAL_STREAM")))
 
 
 class InternalError(click.ClickException):

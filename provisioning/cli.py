@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -17,6 +18,8 @@ from cmdline.base import emit, json_option, service_logging, user_errors
 from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
+
+log = logging.getLogger(__name__)
 
 user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError", "provisioning.tokens.TokenError")
 PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
@@ -222,6 +225,7 @@ def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
     count = pki.Issuer.load(ca_dir, _passphrase()).revoke(terminal)
     if not CLAIM_CN.match(terminal):  # a claim medium is in no registry: the CRL alone cuts it off
         Registry(open_engine(db_url)).revoke(terminal, reason)
+    log.info("revoked %s (%d certificates)", terminal, count, extra={"event": "revoked", "terminal": terminal})
     click.echo(f"revoked {terminal}: {count} certificate(s) in the CRL, central refuses it now.\n"
                "Regenerate the broker configuration (provision broker-config) and restart the broker: mosquitto "
                "reads the CRL only at start and keeps connected clients until then.")

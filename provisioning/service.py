@@ -79,7 +79,8 @@ class Enroller:
             Registry.register(conn, terminal, pem, hall=profile.hall, site=profile.site, location=profile.location)
             mark_used_by(conn, token, terminal)
         ca = self.issuer.directory
-        log.info("enrolled %s for hall %s", terminal, profile.hall)
+        log.info("enrolled %s for hall %s", terminal, profile.hall,
+                 extra={"event": "enrolled", "terminal": terminal, "hall": profile.hall})
         return {
             "v": 1, "status": "ok", "terminal": terminal, "certificate": pem.decode(),
             "chain": (ca / "chain.pem").read_text(),

@@ -104,6 +104,8 @@ class SyncAgent:
         self._last_beat = float("-inf")  # a heartbeat right after (re)connecting
         self._link_came_back.set()
         self.connected.set()
+        log.info("connected to the broker (session %s)", "kept" if self.session_present else "new",
+                 extra={"event": "connected", "terminal": self.terminal})
 
     def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: Any, reason: Any, props: Any) -> None:
         """Note the link is down; a close before the broker ever accepted us means it refuses our certificate."""
@@ -136,6 +138,7 @@ class SyncAgent:
             info.wait_for_publish(2)
         self.client.disconnect()
         self.client.loop_stop()
+        log.info("stopped", extra={"event": "stopped", "terminal": self.terminal})
 
     def step(self) -> int:
         """Apply received acks, then publish due entries; return how many were published."""
@@ -231,6 +234,8 @@ class SyncAgent:
             self._park([a for a in batch.acks if a.status == "rejected"])
         if done:
             outbox.ack_many(self.store, done)
+            log.debug("%d entries acknowledged by central", len(done),
+                      extra={"event": "acked", "terminal": self.terminal, "message_id": done[-1]})
 
     def _park(self, rejected: list[Ack]) -> None:
         """Park entries central refused (each raises an event); nothing is deleted."""

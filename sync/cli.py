@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from datetime import timedelta
@@ -16,6 +17,8 @@ from protocol.address import parse_broker
 
 if TYPE_CHECKING:
     from sync.agent import SyncAgent
+
+log = logging.getLogger(__name__)
 
 user_errors("sync.keys.KeyFileError")
 
@@ -69,6 +72,7 @@ def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
                 reason = f"the broker refused this terminal: {agent.refused}" if agent.refused else "timed out"
                 click.echo(f"sync: not drained ({reason})", err=True)
                 raise click.exceptions.Exit(3)
+            log.info("drained", extra={"event": "drained", "terminal": agent.terminal})
             click.echo("sync: drained, every queued record is acknowledged by central", err=True)
             return
         stop = threading.Event()
