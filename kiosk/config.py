@@ -281,6 +281,15 @@ def toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def render_config(config: Config, heading: str = "") -> str:
+    """Render a whole configuration as TOML that loads back to the same values (``heading``: a comment on top)."""
+    lines = [f"# {heading}"] if heading else []
+    for section, values in config.model_dump(mode="json").items():
+        lines.append(f"\n[{section}]")
+        lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
 def write_private(path: Path, text: str) -> None:
     """Write a configuration file readable by its owner only (0600 from the first byte, whatever the umask).
 

@@ -270,5 +270,5 @@ def enroll_command(app: TerminalContext, *, token: str, broker: str, claim_dir: 
 
     pin = pin or click.prompt("Technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
     claim = (claim_dir / "ca.pem", claim_dir / "claim.pem", claim_dir / "claim.key")
-    done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file), store=app.config.store)
+    done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file), base=app.config)
     click.echo(f"enrolled as {done.terminal} in hall {done.hall}; configuration {done.config}")

@@ -28,7 +28,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from domain.passwords import hash_secret
-from kiosk.config import StoreSection, load_config, toml_value, write_private
+from kiosk.config import Config, load_config, render_config, write_private
 from kiosk.services.technician import pin_problem
 from kiosk.store.opening import open_store
 from kiosk.store.providers import provider_for
@@ -128,26 +128,14 @@ def _check_certificate(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey) 
     return cert
 
 
-def _toml(text: str) -> str:
-    """Quote a string as a TOML basic string."""
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _store_table(store: StoreSection) -> str:
-    """Render the store settings as the lines of a TOML table."""
-    lines = []
-    for name, value in store.model_dump().items():
-        lines.append(f"{name} = {toml_value(value)}")
-    return "\n".join(lines) + "\n"
-
-
 def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path, *, pin: str,
-           clock: TrustedClock, store: StoreSection, timeout: float = 20.0) -> Enrolled:
+           clock: TrustedClock, base: Config, timeout: float = 20.0) -> Enrolled:
     """Enroll with ``token`` through ``broker`` using the claim (CA, cert, key); write into ``target``.
 
-    ``store`` is the terminal's store configuration: its key provider protects the device key,
-    and it is carried into the written terminal.toml.
+    ``base`` is the image's configuration: its store's key provider protects the device key, and
+    everything in it (devices, paper, panel, log level) is kept in the written terminal.toml.
     """
+    store = base.store
     host, port = parse_broker(broker)
     pin_hash = hash_pin(pin)
     if (target / "pki" / "terminal.pem").exists():
@@ -166,12 +154,12 @@ def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path
         password = key_password(opened.device_secret())
     finally:
         opened.close()
-    return _install(answer, key, broker, target, pin_hash=pin_hash, time_file=clock.path, store=store,
+    return _install(answer, key, broker, target, pin_hash=pin_hash, time_file=clock.path, base=base,
                     password=password)
 
 
 def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: str, target: Path, *,
-             pin_hash: str, time_file: Path, store: StoreSection, password: str) -> Enrolled:
+             pin_hash: str, time_file: Path, base: Config, password: str) -> Enrolled:
     """Write key, certificates, central's keys and terminal.toml through a staging folder."""
     staging = target.with_name(f".{target.name}.enrolling")
     shutil.rmtree(staging, ignore_errors=True)
@@ -187,15 +175,15 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
                                        serialization.BestAvailableEncryption(password.encode())))
     final = target / "pki"
     terminal, hall = answer["terminal"], answer["profile"]["hall"]
+    config = base.model_copy(update={
+        "terminal": base.terminal.model_copy(update={"id": terminal, "hall": hall}),
+        "sync": base.sync.model_copy(update={
+            "broker": broker, "ca_file": final / "ca.pem", "cert_file": final / "terminal.pem",
+            "key_file": final / "terminal.key", "central_key": final / "uplink.pub", "ack_key": final / "ack.pub",
+            "time_file": time_file}),
+        "technician": base.technician.model_copy(update={"pin_hash": pin_hash})})
     write_private(staging / "terminal.toml",
-        "# Written by `yichuang provision enroll`.\n"
-        f"[terminal]\nid = {_toml(terminal)}\nhall = {_toml(hall)}\n\n"
-        f"[sync]\nbroker = {_toml(broker)}\nca_file = {_toml(str(final / 'ca.pem'))}\n"
-        f"cert_file = {_toml(str(final / 'terminal.pem'))}\nkey_file = {_toml(str(final / 'terminal.key'))}\n"
-        f"central_key = {_toml(str(final / 'uplink.pub'))}\nack_key = {_toml(str(final / 'ack.pub'))}\n"
-        f"time_file = {_toml(str(time_file))}\n\n"
-        f"[store]\n{_store_table(store)}\n"
-        f"[technician]\npin_hash = {_toml(pin_hash)}\n")
+                  render_config(config, "Written by `yichuang provision enroll` over the image's configuration."))
     target.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(final, ignore_errors=True)
     (staging / "pki").rename(final)

@@ -91,3 +91,14 @@ def test_the_tpm_pcrs_of_the_file_reach_the_provider(tmp_path: Path) -> None:
     path.write_text('[store]\ntpm_pcrs = [24]\n')
     with pytest.raises(ConfigError, match="tpm_pcrs"):
         load_config(path)
+
+
+def test_a_rendered_configuration_loads_back_unchanged(tmp_path: Path) -> None:
+    from kiosk.config import render_config
+
+    path = tmp_path / "terminal.toml"
+    path.write_text('[devices]\nprinter = "tcp://192.0.2.10:9100"\n[store]\ntpm_pcrs = [0, 7]\n'
+                    '[technician]\npin_hash = "a \\"quoted\\" 值"\n')
+    original = load_config(path)
+    path.write_text(render_config(original, "copy"))
+    assert load_config(path) == original

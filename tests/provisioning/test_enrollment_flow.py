@@ -22,6 +22,7 @@ from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
 from demo.devstack import start_mosquitto
 from demo.ports import free_port
+from kiosk.config import load_config
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
 from protocol.link import Link, tls_client
@@ -254,3 +255,28 @@ def test_a_wrong_ca_or_no_broker_is_a_clear_message_and_leaves_nothing(fleet: Fl
                   str(fleet.ca / "claim"), "--config-dir", str(target), "--pin", "246810",
                   "--time-file", str(tmp_path / "t"), env=env)
     assert ok.returncode == 0, ok.stderr  # the token was not spent by the failed attempts
+
+
+def test_enrolling_keeps_the_images_devices_paper_and_panel(fleet: Fleet, tmp_path: Path) -> None:
+    """#23 defect 4: a production image names real devices; enrollment adds identity, never resets them."""
+    (token,) = create_tokens(make_engine(fleet.db_url), HallProfile("lc-center", "hall", "LC"), timedelta(hours=1))
+    target = tmp_path / "terminal"
+    env = base_config(target)
+    base = Path(env["YICHUANG_CONFIG"])
+    base.write_text(base.read_text() + '\n[devices]\ncard_reader = "serial:///dev/ttyUSB0?baud=115200"\n'
+                    'printer = "tcp://192.0.2.10:9100"\nspeaker = "alsa://default"\n[printer]\npaper_mm = 80\n'
+                    '[ui]\npanel_inches = 32.0\nidle_timeout_s = 90\n[log]\nlevel = "WARNING"\n')
+    done = yichuang("provision", "enroll", "--token", token, "--broker", fleet.url, "--claim-dir",
+                    str(fleet.ca / "claim"), "--config-dir", str(target), "--pin", "246810",
+                    "--time-file", str(target / "last-good-time"), env=env)
+    assert done.returncode == 0, done.stderr
+    written = load_config(target / "terminal.toml")
+    assert written.terminal.id == "LC0001"
+    assert written.devices.card_reader == "serial:///dev/ttyUSB0?baud=115200"
+    assert written.devices.printer == "tcp://192.0.2.10:9100"
+    assert written.devices.speaker == "alsa://default"
+    assert written.printer.paper_mm == 80
+    assert (written.ui.panel_inches, written.ui.idle_timeout_s) == (32.0, 90)
+    assert written.log.level == "WARNING"
+    assert written.store.path == target / "store.db"
+    assert written.technician.pin_hash.startswith("scrypt$")
