@@ -14,12 +14,15 @@ next handshake; central refuses its messages in any case.
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import shutil
 import subprocess
 from pathlib import Path
 
 from protocol import bundle, topics
 from protocol.link import service_password
+from provisioning.pki import PkiError
 
 CENTRAL_USER = "central"  # central's ingest workers and the enrollment service
 FLEET_USER = "fleet"  # the fleet monitor: reads telemetry and presence only
@@ -77,9 +80,9 @@ def write_broker_config(ca_dir: Path, out: Path, *, port: int = 8883, bind: str 
     """Write mosquitto.conf, both ACLs, the password file and the TLS files into ``out``; return the configuration."""
     out.mkdir(parents=True, exist_ok=True)
     for source, name in (("chain.pem", "chain.pem"), ("services/broker.pem", "broker.pem"),
-                         ("services/broker.key", "broker.key"), ("issuing/crl.pem", "crl.pem")):
+                         ("issuing/crl.pem", "crl.pem")):
         shutil.copyfile(ca_dir / source, out / name)
-    (out / "broker.key").chmod(0o600)
+    _write_private(out / "broker.key", (ca_dir / "services" / "broker.key").read_bytes())
     (out / "acl").write_text(topics.acl_lines(*SERVICE_CNS, claims=claim_media(ca_dir)))
     (out / "services.acl").write_text(topics.services_acl_lines(CENTRAL_USER, FLEET_USER))
     write_password_file(out / "passwd", {u: service_password(ca_dir / "services" / f"{u}.key") for u in SERVICE_USERS})
@@ -93,4 +96,29 @@ def write_broker_config(ca_dir: Path, out: Path, *, port: int = 8883, bind: str 
         f"persistence true\npersistence_location {out}/\n{limits()}"
         f"log_dest file {out / 'mosquitto.log'}\nlog_type error\nlog_type warning\nlog_type notice\n"
     )
+    _hand_to(out, run_as)
     return conf
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by its owner only from the first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _hand_to(out: Path, run_as: str) -> None:
+    """As root, give ``run_as`` the folder and its files: mosquitto reads its key, CRL and passwords as that user.
+
+    Not root: mosquitto runs as the caller, who owns them already.
+    """
+    if os.geteuid() != 0:
+        return
+    try:
+        user = pwd.getpwnam(run_as)
+    except KeyError:
+        raise PkiError(f"--run-as {run_as!r}: no such user (installing mosquitto makes it; or name another)") from None
+    (out / "mosquitto.log").touch(mode=0o600)
+    for path in (out, *out.iterdir()):
+        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
