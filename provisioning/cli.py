@@ -257,18 +257,22 @@ def status(terminal: str, ca_dir: Path, as_json: bool, db_url: str) -> None:
 @click.option("--time-file", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("/var/lib/yichuang/last-good-time"), show_default=True,
               help="Last known good time (a terminal booted in 1970 verifies the broker at it).")
+@click.option("--owner", help="Run as root: give what enrollment writes (configuration, keys, store) to this user, "
+                              "the one the terminal's services run as (yichuang).")
 @pass_terminal
 def enroll_command(app: TerminalContext, *, token: str, broker: str, claim_dir: Path, config_dir: Path, pin: str | None,
-                   time_file: Path) -> None:
+                   time_file: Path, owner: str | None) -> None:
     """Enroll this terminal: make its key, get its certificate and hall profile, write its configuration.
 
     The store settings (and so the key provider that protects the device key) come from the
     current configuration, e.g. the base terminal.toml of the terminal's image.
     """
     from protocol.clock import TrustedClock
-    from provisioning.enroll import enroll
+    from provisioning.enroll import enroll, hand_over
 
     pin = pin or click.prompt("Technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
     claim = (claim_dir / "ca.pem", claim_dir / "claim.pem", claim_dir / "claim.key")
     done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file), base=app.config)
+    if owner:
+        hand_over(done.config, owner)
     click.echo(f"enrolled as {done.terminal} in hall {done.hall}; configuration {done.config}")

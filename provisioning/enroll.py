@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import queue
 import secrets
 import shutil
@@ -191,3 +192,23 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
     shutil.rmtree(staging, ignore_errors=True)
     load_config(target / "terminal.toml")  # the written configuration must load
     return Enrolled(terminal, hall, target / "terminal.toml")
+
+
+def hand_over(config_file: Path, owner: str) -> None:
+    """Give ``owner`` everything an enrollment (as root) wrote: the configuration, the keys, the store, the time file.
+
+    The terminal's services run as ``owner``; modes stay as written (0600 for anything secret).
+    """
+    try:
+        user = pwd.getpwnam(owner)
+    except KeyError:
+        raise EnrollError(f"--owner {owner!r}: no such user (create the service user first)") from None
+    config = load_config(config_file)
+    store, pki_dir = config.store, config.sync.cert_file.parent
+    paths = [config_file, pki_dir, *pki_dir.iterdir(), store.path.parent, config.sync.time_file,
+             *store.path.parent.glob(store.path.name + "*")]
+    paths += [store.key_file] if store.key_provider == "file" else []
+    paths += [store.tpm_dir, *store.tpm_dir.glob("*")] if store.key_provider == "tpm" else []
+    for path in paths:
+        if path.exists():
+            os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)

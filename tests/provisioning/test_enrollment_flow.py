@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import pwd
 import subprocess
 import sys
 import time
@@ -280,3 +281,22 @@ def test_enrolling_keeps_the_images_devices_paper_and_panel(fleet: Fleet, tmp_pa
     assert written.log.level == "WARNING"
     assert written.store.path == target / "store.db"
     assert written.technician.pin_hash.startswith("scrypt$")
+
+
+def test_a_root_enrollment_hands_its_files_to_the_service_user(fleet: Fleet, tmp_path: Path) -> None:
+    """#23 defect 5: the units run as the service user, who must read what a root enrollment wrote."""
+    from tests.provisioning.test_broker_as_root import service_user
+
+    user = service_user()
+    (token,) = create_tokens(make_engine(fleet.db_url), HallProfile("lc-center", "hall", "LC"), timedelta(hours=1))
+    target = tmp_path / "terminal"
+    done = yichuang("provision", "enroll", "--token", token, "--broker", fleet.url, "--claim-dir",
+                    str(fleet.ca / "claim"), "--config-dir", str(target), "--pin", "246810",
+                    "--time-file", str(target / "last-good-time"), "--owner", user, env=base_config(target))
+    assert done.returncode == 0, done.stderr
+    uid = pwd.getpwnam(user).pw_uid
+    written = [target / "terminal.toml", target / "pki", *(target / "pki").iterdir(), target / "store.db",
+               target / "store.key"]
+    assert {path.name: path.stat().st_uid for path in written} == {path.name: uid for path in written}
+    assert (target / "terminal.toml").stat().st_mode & 0o777 == 0o600  # handed over, still private
+    assert (target / "pki" / "terminal.key").stat().st_mode & 0o777 == 0o600
