@@ -13,7 +13,7 @@ from cmdline.base import user_errors
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-DEFAULT_DB = "sqlite:///var/central/central.db"
+DEFAULT_DB = "sqlite:////var/lib/yichuang-central/central.db"  # absolute: the same database from any folder
 user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError",
             "central.cli.options.DatabaseUnreachable")
 
