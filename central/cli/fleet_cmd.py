@@ -35,14 +35,18 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
-def _render(rows: list[WrittenStatus]) -> str:
+def _render(rows: list[WrittenStatus], registered: int = 0) -> str:
     """Render the overview: terminals needing action first, with the reason in words."""
+    if not rows and registered:
+        return (f"{registered} terminal{'s' if registered != 1 else ''} registered, but no status written yet: "
+                "is `yichuang fleet serve` running against this database?")
     if not rows:
-        return "no terminals known yet"
+        return "no terminals registered yet (enroll one: docs/provisioning.md)"
     counts: dict[State, int] = {}
     for row in rows:
         counts[row.state] = counts.get(row.state, 0) + 1
-    lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: kv[0].rank))]
+    lines = ["  ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: kv[0].rank)),
+             f"{'TERMINAL':<8} {'STATE':<11} {'HALL':<18} WHY"]
     for row in sorted(rows, key=lambda r: (r.state.rank, r.terminal)):
         reasons = printable("; ".join(row.reasons) or "-")
         lines.append(f"{printable(row.terminal):<8} {row.state:<11} {printable(row.hall or '-'):<18} {reasons}")
@@ -164,8 +168,12 @@ fleet_group.add_command(audit)
 def status(as_json: bool, db_url: str) -> None:
     """Print the fleet overview (as the monitor last wrote it)."""
     from central.monitor.monitor import read_status
+    from central.platform.registry import Registry
 
-    emit(read_status(open_engine(db_url)), as_json, _render)
+    engine = open_engine(db_url)
+    rows = read_status(engine)
+    registered = 0 if rows else len(Registry(engine).listing())
+    emit(rows, as_json, lambda shown: _render(shown, registered))
 
 
 @fleet_group.command("maintenance")

@@ -73,6 +73,7 @@ def test_paper_out_degrades_a_dying_agent_goes_offline_and_fleet_status_shows_it
     assert [(a["rule"], a["state"]) for a in listed] == [("paper_out", "open")]
     shown = CliRunner().invoke(cli, ["fleet", "status", "--db", str(sqlite_db.url)])
     assert "degraded 1" in shown.output
+    assert "TERMINAL STATE       HALL               WHY" in shown.output
     assert "printer: paper_out" in shown.output
     agent.client.loop_stop()  # the process dies without a goodbye
     agent.client.socket().close()  # type: ignore[union-attr]
@@ -148,3 +149,16 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
     assert server.wait(timeout=20) == 0, server.stderr.read() if server.stderr else ""
     agent.stop()
     store.close()
+
+
+def test_fleet_status_says_why_it_is_empty_and_heads_its_columns(tmp_path: Path, broker: Mosquitto) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    empty = CliRunner().invoke(cli, ["fleet", "status", "--db", db])
+    assert "no terminals registered yet" in empty.output
+    link = broker.link("LC0001")
+    added = CliRunner().invoke(cli, ["central", "terminals", "add", "LC0001", "--cert", link.cert, "--hall",
+                                     "lc-center", "--db", db])
+    assert added.exit_code == 0, added.output
+    waiting = CliRunner().invoke(cli, ["fleet", "status", "--db", db])
+    assert "1 terminal registered, but no status written yet" in waiting.output  # not "no terminals known"
+    assert "fleet serve" in waiting.output
