@@ -150,7 +150,7 @@ def test_fleet_status_and_alerts_print_control_characters_escaped(sqlite_db: Eng
     shown = CliRunner().invoke(cli, ["fleet", "status", "--db", str(sqlite_db.url)]).output
     assert not any(c in shown for c in (ESC, "\x9b", "\r")), repr(shown)
     assert r"printer: \x1b[2J\x9b31mfine\r\nLC0002 online" in shown
-    assert shown.count("\n") == 2  # the counts line and one terminal: no forged line
+    assert shown.count("\n") == 3  # the counts line, the column heads and one terminal: no forged line
     alerts = CliRunner().invoke(cli, ["fleet", "alerts", "--db", str(sqlite_db.url)]).output
     assert ESC not in alerts
     assert r"\x1b[2J\n" in alerts
