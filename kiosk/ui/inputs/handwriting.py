@@ -133,13 +133,13 @@ class HandwritingPad(Widget):
         if self.bar is None:
             return
         self.bar.clear_widgets()
-        problem = self.engines.handwriting_problem
+        problem, app = self.engines.handwriting_problem, App.get_running_app()
         if problem is not None:
-            self.bar.add_widget(Label(text=problem.citizen.get(App.get_running_app().lang), color=(0.7, 0.1, 0.1, 1)))
+            self.bar.add_widget(Label(text=problem.citizen.get(app.lang), color=app.theme.colours.error))
             return
         if not self.offered:
             hint = N_("Write one character in the box") if not self.strokes else N_("Looking…")
-            self.bar.add_widget(Label(text=self.t(hint), color=(0.35, 0.35, 0.35, 1)))
+            self.bar.add_widget(Label(text=self.t(hint), color=app.theme.colours.muted))
         for text in self.offered:
             key = WordKey(text=text, size_hint_x=max(1.0, 0.6 * len(text)))
             key.bind(on_release=lambda _b, chosen=text: self.pick(chosen))
