@@ -11,7 +11,10 @@ import math
 from dataclasses import dataclass, replace
 
 MM_PER_INCH = 25.4
-ELDER_SCALE = 1.6  # 适老化 main text: 1.6 × the 5 mm body, 8 mm; targets 25.6 mm, gaps 6.4 mm
+ELDER_SCALE = 1.6  # 适老化 main text: 1.6 × the 5 mm body, 8 mm
+ELDER_REACH = 1.3  # targets 20.8 mm (≥ 20): a landscape page still holds the keyboard
+ELDER_GAP = 1.55  # gaps 6.2 mm: half a gap (between keys, between options) is still ≥ 3 mm
+ELDER_TITLE = 1.25  # headings 10 mm: above the 8 mm text, and room left on a landscape page
 ELDER_LINE_HEIGHT = 1.3  # line spacing of wrapped text in elder mode
 
 
@@ -33,6 +36,11 @@ class Theme:
     def elder(self) -> bool:
         """Return whether elder mode's sizes are in force."""
         return self.scale > 1.0
+
+    @property
+    def reach(self) -> float:
+        """Return how much larger touch targets and the gaps between them are than usual."""
+        return ELDER_REACH if self.elder else 1.0
 
     @property
     def line_height(self) -> float:
@@ -61,12 +69,12 @@ class Theme:
     @property
     def target(self) -> float:
         """Return the height of a touch target: 16 mm, above the 9.6 mm minimum, for unsteady hands."""
-        return self.mm(16)
+        return self.px_per_mm * 16 * self.reach
 
     @property
     def gap(self) -> float:
-        """Return the space between targets (mis-taps land on nothing)."""
-        return self.mm(4)
+        """Return the space between targets (mis-taps land on nothing); half of it still ≥ 3 mm in elder mode."""
+        return self.px_per_mm * 4 * (ELDER_GAP if self.elder else 1.0)
 
     @property
     def text(self) -> float:
@@ -76,7 +84,7 @@ class Theme:
     @property
     def title(self) -> float:
         """Return the heading size."""
-        return self.mm(8)
+        return self.px_per_mm * 8 * (ELDER_TITLE if self.elder else 1.0)
 
     @property
     def huge(self) -> float:
