@@ -119,3 +119,27 @@ def test_a_mode_chosen_on_home_by_someone_who_walked_away_is_undone(panel: Drive
     app.last_touch = time.monotonic() - app.kiosk.settings.idle_timeout_s - 1
     panel.until(lambda: not app.elder and not app.high_contrast, timeout=3, what="the modes undone")
     assert "长辈模式：关" in panel.texts()
+
+
+def test_in_elder_mode_home_lists_a_few_items_a_page_and_every_one_is_reachable_by_turning(panel: Driver) -> None:
+    from kiosk.ui.screens.home import ELDER_PAGE, CategoryButton
+
+    def listed() -> list[str]:
+        return [w.text for w in panel.widgets() if isinstance(w, CategoryButton) and w.get_root_window()]
+
+    everything = listed()
+    assert len(everything) > ELDER_PAGE
+    panel.tap("长辈模式：关")
+    seen = listed()
+    assert len(seen) == ELDER_PAGE
+    pages = -(-len(everything) // ELDER_PAGE)
+    assert f"1/{pages}" in panel.texts()
+    for _ in range(pages - 1):
+        panel.tap("下一页")
+        assert len(listed()) <= ELDER_PAGE
+        seen += listed()
+    assert seen == everything
+    assert panel.find("上一页")
+    panel.tap("上一页")
+    assert listed() == everything[(pages - 2) * ELDER_PAGE:(pages - 1) * ELDER_PAGE]
+    assert_elder_sizes(panel)
