@@ -104,6 +104,7 @@ class FormScreen(KioskScreen):
             ticked = bool(session.answers.get(form_field.key))
             return BigButton(text=("■ " if ticked else "□ ") + app.t("I confirm", app.lang),
                              background_color=app.theme.colours.chosen if ticked else app.theme.colours.primary,
+                             chosen=ticked,
                              on_release=lambda _b: self._set(form_field.key, not ticked))
         if kind is Input.DOCUMENTS:
             return Body(text=app.t("This terminal cannot scan documents: please bring them to a service window.",
@@ -139,7 +140,7 @@ class FormScreen(KioskScreen):
                     self._set(form_field.key, sorted(chosen ^ {value}))
                 else:
                     self._set(form_field.key, value)
-            row.add_widget(BigButton(text=app.text(option.label), on_release=pick,
+            row.add_widget(BigButton(text=app.text(option.label), on_release=pick, chosen=option.value in chosen,
                                      background_color=app.theme.colours.chosen if option.value in chosen
                                      else app.theme.colours.primary))
         return row

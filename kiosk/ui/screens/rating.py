@@ -42,11 +42,13 @@ class RatingScreen(KioskScreen):
         reasons.clear_widgets()
         for level, msgid in LEVELS:
             levels.add_widget(BigButton(text=app.t(msgid, app.lang), background_color=chosen if level == self.level
-                                        else plain, on_release=lambda _b, n=level: self.choose(n)))
+                                        else plain, chosen=level == self.level,
+                                        on_release=lambda _b, n=level: self.choose(n)))
         if self.level in BAD_LEVELS:
             for stored, msgid in REASON_WORDS.items():
                 reasons.add_widget(BigButton(text=app.t(msgid, app.lang),
                                              background_color=chosen if stored in self.reasons else plain,
+                                             chosen=stored in self.reasons,
                                              on_release=lambda _b, r=stored: self.toggle(r)))
         self.ids.send.disabled = not self.level
 

@@ -143,3 +143,26 @@ def test_in_elder_mode_home_lists_a_few_items_a_page_and_every_one_is_reachable_
     panel.tap("上一页")
     assert listed() == everything[(pages - 2) * ELDER_PAGE:(pages - 1) * ELDER_PAGE]
     assert_elder_sizes(panel)
+
+
+def test_a_chosen_option_is_framed_not_only_coloured(panel: Driver) -> None:
+    from kivy.graphics import Color, Line
+
+    from tests.kiosk.ui.journey import option
+
+    to_form(panel)
+    panel.tap(CONFIRM)
+    panel.tap("下一步")
+    label = option(panel, "delivery.method", "window")
+    before = panel.find(label)
+    assert not before.chosen
+    panel.tap(label)
+    chosen = panel.find(label)
+    colour, frames = None, []
+    for instruction in chosen.canvas.after.children:
+        if isinstance(instruction, Color):
+            colour = tuple(instruction.rgba)
+        elif isinstance(instruction, Line):
+            frames.append(colour)
+    assert chosen.chosen
+    assert frames == [panel.app.theme.colours.on_dark]  # a white frame drawn inside the chosen button
