@@ -15,6 +15,7 @@ ATTRACT_AFTER_S = 30.0  # an untouched home screen starts cycling tips after thi
 ATTRACT_EVERY_S = 5
 CHARACTERS_PER_S = 3.0  # Chinese read slowly and carefully (about 180 a minute: older readers, official text)
 LETTERS_PER_S = 12.0  # letters and digits of English text (about 140 words a minute)
+SLOWER = 2.0  # elder mode doubles the timeouts
 
 
 def reading_s(text: str) -> float:
@@ -48,16 +49,20 @@ class IdlePolicy:
     timeout_s: float
     warning_s: float
 
-    def decide(self, idle_s: float, *, in_session: bool, on_home: bool, reading_s: float = 0.0) -> IdleDecision:
+    def decide(self, idle_s: float, *, in_session: bool, on_home: bool, reading_s: float = 0.0,
+               slower: bool = False) -> IdleDecision:
         """Return what to do after ``idle_s`` seconds without a touch (asked about once a second).
 
         ``reading_s``: how long the text on the screen takes to read; the warning waits at least that long.
+        ``slower``: elder mode, both the timeout and the warning's time to answer doubled. Any touch
+        starts the count again, so the time can be extended without limit.
         """
         if not in_session:
             attract = on_home and idle_s >= ATTRACT_AFTER_S and round(idle_s) % ATTRACT_EVERY_S == 0
             return IdleDecision(IdleAction.ATTRACT if attract else IdleAction.NOTHING)
-        timeout = max(self.timeout_s, reading_s)
+        factor = SLOWER if slower else 1.0
+        timeout, warning = max(self.timeout_s * factor, reading_s), self.warning_s * factor  # config: ≥ 20 s
         if idle_s < timeout:
             return IdleDecision(IdleAction.NOTHING)
-        countdown = max(0, round(timeout + self.warning_s - idle_s))
+        countdown = max(0, round(timeout + warning - idle_s))
         return IdleDecision(IdleAction.WARN if countdown > 0 else IdleAction.END, countdown)

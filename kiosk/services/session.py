@@ -9,7 +9,7 @@ ends: nothing personal outlives it in the UI process.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain.application import Application, Draft, MaterialStatus, check
@@ -24,6 +24,7 @@ from kiosk.services.identify import Refusal, RefusalCode, refusal
 from l10n.countries import country
 from l10n.pinyin import Composer
 
+ELDER_AGE = 65  # a card holder this old is offered elder mode
 MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen
     "identity.name": mask_name, "identity.id_number": mask_id_number, "identity.address": mask_address,
     "identity.birth_date": mask_date,
@@ -45,6 +46,7 @@ class Session:
     receipt: Receipt | None = None
     printed: bool = False
     composer: Composer | None = None  # this citizen's pinyin: words chosen rank higher, for this session only
+    elder_offered: bool = False  # elder mode was offered once (a yes or a no is not asked again)
 
     @property
     def application_id(self) -> str | None:
@@ -69,6 +71,13 @@ class Session:
             return Refusal(RefusalCode.CARD_DATA, unusable[0])
         self.identity, self.answers, self.from_card = identity, answers, set(prefilled)
         return None
+
+    def offer_elder(self) -> bool:
+        """Return whether to offer elder mode now: the card's holder is 65 or older, and it was not offered yet."""
+        born = self.identity.birth_date if self.identity is not None else None
+        if self.elder_offered or born is None:
+            return False
+        return age_on(born, self.started.date()) >= ELDER_AGE
 
     def groups(self) -> list[tuple[Group, list[FormField]]]:
         """Return the question groups that apply to the answers so far, each with its applicable fields."""
@@ -120,6 +129,11 @@ class Session:
             chosen = value if isinstance(value, list) else [value]
             return "、".join((form_field.option_label(str(v)) or Text(str(v), str(v))).get(lang) for v in chosen)
         return str(value)
+
+
+def age_on(born: date, day: date) -> int:
+    """Return a person's age in whole years on ``day`` (born 29 February: a year older on 1 March)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _nationality(code: str, lang: Lang) -> str:

@@ -68,13 +68,15 @@ class KioskApp(App):
     """The citizen's terminal."""
 
     lang = StringProperty("zh")
-    theme = ObjectProperty(None)
+    theme = ObjectProperty(None, rebind=True)  # kv rules using app.theme.… follow elder mode and the palette
     idle_warning = BooleanProperty(False)
     countdown = NumericProperty(0)
     notice = StringProperty("")  # a short message over the current screen (e.g. thank you)
     help_coming = BooleanProperty(False)  # staff were called and have not come yet
     voice_on = BooleanProperty(False)  # voice guidance speaks (the citizen's choice, for this session)
     volume = NumericProperty(0)
+    elder = BooleanProperty(False)  # elder mode (长辈模式): larger everything, slower voice, longer timeouts
+    high_contrast = BooleanProperty(False)  # the high-contrast palette (高对比度)
 
     def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
         """Build the app around the terminal's parts."""
@@ -164,6 +166,26 @@ class KioskApp(App):
         voice.turn_off() if voice.on else voice.turn_on()
         self.voice_on = voice.on
 
+    def toggle_elder(self) -> None:
+        """Turn elder mode on (with slow voice guidance) or off, for this session."""
+        self.elder = not self.elder
+        voice = self.kiosk.voice
+        if self.elder:
+            voice.turn_on(slow=True)
+        voice.slow = self.elder
+        self.voice_on = voice.on
+        self._restyle()
+
+    def toggle_contrast(self) -> None:
+        """Turn the high-contrast palette on or off, for this session."""
+        self.high_contrast = not self.high_contrast
+        self._restyle()
+
+    def _restyle(self) -> None:
+        """Apply the session's sizes and palette to every screen, and lay out the current one again."""
+        self.theme = self.theme.moded(elder=self.elder, high_contrast=self.high_contrast)
+        self._show()
+
     def repeat(self) -> None:
         """Say the last thing again."""
         self.kiosk.voice.repeat()
@@ -189,6 +211,9 @@ class KioskApp(App):
         self.notice = ""
         self.kiosk.voice.end_session()
         self.voice_on, self.volume = False, self.kiosk.voice.volume
+        if self.elder or self.high_contrast:
+            self.elder = self.high_contrast = False
+            self.theme = self.theme.moded(elder=False, high_contrast=False)
         self.go("out_of_service" if not self.availability.can_apply else "home")
 
     def browse_guides(self) -> None:
@@ -240,8 +265,12 @@ class KioskApp(App):
             self.last_touch += dt
         idle = time.monotonic() - self.last_touch
         current = self.manager.current
+        if self.session is None and idle >= self.kiosk.idle.timeout_s and (self.elder or self.high_contrast):
+            self.end_session()  # chosen on home by someone who walked away: the next citizen starts normal
+            return
         decision = self.kiosk.idle.decide(idle, in_session=self.session is not None and current not in OPEN_SCREENS,
-                                          on_home=current == "home", reading_s=self.reading_s)
+                                          on_home=current == "home", reading_s=self.reading_s,
+                                          slower=self.elder)
         if decision.action is IdleAction.ATTRACT:
             self.manager.get_screen("home").attract()
         elif decision.action in {IdleAction.WARN, IdleAction.END}:

@@ -13,7 +13,9 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
 class BigButton(Button):
-    """A touch target sized in millimetres of glass."""
+    """A touch target sized in millimetres of glass; a chosen one is framed, not only coloured."""
+
+    chosen = BooleanProperty(False)
 
 
 class Body(Label):

@@ -15,27 +15,27 @@ from kivy.app import App
 from kivy.graphics import Color, Line
 from kivy.lang import Builder
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.services.writing import InputEngines
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
-from kiosk.ui.inputs.keys import KeyCap, WordKey
+from kiosk.ui.inputs.keys import Hint, KeyCap, WordKey
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 CANDIDATES = 8
 MAX_STROKES = 60  # the recogniser reads at most 64: a pad this full is cleared by the citizen
+PAD_MM = 5 * 16 + 4 * 4 / 2  # five 16 mm keys and their 2 mm gaps
 
 
 class HandwritingPad(Widget):
     """Collect strokes in pad coordinates (origin top left, y down) and recognise them."""
 
     def __init__(self, engines: InputEngines, on_pick: Callable[[str], Any], **kwargs: Any) -> None:
-        """An empty pad, five keys high and as wide."""
+        """An empty pad, 88 mm square (five keys high): no larger in elder mode, where the keyboard must still fit."""
         super().__init__(size_hint=(None, None), **kwargs)
         theme = App.get_running_app().theme
-        self.height = self.width = 5 * theme.target + 4 * theme.gap / 2  # a square box, as characters are written
+        self.height = self.width = theme.px_per_mm * PAD_MM  # a square box, as characters are written
         self.engines, self.on_pick = engines, on_pick
         self.strokes: list[list[tuple[float, float]]] = []
         self.finger: Any = None  # the touch drawing now: a second finger or a resting palm is ignored
@@ -133,13 +133,13 @@ class HandwritingPad(Widget):
         if self.bar is None:
             return
         self.bar.clear_widgets()
-        problem = self.engines.handwriting_problem
+        problem, app = self.engines.handwriting_problem, App.get_running_app()
         if problem is not None:
-            self.bar.add_widget(Label(text=problem.citizen.get(App.get_running_app().lang), color=(0.7, 0.1, 0.1, 1)))
+            self.bar.add_widget(Hint(text=problem.citizen.get(app.lang), color=app.theme.colours.error))
             return
         if not self.offered:
             hint = N_("Write one character in the box") if not self.strokes else N_("Looking…")
-            self.bar.add_widget(Label(text=self.t(hint), color=(0.35, 0.35, 0.35, 1)))
+            self.bar.add_widget(Hint(text=self.t(hint), size_hint_x=2.5))  # one line, 8 mm tall in elder mode
         for text in self.offered:
             key = WordKey(text=text, size_hint_x=max(1.0, 0.6 * len(text)))
             key.bind(on_release=lambda _b, chosen=text: self.pick(chosen))

@@ -23,11 +23,9 @@ from kiosk.ui.inputs.chinese import PINYIN, ChineseKeyboard
 from kiosk.ui.inputs.datepicker import DatePicker
 from kiosk.ui.inputs.keypads import FieldKeypad
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.theme import COLOURS
 from kiosk.ui.widgets import BigButton, Body, Title, ValueButton
 
 load_kv(__file__)
-SELECTED, PLAIN = COLOURS.chosen, COLOURS.primary
 LONG_TEXT = 160  # characters of a long answer a field's button shows (its end); the review shows it whole
 
 
@@ -78,7 +76,7 @@ class FormScreen(KioskScreen):
         for form_field in fields:
             content.add_widget(self._field(session, form_field))
             if form_field.key in self.problems:
-                content.add_widget(Body(text=self.problems[form_field.key], color=COLOURS.error))
+                content.add_widget(Body(text=self.problems[form_field.key], color=self.kiosk_app.theme.colours.error))
         if self.active is not None and self.active in fields:
             self._type(self.active, scroll=False, keep=True)  # keep typing where the citizen was
 
@@ -91,7 +89,7 @@ class FormScreen(KioskScreen):
         box.add_widget(Title(text=label, font_size=app.theme.text))
         box.add_widget(self._input(session, form_field))
         if form_field.help is not None:
-            box.add_widget(Body(text=app.text(form_field.help), color=COLOURS.muted))
+            box.add_widget(Body(text=app.text(form_field.help), color=app.theme.colours.muted))
         return box
 
     def _input(self, session: Session, form_field: FormField) -> Widget:
@@ -105,7 +103,8 @@ class FormScreen(KioskScreen):
         if kind is Input.CHECKBOX:
             ticked = bool(session.answers.get(form_field.key))
             return BigButton(text=("■ " if ticked else "□ ") + app.t("I confirm", app.lang),
-                             background_color=SELECTED if ticked else PLAIN,
+                             background_color=app.theme.colours.chosen if ticked else app.theme.colours.primary,
+                             chosen=ticked,
                              on_release=lambda _b: self._set(form_field.key, not ticked))
         if kind is Input.DOCUMENTS:
             return Body(text=app.t("This terminal cannot scan documents: please bring them to a service window.",
@@ -141,8 +140,9 @@ class FormScreen(KioskScreen):
                     self._set(form_field.key, sorted(chosen ^ {value}))
                 else:
                     self._set(form_field.key, value)
-            row.add_widget(BigButton(text=app.text(option.label), on_release=pick,
-                                     background_color=SELECTED if option.value in chosen else PLAIN))
+            row.add_widget(BigButton(text=app.text(option.label), on_release=pick, chosen=option.value in chosen,
+                                     background_color=app.theme.colours.chosen if option.value in chosen
+                                     else app.theme.colours.primary))
         return row
 
     def _text(self, session: Session, form_field: FormField) -> BoxLayout:

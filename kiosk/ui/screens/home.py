@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 
 from domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
 from kiosk.services.inputs import BACKSPACE, edit
@@ -15,6 +17,7 @@ from kiosk.ui.widgets import BigButton
 load_kv(__file__)
 LETTERS = [keys("QWERTYUIOP"), keys("ASDFGHJKL"), [*keys("ZXCVBNM"), Key(BACKSPACE)]]  # rows that never wrap
 MAX_QUERY = 20
+ELDER_PAGE = 5  # list items per page in elder mode (the whole list scrolls otherwise)
 ATTRACT = (  # what the idle home screen cycles through to invite passers-by
     N_("Apply here, 24 hours a day"), N_("Put your ID card on the reader: no forms to copy out"),
     N_("One-stop themes: several services with one form"), N_("Search by pinyin: type SBK for 社保卡"),
@@ -46,6 +49,7 @@ class HomeScreen(KioskScreen):
         super().__init__(**kwargs)
         self.category: str | None = None
         self.query = ""
+        self.page = 0  # the list's page, in elder mode (a few items at a time)
         self.tip = -1  # the attract loop's current tip (-1: the normal title)
         self._entries: list[Entry] | None = None
 
@@ -66,32 +70,57 @@ class HomeScreen(KioskScreen):
         self.ids.query.text = self.query or app.t("Type pinyin letters to search, e.g. SBK", app.lang)
         content = self.ids.content
         content.clear_widgets()
+        buttons = self._buttons(items, bundles)
+        per_page = ELDER_PAGE if app.elder else len(buttons)
+        self.page = min(self.page, max(0, (len(buttons) - 1) // max(1, per_page)))
+        for button in buttons[self.page * per_page:(self.page + 1) * per_page]:
+            content.add_widget(button)
+        if per_page < len(buttons):
+            self._pager(len(buttons), per_page)
+
+    def _buttons(self, items: list[ServiceItem], bundles: list[Bundle]) -> list[BigButton]:
+        """Return the list's buttons: the categories, or the chosen category's offerings, or search results."""
+        app = self.kiosk_app
         offered: list[ServiceItem | Bundle] = [*items, *bundles]
-        chosen: list[ServiceItem | Bundle]
+        if not self.query and not self.category:
+            order = {c: n for n, c in enumerate(app.kiosk.catalog.meta.category_order)}
+            buttons: list[BigButton] = [
+                CategoryButton(text=f"{app.text(CATEGORY_NAMES[Category(c)])}  ({sum(i.category == c for i in items)})",
+                               icon=ICONS[Category(c)], on_release=lambda _b, c=c: self.pick(c))
+                for c in sorted({i.category for i in items}, key=lambda c: (order.get(c, len(order)), c))]
+            if bundles:
+                buttons.append(CategoryButton(text=app.t("One-stop themes (一件事)", app.lang), icon=ICONS[BUNDLES],
+                                              on_release=lambda _b: self.pick(BUNDLES)))
+            return buttons
         if self.query:
             codes = search(self.entries(), self.query)
             chosen = [o for o in offered if o.code in codes]
-        elif self.category == BUNDLES:
-            chosen = list(bundles)
-        elif self.category:
-            chosen = [i for i in items if i.category == self.category]
         else:
-            order = {c: n for n, c in enumerate(app.kiosk.catalog.meta.category_order)}
-            for category in sorted({i.category for i in items}, key=lambda c: (order.get(c, len(order)), c)):
-                count = sum(i.category == category for i in items)
-                content.add_widget(CategoryButton(text=f"{app.text(CATEGORY_NAMES[Category(category)])}  ({count})",
-                                                  icon=ICONS[Category(category)],
-                                                  on_release=lambda _b, c=category: self.pick(c)))
-            if bundles:
-                content.add_widget(CategoryButton(text=app.t("One-stop themes (一件事)", app.lang), icon=ICONS[BUNDLES],
-                                                  on_release=lambda _b: self.pick(BUNDLES)))
-            return
-        for offering in chosen:
-            content.add_widget(BigButton(text=app.text(offering.name),
-                                         on_release=lambda _b, code=offering.code: app.start(code)))
+            chosen = list(bundles) if self.category == BUNDLES else [i for i in items if i.category == self.category]
         if not chosen:
-            content.add_widget(BigButton(text=app.t("Nothing found. Show all categories", app.lang),
-                                         on_release=lambda _b: self.back()))
+            return [BigButton(text=app.t("Nothing found. Show all categories", app.lang),
+                              on_release=lambda _b: self.back())]
+        return [BigButton(text=app.text(o.name), on_release=lambda _b, code=o.code: app.start(code)) for o in chosen]
+
+    def _pager(self, count: int, per_page: int) -> None:
+        """Add the page turners under a list shown a few items at a time (elder mode), with where the page is."""
+        app = self.kiosk_app
+        pages = (count + per_page - 1) // per_page
+        row = BoxLayout(size_hint_y=None, height=app.theme.target, spacing=app.theme.gap)
+        earlier = BigButton(text=app.t("Previous page", app.lang), background_color=app.theme.colours.secondary,
+                            disabled=self.page == 0, on_release=lambda _b: self.turn(-1))
+        later = BigButton(text=app.t("Next page", app.lang), disabled=self.page + 1 >= pages,
+                          on_release=lambda _b: self.turn(1))
+        row.add_widget(earlier)
+        row.add_widget(Label(text=f"{self.page + 1}/{pages}", font_size=app.theme.text, color=app.theme.colours.ink))
+        row.add_widget(later)
+        self.ids.content.add_widget(row)
+
+    def turn(self, step: int) -> None:
+        """Show the next (step 1) or previous (step -1) page of the list."""
+        self.page = max(0, self.page + step)
+        self.ids.scroll.scroll_y = 1
+        self.show()
 
     def attract(self) -> None:
         """Show the next tip of the attract loop."""
@@ -107,19 +136,19 @@ class HomeScreen(KioskScreen):
 
     def pick(self, category: str) -> None:
         """Show one category's offerings."""
-        self.category, self.query = category, ""
+        self.category, self.query, self.page = category, "", 0
         self.ids.scroll.scroll_y = 1
         self.show()
 
     def typed(self, key: str) -> None:
         """Search as the citizen types."""
-        self.query = edit(self.query, key, MAX_QUERY)
+        self.query, self.page = edit(self.query, key, MAX_QUERY), 0
         self.ids.scroll.scroll_y = 1
         self.show()
 
     def back(self) -> None:
         """Return to the category list."""
-        self.category, self.query = None, ""
+        self.category, self.query, self.page = None, "", 0
         self.ids.scroll.scroll_y = 1
         self.show()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from kivy.animation import Animation
+from kivy.properties import BooleanProperty
 
 from domain.identity import Identity
 from domain.text import Text
@@ -21,6 +22,7 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 load_kv(__file__)
 log = logging.getLogger(__name__)
 PULSE_LOW = 0.85  # the card picture pulses while waiting, never fainter than 3:1 against the page
+OFFER = N_("Would you like elder mode: larger text and buttons, slower voice, more time?")
 MESSAGES = {
     ReadProblem.NO_CARD: N_("No card was found. Please place your ID card flat on the reader and try again."),
     ReadProblem.LIFTED: N_("The card was moved while it was read. Please place it again and keep it still."),
@@ -34,6 +36,7 @@ class IdentifyScreen(KioskScreen):
 
     name = "identify"
     prompt = "Please place your ID card on the reader."
+    offering = BooleanProperty(False)  # elder mode is being offered
 
     def __init__(self, **kwargs: object) -> None:
         """Nothing read yet."""
@@ -60,6 +63,7 @@ class IdentifyScreen(KioskScreen):
         self.reading += 1
         token, kiosk = self.reading, self.kiosk_app.kiosk
         self.refused = None
+        self.offering = False
         self.ids.message.text = self.kiosk_app.t("Please place your ID card on the reader.", self.kiosk_app.lang)
         self.ids.retry.disabled = True
         self._pulse(True)
@@ -88,10 +92,21 @@ class IdentifyScreen(KioskScreen):
         """Show the masked identity and offer to continue."""
         app = self.kiosk_app
         self.ids.message.text = app.t("Is this you? You may take your card now.", app.lang)
-        app.speak(self.ids.message.text)  # the masked name and number are shown, never said
+        self.offering = app.session is not None and not app.elder and app.session.offer_elder()
+        question = f" {app.t(OFFER, app.lang)}" if self.offering else ""
+        app.speak(self.ids.message.text + question)  # the masked name and number are shown, never said
         self.ids.who.text = f"{identity.masked_name}\n{identity.masked_id}"
         self.ids.confirm.disabled = False
         self.ids.retry.disabled = False
+
+    def answer_offer(self, yes: bool) -> None:
+        """Take the citizen's answer to the elder-mode offer (not asked again this session)."""
+        app = self.kiosk_app
+        self.offering = False
+        if app.session is not None:
+            app.session.elder_offered = True
+        if yes and not app.elder:
+            app.toggle_elder()
 
     def _failed(self, token: int, exc: Exception) -> None:
         """Say what went wrong in words, and allow another try."""
@@ -125,15 +140,17 @@ class IdentifyScreen(KioskScreen):
         self.read()
 
     def on_leave(self, *args: object) -> None:
-        """Drop any read still under way, and the refusal shown."""
+        """Drop any read still under way, the refusal shown and the elder-mode offer."""
         self.reading += 1
         self.refused = None
+        self.offering = False
         Animation.cancel_all(self.ids.reading)
 
     def wipe(self) -> None:
         """Clear the masked identity."""
         self.reading += 1
         self.refused = None
+        self.offering = False
         Animation.cancel_all(self.ids.reading)
         self.ids.who.text = ""
         self.ids.message.text = ""

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.screens.guide import handed_on, material_note
-from kiosk.ui.theme import COLOURS
 from kiosk.ui.widgets import BigButton, Body
 
 load_kv(__file__)
-SELECTED, PLAIN = COLOURS.later, COLOURS.primary
 
 
 class MaterialsScreen(KioskScreen):
@@ -36,7 +34,8 @@ class MaterialsScreen(KioskScreen):
             later = requirement.material.id in session.deferred
             text = (t("{name}: hand in later, by {date}").format(name=name, date=due.isoformat())
                     if later else t("{name}: I have it with me").format(name=name))
-            content.add_widget(BigButton(text=text, background_color=SELECTED if later else PLAIN,
+            content.add_widget(BigButton(text=text, background_color=app.theme.colours.later if later
+                                         else app.theme.colours.primary,
                                          on_release=lambda _b, m=requirement.material.id: self.toggle(m)))
         for line in handed_on(session.offering, app.text, t):
             content.add_widget(Body(text=line))

@@ -8,7 +8,6 @@ from kiosk.services.feedback import BAD_LEVELS
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.theme import COLOURS
 from kiosk.ui.widgets import BigButton
 
 load_kv(__file__)
@@ -19,7 +18,6 @@ REASON_WORDS = {  # each of feedback.REASONS (the 好差评 system's wording, st
     "设备故障": N_("The terminal did not work well"), "指引不清楚": N_("Instructions were unclear"),
     "材料要求多": N_("Too many materials asked for"),
 }
-CHOSEN, PLAIN = COLOURS.chosen, COLOURS.primary
 log = logging.getLogger(__name__)
 
 
@@ -39,15 +37,18 @@ class RatingScreen(KioskScreen):
         """Show the levels, and reasons for a bad level."""
         app = self.kiosk_app
         levels, reasons = self.ids.levels, self.ids.reasons
+        chosen, plain = app.theme.colours.chosen, app.theme.colours.primary
         levels.clear_widgets()
         reasons.clear_widgets()
         for level, msgid in LEVELS:
-            levels.add_widget(BigButton(text=app.t(msgid, app.lang), background_color=CHOSEN if level == self.level
-                                        else PLAIN, on_release=lambda _b, n=level: self.choose(n)))
+            levels.add_widget(BigButton(text=app.t(msgid, app.lang), background_color=chosen if level == self.level
+                                        else plain, chosen=level == self.level,
+                                        on_release=lambda _b, n=level: self.choose(n)))
         if self.level in BAD_LEVELS:
             for stored, msgid in REASON_WORDS.items():
                 reasons.add_widget(BigButton(text=app.t(msgid, app.lang),
-                                             background_color=CHOSEN if stored in self.reasons else PLAIN,
+                                             background_color=chosen if stored in self.reasons else plain,
+                                             chosen=stored in self.reasons,
                                              on_release=lambda _b, r=stored: self.toggle(r)))
         self.ids.send.disabled = not self.level
 

@@ -36,3 +36,11 @@ def test_the_time_to_read_what_is_shown_stretches_the_timeout() -> None:
     assert POLICY.decide(reading, in_session=True, on_home=False, reading_s=reading).action is IdleAction.WARN
     assert POLICY.decide(reading + 30, in_session=True, on_home=False, reading_s=reading).action is IdleAction.END
     assert reading_s("word " * 100) < reading_s("字" * 500)  # letters are read faster than characters
+
+
+def test_elder_mode_doubles_the_timeout_and_the_time_to_answer_the_warning() -> None:
+    assert POLICY.decide(119, in_session=True, on_home=False, slower=True) == IdleDecision(IdleAction.NOTHING)
+    assert POLICY.decide(120, in_session=True, on_home=False, slower=True) == IdleDecision(IdleAction.WARN, 60)
+    assert POLICY.decide(179, in_session=True, on_home=False, slower=True) == IdleDecision(IdleAction.WARN, 1)
+    assert POLICY.decide(180, in_session=True, on_home=False, slower=True) == IdleDecision(IdleAction.END, 0)
+    assert POLICY.decide(120, in_session=True, on_home=False, slower=True, reading_s=200).action is IdleAction.NOTHING

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ from drivers.status import DeviceState, Snapshot
 from kiosk.services.availability import PAPER_OUT, READER_DOWN, STORAGE_FULL, assess
 from kiosk.services.identify import Refusal, RefusalCode
 from kiosk.services.search import index, search
-from kiosk.services.session import Session
+from kiosk.services.session import Session, age_on
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -175,3 +175,10 @@ def test_a_nationality_code_is_shown_as_its_country(catalog: Catalog, label: str
     session.take_identity(identity(label))
     assert session.shown("applicant.nationality", "zh") == zh
     assert session.shown("applicant.nationality", "en") == en
+
+
+def test_age_is_counted_in_whole_years_at_the_sessions_date() -> None:
+    assert age_on(date(1961, 12, 3), date(2026, 12, 2)) == 64  # 65 tomorrow: not yet offered elder mode
+    assert age_on(date(1961, 12, 2), date(2026, 12, 2)) == 65
+    assert age_on(date(1960, 2, 29), date(2025, 2, 28)) == 64
+    assert age_on(date(1960, 2, 29), date(2025, 3, 1)) == 65

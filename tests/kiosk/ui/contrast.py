@@ -14,6 +14,7 @@ from typing import Any
 from tests.kiosk.ui.driver import ancestors
 
 TEXT_MIN, CUE_MIN = 4.5, 3.0
+TEXT_MIN_HIGH = 7.0  # the high-contrast theme (WCAG 1.4.6)
 Rgb = tuple[float, float, float]
 
 
@@ -110,14 +111,14 @@ def shown(widget: Any) -> bool:
     return all(w.opacity > 0 and w.width > 1 and w.height > 1 for w in ancestors(widget) if w is not w.parent)
 
 
-def text_problems(widget: Any) -> list[str]:
-    """Return the label's text contrast, if under 4.5:1."""
+def text_problems(widget: Any, least: float = TEXT_MIN) -> list[str]:
+    """Return the label's text contrast, if under ``least`` (4.5:1 unless told)."""
     point = widget.to_window(*widget.center)
     under = background(widget, point)
     rgba = widget.disabled_color if widget.disabled else widget.color
     ink = over(rgba, rgba[3] * _opacity(widget), under)
     found = ratio(ink, under)
-    return [] if found >= TEXT_MIN else [f"text {widget.text[:20]!r}: {found:.2f}:1"]
+    return [] if found >= least else [f"text {widget.text[:20]!r}: {found:.2f}:1"]
 
 
 def cue_problems(widget: Any) -> list[str]:
@@ -157,8 +158,8 @@ def _beneath(widget: Any, shape: Any, point: tuple[float, float]) -> Rgb:
     return colour
 
 
-def problems(root: Any) -> list[str]:
-    """Return every contrast problem of the visible widgets under ``root``."""
+def problems(root: Any, least: float = TEXT_MIN) -> list[str]:
+    """Return every contrast problem of the visible widgets under ``root`` (text under ``least``:1, cues under 3:1)."""
     from kivy.uix.label import Label
 
     found = []
@@ -166,6 +167,6 @@ def problems(root: Any) -> list[str]:
         if not shown(widget):
             continue
         if isinstance(widget, Label) and widget.text.strip():
-            found += text_problems(widget)
+            found += text_problems(widget, least)
         found += cue_problems(widget)
     return found

@@ -1,9 +1,10 @@
 """Render every screen, keypad and keyboard at the default panel (1080×1920, 21.5″) in one orientation.
 
-Run as ``python -m tests.kiosk.ui.render_walk portrait|landscape OUTDIR`` on a display: the window
-is created at its final size (a window resized after it exists reads back garbage), every view is
-checked in both languages (text that does not fit its box or lies outside its screen; keys under
-16 mm), a screenshot of each is saved, and the problems are printed as JSON on the last line.
+Run as ``python -m tests.kiosk.ui.render_walk portrait|landscape OUTDIR [elder]`` on a display: the
+window is created at its final size (a window resized after it exists reads back garbage), every view
+is checked in both languages (text that does not fit its box or lies outside its screen; keys under
+16 mm; in elder mode, text under 5 mm, targets under 20 mm, gaps under 3 mm, line spacing under 1.3),
+a screenshot of each is saved, and the problems are printed as JSON on the last line.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ PANEL = UiSection(fullscreen=False, width_px=1080, height_px=1920, panel_inches=
                   warning_s=30)
 ORIENTATIONS = {"portrait": PANEL, "landscape": PANEL.model_copy(update={"width_px": 1920, "height_px": 1080})}
 MIN_KEY_MM = 16
+ELDER_MIN = {"text": 5.0, "line": 1.3, "target": 20.0, "gap": 3.0}  # 适老化: mm of glass, and line spacing
 
 
 def _visible(widget: Any) -> bool:
@@ -56,7 +58,7 @@ def problems_now(kiosk: Any) -> list[str]:
     from kiosk.ui.inputs.keys import KeyCap
 
     kiosk.frames(3)
-    found, least = [], kiosk.app.theme.mm(MIN_KEY_MM) - 1
+    found, least = elder_problems(kiosk), kiosk.app.theme.px_per_mm * MIN_KEY_MM - 1
     for widget in kiosk.widgets():
         if not isinstance(widget, Label) or not widget.text or not _visible(widget):
             continue
@@ -71,6 +73,31 @@ def problems_now(kiosk: Any) -> list[str]:
         if isinstance(widget, KeyCap) and min(widget.width, widget.height) < least:
             found.append(f"{kiosk.screen}: key {widget.text!r} is {widget.width:.0f}×{widget.height:.0f} px")
     return found
+
+
+def elder_problems(kiosk: Any) -> list[str]:
+    """Return each of elder mode's measures the view falls short of (nothing outside elder mode)."""
+    from tests.kiosk.ui.sizes import measure
+
+    if not kiosk.app.elder:
+        return []
+    sizes = measure(kiosk.app.root, kiosk.app.theme.px_per_mm)
+    found = zip(ELDER_MIN.items(), (sizes.text_mm, sizes.line_height, sizes.target_mm, sizes.gap_mm), strict=True)
+    return [f"{kiosk.screen}: {name} {value:.2f} < {least} ({what!r})"
+            for (name, least), (value, what) in found if value < least]
+
+
+def keep_elder_mode(kiosk: Any) -> None:
+    """Turn elder mode on by its toggle on home, and again after each session the walk ends."""
+    app = kiosk.app
+    kiosk.tap("长辈模式：关")
+    ended = app.end_session
+
+    def end_and_keep() -> None:
+        ended()
+        app.toggle_elder()  # the walk ends sessions itself: lay out the next one in elder mode too
+
+    app.end_session = end_and_keep
 
 
 def check(kiosk: Any, shots: Path, name: str, problems: list[str], langs: tuple[str, ...] = ("zh", "en")) -> None:
@@ -88,8 +115,8 @@ def check(kiosk: Any, shots: Path, name: str, problems: list[str], langs: tuple[
     kiosk.frames(2)
 
 
-def main(orientation: str, out: Path) -> None:
-    """Open the window at its final size, walk every view, print the problems as JSON."""
+def main(orientation: str, out: Path, elder: bool = False) -> None:
+    """Open the window at its final size, walk every view (in elder mode when asked), print the problems as JSON."""
     from tests.kiosk.ui.walks import walk_inputs, walk_screens
 
     settings = ORIENTATIONS[orientation]
@@ -107,10 +134,12 @@ def main(orientation: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as data, running_kiosk(Path(data), settings) as kiosk:
+        if elder:
+            keep_elder_mode(kiosk)
         walk_screens(kiosk, out, problems)
         walk_inputs(kiosk, out, problems)
     print(json.dumps({"problems": problems, "shots": sorted(p.name for p in out.glob("*.png"))}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]))
+    main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:] == ["elder"])

@@ -1,5 +1,6 @@
 """Rendering checks at the default panel (1080×1920, 21.5″): every screen, keypad and keyboard, both orientations
-and both languages; nothing overflows its box or leaves its screen, no key is under 16 mm.
+and both languages, normal and in elder mode; nothing overflows its box or leaves its screen, no key is under
+16 mm, and in elder mode no text under 5 mm, no target under 20 mm, no gap under 3 mm, no line spacing under 1.3.
 
 Each orientation renders in a process of its own whose window is created at its final size (a window
 resized after it exists reads back uninitialised memory), and every screenshot must pass a pixel check.
@@ -53,13 +54,17 @@ def garbage(path: Path, size: tuple[int, int]) -> str | None:
     return None
 
 
+@pytest.mark.parametrize("mode", ["normal", "elder"])
 @pytest.mark.parametrize(("orientation", "size"), [("portrait", (1080, 1920)), ("landscape", (1920, 1080))])
 def test_every_view_fits_in_both_orientations_and_languages(big_display: str, orientation: str,
-                                                             size: tuple[int, int]) -> None:
+                                                             size: tuple[int, int], mode: str) -> None:
     base = os.environ.get("YC_SCREENSHOTS")
-    shots = Path(base or tempfile.mkdtemp(prefix="screens-")) / orientation
+    folder = orientation if mode == "normal" else f"{orientation}-elder"
+    shots = Path(base or tempfile.mkdtemp(prefix="screens-")) / folder
     env = {**os.environ, "DISPLAY": big_display, "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-home-")}
-    done = subprocess.run([sys.executable, "-m", "tests.kiosk.ui.render_walk", orientation, str(shots)], cwd=ROOT,
+    elder = ["elder"] if mode == "elder" else []
+    done = subprocess.run([sys.executable, "-m", "tests.kiosk.ui.render_walk", orientation, str(shots), *elder],
+                          cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
