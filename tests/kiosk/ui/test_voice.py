@@ -8,7 +8,7 @@ import time
 from drivers.speech.recording import RecordingSpeaker
 from l10n.speakable import code_zh
 from tests.kiosk.ui.driver import Driver
-from tests.kiosk.ui.journey import ID_NUMBER, to_review
+from tests.kiosk.ui.journey import ID_NUMBER, to_form, to_review
 
 
 def spoken(kiosk: Driver) -> list[str]:
@@ -65,3 +65,22 @@ def test_the_idle_countdown_waits_while_something_is_being_said(kiosk: Driver) -
         assert not app.idle_warning, "the countdown started over speech"
     app.kiosk.speaker.stop()
     kiosk.until(lambda: app.idle_warning, timeout=10, what="the warning once the speech ended")
+
+
+def test_elder_mode_speaks_each_screen_slowly_line_by_line_in_both_languages(kiosk: Driver) -> None:
+    from kiosk.ui.i18n import tr
+    from l10n.speakable import text_zh
+
+    kiosk.tap("长辈模式：关")  # elder mode turns voice guidance on, slowly
+    to_form(kiosk)
+    prompts = ["Please choose a service", "Here is the guide. Tap Start when you are ready.",
+               "Please read how your information is used, then agree or go back.",
+               "Please place your ID card on the reader.", "Is this you? You may take your card now."]
+    speaker = kiosk.app.kiosk.speaker
+    assert isinstance(speaker, RecordingSpeaker)
+    assert speaker.texts() == [text_zh(tr(p, "zh")) for p in prompts]  # line by line, nothing personal between
+    assert {s.utterance.rate for s in speaker.transcript} == {130}
+    kiosk.tap("English")  # the screen is said again in English: its prompt, then where the citizen is
+    said = [(s.utterance.voice, s.utterance.text, s.utterance.rate) for s in speaker.transcript[len(prompts):]]
+    assert said == [("en-gb", "Please place your ID card on the reader.", 130),
+                    ("en-gb", "Is this you? You may take your card now.", 130)]
