@@ -23,7 +23,7 @@ def test_voice_guidance_says_each_step_of_a_journey_and_resets_after_it(kiosk: D
     assert spoken(kiosk) == ["qing3 xuan3 ze2 yao4 ban4 li3 de5 shi4 xiang4"]  # 请选择要办理的事项
     kiosk.tap("大声一点")
     assert "音量 7" in kiosk.texts()
-    assert kiosk.app.kiosk.speaker.transcript[-1].utterance.volume == 7  # type: ignore[attr-defined]
+    assert kiosk.app.kiosk.speaker.transcript[-1].utterance.volume == 7
     kiosk.tap("再听一遍")
     assert spoken(kiosk)[-2:] == [spoken(kiosk)[0]] * 2
     to_review(kiosk)
