@@ -6,9 +6,11 @@ import ctypes
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,7 @@ def start_xvfb(screen: str = "1280x1280x24") -> tuple[subprocess.Popen[bytes], s
 def screen_size() -> tuple[int, int] | None:
     """Return the size of the X display's default screen (None without one): a window must fit in it.
 
-    Asked with python-xlib, then (before Kivy has loaded X) with libX11 itself: python-xlib takes a
-    socket file left behind by an X server that has gone for the live server's, which libX11 (trying
-    the abstract socket first) does not.
+    Asked with python-xlib (the abstract socket first), then, before Kivy has loaded X, with libX11.
     """
     if not os.environ.get("DISPLAY"):
         return None
@@ -45,15 +45,36 @@ def screen_size() -> tuple[int, int] | None:
 
 
 def _by_xlib() -> tuple[int, int] | None:
-    """Return the default screen's size as python-xlib reads it, or None (the reason is logged)."""
+    """Return the default screen's size as python-xlib reads it, or None (the reason is logged).
+
+    A local display is reached on its abstract socket first, as libxcb does: the socket file of a
+    live server can be one another X server left behind when it failed to take the same display.
+    """
     from Xlib import display as xdisplay  # noqa: PLC0415 - the X protocol in Python: no second copy of libX11 beside Kivy's
     from Xlib import error as xerror  # noqa: PLC0415
+    from Xlib.support import unix_connect  # noqa: PLC0415
 
+    by_file = unix_connect.get_socket
+
+    def abstract_first(dname: Any, protocol: Any, host: Any, dno: int) -> socket.socket:
+        if not host:
+            local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                local.connect(f"\0/tmp/.X11-unix/X{dno}")
+            except OSError:
+                local.close()
+            else:
+                return local
+        return by_file(dname, protocol, host, dno)
+
+    unix_connect.get_socket = abstract_first
     try:
         connection = xdisplay.Display()
     except (xerror.DisplayError, OSError) as failed:
         log.warning("python-xlib cannot ask the X display for its size: %s", failed)
         return None
+    finally:
+        unix_connect.get_socket = by_file
     try:
         screen = connection.screen()
         return int(screen.width_in_pixels), int(screen.height_in_pixels)

