@@ -23,8 +23,6 @@ from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy import Engine
 
 from central.platform.database import make_engine
-from demo.devstack import start_mosquitto
-from demo.ports import free_port
 from protocol import topics
 from protocol.clock import TrustedClock
 from protocol.link import Link, tls_client
@@ -34,8 +32,8 @@ from provisioning.enroll import _request
 from provisioning.service import BURST, Enroller, EnrollmentService, RateLimit, service_link
 from provisioning.tokens import HallProfile, create_tokens
 from tests.common import ROOT
+from tests.provisioning.loopback import PASSPHRASE, loopback_broker
 
-PASSPHRASE = b"correct horse battery"
 FLOOD = 3_000
 CLIENT_TIMEOUT = 20.0  # provisioning.enroll's default
 
@@ -67,20 +65,15 @@ class Fleet:
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
-    ca = tmp_path / "ca"
-    issuer = pki.init_ca(ca, PASSPHRASE, ("localhost", "127.0.0.1"))
-    port, services_port = free_port(), free_port()
-    conf = write_broker_config(ca, tmp_path / "broker", port=port, bind="127.0.0.1", services_port=services_port,
-                               run_as=getpass.getuser())
-    broker: subprocess.Popen[bytes] = start_mosquitto(conf, port)
+    broker = loopback_broker(tmp_path)
     engine = make_engine(f"sqlite:///{tmp_path}/central.db")
-    service = EnrollmentService(Enroller(engine, issuer), service_link(ca, "127.0.0.1", services_port))
+    service = EnrollmentService(Enroller(engine, broker.issuer), service_link(broker.ca, "127.0.0.1",
+                                                                             broker.services_port))
     service.start()
     assert service.ready.wait(10)
-    yield Fleet(ca, issuer, port, engine, service)
+    yield Fleet(broker.ca, broker.issuer, broker.port, engine, service)
     service.stop()
-    broker.terminate()
-    broker.wait(timeout=10)
+    broker.stop()
 
 
 def csr() -> bytes:

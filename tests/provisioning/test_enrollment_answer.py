@@ -25,10 +25,10 @@ from protocol import topics
 from protocol.link import Link, tls_client
 from provisioning import pki
 from provisioning.answer import MAX_ANSWER_BYTES, AnswerError, open_answer, signed_answer
-from provisioning.broker import write_broker_config
 from provisioning.enroll import _common_name
 from provisioning.service import Enroller, EnrollmentService, service_link
 from provisioning.tokens import HallProfile, create_tokens
+from tests.provisioning.loopback import loopback_broker
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, base_config, yichuang
 
 
@@ -56,23 +56,19 @@ def _rogue_broker(ca: Path, directory: Path) -> tuple[int, subprocess.Popen[byte
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    ca = tmp_path / "ca"
-    issuer = pki.init_ca(ca, PASSPHRASE, ("localhost", "127.0.0.1"))
-    port, services_port = free_port(), free_port()
-    conf = write_broker_config(ca, tmp_path / "broker", port=port, bind="127.0.0.1", services_port=services_port,
-                               run_as=getpass.getuser())
-    broker = start_mosquitto(conf, port)
+    broker = loopback_broker(tmp_path)
+    ca = broker.ca
     rogue_port, rogue = _rogue_broker(ca, tmp_path / "rogue")
     db_url = f"sqlite:///{tmp_path}/central.db"
-    enrollment = EnrollmentService(Enroller(make_engine(db_url), issuer), service_link(ca, "127.0.0.1", services_port),
-                                   name="enrollment-answer-test")
+    enrollment = EnrollmentService(Enroller(make_engine(db_url), broker.issuer),
+                                   service_link(ca, "127.0.0.1", broker.services_port), name="enrollment-answer-test")
     enrollment.start()
     assert enrollment.ready.wait(10)
-    yield Stack(ca, port, rogue_port, db_url)
+    yield Stack(ca, broker.port, rogue_port, db_url)
     enrollment.stop()
-    for process in (broker, rogue):
-        process.terminate()
-        process.wait(timeout=10)
+    broker.stop()
+    rogue.terminate()
+    rogue.wait(timeout=10)
 
 
 def _pem_body(pem: str) -> str:
