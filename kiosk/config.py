@@ -82,7 +82,16 @@ class CatalogSection(_Section):
 
     path: Annotated[Path | None, BeforeValidator(lambda v: v or None)] = Field(
         default=None,
-        description="Catalog directory; empty means the bundled illustrative sample catalog.",
+        description="Installed catalog directory, served while no release is active; empty means the bundled "
+        "illustrative sample catalog.",
+    )
+    releases: Path = Field(
+        default=Path("/var/lib/yichuang/catalog"),
+        description="Signed catalog releases: chunks, staged and active releases (`yichuang catalog install`).",
+    )
+    signing_key: Path = Field(
+        default=Path("/etc/yichuang/pki/catalog.pub"),
+        description="The fleet's catalog-signing public key (Ed25519 PEM, installed at enrollment).",
     )
 
 

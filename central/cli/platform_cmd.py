@@ -18,7 +18,8 @@ from cmdline.liveness import Liveness
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
 
-user_errors("central.platform.keys.CentralKeyError")
+user_errors("central.platform.keys.CentralKeyError", "protocol.release.ReleaseError",
+            "domain.catalog_reader.CatalogError")
 
 
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
@@ -211,12 +212,45 @@ def refusals(as_json: bool, db_url: str) -> None:
     emit(queries.refusals(open_engine(db_url)), as_json, _table(["terminal", "reason", "count"]))
 
 
-@central_group.command("publish-catalog")
-@click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--archive", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Central's catalog archive (`central serve --catalogs`).")
-def publish_catalog(source: Path, archive: Path) -> None:
-    """Validate a catalog and add it to the archive applications are checked against."""
-    from central.platform.catalogs import publish
+@central_group.group("catalog")
+def catalog_group() -> None:
+    """Catalog releases: publish one to the fleet, list those published."""
 
-    click.echo(f"published {publish(source, archive)}")
+
+ARCHIVE = click.option("--archive", type=click.Path(path_type=Path, file_okay=False), required=True,
+                       help="Central's catalog archive (`central serve --catalogs`).")
+
+
+@catalog_group.command("publish")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@ARCHIVE
+@click.option("--signing-key", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="The fleet's catalog-signing key (<ca>/signing/catalog.key from `provision ca init`).")
+@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="File holding the key's passphrase (default: $CREDENTIALS_DIRECTORY/central-keys-passphrase, "
+                   "else $YC_CA_PASSPHRASE).")
+@click.option("--hall", "halls", multiple=True, help="A hall profile the release serves (repeat; default: every hall).")
+def catalog_publish(source: Path, archive: Path, signing_key: Path, passphrase_file: Path | None,
+                    halls: tuple[str, ...]) -> None:
+    """Validate a catalog, archive it and write its signed release for terminals and USB installs."""
+    from central.platform import keys
+    from central.platform.releases import publish_release
+
+    key = keys.load_signing(signing_key, keys.passphrase(passphrase_file, os.environ))
+    manifest, folder = publish_release(source, archive, key, halls, datetime.now(UTC).astimezone())
+    served = ", ".join(manifest.halls) or "every hall"
+    click.echo(f"published release {manifest.serial}: catalog {manifest.version} "
+               f"({manifest.content_hash[:19]}…) for {served}\n{folder}  (a USB stick takes this folder as it is: "
+               f"`yichuang catalog install {folder.name}`)")
+
+
+@catalog_group.command("releases")
+@ARCHIVE
+@json_option
+def catalog_releases(archive: Path, as_json: bool) -> None:
+    """List the releases published from this archive, oldest first."""
+    from central.platform.releases import list_releases
+
+    rows = [{"serial": m.serial, "version": m.version, "hash": m.content_hash[:19], "halls": ", ".join(m.halls)
+             or "(all)", "published": m.published} for m in list_releases(archive)]
+    emit(rows, as_json, _table(["serial", "version", "hash", "halls", "published"]))

@@ -90,3 +90,11 @@ def load(directory: Path, passphrase: bytes | None = None) -> CentralKeys:
     if not isinstance(uplink, x25519.X25519PrivateKey) or not isinstance(ack, ed25519.Ed25519PrivateKey):
         raise CentralKeyError(f"{directory} does not hold central's X25519 and Ed25519 keys")
     return CentralKeys(uplink, ack)
+
+
+def load_signing(path: Path, passphrase: bytes | None = None) -> ed25519.Ed25519PrivateKey:
+    """Load an Ed25519 signing key (``<ca>/signing/catalog.key`` or ``command.key``)."""
+    key = _private(path, passphrase)
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise CentralKeyError(f"{path} is not an Ed25519 signing key")
+    return key

@@ -1,4 +1,4 @@
-"""`yichuang catalog …`: list, show and validate service catalogs."""
+"""`yichuang catalog …`: list, show and validate service catalogs; install, roll back and show signed releases."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from domain.export import to_jsonable
 from kiosk.cli.context import TerminalContext, pass_terminal
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from domain.catalog import Catalog, Offering
 
 
@@ -133,3 +135,55 @@ def validate(path: Path, as_json: bool) -> None:
         f"{path}: valid — version {r['version']}, {r['items']} items, "
         f"{r['bundles']} bundles, {r['halls']} halls, {r['hash']}"
     ))
+
+
+def _signing_key(app: TerminalContext) -> Ed25519PublicKey:
+    """Load the pinned catalog-signing key named by `[catalog] signing_key`."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from protocol.release import ReleaseError
+
+    path = app.config.catalog.signing_key
+    try:
+        key = load_pem_public_key(path.read_bytes())
+    except FileNotFoundError:
+        raise ReleaseError("key", f"no catalog-signing key at {path} (installed at enrollment)") from None
+    except ValueError:
+        raise ReleaseError("key", f"{path} is not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ReleaseError("key", f"{path} is not an Ed25519 key")
+    return key
+
+
+@catalog_group.command("install")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@pass_terminal
+def install(app: TerminalContext, path: Path) -> None:
+    """Stage a signed release from a folder (a USB stick): the kiosk switches to it between sessions."""
+    staged = app.releases().stage_folder(path, _signing_key(app), hall=app.config.terminal.hall)
+    click.echo(f"release {staged.serial} (catalog {staged.version}) staged; the kiosk switches to it "
+               "between citizen sessions")
+
+
+@catalog_group.command("rollback")
+@pass_terminal
+def rollback(app: TerminalContext) -> None:
+    """Serve the previous release again (after it, the installed catalog)."""
+    now = app.releases().rollback()
+    click.echo(f"now serving {'release ' + now if now else 'the installed catalog'}; the kiosk switches "
+               "between citizen sessions")
+
+
+@catalog_group.command("releases")
+@json_option
+@pass_terminal
+def releases(app: TerminalContext, as_json: bool) -> None:
+    """Show the active, previous and staged releases, and the last refusal."""
+    from dataclasses import asdict
+
+    state = asdict(app.releases().state())
+    emit(state, as_json, lambda s: "\n".join(
+        f"{name:<9} {s[name] if s[name] is not None else '-'}"
+        for name in ("current", "previous", "staged", "serial")
+    ) + (f"\nrefused   {s['refused']['reason']}: {s['refused']['message']}" if s["refused"] else ""))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from domain.catalog import Catalog
     from kiosk.config import Config
     from kiosk.store.keys import KeyProvider
+    from kiosk.store.releases import ReleaseStore
     from kiosk.store.store import Store
 
 P = ParamSpec("P")
@@ -26,6 +27,7 @@ META_KEY = "yichuang.terminal"
 user_errors(  # what any terminal command may meet in its configuration, catalog or store
     "kiosk.config.ConfigError", "drivers.url.DeviceUrlError", "domain.catalog_reader.CatalogError",
     "domain.catalog.UnknownCode", "domain.catalog.UnknownHall", "kiosk.store.errors.StoreError",
+    "protocol.release.ReleaseError",
 )
 
 
@@ -62,6 +64,12 @@ class TerminalContext:
 
         return open_store(self.config.store.path, self.key_provider())
 
+    def releases(self) -> ReleaseStore:
+        """Return the terminal's catalog releases (`[catalog] releases`)."""
+        from kiosk.store.releases import ReleaseStore
+
+        return ReleaseStore(self.config.catalog.releases)
+
     @property
     def catalog(self) -> Catalog:
         """Return the configured catalog (the bundled sample when none is set), loaded once."""
@@ -69,7 +77,7 @@ class TerminalContext:
         from domain.data import SAMPLE_CATALOG
 
         if self._catalog is None:
-            self._catalog = load_catalog(self.config.catalog.path or SAMPLE_CATALOG)
+            self._catalog = load_catalog(self.releases().current() or self.config.catalog.path or SAMPLE_CATALOG)
         return self._catalog
 
 

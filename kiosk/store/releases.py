@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from domain.catalog_loader import load_catalog
 from domain.catalog_reader import CatalogError
-from protocol.release import CHUNK_BYTES, Manifest, ReleaseError, assemble, digest, open_manifest
+from protocol.release import CHUNK_BYTES, MAX_MANIFEST_BYTES, Manifest, ReleaseError, assemble, digest, open_manifest
 
 MANIFEST = "manifest.json"
 
@@ -68,11 +68,14 @@ class ReleaseStore:
 
     def state(self) -> ReleaseState:
         """Return the recorded state (empty when nothing was ever installed)."""
+        path = self.root / "state.json"
         try:
-            data = json.loads((self.root / "state.json").read_text(encoding="utf-8"))
+            return ReleaseState(**json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return ReleaseState()
-        return ReleaseState(**data)
+        except (ValueError, TypeError):  # written atomically, so only a disk fault or a hand edit damages it
+            raise ReleaseError("state", f"{path} is damaged: install the latest release again "
+                                        f"(`yichuang catalog install`) after removing it") from None
 
     def _save(self, state: ReleaseState) -> None:
         """Record ``state`` atomically."""
@@ -116,6 +119,23 @@ class ReleaseStore:
         self._save(state)
         self._prune(state, chunks=True)
         return manifest
+
+    def stage_folder(self, folder: Path, key: ed25519.Ed25519PublicKey, hall: str | None = None) -> Manifest:
+        """Stage the release in ``folder`` (``manifest.json`` and ``chunks/``, as central writes it to a USB stick)."""
+        with (folder / MANIFEST).open("rb") as handle:
+            payload = handle.read(MAX_MANIFEST_BYTES + 1)
+        try:
+            manifest = open_manifest(payload, key)
+            for name in sorted(self.missing(manifest)):
+                chunk = folder / "chunks" / name
+                if not chunk.is_file() or chunk.stat().st_size > CHUNK_BYTES:
+                    raise ReleaseError("chunk", f"chunk {name[:12]} is missing from {folder / 'chunks'}")
+                if self.put_chunk(chunk.read_bytes()) != name:
+                    raise ReleaseError("chunk", f"chunk {name[:12]} in {folder / 'chunks'} does not match its hash")
+        except ReleaseError as exc:
+            self._refuse(exc, payload)
+            raise
+        return self.stage(payload, key, hall)
 
     def _check_newer(self, manifest: Manifest, hall: str | None) -> None:
         """Refuse a release this terminal has passed (a downgrade or a replay) or one not made for its hall."""
