@@ -241,7 +241,8 @@ def _ok_answer(ca: Path) -> dict[str, object]:
     return {"v": 1, "status": "ok", "terminal": "LC0001", "certificate": (ca / "claim" / "claim.pem").read_text(),
             "chain": (ca / "chain.pem").read_text(), "profile": {"hall": "lc-center", "site": "hall", "location": ""},
             "central": {"uplink": (ca / "central" / "uplink.pub").read_text(),
-                        "ack": (ca / "central" / "ack.pub").read_text()}}
+                        "ack": (ca / "central" / "ack.pub").read_text()},
+            "signing": {"catalog": (ca / "signing" / "catalog.pub").read_text()}}
 
 
 def test_an_answer_signed_by_the_ca_but_naming_another_chain_or_malformed_is_refused(tmp_path: Path) -> None:
@@ -268,6 +269,9 @@ def test_an_answer_signed_by_the_ca_but_naming_another_chain_or_malformed_is_ref
     no_key = {**genuine, "central": {"uplink": 5}}
     with pytest.raises(AnswerError, match=r"central\.uplink is missing"):
         open_answer(signed_answer(no_key, issuer.key), pinned)
+    no_catalog_key = {k: v for k, v in genuine.items() if k != "signing"}
+    with pytest.raises(AnswerError, match=r"signing\.catalog is missing"):
+        open_answer(signed_answer(no_catalog_key, issuer.key), pinned)
     for garbage in (b"\xff" * 10, b"[1]", b"[" * 100_000, b"{}" + b" " * MAX_ANSWER_BYTES):
         with pytest.raises(AnswerError):
             open_answer(garbage, pinned)

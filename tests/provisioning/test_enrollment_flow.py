@@ -125,6 +125,9 @@ def test_enroll_submit_sync_then_revoke(fleet: Fleet, tmp_path: Path) -> None:
                                str(fleet.ca / "issuing" / "ca.pem"), str(terminal_dir / "pki" / "terminal.pem")],
                               capture_output=True, text=True, check=False)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    pinned = terminal_dir / "pki" / "catalog.pub"  # catalog releases are checked against the CA's signing key
+    assert pinned.read_bytes() == (fleet.ca / "signing" / "catalog.pub").read_bytes()
+    assert f'signing_key = "{pinned}"' in text
 
     # the enrolled terminal takes applications and they reach central through the generated broker config
     store = open_store(terminal_dir / "store.db", KeyFileProvider(terminal_dir / "store.key"))
