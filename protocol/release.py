@@ -68,7 +68,8 @@ class Manifest(BaseModel):
     version: Word
     serial: Annotated[int, Field(strict=True, ge=1, lt=2**53)]
     content_hash: Annotated[str, StringConstraints(strict=True, pattern=r"^sha256:[0-9a-f]{64}$")]
-    halls: Annotated[tuple[Word, ...], Field(max_length=200)]
+    halls: Annotated[tuple[Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")], ...],
+                     Field(max_length=200)]
     published: Annotated[str, StringConstraints(strict=True, max_length=40)]
     files: Annotated[tuple[FileEntry, ...], Field(min_length=1, max_length=MAX_FILES)]
 

@@ -13,6 +13,8 @@ import re
 
 PREFIX = "yc/v1/t"
 CLAIM_PREFIX = "yc/v1/claim"  # enrollment: a bare terminal with a claim medium's identity
+CATALOG_PREFIX = "yc/v1/catalog"  # signed catalog releases: retained, read by every terminal, written by central
+HALL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a hall profile id as a topic level (no wildcard, no separator)
 TERMINAL = re.compile(r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$")
 CLAIM_CN = re.compile(r"^claim-[0-9a-f]{8}$")  # one per technician's enrollment medium
 UP_KINDS = {"application": "app", "rating": "rating", "help_request": "help", "event": "event"}
@@ -49,6 +51,25 @@ def is_bundle(topic: str) -> bool:
 def ack(terminal: str) -> str:
     """Return the topic central acknowledges a terminal's envelopes on."""
     return f"{PREFIX}/{terminal}/down/ack"
+
+
+def catalog_release(hall: str) -> str:
+    """Return the retained topic of the signed release manifest a hall's terminals serve."""
+    if not HALL.fullmatch(hall):
+        raise ValueError(f"{hall!r} cannot be a topic level")
+    return f"{CATALOG_PREFIX}/hall/{hall}/release"
+
+
+def catalog_chunk(name: str) -> str:
+    """Return the retained topic of one release chunk, named by its SHA-256 (hex)."""
+    return f"{CATALOG_PREFIX}/chunk/{name}"
+
+
+def chunk_of(topic: str) -> str | None:
+    """Return the chunk name a chunk topic carries, or None for any other topic."""
+    prefix = f"{CATALOG_PREFIX}/chunk/"
+    name = topic.removeprefix(prefix)
+    return name if topic.startswith(prefix) and re.fullmatch(r"[0-9a-f]{64}", name) else None
 
 
 def ingest_group(secret: bytes) -> str:
@@ -97,6 +118,7 @@ def acl_lines(*services: str, claims: tuple[str, ...] = ()) -> str:
         f"pattern write {PREFIX}/%u/telemetry\n"
         f"pattern write {PREFIX}/%u/state\n"
         f"pattern read {PREFIX}/%u/down/#\n"
+        f"pattern read {CATALOG_PREFIX}/#\n"
         f"pattern write {CLAIM_PREFIX}/%u/req\n"
         f"pattern read {CLAIM_PREFIX}/%u/resp\n"
     )
@@ -107,6 +129,7 @@ def services_acl_lines(central_user: str = "central", fleet_user: str = "fleet")
     return (
         f"user {central_user}\n"
         f"topic readwrite {PREFIX}/#\n"
+        f"topic readwrite {CATALOG_PREFIX}/#\n"
         f"topic read {CLAIM_PREFIX}/+/req\n"
         f"topic write {CLAIM_PREFIX}/+/resp\n"
         "\n"

@@ -32,6 +32,7 @@ from protocol.acks import Ack, open_acks
 from protocol.clock import TrustedClock
 from protocol.envelope import EnvelopeError, Header, new_content_key, seal
 from protocol.link import Link, tls_client
+from sync.catalog import CatalogFetcher
 from sync.keys import TerminalKeys
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,13 @@ class SyncAgent:
 
     def __init__(self, store: Store, terminal: str, keys: TerminalKeys, link: Link, *, window: int = 50,
                  ack_timeout: timedelta = timedelta(seconds=10), clock: TrustedClock | None = None,
-                 heartbeat: Callable[[], bytes] | None = None, heartbeat_every: float = 30.0) -> None:
+                 heartbeat: Callable[[], bytes] | None = None, heartbeat_every: float = 30.0,
+                 catalog: CatalogFetcher | None = None) -> None:
         """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step.
 
         With ``heartbeat`` (a function returning the telemetry payload) the agent also sends it
-        every ``heartbeat_every`` seconds and at once when a device reports a new status.
+        every ``heartbeat_every`` seconds and at once when a device reports a new status; with ``catalog``
+        it fetches the hall's signed catalog releases (sync/catalog.py).
         """
         self.store, self.terminal, self.keys, self.link, self.clock = store, terminal, keys, link, clock
         self.heartbeat, self.heartbeat_every = heartbeat, heartbeat_every
@@ -62,7 +65,10 @@ class SyncAgent:
         self.refused = ""  # why the broker will not take our messages (TLS, certificate, ACL); retried with backoff
         self.session_present = False
         self.bad_acks = 0  # ack batches whose signature or shape was wrong: ignored
+        self.catalog = catalog
         self.client = self._client()
+        if catalog is not None:
+            catalog.attach(self.client)
 
     def _client(self) -> mqtt.Client:
         """Build the MQTT 5 client with TLS, a client certificate and a persistent session."""
@@ -99,6 +105,8 @@ class SyncAgent:
         if self.clock is not None:
             self.clock.observe_system()  # capped by central's last signed time: one false reading cannot poison it
         client.subscribe(topics.ack(self.terminal), qos=1)
+        if self.catalog is not None:
+            self.catalog.connected(client)
         client.publish(topics.state(self.terminal), heartbeat.presence(True, "connected", self.store.boot), qos=1,
                        retain=True)
         self._last_beat = float("-inf")  # a heartbeat right after (re)connecting
@@ -143,6 +151,8 @@ class SyncAgent:
     def step(self) -> int:
         """Apply received acks, then publish due entries; return how many were published."""
         self._apply_acks()
+        if self.catalog is not None:
+            self.catalog.step(self.client)
         if not self.connected.is_set():
             return 0
         if self._link_came_back.is_set():

@@ -16,7 +16,9 @@ from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
 if TYPE_CHECKING:
+    from kiosk.store.store import Store
     from sync.agent import SyncAgent
+    from sync.catalog import CatalogFetcher
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +42,31 @@ def _agent(app: TerminalContext) -> SyncAgent:
     password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
     keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
-    catalog_version, app_version = app.catalog.version, version("yichuang")
+    installed, app_version, releases = app.catalog.version, version("yichuang"), app.releases()
 
     def heartbeat() -> bytes:
-        beat = collect(store, terminal, app_version=app_version, catalog_version=catalog_version,
-                       cert_file=section.cert_file)
+        serving = releases.serving()  # the kiosk switches releases between sessions: ask each time
+        beat = collect(store, terminal, app_version=app_version, cert_file=section.cert_file,
+                       catalog_version=serving.version if serving else installed)
         return beat.model_dump_json().encode()
 
     return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),
-                     clock=TrustedClock(section.time_file), heartbeat=heartbeat, heartbeat_every=section.heartbeat_s)
+                     clock=TrustedClock(section.time_file), heartbeat=heartbeat, heartbeat_every=section.heartbeat_s,
+                     catalog=_fetcher(app, store))
+
+
+def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
+    """Return the catalog release fetcher, or None (logged) when the terminal has no catalog-signing key pinned."""
+    from kiosk.cli.catalog_cmd import signing_key
+    from protocol.release import ReleaseError
+    from sync.catalog import CatalogFetcher
+
+    try:
+        key = signing_key(app)
+    except ReleaseError as exc:
+        log.warning("catalog releases are off: %s", exc, extra={"event": "catalog_off"})
+        return None
+    return CatalogFetcher(app.releases(), key, app.config.terminal.hall, store)
 
 
 @click.group("sync")

@@ -19,7 +19,7 @@ from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
 
 user_errors("central.platform.keys.CentralKeyError", "protocol.release.ReleaseError",
-            "domain.catalog_reader.CatalogError")
+            "domain.catalog_reader.CatalogError", "central.platform.distribution.PushError")
 
 
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
@@ -230,18 +230,41 @@ ARCHIVE = click.option("--archive", type=click.Path(path_type=Path, file_okay=Fa
               help="File holding the key's passphrase (default: $CREDENTIALS_DIRECTORY/central-keys-passphrase, "
                    "else $YC_CA_PASSPHRASE).")
 @click.option("--hall", "halls", multiple=True, help="A hall profile the release serves (repeat; default: every hall).")
+@click.option("--broker", help="mqtts://host:port of the broker's services listener: send the release to terminals "
+                               "(without it the release is only written, for USB sticks).")
+@broker_login_option("central")
+@click.option("--ca", type=click.Path(exists=True, dir_okay=False), help="With --broker: the CA certificate (PEM).")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="With --broker: central's certificate.")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="With --broker: its private key.")
 def catalog_publish(source: Path, archive: Path, signing_key: Path, passphrase_file: Path | None,
-                    halls: tuple[str, ...]) -> None:
-    """Validate a catalog, archive it and write its signed release for terminals and USB installs."""
+                    halls: tuple[str, ...], **broker: str | None) -> None:
+    """Validate a catalog, archive it, write its signed release and (with --broker) send it to the terminals."""
     from central.platform import keys
     from central.platform.releases import publish_release
+    from domain.catalog_loader import load_catalog
 
+    if broker["broker"] and not (broker["ca"] and broker["cert"] and broker["key"]):
+        raise click.UsageError("--broker needs --ca, --cert and --key (central's service identity)")
     key = keys.load_signing(signing_key, keys.passphrase(passphrase_file, os.environ))
     manifest, folder = publish_release(source, archive, key, halls, datetime.now(UTC).astimezone())
     served = ", ".join(manifest.halls) or "every hall"
     click.echo(f"published release {manifest.serial}: catalog {manifest.version} "
                f"({manifest.content_hash[:19]}…) for {served}\n{folder}  (a USB stick takes this folder as it is: "
                f"`yichuang catalog install {folder.name}`)")
+    if broker["broker"]:
+        _push(broker, folder, manifest.halls or tuple(load_catalog(source).halls))
+
+
+def _push(broker: dict[str, str | None], folder: Path, halls: tuple[str, ...]) -> None:
+    """Send a written release to the broker for ``halls``."""
+    from central.platform.distribution import push
+    from protocol.link import Link, with_login
+
+    host, port = parse_broker(str(broker["broker"]))
+    link = with_login(Link(host, port, str(broker["ca"]), str(broker["cert"]), str(broker["key"])),
+                      str(broker["broker_user"]))
+    sent = push(link, folder, halls)
+    click.echo(f"sent to the broker: {sent} retained messages for {len(halls)} hall(s)")
 
 
 @catalog_group.command("releases")

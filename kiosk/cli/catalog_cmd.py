@@ -137,7 +137,7 @@ def validate(path: Path, as_json: bool) -> None:
     ))
 
 
-def _signing_key(app: TerminalContext) -> Ed25519PublicKey:
+def signing_key(app: TerminalContext) -> Ed25519PublicKey:
     """Load the pinned catalog-signing key named by `[catalog] signing_key`."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -161,7 +161,7 @@ def _signing_key(app: TerminalContext) -> Ed25519PublicKey:
 @pass_terminal
 def install(app: TerminalContext, path: Path) -> None:
     """Stage a signed release from a folder (a USB stick): the kiosk switches to it between sessions."""
-    staged = app.releases().stage_folder(path, _signing_key(app), hall=app.config.terminal.hall)
+    staged = app.releases().stage_folder(path, signing_key(app), hall=app.config.terminal.hall)
     click.echo(f"release {staged.serial} (catalog {staged.version}) staged; the kiosk switches to it "
                "between citizen sessions")
 

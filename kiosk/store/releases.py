@@ -57,6 +57,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def _manifest_in(folder: Path) -> Manifest:
+    """Read the manifest of a release this store verified and wrote (its signature was checked then)."""
+    envelope = json.loads((folder / MANIFEST).read_bytes())
+    return Manifest.model_validate_json(envelope["manifest"])
+
+
 class ReleaseStore:
     """The releases directory of one terminal."""
 
@@ -87,6 +93,13 @@ class ReleaseStore:
         name = self.state().current
         return self.releases / name if name else None
 
+    def serving(self) -> Manifest | None:
+        """Return the active release's manifest, or None when the terminal serves its installed catalog."""
+        current = self.current()
+        if current is None:
+            return None
+        return _manifest_in(current)
+
     def missing(self, manifest: Manifest) -> set[str]:
         """Return the digests of the chunks ``manifest`` needs that the terminal does not hold."""
         return {name for name in manifest.digests() if not (self.chunks / name).is_file()}
@@ -112,7 +125,7 @@ class ReleaseStore:
             self._check_newer(manifest, hall)
             self._assemble(manifest, payload)
         except ReleaseError as exc:
-            self._refuse(exc, payload)
+            self.record_refusal(exc, payload)
             raise
         state = self.state()
         state.staged, state.serial, state.refused = manifest.name(), manifest.serial, None
@@ -133,7 +146,7 @@ class ReleaseStore:
                 if self.put_chunk(chunk.read_bytes()) != name:
                     raise ReleaseError("chunk", f"chunk {name[:12]} in {folder / 'chunks'} does not match its hash")
         except ReleaseError as exc:
-            self._refuse(exc, payload)
+            self.record_refusal(exc, payload)
             raise
         return self.stage(payload, key, hall)
 
@@ -179,7 +192,7 @@ class ReleaseStore:
                 (self.chunks / name).unlink(missing_ok=True)
         return held
 
-    def _refuse(self, error: ReleaseError, payload: bytes) -> None:
+    def record_refusal(self, error: ReleaseError, payload: bytes) -> None:
         """Record the last refusal: its reason, message and the size of what was offered."""
         state = self.state()
         state.refused = {"reason": error.reason, "message": str(error)[:300], "bytes": len(payload)}
@@ -217,9 +230,7 @@ class ReleaseStore:
             if folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
                 continue
-            envelope = json.loads((folder / MANIFEST).read_bytes())
-            manifest = Manifest.model_validate_json(envelope["manifest"])
-            needed |= manifest.digests()
+            needed |= _manifest_in(folder).digests()
         for chunk in self.chunks.glob("*") if chunks and self.chunks.is_dir() else []:
             if chunk.name not in needed:
                 chunk.unlink(missing_ok=True)
