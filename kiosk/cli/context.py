@@ -17,6 +17,7 @@ from cmdline.base import RootOptions, user_errors
 if TYPE_CHECKING:
     from domain.catalog import Catalog
     from kiosk.config import Config
+    from kiosk.services.catalogs import CatalogSource
     from kiosk.store.keys import KeyProvider
     from kiosk.store.releases import ReleaseStore
     from kiosk.store.store import Store
@@ -69,6 +70,13 @@ class TerminalContext:
         from kiosk.store.releases import ReleaseStore
 
         return ReleaseStore(self.config.catalog.releases)
+
+    def catalog_source(self) -> CatalogSource:
+        """Return what the kiosk serves: the active release, else the installed catalog (the sample when none)."""
+        from domain.data import SAMPLE_CATALOG
+        from kiosk.services.catalogs import CatalogSource
+
+        return CatalogSource(self.releases(), self.config.catalog.path or SAMPLE_CATALOG)
 
     @property
     def catalog(self) -> Catalog:

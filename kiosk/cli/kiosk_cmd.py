@@ -33,8 +33,9 @@ def run(app: TerminalContext, windowed: bool) -> None:
 
     config = app.config
     settings = config.ui.model_copy(update={"fullscreen": False}) if windowed else config.ui
-    store = app.open_store()
+    store, source = app.open_store(), app.catalog_source()
     try:
-        launch(open_kiosk(config, app.catalog, store, app.now, settings=settings), config.terminal.lang)
+        kiosk = open_kiosk(config, source.load(), store, app.now, settings=settings, catalogs=source)
+        launch(kiosk, config.terminal.lang)
     finally:
         store.close()

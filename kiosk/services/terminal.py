@@ -27,6 +27,7 @@ from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
 from kiosk.services import feedback, identify, printing
+from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
 from kiosk.services.idle import IdlePolicy
@@ -51,6 +52,7 @@ class Kiosk:
     settings: UiSection
     now: Callable[[], datetime]
     speaker: Speaker = field(default_factory=RecordingSpeaker)
+    catalogs: CatalogSource | None = None  # signed releases, switched between sessions (None: one fixed catalog)
     devices: DeviceWatch = field(init=False)
     idle: IdlePolicy = field(init=False)
     writing: InputEngines = field(init=False)
@@ -63,6 +65,15 @@ class Kiosk:
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
         self.writing = InputEngines(self.catalog, self.hall)
         self.voice = Voice(self.speaker, VoiceDefaults(volume=self.settings.voice_volume))
+
+    def between_sessions(self) -> bool:
+        """Serve a newly staged or rolled-back catalog now that no session runs; return whether it changed."""
+        switched = self.catalogs.switch(self.store, self.hall.id) if self.catalogs is not None else None
+        if switched is None:
+            return False
+        self.catalog, self.hall = switched
+        self.writing.retarget(self.catalog, self.hall)
+        return True
 
     def start_session(self, code: str) -> Session:
         """Begin a session for item or bundle ``code``."""
@@ -115,7 +126,7 @@ class Kiosk:
 
 def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[], datetime], *,
                reader: CardReader | None = None, printer: Printer | None = None,
-               settings: UiSection | None = None) -> Kiosk:
+               settings: UiSection | None = None, catalogs: CatalogSource | None = None) -> Kiosk:
     """Build the terminal from its configuration, opening the configured devices (or the ones given)."""
     if reader is None:
         reader = open_card_reader(config.devices.card_reader)
@@ -124,4 +135,4 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
         printer = open_printer(config.devices.printer, TextMode(config.printer.text_mode), config.printer.paper_mm,
                                config.printer.charset)
     return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
-                 settings or config.ui, now, open_speaker(config.devices.speaker))
+                 settings or config.ui, now, open_speaker(config.devices.speaker), catalogs)

@@ -76,6 +76,13 @@ class InputEngines:
                 self._index = index
             return self._index
 
+    def retarget(self, catalog: Catalog, hall: Hall) -> None:
+        """Boost the words of a newly served catalog (between sessions; the index itself stays open)."""
+        with self._lock:
+            self.catalog, self.hall = catalog, hall
+            if self._index is not None:
+                self._boost = frozenset(words_in(catalog_texts(catalog, hall), self._index)) | BUSINESS_WORDS
+
     def composer(self) -> Composer | None:
         """Return a new composer for one citizen's session; None while the index is not open (it starts loading)."""
         if self._index is None:
