@@ -93,6 +93,7 @@ class Heartbeat(_Strict):
     last_ack: Stamp | None
     app_version: Code
     catalog_version: Code
+    catalog_refused: Code | None = None  # why the last catalog release offered was refused (until a later one lands)
     cert_expires: Stamp | None
     disk_free_pct: Percent
     memory_used_pct: Percent | None

@@ -45,9 +45,10 @@ def _agent(app: TerminalContext) -> SyncAgent:
     installed, app_version, releases = app.catalog.version, version("yichuang"), app.releases()
 
     def heartbeat() -> bytes:
-        serving = releases.serving()  # the kiosk switches releases between sessions: ask each time
+        serving, state = releases.serving(), releases.state()  # the kiosk switches between sessions: ask each time
         beat = collect(store, terminal, app_version=app_version, cert_file=section.cert_file,
-                       catalog_version=serving.version if serving else installed)
+                       catalog_version=serving.version if serving else installed,
+                       catalog_refused=state.refused["reason"] if state.refused else None)
         return beat.model_dump_json().encode()
 
     return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),

@@ -49,7 +49,7 @@ def _cert_expires(cert_file: Path | None) -> str | None:
 
 
 def collect(store: Store, terminal: str, *, app_version: str, catalog_version: str,
-            cert_file: Path | None) -> Heartbeat:
+            cert_file: Path | None, catalog_refused: str | None = None) -> Heartbeat:
     """Build a heartbeat from the store and the machine."""
     now = datetime.now(UTC)
     today = health.activity(store, now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat())
@@ -58,7 +58,7 @@ def collect(store: Store, terminal: str, *, app_version: str, catalog_version: s
     return Heartbeat(
         terminal=terminal, at=now.isoformat(), boot=store.boot, components=_components(store),
         oldest_unsynced_s=None if age is None else round(age.total_seconds(), 1), app_version=app_version,
-        catalog_version=catalog_version, cert_expires=_cert_expires(cert_file),
+        catalog_version=catalog_version, catalog_refused=catalog_refused, cert_expires=_cert_expires(cert_file),
         disk_free_pct=round(100 * disk.free / disk.total, 1), memory_used_pct=_memory_used_pct(),
         uptime_s=_uptime_s(), **asdict(today),
     )

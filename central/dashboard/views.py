@@ -49,6 +49,7 @@ class OverviewView:
     rows: list[TerminalStatus] = field(default_factory=list)
     matching: int = 0
     alerts: dict[str, list[str]] = field(default_factory=dict)  # the live alert rules of each terminal, sorted
+    catalogs: list[tuple[str, int]] = field(default_factory=list)  # catalog versions served, most terminals first
 
 
 def _alerted(book: AlertBook) -> dict[str, list[str]]:
@@ -68,6 +69,12 @@ def _place(row: TerminalStatus, alerted: dict[str, list[str]]) -> tuple[float, s
     return row.state.rank, row.terminal
 
 
+def _catalogs(monitor: FleetMonitor, rows: list[TerminalStatus]) -> list[tuple[str, int]]:
+    """Return how many terminals serve each catalog version, by their latest heartbeats (most terminals first)."""
+    served = Counter(beat.catalog_version for beat in (monitor.beat(r.terminal) for r in rows) if beat is not None)
+    return sorted(served.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
 def overview(monitor: FleetMonitor, book: AlertBook, filters: Filters) -> OverviewView:
     """Return the overview page's content."""
     rows = monitor.rows()
@@ -76,7 +83,7 @@ def overview(monitor: FleetMonitor, book: AlertBook, filters: Filters) -> Overvi
     view = OverviewView(at=monitor.snapshot_at, total=len(rows), by_state=by_state,
                         alerts_live=sum(len(v) for v in alerted.values()),
                         halls=sorted({r.hall for r in rows if r.hall}), sites=sorted({r.site for r in rows if r.site}),
-                        alerts=alerted)
+                        alerts=alerted, catalogs=_catalogs(monitor, rows))
     chosen = sorted((r for r in rows if filters.keep(r)), key=lambda r: _place(r, alerted))
     view.matching, view.rows = len(chosen), chosen[:SHOWN]
     return view

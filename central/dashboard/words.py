@@ -52,6 +52,9 @@ WORDS = {  # codes the monitor and the terminals report, as ops read them
     "read_audit": N_("read the audit log"),
     "user_disable": N_("account disabled"), "user_enable": N_("account enabled"),
     "viewer": N_("viewer"), "operator": N_("operator"), "admin": N_("admin"),
+    "bad_signature": N_("not signed by the fleet's catalog key"), "malformed": N_("malformed"),
+    "downgrade": N_("older than the one installed"), "chunk": N_("damaged or missing part"),
+    "catalog": N_("catalog does not load or lacks this hall"),
 }
 
 REASONS: tuple[tuple[re.Pattern[str], str], ...] = (  # the forms `central.monitor.health` writes, most specific first

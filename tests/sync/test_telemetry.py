@@ -27,7 +27,7 @@ from tests.kiosk.store.helpers import ID_NUMBER, NAME, PHONE, open_test_store, p
 from tests.sync.stack import Central, terminal_config
 
 ALLOWED = {"v", "terminal", "at", "boot", "components", "outbox_backlog", "oldest_unsynced_s", "needs_manual",
-           "last_ack", "app_version", "catalog_version", "cert_expires", "disk_free_pct", "memory_used_pct",
+           "last_ack", "app_version", "catalog_version", "catalog_refused", "cert_expires", "disk_free_pct", "memory_used_pct",
            "uptime_s", "applications_today", "errors_today", "help_requests_today", "cards_refused_today"}
 
 

@@ -147,3 +147,28 @@ def test_audit_times_are_shown_in_the_servers_local_time(monkeypatch: pytest.Mon
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_overview_counts_the_terminals_on_each_catalog_version(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, monitor, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    chips = re.compile(r'<span class="chip" data-version="([\w.-]+)">[\w.-]+ × (\d+)</span>')
+    assert chips.findall(client.get("/").text) == [("2026.11.1", "3")]
+    seen = monitor.seen["LC0001"]
+    assert seen.beat is not None
+    seen.beat = seen.beat.model_copy(update={"catalog_version": "2026.12.8"})  # LC0001 switched to a new release
+    page = client.get("/fragments/overview").text
+    assert chips.findall(page) == [("2026.11.1", "2"), ("2026.12.8", "1")]
+    assert "在用事项目录版本" in page
+
+
+def test_a_terminal_that_refused_a_release_says_why_on_its_page(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, monitor, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    assert "catalog-refused" not in client.get("/terminals/LC0001").text
+    seen = monitor.seen["LC0001"]
+    assert seen.beat is not None
+    seen.beat = seen.beat.model_copy(update={"catalog_refused": "bad_signature"})
+    assert "最近一次目录发布被拒收: 签名不是本系统的目录签名密钥" in client.get("/terminals/LC0001").text
+    english = client.get("/terminals/LC0001", headers={"Accept-Language": "en"}).text
+    assert "last release refused: not signed by the fleet&#39;s catalog key" in english
