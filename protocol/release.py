@@ -13,20 +13,18 @@ Nothing in a manifest is read before its signature verifies against the pinned p
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-VERSION: Final = 1
+from protocol import signed
+
+VERSION: Final = signed.VERSION
 CONTEXT: Final = b"yichuang catalog release v1\n"  # a signature made for anything else never verifies here
 CHUNK_BYTES: Final = 64 * 1024
 MAX_MANIFEST_BYTES: Final = 256 * 1024
@@ -116,38 +114,12 @@ def build(files: Mapping[str, bytes], fields: Mapping[str, Any]) -> tuple[Manife
 
 def canonical(manifest: Manifest) -> bytes:
     """Serialize a manifest one way only: sorted keys, no spaces, UTF-8."""
-    data = manifest.model_dump(mode="json")
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return signed.canonical(manifest.model_dump(mode="json"))
 
 
 def sign(manifest: Manifest, key: ed25519.Ed25519PrivateKey) -> bytes:
     """Return the signed manifest to publish."""
-    body = canonical(manifest)
-    signature = key.sign(CONTEXT + body)
-    return json.dumps({"v": VERSION, "manifest": body.decode(), "sig": base64.b64encode(signature).decode()}).encode()
-
-
-def _strict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Build a JSON object, refusing a key given twice."""
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ReleaseError("malformed", f"the manifest repeats the field {name!r}")
-        result[name] = value
-    return result
-
-
-def _object(text: str | bytes) -> dict[str, Any]:
-    """Parse a JSON object with no repeated keys."""
-    try:
-        data = json.loads(text, object_pairs_hook=_strict)
-    except ReleaseError:
-        raise
-    except (ValueError, RecursionError):
-        raise ReleaseError("malformed", "the manifest is not JSON") from None
-    if not isinstance(data, dict):
-        raise ReleaseError("malformed", "the manifest is not a JSON object")
-    return data
+    return signed.sign("manifest", manifest.model_dump(mode="json"), CONTEXT, key)
 
 
 def _first(exc: ValidationError) -> str:
@@ -159,18 +131,14 @@ def _first(exc: ValidationError) -> str:
 
 def open_manifest(payload: bytes, key: ed25519.Ed25519PublicKey) -> Manifest:
     """Verify a signed manifest against the pinned catalog key and return it, typed and bounded."""
-    if len(payload) > MAX_MANIFEST_BYTES:
-        raise ReleaseError("malformed", "the manifest is too large")
-    envelope = _object(payload)
-    body, sig = envelope.get("manifest"), envelope.get("sig")
-    if envelope.get("v") != VERSION or not isinstance(body, str) or not isinstance(sig, str):
-        raise ReleaseError("bad_signature", "the release is not signed")
     try:
-        key.verify(base64.b64decode(sig, validate=True), CONTEXT + body.encode())
-    except (InvalidSignature, binascii.Error, ValueError):
-        raise ReleaseError("bad_signature", "the release's signature is not the fleet's catalog key") from None
+        data = signed.verified(payload, "manifest", CONTEXT, key, MAX_MANIFEST_BYTES)
+    except signed.SignedError as exc:
+        message = "the release's signature is not the fleet's catalog key" if exc.reason == "bad_signature" else (
+            f"the manifest is refused: {exc}")
+        raise ReleaseError(exc.reason, message) from None
     try:
-        manifest = Manifest.model_validate(_object(body))
+        manifest = Manifest.model_validate(data)
     except ValidationError as exc:
         raise ReleaseError("malformed", f"the manifest is malformed: {_first(exc)}") from None
     _check_totals(manifest)

@@ -53,6 +53,16 @@ def ack(terminal: str) -> str:
     return f"{PREFIX}/{terminal}/down/ack"
 
 
+def command(terminal: str) -> str:
+    """Return the topic central sends ``terminal`` its signed commands on."""
+    return f"{PREFIX}/{terminal}/down/cmd"
+
+
+def command_result(terminal: str) -> str:
+    """Return the topic a terminal reports its signed command results on (outside up/: not for ingest)."""
+    return f"{PREFIX}/{terminal}/cmdres"
+
+
 def catalog_release(hall: str) -> str:
     """Return the retained topic of the signed release manifest a hall's terminals serve."""
     if not HALL.fullmatch(hall):
@@ -117,6 +127,7 @@ def acl_lines(*services: str, claims: tuple[str, ...] = ()) -> str:
         f"{uplink}"
         f"pattern write {PREFIX}/%u/telemetry\n"
         f"pattern write {PREFIX}/%u/state\n"
+        f"pattern write {PREFIX}/%u/cmdres\n"
         f"pattern read {PREFIX}/%u/down/#\n"
         f"pattern read {CATALOG_PREFIX}/#\n"
         f"pattern write {CLAIM_PREFIX}/%u/req\n"
