@@ -30,7 +30,7 @@ MAX_COMMAND_BYTES: Final = 16 * 1024
 MAX_RESULT_BYTES: Final = 16 * 1024
 Kind = Literal["maintenance_on", "maintenance_off", "catalog_reload", "catalog_rollback", "test_page", "diagnostics",
                "restart_kiosk", "restart_sync", "notice"]
-Status = Literal["running", "succeeded", "failed", "expired", "refused"]
+Status = Literal["delivered", "running", "succeeded", "failed", "expired", "refused"]
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # incl. bidi overrides
 
 
@@ -84,6 +84,7 @@ class Result(BaseModel):
     seq: Annotated[int, Field(strict=True, ge=0, lt=2**53)]
     status: Status
     detail: Annotated[str, StringConstraints(strict=True, max_length=300)] = ""
+    data: Annotated[dict[Word, object], Field(max_length=64)] = {}  # e.g. a diagnostics snapshot (no personal data)
     at: Stamp
 
 
@@ -98,9 +99,8 @@ def _first(exc: ValidationError) -> str:
     return f"{'.'.join(str(part) for part in error['loc']) or 'command'}: {error['msg']}"
 
 
-def open_command(payload: bytes, key: ed25519.Ed25519PublicKey, terminal: str, last_seq: int,
-                 now: datetime) -> Command:
-    """Verify a command for ``terminal`` that is newer than ``last_seq`` and not expired at ``now``."""
+def open_command(payload: bytes, key: ed25519.Ed25519PublicKey, terminal: str) -> Command:
+    """Verify a command's signature and shape, and that it is for ``terminal``."""
     try:
         data = signed.verified(payload, "command", CONTEXT, key, MAX_COMMAND_BYTES)
         command = Command.model_validate(data)
@@ -112,11 +112,15 @@ def open_command(payload: bytes, key: ed25519.Ed25519PublicKey, terminal: str, l
         raise CommandError("malformed", f"the command is malformed: {detail}") from None
     if command.terminal != terminal:
         raise CommandError("wrong_terminal", f"the command is for {command.terminal}, not {terminal}")
+    return command
+
+
+def check_fresh(command: Command, last_seq: int, now: datetime) -> None:
+    """Refuse a command whose sequence number is not newer than ``last_seq``, or that expired before ``now``."""
     if command.seq <= last_seq:
         raise CommandError("replayed", f"command {command.seq} is not newer than {last_seq}, already run")
     if datetime.fromisoformat(command.expires) <= now:
         raise CommandError("expired", f"command {command.seq} expired at {command.expires}")
-    return command
 
 
 def sign_result(result: Result, key: ec.EllipticCurvePrivateKey) -> bytes:

@@ -33,6 +33,7 @@ from protocol.clock import TrustedClock
 from protocol.envelope import EnvelopeError, Header, new_content_key, seal
 from protocol.link import Link, tls_client
 from sync.catalog import CatalogFetcher
+from sync.commands import CommandDesk
 from sync.keys import TerminalKeys
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,13 @@ class SyncAgent:
     def __init__(self, store: Store, terminal: str, keys: TerminalKeys, link: Link, *, window: int = 50,
                  ack_timeout: timedelta = timedelta(seconds=10), clock: TrustedClock | None = None,
                  heartbeat: Callable[[], bytes] | None = None, heartbeat_every: float = 30.0,
-                 catalog: CatalogFetcher | None = None) -> None:
+                 catalog: CatalogFetcher | None = None, commands: CommandDesk | None = None) -> None:
         """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step.
 
         With ``heartbeat`` (a function returning the telemetry payload) the agent also sends it
         every ``heartbeat_every`` seconds and at once when a device reports a new status; with ``catalog``
-        it fetches the hall's signed catalog releases (sync/catalog.py).
+        it fetches the hall's signed catalog releases (sync/catalog.py); with ``commands`` it takes central's
+        commands and reports their states (sync/commands.py).
         """
         self.store, self.terminal, self.keys, self.link, self.clock = store, terminal, keys, link, clock
         self.heartbeat, self.heartbeat_every = heartbeat, heartbeat_every
@@ -65,10 +67,11 @@ class SyncAgent:
         self.refused = ""  # why the broker will not take our messages (TLS, certificate, ACL); retried with backoff
         self.session_present = False
         self.bad_acks = 0  # ack batches whose signature or shape was wrong: ignored
-        self.catalog = catalog
+        self.catalog, self.commands = catalog, commands
         self.client = self._client()
-        if catalog is not None:
-            catalog.attach(self.client)
+        for part in (catalog, commands):
+            if part is not None:
+                part.attach(self.client)
 
     def _client(self) -> mqtt.Client:
         """Build the MQTT 5 client with TLS, a client certificate and a persistent session."""
@@ -105,8 +108,9 @@ class SyncAgent:
         if self.clock is not None:
             self.clock.observe_system()  # capped by central's last signed time: one false reading cannot poison it
         client.subscribe(topics.ack(self.terminal), qos=1)
-        if self.catalog is not None:
-            self.catalog.connected(client)
+        for part in (self.catalog, self.commands):
+            if part is not None:
+                part.connected(client)
         client.publish(topics.state(self.terminal), heartbeat.presence(True, "connected", self.store.boot), qos=1,
                        retain=True)
         self._last_beat = float("-inf")  # a heartbeat right after (re)connecting
@@ -155,6 +159,8 @@ class SyncAgent:
             self.catalog.step(self.client)
         if not self.connected.is_set():
             return 0
+        if self.commands is not None:
+            self.commands.step(self.client)
         if self._link_came_back.is_set():
             self._link_came_back.clear()
             outbox.due_now(self.store)

@@ -111,6 +111,24 @@ class InboxRow(Base):
     processed_at: Mapped[str | None]
 
 
+class CommandRow(Base):
+    """A signed command from central (kept as received), its state here, and the last state reported back."""
+
+    __tablename__ = "commands"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    kind: Mapped[str]
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    expires: Mapped[str]
+    status: Mapped[str]  # delivered | running | succeeded | failed | expired
+    detail: Mapped[str]
+    received_at: Mapped[str]
+    done_at: Mapped[str | None]
+    reported: Mapped[str | None]  # the status central last acknowledged hearing (None: nothing yet)
+
+    __table_args__ = (Index("ix_commands_status", "status"),)
+
+
 class RatingRow(Base):
     """A 好差评 rating; a free-text comment is personal and stored encrypted."""
 

@@ -16,6 +16,7 @@ from protocol.command import (
     Command,
     CommandError,
     Result,
+    check_fresh,
     open_command,
     open_result,
     sign_command,
@@ -36,7 +37,8 @@ def command(**change: object) -> Command:
 
 def test_a_genuine_command_opens_with_its_text() -> None:
     sent = command()
-    opened = open_command(sign_command(sent, KEY), KEY.public_key(), "LC0001", last_seq=4, now=NOW)
+    opened = open_command(sign_command(sent, KEY), KEY.public_key(), "LC0001")
+    check_fresh(opened, last_seq=4, now=NOW)
     assert opened == sent
     assert opened.text_args()["zh"] == "本厅今日 17:00 闭厅"
 
@@ -53,7 +55,7 @@ def test_a_genuine_command_opens_with_its_text() -> None:
 def test_a_command_the_terminal_must_not_run_is_refused_with_a_reason(
         payload: object, terminal: str, last_seq: int, now: datetime, reason: str) -> None:
     with pytest.raises(CommandError) as caught:
-        open_command(payload(), KEY.public_key(), terminal, last_seq, now)  # type: ignore[operator]
+        check_fresh(open_command(payload(), KEY.public_key(), terminal), last_seq, now)  # type: ignore[operator]
     assert caught.value.reason == reason
 
 
@@ -65,7 +67,7 @@ def test_a_command_the_terminal_must_not_run_is_refused_with_a_reason(
 def test_a_signed_command_out_of_bounds_is_refused_as_malformed(change: dict[str, object]) -> None:
     body = {**json.loads(signed.canonical(command().model_dump(mode="json"))), **change}
     with pytest.raises(CommandError) as caught:
-        open_command(signed.sign("command", body, CONTEXT, KEY), KEY.public_key(), "LC0001", 0, NOW)
+        open_command(signed.sign("command", body, CONTEXT, KEY), KEY.public_key(), "LC0001")
     assert caught.value.reason == "malformed"
 
 
@@ -73,7 +75,7 @@ def test_a_release_manifest_signature_never_opens_as_a_command() -> None:
     body = command().model_dump(mode="json")
     as_release = signed.sign("command", body, b"yichuang catalog release v1\n", KEY)
     with pytest.raises(CommandError, match="not the fleet's key"):
-        open_command(as_release, KEY.public_key(), "LC0001", 0, NOW)
+        open_command(as_release, KEY.public_key(), "LC0001")
 
 
 def test_a_result_is_the_terminals_and_for_its_own_topic_only() -> None:
