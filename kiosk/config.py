@@ -186,6 +186,11 @@ class SyncSection(_Section):
         default=Path("/etc/yichuang/pki/ack.pub"),
         description="Central's Ed25519 public key: acks must carry its signature.",
     )
+    command_key: Path = Field(
+        default=Path("/etc/yichuang/pki/command.pub"),
+        description="The fleet's command-signing public key (Ed25519 PEM, installed at enrollment): remote "
+        "commands must carry its signature.",
+    )
     time_file: Path = Field(
         default=Path("/var/lib/yichuang/last-good-time"),
         description="The last time known to have passed (from central's signed acks): a terminal whose clock "

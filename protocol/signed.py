@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 VERSION = 1
@@ -76,3 +78,16 @@ def verified(payload: bytes, field: str, context: bytes, key: ed25519.Ed25519Pub
     except (InvalidSignature, binascii.Error, ValueError):
         raise SignedError("bad_signature", "the signature is not the fleet's key") from None
     return strict_object(body)
+
+
+def load_public(path: Path) -> ed25519.Ed25519PublicKey:
+    """Load a pinned Ed25519 public key (PEM); a missing or wrong file is a SignedError naming it."""
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except FileNotFoundError:
+        raise SignedError("key", f"no signing key at {path} (installed at enrollment)") from None
+    except ValueError:
+        raise SignedError("key", f"{path} is not a PEM public key") from None
+    if not isinstance(key, ed25519.Ed25519PublicKey):
+        raise SignedError("key", f"{path} is not an Ed25519 key")
+    return key

@@ -109,7 +109,9 @@ def _check_fields(answer: dict[str, Any], pinned: list[x509.Certificate]) -> Non
     if not TERMINAL_ID.match(_text(answer, "terminal", limit=64)):
         raise AnswerError("the answer's terminal id is malformed")
     _text(answer, "profile", "hall", limit=MAX_WORDS)
-    for path in (("certificate",), ("central", "uplink"), ("central", "ack"), ("signing", "catalog")):
+    installed = (("certificate",), ("central", "uplink"), ("central", "ack"), ("signing", "catalog"),
+                 ("signing", "command"))
+    for path in installed:
         _text(answer, *path)
     if _chain(_text(answer, "chain").encode()) != pinned:
         raise AnswerError("the answer's CA chain is not the one on the claim media: refused, nothing installed")

@@ -168,7 +168,7 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
     pki.mkdir(parents=True)
     files = {"terminal.pem": answer["certificate"], "ca.pem": answer["chain"],
              "uplink.pub": answer["central"]["uplink"], "ack.pub": answer["central"]["ack"],
-             "catalog.pub": answer["signing"]["catalog"]}
+             "catalog.pub": answer["signing"]["catalog"], "command.pub": answer["signing"]["command"]}
     for name, text in files.items():
         (pki / name).write_text(text)
     fd = os.open(pki / "terminal.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -182,7 +182,7 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
         "sync": base.sync.model_copy(update={
             "broker": broker, "ca_file": final / "ca.pem", "cert_file": final / "terminal.pem",
             "key_file": final / "terminal.key", "central_key": final / "uplink.pub", "ack_key": final / "ack.pub",
-            "time_file": time_file}),
+            "command_key": final / "command.pub", "time_file": time_file}),
         "catalog": base.catalog.model_copy(update={"signing_key": final / "catalog.pub"}),
         "technician": base.technician.model_copy(update={"pin_hash": pin_hash})})
     write_private(staging / "terminal.toml",

@@ -87,7 +87,8 @@ class Enroller:
             "profile": {"hall": profile.hall, "site": profile.site, "location": profile.location},
             "central": {"uplink": (ca / "central" / "uplink.pub").read_text(),
                         "ack": (ca / "central" / "ack.pub").read_text()},
-            "signing": {"catalog": (ca / "signing" / "catalog.pub").read_text()},
+            "signing": {"catalog": (ca / "signing" / "catalog.pub").read_text(),
+                        "command": (ca / "signing" / "command.pub").read_text()},
         }
 
 

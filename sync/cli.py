@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,11 @@ from protocol.address import parse_broker
 
 if TYPE_CHECKING:
     from kiosk.store.store import Store
+    from protocol.heartbeat import Heartbeat
     from sync.agent import SyncAgent
     from sync.catalog import CatalogFetcher
+    from sync.commands import CommandDesk
+    from sync.keys import TerminalKeys
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +48,16 @@ def _agent(app: TerminalContext) -> SyncAgent:
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
     installed, app_version, releases = app.catalog.version, version("yichuang"), app.releases()
 
-    def heartbeat() -> bytes:
+    def beat() -> Heartbeat:
         serving, state = releases.serving(), releases.state()  # the kiosk switches between sessions: ask each time
-        beat = collect(store, terminal, app_version=app_version, cert_file=section.cert_file,
+        return collect(store, terminal, app_version=app_version, cert_file=section.cert_file,
                        catalog_version=serving.version if serving else installed,
                        catalog_refused=state.refused["reason"] if state.refused else None)
-        return beat.model_dump_json().encode()
 
     return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),
-                     clock=TrustedClock(section.time_file), heartbeat=heartbeat, heartbeat_every=section.heartbeat_s,
-                     catalog=_fetcher(app, store))
+                     clock=TrustedClock(section.time_file), heartbeat=lambda: beat().model_dump_json().encode(),
+                     heartbeat_every=section.heartbeat_s, catalog=_fetcher(app, store),
+                     commands=_desk(app, store, keys, lambda: beat().model_dump(mode="json")))
 
 
 def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
@@ -68,6 +72,22 @@ def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
         log.warning("catalog releases are off: %s", exc, extra={"event": "catalog_off"})
         return None
     return CatalogFetcher(app.releases(), key, app.config.terminal.hall, store)
+
+
+def _desk(app: TerminalContext, store: Store, keys: TerminalKeys,
+          diagnose: Callable[[], dict[str, Any]]) -> CommandDesk | None:
+    """Return the remote-command desk, or None (logged) when the terminal has no command-signing key pinned."""
+    from datetime import UTC, datetime
+
+    from protocol.signed import SignedError, load_public
+    from sync.commands import CommandDesk
+
+    try:
+        key = load_public(app.config.sync.command_key)
+    except SignedError as exc:
+        log.warning("remote commands are off: %s", exc, extra={"event": "commands_off"})
+        return None
+    return CommandDesk(store, app.config.terminal.id, key, keys.signer, lambda: datetime.now(UTC), diagnose)
 
 
 @click.group("sync")

@@ -146,3 +146,37 @@ ops_audit = Table(
     Column("address", String(64), nullable=False),  # the client's address
     Index("ix_ops_audit_at", "at"),
 )
+
+fleet_rollouts = Table(
+    "fleet_rollouts", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("args", String, nullable=False),  # JSON object: bounded words and texts, no personal data
+    Column("urgent", Integer, nullable=False),
+    Column("target", String, nullable=False),  # what ops asked for: terminal:LC0001, hall:lc-center, site:bank, fleet
+    Column("by", String(64), nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),  # every command of the rollout expires then
+    Column("rate_per_min", Integer, nullable=False),  # commands released per minute (0: all at once)
+    Column("abort_pct", Integer, nullable=False),  # abort when more than this share of targets fail (100: never)
+    Column("state", String(16), nullable=False),  # running | completed | aborted
+    Column("detail", String, nullable=False, server_default=""),
+)
+
+fleet_commands = Table(
+    "fleet_commands", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("rollout", String(32), nullable=False),
+    Column("terminal", String(12), nullable=False),
+    Column("seq", Integer, nullable=True),  # given when released: per terminal, increasing
+    Column("status", String(16), nullable=False),  # scheduled | queued | delivered | running | succeeded | …
+    Column("detail", String, nullable=False, server_default=""),
+    Column("data", String, nullable=True),  # JSON: what the terminal reported (a diagnostics snapshot)
+    Column("payload", LargeBinary, nullable=True),  # the signed command, sent as is on every (re)send
+    Column("released_at", String, nullable=True),
+    Column("sent_at", String, nullable=True),
+    Column("updated_at", String, nullable=False),
+    Index("ix_fleet_commands_rollout", "rollout", "status"),
+    Index("ix_fleet_commands_terminal", "terminal", "status"),
+    Index("ux_fleet_commands_terminal_seq", "terminal", "seq", unique=True),
+)

@@ -139,21 +139,13 @@ def validate(path: Path, as_json: bool) -> None:
 
 def signing_key(app: TerminalContext) -> Ed25519PublicKey:
     """Load the pinned catalog-signing key named by `[catalog] signing_key`."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
     from protocol.release import ReleaseError
+    from protocol.signed import SignedError, load_public
 
-    path = app.config.catalog.signing_key
     try:
-        key = load_pem_public_key(path.read_bytes())
-    except FileNotFoundError:
-        raise ReleaseError("key", f"no catalog-signing key at {path} (installed at enrollment)") from None
-    except ValueError:
-        raise ReleaseError("key", f"{path} is not a PEM public key") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise ReleaseError("key", f"{path} is not an Ed25519 key")
-    return key
+        return load_public(app.config.catalog.signing_key)
+    except SignedError as exc:
+        raise ReleaseError("key", str(exc).replace("signing key", "catalog-signing key")) from None
 
 
 @catalog_group.command("install")

@@ -242,7 +242,8 @@ def _ok_answer(ca: Path) -> dict[str, object]:
             "chain": (ca / "chain.pem").read_text(), "profile": {"hall": "lc-center", "site": "hall", "location": ""},
             "central": {"uplink": (ca / "central" / "uplink.pub").read_text(),
                         "ack": (ca / "central" / "ack.pub").read_text()},
-            "signing": {"catalog": (ca / "signing" / "catalog.pub").read_text()}}
+            "signing": {"catalog": (ca / "signing" / "catalog.pub").read_text(),
+                        "command": (ca / "signing" / "command.pub").read_text()}}
 
 
 def test_an_answer_signed_by_the_ca_but_naming_another_chain_or_malformed_is_refused(tmp_path: Path) -> None:

@@ -128,6 +128,9 @@ def test_enroll_submit_sync_then_revoke(fleet: Fleet, tmp_path: Path) -> None:
     pinned = terminal_dir / "pki" / "catalog.pub"  # catalog releases are checked against the CA's signing key
     assert pinned.read_bytes() == (fleet.ca / "signing" / "catalog.pub").read_bytes()
     assert f'signing_key = "{pinned}"' in text
+    commands = terminal_dir / "pki" / "command.pub"  # and remote commands against the command-signing key
+    assert commands.read_bytes() == (fleet.ca / "signing" / "command.pub").read_bytes()
+    assert f'command_key = "{commands}"' in text
 
     # the enrolled terminal takes applications and they reach central through the generated broker config
     store = open_store(terminal_dir / "store.db", KeyFileProvider(terminal_dir / "store.key"))
