@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from central.cli.accounts_cmd import audit, user_group
+from central.cli.command_cmd import command, commands_list
 from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, service_logging
 from cmdline.liveness import Liveness
@@ -160,6 +161,8 @@ def _monitor_until_stopped(monitor: FleetMonitor, history: History, started: str
 
 fleet_group.add_command(user_group)
 fleet_group.add_command(audit)
+fleet_group.add_command(command)
+fleet_group.add_command(commands_list)
 
 
 @fleet_group.command("status")

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,13 @@ from cmdline.base import emit, json_option, service_logging, user_errors
 from cmdline.liveness import Liveness
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import Engine
+
+    from central.platform.dispatch import Dispatcher
+    from protocol.link import Link
 
 user_errors("central.platform.keys.CentralKeyError", "protocol.release.ReleaseError",
             "domain.catalog_reader.CatalogError", "central.platform.distribution.PushError")
@@ -66,9 +73,13 @@ def init(keys_dir: Path) -> None:
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs (default: the bundled sample only).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
+@click.option("--command-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The fleet's command-signing key (<ca>/signing/command.key): with it central delivers the "
+                   "remote commands of `fleet command` and the dashboard.")
 @db_option
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
-          passphrase_file: Path | None, catalogs: Path | None, workers: int, db_url: str) -> None:
+          passphrase_file: Path | None, catalogs: Path | None, workers: int, command_key: Path | None,
+          db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
     service_logging()
     from central.platform import keys
@@ -78,7 +89,8 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     from protocol.link import Link, with_login
 
     host, port = parse_broker(broker)
-    central_keys = keys.load(keys_dir, keys.passphrase(passphrase_file, os.environ))
+    secret = keys.passphrase(passphrase_file, os.environ)
+    central_keys = keys.load(keys_dir, secret)
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
     engine = open_engine(db_url)
     link = with_login(Link(host, port, ca, cert, key), broker_user)
@@ -87,13 +99,31 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     ready = service.start()
+    dispatcher = _dispatcher(engine, link, keys.load_signing(command_key, secret), stop) if command_key else None
     click.echo(f"central: {workers} ingest workers on {broker} ({'subscribed' if ready else 'connecting'}), "
-               f"{len(archive.catalogs)} catalog versions, db {engine.dialect.name}", err=True)
+               f"{len(archive.catalogs)} catalog versions, db {engine.dialect.name}, remote commands "
+               f"{'on' if dispatcher else 'off (no --command-key)'}", err=True)
     liveness = Liveness()
     liveness.ready(f"{workers} ingest workers")
     service.run(stop, turned=liveness.alive)
     liveness.stopping()
+    if dispatcher is not None:
+        dispatcher.stop()
     click.echo(f"central: stopped after {service.handled()} MQTT messages", err=True)
+
+
+def _dispatcher(engine: Engine, link: Link, key: Ed25519PrivateKey, stop: threading.Event) -> Dispatcher:
+    """Start the remote-command dispatcher in its own thread until ``stop``."""
+    import socket
+
+    from central.platform.dispatch import Dispatcher
+    from protocol.topics import service_client_id
+
+    name = service_client_id("central", f"commands-{socket.gethostname()}-{os.getpid()}")
+    dispatcher = Dispatcher(engine, link, key, lambda: datetime.now(UTC), name=name)
+    dispatcher.start()
+    threading.Thread(target=dispatcher.run, args=(stop,), name="commands", daemon=True).start()
+    return dispatcher
 
 
 @central_group.group("terminals")

@@ -187,12 +187,23 @@ def rollouts(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
     return rows
 
 
-def of_terminal(engine: Engine, terminal: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Return a terminal's latest commands with their rollout's kind, newest first."""
-    query = (select(fleet_commands.c.id, fleet_commands.c.seq, fleet_commands.c.status, fleet_commands.c.detail,
-                    fleet_commands.c.updated_at, fleet_rollouts.c.kind, fleet_rollouts.c.by)
+def listing(engine: Engine, *, rollout: str | None = None, terminal: str | None = None,
+            limit: int = 200) -> list[dict[str, Any]]:
+    """Return one rollout's commands, or a terminal's latest, with the rollout's kind, newest first."""
+    query = (select(fleet_commands.c.id, fleet_commands.c.terminal, fleet_commands.c.seq, fleet_commands.c.status,
+                    fleet_commands.c.detail, fleet_commands.c.data, fleet_commands.c.updated_at, fleet_rollouts.c.kind,
+                    fleet_rollouts.c.by)
              .join(fleet_rollouts, fleet_rollouts.c.id == fleet_commands.c.rollout)
-             .where(fleet_commands.c.terminal == terminal)
-             .order_by(fleet_rollouts.c.created_at.desc()).limit(limit))
+             .order_by(fleet_rollouts.c.created_at.desc(), fleet_commands.c.terminal).limit(limit))
+    if rollout:
+        query = query.where(fleet_commands.c.rollout == rollout)
+    if terminal:
+        query = query.where(fleet_commands.c.terminal == terminal)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def count_targets(engine: Engine, target: str) -> int:
+    """Return how many terminals in service a target names (refusing an unknown one)."""
+    with engine.connect() as conn:
+        return len(_targets(conn, target))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from central.platform import commands as book
 from central.platform.registry import Registry
@@ -61,6 +63,15 @@ class Dispatcher:
         """Disconnect."""
         self.client.disconnect()
         self.client.loop_stop()
+
+    def run(self, stop: threading.Event, every: float = 0.5) -> None:
+        """Step until ``stop`` is set; a database outage is logged and retried, never the end of delivery."""
+        while not stop.wait(every):
+            try:
+                self.step()
+            except SQLAlchemyError as exc:
+                log.error("commands: database error, retrying: %s", type(exc).__name__,
+                          extra={"event": "command_dispatch_failed"})
 
     def _queue(self, message: mqtt.MQTTMessage) -> None:
         """Hand a message to the step (no database work on paho's thread)."""

@@ -96,7 +96,15 @@ def test_central_serve_opens_the_ca_inits_keys_with_the_passphrase_from_the_envi
     code, err = serve_until_subscribed(serve_args(installed), {"YC_CA_PASSPHRASE": PASSPHRASE})
     assert code == 0, err
     assert "ingest workers" in err
+    assert "remote commands off (no --command-key)" in err
     assert "stopped" in err
+
+
+def test_central_serve_with_the_command_key_delivers_remote_commands(installed: Installed) -> None:
+    args = serve_args(installed, "--command-key", str(installed.ca / "signing" / "command.key"))
+    code, err = serve_until_subscribed(args, {"YC_CA_PASSPHRASE": PASSPHRASE})
+    assert code == 0, err
+    assert "remote commands on" in err
 
 
 def test_central_serve_takes_the_passphrase_from_systemds_credentials_or_a_file(
