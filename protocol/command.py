@@ -115,6 +115,11 @@ def open_command(payload: bytes, key: ed25519.Ed25519PublicKey, terminal: str) -
     return command
 
 
+def read_kept(payload: bytes) -> Command:
+    """Read a command this terminal verified on arrival and kept in its encrypted store (not verified again)."""
+    return Command.model_validate(signed.strict_object(str(signed.strict_object(payload)["command"])))
+
+
 def check_fresh(command: Command, last_seq: int, now: datetime) -> None:
     """Refuse a command whose sequence number is not newer than ``last_seq``, or that expired before ``now``."""
     if command.seq <= last_seq:

@@ -263,8 +263,8 @@ class SyncAgent:
         return outbox.backlog(self.store) == 0
 
     def run(self, stop: threading.Event, idle: float = 0.2, turned: Callable[[], None] = lambda: None) -> None:
-        """Pump until ``stop`` is set, resting ``idle`` seconds when there is nothing to do; ``turned`` each turn."""
-        while not stop.is_set():
+        """Pump until ``stop`` is set (or central asked for a restart), resting ``idle`` seconds when idle."""
+        while not stop.is_set() and not (self.commands is not None and self.commands.restart_asked):
             if not self.step():
                 stop.wait(idle)
             turned()

@@ -121,6 +121,9 @@ def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
         liveness.ready(f"pumping the outbox of {agent.terminal}")
         agent.run(stop, turned=liveness.alive)  # a pump that hangs stops the watchdog's pings: systemd restarts it
         liveness.stopping()
+        if agent.commands is not None and agent.commands.restart_asked:
+            log.info("restarting as central asked", extra={"event": "restart_asked", "terminal": agent.terminal})
+            click.echo("sync: stopped for a restart central asked for (systemd starts it again)", err=True)
     finally:
         agent.stop()
         agent.store.close()

@@ -27,7 +27,7 @@ from protocol import topics
 from protocol.command import Command, CommandError, Result, check_fresh, open_command, sign_result
 
 log = logging.getLogger(__name__)
-AGENT_KINDS = frozenset({"diagnostics"})
+AGENT_KINDS = frozenset({"diagnostics", "restart_sync"})
 MAX_QUEUED = 200
 
 
@@ -43,6 +43,13 @@ class CommandDesk:
     diagnose: Callable[[], dict[str, Any]] = dict  # a snapshot for ops (the heartbeat's fields): no personal data
     inbox: queue.Queue[bytes] = field(default_factory=lambda: queue.Queue(MAX_QUEUED))
     sent: list[tuple[mqtt.MQTTMessageInfo, str, str]] = field(default_factory=list)
+    restart_asked: bool = False  # a restart_sync command ran: the agent stops and systemd starts it again
+
+    def __post_init__(self) -> None:
+        """A restart command that was running has done its work: this is the agent started again."""
+        for command in book.of_status(self.store, "running"):
+            if command.kind == "restart_sync":
+                book.set_status(self.store, command.id, "succeeded", "the sync agent restarted")
 
     def attach(self, client: mqtt.Client) -> None:
         """Route this terminal's command topic to the desk."""
@@ -94,8 +101,11 @@ class CommandDesk:
                  extra={"event": "command_received", "kind": command.kind, "seq": command.seq})
 
     def _run(self, command: book.Stored) -> None:
-        """Run an agent-side command (diagnostics) and keep its outcome."""
+        """Run an agent-side command (diagnostics, restart) and keep its outcome."""
         book.set_status(self.store, command.id, "running")
+        if command.kind == "restart_sync":
+            self.restart_asked = True
+            return
         try:
             snapshot = self.diagnose()
         except Exception as exc:  # a diagnostics snapshot must never stop the uplink

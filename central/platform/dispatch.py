@@ -130,11 +130,15 @@ class Dispatcher:
             return
         now = self.now()
         with self.engine.begin() as conn:
-            if book.apply_result(conn, result.id, terminal, status=result.status, now=now, detail=result.detail,
-                                 data=dict(result.data)):
-                rollout = conn.execute(select(fleet_commands.c.rollout).where(
-                    fleet_commands.c.id == result.id)).scalar_one()
-                book.check_abort(conn, rollout, now)
+            if not book.apply_result(conn, result.id, terminal, status=result.status, now=now, detail=result.detail,
+                                     data=dict(result.data)):
+                return
+            rollout = conn.execute(select(fleet_rollouts).join(
+                fleet_commands, fleet_commands.c.rollout == fleet_rollouts.c.id).where(
+                fleet_commands.c.id == result.id)).one()
+            book.check_abort(conn, rollout.id, now)
+        if result.status == "succeeded" and rollout.kind in {"maintenance_on", "maintenance_off"}:
+            self.registry.maintenance(terminal, rollout.kind == "maintenance_on", f"{rollout.by} (remote command)")
 
     def _release(self, now: datetime) -> None:
         """Sign and queue what each running rollout's rate lets out now."""

@@ -13,7 +13,7 @@ from domain.data import EXAMPLES
 from kiosk.cli.context import TerminalContext, pass_terminal
 
 if TYPE_CHECKING:
-    from domain.receipt import Line, Receipt
+    from domain.receipt import Receipt
     from domain.text import Lang
     from drivers.printer.printer import EscposPrinter
 
@@ -53,22 +53,6 @@ def sample_receipt(app: TerminalContext) -> Receipt:
     return result.receipt
 
 
-def test_page(app: TerminalContext, columns: int) -> list[Line]:
-    """Lines of the technician's test page: Chinese, full-width forms, a rule, a QR code."""
-    from domain.receipt import Line, Style
-
-    return [
-        Line("打印测试页", Style.TITLE),
-        Line("-" * columns, Style.RULE),
-        Line(f"终端 {app.config.terminal.id}  {app.now():%Y-%m-%d %H:%M}"),
-        Line("中文：一窗受理·一次办好"),
-        Line("全角：ＡＢＣ１２３〇"),
-        Line("Latin: 0123456789 ABC abc"),
-        Line("-" * columns, Style.RULE),
-        Line(f"yichuang test page {app.config.terminal.id}", Style.QR),
-    ]
-
-
 @click.group("printer")
 def printer_group() -> None:
     """Check and use receipt printers."""
@@ -99,9 +83,11 @@ def status(url: str, as_json: bool) -> None:
 @pass_terminal
 def test_page_command(app: TerminalContext, url: str, width: str | None, text_mode: str | None) -> None:
     """Print the technician's test page."""
+    from kiosk.services.printing import test_page
+
     printer, columns = _open(app, url, width, text_mode)
     try:
-        printer.print_lines(test_page(app, columns))
+        printer.print_lines(test_page(app.config.terminal.id, app.now(), columns))
     finally:
         printer.close()
     click.echo("test page printed")

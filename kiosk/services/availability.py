@@ -19,6 +19,8 @@ PAPER_OUT = Text("凭证打印纸已用完，工作人员正在补充。",
                  "The receipt printer has run out of paper; staff have been told.")
 READER_DOWN = Text("身份证阅读器暂时无法使用。", "The ID card reader is not working at the moment.")
 STORAGE_FULL = Text("本机存储空间不足，暂停受理。", "This terminal's storage is full; it cannot take applications.")
+MAINTENANCE = Text("本机正在维护，暂停受理。请到其他自助终端或窗口办理。",
+                   "This terminal is being serviced. Please use another terminal or a service window.")
 NO_CATALOG = Text("本机暂无事项目录，暂停受理。", "This terminal has no service catalog yet.")
 
 
@@ -35,9 +37,9 @@ class Availability:
 
 
 def assess(*, printer: Snapshot | None, reader: Snapshot | None, disk_free_pct: float,
-           catalog_loaded: bool) -> Availability:
-    """Return the terminal's availability from its devices' latest snapshots and its disk."""
-    reasons = []
+           catalog_loaded: bool, maintenance: bool = False) -> Availability:
+    """Return the terminal's availability from its devices' latest snapshots, its disk and central's maintenance."""
+    reasons = [MAINTENANCE] if maintenance else []
     if not catalog_loaded:
         reasons.append(NO_CATALOG)
     if printer is not None:

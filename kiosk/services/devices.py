@@ -38,6 +38,7 @@ class DeviceWatch:
         The speaker is watched and reported to ops, but a terminal without sound still takes applications.
         """
         self.recorder, self.data_dir, self.catalog_loaded = recorder, data_dir, catalog_loaded
+        self.maintenance = False  # central put the terminal into maintenance (a remote command)
         self.pollers = {"printer": Poller("printer", printer.status),
                         "card_reader": Poller("card_reader", reader.status)}
         if speaker is not None:
@@ -65,4 +66,5 @@ class DeviceWatch:
         usage = shutil.disk_usage(self.data_dir)
         latest = {name: p.latest if p.polled else None for name, p in self.pollers.items()}  # None: not known yet
         return assess(printer=latest["printer"], reader=latest["card_reader"],
-                      disk_free_pct=100 * usage.free / usage.total, catalog_loaded=self.catalog_loaded)
+                      disk_free_pct=100 * usage.free / usage.total, catalog_loaded=self.catalog_loaded,
+                      maintenance=self.maintenance)

@@ -16,7 +16,7 @@ from domain.catalog import Catalog, Hall
 from domain.forms import FieldType, FormField
 from domain.identity import Identity
 from domain.receipt import Receipt
-from domain.text import Lang
+from domain.text import Lang, Text
 from domain.validation import DEFAULT_MAX_LENGTH
 from drivers.cardreader.factory import open_card_reader
 from drivers.cardreader.port import CardReader
@@ -26,7 +26,7 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, printing
+from kiosk.services import feedback, identify, printing, remote
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
@@ -37,6 +37,7 @@ from kiosk.services.textentry import TextEntry
 from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
 from kiosk.store.store import Store
+from protocol.release import ReleaseError
 
 
 @dataclass
@@ -57,23 +58,58 @@ class Kiosk:
     idle: IdlePolicy = field(init=False)
     writing: InputEngines = field(init=False)
     voice: Voice = field(init=False)
+    restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
 
     def __post_init__(self) -> None:
         """Watch the devices; take the timeouts from the settings; the input engines load later."""
         self.devices = DeviceWatch(self.printer, self.reader, self.store, self.store.path.parent,
                                    catalog_loaded=bool(self.catalog.version), speaker=self.speaker)
+        remote.finish_restart(self.store)
+        self.devices.maintenance = remote.in_maintenance(self.store)
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
         self.writing = InputEngines(self.catalog, self.hall)
         self.voice = Voice(self.speaker, VoiceDefaults(volume=self.settings.voice_volume))
 
     def between_sessions(self) -> bool:
-        """Serve a newly staged or rolled-back catalog now that no session runs; return whether it changed."""
+        """Run central's commands, serve a new catalog (no session runs); return whether the catalog changed."""
+        before = self.catalog
+        if remote.run_due(self.store, self.now(), self):
+            self.restart_requested = True
+        self._switch()
+        self.devices.maintenance = remote.in_maintenance(self.store)
+        return self.catalog is not before
+
+    def _switch(self) -> None:
+        """Serve a newly staged or rolled-back catalog, if there is one."""
         switched = self.catalogs.switch(self.store, self.hall.id) if self.catalogs is not None else None
-        if switched is None:
-            return False
-        self.catalog, self.hall = switched
-        self.writing.retarget(self.catalog, self.hall)
-        return True
+        if switched is not None:
+            self.catalog, self.hall = switched
+            self.writing.retarget(self.catalog, self.hall)
+
+    def reload_catalog(self) -> str:
+        """A remote command: serve the newest staged release now."""
+        self._switch()
+        return f"serving catalog {self.catalog.version}"
+
+    def rollback_catalog(self) -> str:
+        """A remote command: serve the previous release again."""
+        if self.catalogs is None:
+            raise ReleaseError("rollback", "this kiosk serves one fixed catalog")
+        self.catalogs.releases.rollback()
+        self._switch()
+        return f"rolled back: serving catalog {self.catalog.version}"
+
+    def print_test_page(self) -> None:
+        """A remote command: print the test page."""
+        self.printer.print_lines(printing.test_page(self.terminal_id, self.now(), self.printer.columns))
+
+    def notice(self) -> Text | None:
+        """Return the notice central asked the attract screen to show, or None."""
+        return remote.notice(self.store, self.now())
+
+    def urgent_waiting(self) -> bool:
+        """Return whether an urgent command waits for the session to end."""
+        return remote.urgent_waiting(self.store)
 
     def start_session(self, code: str) -> Session:
         """Begin a session for item or bundle ``code``."""

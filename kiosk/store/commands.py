@@ -75,6 +75,21 @@ def due(store: Store, kinds: frozenset[str], now: datetime) -> list[Stored]:
         return [_stored(row) for row in rows]
 
 
+def latest(store: Store, kinds: frozenset[str], status: str = "succeeded") -> Stored | None:
+    """Return the newest command of ``kinds`` in ``status`` (e.g. the last maintenance switch that ran), or None."""
+    with db.read(store.engine) as conn:
+        row = conn.execute(select(CommandRow).where(CommandRow.kind.in_(kinds), CommandRow.status == status)
+                           .order_by(CommandRow.seq.desc()).limit(1)).first()
+    return _stored(row) if row is not None else None
+
+
+def of_status(store: Store, status: str) -> list[Stored]:
+    """Return the commands in ``status``, in sequence order."""
+    with db.read(store.engine) as conn:
+        rows = conn.execute(select(CommandRow).where(CommandRow.status == status).order_by(CommandRow.seq))
+        return [_stored(row) for row in rows]
+
+
 def set_status(store: Store, command_id: str, status: str, detail: str = "") -> None:
     """Move a command to ``status`` (running, succeeded, failed) with a short detail for ops."""
     done = store.now() if status in FINAL else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -110,3 +111,17 @@ def test_a_forged_command_is_recorded_and_never_answered_or_run(
     assert desk.store.events("command_refused")[0]["detail"] == {"reason": "bad_signature"}
     assert book.last_seq(desk.store) == 0
     assert central.results.empty()
+
+
+def test_a_restart_stops_the_pump_and_succeeds_when_the_agent_is_back(
+        wired: tuple[SyncAgent, Central, CommandDesk]) -> None:
+    agent, central, desk = wired
+    central.send(1, kind="restart_sync")
+    assert central.result(agent).status == "running"  # reported before the agent stops
+    assert desk.restart_asked
+    agent.run(threading.Event(), idle=0.01)  # returns at once: the agent stops for systemd to start it again
+    again = CommandDesk(desk.store, "LC0001", desk.key, desk.signer, desk.now, desk.diagnose)
+    done = book.latest(desk.store, frozenset({"restart_sync"}))
+    assert done is not None
+    assert done.detail == "the sync agent restarted"
+    assert not again.restart_asked

@@ -20,6 +20,7 @@ from central.platform.database import make_engine
 from central.platform.dispatch import Dispatcher
 from central.platform.registry import Registry
 from central.platform.schema import fleet_commands, ops_audit
+from kiosk.store import commands as book
 from kiosk.store.releases import ReleaseStore
 from kiosk.store.store import Store
 from sync.agent import SyncAgent
@@ -121,6 +122,19 @@ def test_a_command_for_an_offline_terminal_stays_queued_and_runs_when_it_returns
     assert json.loads(data) == SNAPSHOT
     assert outcomes == ["queued", "succeeded"]
     assert commands.rollouts(fleet.engine)[0]["state"] == "completed"
+
+
+def test_maintenance_the_terminal_ran_is_what_the_fleet_shows(fleet: Fleet) -> None:
+    fleet.start_terminal()
+    rollout, _ = commands.create(fleet.engine, _request(kind="maintenance_on"), fleet.clock())
+    fleet.turn(lambda: fleet.states(rollout)["LC0001"] == "delivered")  # the kiosk runs it between sessions
+    assert fleet.agent is not None
+    kept = book.due(fleet.store, frozenset({"maintenance_on"}), datetime.now(UTC))[0]
+    book.set_status(fleet.store, kept.id, "succeeded", "in maintenance")  # as kiosk/services/remote.py does
+    fleet.turn(lambda: fleet.states(rollout)["LC0001"] == "succeeded")
+    registered = Registry(fleet.engine).status("LC0001")
+    assert registered is not None
+    assert registered["maintenance_by"] == "ops-li (remote command)"
 
 
 def test_a_command_the_terminal_never_took_expires_at_its_deadline(fleet: Fleet) -> None:
