@@ -18,6 +18,7 @@ from central.api.app import OPENAPI
 from central.api.app import create_app as create_api
 from central.auth.security import Guard, LoginRequired, Refused
 from central.dashboard.actions import action_routes, login_routes
+from central.dashboard.commanding import command_routes
 from central.dashboard.pages import page_routes
 from central.dashboard.render import SECURITY_HEADERS, render
 from central.monitor.alerts import AlertBook
@@ -55,6 +56,7 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.include_router(login_routes(guard))
     app.include_router(page_routes(monitor, book, guard))
     app.include_router(action_routes(monitor, book, guard))
+    app.include_router(command_routes(monitor.engine, guard))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _session_handlers(app, guard)
     _failure_handlers(app, guard)

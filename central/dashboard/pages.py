@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from central.auth.security import Guard, Refused
 from central.dashboard import charts, views
+from central.dashboard.commanding import KINDS
 from central.dashboard.render import lang_of, render
 from central.dashboard.words import translator
 from central.monitor import alertdb
@@ -18,7 +19,7 @@ from central.monitor.alerts import AlertBook
 from central.monitor.history import RESOLUTIONS
 from central.monitor.monitor import FleetMonitor
 from central.monitor.rows import State
-from central.platform import queries
+from central.platform import commands, queries
 
 AUDIT_PAGE = 200  # audit lines per page
 Window = Literal["1h", "24h", "7d"]
@@ -77,6 +78,7 @@ def _terminal_pages(router: APIRouter, monitor: FleetMonitor, guard: Guard) -> N
                       window=window, windows=views.WINDOW_NAMES,
                       alerts=alertdb.read(monitor.engine, terminal, limit=20),
                       help=queries.help_requests(monitor.engine, 20, terminal=terminal),
+                      commands=commands.listing(monitor.engine, terminal=terminal, limit=10), kinds=KINDS,
                       charts=_charts(monitor, terminal, window, translator(lang_of(request))))
 
 

@@ -46,6 +46,7 @@ class Request:
     lifetime: timedelta = timedelta(hours=24)
     rate_per_min: int = 0
     abort_pct: int = 100
+    address: str = ""  # where ops asked from (the dashboard's client), for the audit log
 
 
 def word(name: str) -> str:
@@ -70,7 +71,7 @@ def _targets(conn: Connection, target: str) -> list[str]:
     return found
 
 
-def _check(request: Request, now: datetime) -> None:
+def check(request: Request, now: datetime) -> None:
     """Refuse a request whose command would not open on a terminal (kind, argument bounds, text)."""
     try:
         Command.model_validate({"id": uuid.uuid4().hex, "terminal": "LC0001", "seq": 1, "kind": request.kind,
@@ -87,7 +88,7 @@ def _check(request: Request, now: datetime) -> None:
 
 def create(engine: Engine, request: Request, now: datetime) -> tuple[str, int]:
     """Record a rollout and its scheduled commands; return its id and how many terminals it targets."""
-    _check(request, now)
+    check(request, now)
     rollout, stamp = uuid.uuid4().hex, now.isoformat()
     with engine.begin() as conn:
         targets = _targets(conn, request.target)
@@ -100,7 +101,7 @@ def create(engine: Engine, request: Request, now: datetime) -> tuple[str, int]:
             {"id": uuid.uuid4().hex, "rollout": rollout, "terminal": terminal, "status": "scheduled",
              "updated_at": stamp} for terminal in targets])
         audit(conn, request.by, f"command:{request.kind}", f"{request.target} ({len(targets)})", outcome="queued",
-              now=now)
+              now=now, address=request.address)
     return rollout, len(targets)
 
 
