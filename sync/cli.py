@@ -37,6 +37,7 @@ def _agent(app: TerminalContext) -> SyncAgent:
     from protocol.link import Link
     from sync.agent import SyncAgent
     from sync.devicekey import is_encrypted, key_password
+    from sync.diagnostics import bundle
     from sync.keys import load_terminal_keys
     from sync.telemetry import collect
 
@@ -57,7 +58,7 @@ def _agent(app: TerminalContext) -> SyncAgent:
     return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),
                      clock=TrustedClock(section.time_file), heartbeat=lambda: beat().model_dump_json().encode(),
                      heartbeat_every=section.heartbeat_s, catalog=_fetcher(app, store),
-                     commands=_desk(app, store, keys, lambda: beat().model_dump(mode="json")))
+                     commands=_desk(app, store, keys, lambda: bundle(store, beat(), releases)))
 
 
 def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
