@@ -14,17 +14,25 @@ from __future__ import annotations
 import logging
 import queue
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from kiosk.store.releases import ReleaseStore
-from kiosk.store.store import Store
 from protocol import topics
 from protocol.release import CHUNK_BYTES, Manifest, ReleaseError, digest, open_manifest
 
 log = logging.getLogger(__name__)
 MAX_QUEUED = 2000  # more messages than a release has chunks waiting means a flood: drop the excess
+
+
+class EventRecorder(Protocol):
+    """Where refusals are recorded for ops (the terminal's store)."""
+
+    def record_event(self, kind: str, severity: str, detail: dict[str, Any]) -> None:
+        """Record one event."""
+        ...
 
 
 @dataclass
@@ -34,11 +42,13 @@ class CatalogFetcher:
     releases: ReleaseStore
     key: ed25519.Ed25519PublicKey
     hall: str
-    store: Store  # where refusals are recorded as events for ops
+    store: EventRecorder  # where refusals are recorded as events for ops
     inbox: queue.Queue[tuple[str, bytes]] = field(default_factory=lambda: queue.Queue(MAX_QUEUED))
     wanted: dict[str, str] = field(default_factory=dict)  # chunk name → its topic, while a release is incomplete
     pending: tuple[bytes, Manifest] | None = None
     fetched: int = 0  # chunks taken from the broker since start
+    received_bytes: int = 0  # catalog payload bytes the broker delivered since start (manifests and chunks)
+    staged_serial: int = 0  # the serial of the last release this fetcher staged (0: none since start)
 
     def attach(self, client: mqtt.Client) -> None:
         """Route the catalog topics' messages to this fetcher."""
@@ -51,6 +61,7 @@ class CatalogFetcher:
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         """Queue a manifest or chunk for the pump (on paho's thread: no disk, no crypto here)."""
+        self.received_bytes += len(message.payload)
         try:
             self.inbox.put_nowait((message.topic, bytes(message.payload)))
         except queue.Full:
@@ -112,6 +123,7 @@ class CatalogFetcher:
         except ReleaseError as exc:
             self._report(exc)
             return
+        self.staged_serial = manifest.serial
         log.info("catalog: release %s (catalog %s) staged", manifest.serial, manifest.version,
                  extra={"event": "catalog_staged", "serial": manifest.serial})
 
