@@ -1,8 +1,9 @@
 """`yichuang kiosk demo`: the kiosk beside a virtual card tray with the sample identities, the paper, and the receipt.
 
 The devices are the simulated card reader and the printer emulator (`sim://`): the panel places
-and lifts simulated cards, switches the emulated printer's paper, and shows what the emulator
-printed as a picture beside the kiosk screen.
+and lifts simulated cards, switches the emulated printer's paper, shows what the emulator
+printed as a picture beside the kiosk screen, and publishes a signed catalog change that the
+kiosk serves once no citizen is in a session.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.uix.boxlayout import BoxLayout
 
+from demo.release_demo import DemoCentral
 from drivers.cardreader.factory import SimulatedReader
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.printer.factory import SimulatedPrinter
 from drivers.printer.preview import save_png
 from drivers.status import PaperState
 from kiosk.services.terminal import Kiosk
+from kiosk.ui import bridge
 from kiosk.ui.app import KioskApp
 from kiosk.ui.widgets import BigButton
 
@@ -36,10 +39,10 @@ class DemoKioskApp(KioskApp):
     """The kiosk with the demo panel on its right."""
 
     def __init__(self, kiosk: Kiosk, reader: SimulatedReader, printer: SimulatedPrinter, folder: Path,
-                 **kwargs: Any) -> None:
-        """Remember the simulated devices and where receipt pictures go."""
+                 central: DemoCentral, **kwargs: Any) -> None:
+        """Remember the simulated devices, where receipt pictures go, and the demo's central."""
         super().__init__(kiosk, **kwargs)
-        self.reader, self.printer, self.folder = reader, printer, folder
+        self.reader, self.printer, self.folder, self.central = reader, printer, folder, central
         self.printed = 0
 
     def build(self) -> Any:
@@ -53,8 +56,19 @@ class DemoKioskApp(KioskApp):
             panel.ids.cards.add_widget(BigButton(text=name, on_release=lambda _b, c=label: self.place(c)))
         self.panel = panel
         frame.add_widget(panel)
-        self._events.append(Clock.schedule_interval(lambda _dt: self.refresh_receipt(), 1.0))
+        self._events.append(Clock.schedule_interval(lambda _dt: self.refresh(), 1.0))
         return frame
+
+    def publish_change(self) -> None:
+        """Publish a signed catalog change and stage it on this terminal, off the UI thread."""
+        self.panel.ids.release.text = "publishing…"
+        bridge.run(self.central.publish, lambda said: setattr(self.panel.ids.release, "text", said),
+                   lambda exc: setattr(self.panel.ids.release, "text", f"not published: {exc}"))
+
+    def refresh(self) -> None:
+        """Show the catalog the kiosk serves and the latest receipt."""
+        self.panel.ids.serving.text = f"Catalog served: {self.kiosk.catalog.version}"
+        self.refresh_receipt()
 
     def place(self, label: str) -> None:
         """Put a sample card on the reader."""

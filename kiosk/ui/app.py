@@ -28,6 +28,7 @@ from kiosk.services.session import Session
 from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_, tr
+from kiosk.ui.remote import POLL_S, BetweenSessions
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.form import FormScreen
 from kiosk.ui.screens.guide import GuideScreen
@@ -77,6 +78,7 @@ class KioskApp(App):
     volume = NumericProperty(0)
     elder = BooleanProperty(False)  # elder mode (长辈模式): larger everything, slower voice, longer timeouts
     high_contrast = BooleanProperty(False)  # the high-contrast palette (高对比度)
+    hall_notice = ObjectProperty(None, allownone=True)  # central's notice for the hall (Text), shown between sessions
 
     def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
         """Build the app around the terminal's parts."""
@@ -93,6 +95,7 @@ class KioskApp(App):
         self._events: list[Any] = []
         self._notice_event: Any = None
         self.volume = kiosk.voice.volume
+        self.between = BetweenSessions(self)
 
     def t(self, msgid: str, *_rebind: object) -> str:
         """Translate ``msgid`` (kv passes ``app.lang`` too, so texts follow a language change)."""
@@ -110,7 +113,8 @@ class KioskApp(App):
         root.ids.stage.add_widget(self.manager)
         Window.bind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
         self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
-                        Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S)]
+                        Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S),
+                        Clock.schedule_interval(self.between.poll, POLL_S)]
         devices = self.kiosk.devices
         devices.start(lambda _snapshot: bridge.on_ui(lambda: self._available(devices.availability())))
         self.bind(lang=lambda *_: self._show(spoken=True))
@@ -144,7 +148,10 @@ class KioskApp(App):
         return screen
 
     def go(self, name: str) -> None:
-        """Show screen ``name``, filled from the session, and say its prompt."""
+        """Show screen ``name``, filled from the session, and say its prompt (an urgent command ends the session)."""
+        if self.between.urgent and self.session is not None and name != "receipt":  # a stored application's receipt
+            self.end_session()
+            return
         self.manager.current = name
         self._show(spoken=True)
         self.touched()
@@ -198,6 +205,7 @@ class KioskApp(App):
     def start(self, code: str) -> None:
         """Begin a session for item or bundle ``code`` at its guide."""
         self.session = self.kiosk.start_session(code)
+        self.hall_notice = None  # the hall's notice is for passers-by; it comes back when the session ends
         self.go("guide")
 
     def end_session(self) -> None:
@@ -215,6 +223,7 @@ class KioskApp(App):
             self.elder = self.high_contrast = False
             self.theme = self.theme.moded(elder=False, high_contrast=False)
         self.go("out_of_service" if not self.availability.can_apply else "home")
+        self.between.run()
 
     def browse_guides(self) -> None:
         """Let a citizen read guides while new applications are stopped."""

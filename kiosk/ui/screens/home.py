@@ -61,6 +61,10 @@ class HomeScreen(KioskScreen):
             self._entries = index([*items, *bundles])
         return self._entries
 
+    def forget_entries(self) -> None:
+        """Drop the search index (the catalog changed): the next search builds it again."""
+        self._entries = None
+
     def show(self) -> None:
         """List categories, or the chosen category's offerings, or search results."""
         app = self.kiosk_app

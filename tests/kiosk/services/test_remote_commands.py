@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from domain.data import SAMPLE_CATALOG
 from drivers.cardreader.factory import open_card_reader
@@ -19,15 +17,12 @@ from kiosk.config import UiSection
 from kiosk.services.availability import MAINTENANCE
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.terminal import Kiosk
-from kiosk.store import commands as book
 from kiosk.store.releases import ReleaseStore
 from kiosk.store.store import Store
-from protocol.command import Command, open_command, sign_command
+from tests.kiosk.commands_kit import deliver, state
 from tests.kiosk.services.test_catalog_switch import stage
 from tests.kiosk.store.helpers import open_test_store
 from tests.protocol.release_kit import Publisher, changed_catalog
-
-KEY = ed25519.Ed25519PrivateKey.generate()
 
 
 @dataclass
@@ -38,24 +33,14 @@ class Terminal:
     store: Store
     releases: ReleaseStore
     kiosk: Kiosk
-    seq: int = 0
 
     def deliver(self, kind: str, urgent: bool = False, **args: str) -> str:
         """Keep a signed command as the sync agent does after verifying it; return its id."""
-        self.seq += 1
-        now = datetime.now(UTC)
-        command = Command(id=uuid.uuid4().hex, terminal="LC0001", seq=self.seq, kind=kind, args=args,  # type: ignore[arg-type]
-                          issued=now.isoformat(), expires=(now + timedelta(hours=1)).isoformat(), urgent=urgent,
-                          by="ops-li")
-        payload = sign_command(command, KEY)
-        book.receive(self.store, open_command(payload, KEY.public_key(), "LC0001"), payload)
-        return command.id
+        return deliver(self.store, kind, urgent=urgent, **args)
 
     def state(self, command_id: str) -> tuple[str, str]:
         """Return a command's state and detail."""
-        kept = book.find(self.store, command_id)
-        assert kept is not None
-        return kept.status, kept.detail
+        return state(self.store, command_id)
 
     def restart(self) -> Kiosk:
         """Build the kiosk again on the same store (as after a restart)."""

@@ -29,10 +29,21 @@ def started(app):
         tray = [b.text for b in panel.ids.cards.children][::-1]
         next(b for b in panel.ids.cards.children if b.text == "张三丰").dispatch("on_release")
         on_reader = app.reader.simulator.card is not None
-        print(json.dumps({"screen": app.manager.current, "tray": tray, "card_on_reader": on_reader,
-                          "window": list(app.root.size), "kiosk": list(app.root.children[-1].size),
-                          "display": FOUND}), flush=True)
-        app.stop()
+        before = app.kiosk.catalog.version
+        next(w for w in app.panel.walk() if getattr(w, "text", "") == "Publish a catalog change").dispatch("on_release")
+
+        def switched(_dt):
+            if app.panel.ids.release.text.startswith("release") and not app.between.running:
+                app.between.poll()  # the 5-second poll, now: no citizen is in a session
+            if app.kiosk.catalog.version == before:
+                return
+            print(json.dumps({"screen": app.manager.current, "tray": tray, "card_on_reader": on_reader,
+                              "window": list(app.root.size), "kiosk": list(app.root.children[-1].size),
+                              "display": FOUND, "catalog": [before, app.kiosk.catalog.version],
+                              "served": app.panel.ids.serving.text, "release": app.panel.ids.release.text}),
+                  flush=True)
+            app.stop()
+        Clock.schedule_interval(switched, 0.5)
     Clock.schedule_once(look, 1.0)
 
 App.on_start = started
@@ -43,7 +54,7 @@ cli(["kiosk", "demo", "--data", sys.argv[1]])
 """
 
 
-def test_kiosk_demo_opens_with_the_card_tray(display: str) -> None:
+def test_kiosk_demo_opens_with_the_card_tray_and_serves_a_published_catalog_change(display: str) -> None:
     data = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # where systemd would listen (Type=notify)
     notify.bind(str(data / "notify"))
@@ -68,6 +79,9 @@ def test_kiosk_demo_opens_with_the_card_tray(display: str) -> None:
     assert (width, height) == fit((1080, 1920), tuple(found), beside=PANEL_SHARE)  # as large as it allows
     assert seen["window"] == [width + round(width * PANEL_SHARE), height]  # and the demo panel beside it
     assert (data / "store.db").exists()
+    before, after = seen["catalog"]  # the panel's "Publish a catalog change": signed, staged, served between sessions
+    assert after == f"{before}-demo1"
+    assert seen["release"].startswith("release 1 (")
 
 
 def _drained(sock: socket.socket) -> list[str]:
