@@ -28,7 +28,7 @@ from benchmarks.harness import Run, RunCase
 from central.platform import keys
 from central.platform.database import make_engine
 from central.platform.registry import Registry
-from demo.devstack import CENTRAL_USER, Mosquitto, ScratchPki, postgres_schema
+from demo.devstack import CENTRAL_USER, Mosquitto, postgres_schema, private_broker
 from domain.application import Draft
 from domain.catalog_loader import load_catalog
 from domain.data import SAMPLE_CATALOG
@@ -67,19 +67,6 @@ def _queued_store() -> Path:
 
 
 @contextmanager
-def _broker(name: str) -> Iterator[Mosquitto]:
-    """Start a private mosquitto for one side of a case."""
-    folder = WORK / name
-    shutil.rmtree(folder, ignore_errors=True)
-    broker = Mosquitto(folder / "broker", ScratchPki(folder / "pki"))
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
-
-@contextmanager
 def _central(broker: Mosquitto, db_url: str, keys_dir: Path) -> Iterator[subprocess.Popen[str]]:
     """Run central's timed ingest process; yield it once it is subscribed."""
     spec = keys_dir.parent / "central.json"
@@ -105,7 +92,7 @@ def _timed(stages: dict[str, float], name: str, func: Callable[..., Any]) -> Cal
 
 def _drain(db_url: str) -> Run:
     """Drain a copy of the queued store into central at ``db_url``."""
-    with _broker("subject") as broker:
+    with private_broker(WORK / "subject") as broker:
         folder = WORK / "subject" / "terminal"
         shutil.copytree(_queued_store(), folder)
         keys_dir = WORK / "subject" / "central-keys"
@@ -154,7 +141,7 @@ def _envelope_size() -> int:
 def _raw_publish() -> Run:
     """Publish COUNT payloads of the envelope's size with QoS 1 and wait for every PUBACK."""
     payload = os.urandom(_envelope_size() * 3 // 4)  # base64 of this is the envelope's size
-    with _broker("baseline") as broker:
+    with private_broker(WORK / "baseline") as broker:
         client = tls_client("LC0001-raw", broker.link("LC0001"))
         client.connect(broker.link("LC0001").host, broker.port)
         client.loop_start()

@@ -18,8 +18,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from benchmarks.harness import Run, RunCase
 from central.platform.distribution import push
 from central.platform.releases import publish_release
-from demo.devstack import CENTRAL_USER, Mosquitto, ScratchPki
+from demo.devstack import CENTRAL_USER, Mosquitto, private_broker
 from domain.data import SAMPLE_CATALOG
 from kiosk.store.releases import ReleaseStore
 from protocol import topics
@@ -71,7 +70,7 @@ def _clients(broker: Mosquitto, on_connect: Callable[[int, mqtt.Client], None],
         client = tls_client(f"LC{n:04d}", broker.link(f"LC{n:04d}"))
         setup(n, client)
         client.on_connect = lambda c, u, f, r, p, n=n: on_connect(n, c)
-        client.connect_async("127.0.0.1", broker.port)
+        client.connect("127.0.0.1", broker.port)  # one TLS handshake at a time: a thousand at once time out
         client.loop_start()
         clients.append(client)
     return clients
@@ -92,19 +91,6 @@ def _until(done: Callable[[], int], target: int, work: Callable[[], None], limit
             raise RuntimeError(f"only {done()} of {target} got there in {limit:.0f} s")
         work()
     return time.perf_counter() - began
-
-
-@contextmanager
-def _fleet(name: str) -> Iterator[Mosquitto]:
-    """A private broker for one side of the case."""
-    folder = WORK / name
-    shutil.rmtree(folder, ignore_errors=True)
-    broker = Mosquitto(folder / "broker", ScratchPki(folder / "pki"))
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 def _changed(source: Path) -> Path:
@@ -165,7 +151,7 @@ def _connected_fleet(broker: Mosquitto, fetchers: list[CatalogFetcher]) -> list[
 def _subject() -> Run:
     """The release to COUNT terminals, then a one-item change."""
     key = ed25519.Ed25519PrivateKey.generate()
-    with _fleet("subject") as broker:
+    with private_broker(WORK / "subject") as broker:
         fetchers = [CatalogFetcher(ReleaseStore(WORK / "subject" / "t" / str(n)), key.public_key(), HALL, Quiet())
                     for n in range(COUNT)]
         terminals = _connected_fleet(broker, fetchers)
@@ -193,7 +179,7 @@ def _raw_payloads() -> list[bytes]:
 def _baseline() -> Run:
     """The same bytes fanned out by raw paho: retained QoS 1 messages every client subscribes to."""
     payloads = _raw_payloads()
-    with _fleet("baseline") as broker:
+    with private_broker(WORK / "baseline") as broker:
         held = [0] * COUNT
         ready, subscribed = threading.Event(), set[int]()
 

@@ -140,6 +140,18 @@ class Mosquitto:
             self.process.wait(timeout=10)
 
 
+@contextmanager
+def private_broker(folder: Path) -> Iterator[Mosquitto]:
+    """Run a fresh mosquitto with its own scratch PKI in ``folder`` (emptied first) until the block ends."""
+    shutil.rmtree(folder, ignore_errors=True)
+    broker = Mosquitto(folder / "broker", ScratchPki(folder / "pki"))
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
 def start_mosquitto(conf: Path, port: int, timeout: float = 10) -> subprocess.Popen[bytes]:
     """Run ``mosquitto -c conf`` and wait until it accepts connections on ``port``."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
