@@ -53,7 +53,7 @@ def _on_loop(loop: asyncio.AbstractEventLoop, action: Callable[[], object]) -> N
         loop.call_soon_threadsafe(action)
 
 
-def _attach(client: mqtt.Client, loop: asyncio.AbstractEventLoop) -> None:
+def attach(client: mqtt.Client, loop: asyncio.AbstractEventLoop) -> None:
     """Let the asyncio loop drive a paho client's socket (paho's external event loop API).
 
     Each socket change reaches the loop through ``_on_loop``. A socket may be closed by the time
@@ -107,7 +107,7 @@ class FleetSimulator:
         client = tls_client(f"{terminal}-sim", link)
         sim = self.terminals.setdefault(terminal, SimTerminal(terminal, client))
         sim.client = client
-        _attach(client, asyncio.get_running_loop())
+        attach(client, asyncio.get_running_loop())
         client.will_set(topics.state(terminal), presence(False, "lost", sim.boot), qos=1, retain=True)
         client.on_connect = lambda c, u, f, rc, p: self._connected(sim)
         if self.uplink is not None:
