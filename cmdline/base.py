@@ -17,7 +17,8 @@ import click
 from domain.export import to_jsonable
 
 T = TypeVar("T")
-EXIT_USER_ERROR = 1
+EXIT_FAILED = 1  # the command could not do its work: a device, the network, a refused release
+EXIT_MISTAKE = 2  # the operator's mistake: usage, an argument, the configuration, a database URL (click's too)
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE from sysexits.h
 
 log = logging.getLogger("yichuang.cli")
@@ -25,6 +26,7 @@ log = logging.getLogger("yichuang.cli")
 # Exception types (by dotted name, so registering one imports nothing) whose message is written for
 # the person at the keyboard. Each package registers its own errors (see `user_errors`).
 USER_ERRORS: set[str] = {"builtins.OSError"}
+MISTAKES: set[str] = set()  # of those, the ones that are the operator's mistake: exit 2
 
 
 def user_errors(*names: str) -> None:
@@ -32,9 +34,20 @@ def user_errors(*names: str) -> None:
     USER_ERRORS.update(names)
 
 
+def operator_mistakes(*names: str) -> None:
+    """Register exception types that mean the operator asked wrongly (one line, exit 2)."""
+    USER_ERRORS.update(names)
+    MISTAKES.update(names)
+
+
+def _registered(exc: BaseException, names: set[str]) -> bool:
+    """Return whether ``exc`` is (a subclass of) one of the registered types."""
+    return any(f"{kind.__module__}.{kind.__qualname__}" in names for kind in type(exc).__mro__)
+
+
 def is_user_error(exc: BaseException) -> bool:
     """Return whether ``exc`` is (a subclass of) a registered user error."""
-    return any(f"{kind.__module__}.{kind.__qualname__}" in USER_ERRORS for kind in type(exc).__mro__)
+    return _registered(exc, USER_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,12 @@ class InternalError(click.ClickException):
     """A bug rather than a user's mistake: exits with EX_SOFTWARE."""
 
     exit_code = EXIT_INTERNAL_ERROR
+
+
+class OperatorMistake(click.ClickException):
+    """The operator asked wrongly (an argument, the configuration, a database URL): exit 2, like a usage error."""
+
+    exit_code = EXIT_MISTAKE
 
 
 class LazyGroup(click.Group):
@@ -115,6 +134,8 @@ class Root(LazyGroup):
             options = ctx.find_object(RootOptions)
             if options is not None and options.debug:
                 raise
+            if _registered(exc, MISTAKES):
+                raise OperatorMistake(_describe(exc)) from None
             if is_user_error(exc):
                 raise click.ClickException(_describe(exc)) from None
             log.debug("internal error", exc_info=True)

@@ -14,14 +14,15 @@ from pathlib import Path
 import click
 
 from central.cli.options import db_option, open_engine
-from cmdline.base import emit, json_option, service_logging, user_errors
+from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
 log = logging.getLogger(__name__)
 
-user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError", "provisioning.tokens.TokenError")
+user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError")
+operator_mistakes("provisioning.tokens.TokenError")
 PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
 CA_DIR = click.option("--ca-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("/etc/yichuang/ca"),
                       show_default=True, envvar="YC_CA_DIR", help="The CA directory (`provision ca init`).")
@@ -126,7 +127,8 @@ def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
 
     host, port = parse_broker(broker)
     issuer = pki.Issuer.load(ca_dir, _passphrase())
-    service = EnrollmentService(Enroller(open_engine(db_url), issuer, days), service_link(ca_dir, host, port))
+    engine = open_engine(db_url, upgrade=True)  # a service upgrades the schema on start (docs/databases.md)
+    service = EnrollmentService(Enroller(engine, issuer, days), service_link(ca_dir, host, port))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

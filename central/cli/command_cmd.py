@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any, get_args
+from typing import Any
 
 import click
 
 from central.cli.options import db_option, open_engine
-from cmdline.base import emit, json_option, user_errors
-from protocol.command import Kind
+from cmdline.base import emit, json_option, operator_mistakes
+from protocol.kinds import COMMAND_KINDS
 
-user_errors("central.platform.commands.CommandRequestError")
+operator_mistakes("central.platform.commands.CommandRequestError")
 LIFETIME = re.compile(r"^(\d{1,4})([mhd])$")
 
 
@@ -40,7 +40,7 @@ def _target(text: str) -> str:
 
 
 @click.command("command")
-@click.argument("kind", type=click.Choice(get_args(Kind)))
+@click.argument("kind", type=click.Choice(COMMAND_KINDS))
 @click.argument("target")
 @click.option("--arg", "args", multiple=True, callback=_args, metavar="NAME=VALUE",
               help="An argument of the command (a notice: zh=… and en=…).")

@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmdline.base import user_errors
+from cmdline.base import operator_mistakes, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 DEFAULT_DB = "sqlite:////var/lib/yichuang-central/central.db"  # absolute: the same database from any folder
-user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError",
-            "central.cli.options.DatabaseUnreachable")
+user_errors("domain.catalog_reader.CatalogError")
+operator_mistakes("central.cli.options.DatabaseUnreachable", "central.platform.registry.RegistryError")
 
 
 class DatabaseUnreachable(Exception):
-    """Central's database cannot be opened: the operator's URL, network or server (the password is never shown)."""
+    """Central's database cannot be used: a wrong URL, a missing file, the server, its schema (no password shown)."""
 
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,29 +28,62 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Central's database: sqlite:///FILE or postgresql+psycopg://…")(func)
 
 
-def open_engine(db_url: str) -> Engine:
-    """Open central's database, creating the SQLite file's folder when needed; say plainly when it cannot be reached."""
-    from sqlalchemy import text
+def open_engine(db_url: str, *, upgrade: bool = False) -> Engine:
+    """Open central's database; say plainly when it cannot be reached, does not exist or is at another revision.
+
+    With ``upgrade`` (`central db upgrade` and the services) the schema is created or migrated;
+    every other command leaves the database as it finds it, so a mistyped URL never makes a new one.
+    """
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, OperationalError
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        raise DatabaseUnreachable(f"--db {db_url!r} is not a database URL (sqlite:///FILE or "
+                                  "postgresql+psycopg://USER@HOST/NAME)") from None
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database:
+        path = Path(url.database)
+        if upgrade:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise DatabaseUnreachable(f"no central database at {path.resolve()}: check --db (or $YC_CENTRAL_DB), "
+                                      f"or create it with `yichuang central db upgrade --db {shown}`")
+    engine = _connected(db_url, shown, upgrade)
+    if not upgrade:
+        _check_revision(engine, shown)
+    return engine
+
+
+def _connected(db_url: str, shown: str, upgrade: bool) -> Engine:
+    """Make the engine and open one connection, turning a refusal into the server's own words."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
     from central.platform.database import make_engine
 
     try:
-        shown = make_url(db_url).render_as_string(hide_password=True)
-    except ArgumentError:
-        raise DatabaseUnreachable(f"--db {db_url!r} is not a database URL (sqlite:///FILE or "
-                                  "postgresql+psycopg://USER@HOST/NAME)") from None
-    if db_url.startswith("sqlite:///"):
-        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        engine = make_engine(db_url)
+        engine = make_engine(db_url, upgrade=upgrade)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         reason = " ".join(str(exc.orig).split())[:300] if exc.orig else type(exc).__name__
         raise DatabaseUnreachable(f"cannot open central's database {shown}: {reason}") from None
     return engine
+
+
+def _check_revision(engine: Engine, shown: str) -> None:
+    """Refuse a database whose schema this release does not expect (missing, older or newer)."""
+    from central.platform.database import head, revision
+
+    found, wanted = revision(engine), head()
+    if found is None:
+        raise DatabaseUnreachable(f"{shown} holds no central schema: create it with "
+                                  f"`yichuang central db upgrade --db {shown}`")
+    if found != wanted:
+        raise DatabaseUnreachable(f"central's database {shown} is at schema {found}, this release needs {wanted}: "
+                                  f"back it up, then run `yichuang central db upgrade --db {shown}`")
 
 
 def broker_login_option(user: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from central.cli.db_cmd import db_group
 from central.cli.options import broker_login_option, db_option, open_engine
-from cmdline.base import emit, json_option, service_logging, user_errors
+from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.liveness import Liveness
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
     from central.platform.dispatch import Dispatcher
     from protocol.link import Link
 
-user_errors("central.platform.keys.CentralKeyError", "protocol.release.ReleaseError",
-            "domain.catalog_reader.CatalogError", "central.platform.distribution.PushError")
+user_errors("protocol.release.ReleaseError", "domain.catalog_reader.CatalogError",
+            "central.platform.distribution.PushError")
+operator_mistakes("central.platform.keys.CentralKeyError")  # no passphrase, a wrong one, not a key
 
 
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
@@ -45,6 +47,9 @@ def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
 @click.group("central")
 def central_group() -> None:
     """The central platform: ingest, terminal registry, applications, ratings and help requests."""
+
+
+central_group.add_command(db_group)
 
 
 @central_group.command("init")
@@ -92,7 +97,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     secret = keys.passphrase(passphrase_file, os.environ)
     central_keys = keys.load(keys_dir, secret)
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
-    engine = open_engine(db_url)
+    engine = open_engine(db_url, upgrade=True)  # a service upgrades the schema on start (docs/databases.md)
     link = with_login(Link(host, port, ca, cert, key), broker_user)
     service = IngestService(Ingest(engine, central_keys, archive), link, workers)
     stop = threading.Event()

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmdline.base import emit, json_option, user_errors
+from cmdline.base import emit, json_option, operator_mistakes, user_errors
 from kiosk.cli.context import TerminalContext, pass_terminal
 
 if TYPE_CHECKING:
     from domain.text import Lang
     from kiosk.services.preview import Preview
 
-user_errors("domain.application.DeclarationError", "kiosk.cli.application_cmd.ValuesFileError")
+user_errors("domain.application.DeclarationError")
+operator_mistakes("kiosk.cli.application_cmd.ValuesFileError")
 
 
 class ValuesFileError(ValueError):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from cmdline.base import RootOptions, user_errors
+from cmdline.base import RootOptions, operator_mistakes, user_errors
 
 if TYPE_CHECKING:
     from domain.catalog import Catalog
@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 META_KEY = "yichuang.terminal"
-user_errors(  # what any terminal command may meet in its configuration, catalog or store
-    "kiosk.config.ConfigError", "drivers.url.DeviceUrlError", "domain.catalog_reader.CatalogError",
-    "domain.catalog.UnknownCode", "domain.catalog.UnknownHall", "kiosk.store.errors.StoreError",
-    "protocol.release.ReleaseError",
+user_errors(  # what any terminal command may meet in its catalog or store
+    "domain.catalog_reader.CatalogError", "kiosk.store.errors.StoreError", "protocol.release.ReleaseError",
+)
+operator_mistakes(  # a wrong configuration, device URL, item code or hall: the operator's to fix (exit 2)
+    "kiosk.config.ConfigError", "drivers.url.DeviceUrlError", "domain.catalog.UnknownCode",
+    "domain.catalog.UnknownHall",
 )
 
 

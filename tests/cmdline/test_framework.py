@@ -61,7 +61,7 @@ def test_a_bad_config_is_one_line_without_traceback(tmp_path: Path) -> None:
     config = tmp_path / "terminal.toml"
     config.write_text('[devices]\nprinter = "lpt1"\n', encoding="utf-8")
     result = run("config", "show", config=config)
-    assert result.returncode == 1
+    assert result.returncode == 2  # the operator's mistake
     assert result.stderr.strip().count("\n") == 0
     assert "devices.printer" in result.stderr
     assert "Traceback" not in result.stderr

@@ -92,3 +92,12 @@ def test_a_result_is_the_terminals_and_for_its_own_topic_only() -> None:
     with pytest.raises(CommandError) as caught:
         open_result(payload.replace(b"succeeded", b"failed"), terminal_key.public_key(), "LC0001")
     assert caught.value.reason == "bad_signature"
+
+
+def test_the_command_lines_list_of_kinds_is_the_protocols() -> None:
+    from typing import get_args
+
+    from protocol.command import Kind
+    from protocol.kinds import COMMAND_KINDS
+
+    assert get_args(Kind) == COMMAND_KINDS

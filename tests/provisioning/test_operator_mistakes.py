@@ -1,5 +1,5 @@
-"""Operator mistakes at `provision token create` are said in one line naming the mistake, never 'internal error'
-(#23 defect 9, and the unknown hall of defect 12); a database URL's password is never shown."""
+"""Operator mistakes at `provision token create` are said in one line naming the mistake with exit 2, never
+'internal error' (#23 defect 9, and the unknown hall of defect 12); a database URL's password is never shown."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from central.platform.database import make_engine
 from main import cli
 
 
@@ -20,10 +21,11 @@ from main import cli
      "cannot open central's database postgresql+psycopg://ops:***@127.0.0.1:1/central: connection failed"),
 ])
 def test_a_mistake_is_one_line_naming_it(tmp_path: Path, args: list[str], said: str) -> None:
+    make_engine(f"sqlite:///{tmp_path}/central.db").dispose()  # central's database exists (`central db upgrade`)
     base = {"--hall": "lc-center", "--site": "hall", "--prefix": "LC", "--db": f"sqlite:///{tmp_path}/central.db"}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     result = CliRunner().invoke(cli, ["provision", "token", "create", *(x for kv in base.items() for x in kv)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert said in result.output
     assert "internal error" not in result.output
     assert "s3cret-pw" not in result.output

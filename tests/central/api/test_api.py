@@ -137,5 +137,5 @@ def test_maintenance_shows_in_the_overview(tmp_path: Path, sqlite_db: Engine) ->
     assert (rows["LC0002"]["state"], rows["LC0002"]["reasons"]) == ("maintenance", ["in maintenance"])
     refused = CliRunner().invoke(cli, ["fleet", "maintenance", "XX0001", "--off", "--by", "x",
                                        "--db", str(sqlite_db.url)])
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # the operator's mistake
     assert "no terminal XX0001" in refused.output

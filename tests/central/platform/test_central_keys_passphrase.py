@@ -123,14 +123,14 @@ def test_central_serve_takes_the_passphrase_from_systemds_credentials_or_a_file(
 def test_central_serve_without_or_with_a_wrong_passphrase_says_so_in_one_line(
         installed: Installed, tmp_path: Path) -> None:
     code, err = serve_until_subscribed(serve_args(installed), {})
-    assert code == 1, err
+    assert code == 2, err  # the operator's mistake
     assert "encrypted" in err
     assert "YC_CA_PASSPHRASE" in err
     assert "internal error" not in err
     wrong = tmp_path / "wrong"
     wrong.write_text("not the passphrase at all")
     code, err = serve_until_subscribed(serve_args(installed, "--passphrase-file", str(wrong)), {})
-    assert code == 1, err
+    assert code == 2, err
     assert "wrong passphrase" in err
     assert "Traceback" not in err
 

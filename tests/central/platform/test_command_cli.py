@@ -56,9 +56,8 @@ def test_a_hall_notice_asks_first_then_queues_one_command_per_terminal(db_url: s
     (("notice", "LC0001", "--arg", "nonsense"), "NAME=VALUE"),
     (("diagnostics", "LC0001", "--expires", "90d"), "between 1m and 30d"),
 ])
-def test_an_operator_mistake_is_one_line_never_an_internal_error(
-        db_url: str, args: tuple[str, ...], message: str) -> None:
+def test_an_operator_mistake_is_one_line_and_exit_2(db_url: str, args: tuple[str, ...], message: str) -> None:
     done = yichuang("fleet", "command", *args, "--by", "ops-li", "--yes", "--db", db_url)
-    assert done.returncode not in {0, 70}, done.stderr
+    assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr

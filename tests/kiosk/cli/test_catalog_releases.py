@@ -117,7 +117,7 @@ def test_publishing_needs_the_right_key_and_a_hall_the_catalog_knows(fleet: Flee
     wrong.write_text("not it\n")
     denied = run("central", "catalog", "publish", str(SAMPLE_CATALOG), "--archive", str(fleet.archive),
                  "--signing-key", str(fleet.ca / "signing" / "catalog.key"), "--passphrase-file", str(wrong))
-    assert denied.returncode == 1
+    assert denied.returncode == 2  # the operator's mistake
     assert "wrong passphrase" in denied.stderr
     unknown = run("central", "catalog", "publish", str(SAMPLE_CATALOG), "--archive", str(fleet.archive),
                   "--signing-key", str(fleet.ca / "signing" / "catalog.key"), "--passphrase-file", str(fleet.secret),

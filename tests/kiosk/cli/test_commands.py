@@ -36,7 +36,7 @@ def test_catalog_show_text_and_json() -> None:
 
 def test_catalog_show_unknown_code() -> None:
     result = run("catalog", "show", "XX-001")
-    assert result.returncode == 1
+    assert result.returncode == 2  # the operator's mistake
     assert "no service item or bundle with code 'XX-001'" in result.stderr
 
 
@@ -93,7 +93,7 @@ def test_preview_rejects_a_values_file_that_is_not_an_object(tmp_path: Path) -> 
     path = tmp_path / "v.json"
     path.write_text("[1, 2]", encoding="utf-8")
     result = run("application", "preview", "--item", "SB-001", "--values", str(path))
-    assert result.returncode == 1
+    assert result.returncode == 2  # the operator's mistake
     assert "must hold a JSON object" in result.stderr
 
 
