@@ -102,6 +102,8 @@ class Heartbeat(_Strict):
     errors_today: Count
     help_requests_today: Count
     cards_refused_today: Count = 0  # citizens sent to staff because their card could not be used here
+    selftest_at: Stamp | None = None  # when the technician's last self-test ran (`yichuang selftest`)
+    selftest_failed: Annotated[list[Code], Field(max_length=16)] | None = None  # the checks it failed ([]: none)
 
 
 class Presence(_Strict):

@@ -60,5 +60,5 @@ def collect(store: Store, terminal: str, *, app_version: str, catalog_version: s
         oldest_unsynced_s=None if age is None else round(age.total_seconds(), 1), app_version=app_version,
         catalog_version=catalog_version, catalog_refused=catalog_refused, cert_expires=_cert_expires(cert_file),
         disk_free_pct=round(100 * disk.free / disk.total, 1), memory_used_pct=_memory_used_pct(),
-        uptime_s=_uptime_s(), **asdict(today),
+        uptime_s=_uptime_s(), **asdict(today), **health.last_selftest(store),
     )

@@ -58,6 +58,17 @@ def _status(device: str, state: str, since: str, snapshot: dict[str, Any]) -> De
     return DeviceStatus(device, state, since, media, error.get("kind"), error.get("code"), error.get("action"))
 
 
+def last_selftest(store: Store) -> dict[str, Any]:
+    """Return when the last self-test ran and the checks it failed (empty when none ran)."""
+    with db.read(store.engine) as conn:
+        row = conn.execute(select(EventRow.at, EventRow.detail).where(EventRow.kind == "selftest")
+                           .order_by(EventRow.id.desc()).limit(1)).first()
+    if row is None:
+        return {}
+    failed = json.loads(row.detail).get("failed", [])
+    return {"selftest_at": row.at, "selftest_failed": [str(name) for name in failed][:16]}
+
+
 def status_version(store: Store) -> int:
     """Return a number that grows whenever any device reports a new status (a change to send at once)."""
     with db.read(store.engine) as conn:

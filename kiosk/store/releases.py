@@ -100,6 +100,20 @@ class ReleaseStore:
             return None
         return _manifest_in(current)
 
+    def verify_current(self, key: ed25519.Ed25519PublicKey) -> Manifest | None:
+        """Check the active release again: its manifest's signature, and its catalog on disk against the manifest."""
+        current = self.current()
+        if current is None:
+            return None
+        manifest = open_manifest((current / MANIFEST).read_bytes(), key)
+        try:
+            catalog = load_catalog(current)
+        except CatalogError as exc:
+            raise ReleaseError("catalog", f"the active release's catalog does not load: {exc}") from None
+        if catalog.content_hash != manifest.content_hash:
+            raise ReleaseError("catalog", "the active release's files were changed after it was verified")
+        return manifest
+
     def missing(self, manifest: Manifest) -> set[str]:
         """Return the digests of the chunks ``manifest`` needs that the terminal does not hold."""
         return {name for name in manifest.digests() if not (self.chunks / name).is_file()}

@@ -172,3 +172,18 @@ def test_a_terminal_that_refused_a_release_says_why_on_its_page(tmp_path: Path, 
     assert "最近一次目录发布被拒收: 签名不是本系统的目录签名密钥" in client.get("/terminals/LC0001").text
     english = client.get("/terminals/LC0001", headers={"Accept-Language": "en"}).text
     assert "last release refused: not signed by the fleet&#39;s catalog key" in english
+
+
+def test_a_terminals_last_self_test_is_on_its_page_with_what_failed(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, monitor, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    assert "尚未运行" in client.get("/terminals/LC0001").text
+    seen = monitor.seen["LC0001"]
+    assert seen.beat is not None
+    at = datetime.now(UTC).isoformat()
+    seen.beat = seen.beat.model_copy(update={"selftest_at": at, "selftest_failed": ["printer", "broker"]})
+    assert "未通过： 打印机、与中心的连接" in client.get("/terminals/LC0001").text
+    english = client.get("/terminals/LC0001", headers={"Accept-Language": "en"}).text
+    assert "failed: printer, link to central" in english
+    seen.beat = seen.beat.model_copy(update={"selftest_failed": []})
+    assert "通过 ·" in client.get("/terminals/LC0001").text
