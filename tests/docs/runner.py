@@ -2,7 +2,7 @@
 
 Run as root inside `unshare --net --mount` (tests/docs/test_docs.py does). The runner gives the doc the
 machine it describes and nothing else: its host names resolve to loopback, its addresses sit on `lo`, and
-/etc and /var/lib are overlaid by scratch folders and /media is one, so every command runs exactly as
+/etc and /var are overlaid by scratch folders and /media is one, so every command runs exactly as
 written (users it adds exist only in there too). Conventions the docs follow:
 
 - ```sh blocks are bash; ```console blocks are the lines after `$ ` (the rest is sample output).
@@ -30,7 +30,7 @@ from pathlib import Path
 BLOCK = re.compile(r"^```(sh|console)[^\n]*\n(.*?)^```", re.S | re.M)
 PLACEHOLDER = re.compile(r"^export ([A-Z_][A-Z0-9_]*)=(['\"]?)…\2(\s+#.*)?$")
 BACKGROUND = re.compile(r"^(.*[^&])&\s*(#.*)?$")
-OVERLAID = ("/etc", "/var/lib")  # what the doc writes there lands in the scratch folder, the host's stay as they are
+OVERLAID = ("/etc", "/var")  # what the doc writes there lands in the scratch folder, the host's stay as they are
 
 
 @dataclass
@@ -171,7 +171,7 @@ class Runner:
 
 
 def private_machine(scratch: Path, hosts: list[str], addresses: list[str]) -> None:
-    """Bring up loopback with the doc's addresses, overlay /etc and /var/lib, resolve the doc's names, give /media."""
+    """Bring up loopback with the doc's addresses, overlay /etc and /var, resolve the doc's names, give /media."""
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     for address in addresses:
         subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", "lo"], check=True)

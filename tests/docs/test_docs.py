@@ -60,3 +60,9 @@ def test_the_operator_docs_run_verbatim_from_ca_to_an_online_terminal(scratch: P
     failed = [s for s in steps if s["returncode"] not in (0, None)]
     assert not transcript["failed"], json.dumps(failed or steps[-1:], ensure_ascii=False, indent=1)
     assert transcript["probes"] == {ONLINE: True, STORED: True}
+    said = "\n".join(str(s["stdout"]) for s in steps)
+    assert "enrolled as LC0001 in hall lc-center" in said  # what each documented step says it does, it did
+    assert "sent to the broker:" in said
+    assert "\nok\n" in said  # the backup's integrity check
+    services = [s for s in steps if s["background"]]
+    assert len(services) == 5 and all(s["returncode"] is None for s in services)  # noqa: PT018 - all still up
