@@ -51,6 +51,7 @@ class Transcript:
 
     steps: list[Step] = field(default_factory=list)
     probes: dict[str, bool] = field(default_factory=dict)
+    stopped: list[int] = field(default_factory=list)  # each service's exit status after SIGTERM, in start order
     failed: str = ""
 
 
@@ -119,6 +120,7 @@ class Runner:
         self.work.mkdir(exist_ok=True)
         self.work.chmod(0o755)
         self.services: list[subprocess.Popen[bytes]] = []
+        self.sockets: list[socket.socket] = []
 
     def foreground(self, step: Step) -> bool:
         """Run one script in bash (errors stop it), keeping its exports; return whether it succeeded."""
@@ -131,17 +133,19 @@ class Runner:
     def background(self, step: Step) -> bool:
         """Start one service and wait for its READY=1 (it must not exit first)."""
         path = self.scratch / f"notify-{len(self.services)}.sock"
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.bind(str(path))
-            path.chmod(0o777)  # services that drop to their own user notify too
-            sock.settimeout(0.5)
-            log = (self.scratch / f"service-{len(self.services)}.log").open("wb")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # open until the end, as systemd's is
+        self.sockets.append(sock)
+        sock.bind(str(path))
+        path.chmod(0o777)  # services that drop to their own user notify too
+        sock.settimeout(0.5)
+        log = self.scratch / f"service-{len(self.services)}.log"
+        with log.open("wb") as out:
             process = subprocess.Popen(["bash", "-c", f"source {self.state}\nexec {step.command}"],
-                                       cwd=self.work, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                       cwd=self.work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                                        env={**os.environ, "NOTIFY_SOCKET": str(path)})
-            self.services.append(process)
-            ready = self._wait_ready(sock, process)
-        step.stdout = Path(log.name).read_text(errors="replace")
+        self.services.append(process)
+        ready = self._wait_ready(sock, process)
+        step.stdout = log.read_text(errors="replace")
         step.returncode = process.poll()
         return ready
 
@@ -158,8 +162,8 @@ class Runner:
                 return True
         return False
 
-    def stop(self) -> None:
-        """Stop every service with SIGTERM (SIGKILL after 20 s), newest first."""
+    def stop(self) -> list[int]:
+        """Stop every service with SIGTERM (SIGKILL after 20 s), newest first; return their exit statuses."""
         for process in reversed(self.services):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -168,6 +172,9 @@ class Runner:
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
+        for sock in self.sockets:
+            sock.close()
+        return [process.returncode for process in self.services]
 
 
 def private_machine(scratch: Path, hosts: list[str], addresses: list[str]) -> None:
@@ -249,7 +256,7 @@ def main() -> None:
         else:
             transcript.probes = {command: probe(runner, command, 60) for command in args.probe}
     finally:
-        runner.stop()
+        transcript.stopped = runner.stop()
     print(json.dumps(asdict(transcript), ensure_ascii=False))
 
 

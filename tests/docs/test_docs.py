@@ -66,3 +66,4 @@ def test_the_operator_docs_run_verbatim_from_ca_to_an_online_terminal(scratch: P
     assert "\nok\n" in said  # the backup's integrity check
     services = [s for s in steps if s["background"]]
     assert len(services) == 5 and all(s["returncode"] is None for s in services)  # noqa: PT018 - all still up
+    assert transcript["stopped"] == [0] * 5  # and each stops cleanly on SIGTERM, as operations.md says
