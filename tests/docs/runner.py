@@ -24,11 +24,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BLOCK = re.compile(r"^```(sh|console)[^\n]*\n(.*?)^```", re.S | re.M)
 PLACEHOLDER = re.compile(r"^export ([A-Z_][A-Z0-9_]*)=(['\"]?)…\2(\s+#.*)?$")
+HEADING = re.compile(r"^#+ (.*)$", re.M)
 BACKGROUND = re.compile(r"^(.*[^&])&\s*(#.*)?$")
 OVERLAID = ("/etc", "/var")  # what the doc writes there lands in the scratch folder, the host's stay as they are
 
@@ -69,13 +71,20 @@ def logical_lines(script: str) -> list[str]:
     return [*lines, pending] if pending else lines
 
 
-def commands(markdown: str) -> list[str]:
-    """Return the doc's command lines in order (console blocks: only the `$ ` lines)."""
-    found: list[str] = []
-    for kind, body in BLOCK.findall(markdown):
+def blocks(markdown: str) -> list[tuple[str, list[str]]]:
+    """Return each block's heading (the last `#` line above it) and command lines (console: the `$ ` lines)."""
+    found: list[tuple[str, list[str]]] = []
+    for match in BLOCK.finditer(markdown):
+        kind, body = match.group(1), match.group(2)
+        headings = HEADING.findall(markdown, 0, match.start())
         shown = "\n".join(line[2:] for line in body.splitlines() if line.startswith("$ ")) if kind == "console" else body
-        found.extend(logical_lines(shown))
+        found.append((headings[-1].strip() if headings else "", logical_lines(shown)))
     return found
+
+
+def commands(markdown: str) -> list[str]:
+    """Return the doc's command lines in order."""
+    return [line for _, lines in blocks(markdown) for line in lines]
 
 
 def filled(line: str, supplied: dict[str, str]) -> str:
@@ -220,15 +229,18 @@ def probe(runner: Runner, command: str, within: float) -> bool:
     return False
 
 
-def run_doc(runner: Runner, doc: Path, supplied: dict[str, str], transcript: Transcript) -> bool:
-    """Run one doc's blocks in order; stop at the first failure."""
-    for command, background in segments(commands(doc.read_text()), supplied):
-        step = Step(doc.name, command, background=background)
-        transcript.steps.append(step)
-        ok = runner.background(step) if background else runner.foreground(step)
-        if not ok:
-            transcript.failed = f"{doc.name}: {command}"
-            return False
+def run_doc(runner: Runner, doc: Path, supplied: dict[str, str], transcript: Transcript,
+            before: Callable[[str], None]) -> bool:
+    """Run one doc's blocks in order (``before`` sees each block's heading first); stop at the first failure."""
+    for heading, lines in blocks(doc.read_text()):
+        before(heading)
+        for command, background in segments(lines, supplied):
+            step = Step(doc.name, command, background=background)
+            transcript.steps.append(step)
+            ok = runner.background(step) if background else runner.foreground(step)
+            if not ok:
+                transcript.failed = f"{doc.name}: {command}"
+                return False
     return True
 
 
@@ -243,18 +255,24 @@ def main() -> None:
     parser.add_argument("--answer", action="append", default=[], help="a line the prompting commands read")
     parser.add_argument("--citizen-after", type=int, default=-1, help="after this doc (0-based), apply")
     parser.add_argument("--probe", action="append", default=[], help="a command that must come to succeed")
+    parser.add_argument("--probe-at", default="", help="probe before the blocks under this heading (else at the end)")
     args = parser.parse_args()
     supplied = dict(item.split("=", 1) for item in args.set)
     private_machine(args.scratch, args.host, args.address)
     runner, transcript = Runner(args.scratch, args.answer), Transcript()
+
+    def probes(heading: str | None) -> None:
+        if not transcript.probes and (heading is None or (args.probe_at and args.probe_at in heading)):
+            transcript.probes = {command: probe(runner, command, 60) for command in args.probe}
+
     try:
         for index, doc in enumerate(args.docs):
-            if not run_doc(runner, doc, supplied, transcript):
+            if not run_doc(runner, doc, supplied, transcript, probes):
                 break
             if index == args.citizen_after:
                 transcript.steps.append(citizen("/etc/yichuang/terminal.toml", 3))
         else:
-            transcript.probes = {command: probe(runner, command, 60) for command in args.probe}
+            probes(None)
     finally:
         transcript.stopped = runner.stop()
     print(json.dumps(asdict(transcript), ensure_ascii=False))

@@ -44,7 +44,8 @@ def run_docs(scratch: Path) -> dict[str, object]:
             "--set", "YC_CENTRAL_DB=sqlite:////var/lib/yichuang-central/central.db",
             "--set", f"YC_CATALOG={SAMPLE_CATALOG}",
             "--set", "YC_TOKEN=\"$(head -n1 tokens.txt | cut -d' ' -f1)\"",
-            "--answer", "246810", "--answer", "246810", "--citizen-after", "0", "--probe", ONLINE, "--probe", STORED]
+            "--answer", "246810", "--answer", "246810", "--citizen-after", "0", "--probe", ONLINE, "--probe", STORED,
+            "--probe-at", "A stolen terminal"]
     env = {**os.environ, "PATH": f"{scratch / 'bin'}:{os.environ['PATH']}"}
     done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
@@ -64,6 +65,8 @@ def test_the_operator_docs_run_verbatim_from_ca_to_an_online_terminal(scratch: P
     assert "enrolled as LC0001 in hall lc-center" in said  # what each documented step says it does, it did
     assert "sent to the broker:" in said
     assert "\nok\n" in said  # the backup's integrity check
+    assert "revoked LC0001: 1 certificate(s) in the CRL" in said
+    assert said.count("stolen") >= 1  # provision status shows the reason
     services = [s for s in steps if s["background"]]
     assert len(services) == 5 and all(s["returncode"] is None for s in services)  # noqa: PT018 - all still up
     assert transcript["stopped"] == [0] * 5  # and each stops cleanly on SIGTERM, as operations.md says
