@@ -63,6 +63,7 @@ def test_the_operator_docs_run_verbatim_from_ca_to_an_online_terminal(scratch: P
     assert transcript["probes"] == {ONLINE: True, STORED: True}
     said = "\n".join(str(s["stdout"]) for s in steps)
     assert "enrolled as LC0001 in hall lc-center" in said  # what each documented step says it does, it did
+    assert "yichuang 600 /etc/yichuang/pki/terminal.key" in said  # a root enrollment hands its files over
     assert "sent to the broker:" in said
     assert "\nok\n" in said  # the backup's integrity check
     assert "revoked LC0001: 1 certificate(s) in the CRL" in said
