@@ -262,6 +262,7 @@ def main() -> None:
     runner, transcript = Runner(args.scratch, args.answer), Transcript()
 
     def probes(heading: str | None) -> None:
+        """Run the probes once: before the --probe-at section, or at the end (``heading`` None)."""
         if not transcript.probes and (heading is None or (args.probe_at and args.probe_at in heading)):
             transcript.probes = {command: probe(runner, command, 60) for command in args.probe}
 

@@ -71,3 +71,16 @@ def test_the_operator_docs_run_verbatim_from_ca_to_an_online_terminal(scratch: P
     services = [s for s in steps if s["background"]]
     assert len(services) == 5 and all(s["returncode"] is None for s in services)  # noqa: PT018 - all still up
     assert transcript["stopped"] == [0] * 5  # and each stops cleanly on SIGTERM, as operations.md says
+    applied = next(s for s in steps if s["doc"] == "citizen")
+    assert applied["returncode"] == 0, applied["stderr"]
+    assert stored_ids(scratch) == set(str(applied["stdout"]).split())  # central holds exactly what the citizen applied for
+
+
+def stored_ids(scratch: Path) -> set[str]:
+    """Return the ids of LC0001's applications in the central database the docs wrote (read after the run)."""
+    database = scratch / "root" / "var" / "lib" / "yichuang-central" / "central.db"  # /var's overlay, in scratch
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "central", "apps", "list", "--terminal", "LC0001",
+                           "--json", "--db", f"sqlite:///{database}"], capture_output=True, text=True, check=False,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return {row["id"] for row in json.loads(done.stdout)}
