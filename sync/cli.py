@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -128,6 +129,33 @@ def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
     finally:
         agent.stop()
         agent.store.close()
+
+
+@sync_group.command("export")
+@click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
+@pass_terminal
+def export(app: TerminalContext, dest: Path) -> None:
+    """Write every application central has not acknowledged to DEST (a USB stick), for `central import`."""
+    from datetime import UTC, datetime
+
+    from sync.devicekey import is_encrypted, key_password
+    from sync.export import export_unsynced
+    from sync.keys import load_terminal_keys
+
+    if dest.exists():
+        raise click.UsageError(f"{dest} exists: give a new file")
+    section, store = app.config.sync, app.open_store()
+    try:
+        password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
+        keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
+        data, count = export_unsynced(store, app.config.terminal.id, keys, datetime.now(UTC))
+    finally:
+        store.close()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+    click.echo(f"{count} unsynced record{'s' if count != 1 else ''} of {app.config.terminal.id} written to {dest} "
+               f"(encrypted to central's key, signed by this terminal): `yichuang central import {dest.name}` at "
+               "central; they stay queued here too")
 
 
 def _render(report: dict[str, Any]) -> str:

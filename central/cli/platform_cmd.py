@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from central.cli.db_cmd import db_group
+from central.cli.import_cmd import import_export
 from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.liveness import Liveness
@@ -50,6 +51,7 @@ def central_group() -> None:
 
 
 central_group.add_command(db_group)
+central_group.add_command(import_export)
 
 
 @central_group.command("init")

@@ -62,6 +62,13 @@ def pending(store: Store, limit: int = 100) -> list[Entry]:
         return [Entry(r.seq, r.record_id, r.kind, r.attempts) for r in conn.execute(query)]
 
 
+def unsynced(store: Store) -> list[Entry]:
+    """Return every entry central has not acknowledged yet (due or waiting for a retry), in sequence order."""
+    query = select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING).order_by(OutboxRow.seq)
+    with db.read(store.engine) as conn:
+        return [Entry(r.seq, r.record_id, r.kind, r.attempts) for r in conn.execute(query)]
+
+
 def payload(store: Store, entry: Entry) -> bytes:
     """Decrypt the content an entry carries (the application, or the rating as JSON)."""
     if entry.kind == "application":

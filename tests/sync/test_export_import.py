@@ -1,0 +1,87 @@
+"""Replacing a broken terminal (#26): `sync export` to a USB stick, `central import` at central, exactly once.
+
+Real processes for both commands; the same terminal later comes back online through the real
+broker and sends everything again: central still holds each application once.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from demo.devstack import Mosquitto
+from tests.common import ROOT
+from tests.kiosk.store.helpers import ID_NUMBER, NAME, open_test_store, submit
+from tests.sync.stack import Central, terminal_config
+
+
+def yichuang(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"YICHUANG_CONFIG": str(config)} if config else {}
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120, check=False, env={**os.environ, **env})
+
+
+def test_an_export_imports_once_and_the_terminal_coming_back_adds_nothing(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    terminal = tmp_path / "terminal"
+    terminal.mkdir()
+    config = terminal_config(terminal, broker, central)
+    store = open_test_store(terminal)
+    submitted = {str(submit(store, i).id) for i in range(60)}  # more than one bundle's worth
+    store.close()
+
+    stick = tmp_path / "usb" / "LC0001.yc"
+    exported = yichuang("sync", "export", str(stick), config=config)
+    assert exported.returncode == 0, exported.stderr
+    assert "60 unsynced records of LC0001 written to" in exported.stdout
+    raw = stick.read_bytes()
+    assert NAME.encode() not in raw and ID_NUMBER.encode() not in raw  # encrypted to central's key
+    assert len(json.loads(raw)["bundles"]) == 2
+
+    db = str(sqlite_db.url)
+    imported = yichuang("central", "import", str(stick), "--keys", str(central.keys_dir), "--db", db, "--json")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["stored"] == 60
+    assert sorted(central.stored()) == sorted(submitted)
+    again = yichuang("central", "import", str(stick), "--keys", str(central.keys_dir), "--db", db)
+    assert "60 envelopes, 0 stored, 60 already at central, 0 refused" in again.stdout
+
+    store = open_test_store(terminal)  # the terminal is repaired after all and comes back online
+    central.drain(broker, store)
+    assert store.count_unacked() == 0
+    assert sorted(central.stored()) == sorted(submitted)  # each application once
+    store.close()
+    central.stop()
+
+
+def test_a_stick_that_lost_a_bundle_or_is_not_an_export_is_refused(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    terminal = tmp_path / "terminal"
+    terminal.mkdir()
+    config = terminal_config(terminal, broker, central)
+    store = open_test_store(terminal)
+    for i in range(60):
+        submit(store, i)
+    store.close()
+    stick = tmp_path / "LC0001.yc"
+    assert yichuang("sync", "export", str(stick), config=config).returncode == 0
+    body = json.loads(stick.read_bytes())
+    body["bundles"] = body["bundles"][:1]  # one bundle lost on the way
+    short = tmp_path / "short.yc"
+    short.write_text(json.dumps(body))
+    refused = yichuang("central", "import", str(short), "--keys", str(central.keys_dir), "--db", str(sqlite_db.url))
+    assert refused.returncode == 1
+    assert "the export is not signed by LC0001's key, or was changed" in refused.stderr
+    junk = tmp_path / "junk.yc"
+    junk.write_bytes(base64.b64encode(b"\x00" * 100))
+    refused = yichuang("central", "import", str(junk), "--keys", str(central.keys_dir), "--db", str(sqlite_db.url))
+    assert "not a terminal export" in refused.stderr
+    assert central.stored() == []
