@@ -7,8 +7,8 @@ broker and sends everything again: central still holds each application once.
 from __future__ import annotations
 
 import base64
-import os
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
