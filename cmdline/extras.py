@@ -22,7 +22,6 @@ EXTRA_OF = {  # top-level import name -> the extra whose distribution provides i
     "fastapi": "central",
     "starlette": "central",
     "jinja2": "central",
-    "markupsafe": "central",
     "prometheus_client": "central",
     "psycopg": "central",
     "multipart": "central",

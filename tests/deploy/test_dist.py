@@ -116,13 +116,9 @@ def test_a_central_server_asked_for_a_terminal_command_names_the_kiosk_extra(arg
     assert done.stderr == "Error: this command needs the kiosk extra: pip install 'yichuang[kiosk]'\n"
 
 
-def test_a_terminal_without_the_central_extra_names_it_for_a_central_command(tmp_path: Path) -> None:
-    ca = tmp_path / "ca.pem"
-    ca.write_text("")
-    pem = ["--ca", str(ca), "--cert", str(ca), "--key", str(ca)]
-    done = without("central", "fleet", "serve", "--db", f"sqlite:///{tmp_path}/c.db", "--broker",
-                   "mqtts://127.0.0.1:1", *pem)
-    assert done.returncode == 2
+def test_a_terminal_without_the_central_extra_names_it_for_a_central_command() -> None:
+    done = without("central", "central", "terminals", "list", "--db", "postgresql+psycopg://ops@127.0.0.1:1/central")
+    assert done.returncode == 2  # the PostgreSQL driver is central's: a terminal has none
     assert done.stderr == "Error: this command needs the central extra: pip install 'yichuang[central]'\n"
     reference = without("central", "config", "reference")
     assert reference.returncode == 0, reference.stderr
@@ -130,9 +126,10 @@ def test_a_terminal_without_the_central_extra_names_it_for_a_central_command(tmp
 
 
 WHEELHOUSE = ROOT / "dist" / "wheelhouse"
-SMOKE = {  # per extra: a command of the role that runs offline, and the package of the other role it must lack
-    "central": (["central", "init", "--keys", "{tmp}/keys"], "kivy"),
-    "kiosk": (["config", "reference"], "fastapi"),
+SMOKE = {  # per extra: a command of the role, one of the other role (refused), the other role's package it lacks
+    "central": (["central", "init", "--keys", "{tmp}/keys"], ["printer", "test-page", "--url", "sim://"], "kivy"),
+    "kiosk": (["printer", "test-page", "--url", "sim://"],
+              ["central", "terminals", "list", "--db", "postgresql+psycopg://ops@127.0.0.1:1/central"], "fastapi"),
 }
 
 
@@ -143,14 +140,23 @@ def test_the_wheelhouse_installs_offline_into_a_fresh_venv_and_runs(extra: str, 
     if not any(WHEELHOUSE.glob("yichuang-*.whl")):
         pytest.fail("no wheelhouse: run `make dist` first (`make dist-test` does)")
     venv.create(tmp_path / "venv", with_pip=True)
-    python, yichuang = tmp_path / "venv" / "bin" / "python", tmp_path / "venv" / "bin" / "yichuang"
+    python = tmp_path / "venv" / "bin" / "python"
     clean = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PIP_CONFIG_FILE": os.devnull}
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-index", "--find-links", WHEELHOUSE,
                     f"yichuang[{extra}]"], check=True, env=clean, timeout=600)
-    command, lacking = SMOKE[extra]
-    for args in (["--help"], [a.format(tmp=tmp_path) for a in command]):
-        done = subprocess.run([yichuang, *args], capture_output=True, text=True, env=clean, cwd=tmp_path,
-                              timeout=60, check=False)
+    runs, refused, lacking = ([a.format(tmp=tmp_path) for a in args] for args in SMOKE[extra])
+    for args in (["--help"], runs):
+        done = installed(tmp_path, args, clean)
         assert done.returncode == 0, done.stderr
+    other = "kiosk" if extra == "central" else "central"
+    done = installed(tmp_path, refused, clean)
+    assert (done.returncode, done.stderr) == (2, f"Error: this command needs the {other} extra: "
+                                                 f"pip install 'yichuang[{other}]'\n")
     absent = subprocess.run([python, "-c", f"import {lacking}"], capture_output=True, env=clean, check=False)
     assert absent.returncode == 1, f"{lacking} is installed in the {extra} venv"
+
+
+def installed(tmp_path: Path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the `yichuang` the fresh venv in ``tmp_path`` installed, in ``tmp_path`` (not this checkout)."""
+    return subprocess.run([tmp_path / "venv" / "bin" / "yichuang", *args], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=60, check=False)
