@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from cmdline.extras import EXTRA_OF
+from main import GROUPS
 from tests.common import ROOT
 
 SHIPPED = ["domain", "protocol", "cmdline", "l10n", "drivers", "kiosk", "sync", "central", "provisioning", "demo"]
@@ -34,7 +35,14 @@ class Block(importlib.abc.MetaPathFinder):
         return None
 sys.meta_path.insert(0, Block())
 sys.argv = ["yichuang", *sys.argv[2:]]
-from main import run
+from main import GROUPS, cli, run
+if sys.argv[1:] == ["--help-of-every-group"]:
+    for group in GROUPS:
+        try:
+            cli([group, "--help"], prog_name="yichuang")
+        except SystemExit as done:
+            assert done.code == 0, group
+    raise SystemExit(0)
 run()
 """
 
@@ -107,6 +115,13 @@ def test_a_central_server_without_the_kiosk_extra_runs_central_commands(tmp_path
     made = without("kiosk", "central", "init", "--keys", str(tmp_path / "keys"))
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "keys" / "uplink.pub").exists()
+
+
+@pytest.mark.parametrize("extra", ["kiosk", "central"])
+def test_every_group_shows_its_help_without_either_extra(extra: str) -> None:
+    done = without(extra, "--help-of-every-group")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("Usage: yichuang ") == len(GROUPS)
 
 
 @pytest.mark.parametrize("args", [["kiosk", "run", "--windowed"], ["card", "read", "--url", "sim://"]])
