@@ -6,7 +6,7 @@ PY      := $(VENV)/bin/python
 PYTEST  := $(PY) -m pytest
 TYPED   := domain protocol cmdline l10n drivers kiosk sync central provisioning demo main.py
 
-.PHONY: setup lint typecheck test unit demo screenshots bench chaos soak fuzz clean
+.PHONY: setup lint typecheck test unit demo screenshots bench chaos soak fuzz dist dist-test clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -19,7 +19,7 @@ lint: setup
 
 ## test: lint, then every test that fits the ~20-minute budget (what CI runs)
 test: lint
-	$(PYTEST) -m "not chaos and not soak"
+	$(PYTEST) -m "not chaos and not soak and not dist"
 
 ## demo: a console walk through the catalog, scripted applications and sync to central; then the kiosk
 ## window with a virtual card tray and the printed receipt (where there is a display); then the ops
@@ -52,5 +52,16 @@ soak: setup
 fuzz: setup
 	YC_FUZZ_INPUTS=$${YC_FUZZ_INPUTS:-1000000} $(PYTEST) tests/fuzz -m fuzz --timeout=0 -q
 
+## dist: a wheelhouse in dist/wheelhouse (our wheel and every dependency's, both roles) for offline installs:
+## pip install --no-index --find-links dist/wheelhouse 'yichuang[kiosk]' (or [central])
+dist: setup
+	rm -rf dist/wheelhouse build
+	$(PY) -m pip wheel -q --wheel-dir dist/wheelhouse '.[kiosk,central]'
+	rm -rf build
+
+## dist-test: installs the wheelhouse into a fresh venv per role and runs a command of each (tests marked `dist`)
+dist-test: dist
+	$(PYTEST) -m dist tests/deploy/test_dist.py
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build *.egg-info var
+	rm -rf dist $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build *.egg-info var

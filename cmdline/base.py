@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cmdline.extras import missing_extra
 from domain.export import to_jsonable
 
 T = TypeVar("T")
@@ -131,6 +132,8 @@ class Root(LazyGroup):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
+            if isinstance(exc, ModuleNotFoundError) and (extra := missing_extra(exc)) is not None:
+                raise extra from None  # a terminal running a central command, or the other way round
             options = ctx.find_object(RootOptions)
             if options is not None and options.debug:
                 raise

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make this machine ready for `make test` / `make demo`: Debian packages, then .venv.
+# Make this machine ready for `make test` / `make demo`: Debian packages, then .venv (pip's `.[dev]`, which is
+# `[kiosk,central]` and the tools: a terminal or a server installs only its own extra, see `make dist`).
 # Idempotent and fast on a prepared machine: it only checks stamps when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,7 +71,7 @@ install_venv() {
         say "creating $VENV with $($PYTHON --version 2>&1)"
         $PYTHON -m venv "$VENV" || die "could not create $VENV with $PYTHON (is python3-venv installed?)"
     fi
-    say "installing the project and its dev tools into $VENV"
+    say "installing the project with both roles' extras (kiosk, central) and its dev tools into $VENV"
     local log; log=$(mktemp)
     if ! "$VENV/bin/python" -m pip install -q --upgrade pip >"$log" 2>&1 ||
        ! "$VENV/bin/python" -m pip install -q -e '.[dev]' >"$log" 2>&1; then

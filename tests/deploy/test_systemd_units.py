@@ -53,7 +53,8 @@ def test_each_unit_scores_ok_in_systemd_analyze_security(unit: Path) -> None:
 @pytest.mark.parametrize("unit", UNITS, ids=[u.name for u in UNITS])
 def test_each_unit_still_runs_yichuang_and_may_write_only_its_state(unit: Path) -> None:
     found = settings(unit)
-    assert found["ExecStart"][0].startswith("/opt/yichuang/.venv/bin/yichuang ")
+    command = found["ExecStart"][0].split(" -- ")[-1]  # the kiosk runs inside its compositor: cage -- yichuang …
+    assert command.startswith("/opt/yichuang/.venv/bin/yichuang ")
     assert found["ProtectSystem"] == ["strict"]
     assert found["UMask"] == ["0077"]
     assert found["LimitCORE"] == ["0"]  # a core dump of the sync agent can hold decrypted applications
@@ -69,3 +70,29 @@ def test_the_sync_agent_still_reaches_the_tpm_and_its_state_and_nothing_else_of_
     assert found["DevicePolicy"] == ["closed"]
     assert found["DeviceAllow"] == ["/dev/tpmrm0 rw"]  # the tpm key provider's default tcti
     assert "PrivateUsers" not in found  # /dev/tpmrm0 is reached through its group
+
+
+def test_the_kiosk_runs_full_screen_in_cage_under_the_watchdog_with_the_sync_agents_store() -> None:
+    found = settings(ROOT / "deploy" / "systemd" / "yichuang-kiosk.service")
+    sync = settings(ROOT / "deploy" / "systemd" / "yichuang-sync.service")
+    assert found["ExecStart"] == ["/usr/bin/cage -d -- /opt/yichuang/.venv/bin/yichuang kiosk run"]  # no -s: no VT switch
+    assert found["Type"] == ["notify"]
+    assert found["NotifyAccess"] == ["all"]  # the pings come from cage's child, the kiosk
+    assert int(found["WatchdogSec"][0]) > 0
+    assert found["Restart"] == ["always"]
+    assert found["TTYPath"] == ["/dev/tty1"]
+    assert found["Conflicts"] == ["getty@tty1.service"]
+    assert (found["User"], found["StateDirectory"]) == (sync["User"], sync["StateDirectory"])  # one store, one owner
+    assert "MemoryDenyWriteExecute" not in found  # Mesa's shader compilers write executable memory
+    assert found["DevicePolicy"] == ["closed"]
+
+
+@pytest.mark.skipif(ANALYZE is None, reason="needs systemd-analyze")
+def test_the_kiosk_unit_verifies_but_for_the_compositor_this_machine_lacks(tmp_path: Path) -> None:
+    unit = ROOT / "deploy" / "systemd" / "yichuang-kiosk.service"
+    assert ANALYZE is not None
+    done = subprocess.run([ANALYZE, "verify", "--man=no", str(unit)], capture_output=True, text=True, timeout=60,
+                          check=False)
+    problems = [line for line in done.stderr.splitlines()
+                if "yichuang-kiosk.service" in line and "/usr/bin/cage is not executable" not in line]
+    assert problems == []
