@@ -21,7 +21,8 @@ from protocol.address import parse_broker
 
 log = logging.getLogger(__name__)
 
-user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError", "provisioning.tokens.TokenError")
+user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError", "provisioning.tokens.TokenError",
+            "central.platform.metrics.MetricsAddressError")
 PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
 CA_DIR = click.option("--ca-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("/etc/yichuang/ca"),
                       show_default=True, envvar="YC_CA_DIR", help="The CA directory (`provision ca init`).")
@@ -117,8 +118,10 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
 @CA_DIR
 @click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
 @click.option("--days", type=click.IntRange(1, 825), default=90, show_default=True, help="Certificate validity.")
+@click.option("--metrics", "metrics_at", help="Serve /metrics (enrollments, the CRL's and service certificates' "
+                                              "expiry) on this HOST:PORT of its own (e.g. 127.0.0.1:9110).")
 @db_option
-def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
+def serve(ca_dir: Path, broker: str, days: int, metrics_at: str | None, db_url: str) -> None:
     """Run the enrollment service (unlocks the issuing CA) until SIGTERM or Ctrl-C."""
     service_logging()
     from provisioning import pki
@@ -126,7 +129,13 @@ def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
 
     host, port = parse_broker(broker)
     issuer = pki.Issuer.load(ca_dir, _passphrase())
-    service = EnrollmentService(Enroller(open_engine(db_url), issuer, days), service_link(ca_dir, host, port))
+    enroller = Enroller(open_engine(db_url), issuer, days)
+    service = EnrollmentService(enroller, service_link(ca_dir, host, port))
+    if metrics_at:
+        from central.platform.metrics import Expiry
+        from central.platform.metrics import serve as serve_metrics
+
+        serve_metrics(metrics_at, [*enroller.metrics.collectors(), Expiry.of_ca(ca_dir)])
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -19,7 +19,8 @@ from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
 
 user_errors("central.platform.keys.CentralKeyError", "protocol.release.ReleaseError",
-            "domain.catalog_reader.CatalogError", "central.platform.distribution.PushError")
+            "domain.catalog_reader.CatalogError", "central.platform.distribution.PushError",
+            "central.platform.metrics.MetricsAddressError")
 
 
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
@@ -66,9 +67,12 @@ def init(keys_dir: Path) -> None:
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs (default: the bundled sample only).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
+@click.option("--metrics", "metrics_at", help="Serve /metrics (ingest counts, --cert's expiry) on this HOST:PORT of "
+                                              "its own (e.g. 127.0.0.1:9109).")
 @db_option
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
-          passphrase_file: Path | None, catalogs: Path | None, workers: int, db_url: str) -> None:
+          passphrase_file: Path | None, catalogs: Path | None, workers: int, metrics_at: str | None,
+          db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
     service_logging()
     from central.platform import keys
@@ -82,7 +86,13 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
     engine = open_engine(db_url)
     link = with_login(Link(host, port, ca, cert, key), broker_user)
-    service = IngestService(Ingest(engine, central_keys, archive), link, workers)
+    ingest = Ingest(engine, central_keys, archive)
+    service = IngestService(ingest, link, workers)
+    if metrics_at:
+        from central.platform.metrics import Expiry
+        from central.platform.metrics import serve as serve_metrics
+
+        serve_metrics(metrics_at, [*ingest.metrics.collectors(), Expiry({"central": Path(cert)})])
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
