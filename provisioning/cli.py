@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from central.cli.options import db_option, open_engine
+from central.cli.options import db_option, metrics_option, open_engine
 from cmdline.base import emit, json_option, service_logging, user_errors
 from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
@@ -21,8 +21,7 @@ from protocol.address import parse_broker
 
 log = logging.getLogger(__name__)
 
-user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError", "provisioning.tokens.TokenError",
-            "central.platform.metrics.MetricsAddressError")
+user_errors("provisioning.pki.PkiError", "provisioning.enroll.EnrollError", "provisioning.tokens.TokenError")
 PASSPHRASE_ENV = "YC_CA_PASSPHRASE"  # noqa: S105 - the name of the variable, not a secret
 CA_DIR = click.option("--ca-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("/etc/yichuang/ca"),
                       show_default=True, envvar="YC_CA_DIR", help="The CA directory (`provision ca init`).")
@@ -118,8 +117,7 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
 @CA_DIR
 @click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
 @click.option("--days", type=click.IntRange(1, 825), default=90, show_default=True, help="Certificate validity.")
-@click.option("--metrics", "metrics_at", help="Serve /metrics (enrollments, the CRL's and service certificates' "
-                                              "expiry) on this HOST:PORT of its own (e.g. 127.0.0.1:9110).")
+@metrics_option("enrollments, the CRL's and service certificates' expiry", "127.0.0.1:9110")
 @db_option
 def serve(ca_dir: Path, broker: str, days: int, metrics_at: str | None, db_url: str) -> None:
     """Run the enrollment service (unlocks the issuing CA) until SIGTERM or Ctrl-C."""

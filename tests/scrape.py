@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -65,6 +67,17 @@ def scrape(url: str) -> Families:
         for sample in family.samples:
             families.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
     return families
+
+
+def scrape_when_up(url: str, process: subprocess.Popen[str]) -> Families:
+    """Scrape ``url`` once the service ``process`` listens (readiness, not a speed assertion)."""
+    for _ in range(600):
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        try:
+            return scrape(url)
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.05)
+    raise AssertionError(f"nothing served {url}")
 
 
 def exposed_names(url: str) -> set[str]:

@@ -12,15 +12,14 @@ from typing import Any
 
 import click
 
-from central.cli.options import broker_login_option, db_option, open_engine
+from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
 from cmdline.base import emit, json_option, service_logging, user_errors
 from cmdline.liveness import Liveness
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
 
 user_errors("central.platform.keys.CentralKeyError", "protocol.release.ReleaseError",
-            "domain.catalog_reader.CatalogError", "central.platform.distribution.PushError",
-            "central.platform.metrics.MetricsAddressError")
+            "domain.catalog_reader.CatalogError", "central.platform.distribution.PushError")
 
 
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
@@ -67,8 +66,7 @@ def init(keys_dir: Path) -> None:
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs (default: the bundled sample only).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
-@click.option("--metrics", "metrics_at", help="Serve /metrics (ingest counts, --cert's expiry) on this HOST:PORT of "
-                                              "its own (e.g. 127.0.0.1:9109).")
+@metrics_option("ingest counts, --cert's expiry", "127.0.0.1:9109")
 @db_option
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
           passphrase_file: Path | None, catalogs: Path | None, workers: int, metrics_at: str | None,

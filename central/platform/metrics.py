@@ -130,7 +130,7 @@ def parse_address(address: str) -> tuple[str, int]:
     """Return the host and port of ``HOST:PORT`` (host defaults to 127.0.0.1); refuse anything else."""
     host, colon, port = address.rpartition(":")
     if not colon or not port.isdigit() or not 0 < int(port) < 65536:
-        raise MetricsAddressError(f"--metrics {address!r} is not HOST:PORT (e.g. 127.0.0.1:9109)")
+        raise MetricsAddressError(f"{address!r} is not HOST:PORT (e.g. 127.0.0.1:9109)")
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
