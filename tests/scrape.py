@@ -32,7 +32,7 @@ def running(server: uvicorn.Server) -> Iterator[str]:
         time.sleep(0.01)
     assert server.started, "the metrics listener did not start"
     try:
-        yield f"http://127.0.0.1:{server.config.port}/metrics"
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}/metrics"
     finally:
         server.should_exit = True
 

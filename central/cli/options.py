@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = "sqlite:////var/lib/yichuang-central/central.db"  # absolute: the same database from any folder
 user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError",
-            "central.cli.options.DatabaseUnreachable")
+            "central.cli.options.DatabaseUnreachable", "central.platform.metrics.MetricsAddressError")
 
 
 class DatabaseUnreachable(Exception):

@@ -9,6 +9,7 @@ from the files on every scrape, so a renewed certificate or a re-signed CRL show
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ SERVICE_CERTIFICATES = ("broker", "central", "fleet")  # services/<name>.pem of 
 
 
 class MetricsAddressError(ValueError):
-    """A metrics listener address that is not HOST:PORT."""
+    """A metrics listener address that is not HOST:PORT, or one nothing can listen on (in use, not this host's)."""
 
 
 class IngestMetrics:
@@ -146,9 +147,16 @@ def metrics_app(registry: CollectorRegistry) -> FastAPI:
 
 
 def serve(address: str, collectors: Iterable[Collector]) -> uvicorn.Server:
-    """Serve /metrics of ``collectors`` on ``address`` (HOST:PORT) in a thread; set ``should_exit`` to stop it."""
+    """Serve /metrics of ``collectors`` on ``address`` (HOST:PORT) in a thread; set ``should_exit`` to stop it.
+
+    The socket is bound here, so a port in use or an address not this host's is the caller's error now
+    rather than a service left running unwatched.
+    """
     host, port = parse_address(address)
-    app = metrics_app(registry_of(collectors))
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    threading.Thread(target=server.run, name="metrics", daemon=True).start()
+    try:
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise MetricsAddressError(f"cannot serve /metrics on {address}: {exc.strerror or exc}") from None
+    server = uvicorn.Server(uvicorn.Config(metrics_app(registry_of(collectors)), log_level="warning"))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="metrics", daemon=True).start()
     return server

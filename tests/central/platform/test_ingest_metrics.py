@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Engine
 
-from central.platform.metrics import Expiry, MetricsAddressError, parse_address
+from central.platform.metrics import Expiry, MetricsAddressError, parse_address, serve
 from demo.devstack import ScratchPki
 from protocol.envelope import Header, seal
 from tests.scrape import listener, scrape
@@ -69,3 +70,12 @@ def test_a_listener_address_that_is_not_host_port_is_an_operator_mistake(address
     with pytest.raises(MetricsAddressError, match="is not HOST:PORT"):
         parse_address(address)
     assert parse_address(":9109") == ("127.0.0.1", 9109)
+
+
+def test_a_port_already_in_use_is_refused_rather_than_left_unwatched(central: Central) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        with pytest.raises(MetricsAddressError, match=f"cannot serve /metrics on {address}: Address already in use"):
+            serve(address, central.ingest.metrics.collectors())
