@@ -118,8 +118,11 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
 @click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
 @click.option("--days", type=click.IntRange(1, 825), default=90, show_default=True, help="Certificate validity.")
 @metrics_option("enrollments, the CRL's and service certificates' expiry", "127.0.0.1:9110")
+@click.option("--broker-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="With --metrics: also watch the CRL copy the broker loads (`provision broker-config --out`).")
 @db_option
-def serve(ca_dir: Path, broker: str, days: int, metrics_at: str | None, db_url: str) -> None:
+def serve(*, ca_dir: Path, broker: str, days: int, metrics_at: str | None, broker_dir: Path | None,
+          db_url: str) -> None:
     """Run the enrollment service (unlocks the issuing CA) until SIGTERM or Ctrl-C."""
     service_logging()
     from provisioning import pki
@@ -133,7 +136,7 @@ def serve(ca_dir: Path, broker: str, days: int, metrics_at: str | None, db_url: 
         from central.platform.metrics import Expiry
         from central.platform.metrics import serve as serve_metrics
 
-        serve_metrics(metrics_at, [*enroller.metrics.collectors(), Expiry.of_ca(ca_dir)])
+        serve_metrics(metrics_at, [*enroller.metrics.collectors(), Expiry.of_ca(ca_dir, broker_dir)])
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -68,39 +68,38 @@ class EnrollmentMetrics:
 
 
 class Expiry(Collector):
-    """Seconds until each named certificate's notAfter and the CRL's nextUpdate, read at every scrape."""
+    """Seconds until each named certificate's notAfter and each CRL copy's nextUpdate, read at every scrape."""
 
-    def __init__(self, certificates: Mapping[str, Path], crl: Path | None = None,
+    def __init__(self, certificates: Mapping[str, Path], crls: Mapping[str, Path] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        """Watch ``certificates`` (name to PEM file) and ``crl`` (a PEM CRL, or None)."""
-        self.certificates, self.crl, self.clock = dict(certificates), crl, clock
+        """Watch ``certificates`` and ``crls`` (name to PEM file: ``ca`` the CA's CRL, ``broker`` the broker's copy)."""
+        self.certificates, self.crls, self.clock = dict(certificates), dict(crls or {}), clock
 
     @classmethod
-    def of_ca(cls, ca_dir: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Expiry:
-        """Watch a CA directory's CRL, issuing CA and service certificates (`provision ca init`'s layout)."""
+    def of_ca(cls, ca_dir: Path, broker_dir: Path | None = None,
+              clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Expiry:
+        """Watch a CA directory's CRL, issuing CA and service certificates, and the CRL copy a broker loads."""
         named = {name: ca_dir / "services" / f"{name}.pem" for name in SERVICE_CERTIFICATES}
-        return cls({**named, "issuing_ca": ca_dir / "issuing" / "ca.pem"}, ca_dir / "issuing" / "crl.pem", clock)
+        crls = {"ca": ca_dir / "issuing" / "crl.pem", **({"broker": broker_dir / "crl.pem"} if broker_dir else {})}
+        return cls({**named, "issuing_ca": ca_dir / "issuing" / "ca.pem"}, crls, clock)
 
     def collect(self) -> Iterator[Metric]:
         """Yield the expiry gauges, and which files could not be read (a missing sample must not look healthy)."""
         now = self.clock()
         certs = GaugeMetricFamily("yichuang_certificate_expiry_seconds", "Seconds until the certificate expires "
                                   "(negative: expired)", labels=["certificate"])
+        crls = GaugeMetricFamily("yichuang_crl_next_update_seconds", "Seconds until the CRL lapses (a broker then "
+                                 "refuses every client; negative: lapsed)", labels=["crl"])
         readable = GaugeMetricFamily("yichuang_expiry_file_ok", "1 when the certificate or CRL file reads, 0 when "
                                      "it is missing or garbage", labels=["file"])
-        for name, path in sorted(self.certificates.items()):
-            until = _not_after(path)
-            readable.add_metric([name], until is not None)
-            if until is not None:
-                certs.add_metric([name], (until - now).total_seconds())
-        yield certs
-        if self.crl is not None:
-            until = _next_update(self.crl)
-            readable.add_metric(["crl"], until is not None)
-            if until is not None:
-                yield GaugeMetricFamily("yichuang_crl_next_update_seconds", "Seconds until the CRL lapses (brokers "
-                                        "then refuse every client)", value=(until - now).total_seconds())
-        yield readable
+        for family, files, read, prefix in ((certs, self.certificates, _not_after, ""),
+                                             (crls, self.crls, _next_update, "crl_")):
+            for name, path in sorted(files.items()):
+                until = read(path)
+                readable.add_metric([prefix + name], until is not None)
+                if until is not None:
+                    family.add_metric([name], (until - now).total_seconds())
+        yield from (certs, crls, readable)
 
 
 def _not_after(path: Path) -> datetime | None:

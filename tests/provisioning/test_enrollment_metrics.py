@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy import Engine
 
 from central.platform.database import make_engine
@@ -51,7 +52,7 @@ def test_the_crl_and_every_service_certificate_report_the_seconds_they_have_left
     with listener([Expiry.of_ca(ca)]) as url:
         families = scrape(url)
     crl_left = (pki.crl_next_update(ca) - datetime.now(UTC)).total_seconds()
-    assert 0 <= families["yichuang_crl_next_update_seconds"][()] - crl_left < 60
+    assert 0 <= families["yichuang_crl_next_update_seconds"][(("crl", "ca"),)] - crl_left < 60
     certs = families["yichuang_certificate_expiry_seconds"]
     assert sorted(dict(labels)["certificate"] for labels in certs) == ["broker", "central", "fleet", "issuing_ca"]
     for labels, seconds in certs.items():
@@ -69,13 +70,25 @@ def test_a_missing_or_garbage_file_says_so_instead_of_looking_healthy(issuer: pk
     with listener([Expiry.of_ca(ca)]) as url:
         families = scrape(url)
     assert families["yichuang_expiry_file_ok"][(("file", "fleet"),)] == 0
-    assert families["yichuang_expiry_file_ok"][(("file", "crl"),)] == 0
+    assert families["yichuang_expiry_file_ok"][(("file", "crl_ca"),)] == 0
     assert families["yichuang_expiry_file_ok"][(("file", "central"),)] == 1
     assert (("certificate", "fleet"),) not in families["yichuang_certificate_expiry_seconds"]
-    assert "yichuang_crl_next_update_seconds" not in families
+    assert "yichuang_crl_next_update_seconds" not in families  # no sample: the file_ok gauge says why
 
 
 def test_a_lapsed_crl_reads_negative(issuer: pki.Issuer) -> None:
     later = datetime.now(UTC) + timedelta(days=pki.CRL_DAYS + 1)
     families = {m.name: m for m in Expiry.of_ca(issuer.directory, clock=lambda: later).collect()}
     assert -2 * DAY < families["yichuang_crl_next_update_seconds"].samples[0].value < 0
+
+
+def test_the_broker_copy_of_the_crl_is_watched_beside_the_cas(issuer: pki.Issuer, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    stale = (x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject).last_update(now - timedelta(
+        days=27)).next_update(now + timedelta(days=3)).sign(issuer.key, hashes.SHA256()))  # a refresh never copied
+    (tmp_path / "broker").mkdir()
+    (tmp_path / "broker" / "crl.pem").write_bytes(stale.public_bytes(serialization.Encoding.PEM))
+    with listener([Expiry.of_ca(issuer.directory, tmp_path / "broker")]) as url:
+        crls = scrape(url)["yichuang_crl_next_update_seconds"]
+    assert 2 * DAY < crls[(("crl", "broker"),)] <= 3 * DAY  # the copy the broker loads is what lapses first
+    assert crls[(("crl", "ca"),)] > 29 * DAY

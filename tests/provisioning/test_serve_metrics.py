@@ -27,11 +27,11 @@ def fleet_broker(tmp_path: Path) -> Iterator[LoopbackBroker]:
     broker.stop()
 
 
-def test_provision_serve_exposes_the_crl_and_service_certificates(fleet_broker: LoopbackBroker, tmp_path: Path) -> None:
+def test_provision_serve_exposes_the_crls_and_service_certificates(fleet_broker: LoopbackBroker, tmp_path: Path) -> None:
     address = f"127.0.0.1:{free_port()}"
     command = [sys.executable, str(ROOT / "main.py"), "provision", "serve", "--ca-dir", str(fleet_broker.ca),
                "--broker", f"mqtts://127.0.0.1:{fleet_broker.services_port}", "--db",
-               f"sqlite:///{tmp_path}/central.db", "--metrics", address]
+               f"sqlite:///{tmp_path}/central.db", "--metrics", address, "--broker-dir", str(tmp_path / "broker")]
     env = {**os.environ, "YC_CA_PASSPHRASE": PASSPHRASE.decode()}
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
@@ -39,7 +39,9 @@ def test_provision_serve_exposes_the_crl_and_service_certificates(fleet_broker: 
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
-    assert pki.CRL_DAYS * DAY - 3600 < families["yichuang_crl_next_update_seconds"][()] <= pki.CRL_DAYS * DAY
+    crls = {dict(labels)["crl"]: s for labels, s in families["yichuang_crl_next_update_seconds"].items()}
+    assert sorted(crls) == ["broker", "ca"]  # the CA's, and the copy `provision broker-config` gave the broker
+    assert all(pki.CRL_DAYS * DAY - 3600 < seconds <= pki.CRL_DAYS * DAY for seconds in crls.values())
     certificates = {dict(labels)["certificate"]: s for labels, s in families["yichuang_certificate_expiry_seconds"].items()}
     assert sorted(certificates) == ["broker", "central", "fleet", "issuing_ca"]
     assert all(pki.SERVICE_DAYS * DAY - 3600 < certificates[name] <= pki.SERVICE_DAYS * DAY
