@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from central.cli.options import db_option, open_engine
+from central.cli.options import db_option, metrics_option, open_engine
 from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
@@ -118,8 +118,12 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
 @CA_DIR
 @click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
 @click.option("--days", type=click.IntRange(1, 825), default=90, show_default=True, help="Certificate validity.")
+@metrics_option("enrollments, the CRL's and service certificates' expiry", "127.0.0.1:9110")
+@click.option("--broker-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="With --metrics: also watch the CRL copy the broker loads (`provision broker-config --out`).")
 @db_option
-def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
+def serve(*, ca_dir: Path, broker: str, days: int, metrics_at: str | None, broker_dir: Path | None,
+          db_url: str) -> None:
     """Run the enrollment service (unlocks the issuing CA) until SIGTERM or Ctrl-C."""
     service_logging()
     from provisioning import pki
@@ -127,8 +131,13 @@ def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
 
     host, port = parse_broker(broker)
     issuer = pki.Issuer.load(ca_dir, _passphrase())
-    engine = open_engine(db_url, upgrade=True)  # a service upgrades the schema on start (docs/databases.md)
-    service = EnrollmentService(Enroller(engine, issuer, days), service_link(ca_dir, host, port))
+    enroller = Enroller(open_engine(db_url, upgrade=True), issuer, days)  # a service upgrades the schema on start
+    service = EnrollmentService(enroller, service_link(ca_dir, host, port))
+    if metrics_at:
+        from central.platform.metrics import Expiry
+        from central.platform.metrics import serve as serve_metrics
+
+        serve_metrics(metrics_at, [*enroller.metrics.collectors(), Expiry.of_ca(ca_dir, broker_dir)])
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -34,6 +34,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
 
+from central.platform.metrics import EnrollmentMetrics
 from central.platform.registry import Registry
 from protocol import topics
 from protocol.link import Link, tls_client, with_login
@@ -57,14 +58,17 @@ class Enroller:
     engine: Engine
     issuer: Issuer
     cert_days: int = CERT_DAYS
+    metrics: EnrollmentMetrics = field(default_factory=EnrollmentMetrics)
 
     def answer(self, payload: bytes) -> dict[str, Any]:
         """Return the response to one claim request (status ok, or refused with a reason code)."""
         try:
             token, csr = _parse(payload)
-            return self._enroll(token, csr)
+            answer = self._enroll(token, csr)
         except EnrollmentRefused as exc:
-            return {"v": 1, "status": "refused", "reason": exc.code, "message": str(exc)}
+            answer = {"v": 1, "status": "refused", "reason": exc.code, "message": str(exc)}
+        self.metrics.answers.labels(answer.get("reason", answer["status"])).inc()
+        return answer
 
     def _enroll(self, token: str, csr: x509.CertificateSigningRequest) -> dict[str, Any]:
         """Redeem the token, certify the key and register the terminal in one transaction."""
@@ -181,6 +185,7 @@ class EnrollmentService:
     def _drop(self, cn: str) -> None:
         """Count a request refused by the rate limit; log the first of each burst (the CN only: no personal data)."""
         self.dropped[cn] = self.dropped.get(cn, 0) + 1
+        self.enroller.metrics.dropped.inc()
         if self.dropped[cn] % 1000 == 1:
             log.warning("claim medium %s is over its request rate: %d requests dropped", cn, self.dropped[cn])
 
@@ -209,6 +214,7 @@ class EnrollmentService:
             except Exception:  # the terminal is told to retry, the service goes on
                 log.exception("enrollment failed")
                 answer = {"v": 1, "status": "refused", "reason": "central_error", "message": "central failed; retry"}
+                self.enroller.metrics.answers.labels("central_error").inc()
             properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             if correlation:
                 properties.CorrelationData = correlation

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = "sqlite:////var/lib/yichuang-central/central.db"  # absolute: the same database from any folder
 user_errors("domain.catalog_reader.CatalogError")
-operator_mistakes("central.cli.options.DatabaseUnreachable", "central.platform.registry.RegistryError")
+operator_mistakes("central.cli.options.DatabaseUnreachable", "central.platform.registry.RegistryError",
+                  "central.platform.metrics.MetricsAddressError")
 
 
 class DatabaseUnreachable(Exception):
@@ -91,3 +92,19 @@ def broker_login_option(user: str) -> Callable[[Callable[..., Any]], Callable[..
     return click.option("--broker-user", default=user, show_default=True,
                         help="The user on the broker's services listener; its password is derived from --key "
                              "(`provision broker-config` writes the same into the broker's password file).")
+
+
+def metrics_option(what: str, example: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--metrics HOST:PORT`` (a listener of its own for /metrics), checked before the service starts."""
+    def checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        from central.platform.metrics import MetricsAddressError, parse_address
+
+        if value is not None:
+            try:
+                parse_address(value)
+            except MetricsAddressError as exc:
+                raise click.BadParameter(str(exc)) from None
+        return value
+    return click.option("--metrics", "metrics_at", callback=checked,
+                        help=f"Serve /metrics ({what}) on this HOST:PORT of its own (e.g. {example}), never beside "
+                             "anything a proxy publishes.")

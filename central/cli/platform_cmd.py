@@ -14,7 +14,7 @@ import click
 
 from central.cli.db_cmd import db_group
 from central.cli.import_cmd import import_export
-from central.cli.options import broker_login_option, db_option, open_engine
+from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
 from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.liveness import Liveness
 from domain.data import SAMPLE_CATALOG
@@ -83,9 +83,11 @@ def init(keys_dir: Path) -> None:
 @click.option("--command-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="The fleet's command-signing key (<ca>/signing/command.key): with it central delivers the "
                    "remote commands of `fleet command` and the dashboard.")
+@metrics_option("ingest counts, --cert's expiry", "127.0.0.1:9109")
 @db_option
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
           passphrase_file: Path | None, catalogs: Path | None, workers: int, command_key: Path | None,
+          metrics_at: str | None,
           db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
     service_logging()
@@ -101,7 +103,13 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
     engine = open_engine(db_url, upgrade=True)  # a service upgrades the schema on start (docs/databases.md)
     link = with_login(Link(host, port, ca, cert, key), broker_user)
-    service = IngestService(Ingest(engine, central_keys, archive), link, workers)
+    ingest = Ingest(engine, central_keys, archive)
+    service = IngestService(ingest, link, workers)
+    if metrics_at:
+        from central.platform.metrics import Expiry
+        from central.platform.metrics import serve as serve_metrics
+
+        serve_metrics(metrics_at, [*ingest.metrics.collectors(), Expiry({"central": Path(cert)})])
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQL
 from central.platform import content
 from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
+from central.platform.metrics import IngestMetrics
 from central.platform.registry import Registry
 from central.platform.schema import messages, rejected
 from protocol import bundle, topics
@@ -67,6 +68,7 @@ class Ingest:
         self.engine, self.keys, self.archive = engine, keys, archive
         self.registry = registry or Registry(engine)
         self.duplicates = 0  # copies acknowledged again: resends, QoS 1 redelivery, replays
+        self.metrics = IngestMetrics()
 
     def handle(self, topic: str, payload: bytes) -> Ack | None:
         """Process one single-envelope message; return the ack to send (None when no terminal can be named)."""
@@ -74,6 +76,15 @@ class Ingest:
 
     def handle_batch(self, batch: list[tuple[str, bytes]]) -> list[Ack | None]:
         """Process messages in one transaction (one per message if it fails); return one ack (or None) per envelope."""
+        with self.metrics.batch_seconds.time():
+            try:
+                return self._handle_batch(batch)
+            except DATABASE_DOWN:
+                self.metrics.batch_failures.inc()
+                raise
+
+    def _handle_batch(self, batch: list[tuple[str, bytes]]) -> list[Ack | None]:
+        """Store a batch, falling back to one message at a time when the database refuses a value."""
         checked = [item for topic, payload in batch for item in self._check_message(topic, payload)]
         try:
             return self._commit_racing(checked)
@@ -183,12 +194,22 @@ class Ingest:
                 first = item.row["id"] in fresh and item.row["id"] not in claimed
                 claimed.add(item.row["id"])
                 acks.append(Ack(str(item.terminal), item.row["id"], "stored" if first else "duplicate"))
-                self.duplicates += not first
+                self._count(item.row["kind"], first)
             elif item.rejection is not None and item.terminal is not None and item.rejection.message_id:
                 acks.append(Ack(item.terminal, item.rejection.message_id, "rejected", item.rejection.reason))
             else:
                 acks.append(None)
+            if item.rejection is not None:
+                self.metrics.refused.labels(item.rejection.reason).inc()
         return acks
+
+    def _count(self, kind: str, first: bool) -> None:
+        """Count a stored message by kind, or a copy acknowledged again."""
+        if first:
+            self.metrics.stored.labels(kind).inc()
+        else:
+            self.duplicates += 1
+            self.metrics.duplicates.inc()
 
     def stored_ids(self) -> list[str]:
         """Return the ids stored so far, in each terminal's sequence order."""

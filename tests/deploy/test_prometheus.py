@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 from central.monitor.alerts import RULES
 from tests.common import ROOT
+from tests.deploy.exporters import PROMETHEUS_OWN, scraped_names, series_of
 
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 RULES_FILE = PROMETHEUS / "yichuang-rules.yml"
@@ -43,3 +45,21 @@ def test_every_rule_names_a_runbook_with_the_four_sections() -> None:
     for path in runbooks:
         text = (ROOT / path).read_text()
         assert [s for s in SECTIONS if s not in text] == [], path
+
+
+def test_every_series_the_rules_read_is_one_our_exporters_expose(tmp_path: Path) -> None:
+    exprs = re.findall(r"^\s+expr: (.+?)(?:\s+#.*)?$", RULES_FILE.read_text(), re.M)
+    used = {name for expr in exprs for name in series_of(expr)}
+    assert {"yichuang_ingest_messages_total", "yichuang_crl_next_update_seconds"} <= used  # the parser finds them
+    exposed = scraped_names(tmp_path)
+    assert "yichuang_ingest_messages" not in exposed  # a counter is exposed as ..._total only (the old rules' slip)
+    assert sorted(used - exposed - PROMETHEUS_OWN) == []
+
+
+def test_the_scrape_config_is_valid_and_has_every_job_the_rules_name() -> None:
+    checked = _promtool("check", "config", "prometheus.yml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    jobs = set(re.findall(r"job_name: ([\w-]+)", (PROMETHEUS / "prometheus.yml").read_text()))
+    named = {job for alt in re.findall(r'job=~?"([^"]+)"', RULES_FILE.read_text()) for job in alt.split("|")}
+    assert named <= jobs
+    assert jobs == {"yichuang-fleet", "yichuang-central", "yichuang-enrollment"}

@@ -33,6 +33,7 @@ from provisioning.service import BURST, Enroller, EnrollmentService, RateLimit, 
 from provisioning.tokens import HallProfile, create_tokens
 from tests.common import ROOT
 from tests.provisioning.loopback import PASSPHRASE, loopback_broker
+from tests.scrape import listener, scrape
 
 FLOOD = 3_000
 CLIENT_TIMEOUT = 20.0  # provisioning.enroll's default
@@ -161,6 +162,10 @@ def test_a_flood_from_one_medium_does_not_delay_another_ones_enrollment(fleet: F
         time.sleep(0.1)
     assert set(fleet.service.dropped) == {attacker.cn}  # the technician's medium lost nothing
     assert fleet.service.dropped[attacker.cn] >= FLOOD - BURST - 2  # the bucket refills one per 10 s
+    with listener(fleet.service.enroller.metrics.collectors()) as url:
+        families = scrape(url)  # what ops see: the drops counted, the technician's enrollment answered
+    assert families["yichuang_enrollment_requests_dropped_total"] == {(): sum(fleet.service.dropped.values())}
+    assert families["yichuang_enrollments_total"][(("outcome", "ok"),)] == 1
 
 
 def test_the_rate_limit_allows_a_burst_then_one_request_per_refill() -> None:
