@@ -104,7 +104,7 @@ def sim_fleet(*, count: int, broker: str, ca_dir: Path, central_keys: Path | Non
     issuer = Issuer.load(ca_dir, os.environ.get("YC_CA_PASSPHRASE", "").encode())
     ids = [f"{prefix.upper()}{n:04d}" for n in range(1, count + 1)]
     pems = _certify(ids, issuer, work)
-    engine = open_engine(db_url)
+    engine = open_engine(db_url, upgrade=True)
     with engine.begin() as conn:  # one transaction: thousands of registrations in seconds
         for n, terminal in enumerate(ids):
             hall = SIM_HALLS[n % len(SIM_HALLS)]

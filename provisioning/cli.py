@@ -126,7 +126,8 @@ def serve(ca_dir: Path, broker: str, days: int, db_url: str) -> None:
 
     host, port = parse_broker(broker)
     issuer = pki.Issuer.load(ca_dir, _passphrase())
-    service = EnrollmentService(Enroller(open_engine(db_url), issuer, days), service_link(ca_dir, host, port))
+    enroller = Enroller(open_engine(db_url, upgrade=True), issuer, days)
+    service = EnrollmentService(enroller, service_link(ca_dir, host, port))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -105,7 +105,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interv
     host, port = parse_broker(broker)
     hook = Webhook(webhook, os.environ.get(SECRET_ENV, "").encode()) if webhook else None
     book = AlertBook(hook.notify if hook else lambda event, alert: None)
-    engine = open_engine(db_url)
+    engine = open_engine(db_url, upgrade=True)
     history = History(engine)
     link = with_login(Link(host, port, ca, cert, key), broker_user)
     monitor = FleetMonitor(engine, link, timedelta(seconds=interval), alerts=book, history=history)

@@ -14,12 +14,13 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 DEFAULT_DB = "sqlite:////var/lib/yichuang-central/central.db"  # absolute: the same database from any folder
-user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError",
-            "central.cli.options.DatabaseUnreachable")
+user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError")
 
 
-class DatabaseUnreachable(Exception):
-    """Central's database cannot be opened: the operator's URL, network or server (the password is never shown)."""
+class DatabaseUnreachable(click.ClickException):
+    """Central's database cannot be used as given: URL, path, server or schema (the password is never shown)."""
+
+    exit_code = 2  # an operator's mistake, not a bug
 
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,29 +29,58 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Central's database: sqlite:///FILE or postgresql+psycopg://…")(func)
 
 
-def open_engine(db_url: str) -> Engine:
-    """Open central's database, creating the SQLite file's folder when needed; say plainly when it cannot be reached."""
-    from sqlalchemy import text
+def shown_url(db_url: str) -> str:
+    """Return ``db_url`` with its password hidden, or say that it is not a database URL."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
-    from central.platform.database import make_engine
+    from sqlalchemy.exc import ArgumentError
 
     try:
-        shown = make_url(db_url).render_as_string(hide_password=True)
+        return make_url(db_url).render_as_string(hide_password=True)
     except ArgumentError:
         raise DatabaseUnreachable(f"--db {db_url!r} is not a database URL (sqlite:///FILE or "
                                   "postgresql+psycopg://USER@HOST/NAME)") from None
+
+
+def open_engine(db_url: str, *, upgrade: bool = False) -> Engine:
+    """Open central's database; only with ``upgrade`` is it created or migrated, else it must exist and be current."""
+    from sqlalchemy.exc import OperationalError
+
+    from central.platform.database import make_engine
+
+    shown = shown_url(db_url)
     if db_url.startswith("sqlite:///"):
-        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_file(Path(db_url.removeprefix("sqlite:///")), create=upgrade)
     try:
-        engine = make_engine(db_url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        engine = make_engine(db_url, upgrade=upgrade)
+        _check_schema(engine, shown)
     except OperationalError as exc:
         reason = " ".join(str(exc.orig).split())[:300] if exc.orig else type(exc).__name__
         raise DatabaseUnreachable(f"cannot open central's database {shown}: {reason}") from None
     return engine
+
+
+def _sqlite_file(path: Path, *, create: bool) -> None:
+    """Make the folder of a database to be created; refuse a missing one otherwise, naming the path."""
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.is_file():
+        raise DatabaseUnreachable(f"no central database at {path.absolute()}: check --db, or create it with "
+                                  f"`yichuang central db upgrade --db sqlite:///{path.absolute()}`")
+
+
+def _check_schema(engine: Engine, shown: str) -> None:
+    """Refuse a database whose schema is not the one this release uses."""
+    from central.platform.database import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    engine.dispose()
+    if current is None:
+        raise DatabaseUnreachable(f"{shown} holds no central database yet: check --db, or create it with "
+                                  "`yichuang central db upgrade`")
+    raise DatabaseUnreachable(f"central's database {shown} is at schema {current}, this release uses {head}: "
+                              "back it up, then run `yichuang central db upgrade` (docs/databases.md)")
 
 
 def broker_login_option(user: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

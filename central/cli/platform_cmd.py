@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from central.cli.db_cmd import db_group
 from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, service_logging, user_errors
 from cmdline.liveness import Liveness
@@ -38,6 +39,9 @@ def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
 @click.group("central")
 def central_group() -> None:
     """The central platform: ingest, terminal registry, applications, ratings and help requests."""
+
+
+central_group.add_command(db_group)
 
 
 @central_group.command("init")
@@ -80,7 +84,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     host, port = parse_broker(broker)
     central_keys = keys.load(keys_dir, keys.passphrase(passphrase_file, os.environ))
     archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
-    engine = open_engine(db_url)
+    engine = open_engine(db_url, upgrade=True)
     link = with_login(Link(host, port, ca, cert, key), broker_user)
     service = IngestService(Ingest(engine, central_keys, archive), link, workers)
     stop = threading.Event()

@@ -153,6 +153,7 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
 
 def test_fleet_status_says_why_it_is_empty_and_heads_its_columns(tmp_path: Path, broker: Mosquitto) -> None:
     db = f"sqlite:///{tmp_path}/central.db"
+    assert CliRunner().invoke(cli, ["central", "db", "upgrade", "--db", db]).exit_code == 0
     empty = CliRunner().invoke(cli, ["fleet", "status", "--db", db])
     assert "no terminals registered yet" in empty.output
     link = broker.link("LC0001")
