@@ -18,6 +18,7 @@ from domain.export import to_jsonable
 
 T = TypeVar("T")
 EXIT_USER_ERROR = 1
+EXIT_OPERATOR_ERROR = 2  # an operator's mistake (the code click gives a usage error); see OperatorError
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE from sysexits.h
 
 log = logging.getLogger("yichuang.cli")
@@ -56,6 +57,12 @@ def service_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.setLevel(min(root.level or logging.WARNING, logging.getLevelName(level)))
     structured(root, json_lines=bool(os.environ.get("JOURNAL_STREAM")))
+
+
+class OperatorError(click.ClickException):
+    """A mistake of the person at the keyboard (a wrong option, path or URL), said in one line: exits 2."""
+
+    exit_code = EXIT_OPERATOR_ERROR
 
 
 class InternalError(click.ClickException):

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from central.cli.options import db_option, open_engine
-from cmdline.base import emit, json_option, service_logging, user_errors
+from cmdline.base import OperatorError, emit, json_option, service_logging, user_errors
 from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
@@ -99,11 +99,14 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
     from provisioning.tokens import HallProfile, TokenError, create_tokens, parse_duration, write_qr
 
     halls = load_catalog(catalog_dir or SAMPLE_CATALOG).halls
-    if hall not in halls:
-        raise TokenError(f"--hall {hall!r} is not a hall of the catalog (its halls: {', '.join(sorted(halls))})")
-    profile = HallProfile(hall, site, prefix.upper(), location)
-    validity = parse_duration(expires)
-    tokens = create_tokens(open_engine(db_url), profile, validity, count)
+    try:
+        if hall not in halls:
+            raise TokenError(f"--hall {hall!r} is not a hall of the catalog (its halls: {', '.join(sorted(halls))})")
+        profile = HallProfile(hall, site, prefix.upper(), location)
+        validity = parse_duration(expires)
+        tokens = create_tokens(open_engine(db_url), profile, validity, count)
+    except TokenError as exc:  # the operator's options: exit 2, as a usage error
+        raise OperatorError(str(exc)) from None
     for n, token in enumerate(tokens, 1):
         line = token
         if qr_dir is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmdline.base import user_errors
+from cmdline.base import OperatorError, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -17,10 +17,8 @@ DEFAULT_DB = "sqlite:////var/lib/yichuang-central/central.db"  # absolute: the s
 user_errors("central.platform.registry.RegistryError", "domain.catalog_reader.CatalogError")
 
 
-class DatabaseUnreachable(click.ClickException):
+class DatabaseUnreachable(OperatorError):
     """Central's database cannot be used as given: URL, path, server or schema (the password is never shown)."""
-
-    exit_code = 2  # an operator's mistake, not a bug
 
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:

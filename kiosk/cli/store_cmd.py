@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmdline.base import emit, json_option, progress
+from cmdline.base import OperatorError, emit, json_option, progress
 from kiosk.cli.context import TerminalContext, pass_terminal
 
 if TYPE_CHECKING:
     from kiosk.store.store import Store
 
 
-class StoreNotReady(click.ClickException):
-    """The store is missing or has an older schema: the technician runs `store upgrade` (exit 2)."""
-
-    exit_code = 2
+class StoreNotReady(OperatorError):
+    """The store is missing or has an older schema: the technician runs `store upgrade`."""
 
 
 def _existing(app: TerminalContext) -> Store:
