@@ -228,9 +228,10 @@ def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
     from protocol.topics import CLAIM_CN
     from provisioning import pki
 
+    registry = None if CLAIM_CN.match(terminal) else Registry(open_engine(db_url))  # checked before the CRL changes
     count = pki.Issuer.load(ca_dir, _passphrase()).revoke(terminal)
-    if not CLAIM_CN.match(terminal):  # a claim medium is in no registry: the CRL alone cuts it off
-        Registry(open_engine(db_url)).revoke(terminal, reason)
+    if registry is not None:  # a claim medium is in no registry: the CRL alone cuts it off
+        registry.revoke(terminal, reason)
     log.info("revoked %s (%d certificates)", terminal, count, extra={"event": "revoked", "terminal": terminal})
     click.echo(f"revoked {terminal}: {plural(count, 'certificate')} in the CRL, central refuses it now.\n"
                "Regenerate the broker configuration (provision broker-config) and restart the broker: mosquitto "
