@@ -19,7 +19,7 @@ class StoreNotReady(OperatorError):
     """The store is missing or has an older schema: the technician runs `store upgrade`."""
 
 
-def _existing(app: TerminalContext) -> Store:
+def open_existing(app: TerminalContext) -> Store:
     """Open the store only if it exists and has this release's schema: nothing else creates or migrates it."""
     from kiosk.store.opening import not_ready
 
@@ -86,7 +86,7 @@ def check_command(app: TerminalContext, as_json: bool) -> None:
     """Check integrity, schema and key; exit 1 if anything is wrong."""
     from kiosk.store.inspect import check
 
-    store = _existing(app)
+    store = open_existing(app)
     report = check(store)
     store.close()
     emit(report, as_json, _render_check)
@@ -101,7 +101,7 @@ def stats_command(app: TerminalContext, as_json: bool) -> None:
     """Print counts by state and status, and the age of the oldest unsynced entry."""
     from kiosk.store.inspect import stats
 
-    store = _existing(app)
+    store = open_existing(app)
     emit(stats(store), as_json, _render_stats)
     store.close()
 
@@ -112,7 +112,7 @@ def shred_command(app: TerminalContext) -> None:
     """Crypto-shred acknowledged records past the retention window now."""
     from kiosk.store import outbox
 
-    store = _existing(app)
+    store = open_existing(app)
     count = outbox.shred(store, timedelta(days=app.config.store.retention_days))
     store.close()
     click.echo(f"shredded {count} records")
@@ -126,7 +126,7 @@ def reprint(app: TerminalContext, number: str, lang: str) -> None:
     """Print the receipt of an application again (refused once it is shredded)."""
     from domain.receipt import render_text
 
-    store = _existing(app)
+    store = open_existing(app)
     try:
         click.echo(render_text(store.reprint(number), "en" if lang == "en" else "zh"))
     finally:
@@ -141,7 +141,7 @@ def recover_command(app: TerminalContext, path: Path, as_json: bool) -> None:
     """Put every application a quarantined store file still holds back in the outbox."""
     from kiosk.store.recover import recover
 
-    store = _existing(app)
+    store = open_existing(app)
     try:
         report = recover(store, path, lambda rows: progress(rows, "recovering"))
     finally:
