@@ -78,7 +78,7 @@ class InternalError(click.ClickException):
     exit_code = EXIT_INTERNAL_ERROR
 
 
-class OperatorMistake(click.ClickException):
+class OperatorError(click.ClickException):
     """The operator asked wrongly (an argument, the configuration, a database URL): exit 2, like a usage error."""
 
     exit_code = EXIT_MISTAKE
@@ -138,7 +138,7 @@ class Root(LazyGroup):
             if options is not None and options.debug:
                 raise
             if _registered(exc, MISTAKES):
-                raise OperatorMistake(_describe(exc)) from None
+                raise OperatorError(_describe(exc)) from None
             if is_user_error(exc):
                 raise click.ClickException(_describe(exc)) from None
             log.debug("internal error", exc_info=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cmdline.formatting import plural
 from domain.data import EXAMPLES
 from kiosk.cli.application_cmd import render_preview
 from kiosk.cli.catalog_cmd import describe
@@ -79,12 +80,19 @@ def _submit(app: TerminalContext, store: Store, example: dict[str, Any], lang: L
     return application
 
 
+def _counts(by_state: dict[str, int], one: str, many: str | None = None) -> str:
+    """Render counts by state in words: ``2 applications (2 submitted)``."""
+    states = ", ".join(f"{n} {state}" for state, n in sorted(by_state.items()))
+    return plural(sum(by_state.values()), one, many) + (f" ({states})" if states else "")
+
+
 def _show_store(store: Store, secrets: list[str], lang: Lang) -> None:
     """Show what the store holds, and that its files hold no personal data in clear."""
     from kiosk.store.inspect import stats
 
     numbers = stats(store)
-    click.echo(f"{store.path}: applications {numbers['applications']}, outbox {numbers['outbox']}")
+    click.echo(f"{store.path}: {_counts(numbers['applications'], 'application')}; "
+               f"outbox {_counts(numbers['outbox'], 'entry', 'entries')}")
     files = [p for p in store.path.parent.iterdir() if p.is_file()]
     found = [s for s in secrets if any(s.encode() in p.read_bytes() for p in files)]
     verdict = ("未找到明文个人信息" if lang == "zh" else "no personal data in clear") if not found else f"FOUND {found}"
@@ -147,4 +155,7 @@ def demo(app: TerminalContext, lang: Lang | None, pause: float, data: Path) -> N
     click.echo()
     click.secho("Demo finished: every scripted application is stored encrypted, printed, and delivered to central "
                 "exactly once.", fg="green")
+    click.echo(f"Left in {data.absolute()}: the terminal's encrypted store and its key (store.db, store.key), the "
+               "receipt images, and under central/ central's database (central.db), its keys (central-keys/) and "
+               "the broker's scratch PKI and files (pki/, broker/). Demo data only: delete the folder to start afresh.")
 

@@ -10,11 +10,13 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
 from central.cli.options import db_option, metrics_option, open_engine
-from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
+from cmdline.base import OperatorError, emit, json_option, operator_mistakes, service_logging, user_errors
+from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
@@ -98,11 +100,14 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
     from provisioning.tokens import HallProfile, TokenError, create_tokens, parse_duration, write_qr
 
     halls = load_catalog(catalog_dir or SAMPLE_CATALOG).halls
-    if hall not in halls:
-        raise TokenError(f"--hall {hall!r} is not a hall of the catalog (its halls: {', '.join(sorted(halls))})")
-    profile = HallProfile(hall, site, prefix.upper(), location)
-    validity = parse_duration(expires)
-    tokens = create_tokens(open_engine(db_url), profile, validity, count)
+    try:
+        if hall not in halls:
+            raise TokenError(f"--hall {hall!r} is not a hall of the catalog (its halls: {', '.join(sorted(halls))})")
+        profile = HallProfile(hall, site, prefix.upper(), location)
+        validity = parse_duration(expires)
+        tokens = create_tokens(open_engine(db_url), profile, validity, count)
+    except TokenError as exc:  # the operator's options: exit 2, as a usage error
+        raise OperatorError(str(exc)) from None
     for n, token in enumerate(tokens, 1):
         line = token
         if qr_dir is not None:
@@ -200,7 +205,7 @@ def crl_refresh(ca_dir: Path, broker_dir: Path | None, within: int, as_json: boo
     after = pki.crl_next_update(ca_dir)
     report = {"renewed": renewed, "next_update": after.isoformat(), "days_left": (after - datetime.now(UTC)).days}
     emit(report, as_json, lambda r: (f"CRL {'re-signed' if r['renewed'] else 'still valid'}: valid until "
-                                     f"{r['next_update']} ({r['days_left']} days)"
+                                     f"{when(r['next_update'])} ({plural(r['days_left'], 'day')})"
                                      + ("; restart the broker to load it" if copied else "")))
 
 
@@ -233,11 +238,12 @@ def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
     from protocol.topics import CLAIM_CN
     from provisioning import pki
 
+    registry = None if CLAIM_CN.match(terminal) else Registry(open_engine(db_url))  # checked before the CRL changes
     count = pki.Issuer.load(ca_dir, _passphrase()).revoke(terminal)
-    if not CLAIM_CN.match(terminal):  # a claim medium is in no registry: the CRL alone cuts it off
-        Registry(open_engine(db_url)).revoke(terminal, reason)
+    if registry is not None:  # a claim medium is in no registry: the CRL alone cuts it off
+        registry.revoke(terminal, reason)
     log.info("revoked %s (%d certificates)", terminal, count, extra={"event": "revoked", "terminal": terminal})
-    click.echo(f"revoked {terminal}: {count} certificate(s) in the CRL, central refuses it now.\n"
+    click.echo(f"revoked {terminal}: {plural(count, 'certificate')} in the CRL, central refuses it now.\n"
                "Regenerate the broker configuration (provision broker-config) and restart the broker: mosquitto "
                "reads the CRL only at start and keeps connected clients until then.")
 
@@ -248,13 +254,29 @@ def revoke(terminal: str, ca_dir: Path, reason: str, db_url: str) -> None:
 @json_option
 @db_option
 def status(terminal: str, ca_dir: Path, as_json: bool, db_url: str) -> None:
-    """Show a terminal's registration and certificates."""
+    """Show a terminal's registration and the certificates the CA issued it (saying where it looked)."""
     from central.platform.registry import Registry
 
-    index = json.loads((ca_dir / "issuing" / "issued.json").read_text()) if (ca_dir / "issuing").exists() else []
-    report = {"registry": Registry(open_engine(db_url)).status(terminal),
-              "certificates": [e for e in index if e["cn"] == terminal]}
-    emit(report, as_json, lambda r: json.dumps(r, indent=2, ensure_ascii=False))
+    issued = ca_dir / "issuing" / "issued.json"
+    index = json.loads(issued.read_text()) if issued.is_file() else None
+    report = {"registry": Registry(open_engine(db_url)).status(terminal), "ca_index": str(issued.absolute()),
+              "certificates": [e for e in index or [] if e["cn"] == terminal]}
+    if index is None:
+        report["problem"] = (f"no CA at {ca_dir.absolute()} ({issued.name} missing): give --ca-dir "
+                             "(or $YC_CA_DIR), the directory of `provision ca init`")
+    emit(report, as_json, _render_status)
+
+
+def _render_status(report: dict[str, Any]) -> str:
+    """Render a terminal's status for an operator: registry fields, then its certificates or why none are shown."""
+    lines = [f"{key}: {when(value) if key.endswith(('_at', '_seen')) and value else value}"
+             for key, value in (report["registry"] or {}).items()] or ["not in central's registry"]
+    if "problem" in report:
+        return "\n".join([*lines, report["problem"]])
+    certs = report["certificates"]
+    lines.append(f"{plural(len(certs), 'certificate')} issued by the CA ({report['ca_index']})")
+    lines += [f"  {json.dumps(c, ensure_ascii=False)}" for c in certs]
+    return "\n".join(lines)
 
 
 @provision_group.command("enroll")

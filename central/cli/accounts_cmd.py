@@ -12,6 +12,7 @@ import click
 from central.auth.roles import ROLES
 from central.cli.options import db_option, open_engine
 from cmdline.base import emit, json_option
+from cmdline.formatting import when
 
 role_option = click.option("--role", type=click.Choice(ROLES), required=True,
                            help="viewer: look; operator: also acknowledge and resolve; admin: also read the audit log.")
@@ -114,6 +115,6 @@ def audit(user: str | None, limit: int, as_json: bool, db_url: str) -> None:
     from central.auth.accounts import Accounts
 
     def render(rows: list[dict[str, Any]]) -> str:
-        return "\n".join(f"{r['at'][:19]} {r['user']:<16} {r['action']:<13} {r['target']:<24} {r['outcome']:<14} "
+        return "\n".join(f"{when(r['at'])} {r['user']:<16} {r['action']:<13} {r['target']:<24} {r['outcome']:<14} "
                          f"{r['address']}" for r in rows) or "nothing audited yet"
     emit(Accounts(open_engine(db_url)).audit(limit, user), as_json, render)

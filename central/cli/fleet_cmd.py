@@ -14,6 +14,7 @@ from central.cli.accounts_cmd import audit, user_group
 from central.cli.command_cmd import command, commands_list
 from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, service_logging
+from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
 from protocol.address import parse_broker
 
@@ -39,7 +40,7 @@ def printable(text: str) -> str:
 def _render(rows: list[WrittenStatus], registered: int = 0) -> str:
     """Render the overview: terminals needing action first, with the reason in words."""
     if not rows and registered:
-        return (f"{registered} terminal{'s' if registered != 1 else ''} registered, but no status written yet: "
+        return (f"{plural(registered, 'terminal')} registered, but no status written yet: "
                 "is `yichuang fleet serve` running against this database?")
     if not rows:
         return "no terminals registered yet (enroll one: docs/provisioning.md)"
@@ -201,6 +202,6 @@ def alerts(as_json: bool, db_url: str) -> None:
 
     def render(rows: list[dict[str, Any]]) -> str:
         lines = [printable(f"{r['state']:<12} {r['severity']:<8} {r['rule']:<14} {r['terminal']:<8} "
-                           f"since {r['opened_at']}") for r in rows]
+                           f"since {when(r['opened_at'])}") for r in rows]
         return "\n".join(lines) or "no alerts"
     emit(alertdb.read(open_engine(db_url)), as_json, render)

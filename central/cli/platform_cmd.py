@@ -16,6 +16,7 @@ from central.cli.db_cmd import db_group
 from central.cli.import_cmd import import_export
 from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
 from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
+from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
 from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
@@ -32,12 +33,22 @@ user_errors("protocol.release.ReleaseError", "domain.catalog_reader.CatalogError
 operator_mistakes("central.platform.keys.CentralKeyError")  # no passphrase, a wrong one, not a key
 
 
+TIMES = frozenset({"created", "received_at", "first_seen", "last_seen", "revoked_at", "noticed", "published"})
+
+
+def _cell(column: str, value: object) -> str:
+    """Return one table cell: times in the operator convention (cmdline.formatting), None as empty."""
+    if value is None:
+        return ""
+    return when(value) if column in TIMES and isinstance(value, str) else str(value)
+
+
 def _table(columns: list[str]) -> Callable[[list[dict[str, Any]]], str]:
     """Return a renderer of rows as aligned text columns."""
     def render(rows: list[dict[str, Any]]) -> str:
         if not rows:
             return "(none)"
-        cells = [[str(row.get(c) if row.get(c) is not None else "") for c in columns] for row in rows]
+        cells = [[_cell(c, row.get(c)) for c in columns] for row in rows]
         widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
         lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
@@ -234,7 +245,7 @@ def help_handled(terminal: str, by: str, db_url: str) -> None:
     from central.platform import queries
 
     count = queries.handle_help(open_engine(db_url), terminal, by, datetime.now(UTC).isoformat())
-    click.echo(f"{count} help request(s) of {terminal} marked handled by {by}")
+    click.echo(f"{plural(count, 'help request')} of {terminal} marked handled by {by}")
 
 
 @central_group.command("gaps")
@@ -309,7 +320,7 @@ def _push(broker: dict[str, str | None], folder: Path, halls: tuple[str, ...]) -
     link = with_login(Link(host, port, str(broker["ca"]), str(broker["cert"]), str(broker["key"])),
                       str(broker["broker_user"]))
     sent = push(link, folder, halls)
-    click.echo(f"sent to the broker: {sent} retained messages for {len(halls)} hall(s)")
+    click.echo(f"sent to the broker: {plural(sent, 'retained message')} for {plural(len(halls), 'hall')}")
 
 
 @catalog_group.command("releases")

@@ -64,12 +64,17 @@ def raster_image(line: Line, columns: int) -> Image.Image:
     return image
 
 
+def _paper_width(printer: Dummy, dots: int) -> None:
+    """Tell the printer's profile how wide the paper is, on a copy (escpos prints a warning when it is unknown)."""
+    data = printer.profile.profile_data
+    media = data["media"]
+    printer.profile.profile_data = {**data, "media": {**media, "width": {**media["width"], "pixels": dots}}}
+
+
 def build_job(lines: list[Line], mode: TextMode, columns: int, charset: str = "gb18030") -> bytes:
     """Return the bytes that print ``lines``, a QR code where a QR line stands, and a cut."""
     printer = Dummy()
-    # The paper's printable width in dots: python-escpos checks images against it and, unset, prints a warning
-    # on stdout (where a command's --json output goes) for every image.
-    printer.profile.profile_data["media"]["width"]["pixels"] = columns * DOTS_PER_COLUMN
+    _paper_width(printer, columns * DOTS_PER_COLUMN)
     printer._raw(INIT)
     for line in lines:
         if line.style is Style.QR:  # native GS ( k; a printer that only prints images gets the QR as one

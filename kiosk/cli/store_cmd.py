@@ -4,12 +4,48 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmdline.base import emit, json_option, progress
+from cmdline.base import OperatorError, emit, json_option, progress
 from kiosk.cli.context import TerminalContext, pass_terminal
+
+if TYPE_CHECKING:
+    from kiosk.store.store import Store
+
+
+class StoreNotReady(OperatorError):
+    """The store is missing or has an older schema: the technician runs `store upgrade`."""
+
+
+def open_existing(app: TerminalContext) -> Store:
+    """Open the store only if it exists and has this release's schema: nothing else creates or migrates it."""
+    from kiosk.store.opening import not_ready
+
+    problem = not_ready(app.config.store.path)
+    if problem is not None:
+        raise StoreNotReady(problem)
+    return app.open_store()
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """Render counts by state as ``3 queued, 1 sent`` (``none`` when empty)."""
+    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
+
+
+def _render_stats(stats: dict[str, Any]) -> str:
+    """Render store statistics for a technician, one line per subject."""
+    age = stats["oldest_unsynced_seconds"]
+    size = stats["bytes"]
+    return "\n".join([
+        f"applications: {_counts(stats['applications'])}",
+        f"outbox: {_counts(stats['outbox'])}",
+        f"shredded: {stats['shredded']}, ratings: {stats['ratings']}, live data keys: {stats['live_data_keys']}",
+        f"critical events: {stats['critical_events']}",
+        f"oldest unsynced: {'none' if age is None else f'{age // 60} min'}",
+        f"size: database {size['database']:,} bytes, WAL {size['wal']:,} bytes",
+    ])
 
 
 def _render_check(report: dict[str, Any]) -> str:
@@ -28,13 +64,19 @@ def store_group() -> None:
     """Create, check and recover the encrypted local store."""
 
 
-@store_group.command("init")
+@store_group.command("upgrade")
 @pass_terminal
-def init(app: TerminalContext) -> None:
-    """Create the store and its key (the key is made only if none exists)."""
+def upgrade(app: TerminalContext) -> None:
+    """Create the store and its key, or migrate it to this release's schema (the key is made only if none exists)."""
+    from kiosk.store import database as db
+
     store = app.open_store()
-    click.echo(f"store {store.path} ready; {app.config.store.key_provider} key id {store.kek_id}")
+    click.echo(f"store {store.path} ready at schema {db.current_revision(store.engine)}; "
+               f"{app.config.store.key_provider} key id {store.kek_id}")
     store.close()
+
+
+store_group.add_command(upgrade, "init")  # the first release's name for it
 
 
 @store_group.command("check")
@@ -44,7 +86,7 @@ def check_command(app: TerminalContext, as_json: bool) -> None:
     """Check integrity, schema and key; exit 1 if anything is wrong."""
     from kiosk.store.inspect import check
 
-    store = app.open_store()
+    store = open_existing(app)
     report = check(store)
     store.close()
     emit(report, as_json, _render_check)
@@ -59,8 +101,8 @@ def stats_command(app: TerminalContext, as_json: bool) -> None:
     """Print counts by state and status, and the age of the oldest unsynced entry."""
     from kiosk.store.inspect import stats
 
-    store = app.open_store()
-    emit(stats(store), as_json, lambda s: "\n".join(f"{k}: {v}" for k, v in s.items()))
+    store = open_existing(app)
+    emit(stats(store), as_json, _render_stats)
     store.close()
 
 
@@ -70,7 +112,7 @@ def shred_command(app: TerminalContext) -> None:
     """Crypto-shred acknowledged records past the retention window now."""
     from kiosk.store import outbox
 
-    store = app.open_store()
+    store = open_existing(app)
     count = outbox.shred(store, timedelta(days=app.config.store.retention_days))
     store.close()
     click.echo(f"shredded {count} records")
@@ -84,7 +126,7 @@ def reprint(app: TerminalContext, number: str, lang: str) -> None:
     """Print the receipt of an application again (refused once it is shredded)."""
     from domain.receipt import render_text
 
-    store = app.open_store()
+    store = open_existing(app)
     try:
         click.echo(render_text(store.reprint(number), "en" if lang == "en" else "zh"))
     finally:
@@ -99,7 +141,7 @@ def recover_command(app: TerminalContext, path: Path, as_json: bool) -> None:
     """Put every application a quarantined store file still holds back in the outbox."""
     from kiosk.store.recover import recover
 
-    store = app.open_store()
+    store = open_existing(app)
     try:
         report = recover(store, path, lambda rows: progress(rows, "recovering"))
     finally:

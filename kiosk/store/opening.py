@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from kiosk.store import database as db
 from kiosk.store.crypto import key_id
-from kiosk.store.errors import KeyMissing, KeyProviderError, WrongKey
+from kiosk.store.errors import KeyMissing, KeyProviderError, StoreError, WrongKey
 from kiosk.store.keys import KeyProvider
 from kiosk.store.models import Counter, DailyNumber, Meta
 from kiosk.store.store import Clock, Store, utc_now
@@ -60,6 +60,22 @@ def open_store(path: Path, provider: KeyProvider, clock: Clock = utc_now) -> Sto
             "recover": f"yichuang store recover {quarantined}",
         })
     return store
+
+
+def not_ready(path: Path) -> str | None:
+    """Say why the store at ``path`` needs `store upgrade` first (missing, or an older schema); None if it does not."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return f"no store at {path.absolute()}: check [store] path, or create it with `yichuang store upgrade`"
+    engine = db.make_engine(path)
+    try:
+        current, head = db.current_revision(engine), db.head_revision()
+    except StoreError:  # damaged: opening quarantines it and says so
+        return None
+    finally:
+        engine.dispose()
+    if current is None or current == head:  # None: damaged or empty, which opening handles (quarantine)
+        return None
+    return f"the store {path} is at schema {current}, this release uses {head}: run `yichuang store upgrade`"
 
 
 def _engine_quarantining(path: Path, existed: bool) -> tuple[Engine, Path | None, list[str]]:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from central.platform.database import make_engine
 from main import cli
 
 
@@ -21,8 +20,8 @@ from main import cli
      "cannot open central's database postgresql+psycopg://ops:***@127.0.0.1:1/central: connection failed"),
 ])
 def test_a_mistake_is_one_line_naming_it(tmp_path: Path, args: list[str], said: str) -> None:
-    make_engine(f"sqlite:///{tmp_path}/central.db").dispose()  # central's database exists (`central db upgrade`)
     base = {"--hall": "lc-center", "--site": "hall", "--prefix": "LC", "--db": f"sqlite:///{tmp_path}/central.db"}
+    assert CliRunner().invoke(cli, ["central", "db", "upgrade", "--db", base["--db"]]).exit_code == 0
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     result = CliRunner().invoke(cli, ["provision", "token", "create", *(x for kv in base.items() for x in kv)])
     assert result.exit_code == 2, result.output

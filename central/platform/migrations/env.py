@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
+from central.platform.database import VERSION_TABLE
 from central.platform.schema import metadata
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=metadata, version_table="central_alembic_version")
+context.configure(connection=connection, target_metadata=metadata, version_table=VERSION_TABLE)
 with context.begin_transaction():
     context.run_migrations()

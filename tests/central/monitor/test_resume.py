@@ -101,5 +101,5 @@ def test_help_handled_from_the_command_line(tmp_path: Path, sqlite_db: Engine) -
     waiting = CliRunner().invoke(cli, ["central", "help-requests", "--open", "--json", "--db", url])
     assert [r["id"] for r in json.loads(waiting.output)] == ["help-1"]
     done = CliRunner().invoke(cli, ["central", "help-handled", "LC0001", "--by", "staff-wu", "--db", url])
-    assert "1 help request(s) of LC0001 marked handled by staff-wu" in done.output
+    assert "1 help request of LC0001 marked handled by staff-wu" in done.output
     assert json.loads(CliRunner().invoke(cli, ["central", "help-requests", "--open", "--json", "--db", url]).output) == []
