@@ -6,7 +6,7 @@ PY      := $(VENV)/bin/python
 PYTEST  := $(PY) -m pytest
 TYPED   := domain protocol cmdline l10n drivers kiosk sync central provisioning demo main.py
 
-.PHONY: setup lint typecheck test unit demo screenshots bench chaos soak fuzz dist dist-test clean
+.PHONY: setup lint typecheck test unit demo screenshots accessibility bench chaos soak fuzz dist dist-test clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -34,6 +34,10 @@ demo: setup
 ## and every dashboard page (headless Chromium over a live simulated fleet) into docs/screens/
 screenshots: setup
 	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/kiosk/ui/test_rendering.py tests/central/dashboard/test_browser.py -q
+
+## accessibility: measure every kiosk screen (orientations, languages, elder, high contrast) into docs/accessibility.md
+accessibility: setup
+	$(PY) scripts/accessibility.py
 
 ## bench: benchmarks; writes docs/benchmarks.md, docs/benchmarks.json and the README table
 bench: setup

@@ -111,23 +111,32 @@ def shown(widget: Any) -> bool:
     return all(w.opacity > 0 and w.width > 1 and w.height > 1 for w in ancestors(widget) if w is not w.parent)
 
 
-def text_problems(widget: Any, least: float = TEXT_MIN) -> list[str]:
-    """Return the label's text contrast, if under ``least`` (4.5:1 unless told)."""
+def text_ratio(widget: Any) -> float:
+    """Return the contrast of the label's text against what lies under its centre."""
     point = widget.to_window(*widget.center)
     under = background(widget, point)
     rgba = widget.disabled_color if widget.disabled else widget.color
-    ink = over(rgba, rgba[3] * _opacity(widget), under)
-    found = ratio(ink, under)
+    return ratio(over(rgba, rgba[3] * _opacity(widget), under), under)
+
+
+def text_problems(widget: Any, least: float = TEXT_MIN) -> list[str]:
+    """Return the label's text contrast, if under ``least`` (4.5:1 unless told)."""
+    found = text_ratio(widget)
     return [] if found >= least else [f"text {widget.text[:20]!r}: {found:.2f}:1"]
 
 
 def cue_problems(widget: Any) -> list[str]:
     """Return each border the widget draws and each shape of a picture it draws, if under 3:1 against its ground."""
+    return [f"{what}: {contrast:.2f}:1" for what, contrast in cue_ratios(widget) if contrast < CUE_MIN]
+
+
+def cue_ratios(widget: Any) -> list[tuple[str, float]]:
+    """Return the contrast of each border the widget draws and each shape of a picture it draws against its ground."""
     from kivy.graphics import Line
     from kivy.uix.image import Image
     from kivy.uix.label import Label
 
-    found = []
+    found: list[tuple[str, float]] = []
     point = widget.to_window(*widget.center)
     for name, group in (("before", widget.canvas.before), ("main", widget.canvas), ("after", widget.canvas.after)):
         for shape, rgba in _drawn(group):
@@ -141,9 +150,7 @@ def cue_problems(widget: Any) -> list[str]:
                 under = _beneath(widget, shape, centre)
             else:
                 continue
-            contrast = ratio(over(rgba, alpha, under), under)
-            if contrast < CUE_MIN:
-                found.append(f"{type(widget).__name__} {type(shape).__name__}: {contrast:.2f}:1")
+            found.append((f"{type(widget).__name__} {type(shape).__name__}", ratio(over(rgba, alpha, under), under)))
     return found
 
 
