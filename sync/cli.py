@@ -138,13 +138,14 @@ def export(app: TerminalContext, dest: Path) -> None:
     """Write every application central has not acknowledged to DEST (a USB stick), for `central import`."""
     from datetime import UTC, datetime
 
+    from kiosk.cli.store_cmd import open_existing
     from sync.devicekey import is_encrypted, key_password
     from sync.export import export_unsynced
     from sync.keys import load_terminal_keys
 
     if dest.exists():
         raise click.UsageError(f"{dest} exists: give a new file")
-    section, store = app.config.sync, app.open_store()
+    section, store = app.config.sync, open_existing(app)
     try:
         password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
         keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
@@ -171,11 +172,12 @@ def _render(report: dict[str, Any]) -> str:
 @pass_terminal
 def status(app: TerminalContext, as_json: bool) -> None:
     """Show what waits for central."""
+    from kiosk.cli.store_cmd import open_existing
     from kiosk.store import outbox
     from kiosk.store.inspect import stats
     from kiosk.store.models import OutboxStatus
 
-    store = app.open_store()
+    store = open_existing(app)  # a status never creates or migrates the store
     try:
         numbers = stats(store)["outbox"]
         age = outbox.oldest_pending_age(store)

@@ -86,3 +86,14 @@ def test_a_stick_that_lost_a_bundle_or_is_not_an_export_is_refused(
     refused = yichuang("central", "import", str(junk), "--keys", str(central.keys_dir), "--db", str(sqlite_db.url))
     assert "not a terminal export" in refused.stderr
     assert central.stored() == []
+
+
+def test_status_and_export_never_create_a_missing_store(tmp_path: Path) -> None:
+    config = tmp_path / "terminal.toml"
+    config.write_text(f'[store]\npath = "{tmp_path / "typo" / "store.db"}"\nkey_provider = "file"\n'
+                      f'key_file = "{tmp_path / "typo" / "store.key"}"\n', encoding="utf-8")
+    for args in (("sync", "status"), ("sync", "export", str(tmp_path / "out.yc"))):
+        done = yichuang(*args, config=config)
+        assert done.returncode == 2, done.stderr
+        assert str(tmp_path / "typo" / "store.db") in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["terminal.toml"]
