@@ -109,7 +109,7 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("受理回执") == 2
     assert "ERROR: applicant.id_number" in result.stdout  # the scripted typo is caught
-    assert "outbox {'pending': 2}" in result.stdout
+    assert "2 applications (2 submitted); outbox 2 entries (2 pending)" in result.stdout  # in words (#23 defect 12)
     assert "未找到明文个人信息" in result.stdout
     assert "outbox drained: central acknowledged every entry" in result.stdout
     arrived = result.stdout.split("$ yichuang central apps list", 1)[1].split("$ yichuang central ratings", 1)[0]
@@ -121,7 +121,8 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert "YJS-001" in helps  # the help request raised on the receipt screen of the bundle
     fleet = result.stdout.split("$ yichuang fleet status", 1)[1]
     assert fleet.split()[:2] == ["online", "1"]  # the fleet monitor heard the demo terminal's heartbeat
-    assert result.stdout.rstrip().endswith("delivered to central exactly once.")
+    assert "delivered to central exactly once." in result.stdout
+    assert result.stdout.rstrip().endswith("Demo data only: delete the folder to start afresh.")  # says what it left
     assert (tmp_path / "store.db").exists()
 
 

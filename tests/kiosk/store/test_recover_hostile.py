@@ -37,6 +37,9 @@ def test_store_recover_refuses_a_recursive_view_at_once_and_leaves_the_file_as_i
     hostile = _crafted(tmp_path / "evil" / "store.db.corrupt-1", f"CREATE VIEW applications AS {ENDLESS}")
     before = hostile.read_bytes()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "PYTHONPATH": str(ROOT), "YICHUANG_CONFIG": str(config)}
+    made = subprocess.run([str(YICHUANG), "store", "upgrade"], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=60, check=False)  # the terminal's store exists: recover needs it
+    assert made.returncode == 0, made.stderr
     result = subprocess.run([str(YICHUANG), "store", "recover", str(hostile)], capture_output=True, text=True, env=env,
                             cwd=ROOT, timeout=30, check=False)  # before the fix: ran until killed
     assert result.returncode == 1
