@@ -63,16 +63,20 @@ def receive(store: Store, command: Command, payload: bytes) -> None:
 
 
 def due(store: Store, kinds: frozenset[str], now: datetime) -> list[Stored]:
-    """Expire delivered commands past their time, then return the delivered ones of ``kinds`` in sequence order."""
-    with db.write(store.engine) as conn:
-        for row in conn.execute(select(CommandRow).where(CommandRow.status == "delivered")):
-            if datetime.fromisoformat(row.expires) <= now:
-                conn.execute(update(CommandRow).where(CommandRow.id == row.id).values(
-                    status="expired", detail="expired before it could run", done_at=store.now()))
+    """Expire delivered commands past their time, then return the delivered ones of ``kinds`` in sequence order.
+
+    Called on every turn of the agent's pump and the kiosk's poll: the write lock is taken only when
+    a command has actually expired.
+    """
     with db.read(store.engine) as conn:
-        rows = conn.execute(select(CommandRow).where(CommandRow.status == "delivered", CommandRow.kind.in_(kinds))
-                            .order_by(CommandRow.seq))
-        return [_stored(row) for row in rows]
+        delivered = [_stored(row) for row in conn.execute(
+            select(CommandRow).where(CommandRow.status == "delivered").order_by(CommandRow.seq))]
+    lapsed = [c.id for c in delivered if datetime.fromisoformat(c.expires) <= now]
+    if lapsed:
+        with db.write(store.engine) as conn:
+            conn.execute(update(CommandRow).where(CommandRow.id.in_(lapsed), CommandRow.status == "delivered")
+                         .values(status="expired", detail="expired before it could run", done_at=store.now()))
+    return [c for c in delivered if c.id not in lapsed and c.kind in kinds]
 
 
 def latest(store: Store, kinds: frozenset[str], status: str = "succeeded") -> Stored | None:

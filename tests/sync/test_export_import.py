@@ -27,15 +27,21 @@ def yichuang(*args: str, config: Path | None = None) -> subprocess.CompletedProc
                           timeout=120, check=False, env={**os.environ, **env})
 
 
-def test_an_export_imports_once_and_the_terminal_coming_back_adds_nothing(
-        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
-    central = Central(tmp_path, sqlite_db)
+def _terminal_with_backlog(broker: Mosquitto, tmp_path: Path, engine: Engine) -> tuple[Central, Path, Path, set[str]]:
+    """Central, and LC0001's folder and configuration with 60 unsynced applications (more than one bundle)."""
+    central = Central(tmp_path, engine)
     terminal = tmp_path / "terminal"
     terminal.mkdir()
     config = terminal_config(terminal, broker, central)
     store = open_test_store(terminal)
-    submitted = {str(submit(store, i).id) for i in range(60)}  # more than one bundle's worth
+    submitted = {str(submit(store, i).id) for i in range(60)}
     store.close()
+    return central, terminal, config, submitted
+
+
+def test_an_export_imports_once_and_the_terminal_coming_back_adds_nothing(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central, terminal, config, submitted = _terminal_with_backlog(broker, tmp_path, sqlite_db)
 
     stick = tmp_path / "usb" / "LC0001.yc"
     exported = yichuang("sync", "export", str(stick), config=config)
@@ -64,14 +70,7 @@ def test_an_export_imports_once_and_the_terminal_coming_back_adds_nothing(
 
 def test_a_stick_that_lost_a_bundle_or_is_not_an_export_is_refused(
         broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
-    central = Central(tmp_path, sqlite_db)
-    terminal = tmp_path / "terminal"
-    terminal.mkdir()
-    config = terminal_config(terminal, broker, central)
-    store = open_test_store(terminal)
-    for i in range(60):
-        submit(store, i)
-    store.close()
+    central, _, config, _ = _terminal_with_backlog(broker, tmp_path, sqlite_db)
     stick = tmp_path / "LC0001.yc"
     assert yichuang("sync", "export", str(stick), config=config).returncode == 0
     body = json.loads(stick.read_bytes())
