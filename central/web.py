@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from central.api.app import OPENAPI
 from central.api.app import create_app as create_api
+from central.api.backoffice import backoffice_routes
 from central.auth.security import Guard, LoginRequired, Refused
 from central.dashboard.actions import action_routes, login_routes
 from central.dashboard.commanding import command_routes
@@ -57,6 +58,7 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.include_router(page_routes(monitor, book, guard))
     app.include_router(action_routes(monitor, book, guard))
     app.include_router(command_routes(monitor.engine, guard))
+    app.include_router(backoffice_routes(monitor.engine, guard))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _session_handlers(app, guard)
     _failure_handlers(app, guard)

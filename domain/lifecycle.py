@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from domain.text import Text
+
 
 class State(StrEnum):
     """Where an application stands."""
@@ -99,3 +101,18 @@ def next_state(state: State, event: Event) -> State:
 def allowed_events(state: State) -> frozenset[Event]:
     """Return the events that may happen in ``state``."""
     return frozenset(event for (source, event) in TRANSITIONS if source is state)
+
+
+STATE_NAMES: dict[State, Text] = {  # what a citizen reads of a state (the progress query, the receipt)
+    State.DRAFT: Text("未提交", "Not submitted"),
+    State.SUBMITTED: Text("已提交，等待上传", "Submitted, waiting to be sent"),
+    State.RECEIVED: Text("已收到，等待受理", "Received, awaiting acceptance"),
+    State.ACCEPTED: Text("已受理，正在办理", "Accepted, being processed"),
+    State.NOT_ACCEPTED: Text("不予受理", "Not accepted"),
+    State.NEEDS_SUPPLEMENT: Text("需要补齐材料", "Materials still needed"),
+    State.APPROVED: Text("已批准", "Approved"),
+    State.DENIED: Text("不予许可", "Refused"),
+    State.RESULT_READY: Text("已办结，可领取结果", "Done: the result is ready"),
+    State.WITHDRAWN: Text("已撤回", "Withdrawn"),
+    State.CLOSED: Text("已归档", "Closed"),
+}

@@ -29,7 +29,7 @@ RESULT_CONTEXT: Final = b"yichuang command result v1\n"
 MAX_COMMAND_BYTES: Final = 16 * 1024
 MAX_RESULT_BYTES: Final = 16 * 1024
 Kind = Literal["maintenance_on", "maintenance_off", "catalog_reload", "catalog_rollback", "test_page", "diagnostics",
-               "restart_kiosk", "restart_sync", "notice"]
+               "restart_kiosk", "restart_sync", "notice", "application_status"]
 Status = Literal["delivered", "running", "succeeded", "failed", "expired", "refused"]
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # incl. bidi overrides
 

@@ -5,7 +5,8 @@ while it is away; central re-sends unfinished ones when the terminal comes back)
 verified against the pinned command key; a new one is kept as ``delivered`` (kiosk/store/commands.py),
 one central re-sends is answered with its current state, one with an old sequence number or past
 its expiry is refused with a signed result, and a forged one is only logged and recorded (its id
-cannot be trusted). The kiosk runs its kinds between sessions; the agent runs ``diagnostics``.
+cannot be trusted). The kiosk runs its kinds between sessions; the agent runs ``diagnostics`` and takes
+central's ``application_status`` into the store.
 Every state is reported signed with the terminal's key until the broker has taken the report.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,13 +23,17 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from domain.lifecycle import State
 from kiosk.store import commands as book
+from kiosk.store import status as applications
+from kiosk.store.errors import RecordNotFound
 from kiosk.store.store import Store
 from protocol import topics
-from protocol.command import Command, CommandError, Result, check_fresh, open_command, sign_result
+from protocol.command import Command, CommandError, Result, check_fresh, open_command, read_kept, sign_result
 
 log = logging.getLogger(__name__)
-AGENT_KINDS = frozenset({"diagnostics", "restart_sync"})
+AGENT_KINDS = frozenset({"diagnostics", "restart_sync", "application_status"})
+MATERIAL = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")  # an owed material's id, as central checks it
 MAX_QUEUED = 200
 
 
@@ -106,6 +112,9 @@ class CommandDesk:
         if command.kind == "restart_sync":
             self.restart_asked = True
             return
+        if command.kind == "application_status":
+            self._apply_status(command)
+            return
         try:
             snapshot = self.diagnose()
         except Exception as exc:  # a diagnostics snapshot must never stop the uplink
@@ -113,6 +122,21 @@ class CommandDesk:
             return
         book.set_status(self.store, command.id, "succeeded", f"{len(snapshot)} facts")
         self.store.record_event("diagnostics", "info", {"command": command.id})
+
+    def _apply_status(self, command: book.Stored) -> None:
+        """Take central's new state of one of this terminal's applications into the store."""
+        kept = read_kept(command.payload)
+        try:
+            args = kept.text_args()
+            owed = args.get("owed", "")
+            if any(not MATERIAL.match(m) for m in owed.split(",") if owed):
+                raise ValueError("an owed material is not an id")
+            applications.apply(self.store, args["application"], State(args["state"]), reason=args.get("reason", ""),
+                         owed=owed, changed_at=str(kept.issued))
+        except (KeyError, ValueError, RecordNotFound) as exc:
+            book.set_status(self.store, command.id, "failed", f"{type(exc).__name__}: {str(exc)[:200]}")
+            return
+        book.set_status(self.store, command.id, "succeeded", args["state"])
 
     def _settle(self) -> None:
         """Mark the reports the broker has acknowledged as heard."""

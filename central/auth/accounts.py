@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from central.auth.roles import ROLES
+from central.auth.roles import ALL_ROLES, grants
 from central.platform.schema import ops_audit, ops_sessions, ops_users
 from domain.passwords import hash_secret, verify_secret
 
@@ -49,7 +49,7 @@ class Operator:
 
     def may(self, role: str) -> bool:
         """Return whether this user's role includes ``role``."""
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return grants(self.role, role)
 
 
 def _digest(token: str) -> str:
@@ -75,8 +75,8 @@ class Accounts:
         if not NAME.fullmatch(name):
             raise AccountError("a user name is 2-64 lower-case letters, digits, '.', '_' or '-', "
                                "starting with a letter")
-        if role not in ROLES:
-            raise AccountError(f"the role is one of {', '.join(ROLES)}")
+        if role not in ALL_ROLES:
+            raise AccountError(f"the role is one of {', '.join(ALL_ROLES)}")
         check_password(password)
         try:
             with self.engine.begin() as conn:
@@ -100,8 +100,8 @@ class Accounts:
 
     def set_role(self, name: str, role: str) -> None:
         """Change a user's role (their sessions end)."""
-        if role not in ROLES:
-            raise AccountError(f"the role is one of {', '.join(ROLES)}")
+        if role not in ALL_ROLES:
+            raise AccountError(f"the role is one of {', '.join(ALL_ROLES)}")
         self._change(name, role=role)
 
     def disable(self, name: str, now: datetime | None) -> None:

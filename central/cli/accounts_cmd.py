@@ -9,13 +9,14 @@ from typing import Any
 
 import click
 
-from central.auth.roles import ROLES
+from central.auth.roles import ALL_ROLES
 from central.cli.options import db_option, open_engine
 from cmdline.base import emit, json_option
 from cmdline.formatting import when
 
-role_option = click.option("--role", type=click.Choice(ROLES), required=True,
-                           help="viewer: look; operator: also acknowledge and resolve; admin: also read the audit log.")
+role_option = click.option("--role", type=click.Choice(ALL_ROLES), required=True,
+                           help="viewer: look; operator: also acknowledge and resolve; admin: also read the audit log; "
+                           "backoffice: only change applications' states (the API).")
 stdin_option = click.option("--password-stdin", is_flag=True,
                             help="Read the password from the first line of stdin (for scripts) instead of asking.")
 

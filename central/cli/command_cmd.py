@@ -10,7 +10,7 @@ import click
 
 from central.cli.options import db_option, open_engine
 from cmdline.base import emit, json_option, operator_mistakes
-from protocol.kinds import COMMAND_KINDS
+from protocol.kinds import OPS_KINDS
 
 operator_mistakes("central.platform.commands.CommandRequestError")
 LIFETIME = re.compile(r"^(\d{1,4})([mhd])$")
@@ -40,7 +40,7 @@ def _target(text: str) -> str:
 
 
 @click.command("command")
-@click.argument("kind", type=click.Choice(COMMAND_KINDS))
+@click.argument("kind", type=click.Choice(OPS_KINDS))
 @click.argument("target")
 @click.option("--arg", "args", multiple=True, callback=_args, metavar="NAME=VALUE",
               help="An argument of the command (a notice: zh=… and en=…).")

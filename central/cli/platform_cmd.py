@@ -15,6 +15,7 @@ import click
 from central.cli.db_cmd import db_group
 from central.cli.import_cmd import import_export
 from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
+from central.cli.status_cmd import history, set_status
 from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
@@ -197,6 +198,10 @@ def terminals_list(as_json: bool, db_url: str) -> None:
 @central_group.group("apps")
 def apps_group() -> None:
     """Applications received from terminals."""
+
+
+apps_group.add_command(set_status)
+apps_group.add_command(history)
 
 
 @apps_group.command("list")

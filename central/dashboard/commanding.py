@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, get_args
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,9 +19,9 @@ from sqlalchemy import Engine
 from central.auth.security import FormToken, Guard
 from central.dashboard.render import render
 from central.platform import commands
-from protocol.command import Kind
+from protocol.kinds import OPS_KINDS
 
-KINDS = get_args(Kind)
+KINDS = OPS_KINDS
 TEXT_MAX = 200
 
 

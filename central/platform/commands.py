@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from central.platform.schema import fleet_commands, fleet_rollouts, ops_audit, terminals
 from protocol.command import Command
+from protocol.kinds import COMMAND_KINDS, OPS_KINDS
 
 FINAL = frozenset({"succeeded", "failed", "expired", "refused", "cancelled"})
 FAILED = frozenset({"failed", "refused"})
@@ -71,8 +72,13 @@ def _targets(conn: Connection, target: str) -> list[str]:
     return found
 
 
-def check(request: Request, now: datetime) -> None:
-    """Refuse a request whose command would not open on a terminal (kind, argument bounds, text)."""
+def check(request: Request, now: datetime, *, by_hand: bool = True) -> None:
+    """Refuse a request whose command would not open on a terminal (kind, argument bounds, text).
+
+    ``by_hand``: ops asked (the dashboard, `fleet command`), who may not send what only the platform sends.
+    """
+    if by_hand and request.kind in COMMAND_KINDS and request.kind not in OPS_KINDS:
+        raise CommandRequestError(f"{request.kind} is sent by the platform, not by hand")
     try:
         Command.model_validate({"id": uuid.uuid4().hex, "terminal": "LC0001", "seq": 1, "kind": request.kind,
                                 "args": request.args, "issued": now.isoformat(),
@@ -89,19 +95,24 @@ def check(request: Request, now: datetime) -> None:
 def create(engine: Engine, request: Request, now: datetime) -> tuple[str, int]:
     """Record a rollout and its scheduled commands; return its id and how many terminals it targets."""
     check(request, now)
-    rollout, stamp = uuid.uuid4().hex, now.isoformat()
     with engine.begin() as conn:
-        targets = _targets(conn, request.target)
-        conn.execute(insert(fleet_rollouts).values(
-            id=rollout, kind=request.kind, args=json.dumps(request.args, ensure_ascii=False),
-            urgent=int(request.urgent), target=request.target, by=request.by, created_at=stamp,
-            expires_at=(now + request.lifetime).isoformat(), rate_per_min=request.rate_per_min,
-            abort_pct=request.abort_pct, state="running"))
-        conn.execute(insert(fleet_commands), [
-            {"id": uuid.uuid4().hex, "rollout": rollout, "terminal": terminal, "status": "scheduled",
-             "updated_at": stamp} for terminal in targets])
-        audit(conn, request.by, f"command:{request.kind}", f"{request.target} ({len(targets)})", outcome="queued",
+        rollout, count = create_in(conn, request, now, _targets(conn, request.target))
+        audit(conn, request.by, f"command:{request.kind}", f"{request.target} ({count})", outcome="queued",
               now=now, address=request.address)
+    return rollout, count
+
+
+def create_in(conn: Connection, request: Request, now: datetime, targets: list[str]) -> tuple[str, int]:
+    """Record a checked request's rollout and its scheduled commands in the caller's transaction."""
+    rollout, stamp = uuid.uuid4().hex, now.isoformat()
+    conn.execute(insert(fleet_rollouts).values(
+        id=rollout, kind=request.kind, args=json.dumps(request.args, ensure_ascii=False),
+        urgent=int(request.urgent), target=request.target, by=request.by, created_at=stamp,
+        expires_at=(now + request.lifetime).isoformat(), rate_per_min=request.rate_per_min,
+        abort_pct=request.abort_pct, state="running"))
+    conn.execute(insert(fleet_commands), [
+        {"id": uuid.uuid4().hex, "rollout": rollout, "terminal": terminal, "status": "scheduled",
+         "updated_at": stamp} for terminal in targets])
     return rollout, len(targets)
 
 

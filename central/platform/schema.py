@@ -57,6 +57,7 @@ messages = Table(
     Index("ix_messages_terminal_seq", "terminal", "seq"),
     Index("ix_messages_kind_level", "kind", "level"),
     Index("ix_messages_received_at", "received_at"),
+    Index("ix_messages_number", "number"),
 )
 
 rejected = Table(
@@ -179,4 +180,30 @@ fleet_commands = Table(
     Index("ix_fleet_commands_rollout", "rollout", "status"),
     Index("ix_fleet_commands_terminal", "terminal", "status"),
     Index("ux_fleet_commands_terminal_seq", "terminal", "seq", unique=True),
+)
+
+application_status = Table(  # the back office's word on each application (none yet: it is received)
+    "application_status", metadata,
+    Column("application", String(64), primary_key=True),  # messages.id of the application
+    Column("terminal", String(12), nullable=False),  # the terminal it came from: the change goes back there
+    Column("number", String(32), nullable=False),  # its receipt number
+    Column("state", String(24), nullable=False),  # domain.lifecycle.State
+    Column("reason", String, nullable=False, server_default=""),  # told to the citizen: nothing personal
+    Column("owed", String, nullable=False, server_default=""),  # materials owed (补齐), comma-separated ids
+    Column("changed_at", String, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Index("ux_application_status_number", "number", unique=True),
+)
+
+application_changes = Table(  # every change of state, in order: the progress query's dates
+    "application_changes", metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("application", String(64), nullable=False),
+    Column("event", String(24), nullable=False),  # domain.lifecycle.Event
+    Column("state", String(24), nullable=False),
+    Column("reason", String, nullable=False, server_default=""),
+    Column("at", String, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("command", String(32), nullable=True),  # the signed command carrying it to the terminal
+    Index("ix_application_changes_application", "application", "n"),
 )

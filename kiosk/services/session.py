@@ -41,7 +41,8 @@ class Session:
     answers: dict[str, Any] = field(default_factory=dict)
     from_card: set[str] = field(default_factory=set)  # keys prefilled from the card (shown masked)
     deferred: set[str] = field(default_factory=set)  # 容缺 materials the citizen will bring later
-    group: int = 0
+    page: int = 0  # the form's page shown: a question group, or one question when ``one_question``
+    one_question: bool = False  # the pages ``page`` counts are one question each (elder mode)
     application: Application | None = None
     receipt: Receipt | None = None
     printed: bool = False
@@ -88,6 +89,33 @@ class Session:
             if shown:
                 groups.append((group, shown))
         return groups
+
+    def pages(self, one_question: bool = False) -> list[tuple[Group, list[FormField]]]:
+        """Return the form's pages: its groups, or one question each (a group's card data with its first)."""
+        if not one_question:
+            return self.groups()
+        pages = []
+        for group, fields in self.groups():
+            given = [f for f in fields if f.key in self.from_card]
+            asked = [f for f in fields if f.key not in self.from_card]
+            pages.append((group, given + asked[:1]))
+            pages.extend((group, [f]) for f in asked[1:])
+        return pages
+
+    def paged(self, one_question: bool) -> list[tuple[Group, list[FormField]]]:
+        """Return the pages in a mode; ``page`` moves to the same question when the mode changes."""
+        if one_question != self.one_question:
+            before = self.pages(self.one_question)
+            self.turn_to(before[min(self.page, len(before) - 1)][1][0].key, one_question)
+        pages = self.pages(one_question)
+        self.page = min(self.page, len(pages) - 1)
+        return pages
+
+    def turn_to(self, key: str, one_question: bool) -> None:
+        """Make ``page`` the page that asks field ``key`` in a mode (the first page if no page does)."""
+        pages = self.pages(one_question)
+        self.one_question = one_question
+        self.page = next((n for n, (_, fields) in enumerate(pages) if any(f.key == key for f in fields)), 0)
 
     def answer(self, key: str, value: Any) -> None:
         """Record an answer (typing over a prefilled value makes it the citizen's own)."""

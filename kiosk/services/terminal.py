@@ -31,6 +31,7 @@ from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
 from kiosk.services.idle import IdlePolicy
+from kiosk.services.progress import NotFound, Progress, look_up
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
 from kiosk.services.textentry import TextEntry
@@ -142,6 +143,10 @@ class Kiosk:
     def print_receipt(self, receipt: Receipt, lang: Lang) -> None:
         """Print a stored application's receipt (blocks; a PrinterError when it did not print)."""
         printing.print_receipt(self.printer, receipt, lang)
+
+    def progress(self, number: str) -> Progress | NotFound:
+        """Return where the application with receipt ``number`` stands, as this terminal knows it (reads the store)."""
+        return look_up(self.store, self.catalog, number)
 
     def rate(self, session: Session | None, level: int, reasons: Iterable[str]) -> str:
         """Store the citizen's rating (blocks)."""

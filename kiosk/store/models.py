@@ -129,6 +129,18 @@ class CommandRow(Base):
     __table_args__ = (Index("ix_commands_status", "status"),)
 
 
+class StatusRow(Base):
+    """Central's latest word on an application of this terminal (nothing personal: a state, a reason, what is owed)."""
+
+    __tablename__ = "application_status"
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    state: Mapped[str]
+    reason: Mapped[str]
+    owed: Mapped[str]  # material ids, comma-separated
+    changed_at: Mapped[str]  # when central decided (its command's time)
+    heard_at: Mapped[str]  # when this terminal heard it: a progress query offline says how old it is
+
+
 class RatingRow(Base):
     """A 好差评 rating; a free-text comment is personal and stored encrypted."""
 

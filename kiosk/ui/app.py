@@ -37,6 +37,7 @@ from kiosk.ui.screens.identify import IdentifyScreen
 from kiosk.ui.screens.materials import MaterialsScreen
 from kiosk.ui.screens.notice import NoticeScreen
 from kiosk.ui.screens.out_of_service import OutOfServiceScreen
+from kiosk.ui.screens.progress import ProgressScreen
 from kiosk.ui.screens.rating import RatingScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
@@ -44,13 +45,13 @@ from kiosk.ui.theme import Theme
 
 log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
-           ReceiptScreen, RatingScreen, OutOfServiceScreen)
+           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
 NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 STILL_THERE = N_("Are you still there? Your information will be cleared for your privacy.")
-OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
+OPEN_SCREENS = frozenset({"home", "out_of_service", "progress"})  # no session runs on these
 
 
 def settle_gc() -> None:

@@ -8,6 +8,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -30,3 +31,22 @@ class ValueButton(BigButton):
     """A field's answer as a button: tapping it opens the field's input; the field being typed is marked."""
 
     active = BooleanProperty(False)
+
+
+def discard(container: Widget, *kept: Widget | None) -> None:
+    """Empty ``container``, cutting the kv bindings of what it held except ``kept`` (to be shown again).
+
+    A removed widget's kv rules stay bound to the app until the garbage collector finds it, so every
+    change of theme (elder mode, the palette) re-sized and re-rendered hundreds of widgets nobody sees.
+    """
+    spared = {id(widget) for widget in kept if widget is not None}
+
+    def cut(widget: Widget) -> None:
+        """Unbind ``widget`` and everything in it, sparing the kept."""
+        if id(widget) not in spared:
+            Builder.unbind_widget(widget.uid)
+            for child in widget.children:
+                cut(child)
+    for child in list(container.children):
+        cut(child)
+    container.clear_widgets()

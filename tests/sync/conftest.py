@@ -14,21 +14,22 @@ from protocol.link import Link, with_login
 from provisioning import pki
 from tests.provisioning.loopback import PASSPHRASE, loopback_broker
 from tests.sync.downlink import Downlink
+from tests.sync.fleet import fleet  # noqa: F401 - the live command tests' fixture, for every sync test
 
 
 @pytest.fixture
 def downlink(tmp_path: Path) -> Iterator[Downlink]:
     """The fleet's broker, central's link and signing keys, and LC0001's certificate."""
-    fleet = loopback_broker(tmp_path)
-    ca = fleet.ca
-    central = with_login(Link("127.0.0.1", fleet.services_port, str(ca / "chain.pem"),
+    loop = loopback_broker(tmp_path)
+    ca = loop.ca
+    central = with_login(Link("127.0.0.1", loop.services_port, str(ca / "chain.pem"),
                               str(ca / "services" / "central.pem"), str(ca / "services" / "central.key")), "central")
     terminal_key = ec.generate_private_key(ec.SECP256R1())
-    cert = fleet.issuer.issue("LC0001", terminal_key.public_key(), 7)
+    cert = loop.issuer.issue("LC0001", terminal_key.public_key(), 7)
     (tmp_path / "t.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "t.key").write_bytes(pki.private_pem(terminal_key, None))
-    terminal = Link("127.0.0.1", fleet.port, str(ca / "chain.pem"), str(tmp_path / "t.pem"), str(tmp_path / "t.key"))
+    terminal = Link("127.0.0.1", loop.port, str(ca / "chain.pem"), str(tmp_path / "t.pem"), str(tmp_path / "t.key"))
     key = keys.load_signing(ca / "signing" / "catalog.key", PASSPHRASE)
     command_key = keys.load_signing(ca / "signing" / "command.key", PASSPHRASE)
-    yield Downlink(fleet, central, key, command_key, terminal_key, tmp_path / "archive", terminal, tmp_path)
-    fleet.stop()
+    yield Downlink(loop, central, key, command_key, terminal_key, tmp_path / "archive", terminal, tmp_path)
+    loop.stop()

@@ -20,6 +20,7 @@ from kiosk.services.writing import InputEngines
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.handwriting import HandwritingPad
 from kiosk.ui.inputs.keys import Hint, Key, KeyCap, KeyRows, WordKey, keys
+from kiosk.ui.widgets import discard
 
 PINYIN, LETTERS, SYMBOLS, HAND = "pinyin", "letters", "symbols", "hand"
 SHIFT = "⇧"
@@ -59,7 +60,7 @@ class ChineseKeyboard(BoxLayout):
 
     def show(self) -> None:
         """Draw the keys of the current mode and the bar."""
-        self.body.clear_widgets()
+        discard(self.body, self.pad)  # the pad survives a redraw
         if self.mode != HAND:
             self.pad = None
         else:  # the pad survives a redraw (a language change): its strokes and candidates stay
@@ -92,7 +93,7 @@ class ChineseKeyboard(BoxLayout):
 
     def draw_bar(self) -> None:
         """Show the pending letters and a page of candidates (pinyin), or a hint."""
-        self.bar.clear_widgets()
+        discard(self.bar)
         if self.mode == HAND and self.pad is not None:
             self.pad.fill(self.bar, self.t)
             return

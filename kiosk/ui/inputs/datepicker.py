@@ -16,7 +16,7 @@ from kivy.app import App
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.ui.inputs.keys import Key, KeyRows
-from kiosk.ui.widgets import BigButton
+from kiosk.ui.widgets import BigButton, discard
 
 YEARS = (1900, 2099)
 
@@ -70,7 +70,7 @@ class DatePicker(BoxLayout):
 
     def show(self) -> None:
         """Draw the date so far and the keys of the current step."""
-        self.heading.clear_widgets()
+        discard(self.heading)
         parts = [(f"{self.year}" if self.year else "____", "to_year"), (f"{self.month:02d}" if self.month else "__",
                  "to_month"), (f"{self.day:02d}" if self.day else "__", "to_day")]
         for text, action in parts:

@@ -21,6 +21,7 @@ from kiosk.services.writing import InputEngines
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.keys import Hint, KeyCap, WordKey
+from kiosk.ui.widgets import discard
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 CANDIDATES = 8
@@ -132,7 +133,7 @@ class HandwritingPad(Widget):
         """Redraw the bar from what is offered now."""
         if self.bar is None:
             return
-        self.bar.clear_widgets()
+        discard(self.bar)
         problem, app = self.engines.handwriting_problem, App.get_running_app()
         if problem is not None:
             self.bar.add_widget(Hint(text=problem.citizen.get(app.lang), color=app.theme.colours.error))

@@ -18,6 +18,8 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from kiosk.ui.widgets import discard
+
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
@@ -56,14 +58,27 @@ class WordKey(KeyCap):
 class KeyRows(BoxLayout):
     """Rows of keys; every tap goes to ``on_key`` with the key's value."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        """Nothing is laid out yet."""
+        super().__init__(**kwargs)
+        self.built: tuple[list[list[Key]], Callable[[str], Any]] | None = None
+        self.words: list[KeyCap] = []  # the keys whose text is body-sized (it follows the theme)
+
     def build(self, rows: Sequence[Sequence[Key]], on_key: Callable[[str], Any]) -> None:
-        """Lay out ``rows`` (an empty label makes a gap of one key)."""
-        self.clear_widgets()
-        theme = App.get_running_app().theme
+        """Lay out ``rows`` (an empty label makes a gap of one key); the same rows again are only re-sized."""
+        wanted = [list(row) for row in rows]
+        if self.built is None or self.built[0] != wanted or self.built[1] != on_key:
+            self._lay_out(wanted, on_key)
+            self.built = (wanted, on_key)
+        self._fit()
+
+    def _lay_out(self, rows: list[list[Key]], on_key: Callable[[str], Any]) -> None:
+        """Make the rows' keys, every key of a keyboard as wide as the others."""
+        discard(self)
+        self.words = []
         widest = max(sum(k.span for k in row) for row in rows)
-        self.height = len(rows) * theme.target + (len(rows) - 1) * self.spacing
         for row in rows:
-            line = BoxLayout(orientation="horizontal", spacing=self.spacing, size_hint_y=None, height=theme.target)
+            line = BoxLayout(orientation="horizontal", spacing=self.spacing, size_hint_y=None)
             margin = (widest - sum(k.span for k in row)) / 2
             if margin:
                 line.add_widget(Widget(size_hint_x=margin))
@@ -73,12 +88,21 @@ class KeyRows(BoxLayout):
                 line.add_widget(Widget(size_hint_x=margin))
             self.add_widget(line)
 
+    def _fit(self) -> None:
+        """Size the rows and the word keys' text for the theme now (elder mode makes them larger)."""
+        theme = App.get_running_app().theme
+        for line in self.children:
+            line.height, line.spacing = theme.target, self.spacing
+        self.height = len(self.children) * theme.target + max(0, len(self.children) - 1) * self.spacing
+        for key in self.words:
+            key.font_size = theme.text
+
     def _key(self, key: Key, on_key: Callable[[str], Any]) -> Widget:
         """Return the widget of one key (a blank label: an empty space)."""
         if not key.label:
             return Widget(size_hint_x=key.span)
         button = KeyCap(text=key.label, size_hint_x=key.span)
         if key.word:
-            button.font_size = App.get_running_app().theme.text
+            self.words.append(button)
         button.bind(on_release=lambda _b: on_key(key.value))
         return button

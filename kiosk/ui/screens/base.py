@@ -11,6 +11,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.services.session import Session
+from kiosk.ui.widgets import discard
 
 if TYPE_CHECKING:
     from kiosk.ui.app import KioskApp
@@ -41,10 +42,10 @@ class KioskScreen(Screen):
 
     def begin(self) -> Session | None:
         """Empty the content area and return the session to fill it from (None: there is nothing to show)."""
-        self.ids.content.clear_widgets()
+        discard(self.ids.content)
         return self.kiosk_app.session
 
     def wipe(self) -> None:
         """Drop everything the screen shows of a citizen (called when a session ends)."""
         if "content" in self.ids:
-            self.ids.content.clear_widgets()
+            discard(self.ids.content)

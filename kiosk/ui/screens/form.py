@@ -1,4 +1,4 @@
-"""The form: one question group per screen, prefilled from the card, one touch input per field, inline problems.
+"""The form: one question group per screen (one question in elder mode), prefilled from the card, inline problems.
 
 Card data is authoritative: fields filled from the card are shown masked and are not edited
 here. Each other field gets the input its type calls for (kiosk/services/inputs.py): big
@@ -23,14 +23,14 @@ from kiosk.ui.inputs.chinese import PINYIN, ChineseKeyboard
 from kiosk.ui.inputs.datepicker import DatePicker
 from kiosk.ui.inputs.keypads import FieldKeypad
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import BigButton, Body, Title, ValueButton
+from kiosk.ui.widgets import BigButton, Body, Title, ValueButton, discard
 
 load_kv(__file__)
 LONG_TEXT = 160  # characters of a long answer a field's button shows (its end); the review shows it whole
 
 
 class FormScreen(KioskScreen):
-    """Ask one group of questions."""
+    """Ask one page of questions: a group, or in elder mode a single question."""
 
     name = "form"
     prompt = "Please answer the questions on this page."
@@ -60,18 +60,17 @@ class FormScreen(KioskScreen):
             scroll.scroll_to(typed, padding=self.kiosk_app.theme.gap, animate=False)
 
     def show(self) -> None:
-        """Render the session's current group."""
+        """Render the session's current page."""
         app = self.kiosk_app
         session = app.session
         content = self.ids.content
-        content.clear_widgets()
-        self.ids.keypad_area.clear_widgets()
+        discard(content)
+        discard(self.ids.keypad_area, self.typing)  # the open input may be shown again
         if session is None:
             return
-        groups = session.groups()
-        session.group = min(session.group, len(groups) - 1)
-        group, fields = groups[session.group]
-        self.ids.title.text = f"{app.text(group.title)}  ({session.group + 1}/{len(groups)})"
+        pages = session.paged(app.elder)  # elder mode asks one question a page
+        group, fields = pages[session.page]
+        self.ids.title.text = f"{app.text(group.title)}  ({session.page + 1}/{len(pages)})"
         self.value_buttons = {}
         for form_field in fields:
             content.add_widget(self._field(session, form_field))
@@ -175,7 +174,7 @@ class FormScreen(KioskScreen):
         if kept is None:
             self._leave()
         self.active = form_field
-        area.clear_widgets()
+        discard(area, kept)
         area.add_widget(Body(text=app.text(form_field.label)))
         self.typing = kept or self._input_of(form_field)
         if isinstance(self.typing, ChineseKeyboard):
@@ -228,13 +227,13 @@ class FormScreen(KioskScreen):
             self.typing.leave()
 
     def next(self) -> None:
-        """Check this group; go on when it has no problems."""
+        """Check this page; go on when it has no problems."""
         app = self.kiosk_app
         session = app.session
         if session is None:
             return
         self._leave()
-        _, fields = session.groups()[session.group]
+        _, fields = session.paged(app.elder)[session.page]
         found = session.problems([f.key for f in fields])
         self.problems = {key: app.text(text) for key, text in found.items()}
         first = next((f for f in fields if f.key in self.problems), None)
@@ -244,8 +243,8 @@ class FormScreen(KioskScreen):
             self.show()
             self._first_problem_in_sight()
             return
-        if session.group + 1 < len(session.groups()):
-            self._turn(session, session.group + 1)
+        if session.page + 1 < len(session.paged(app.elder)):
+            self._turn(session, session.page + 1)
             return
         app.go("materials" if session.deferrable() else "review")
 
@@ -258,9 +257,9 @@ class FormScreen(KioskScreen):
         else:
             scroll.scroll_y = 1
 
-    def _turn(self, session: Session, group: int) -> None:
+    def _turn(self, session: Session, page: int) -> None:
         """Show another page of the form, from its top."""
-        session.group = group
+        session.page = page
         self.show()
         self.ids.scroll.scroll_y = 1
 
@@ -269,14 +268,14 @@ class FormScreen(KioskScreen):
         self.ids.scroll.scroll_y = 1
 
     def back(self) -> None:
-        """Go to the previous group, or back to the identity."""
+        """Go to the previous page, or back to the identity."""
         app = self.kiosk_app
         session = app.session
         self._leave()
         self.problems = {}
         self.active = None
-        if session is not None and session.group > 0:
-            self._turn(session, session.group - 1)
+        if session is not None and session.page > 0:
+            self._turn(session, session.page - 1)
         else:
             app.go("identify")
 
@@ -286,6 +285,6 @@ class FormScreen(KioskScreen):
         self.active, self.typing = None, None  # the open input holds what was typed
         self.keyboard_mode = PINYIN
         self.value_buttons = {}
-        self.ids.content.clear_widgets()
-        self.ids.keypad_area.clear_widgets()
+        discard(self.ids.content)
+        discard(self.ids.keypad_area)
         self.ids.title.text = ""

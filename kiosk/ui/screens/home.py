@@ -12,7 +12,7 @@ from kiosk.services.search import Entry, index, search
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.keys import Key, keys
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import BigButton
+from kiosk.ui.widgets import BigButton, discard
 
 load_kv(__file__)
 LETTERS = [keys("QWERTYUIOP"), keys("ASDFGHJKL"), [*keys("ZXCVBNM"), Key(BACKSPACE)]]  # rows that never wrap
@@ -52,6 +52,7 @@ class HomeScreen(KioskScreen):
         self.page = 0  # the list's page, in elder mode (a few items at a time)
         self.tip = -1  # the attract loop's current tip (-1: the normal title)
         self._entries: list[Entry] | None = None
+        self._listed: tuple[tuple[str, str | None, str], list[BigButton]] | None = None  # the list's last buttons
 
     def entries(self) -> list[Entry]:
         """Return the search index of this hall's offerings (built once; the app warms it in the background)."""
@@ -62,8 +63,8 @@ class HomeScreen(KioskScreen):
         return self._entries
 
     def forget_entries(self) -> None:
-        """Drop the search index (the catalog changed): the next search builds it again."""
-        self._entries = None
+        """Drop the search index and the list's buttons (the catalog changed): the next show builds them again."""
+        self._entries, self._listed = None, None
 
     def show(self) -> None:
         """List categories, or the chosen category's offerings, or search results."""
@@ -73,14 +74,21 @@ class HomeScreen(KioskScreen):
         self.ids.keypad.build(LETTERS, self.typed)
         self.ids.query.text = self.query or app.t("Type pinyin letters to search, e.g. SBK", app.lang)
         content = self.ids.content
-        content.clear_widgets()
-        buttons = self._buttons(items, bundles)
+        buttons = self._list(items, bundles)
+        discard(content, *buttons)  # the same list in another size (elder mode) keeps its buttons
         per_page = ELDER_PAGE if app.elder else len(buttons)
         self.page = min(self.page, max(0, (len(buttons) - 1) // max(1, per_page)))
         for button in buttons[self.page * per_page:(self.page + 1) * per_page]:
             content.add_widget(button)
         if per_page < len(buttons):
             self._pager(len(buttons), per_page)
+
+    def _list(self, items: list[ServiceItem], bundles: list[Bundle]) -> list[BigButton]:
+        """Return the list's buttons, made again only when the list changed (not for a change of size or colour)."""
+        listed = (self.query, self.category, self.kiosk_app.lang)
+        if self._listed is None or self._listed[0] != listed:
+            self._listed = (listed, self._buttons(items, bundles))
+        return self._listed[1]
 
     def _buttons(self, items: list[ServiceItem], bundles: list[Bundle]) -> list[BigButton]:
         """Return the list's buttons: the categories, or the chosen category's offerings, or search results."""

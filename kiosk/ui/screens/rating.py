@@ -8,7 +8,7 @@ from kiosk.services.feedback import BAD_LEVELS
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import BigButton
+from kiosk.ui.widgets import BigButton, discard
 
 load_kv(__file__)
 LEVELS = ((5, N_("Very satisfied")), (4, N_("Satisfied")), (3, N_("Fairly satisfied")), (2, N_("Dissatisfied")),
@@ -38,8 +38,8 @@ class RatingScreen(KioskScreen):
         app = self.kiosk_app
         levels, reasons = self.ids.levels, self.ids.reasons
         chosen, plain = app.theme.colours.chosen, app.theme.colours.primary
-        levels.clear_widgets()
-        reasons.clear_widgets()
+        discard(levels)
+        discard(reasons)
         for level, msgid in LEVELS:
             levels.add_widget(BigButton(text=app.t(msgid, app.lang), background_color=chosen if level == self.level
                                         else plain, chosen=level == self.level,
@@ -76,5 +76,5 @@ class RatingScreen(KioskScreen):
     def wipe(self) -> None:
         """Forget the choice."""
         self.level, self.reasons = 0, set()
-        self.ids.levels.clear_widgets()
-        self.ids.reasons.clear_widgets()
+        discard(self.ids.levels)
+        discard(self.ids.reasons)

@@ -25,11 +25,11 @@ class ReviewScreen(KioskScreen):
         content = self.ids.content
         if session is None:
             return
-        for number, (group, fields) in enumerate(session.groups()):
+        for group, fields in session.groups():
             row = BoxLayout(size_hint_y=None, height=app.theme.target, spacing=app.theme.gap)
             row.add_widget(Title(text=app.text(group.title), font_size=app.theme.text))
             row.add_widget(BigButton(text=app.t("Change", app.lang), size_hint_x=0.3,
-                                     on_release=lambda _b, n=number: self.edit(n)))
+                                     on_release=lambda _b, key=fields[0].key: self.edit(key)))
             content.add_widget(row)
             for form_field in fields:
                 shown = session.shown(form_field.key, app.lang)
@@ -54,9 +54,9 @@ class ReviewScreen(KioskScreen):
         for line in handed_on(session.offering, app.text, t):
             content.add_widget(Body(text=line))
 
-    def edit(self, group: int) -> None:
-        """Go back to one group of the form."""
+    def edit(self, key: str) -> None:
+        """Go back to the form's page that asks ``key`` (the first of a group)."""
         app = self.kiosk_app
         if app.session is not None:
-            app.session.group = group
+            app.session.turn_to(key, app.elder)
         app.go("form")

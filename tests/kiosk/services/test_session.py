@@ -182,3 +182,31 @@ def test_age_is_counted_in_whole_years_at_the_sessions_date() -> None:
     assert age_on(date(1961, 12, 2), date(2026, 12, 2)) == 65
     assert age_on(date(1960, 2, 29), date(2025, 2, 28)) == 64
     assert age_on(date(1960, 2, 29), date(2025, 3, 1)) == 65
+
+
+def test_elder_mode_asks_one_question_a_page_with_the_cards_data_on_its_groups_first(catalog: Catalog) -> None:
+    session = Session(catalog.offering("SB-001"), NOW)
+    session.take_identity(identity("zhang"))
+    session.answer("delivery.method", "mail")
+    pages = session.pages(one_question=True)
+    asked = [[f.key for f in fields if f.key not in session.from_card] for _, fields in pages]
+    assert all(len(keys) <= 1 for keys in asked), asked
+    assert [keys for keys in asked if keys] == [[f.key] for _, fields in session.groups() for f in fields
+                                                if f.key not in session.from_card]  # every question, in order
+    assert {f.key for f in pages[0][1]} == {f.key for f in session.groups()[0][1]}  # the card's page, whole
+    assert [g.id for g, _ in pages].count("contact") == 2  # the phone, then the postal address
+    assert len(pages) > len(session.groups())
+
+
+def test_turning_elder_mode_on_or_off_keeps_the_citizen_on_the_same_question(catalog: Catalog) -> None:
+    session = Session(catalog.offering("SB-001"), NOW)
+    session.take_identity(identity("zhang"))
+    session.answer("delivery.method", "mail")
+    session.turn_to("contact.mail_address", one_question=True)
+    elder = session.paged(True)
+    assert [f.key for f in elder[session.page][1]] == ["contact.mail_address"]
+    normal = session.paged(False)
+    assert normal[session.page][0].id == "contact"
+    assert [f.key for f in session.paged(True)[session.page][1]] == ["contact.phone"]  # the group's first question
+    session.turn_to("declaration.consent", one_question=False)
+    assert session.paged(True)[session.page][1][0].key == "declaration.consent"

@@ -66,7 +66,7 @@ def test_a_business_owner_starts_a_business_and_owes_nothing_the_bundle_makes(ki
     assert kiosk.app.session.answers["business.seal_types"] == ["finance", "official"]
     kiosk.tap("下一步")
     assert kiosk.app.manager.get_screen("form").problems == {}
-    assert kiosk.app.session.group == 4  # on to the tax questions
+    assert kiosk.app.session.page == 4  # on to the tax questions
     kiosk.tap(option(kiosk, "tax.taxpayer_type", "small_scale"))
     kiosk.tap(option(kiosk, "tax.invoice_types", "e_normal"))
     kiosk.tap("下一步")

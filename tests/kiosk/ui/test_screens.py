@@ -24,7 +24,7 @@ def test_a_form_page_opens_at_its_top(kiosk: Driver) -> None:
     to_business(kiosk)
     session = kiosk.app.session
     scroll = kiosk.app.manager.get_screen("form").ids.scroll
-    first = session.groups()[session.group][1][0]
+    first = session.groups()[session.page][1][0]
     seal = session.offering.field("business.seal_types").options[-1].label.zh
     kiosk.tap(seal)  # near the end of the long business page: the page scrolls down to it
     assert scroll.scroll_y < 0.5

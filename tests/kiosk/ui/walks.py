@@ -25,7 +25,7 @@ def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = chec
     look(kiosk, shots, "review", problems)
     kiosk.tap("返回")
     look(kiosk, shots, "form", problems)
-    kiosk.app.session.group = 2
+    kiosk.app.session.turn_to("contact.phone", kiosk.app.elder)
     kiosk.app.current.show()
     kiosk.tap("13800138000")  # opens the keypad
     look(kiosk, shots, "form-keypad", problems)
@@ -33,6 +33,7 @@ def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = chec
     kiosk.tap("提交")
     kiosk.until(lambda: "请取走您的回执。" in kiosk.texts())
     look(kiosk, shots, "receipt", problems)
+    number = kiosk.app.session.receipt.number
     kiosk.tap("评价本次服务")
     kiosk.tap("不满意")
     look(kiosk, shots, "rating", problems)
@@ -59,6 +60,13 @@ def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = chec
     kiosk.printer.emulator.state.paper = PaperState.FULL
     kiosk.app.check_devices()
     kiosk.until(lambda: kiosk.screen == "home")
+    progress = kiosk.app.manager.get_screen("progress")
+    kiosk.app.go("progress")
+    progress.typed = number
+    progress.show()
+    progress.search()  # the application just submitted, not yet at central
+    look(kiosk, shots, "progress", problems)
+    progress.home()
 
 
 def open_field(kiosk: Any, kind: Input) -> Any:
@@ -66,10 +74,10 @@ def open_field(kiosk: Any, kind: Input) -> Any:
     app = kiosk.app
     for code in sorted({*app.kiosk.catalog.items, *app.kiosk.catalog.bundles}):
         app.session = app.kiosk.start_session(code)
-        for number, (_group, fields) in enumerate(app.session.groups()):
+        for _group, fields in app.session.groups():
             wanted = next((f for f in fields if input_for(f) is kind), None)
             if wanted is not None:
-                app.session.group = number
+                app.session.turn_to(wanted.key, app.elder)
                 app.go("form")
                 kiosk.frames(3)
                 kiosk.touch(field(kiosk, app.text(wanted.label), Button))

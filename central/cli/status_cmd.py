@@ -1,0 +1,47 @@
+"""`central apps set-status` and `central apps history`: the back office's word on an application, sent back."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+
+import click
+
+from central.cli.options import db_option, open_engine
+from cmdline.base import emit, json_option, operator_mistakes
+
+operator_mistakes("central.platform.status.StatusError")  # an unknown application, a change the lifecycle forbids
+
+
+@click.command("set-status")
+@click.argument("application")
+@click.argument("state")
+@click.option("--reason", default="", help="Why (required to refuse, deny or ask for a supplement): the citizen "
+              "is told it at any terminal, so nothing personal.")
+@click.option("--owed", multiple=True, help="A material still owed (its catalog id); repeat for several. Only with "
+              "needs_supplement.")
+@click.option("--by", default=None, help="Who decided (the audit log names them); default: this login.")
+@db_option
+def set_status(application: str, state: str, *, reason: str, owed: tuple[str, ...], by: str | None,
+               db_url: str) -> None:
+    """Move APPLICATION (receipt number or id) to STATE; its terminal hears it once online."""
+    from central.platform import status
+
+    who = by or getpass.getuser()
+    done = status.change(open_engine(db_url), status.Change(application, state, who, reason, owed, "cli"),
+                         datetime.now(UTC))
+    click.echo(f"{application} is now {done}; its terminal is told when it is online")
+
+
+@click.command("history")
+@click.argument("application")
+@json_option
+@db_option
+def history(application: str, as_json: bool, db_url: str) -> None:
+    """List APPLICATION's changes of state, oldest first."""
+    from central.platform import status
+
+    rows = status.history(open_engine(db_url), application)
+    emit(rows, as_json, lambda rs: "\n".join(f"{r['at']}  {r['state']:<17} {r['event']:<18} {r['by']}"
+                                             + (f"  ({r['reason']})" if r["reason"] else "") for r in rs)
+         or "no change since it was received")

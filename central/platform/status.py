@@ -1,0 +1,124 @@
+"""The back office's word on an application: a change of state, checked by the lifecycle, sent back to its terminal.
+
+A received application is ``received`` until the back office says otherwise. A change names the
+state wanted; the lifecycle (domain/lifecycle.py) must have an event leading there from the state
+now, a refusal, a denial or a request to supplement must say why (the citizen is told), and only
+a request to supplement may list owed materials. One transaction stores the new state, appends the
+change, writes the audit line and queues a signed ``application_status`` command for the
+originating terminal (persistent: the dispatcher sends it while the terminal is online, and again
+when it comes back), so the terminal's record and a progress query there follow central.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, or_, select, update
+
+from central.platform import commands as book
+from central.platform.schema import application_changes, application_status, fleet_commands, messages
+from domain.lifecycle import NEEDS_REASON, TRANSITIONS, Event, State
+
+DELIVERY = timedelta(days=90)  # a terminal away longer gets the state from a progress query instead
+MATERIAL = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+MAX_REASON = 200
+
+
+class StatusError(ValueError):
+    """A change the back office asked for that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the back office asks: a state for an application (by receipt number or id), why, and by whom."""
+
+    application: str
+    state: str
+    by: str
+    reason: str = ""
+    owed: tuple[str, ...] = ()
+    address: str = ""  # where it was asked from, for the audit log
+
+
+def _event(now_in: State, wanted: State) -> Event:
+    """Return the lifecycle event leading from ``now_in`` to ``wanted`` (the back office's events only)."""
+    for (source, event), target in TRANSITIONS.items():
+        if source is now_in and target is wanted and event not in {Event.SUBMIT, Event.DISCARD, Event.ACKNOWLEDGE}:
+            return event
+    allowed = sorted(t.value for (s, e), t in TRANSITIONS.items() if s is now_in and e is not Event.ACKNOWLEDGE)
+    raise StatusError(f"an application that is {now_in} cannot become {wanted} "
+                      f"(it can become: {', '.join(allowed) or 'nothing: it is closed'})")
+
+
+def _checked(change: Change) -> tuple[State, str, str]:
+    """Return the wanted state, the reason and the owed list as stored, or refuse them."""
+    try:
+        wanted = State(change.state)
+    except ValueError:
+        raise StatusError(f"{change.state!r} is not a state: {', '.join(s.value for s in State)}") from None
+    reason = change.reason.strip()
+    if len(reason) > MAX_REASON or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in reason):
+        raise StatusError(f"the reason is at most {MAX_REASON} characters of plain text")
+    bad = [m for m in change.owed if not MATERIAL.match(m)]
+    if bad:
+        raise StatusError(f"{bad[0]!r} is not a material id")
+    if change.owed and wanted is not State.NEEDS_SUPPLEMENT:
+        raise StatusError("materials are owed only by an application that needs a supplement")
+    return wanted, reason, ",".join(change.owed)
+
+
+def _current(conn: Connection, application: str) -> Any:
+    """Return the application's id, terminal, number and state now, found by receipt number or id."""
+    ref = application.strip()
+    row = conn.execute(select(messages.c.id, messages.c.terminal, messages.c.number).where(
+        messages.c.kind == "application", or_(messages.c.number == ref.upper(), messages.c.id == ref))).first()
+    if row is None:
+        raise StatusError(f"no application {application} has reached central")
+    state = conn.execute(select(application_status.c.state).where(
+        application_status.c.application == row.id)).scalar()
+    return row, State(state) if state is not None else State.RECEIVED
+
+
+def change(engine: Engine, asked: Change, now: datetime) -> State:
+    """Make one change of state (refused with a reason if the lifecycle forbids it); return the new state."""
+    wanted, reason, owed = _checked(asked)
+    with engine.begin() as conn:
+        row, state = _current(conn, asked.application)
+        event = _event(state, wanted)
+        if event in NEEDS_REASON and not reason:
+            raise StatusError(f"say why ({event.value}): the citizen is told the reason")
+        args = {"application": row.id, "state": wanted.value, "reason": reason, "owed": owed}
+        command = _queue_for_terminal(conn, row.terminal, args, asked, now)
+        values = {"state": wanted.value, "reason": reason, "owed": owed, "changed_at": now.isoformat(),
+                  "changed_by": asked.by[:64]}
+        done = conn.execute(update(application_status).where(application_status.c.application == row.id)
+                            .values(**values))
+        if not done.rowcount:
+            conn.execute(insert(application_status).values(application=row.id, terminal=row.terminal,
+                                                           number=row.number, **values))
+        conn.execute(insert(application_changes).values(application=row.id, event=event.value, state=wanted.value,
+                                                        reason=reason, at=now.isoformat(), by=asked.by[:64],
+                                                        command=command))
+        book.audit(conn, asked.by, f"status:{event.value}", row.number, outcome="ok", now=now, address=asked.address)
+    return wanted
+
+
+def _queue_for_terminal(conn: Connection, terminal: str, args: dict[str, str], asked: Change, now: datetime) -> str:
+    """Queue the signed command that carries the change to the application's terminal; return its id."""
+    request = book.Request("application_status", f"terminal:{terminal}", asked.by, args, lifetime=DELIVERY,
+                           address=asked.address)
+    book.check(request, now, by_hand=False)
+    rollout, _ = book.create_in(conn, request, now, [terminal])
+    return str(conn.execute(select(fleet_commands.c.id).where(fleet_commands.c.rollout == rollout)).scalar_one())
+
+
+def history(engine: Engine, application: str) -> list[dict[str, Any]]:
+    """Return an application's changes of state, oldest first (no personal data)."""
+    with engine.connect() as conn:
+        row, _ = _current(conn, application)
+        rows = conn.execute(select(application_changes).where(application_changes.c.application == row.id)
+                            .order_by(application_changes.c.n)).mappings().all()
+    return [dict(r) for r in rows]

@@ -1,0 +1,73 @@
+"""Use case: 进度查询 at this terminal by receipt number, from what the terminal knows, labelled with its age.
+
+The number is checked first (its Luhn mod 34 character catches a mistyped one); an application of
+this terminal is shown with its item, its state in words, when it was submitted, central's reason
+and the materials still owed — nothing personal, as anyone holding the receipt may ask. What the
+terminal knows is as recent as central's last word about it (or the application's receipt by
+central), and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.catalog import Catalog
+from domain.lifecycle import State
+from domain.numbering import NumberError, parse_receipt_number
+from domain.text import Text
+from kiosk.store import status
+from kiosk.store.store import Store
+
+MAX_NUMBER = 32  # characters of a receipt number at most (a 12-character terminal id, the date, count, check)
+
+
+class NotFound(StrEnum):
+    """Why a number shows nothing."""
+
+    MALFORMED = "malformed"  # not a receipt number (a typo: its check character does not match)
+    ELSEWHERE = "elsewhere"  # a receipt number, but not of an application made at this terminal
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one application stands, as this terminal knows it."""
+
+    number: str
+    item: Text
+    state: State
+    submitted: datetime
+    reason: str
+    owed: tuple[Text, ...]
+    as_of: datetime | None  # when this terminal last heard of it from central (None: central does not have it yet)
+
+
+def look_up(store: Store, catalog: Catalog, typed: str) -> Progress | NotFound:
+    """Return the progress of the application with receipt number ``typed``, or why there is none."""
+    number = typed.strip().upper()
+    try:
+        parse_receipt_number(number)
+    except NumberError:
+        return NotFound.MALFORMED
+    found = status.by_number(store, number)
+    if found is None:
+        return NotFound.ELSEWHERE
+    heard = found.status
+    as_of = heard.heard_at if heard is not None else found.acked_at
+    return Progress(number, _item(catalog, found.offering_code), heard.state if heard is not None else found.state,
+                    datetime.fromisoformat(found.created_at), heard.reason if heard is not None else "",
+                    _owed(catalog, heard.owed if heard is not None else ()),
+                    datetime.fromisoformat(as_of) if as_of else None)
+
+
+def _item(catalog: Catalog, code: str) -> Text:
+    """Return an item's or bundle's name (its code if a later catalog no longer has it)."""
+    return catalog.offering(code).name if code in catalog.items or code in catalog.bundles else Text(code, code)
+
+
+def _owed(catalog: Catalog, owed: tuple[str, ...]) -> tuple[Text, ...]:
+    """Return the names of owed materials (an id the catalog does not know shows as itself)."""
+    names = {r.material.id: r.material.name for code in (*catalog.items, *catalog.bundles)
+             for r in catalog.offering(code).materials}
+    return tuple(names.get(m, Text(m, m)) for m in owed)

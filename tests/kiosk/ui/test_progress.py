@@ -1,0 +1,73 @@
+"""进度查询 by touch: a receipt number typed on the keypad shows central's word on the application, and its age."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.lifecycle import State
+from kiosk.store import outbox, status
+from tests.kiosk.store.helpers import OFFERING, submit
+from tests.kiosk.ui.driver import Driver, running_kiosk
+
+
+@pytest.fixture
+def kiosk(display: str, tmp_path: Path) -> Iterator[Driver]:
+    """A kiosk on its home screen."""
+    with running_kiosk(tmp_path) as driver:
+        yield driver
+
+
+def type_number(kiosk: Driver, number: str) -> None:
+    """Tap the number's characters on the progress screen's keypad."""
+    keypad = kiosk.app.manager.get_screen("progress").ids.keypad
+    for char in number:
+        kiosk.touch(next(k for k in keypad.walk() if getattr(k, "text", None) == char))
+
+
+def answer(kiosk: Driver) -> list[str]:
+    """Return the lines of the answer shown."""
+    content = kiosk.app.manager.get_screen("progress").ids.content
+    return [w.text for w in reversed(content.children)]
+
+
+def test_a_citizen_finds_that_materials_are_owed_and_why(kiosk: Driver) -> None:
+    application = submit(kiosk.store)
+    outbox.ack(kiosk.store, str(application.id))
+    owed = OFFERING.materials[0].material
+    status.apply(kiosk.store, str(application.id), State.NEEDS_SUPPLEMENT, reason="复印件不清晰", owed=owed.id,
+                 changed_at=datetime.now(UTC).isoformat())
+    kiosk.tap("查询进度")
+    assert kiosk.screen == "progress"
+    type_number(kiosk, application.number)
+    assert kiosk.app.manager.get_screen("progress").ids.typed.text == application.number
+    kiosk.tap("查询")
+    lines = answer(kiosk)
+    assert lines[:2] == [f"事项：{OFFERING.name.zh}", "状态：需要补齐材料"]
+    assert "原因：复印件不清晰" in lines
+    assert f"尚需补齐：{owed.name.zh}" in lines
+    assert lines[-1].startswith("以上是本终端所知的情况，截至")
+    kiosk.tap("English")
+    assert answer(kiosk)[1] == "Status: Materials still needed"  # the answer follows the language
+    kiosk.tap("中文")
+    kiosk.tap("返回")
+    assert kiosk.screen == "home"
+    kiosk.tap("查询进度")
+    assert answer(kiosk) == []  # the last citizen's number and answer are gone
+    assert kiosk.app.manager.get_screen("progress").ids.typed.text == "请点按下方的按键输入"
+
+
+def test_a_mistyped_number_is_told_apart_from_an_application_made_elsewhere(kiosk: Driver) -> None:
+    number = submit(kiosk.store).number
+    kiosk.tap("查询进度")
+    type_number(kiosk, number[:-1] + ("A" if number[-1] != "A" else "B"))
+    kiosk.tap("查询")
+    assert answer(kiosk) == ["这不是正确的回执号，请对照回执核对。"]
+    type_number(kiosk, "←")  # the backspace key
+    type_number(kiosk, number[-1])
+    kiosk.tap("查询")
+    assert answer(kiosk)[1] == "状态：已提交，等待上传"
+    assert answer(kiosk)[-1] == "尚未送达服务中心，网络恢复后会自动上传。"
