@@ -144,7 +144,7 @@ def _typing(app: Any) -> dict[str, Any]:
     session = app.session
     form = app.manager.get_screen("form")
     name = session.offering.field("business.name")
-    session.group = next(n for n, (_group, fields) in enumerate(session.groups()) if name in fields)
+    session.turn_to(name.key, app.elder)
     app.go("form")
     form._type(name)  # as a tap on the field does
     EventLoop.idle()

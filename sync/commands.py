@@ -23,7 +23,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from domain.lifecycle import State
+from domain.lifecycle import BUSINESS_STATES, State
 from kiosk.store import commands as book
 from kiosk.store import status as applications
 from kiosk.store.errors import RecordNotFound
@@ -33,6 +33,7 @@ from protocol.command import Command, CommandError, Result, check_fresh, open_co
 
 log = logging.getLogger(__name__)
 AGENT_KINDS = frozenset({"diagnostics", "restart_sync", "application_status"})
+HEARD_STATES = BUSINESS_STATES | {State.RECEIVED}  # what the back office may say (a supplement goes back to received)
 MATERIAL = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")  # an owed material's id, as central checks it
 MAX_QUEUED = 200
 
@@ -107,13 +108,13 @@ class CommandDesk:
                  extra={"event": "command_received", "kind": command.kind, "seq": command.seq})
 
     def _run(self, command: book.Stored) -> None:
-        """Run an agent-side command (diagnostics, restart) and keep its outcome."""
+        """Run an agent-side command (diagnostics, restart, a status) and keep its outcome."""
+        if command.kind == "application_status":  # idempotent: applied again if the agent stops before it is noted
+            self._apply_status(command)
+            return
         book.set_status(self.store, command.id, "running")
         if command.kind == "restart_sync":
             self.restart_asked = True
-            return
-        if command.kind == "application_status":
-            self._apply_status(command)
             return
         try:
             snapshot = self.diagnose()
@@ -131,7 +132,10 @@ class CommandDesk:
             owed = args.get("owed", "")
             if any(not MATERIAL.match(m) for m in owed.split(",") if owed):
                 raise ValueError("an owed material is not an id")
-            applications.apply(self.store, args["application"], State(args["state"]), reason=args.get("reason", ""),
+            state = State(args["state"])
+            if state not in HEARD_STATES:
+                raise ValueError(f"central does not send {state}")
+            applications.apply(self.store, args["application"], state, reason=args.get("reason", ""),
                          owed=owed, changed_at=str(kept.issued))
         except (KeyError, ValueError, RecordNotFound) as exc:
             book.set_status(self.store, command.id, "failed", f"{type(exc).__name__}: {str(exc)[:200]}")

@@ -230,9 +230,10 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.state.guard = guard
     router = APIRouter(dependencies=[Depends(_reader)])
 
-    @router.get("/api/session")
-    def session(who: Reader) -> Session:
-        """The logged-in user, their role, and the CSRF token their actions carry."""
+    @app.get("/api/session")
+    def session(request: Request, _: Annotated[str | None, Security(COOKIE)] = None) -> Session:
+        """The logged-in user (any role), their role, and the CSRF token their actions carry."""
+        who = guard.viewer(request, fleet=False)
         return Session(user=who.name, role=who.role, csrf=who.csrf)
 
     @router.get(OPENAPI, include_in_schema=False)

@@ -61,7 +61,7 @@ def backoffice_routes(engine: Engine, guard: Guard) -> APIRouter:
     @router.get("/api/applications/{ref}/history", responses=HISTORY_ANSWERS)
     def history(request: Request, ref: Ref) -> list[dict[str, Any]]:
         """An application's changes of state, oldest first (no personal data); any logged-in user."""
-        guard.viewer(request)
+        guard.viewer(request, fleet=False)
         try:
             return status.history(engine, ref)
         except status.StatusError as exc:

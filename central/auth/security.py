@@ -59,20 +59,23 @@ class Guard:
         token = request.cookies.get(SESSION_COOKIE)
         return self.accounts.session(token, datetime.now(UTC)) if token else None
 
-    def viewer(self, request: Request) -> Operator:
-        """Return the session's operator or ask for a login."""
+    def viewer(self, request: Request, *, fleet: bool = True) -> Operator:
+        """Return the session's operator or ask for a login; ``fleet``: refuse a role that reads no fleet."""
         who = self.operator(request)
         if who is None:
             raise LoginRequired
+        if fleet and not who.may("viewer"):  # the back office: its applications, not the fleet
+            raise Refused("role")
         return who
 
-    def actor(self, request: Request, action: str, target: str, token: str | None, role: str = "operator") -> Operator:
-        """Return the operator allowed to act (``role`` or above, the session's CSRF token), auditing a refusal."""
-        who = self.viewer(request)
+    def actor(self, request: Request, action: str, target: str, token: str | None,
+              role: str | None = "operator") -> Operator:
+        """Return the user allowed to act (``role`` or above, None: any; the CSRF token), auditing a refusal."""
+        who = self.viewer(request, fleet=False)
         why = None
         if not token or not hmac.compare_digest(token.encode(), who.csrf.encode()):
             why = "csrf"
-        elif not who.may(role):
+        elif role is not None and not who.may(role):
             why = "role"
         if why is not None:
             self.audit(request, who.name, action, target, f"refused:{why}")

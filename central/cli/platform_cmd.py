@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from central.cli.cases_cmd import cases_group
 from central.cli.db_cmd import db_group
 from central.cli.import_cmd import import_export
 from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from central.platform.dispatch import Dispatcher
+    from central.platform.ingest import Ingest
     from protocol.link import Link
 
 user_errors("protocol.release.ReleaseError", "domain.catalog_reader.CatalogError",
@@ -63,6 +65,7 @@ def central_group() -> None:
 
 
 central_group.add_command(db_group)
+central_group.add_command(cases_group)
 central_group.add_command(import_export)
 
 
@@ -95,12 +98,13 @@ def init(keys_dir: Path) -> None:
 @click.option("--command-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="The fleet's command-signing key (<ca>/signing/command.key): with it central delivers the "
                    "remote commands of `fleet command` and the dashboard.")
-@metrics_option("ingest counts, --cert's expiry", "127.0.0.1:9109")
+@click.option("--case-days", type=click.IntRange(1, 60), default=5, show_default=True, envvar="YC_CASE_DAYS",
+              help="Working days a 差评 follow-up may take (the province's rule: 5 or 15), for the overdue metric.")
+@metrics_option("ingest counts, --cert's expiry, 差评 cases open and overdue", "127.0.0.1:9109")
 @db_option
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
           passphrase_file: Path | None, catalogs: Path | None, workers: int, command_key: Path | None,
-          metrics_at: str | None,
-          db_url: str) -> None:
+          case_days: int, metrics_at: str | None, db_url: str) -> None:
     """Run the ingest workers until SIGTERM or Ctrl-C."""
     service_logging()
     from central.platform import keys
@@ -118,10 +122,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     ingest = Ingest(engine, central_keys, archive)
     service = IngestService(ingest, link, workers)
     if metrics_at:
-        from central.platform.metrics import Expiry
-        from central.platform.metrics import serve as serve_metrics
-
-        serve_metrics(metrics_at, [*ingest.metrics.collectors(), Expiry({"central": Path(cert)})])
+        _serve_metrics(metrics_at, ingest, Path(cert), case_days)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -137,6 +138,15 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     if dispatcher is not None:
         dispatcher.stop()
     click.echo(f"central: stopped after {service.handled()} MQTT messages", err=True)
+
+
+def _serve_metrics(address: str, ingest: Ingest, cert: Path, case_days: int) -> None:
+    """Serve central's metrics: ingest counts, its certificate's expiry, the 差评 cases open and overdue."""
+    from central.platform.cases import CaseMetrics, Rules
+    from central.platform.metrics import Expiry, serve
+
+    serve(address, [*ingest.metrics.collectors(), Expiry({"central": cert}),
+                    CaseMetrics(ingest.engine, Rules(ingest.archive.newest().calendar, case_days))])
 
 
 def _dispatcher(engine: Engine, link: Link, key: Ed25519PrivateKey, stop: threading.Event) -> Dispatcher:

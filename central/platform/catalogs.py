@@ -27,6 +27,10 @@ class CatalogArchive:
         folders = sorted(p for p in root.iterdir() if (p / "catalog.toml").is_file()) if root else []
         return cls([load_catalog(folder) for folder in (*folders, *extra)])
 
+    def newest(self) -> Catalog:
+        """Return the catalog of the highest version (its working calendar decides central's deadlines)."""
+        return max(self.catalogs.values(), key=lambda c: [int(p) if p.isdigit() else -1 for p in c.version.split(".")])
+
     def find(self, version: str, content_hash: str) -> Catalog | None:
         """Return the catalog an application names, or None if central never published it."""
         return self.catalogs.get((version, content_hash))

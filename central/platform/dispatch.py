@@ -143,7 +143,9 @@ class Dispatcher:
     def _release(self, now: datetime) -> None:
         """Sign and queue what each running rollout's rate lets out now."""
         with self.engine.begin() as conn:
-            for rollout in conn.execute(select(fleet_rollouts).where(fleet_rollouts.c.state == "running")).all():
+            running = select(fleet_rollouts).where(fleet_rollouts.c.state == "running").order_by(
+                fleet_rollouts.c.created_at, fleet_rollouts.c.id)  # a terminal's numbers follow the order of asking
+            for rollout in conn.execute(running).all():
                 for command_id in book.release_due(conn, rollout, now):
                     terminal = conn.execute(select(fleet_commands.c.terminal).where(
                         fleet_commands.c.id == command_id)).scalar_one()

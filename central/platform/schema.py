@@ -207,3 +207,28 @@ application_changes = Table(  # every change of state, in order: the progress qu
     Column("command", String(32), nullable=True),  # the signed command carrying it to the terminal
     Index("ix_application_changes_application", "application", "n"),
 )
+
+feedback_cases = Table(  # a 不满意 or 非常不满意 rating to follow up (实名差评100%回访) by its deadline
+    "feedback_cases", metadata,
+    Column("rating", String(64), primary_key=True),  # messages.id of the rating
+    Column("terminal", String(12), nullable=False),
+    Column("hall", String, nullable=False),
+    Column("level", Integer, nullable=False),  # 1 非常不满意, 2 不满意
+    Column("application", String(64), nullable=True),  # the rated application, when the rating names one
+    Column("received_at", String, nullable=False),
+    Column("due", String(10), nullable=False),  # the last day of the follow-up: working days from the calendar
+    Column("closed_at", String, nullable=True),  # the 回访 that reached the citizen
+    Index("ix_feedback_cases_open", "closed_at", "due"),
+)
+
+feedback_followups = Table(  # each 回访: who, when, how, what came of it
+    "feedback_followups", metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("rating", String(64), nullable=False),
+    Column("at", String, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("how", String(8), nullable=False),  # phone | sms | visit | letter
+    Column("reached", Integer, nullable=False),  # 1: the citizen was reached (the case closes)
+    Column("outcome", String, nullable=False),  # what was said or done, nothing more personal than needed
+    Index("ix_feedback_followups_rating", "rating", "n"),
+)

@@ -17,14 +17,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from central.platform import commands as book
 from central.platform.schema import application_changes, application_status, fleet_commands, messages
 from domain.lifecycle import NEEDS_REASON, TRANSITIONS, Event, State
+from protocol.command import CONTROL
 
 DELIVERY = timedelta(days=90)  # a terminal away longer gets the state from a progress query instead
 MATERIAL = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-MAX_REASON = 200
+MAX_REASON = 200  # also the most a command argument holds
+PERSONAL = re.compile(r"\d{11,}|\d{17}[0-9Xx]")  # an 11-digit phone number or an 18-character ID number
 
 
 class StatusError(ValueError):
@@ -60,18 +63,23 @@ def _checked(change: Change) -> tuple[State, str, str]:
     except ValueError:
         raise StatusError(f"{change.state!r} is not a state: {', '.join(s.value for s in State)}") from None
     reason = change.reason.strip()
-    if len(reason) > MAX_REASON or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in reason):
+    if len(reason) > MAX_REASON or CONTROL.search(reason):
         raise StatusError(f"the reason is at most {MAX_REASON} characters of plain text")
+    if PERSONAL.search(reason):
+        raise StatusError("the reason looks like it holds an ID or phone number: anyone with the receipt reads it")
     bad = [m for m in change.owed if not MATERIAL.match(m)]
     if bad:
         raise StatusError(f"{bad[0]!r} is not a material id")
     if change.owed and wanted is not State.NEEDS_SUPPLEMENT:
         raise StatusError("materials are owed only by an application that needs a supplement")
-    return wanted, reason, ",".join(change.owed)
+    owed = ",".join(dict.fromkeys(change.owed))
+    if len(owed) > MAX_REASON:
+        raise StatusError(f"the owed materials' ids take at most {MAX_REASON} characters in all")
+    return wanted, reason, owed
 
 
 def _current(conn: Connection, application: str) -> Any:
-    """Return the application's id, terminal, number and state now, found by receipt number or id."""
+    """Return the application's id, terminal and number, and its state (None: received, no change yet)."""
     ref = application.strip()
     row = conn.execute(select(messages.c.id, messages.c.terminal, messages.c.number).where(
         messages.c.kind == "application", or_(messages.c.number == ref.upper(), messages.c.id == ref))).first()
@@ -79,14 +87,23 @@ def _current(conn: Connection, application: str) -> Any:
         raise StatusError(f"no application {application} has reached central")
     state = conn.execute(select(application_status.c.state).where(
         application_status.c.application == row.id)).scalar()
-    return row, State(state) if state is not None else State.RECEIVED
+    return row, State(state) if state is not None else None
 
 
 def change(engine: Engine, asked: Change, now: datetime) -> State:
     """Make one change of state (refused with a reason if the lifecycle forbids it); return the new state."""
+    try:
+        return _change(engine, asked, now)
+    except IntegrityError:  # another change of the same application committed first
+        raise StatusError(f"{asked.application} was changed by someone else just now: look again") from None
+
+
+def _change(engine: Engine, asked: Change, now: datetime) -> State:
+    """Make the change in one transaction, only from the state it was decided on."""
     wanted, reason, owed = _checked(asked)
     with engine.begin() as conn:
-        row, state = _current(conn, asked.application)
+        row, changed = _current(conn, asked.application)
+        state = changed or State.RECEIVED
         event = _event(state, wanted)
         if event in NEEDS_REASON and not reason:
             raise StatusError(f"say why ({event.value}): the citizen is told the reason")
@@ -94,11 +111,13 @@ def change(engine: Engine, asked: Change, now: datetime) -> State:
         command = _queue_for_terminal(conn, row.terminal, args, asked, now)
         values = {"state": wanted.value, "reason": reason, "owed": owed, "changed_at": now.isoformat(),
                   "changed_by": asked.by[:64]}
-        done = conn.execute(update(application_status).where(application_status.c.application == row.id)
-                            .values(**values))
-        if not done.rowcount:
+        if changed is None:  # the first change: a second one racing it fails on the primary key
             conn.execute(insert(application_status).values(application=row.id, terminal=row.terminal,
                                                            number=row.number, **values))
+        elif not conn.execute(update(application_status).where(application_status.c.application == row.id,
+                                                               application_status.c.state == state.value)
+                              .values(**values)).rowcount:
+            raise StatusError(f"{asked.application} was changed by someone else just now: look again")
         conn.execute(insert(application_changes).values(application=row.id, event=event.value, state=wanted.value,
                                                         reason=reason, at=now.isoformat(), by=asked.by[:64],
                                                         command=command))
@@ -110,7 +129,10 @@ def _queue_for_terminal(conn: Connection, terminal: str, args: dict[str, str], a
     """Queue the signed command that carries the change to the application's terminal; return its id."""
     request = book.Request("application_status", f"terminal:{terminal}", asked.by, args, lifetime=DELIVERY,
                            address=asked.address)
-    book.check(request, now, by_hand=False)
+    try:
+        book.check(request, now, by_hand=False)
+    except book.CommandRequestError as exc:  # what the terminal could not open: refused here, for this change
+        raise StatusError(str(exc)) from None
     rollout, _ = book.create_in(conn, request, now, [terminal])
     return str(conn.execute(select(fleet_commands.c.id).where(fleet_commands.c.rollout == rollout)).scalar_one())
 

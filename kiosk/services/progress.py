@@ -20,6 +20,7 @@ from domain.text import Text
 from kiosk.store import status
 from kiosk.store.store import Store
 
+LOOK_ALIKE = str.maketrans("OI", "01")  # receipt numbers hold neither letter: a citizen meant the digit
 MAX_NUMBER = 32  # characters of a receipt number at most (a 12-character terminal id, the date, count, check)
 
 
@@ -41,11 +42,12 @@ class Progress:
     reason: str
     owed: tuple[Text, ...]
     as_of: datetime | None  # when this terminal last heard of it from central (None: central does not have it yet)
+    parked: bool = False  # it could not be sent (central refused it): a clerk must look at it
 
 
 def look_up(store: Store, catalog: Catalog, typed: str) -> Progress | NotFound:
     """Return the progress of the application with receipt number ``typed``, or why there is none."""
-    number = typed.strip().upper()
+    number = typed.strip().upper().translate(LOOK_ALIKE)
     try:
         parse_receipt_number(number)
     except NumberError:
@@ -58,7 +60,7 @@ def look_up(store: Store, catalog: Catalog, typed: str) -> Progress | NotFound:
     return Progress(number, _item(catalog, found.offering_code), heard.state if heard is not None else found.state,
                     datetime.fromisoformat(found.created_at), heard.reason if heard is not None else "",
                     _owed(catalog, heard.owed if heard is not None else ()),
-                    datetime.fromisoformat(as_of) if as_of else None)
+                    datetime.fromisoformat(as_of) if as_of else None, found.parked and heard is None)
 
 
 def _item(catalog: Catalog, code: str) -> Text:

@@ -22,6 +22,7 @@ from kiosk.store.models import (
     OutboxRow,
     OutboxStatus,
     RatingRow,
+    ReceiptRow,
 )
 from kiosk.store.store import Store
 
@@ -224,14 +225,15 @@ def _drop_ciphertext(conn: Connection, chunk: list[str], now: str) -> None:
     listed = ", ".join(kept)  # the model's own column names, never input
     applications = cursor.execute(f"SELECT rowid, {listed} FROM applications WHERE id IN ({marks})",  # noqa: S608
                                   chunk).fetchall()
-    receipts = cursor.execute(f"SELECT rowid, application_id, printed FROM receipts "  # noqa: S608
+    kept_receipt = [c.name for c in ReceiptRow.__table__.c if c.name != "document"]
+    receipts = cursor.execute(f"SELECT rowid, {', '.join(kept_receipt)} FROM receipts "  # noqa: S608
                               f"WHERE application_id IN ({marks})", chunk).fetchall()
     cursor.execute(f"DELETE FROM receipts WHERE application_id IN ({marks})", chunk)  # noqa: S608
     cursor.execute(f"DELETE FROM applications WHERE id IN ({marks})", chunk)  # noqa: S608
     cursor.executemany(f"INSERT INTO applications (rowid, {listed}, content, shredded_at) "  # noqa: S608
                        f"VALUES ({', '.join('?' * (len(kept) + 1))}, NULL, ?)", [(*row, now) for row in applications])
-    cursor.executemany("INSERT INTO receipts (rowid, application_id, document, printed) VALUES (?, ?, NULL, ?)",
-                       receipts)
+    cursor.executemany(f"INSERT INTO receipts (rowid, {', '.join(kept_receipt)}, document) "  # noqa: S608
+                       f"VALUES ({', '.join('?' * (len(kept_receipt) + 1))}, NULL)", receipts)
 
 
 def _owe_checkpoint(conn: Connection, owed: bool) -> None:

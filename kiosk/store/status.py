@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert
 from domain.lifecycle import State
 from kiosk.store import database as db
 from kiosk.store.errors import RecordNotFound
-from kiosk.store.models import ApplicationRow, OutboxRow, StatusRow
+from kiosk.store.models import ApplicationRow, OutboxRow, OutboxStatus, StatusRow
 from kiosk.store.store import Store
 
 
@@ -33,6 +33,7 @@ class Found:
     state: State
     created_at: str
     acked_at: str | None
+    parked: bool  # central refused it, or it cannot be read here: a clerk must look at it
     status: Status | None
 
 
@@ -40,12 +41,13 @@ def by_number(store: Store, number: str) -> Found | None:
     """Return the application of this terminal with receipt ``number`` (None: not made here)."""
     with db.read(store.engine) as conn:
         row = conn.execute(select(ApplicationRow.id, ApplicationRow.offering_code, ApplicationRow.state,
-                                  ApplicationRow.created_at, OutboxRow.acked_at)
+                                  ApplicationRow.created_at, OutboxRow.acked_at, OutboxRow.status)
                            .outerjoin(OutboxRow, OutboxRow.record_id == ApplicationRow.id)
                            .where(ApplicationRow.number == number)).first()
     if row is None:
         return None
-    return Found(row.offering_code, State(row.state), row.created_at, row.acked_at, of(store, row.id))
+    return Found(row.offering_code, State(row.state), row.created_at, row.acked_at,
+                 row.status == OutboxStatus.NEEDS_MANUAL, of(store, row.id))
 
 
 def apply(store: Store, application_id: str, state: State, *, reason: str, owed: str, changed_at: str) -> None:

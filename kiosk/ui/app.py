@@ -51,7 +51,8 @@ WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames,
 NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 STILL_THERE = N_("Are you still there? Your information will be cleared for your privacy.")
-OPEN_SCREENS = frozenset({"home", "out_of_service", "progress"})  # no session runs on these
+OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
+LOOKUPS = frozenset({"progress"})  # no session either, but what was typed there goes when its citizen walks away
 
 
 def settle_gc() -> None:
@@ -275,10 +276,12 @@ class KioskApp(App):
             self.last_touch += dt
         idle = time.monotonic() - self.last_touch
         current = self.manager.current
-        if self.session is None and idle >= self.kiosk.idle.timeout_s and (self.elder or self.high_contrast):
+        if (self.session is None and current not in LOOKUPS and idle >= self.kiosk.idle.timeout_s
+                and (self.elder or self.high_contrast)):
             self.end_session()  # chosen on home by someone who walked away: the next citizen starts normal
             return
-        decision = self.kiosk.idle.decide(idle, in_session=self.session is not None and current not in OPEN_SCREENS,
+        asked = (self.session is not None and current not in OPEN_SCREENS) or current in LOOKUPS
+        decision = self.kiosk.idle.decide(idle, in_session=asked,
                                           on_home=current == "home", reading_s=self.reading_s,
                                           slower=self.elder)
         if decision.action is IdleAction.ATTRACT:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from central.api.app import metrics_app
+from central.platform.cases import CaseMetrics, Rules
 from central.platform.database import make_engine
 from central.platform.metrics import Expiry
 from provisioning import pki
@@ -35,8 +36,9 @@ def scraped_names(directory: Path) -> set[str]:
     names: set[str] = set()
     with app_listener(metrics_app(monitor, book)) as url:
         names |= exposed_names(url)
-    with listener([*central.ingest.metrics.collectors(), Expiry({"central": ca.directory / "services/central.pem"})]) \
-            as url:
+    cases = CaseMetrics(engine, Rules(central.ingest.archive.newest().calendar))
+    with listener([*central.ingest.metrics.collectors(), Expiry({"central": ca.directory / "services/central.pem"}),
+                   cases]) as url:
         names |= exposed_names(url)
     with listener([*enroller.metrics.collectors(), Expiry.of_ca(ca.directory)]) as url:
         names |= exposed_names(url)

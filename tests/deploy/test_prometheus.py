@@ -20,7 +20,7 @@ SECTIONS = ("## What it means for citizens", "## What to check", "## How to fix"
 
 
 def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PROMTOOL, *args], cwd=PROMETHEUS, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run([PROMTOOL, *args], cwd=PROMETHEUS, capture_output=True, text=True, timeout=180, check=False)
 
 
 def test_promtool_checks_the_rules_and_their_unit_tests_pass() -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from central.platform import status
+from central.platform import commands, status
 from central.platform.schema import application_changes, fleet_commands, messages, ops_audit
 from domain.application import Application
 from domain.lifecycle import State
@@ -48,7 +48,7 @@ def test_changes_made_while_the_terminal_is_away_reach_it_in_order_when_it_retur
     assert status.change(fleet.engine, status.Change(application.number, "accepted", "clerk-wang"), now) \
         is State.ACCEPTED
     asked = status.Change(application.number.lower(), "approved", "clerk-wang", address="10.0.0.9")
-    assert status.change(fleet.engine, asked, now) is State.APPROVED
+    assert status.change(fleet.engine, asked, now + timedelta(seconds=1)) is State.APPROVED
     for _ in range(10):
         fleet.dispatcher.step()
     assert local_state(fleet, application) == "received"  # offline: nothing yet
@@ -90,6 +90,9 @@ def test_a_supplement_request_carries_its_reason_and_owed_materials_to_the_termi
     ("accepted", "", ("../etc",), "is not a material id"),
     ("accepted", "line\nbreak", (), "plain text"),
     ("granted", "", (), "is not a state"),
+    ("accepted", "请致电13800138000", (), "looks like it holds an ID or phone number"),
+    ("accepted", "abc\u202edef", (), "plain text"),  # a bidi override the terminal would refuse
+    ("needs_supplement", "缺材料", tuple(f"{n}" * 40 for n in range(6)), "200 characters in all"),
 ])
 def test_a_change_the_lifecycle_forbids_is_refused_with_the_reason_and_nothing_is_sent(
         fleet: Fleet, state: str, reason: str, owed: tuple[str, ...], says: str) -> None:
@@ -101,3 +104,14 @@ def test_a_change_the_lifecycle_forbids_is_refused_with_the_reason_and_nothing_i
     assert commands_done(fleet) == []
     with pytest.raises(status.StatusError, match="no application LC0001-000000-0000X has reached central"):
         status.change(fleet.engine, status.Change("LC0001-000000-0000X", "accepted", "clerk-wang"), datetime.now(UTC))
+
+
+def test_a_terminal_refuses_a_state_central_never_sends(fleet: Fleet) -> None:
+    application = submit(fleet.store)
+    request = commands.Request("application_status", "terminal:LC0001", "forger", {
+        "application": str(application.id), "state": "draft", "reason": "", "owed": ""})
+    with fleet.engine.begin() as conn:
+        commands.create_in(conn, request, datetime.now(UTC), ["LC0001"])
+    fleet.start_terminal()
+    fleet.turn(lambda: commands_done(fleet) == ["failed"])
+    assert local_state(fleet, application) == "submitted"

@@ -68,6 +68,8 @@ class FormScreen(KioskScreen):
         discard(self.ids.keypad_area, self.typing)  # the open input may be shown again
         if session is None:
             return
+        if self.active is not None and session.one_question != app.elder:
+            session.turn_to(self.active.key, app.elder)  # the mode changed while a field was typed: stay on it
         pages = session.paged(app.elder)  # elder mode asks one question a page
         group, fields = pages[session.page]
         self.ids.title.text = f"{app.text(group.title)}  ({session.page + 1}/{len(pages)})"

@@ -12,6 +12,8 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import Body, discard
 
 load_kv(__file__)
+LOOKUPS_PER_VISIT = 5
+TOO_MANY = "You have looked up several numbers: for more, please ask at a service window."
 
 
 class ProgressScreen(KioskScreen):
@@ -25,6 +27,7 @@ class ProgressScreen(KioskScreen):
         super().__init__(**kwargs)
         self.typed = ""
         self.found: Progress | NotFound | None = None  # the answer shown (drawn again in another language)
+        self.asked = 0  # lookups since the last citizen walked away: a few per visit, not a way to try every number
 
     def show(self) -> None:
         """Show what is typed, the keypad and the answer (it stays until the number changes)."""
@@ -41,11 +44,13 @@ class ProgressScreen(KioskScreen):
         self.show()
 
     def search(self) -> None:
-        """Look the number up, show the answer and say its main line (the state, or why there is none)."""
-        self.found = self.kiosk_app.kiosk.progress(self.typed)
+        """Look the number up, show the answer and say it (past the visit's lookups, send the citizen to a window)."""
+        self.asked += 1
+        self.found = self.kiosk_app.kiosk.progress(self.typed) if self.asked <= LOOKUPS_PER_VISIT else None
         self.show()
-        lines = self._lines()
-        self.kiosk_app.speak(lines[1] if isinstance(self.found, Progress) else lines[0])
+        if self.found is None:
+            self.ids.content.add_widget(Body(text=self.kiosk_app.t(TOO_MANY)))
+        self.kiosk_app.speak("\n".join(self._lines()))  # the whole answer: many who ask read poorly
 
     def _lines(self) -> list[str]:
         """Return the answer's lines in the language shown (none before a search)."""
@@ -58,14 +63,18 @@ class ProgressScreen(KioskScreen):
         app, t = self.kiosk_app, self.kiosk_app.t
         lines = [t("Service: {item}").format(item=app.text(found.item)),
                  t("Status: {state}").format(state=app.text(STATE_NAMES[found.state])),
-                 t("Submitted: {when}").format(when=_when(found.submitted, app.lang))]
+                 t("Submitted: {when}").format(when=_day(found.submitted, app.lang))]
         if found.reason:
             lines.append(t("Reason: {reason}").format(reason=found.reason))
         if found.owed:
             lines.append(t("Still to hand in: {materials}").format(
                 materials="、".join(app.text(m) for m in found.owed)))
-        lines.append(t("As this terminal knows it, as of {when}.").format(when=_when(found.as_of, app.lang))
-                     if found.as_of else t("Not yet sent to the service centre: it goes when the network is back."))
+        if found.parked:
+            lines.append(t("It could not be sent to the service centre: please ask at a service window."))
+        elif found.as_of:
+            lines.append(t("As this terminal knows it, as of {when}.").format(when=_when(found.as_of, app.lang)))
+        else:
+            lines.append(t("Not yet sent to the service centre: it goes when the network is back."))
         return lines
 
     def _missing(self, why: NotFound) -> str:
@@ -77,13 +86,19 @@ class ProgressScreen(KioskScreen):
                  "For one made elsewhere, please ask at a service window.")
 
     def home(self) -> None:
-        """Leave, forgetting the number."""
-        self.wipe()
+        """Leave, forgetting the number (the count of lookups stays until the citizen walks away)."""
+        self._forget()
         self.kiosk_app.go("home")
 
     def wipe(self) -> None:
+        """Forget the number, the answer and the count of lookups (the citizen walked away)."""
+        self._forget()
+        self.asked = 0
+
+    def _forget(self) -> None:
         """Forget the number and the answer."""
         self.typed, self.found = "", None
+        self.ids.typed.text = ""
         discard(self.ids.content)
 
 
@@ -93,3 +108,9 @@ def _when(moment: datetime, lang: str) -> str:
     if lang == "zh":
         return f"{local.month}月{local.day}日 {local:%H:%M}"
     return f"{local.day} {local:%b %H:%M}"
+
+
+def _day(moment: datetime, lang: str) -> str:
+    """Return a local date (12月2日, or 2 Dec): no time of day, which would help someone guess whose it is."""
+    local = moment.astimezone()
+    return f"{local.month}月{local.day}日" if lang == "zh" else f"{local.day} {local:%b}"

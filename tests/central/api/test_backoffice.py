@@ -48,11 +48,16 @@ def test_only_the_back_office_changes_states_and_the_lifecycle_decides_what_foll
     assert client.post("/api/applications/LC0002-000000-0000X/status", json={"state": "accepted"},
                        headers=token).status_code == 409
     assert client.post("/api/alerts/paper_out/LC0002/acknowledge", headers=token).status_code == 403  # not the fleet
+    assert client.get("/api/terminals").status_code == 403  # the back office reads no fleet
+    assert client.get("/api/session").json()["role"] == "backoffice"
     changes = client.get(f"/api/applications/{APPLICATION}/history").json()
     assert [(c["state"], c["by"]) for c in changes] == [("accepted", "clerk-zhao")]
     with sqlite_db.connect() as conn:
         assert conn.execute(select(fleet_commands.c.terminal, fleet_commands.c.status)).all() == [
             ("LC0002", "scheduled")]  # the dispatcher signs and sends it
+    left = client.post("/logout", headers=token, follow_redirects=False)
+    assert left.status_code == 303  # every role may end its session
+    assert client.get("/api/session").status_code == 401
     audited = [(r["user"], r["action"], r["outcome"]) for r in accounts.audit()]
     assert ("clerk-zhao", "status:accept", "ok") in audited
     assert ("clerk-zhao", "status", "refused") in audited

@@ -43,3 +43,17 @@ def test_a_mistyped_number_and_another_terminals_number_are_told_apart(tmp_path:
     assert look_up(store, CATALOG, "SB-001") is NotFound.MALFORMED
     assert look_up(store, CATALOG, receipt_number("LC0009", date(2026, 12, 1), 1)) is NotFound.ELSEWHERE
     store.close()
+
+
+def test_o_and_i_are_read_as_0_and_1_and_a_parked_application_sends_the_citizen_to_a_window(tmp_path: Path) -> None:
+    store = open_test_store(tmp_path)
+    application = submit(store)
+    typed = application.number.replace("0", "O").replace("1", "I")
+    found = look_up(store, CATALOG, typed)
+    assert isinstance(found, Progress)
+    assert (found.number, found.parked) == (application.number, False)
+    assert outbox.reject(store, str(application.id), "unknown_catalog")
+    parked = look_up(store, CATALOG, application.number)
+    assert isinstance(parked, Progress)
+    assert parked.parked
+    store.close()

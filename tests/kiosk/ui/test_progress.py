@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,3 +72,34 @@ def test_a_mistyped_number_is_told_apart_from_an_application_made_elsewhere(kios
     kiosk.tap("查询")
     assert answer(kiosk)[1] == "状态：已提交，等待上传"
     assert answer(kiosk)[-1] == "尚未送达服务中心，网络恢复后会自动上传。"
+
+
+def test_a_citizen_who_walks_away_leaves_nothing_on_the_screen(kiosk: Driver) -> None:
+    app = kiosk.app
+    number = submit(kiosk.store).number
+    kiosk.tap("查询进度")
+    type_number(kiosk, number)
+    kiosk.tap("查询")
+    assert answer(kiosk)
+    settings = app.kiosk.settings
+    app.last_touch = time.monotonic() - settings.idle_timeout_s - 1
+    kiosk.until(lambda: app.idle_warning, timeout=5, what="the idle warning")
+    app.last_touch = time.monotonic() - settings.idle_timeout_s - settings.warning_s - 1
+    kiosk.until(lambda: kiosk.screen == "home", timeout=5, what="home again")
+    assert answer(kiosk) == []
+    assert number not in kiosk.texts()
+    assert app.manager.get_screen("progress").typed == ""
+
+
+def test_a_visit_looks_up_a_few_numbers_not_every_number(kiosk: Driver) -> None:
+    number = submit(kiosk.store).number
+    kiosk.tap("查询进度")
+    type_number(kiosk, number)
+    for _ in range(5):
+        kiosk.tap("查询")
+        assert answer(kiosk)[1] == "状态：已提交，等待上传"
+    kiosk.tap("返回")
+    kiosk.tap("查询进度")  # going home and back is the same visit
+    type_number(kiosk, number)
+    kiosk.tap("查询")
+    assert answer(kiosk) == ["您已查询了多个回执号，如需继续查询，请到服务窗口。"]
