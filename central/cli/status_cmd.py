@@ -43,5 +43,6 @@ def history(application: str, as_json: bool, db_url: str) -> None:
 
     rows = status.history(open_engine(db_url), application)
     emit(rows, as_json, lambda rs: "\n".join(f"{r['at']}  {r['state']:<17} {r['event']:<18} {r['by']}"
+                                             f"  terminal: {r['delivery'] or '-'}"
                                              + (f"  ({r['reason']})" if r["reason"] else "") for r in rs)
          or "no change since it was received")

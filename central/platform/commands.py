@@ -190,10 +190,15 @@ def check_abort(conn: Connection, rollout_id: str, now: datetime) -> bool:
 
 
 def rollouts(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
-    """Return the latest rollouts with their commands counted by state, newest first."""
+    """Return the latest rollouts ops asked for, their commands counted by state, newest first.
+
+    The back office's status changes are commands too (one per change), but they are followed on the
+    application (`central apps history`), not on the fleet's page.
+    """
     with engine.connect() as conn:
         rows = [dict(row._mapping) for row in conn.execute(
-            select(fleet_rollouts).order_by(fleet_rollouts.c.created_at.desc()).limit(limit))]
+            select(fleet_rollouts).where(fleet_rollouts.c.kind.in_(OPS_KINDS))
+            .order_by(fleet_rollouts.c.created_at.desc()).limit(limit))]
         for row in rows:
             row["counts"] = _counts(conn, row["id"])
     return rows

@@ -138,9 +138,11 @@ def _queue_for_terminal(conn: Connection, terminal: str, args: dict[str, str], a
 
 
 def history(engine: Engine, application: str) -> list[dict[str, Any]]:
-    """Return an application's changes of state, oldest first (no personal data)."""
+    """Return an application's changes of state, oldest first, each with its delivery to the terminal."""
     with engine.connect() as conn:
         row, _ = _current(conn, application)
-        rows = conn.execute(select(application_changes).where(application_changes.c.application == row.id)
+        rows = conn.execute(select(application_changes, fleet_commands.c.status.label("delivery"))
+                            .outerjoin(fleet_commands, fleet_commands.c.id == application_changes.c.command)
+                            .where(application_changes.c.application == row.id)
                             .order_by(application_changes.c.n)).mappings().all()
     return [dict(r) for r in rows]

@@ -82,6 +82,8 @@ def test_the_command_line_changes_a_state_and_names_the_operators_mistakes(sqlit
     assert shown.exit_code == 0, shown.output
     assert "needs_supplement  request_supplement" in shown.output
     assert "(缺少户口簿复印件)" in shown.output
+    assert "terminal: scheduled" in shown.output  # its delivery: the dispatcher has not sent it yet
+    assert commands.rollouts(sqlite_db) == []  # followed on the application, not on the fleet's commands page
 
 
 def test_ops_cannot_send_a_status_change_by_hand() -> None:
