@@ -40,10 +40,12 @@ from protocol import topics
 from protocol.link import Link, tls_client, with_login
 from provisioning.answer import signed_answer
 from provisioning.pki import Issuer, PkiError
+from provisioning.renewal import Renewer
 from provisioning.tokens import EnrollmentRefused, mark_used_by, next_terminal_id, redeem
 
 log = logging.getLogger(__name__)
 REQUEST = re.compile(r"^yc/v1/claim/([A-Za-z0-9-]{1,64})/req$")  # the level is the sender's CN (the ACL's %u)
+PKI_REQUEST = re.compile(r"^yc/v1/t/([A-Za-z0-9-]{1,64})/pki/req$")  # a terminal's certificate requests (renewal.py)
 MAX_REQUEST_BYTES = 16 * 1024
 MAX_CORRELATION_BYTES = 64
 CERT_DAYS = 90
@@ -157,7 +159,9 @@ class EnrollmentService:
         self._worker = threading.Thread(target=self._work, name="enrollment", daemon=True)
         client_id = name or topics.service_client_id("enrollment", f"{socket.gethostname()}-{os.getpid()}")
         self.client = tls_client(client_id, link)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{topics.CLAIM_PREFIX}/+/req", qos=1)
+        self.renewer = Renewer(enroller.engine, enroller.issuer, enroller.cert_days, enroller.metrics)
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
+            [(f"{topics.CLAIM_PREFIX}/+/req", 1), (topics.pki_request("+"), 1)])
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
         self.client.on_message = self._on_message
 
@@ -167,14 +171,14 @@ class EnrollmentService:
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         """Queue one request in its CN's turn, or drop it when that CN is over its rate (on paho's thread)."""
-        match = REQUEST.match(message.topic)
+        match = REQUEST.match(message.topic) or PKI_REQUEST.match(message.topic)
         if match is None or message.retain:
             return
-        cn = match.group(1)
+        cn = message.topic  # the sender (its CN is a level) and the kind of request: one bucket and turn each
         correlation = getattr(message.properties, "CorrelationData", b"") or b""
         with self._changed:
             if not self.limit.allow(cn) or len(correlation) > MAX_CORRELATION_BYTES:
-                self._drop(cn)
+                self._drop(match.group(1))
                 return
             if cn not in self._pending:
                 self._pending[cn] = deque()
@@ -208,18 +212,26 @@ class EnrollmentService:
             taken = self._next()
             if taken is None:
                 continue
-            cn, payload, correlation = taken
+            topic, payload, correlation = taken
             try:
-                answer = self.enroller.answer(payload)
+                answer, response = self._answer(topic, payload)
             except Exception:  # the terminal is told to retry, the service goes on
                 log.exception("enrollment failed")
                 answer = {"v": 1, "status": "refused", "reason": "central_error", "message": "central failed; retry"}
+                response = _response(topic)
                 self.enroller.metrics.answers.labels("central_error").inc()
             properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             if correlation:
                 properties.CorrelationData = correlation
             signed = signed_answer(answer, self.enroller.issuer.key)
-            self.client.publish(topics.claim_response(cn), signed, qos=1, properties=properties)
+            self.client.publish(response, signed, qos=1, properties=properties)
+
+    def _answer(self, topic: str, payload: bytes) -> tuple[dict[str, Any], str]:
+        """Answer a claim or a terminal's certificate request; return the answer and where it goes."""
+        renewal = PKI_REQUEST.match(topic)
+        if renewal is not None:
+            return self.renewer.answer(renewal.group(1), payload), _response(topic)
+        return self.enroller.answer(payload), _response(topic)
 
     def start(self) -> None:
         """Connect and serve."""
@@ -233,6 +245,11 @@ class EnrollmentService:
         self._worker.join(timeout=5)
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def _response(request: str) -> str:
+    """Return the response topic of a request topic (its last level ``req`` becomes ``resp``)."""
+    return request.removesuffix("/req") + "/resp"
 
 
 def service_link(ca_dir: Path, host: str, port: int, identity: str = "central") -> Link:

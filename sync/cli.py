@@ -62,6 +62,33 @@ def _agent(app: TerminalContext) -> SyncAgent:
                      commands=_desk(app, store, keys, lambda: bundle(store, beat(), releases)))
 
 
+def _rotate_if_due(app: TerminalContext) -> None:
+    """Renew the terminal's certificate before the agent connects when two thirds of its life have passed."""
+    from protocol.clock import TrustedClock
+    from protocol.link import Link
+    from sync.devicekey import is_encrypted, key_password
+    from sync.rotation import RotationError, due, rotate
+
+    section = app.config.sync
+    clock = TrustedClock(section.time_file)
+    if not section.cert_file.exists() or not due(section.cert_file, clock):
+        return
+    store = app.open_store()
+    try:
+        password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
+    finally:
+        store.close()
+    host, port = parse_broker(section.broker)
+    link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
+    try:
+        rotated = rotate(link, app.config.terminal.id, clock)
+    except RotationError as exc:  # the old certificate stays: the next start tries again
+        log.warning("certificate rotation failed: %s", exc, extra={"event": "rotation_failed"})
+        return
+    log.info("certificate rotated: serial %s replaces %s, valid until %s", rotated.serial, rotated.replaced,
+             rotated.not_after.isoformat(), extra={"event": "certificate_rotated", "terminal": app.config.terminal.id})
+
+
 def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
     """Return the catalog release fetcher, or None (logged) when the terminal has no catalog-signing key pinned."""
     from kiosk.cli.catalog_cmd import signing_key
@@ -105,6 +132,7 @@ def sync_group() -> None:
 def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
     """Pump the outbox to central until SIGTERM (the systemd service), or until drained."""
     service_logging(app.config.log.level)
+    _rotate_if_due(app)
     agent = _agent(app)
     agent.start()
     try:

@@ -180,3 +180,13 @@ fleet_commands = Table(
     Index("ix_fleet_commands_terminal", "terminal", "status"),
     Index("ux_fleet_commands_terminal_seq", "terminal", "seq", unique=True),
 )
+
+certificate_history = Table(
+    "certificate_history", metadata,
+    Column("terminal", String(12), nullable=False),
+    Column("serial", String(40), nullable=False),  # hex, as the CA's index writes it
+    Column("certificate", String, nullable=False),  # PEM: its key still verifies envelopes sealed before a rotation
+    Column("replaced_at", String, nullable=False),
+    Column("not_after", String, nullable=False),  # never trusted for verification past this
+    Index("ix_certificate_history_terminal", "terminal"),
+)
