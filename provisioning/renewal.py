@@ -33,7 +33,7 @@ from central.platform.metrics import EnrollmentMetrics
 from central.platform.registry import CACHE_SECONDS, Registry
 from central.platform.schema import certificate_history, terminals
 from provisioning.pki import Issuer, PkiError
-from provisioning.tokens import EnrollmentRefused
+from provisioning.tokens import EnrollmentRefused, HallProfile
 from sync.rotation import CONTEXT, canonical
 
 log = logging.getLogger(__name__)
@@ -141,3 +141,17 @@ def _check_signature(current: x509.Certificate, data: dict[str, Any], signature:
         key.verify(signature, CONTEXT + canonical(data), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise EnrollmentRefused("bad_signature", "the request is not signed by the terminal's current key") from None
+
+
+def bound_terminal(conn: Connection, profile: HallProfile, reenroll: str | None) -> str | None:
+    """Return the id a re-enrollment keeps (None for a new terminal); refuse a token that names another terminal."""
+    if not profile.terminal:
+        if reenroll is not None:
+            raise EnrollmentRefused("not_reenrollment", f"this token enrolls a new terminal, not {reenroll[:12]}: "
+                                    f"ask ops for a re-enrollment token (`provision token reenroll {reenroll[:12]}`)")
+        return None
+    if reenroll != profile.terminal:
+        raise EnrollmentRefused("token_terminal", f"this re-enrollment token is for {profile.terminal}, "
+                                "not for this terminal")
+    _current(conn, profile.terminal)  # still registered and not revoked
+    return profile.terminal

@@ -40,7 +40,7 @@ from protocol import topics
 from protocol.link import Link, tls_client, with_login
 from provisioning.answer import signed_answer
 from provisioning.pki import Issuer, PkiError
-from provisioning.renewal import Renewer
+from provisioning.renewal import Renewer, bound_terminal
 from provisioning.tokens import EnrollmentRefused, mark_used_by, next_terminal_id, redeem
 
 log = logging.getLogger(__name__)
@@ -65,24 +65,27 @@ class Enroller:
     def answer(self, payload: bytes) -> dict[str, Any]:
         """Return the response to one claim request (status ok, or refused with a reason code)."""
         try:
-            token, csr = _parse(payload)
-            answer = self._enroll(token, csr)
+            token, csr, reenroll = _parse(payload)
+            answer = self._enroll(token, csr, reenroll)
         except EnrollmentRefused as exc:
             answer = {"v": 1, "status": "refused", "reason": exc.code, "message": str(exc)}
         self.metrics.answers.labels(answer.get("reason", answer["status"])).inc()
         return answer
 
-    def _enroll(self, token: str, csr: x509.CertificateSigningRequest) -> dict[str, Any]:
+    def _enroll(self, token: str, csr: x509.CertificateSigningRequest, reenroll: str | None) -> dict[str, Any]:
         """Redeem the token, certify the key and register the terminal in one transaction."""
         with self.engine.begin() as conn:
             profile = redeem(conn, token, datetime.now(UTC))
-            terminal = next_terminal_id(conn, profile.prefix)
+            terminal = bound_terminal(conn, profile, reenroll) or next_terminal_id(conn, profile.prefix)
             try:
                 cert = self.issuer.issue(terminal, csr.public_key(), self.cert_days)
             except PkiError as exc:
                 raise EnrollmentRefused("bad_key", str(exc)) from None
             pem = cert.public_bytes(serialization.Encoding.PEM)
-            Registry.register(conn, terminal, pem, hall=profile.hall, site=profile.site, location=profile.location)
+            if profile.terminal:  # re-enrollment: the same id, the expired certificate kept in the history
+                Registry.replace_certificate(conn, terminal, pem)
+            else:
+                Registry.register(conn, terminal, pem, hall=profile.hall, site=profile.site, location=profile.location)
             mark_used_by(conn, token, terminal)
         ca = self.issuer.directory
         log.info("enrolled %s for hall %s", terminal, profile.hall,
@@ -98,20 +101,22 @@ class Enroller:
         }
 
 
-def _parse(payload: bytes) -> tuple[str, x509.CertificateSigningRequest]:
+def _parse(payload: bytes) -> tuple[str, x509.CertificateSigningRequest, str | None]:
     """Read a claim request; refuse anything malformed."""
     if len(payload) > MAX_REQUEST_BYTES:
         raise EnrollmentRefused("bad_request", "the request is too large")
     try:
         data = json.loads(payload)
-        token, csr_pem = data["token"], data["csr"]
+        token, csr_pem, reenroll = data["token"], data["csr"], data.get("reenroll")
         csr = x509.load_pem_x509_csr(csr_pem.encode())
         signed = csr.is_signature_valid
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, UnsupportedAlgorithm):  # a nesting bomb
         raise EnrollmentRefused("bad_request", "the request is not a token and a CSR") from None
     if not isinstance(token, str) or not signed:
         raise EnrollmentRefused("bad_csr", "the CSR's signature does not match its key")
-    return token, csr
+    if reenroll is not None and not isinstance(reenroll, str):
+        raise EnrollmentRefused("bad_request", "the re-enrollment names no terminal")
+    return token, csr, reenroll
 
 
 @dataclass

@@ -38,6 +38,7 @@ enrollment_tokens = Table(
     Column("expires_at", String, nullable=False),
     Column("used_at", String, nullable=True),
     Column("used_by", String(12), nullable=True),
+    Column("terminal", String(12), nullable=True),  # set: a re-enrollment token for this registered terminal only
 )
 
 messages = Table(

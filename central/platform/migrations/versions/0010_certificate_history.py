@@ -1,4 +1,4 @@
-"""Certificate history: a terminal's replaced certificates, kept to verify what it sealed before a rotation.
+"""Certificate history (replaced certificates still verify what was sealed before a rotation); re-enrollment tokens.
 
 Revision ID: 0010
 Revises: 0009
@@ -26,8 +26,11 @@ def upgrade() -> None:
         sa.Column("not_after", sa.String(), nullable=False),
     )
     op.create_index("ix_certificate_history_terminal", "certificate_history", ["terminal"])
+    op.add_column("enrollment_tokens", sa.Column("terminal", sa.String(12), nullable=True))
 
 
 def downgrade() -> None:
-    """Drop the table."""
+    """Drop the table and the column."""
+    with op.batch_alter_table("enrollment_tokens") as batch:
+        batch.drop_column("terminal")
     op.drop_table("certificate_history")
