@@ -124,6 +124,32 @@ def sync_group() -> None:
     """This terminal's uplink to central."""
 
 
+def _serve(app: TerminalContext, agent: SyncAgent) -> None:
+    """Pump until SIGTERM, a restart central asked for, or the certificate falling due for rotation."""
+    from protocol.clock import TrustedClock
+    from sync.rotation import DueWatch
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    liveness = Liveness()
+    liveness.ready(f"pumping the outbox of {agent.terminal}")
+    watch = DueWatch(app.config.sync.cert_file, TrustedClock(app.config.sync.time_file), stop)
+
+    def turned() -> None:
+        """Ping the watchdog (a hung pump stops the pings: systemd restarts it) and watch the certificate."""
+        liveness.alive()
+        watch()
+
+    agent.run(stop, turned=turned)
+    liveness.stopping()
+    if watch.due:
+        click.echo("sync: stopped to rotate the certificate (systemd starts it again, rotating first)", err=True)
+    if agent.commands is not None and agent.commands.restart_asked:
+        log.info("restarting as central asked", extra={"event": "restart_asked", "terminal": agent.terminal})
+        click.echo("sync: stopped for a restart central asked for (systemd starts it again)", err=True)
+
+
 @sync_group.command("run")
 @click.option("--until-drained", is_flag=True, help="Exit once everything queued is acknowledged.")
 @click.option("--timeout", type=float, default=600.0, show_default=True,
@@ -144,16 +170,7 @@ def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
             log.info("drained", extra={"event": "drained", "terminal": agent.terminal})
             click.echo("sync: drained, every queued record is acknowledged by central", err=True)
             return
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        liveness = Liveness()
-        liveness.ready(f"pumping the outbox of {agent.terminal}")
-        agent.run(stop, turned=liveness.alive)  # a pump that hangs stops the watchdog's pings: systemd restarts it
-        liveness.stopping()
-        if agent.commands is not None and agent.commands.restart_asked:
-            log.info("restarting as central asked", extra={"event": "restart_asked", "terminal": agent.terminal})
-            click.echo("sync: stopped for a restart central asked for (systemd starts it again)", err=True)
+        _serve(app, agent)
     finally:
         agent.stop()
         agent.store.close()

@@ -19,6 +19,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -77,6 +78,30 @@ def life_used(cert: x509.Certificate, now: datetime) -> float:
 def due(cert_file: Path, clock: TrustedClock) -> bool:
     """Return whether the certificate has reached two thirds of its life by the trusted clock."""
     return life_used(x509.load_pem_x509_certificate(cert_file.read_bytes()), clock.now()) >= ROTATE_AT
+
+
+class DueWatch:
+    """Called on every pump turn: at most every ``every`` seconds, checks whether the certificate is due.
+
+    When it is, it sets ``stop``: the agent stops cleanly, and the service manager's restart
+    rotates before the agent connects again (the broker allows one connection per CN).
+    """
+
+    def __init__(self, cert_file: Path, clock: TrustedClock, stop: threading.Event, every: float = 3600.0) -> None:
+        """Watch ``cert_file`` by ``clock``; set ``stop`` once it is due."""
+        self.cert_file, self.clock, self.stop, self.every = cert_file, clock, stop, every
+        self.due = False
+        self._checked = time.monotonic()  # not at once: a rotation that failed at start is retried an hour later
+
+    def __call__(self) -> None:
+        """Check the certificate if the last check is ``every`` seconds old."""
+        now = time.monotonic()
+        if now - self._checked < self.every:
+            return
+        self._checked = now
+        if self.cert_file.exists() and due(self.cert_file, self.clock):
+            self.due = True
+            self.stop.set()
 
 
 def open_reply(payload: bytes, chain_file: Path) -> dict[str, Any]:

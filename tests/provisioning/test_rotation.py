@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from central.platform.registry import Registry
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
 from protocol import topics
+from protocol.clock import TrustedClock
 from protocol.envelope import Header, seal
 from protocol.link import Link, tls_client
 from provisioning import pki
@@ -29,7 +31,7 @@ from provisioning.renewal import Renewer
 from provisioning.tokens import HallProfile, create_tokens
 from sync.devicekey import key_password
 from sync.keys import load_terminal_keys
-from sync.rotation import sign_request
+from sync.rotation import DueWatch, sign_request
 from tests.common import ROOT
 from tests.kiosk.store.helpers import submit
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, enroll, publish_as
@@ -193,3 +195,22 @@ def test_a_terminal_may_not_use_another_terminals_certificate_topics(fleet: Flee
     assert outside.is_failure and outside.value == 0x87  # noqa: PT018
     inside = publish_as(terminal_dir, fleet.port, topics.pki_request("LC0001"))
     assert not inside.is_failure
+
+
+def test_the_running_agent_stops_for_rotation_once_the_certificate_is_due(tmp_path: Path) -> None:
+    issuer = pki.init_ca(tmp_path / "ca", PASSPHRASE, ("localhost",))
+    cert = issuer.issue("LC0001", ec.generate_private_key(ec.SECP256R1()).public_key(), 90)
+    cert_file = tmp_path / "terminal.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    moment = [cert.not_valid_before_utc + timedelta(days=59)]  # 66 % of 90 days: not yet
+    clock = TrustedClock(tmp_path / "last-good-time", system=lambda: moment[0])
+    stop = threading.Event()
+    watch = DueWatch(cert_file, clock, stop, every=0.0)
+    watch()
+    assert not watch.due and not stop.is_set()  # noqa: PT018
+    moment[0] += timedelta(days=2)  # 68 %
+    watch()
+    assert watch.due and stop.is_set()  # noqa: PT018
+    hourly = DueWatch(cert_file, clock, threading.Event())
+    hourly()
+    assert not hourly.due  # the first check waits an hour: a rotation that failed at start does not loop
