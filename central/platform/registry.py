@@ -125,6 +125,16 @@ class Registry:
         self._cache[terminal] = (time.monotonic(), standing)
         return standing
 
+    def signers(self, terminal: str) -> tuple[ec.EllipticCurvePublicKey, ...]:
+        """Return every key ``terminal`` ever signed with: its certificate's, then the replaced ones' (newest first)."""
+        with self.engine.connect() as conn:
+            current = conn.execute(select(terminals.c.certificate).where(terminals.c.id == terminal)).scalar()
+            history = certificate_history.c
+            old = conn.execute(select(history.certificate).where(history.terminal == terminal)
+                               .order_by(history.replaced_at.desc())).scalars()
+            pems = ([current] if current else []) + list(old)
+        return tuple(certificate_key(pem.encode("ascii"), terminal) for pem in pems)
+
     @staticmethod
     def seen(conn: Connection, terminal_ids: set[str]) -> None:
         """Record, inside the caller's transaction, that these terminals were heard from now."""

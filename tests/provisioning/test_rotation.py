@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from central.platform import keys as central_keys
+from central.platform import queries
 from central.platform.database import make_engine
 from central.platform.registry import Registry
 from kiosk.store.keys import KeyFileProvider
@@ -146,6 +148,9 @@ def test_rotation_past_two_thirds_switches_revokes_and_loses_nothing(fleet: Flee
     assert applications <= set(stored)
     assert len(stored) == len(set(stored)) == len(applications) + 1  # each once, and the in-flight rating
     assert serial(pki_dir / "terminal.pem") == second  # no second rotation at 0 % of the new certificate's life
+    opened = central_keys.load(fleet.ca / "central", PASSPHRASE)
+    for message in (next(iter(sent)), next(iter(later))):  # signed with the old key, and with the new one
+        assert queries.content(make_engine(fleet.db_url), opened, message)
 
 
 @pytest.fixture
