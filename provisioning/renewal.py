@@ -82,18 +82,36 @@ class Renewer:
             data, signature = _parse(payload)
             with self.engine.begin() as conn:
                 current = _current(conn, terminal)
-                _check_signature(current, data, signature)
-                answer = self._renew(conn, terminal, current, _csr(data)) if data["kind"] == "renew" else \
-                    self._confirm(conn, terminal, current)
+                unconfirmed = self._unconfirmed(conn, terminal) if data["kind"] == "renew" else []
+                signer = _check_signature([current, *unconfirmed], data, signature)
+                answer = self._renew(conn, terminal, current, _csr(data), again=signer is not current) \
+                    if data["kind"] == "renew" else self._confirm(conn, terminal, current)
         except EnrollmentRefused as exc:
             answer = {"v": 1, "status": "refused", "reason": exc.code, "message": str(exc)}
         self.metrics.answers.labels(answer.get("reason", answer["status"])).inc()
         return answer
 
+    def _unconfirmed(self, conn: Connection, terminal: str) -> list[x509.Certificate]:
+        """Return the replaced certificates not yet revoked: the terminal may never have got their successor.
+
+        A renewal answer lost on the way leaves the terminal with its old key while the registry
+        holds the new certificate; until a ``confirm`` revokes the old one, it may ask again.
+        """
+        revoked = {e["serial"] for e in self.issuer.index() if e["cn"] == terminal and e["revoked_at"]}
+        rows = conn.execute(select(certificate_history.c.serial, certificate_history.c.certificate).where(
+            certificate_history.c.terminal == terminal)).all()
+        return [x509.load_pem_x509_certificate(row.certificate.encode("ascii")) for row in rows
+                if row.serial not in revoked]
+
     def _renew(self, conn: Connection, terminal: str, current: x509.Certificate,
-               csr: x509.CertificateSigningRequest) -> dict[str, Any]:
-        """Certify the new key for the same CN and make it the registry's certificate."""
+               csr: x509.CertificateSigningRequest, *, again: bool) -> dict[str, Any]:
+        """Certify the new key for the same CN and make it the registry's certificate.
+
+        ``again``: signed by a replaced, unconfirmed key; the same CSR as before gets the same certificate.
+        """
         if csr.public_key() == current.public_key():
+            if again:
+                return self._renewed(terminal, current.public_bytes(serialization.Encoding.PEM))
             raise EnrollmentRefused("bad_csr", "the CSR is for the current key: a rotation needs a new key")
         try:
             cert = self.issuer.issue(terminal, csr.public_key(), self.cert_days)
@@ -103,6 +121,10 @@ class Renewer:
         old = Registry.replace_certificate(conn, terminal, pem)
         log.info("renewed the certificate of %s (serial %s replaces %s)", terminal, format(cert.serial_number, "x"),
                  old, extra={"event": "certificate_renewed", "terminal": terminal})
+        return self._renewed(terminal, pem)
+
+    def _renewed(self, terminal: str, pem: bytes) -> dict[str, Any]:
+        """Return the answer carrying a renewed certificate and the chain."""
         return {"v": 1, "status": "ok", "kind": "renew", "terminal": terminal, "certificate": pem.decode(),
                 "chain": (self.issuer.directory / "chain.pem").read_text()}
 
@@ -132,15 +154,18 @@ def _current(conn: Connection, terminal: str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(row.certificate.encode("ascii"))
 
 
-def _check_signature(current: x509.Certificate, data: dict[str, Any], signature: bytes) -> None:
-    """Check that the request is signed by the key of the registered certificate."""
-    key = current.public_key()
-    try:
+def _check_signature(signers: list[x509.Certificate], data: dict[str, Any], signature: bytes) -> x509.Certificate:
+    """Return which of ``signers`` (the registered certificate first) signed the request; refuse if none did."""
+    for cert in signers:
+        key = cert.public_key()
         if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise InvalidSignature
-        key.verify(signature, CONTEXT + canonical(data), ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        raise EnrollmentRefused("bad_signature", "the request is not signed by the terminal's current key") from None
+            continue
+        try:
+            key.verify(signature, CONTEXT + canonical(data), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            continue
+        return cert
+    raise EnrollmentRefused("bad_signature", "the request is not signed by the terminal's current key")
 
 
 def bound_terminal(conn: Connection, profile: HallProfile, reenroll: str | None) -> str | None:

@@ -67,10 +67,11 @@ def _rotate_if_due(app: TerminalContext) -> None:
     from protocol.clock import TrustedClock
     from protocol.link import Link
     from sync.devicekey import is_encrypted, key_password
-    from sync.rotation import RotationError, due, rotate
+    from sync.rotation import RotationError, due, resume, rotate
 
     section = app.config.sync
     clock = TrustedClock(section.time_file)
+    resume(section.cert_file, section.key_file)
     if not section.cert_file.exists() or not due(section.cert_file, clock):
         return
     store = app.open_store()

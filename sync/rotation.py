@@ -168,22 +168,45 @@ def _check(answer: dict[str, Any], terminal: str, key: ec.EllipticCurvePrivateKe
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _install(cert_file: Path, key_file: Path, pem: bytes, key: ec.EllipticCurvePrivateKey,
-             password: str | None) -> None:
-    """Write the new key and certificate to staging files, then move the key and the certificate into place."""
-    staged_key, staged_cert = key_file.with_name(f".{key_file.name}.new"), cert_file.with_name(f".{cert_file.name}.new")
-    for path in (staged_key, staged_cert):
-        path.unlink(missing_ok=True)
-    fd = os.open(staged_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _staged(cert_file: Path, key_file: Path) -> tuple[Path, Path]:
+    """Return where the new certificate and key are staged before they move into place."""
+    return cert_file.with_name(f".{cert_file.name}.new"), key_file.with_name(f".{key_file.name}.new")
+
+
+def _write_synced(path: Path, data: bytes, mode: int) -> None:
+    """Write a new file with ``mode`` and flush it to the disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.BestAvailableEncryption(password.encode()) if password
-                                       else serialization.NoEncryption()))
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    staged_cert.write_bytes(pem)
+
+
+def _install(cert_file: Path, key_file: Path, pem: bytes, key: ec.EllipticCurvePrivateKey,
+             password: str | None) -> None:
+    """Stage the certificate, then the key (both synced); move the key, then the certificate into place."""
+    staged_cert, staged_key = _staged(cert_file, key_file)
+    for path in (staged_key, staged_cert):
+        path.unlink(missing_ok=True)
+    _write_synced(staged_cert, pem, 0o644)
+    _write_synced(staged_key, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()), 0o600)
     staged_key.replace(key_file)
     staged_cert.replace(cert_file)
+
+
+def resume(cert_file: Path, key_file: Path) -> None:
+    """Finish an install a power cut interrupted, or drop one that never started moving files.
+
+    A staged certificate alone means the new key is in place: its certificate follows. A staged
+    key means nothing moved: the old pair is intact, and central renews again for it (until confirmed).
+    """
+    staged_cert, staged_key = _staged(cert_file, key_file)
+    if staged_cert.exists() and not staged_key.exists():
+        staged_cert.replace(cert_file)
+    for path in (staged_key, staged_cert):
+        path.unlink(missing_ok=True)
 
 
 def rotate(link: Link, terminal: str, clock: TrustedClock, timeout: float = 20.0) -> Rotated:

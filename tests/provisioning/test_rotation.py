@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from cryptography.x509.oid import NameOID
 from central.platform import keys as central_keys
 from central.platform import queries
 from central.platform.database import make_engine
-from central.platform.registry import Registry
+from central.platform.registry import CACHE_SECONDS, Registry
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
 from protocol import topics
@@ -33,7 +34,7 @@ from provisioning.renewal import Renewer
 from provisioning.tokens import HallProfile, create_tokens
 from sync.devicekey import key_password
 from sync.keys import load_terminal_keys
-from sync.rotation import DueWatch, sign_request
+from sync.rotation import DueWatch, resume, sign_request
 from tests.common import ROOT
 from tests.kiosk.store.helpers import submit
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, enroll, publish_as
@@ -186,8 +187,15 @@ def test_forged_replayed_revoked_and_malformed_requests_are_refused(
     assert service.answer("LC0001", b"x" * 20_000)["reason"] == "bad_request"
     assert service.answer("LC0001", renewal(current, current))["reason"] == "bad_csr"  # the same key again
     request = renewal(new, current)
-    assert service.answer("LC0001", request)["status"] == "ok"
-    assert service.answer("LC0001", request)["reason"] == "bad_signature"  # a replay: signed by a replaced key
+    first = service.answer("LC0001", request)
+    assert first["status"] == "ok"
+    assert service.answer("LC0001", request) == first  # the answer was lost: asked again, the same certificate
+    confirm = sign_request({"v": 1, "kind": "confirm"}, current)
+    assert service.answer("LC0001", confirm)["reason"] == "bad_signature"  # a confirm comes from the new key only
+    time.sleep(CACHE_SECONDS)
+    confirmed = service.answer("LC0001", sign_request({"v": 1, "kind": "confirm"}, new))
+    assert (confirmed["status"], confirmed["revoked"]) == ("ok", 1)  # the replaced certificate
+    assert service.answer("LC0001", request)["reason"] == "bad_signature"  # a replay after the switch
     registry.revoke("LC0001", "stolen")
     newer = ec.generate_private_key(ec.SECP256R1())
     assert service.answer("LC0001", renewal(newer, new))["reason"] == "revoked_terminal"
@@ -219,3 +227,18 @@ def test_the_running_agent_stops_for_rotation_once_the_certificate_is_due(tmp_pa
     hourly = DueWatch(cert_file, clock, threading.Event())
     hourly()
     assert not hourly.due  # the first check waits an hour: a rotation that failed at start does not loop
+
+
+def test_an_install_cut_by_a_power_failure_is_finished_or_dropped(tmp_path: Path) -> None:
+    cert_file, key_file = tmp_path / "terminal.pem", tmp_path / "terminal.key"
+    cert_file.write_text("old cert")
+    key_file.write_text("new key")  # the key had moved when the power went
+    (tmp_path / ".terminal.pem.new").write_text("new cert")
+    resume(cert_file, key_file)
+    assert cert_file.read_text() == "new cert"
+    assert not (tmp_path / ".terminal.pem.new").exists()
+    (tmp_path / ".terminal.pem.new").write_text("newer cert")  # nothing had moved: the old pair stays
+    (tmp_path / ".terminal.key.new").write_text("newer key")
+    resume(cert_file, key_file)
+    assert (cert_file.read_text(), key_file.read_text()) == ("new cert", "new key")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["terminal.key", "terminal.pem"]
