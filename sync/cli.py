@@ -67,12 +67,13 @@ def _rotate_if_due(app: TerminalContext) -> None:
     from protocol.clock import TrustedClock
     from protocol.link import Link
     from sync.devicekey import is_encrypted, key_password
-    from sync.rotation import RotationError, due, resume, rotate
+    from sync.rotation import RotationError, confirm_pending, due, resume, rotate, unconfirmed
 
     section = app.config.sync
     clock = TrustedClock(section.time_file)
     resume(section.cert_file, section.key_file)
-    if not section.cert_file.exists() or not due(section.cert_file, clock):
+    pending = unconfirmed(section.cert_file).exists()
+    if not section.cert_file.exists() or not (pending or due(section.cert_file, clock)):
         return
     store = app.open_store()
     try:
@@ -82,8 +83,10 @@ def _rotate_if_due(app: TerminalContext) -> None:
     host, port = parse_broker(section.broker)
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
     try:
+        if confirm_pending(link, app.config.terminal.id, clock):
+            return
         rotated = rotate(link, app.config.terminal.id, clock)
-    except RotationError as exc:  # the old certificate stays: the next start tries again
+    except RotationError as exc:  # the old certificate stays (or is not revoked yet): the next start tries again
         log.warning("certificate rotation failed: %s", exc, extra={"event": "rotation_failed"})
         return
     log.info("certificate rotated: serial %s replaces %s, valid until %s", rotated.serial, rotated.replaced,

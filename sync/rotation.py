@@ -227,10 +227,32 @@ def rotate(link: Link, terminal: str, clock: TrustedClock, timeout: float = 20.0
     answer = _ask(link, terminal, sign_request({"v": 1, "kind": "renew", "csr": csr}, current), clock, timeout)
     pem = _check(answer, terminal, key, Path(link.ca))
     _install(cert_file, key_file, pem, key, password)
+    pending = unconfirmed(cert_file)
+    pending.touch()
     new = x509.load_pem_x509_certificate(pem)
     log.info("certificate renewed", extra={"event": "certificate_renewed", "terminal": terminal})
     _confirm(link, terminal, key, clock, timeout)
+    pending.unlink()
     return Rotated(format(new.serial_number, "x"), format(old.serial_number, "x"), new.not_valid_after_utc)
+
+
+def unconfirmed(cert_file: Path) -> Path:
+    """Return the marker of an installed certificate whose predecessor central has not revoked yet."""
+    return cert_file.with_name(f".{cert_file.name}.unconfirmed")
+
+
+def confirm_pending(link: Link, terminal: str, clock: TrustedClock, timeout: float = 20.0) -> bool:
+    """Send the confirmation a previous rotation could not deliver; return whether one was pending."""
+    pending = unconfirmed(Path(link.cert))
+    if not pending.exists():
+        return False
+    password = link.key_password
+    key = serialization.load_pem_private_key(Path(link.key).read_bytes(), password.encode() if password else None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise RotationError(f"{link.key} is not an ECDSA key")
+    _confirm(link, terminal, key, clock, timeout)
+    pending.unlink()
+    return True
 
 
 def _confirm(link: Link, terminal: str, key: ec.EllipticCurvePrivateKey, clock: TrustedClock, timeout: float) -> None:

@@ -34,7 +34,7 @@ from provisioning.renewal import Renewer
 from provisioning.tokens import HallProfile, create_tokens
 from sync.devicekey import key_password
 from sync.keys import load_terminal_keys
-from sync.rotation import DueWatch, resume, sign_request
+from sync.rotation import DueWatch, resume, sign_request, unconfirmed
 from tests.common import ROOT
 from tests.kiosk.store.helpers import submit
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, enroll, publish_as
@@ -149,6 +149,11 @@ def test_rotation_past_two_thirds_switches_revokes_and_loses_nothing(fleet: Flee
     assert applications <= set(stored)
     assert len(stored) == len(set(stored)) == len(applications) + 1  # each once, and the in-flight rating
     assert serial(pki_dir / "terminal.pem") == second  # no second rotation at 0 % of the new certificate's life
+    assert not unconfirmed(pki_dir / "terminal.pem").exists()
+    unconfirmed(pki_dir / "terminal.pem").touch()  # as if the confirmation had been lost: the next start sends it
+    assert sync_run(config).returncode == 0
+    assert not unconfirmed(pki_dir / "terminal.pem").exists()
+    assert serial(pki_dir / "terminal.pem") == second
     opened = central_keys.load(fleet.ca / "central", PASSPHRASE)
     for message in (next(iter(sent)), next(iter(later))):  # signed with the old key, and with the new one
         assert queries.content(make_engine(fleet.db_url), opened, message)
