@@ -247,3 +247,16 @@ def test_an_install_cut_by_a_power_failure_is_finished_or_dropped(tmp_path: Path
     resume(cert_file, key_file)
     assert (cert_file.read_text(), key_file.read_text()) == ("new cert", "new key")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["terminal.key", "terminal.pem"]
+
+
+def test_a_command_result_signed_before_a_rotation_is_still_the_terminals() -> None:
+    from central.platform.dispatch import _open_result
+    from protocol.command import CommandError, Result, sign_result
+
+    old, new = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    result = Result(id=uuid.uuid4().hex, terminal="LC0001", seq=5, status="succeeded", at="2026-12-03T08:00:00+00:00")
+    payload = sign_result(result, old)
+    assert _open_result(payload, (new.public_key(), old.public_key()), "LC0001") == result
+    with pytest.raises(CommandError) as caught:
+        _open_result(payload, (new.public_key(),), "LC0001")
+    assert caught.value.reason == "bad_signature"
