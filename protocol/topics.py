@@ -107,6 +107,16 @@ def claim_response(cn: str) -> str:
     return f"{CLAIM_PREFIX}/{cn}/resp"
 
 
+def pki_request(terminal: str) -> str:
+    """Return where a terminal asks, over its own identity, for its next certificate (renew, confirm)."""
+    return f"{PREFIX}/{terminal}/pki/req"
+
+
+def pki_response(terminal: str) -> str:
+    """Return where the enrollment service answers a terminal's certificate requests (only it may read it)."""
+    return f"{PREFIX}/{terminal}/pki/resp"
+
+
 def terminal_of(topic: str) -> str | None:
     """Return the terminal a topic belongs to, or None for a topic outside the tree."""
     parts = topic.split("/")
@@ -128,6 +138,8 @@ def acl_lines(*services: str, claims: tuple[str, ...] = ()) -> str:
         f"pattern write {PREFIX}/%u/telemetry\n"
         f"pattern write {PREFIX}/%u/state\n"
         f"pattern write {PREFIX}/%u/cmdres\n"
+        f"pattern write {PREFIX}/%u/pki/req\n"
+        f"pattern read {PREFIX}/%u/pki/resp\n"
         f"pattern read {PREFIX}/%u/down/#\n"
         f"pattern read {CATALOG_PREFIX}/#\n"
         f"pattern write {CLAIM_PREFIX}/%u/req\n"

@@ -117,6 +117,21 @@ def _check_fields(answer: dict[str, Any], pinned: list[x509.Certificate]) -> Non
         raise AnswerError("the answer's CA chain is not the one on the claim media: refused, nothing installed")
 
 
+def open_signed(payload: bytes, pinned: list[x509.Certificate]) -> dict[str, Any]:
+    """Return the object a bounded answer signed by the pinned chain's issuing CA holds (fields unchecked)."""
+    if len(payload) > MAX_ANSWER_BYTES:
+        raise AnswerError("the answer is too large: refused, nothing installed")
+    if not pinned:
+        raise AnswerError("the claim media's ca.pem holds no certificate")
+    return _object(_verify(_object(payload), pinned))
+
+
+def refusal(answer: dict[str, Any]) -> str:
+    """Return a refused answer's reason, cleaned of control characters and bounded."""
+    message = answer.get("message", answer.get("reason"))
+    return CONTROL.sub("", message)[:MAX_WORDS] if isinstance(message, str) else "no reason given"
+
+
 def open_answer(payload: bytes, pinned_chain: bytes) -> dict[str, Any]:
     """Verify a signed answer against the claim media's chain and return its fields, typed and bounded.
 
@@ -125,12 +140,8 @@ def open_answer(payload: bytes, pinned_chain: bytes) -> dict[str, Any]:
     if len(payload) > MAX_ANSWER_BYTES:
         raise AnswerError("the answer is too large: refused, nothing installed")
     pinned = _chain(pinned_chain)
-    if not pinned:
-        raise AnswerError("the claim media's ca.pem holds no certificate")
-    answer = _object(_verify(_object(payload), pinned))
+    answer = open_signed(payload, pinned)
     if answer.get("status") == "ok":
         _check_fields(answer, pinned)
         return answer
-    message = answer.get("message", answer.get("reason"))
-    words = CONTROL.sub("", message)[:MAX_WORDS] if isinstance(message, str) else "no reason given"
-    return {"status": "refused", "message": words}
+    return {"status": "refused", "message": refusal(answer)}

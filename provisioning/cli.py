@@ -119,6 +119,22 @@ def token_create(*, hall: str, site: str, prefix: str, location: str, expires: s
         click.echo(f"sheet: {write_sheet(tokens, profile, until, sheet)}", err=True)
 
 
+@token_group.command("reenroll")
+@click.argument("terminal")
+@click.option("--expires", default="24h", show_default=True, help="Validity: 30m, 24h, 7d.")
+@db_option
+def token_reenroll(terminal: str, expires: str, db_url: str) -> None:
+    """Create a token that re-enrolls the registered TERMINAL only (its certificate expired while it was off)."""
+    from provisioning.tokens import TokenError, create_tokens, parse_duration, reenrollment_profile
+
+    engine = open_engine(db_url)
+    try:
+        (token,) = create_tokens(engine, reenrollment_profile(engine, terminal.upper()), parse_duration(expires))
+    except TokenError as exc:
+        raise OperatorError(str(exc)) from None
+    click.echo(token)
+
+
 @provision_group.command("serve")
 @CA_DIR
 @click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
@@ -292,9 +308,11 @@ def _render_status(report: dict[str, Any]) -> str:
               help="Last known good time (a terminal booted in 1970 verifies the broker at it).")
 @click.option("--owner", help="Run as root: give what enrollment writes (configuration, keys, store) to this user, "
                               "the one the terminal's services run as (yichuang).")
+@click.option("--reenroll", is_flag=True, help="An enrolled terminal whose certificate expired: keep its id, store "
+                                               "and PIN, with a token from `provision token reenroll`.")
 @pass_terminal
 def enroll_command(app: TerminalContext, *, token: str, broker: str, claim_dir: Path, config_dir: Path, pin: str | None,
-                   time_file: Path, owner: str | None) -> None:
+                   time_file: Path, owner: str | None, reenroll: bool) -> None:
     """Enroll this terminal: make its key, get its certificate and hall profile, write its configuration.
 
     The store settings (and so the key provider that protects the device key) come from the
@@ -303,9 +321,11 @@ def enroll_command(app: TerminalContext, *, token: str, broker: str, claim_dir: 
     from protocol.clock import TrustedClock
     from provisioning.enroll import enroll, hand_over
 
-    pin = pin or click.prompt("Technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
+    if not reenroll:
+        pin = pin or click.prompt("Technician PIN (6-12 digits)", hide_input=True, confirmation_prompt=True)
     claim = (claim_dir / "ca.pem", claim_dir / "claim.pem", claim_dir / "claim.key")
-    done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file), base=app.config)
+    done = enroll(token, broker, claim, config_dir, pin=pin, clock=TrustedClock(time_file), base=app.config,
+                  reenroll=reenroll)
     if owner:
         hand_over(done.config, owner)
     click.echo(f"enrolled as {done.terminal} in hall {done.hall}; configuration {done.config}")

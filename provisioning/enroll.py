@@ -80,7 +80,8 @@ def _answer_to(request_id: bytes, answers: queue.Queue[bytes]) -> Any:
     return on_message
 
 
-def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedClock) -> dict[str, Any]:
+def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedClock, *,
+             reenroll: str | None = None) -> dict[str, Any]:
     """Send the claim on our CN's request topic and wait for central's answer to this request."""
     cn, request_id = _common_name(link.cert), secrets.token_hex(16).encode()
     answers: queue.Queue[bytes] = queue.Queue()
@@ -101,7 +102,8 @@ def _request(link: Link, token: str, csr: bytes, timeout: float, clock: TrustedC
     try:
         if not subscribed.get(timeout=timeout):
             raise EnrollError("the broker refused the claim identity")
-        payload = json.dumps({"v": 1, "token": token.strip(), "csr": csr.decode()}).encode()
+        claim = {"v": 1, "token": token.strip(), "csr": csr.decode()} | ({"reenroll": reenroll} if reenroll else {})
+        payload = json.dumps(claim).encode()
         properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
         properties.CorrelationData = request_id
         client.publish(topics.claim_request(cn), payload, qos=1, properties=properties)
@@ -129,26 +131,36 @@ def _check_certificate(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey) 
     return cert
 
 
-def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path, *, pin: str,
-           clock: TrustedClock, base: Config, timeout: float = 20.0) -> Enrolled:
+def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path, *, pin: str | None,
+           clock: TrustedClock, base: Config, timeout: float = 20.0, reenroll: bool = False) -> Enrolled:
     """Enroll with ``token`` through ``broker`` using the claim (CA, cert, key); write into ``target``.
 
     ``base`` is the image's configuration: its store's key provider protects the device key, and
     everything in it (devices, paper, panel, log level) is kept in the written terminal.toml.
+    With ``reenroll`` ``base`` is the enrolled terminal's own: it keeps its id, its store and
+    (without a ``pin``) its technician PIN, and gets a new key and certificate.
     """
     store = base.store
     host, port = parse_broker(broker)
-    pin_hash = hash_pin(pin)
-    if (target / "pki" / "terminal.pem").exists():
-        raise EnrollError(f"{target / 'pki' / 'terminal.pem'} exists: this terminal is already enrolled")
+    pin_hash = hash_pin(pin) if pin is not None else base.technician.pin_hash
+    if not pin_hash:
+        raise EnrollError("a technician PIN is needed")
+    if reenroll and not base.terminal.id:
+        raise EnrollError("--reenroll: the configuration names no terminal id (use it on an enrolled terminal)")
+    if not reenroll and (target / "pki" / "terminal.pem").exists():
+        raise EnrollError(f"{target / 'pki' / 'terminal.pem'} exists: this terminal is already enrolled "
+                          "(a terminal whose certificate expired is re-enrolled with --reenroll)")
     key = ec.generate_private_key(ec.SECP256R1())
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "enrollment")]))
            .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
     ca, cert_file, key_file = (str(p) for p in claim)
-    answer = _request(Link(host, port, ca, cert_file, key_file), token, csr, timeout, clock)
+    kept = base.terminal.id if reenroll else None
+    answer = _request(Link(host, port, ca, cert_file, key_file), token, csr, timeout, clock, reenroll=kept)
     if answer.get("status") != "ok":
         raise EnrollError(f"central refused the enrollment: {answer.get('message', answer.get('reason'))}")
+    if kept is not None and answer["terminal"] != kept:
+        raise EnrollError(f"central answered for {answer['terminal']}, not {kept}: nothing installed")
     _check_certificate(answer, key)
     opened = open_store(store.path, provider_for(store))  # creates the store and its key on a bare terminal
     try:

@@ -191,6 +191,17 @@ class Issuer:
         self.write_crl()
         return len(hits)
 
+    def revoke_serials(self, cn: str, serials: set[str]) -> int:
+        """Revoke ``cn``'s unrevoked certificates with these serials (hex) and rewrite the CRL; return how many."""
+        now = _now().isoformat()
+        entries = self.index()
+        hits = [e for e in entries if e["cn"] == cn and e["serial"] in serials and e["revoked_at"] is None]
+        for entry in hits:
+            entry["revoked_at"] = now
+        _replace(self.index_path, json.dumps(entries, indent=1).encode())
+        self.write_crl()
+        return len(hits)
+
     def write_crl(self) -> x509.CertificateRevocationList:
         """Sign a CRL listing every revoked certificate and write it to issuing/crl.pem."""
         now = _now()

@@ -40,10 +40,12 @@ from protocol import topics
 from protocol.link import Link, tls_client, with_login
 from provisioning.answer import signed_answer
 from provisioning.pki import Issuer, PkiError
+from provisioning.renewal import Renewer, bound_terminal
 from provisioning.tokens import EnrollmentRefused, mark_used_by, next_terminal_id, redeem
 
 log = logging.getLogger(__name__)
 REQUEST = re.compile(r"^yc/v1/claim/([A-Za-z0-9-]{1,64})/req$")  # the level is the sender's CN (the ACL's %u)
+PKI_REQUEST = re.compile(r"^yc/v1/t/([A-Za-z0-9-]{1,64})/pki/req$")  # a terminal's certificate requests (renewal.py)
 MAX_REQUEST_BYTES = 16 * 1024
 MAX_CORRELATION_BYTES = 64
 CERT_DAYS = 90
@@ -63,24 +65,27 @@ class Enroller:
     def answer(self, payload: bytes) -> dict[str, Any]:
         """Return the response to one claim request (status ok, or refused with a reason code)."""
         try:
-            token, csr = _parse(payload)
-            answer = self._enroll(token, csr)
+            token, csr, reenroll = _parse(payload)
+            answer = self._enroll(token, csr, reenroll)
         except EnrollmentRefused as exc:
             answer = {"v": 1, "status": "refused", "reason": exc.code, "message": str(exc)}
         self.metrics.answers.labels(answer.get("reason", answer["status"])).inc()
         return answer
 
-    def _enroll(self, token: str, csr: x509.CertificateSigningRequest) -> dict[str, Any]:
+    def _enroll(self, token: str, csr: x509.CertificateSigningRequest, reenroll: str | None) -> dict[str, Any]:
         """Redeem the token, certify the key and register the terminal in one transaction."""
         with self.engine.begin() as conn:
             profile = redeem(conn, token, datetime.now(UTC))
-            terminal = next_terminal_id(conn, profile.prefix)
+            terminal = bound_terminal(conn, profile, reenroll) or next_terminal_id(conn, profile.prefix)
             try:
                 cert = self.issuer.issue(terminal, csr.public_key(), self.cert_days)
             except PkiError as exc:
                 raise EnrollmentRefused("bad_key", str(exc)) from None
             pem = cert.public_bytes(serialization.Encoding.PEM)
-            Registry.register(conn, terminal, pem, hall=profile.hall, site=profile.site, location=profile.location)
+            if profile.terminal:  # re-enrollment: the same id, the expired certificate kept in the history
+                Registry.replace_certificate(conn, terminal, pem)
+            else:
+                Registry.register(conn, terminal, pem, hall=profile.hall, site=profile.site, location=profile.location)
             mark_used_by(conn, token, terminal)
         ca = self.issuer.directory
         log.info("enrolled %s for hall %s", terminal, profile.hall,
@@ -96,20 +101,22 @@ class Enroller:
         }
 
 
-def _parse(payload: bytes) -> tuple[str, x509.CertificateSigningRequest]:
+def _parse(payload: bytes) -> tuple[str, x509.CertificateSigningRequest, str | None]:
     """Read a claim request; refuse anything malformed."""
     if len(payload) > MAX_REQUEST_BYTES:
         raise EnrollmentRefused("bad_request", "the request is too large")
     try:
         data = json.loads(payload)
-        token, csr_pem = data["token"], data["csr"]
+        token, csr_pem, reenroll = data["token"], data["csr"], data.get("reenroll")
         csr = x509.load_pem_x509_csr(csr_pem.encode())
         signed = csr.is_signature_valid
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, UnsupportedAlgorithm):  # a nesting bomb
         raise EnrollmentRefused("bad_request", "the request is not a token and a CSR") from None
     if not isinstance(token, str) or not signed:
         raise EnrollmentRefused("bad_csr", "the CSR's signature does not match its key")
-    return token, csr
+    if reenroll is not None and not isinstance(reenroll, str):
+        raise EnrollmentRefused("bad_request", "the re-enrollment names no terminal")
+    return token, csr, reenroll
 
 
 @dataclass
@@ -157,7 +164,9 @@ class EnrollmentService:
         self._worker = threading.Thread(target=self._work, name="enrollment", daemon=True)
         client_id = name or topics.service_client_id("enrollment", f"{socket.gethostname()}-{os.getpid()}")
         self.client = tls_client(client_id, link)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{topics.CLAIM_PREFIX}/+/req", qos=1)
+        self.renewer = Renewer(enroller.engine, enroller.issuer, enroller.cert_days, enroller.metrics)
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
+            [(f"{topics.CLAIM_PREFIX}/+/req", 1), (topics.pki_request("+"), 1)])
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
         self.client.on_message = self._on_message
 
@@ -167,14 +176,14 @@ class EnrollmentService:
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         """Queue one request in its CN's turn, or drop it when that CN is over its rate (on paho's thread)."""
-        match = REQUEST.match(message.topic)
+        match = REQUEST.match(message.topic) or PKI_REQUEST.match(message.topic)
         if match is None or message.retain:
             return
-        cn = match.group(1)
+        cn = message.topic  # the sender (its CN is a level) and the kind of request: one bucket and turn each
         correlation = getattr(message.properties, "CorrelationData", b"") or b""
         with self._changed:
             if not self.limit.allow(cn) or len(correlation) > MAX_CORRELATION_BYTES:
-                self._drop(cn)
+                self._drop(match.group(1))
                 return
             if cn not in self._pending:
                 self._pending[cn] = deque()
@@ -208,18 +217,26 @@ class EnrollmentService:
             taken = self._next()
             if taken is None:
                 continue
-            cn, payload, correlation = taken
+            topic, payload, correlation = taken
             try:
-                answer = self.enroller.answer(payload)
+                answer, response = self._answer(topic, payload)
             except Exception:  # the terminal is told to retry, the service goes on
                 log.exception("enrollment failed")
                 answer = {"v": 1, "status": "refused", "reason": "central_error", "message": "central failed; retry"}
+                response = _response(topic)
                 self.enroller.metrics.answers.labels("central_error").inc()
             properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             if correlation:
                 properties.CorrelationData = correlation
             signed = signed_answer(answer, self.enroller.issuer.key)
-            self.client.publish(topics.claim_response(cn), signed, qos=1, properties=properties)
+            self.client.publish(response, signed, qos=1, properties=properties)
+
+    def _answer(self, topic: str, payload: bytes) -> tuple[dict[str, Any], str]:
+        """Answer a claim or a terminal's certificate request; return the answer and where it goes."""
+        renewal = PKI_REQUEST.match(topic)
+        if renewal is not None:
+            return self.renewer.answer(renewal.group(1), payload), _response(topic)
+        return self.enroller.answer(payload), _response(topic)
 
     def start(self) -> None:
         """Connect and serve."""
@@ -233,6 +250,11 @@ class EnrollmentService:
         self._worker.join(timeout=5)
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def _response(request: str) -> str:
+    """Return the response topic of a request topic (its last level ``req`` becomes ``resp``)."""
+    return request.removesuffix("/req") + "/resp"
 
 
 def service_link(ca_dir: Path, host: str, port: int, identity: str = "central") -> Link:

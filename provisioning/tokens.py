@@ -44,6 +44,7 @@ class HallProfile:
     site: str
     prefix: str
     location: str = ""
+    terminal: str = ""  # a re-enrollment token's registered terminal: it keeps this id
 
 
 def parse_duration(text: str) -> timedelta:
@@ -64,6 +65,18 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.strip().upper().removeprefix(QR_PREFIX).strip().encode()).hexdigest()
 
 
+def reenrollment_profile(engine: Engine, terminal: str) -> HallProfile:
+    """Return the profile of a re-enrollment token for the registered, unrevoked ``terminal``."""
+    with engine.connect() as conn:
+        row = conn.execute(select(terminals).where(terminals.c.id == terminal)).first()
+    if row is None:
+        raise TokenError(f"--terminal {terminal}: no such terminal in the registry (a new terminal needs a hall token)")
+    if row.revoked_at is not None:
+        raise TokenError(f"--terminal {terminal}: the terminal is revoked; it cannot be re-enrolled")
+    prefix = terminal[:2] if PREFIX.fullmatch(terminal[:2]) else "LC"  # unused: the terminal keeps its id
+    return HallProfile(row.hall, row.site or "hall", prefix, row.location, terminal)
+
+
 def create_tokens(engine: Engine, profile: HallProfile, expires: timedelta, count: int = 1) -> list[str]:
     """Create ``count`` tokens for ``profile``; return them (they are shown once and never stored)."""
     if profile.site not in SITES:
@@ -75,7 +88,8 @@ def create_tokens(engine: Engine, profile: HallProfile, expires: timedelta, coun
     with engine.begin() as conn:
         conn.execute(insert(enrollment_tokens), [
             {"digest": digest(t), "hall": profile.hall, "site": profile.site, "prefix": profile.prefix,
-             "location": profile.location, "created_at": now.isoformat(), "expires_at": (now + expires).isoformat()}
+             "location": profile.location, "created_at": now.isoformat(), "expires_at": (now + expires).isoformat(),
+             "terminal": profile.terminal or None}
             for t in tokens])
     return tokens
 
@@ -93,7 +107,7 @@ def redeem(conn: Connection, token: str, now: datetime) -> HallProfile:
     claimed = conn.execute(update(enrollment_tokens).where(unused).values(used_at=now.isoformat()))
     if claimed.rowcount != 1:  # another enrollment took it a moment ago
         raise EnrollmentRefused("token_used", "this enrollment token was already used")
-    return HallProfile(row.hall, row.site, row.prefix, row.location)
+    return HallProfile(row.hall, row.site, row.prefix, row.location, row.terminal or "")
 
 
 def mark_used_by(conn: Connection, token: str, terminal: str) -> None:

@@ -62,6 +62,37 @@ def _agent(app: TerminalContext) -> SyncAgent:
                      commands=_desk(app, store, keys, lambda: bundle(store, beat(), releases)))
 
 
+def _rotate_if_due(app: TerminalContext) -> None:
+    """Renew the terminal's certificate before the agent connects when two thirds of its life have passed."""
+    from protocol.clock import TrustedClock
+    from protocol.link import Link
+    from sync.devicekey import is_encrypted, key_password
+    from sync.rotation import RotationError, confirm_pending, due, resume, rotate, unconfirmed
+
+    section = app.config.sync
+    clock = TrustedClock(section.time_file)
+    resume(section.cert_file, section.key_file)
+    pending = unconfirmed(section.cert_file).exists()
+    if not section.cert_file.exists() or not (pending or due(section.cert_file, clock)):
+        return
+    store = app.open_store()
+    try:
+        password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
+    finally:
+        store.close()
+    host, port = parse_broker(section.broker)
+    link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
+    try:
+        if confirm_pending(link, app.config.terminal.id, clock):
+            return
+        rotated = rotate(link, app.config.terminal.id, clock)
+    except RotationError as exc:  # the old certificate stays (or is not revoked yet): the next start tries again
+        log.warning("certificate rotation failed: %s", exc, extra={"event": "rotation_failed"})
+        return
+    log.info("certificate rotated: serial %s replaces %s, valid until %s", rotated.serial, rotated.replaced,
+             rotated.not_after.isoformat(), extra={"event": "certificate_rotated", "terminal": app.config.terminal.id})
+
+
 def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
     """Return the catalog release fetcher, or None (logged) when the terminal has no catalog-signing key pinned."""
     from kiosk.cli.catalog_cmd import signing_key
@@ -97,6 +128,32 @@ def sync_group() -> None:
     """This terminal's uplink to central."""
 
 
+def _serve(app: TerminalContext, agent: SyncAgent) -> None:
+    """Pump until SIGTERM, a restart central asked for, or the certificate falling due for rotation."""
+    from protocol.clock import TrustedClock
+    from sync.rotation import DueWatch
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    liveness = Liveness()
+    liveness.ready(f"pumping the outbox of {agent.terminal}")
+    watch = DueWatch(app.config.sync.cert_file, TrustedClock(app.config.sync.time_file), stop)
+
+    def turned() -> None:
+        """Ping the watchdog (a hung pump stops the pings: systemd restarts it) and watch the certificate."""
+        liveness.alive()
+        watch()
+
+    agent.run(stop, turned=turned)
+    liveness.stopping()
+    if watch.due:
+        click.echo("sync: stopped to rotate the certificate (systemd starts it again, rotating first)", err=True)
+    if agent.commands is not None and agent.commands.restart_asked:
+        log.info("restarting as central asked", extra={"event": "restart_asked", "terminal": agent.terminal})
+        click.echo("sync: stopped for a restart central asked for (systemd starts it again)", err=True)
+
+
 @sync_group.command("run")
 @click.option("--until-drained", is_flag=True, help="Exit once everything queued is acknowledged.")
 @click.option("--timeout", type=float, default=600.0, show_default=True,
@@ -105,6 +162,7 @@ def sync_group() -> None:
 def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
     """Pump the outbox to central until SIGTERM (the systemd service), or until drained."""
     service_logging(app.config.log.level)
+    _rotate_if_due(app)
     agent = _agent(app)
     agent.start()
     try:
@@ -116,16 +174,7 @@ def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
             log.info("drained", extra={"event": "drained", "terminal": agent.terminal})
             click.echo("sync: drained, every queued record is acknowledged by central", err=True)
             return
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        liveness = Liveness()
-        liveness.ready(f"pumping the outbox of {agent.terminal}")
-        agent.run(stop, turned=liveness.alive)  # a pump that hangs stops the watchdog's pings: systemd restarts it
-        liveness.stopping()
-        if agent.commands is not None and agent.commands.restart_asked:
-            log.info("restarting as central asked", extra={"event": "restart_asked", "terminal": agent.terminal})
-            click.echo("sync: stopped for a restart central asked for (systemd starts it again)", err=True)
+        _serve(app, agent)
     finally:
         agent.stop()
         agent.store.close()

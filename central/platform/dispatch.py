@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import Engine, select, update
@@ -29,7 +29,7 @@ from central.platform import commands as book
 from central.platform.registry import Registry
 from central.platform.schema import fleet_commands, fleet_rollouts
 from protocol import topics
-from protocol.command import Command, CommandError, open_result, sign_command
+from protocol.command import Command, CommandError, Result, open_result, sign_command
 from protocol.heartbeat import Refused, read_presence
 from protocol.link import Link, tls_client
 
@@ -122,7 +122,7 @@ class Dispatcher:
         try:
             if standing.key is None:
                 raise CommandError("unknown", f"{terminal} is not in the registry")
-            result = open_result(payload, standing.key, terminal)
+            result = _open_result(payload, (standing.key, *standing.previous), terminal)
         except CommandError as exc:
             self.garbage += 1
             log.warning("commands: result refused (%s)", exc.reason, extra={"event": "command_result_refused",
@@ -207,3 +207,13 @@ def _command(rollout: Any, command_id: str, terminal: str, seq: int, now: dateti
         "issued": now.isoformat(), "expires": rollout.expires_at, "urgent": bool(rollout.urgent),
         "by": book.word(rollout.by)})
 
+
+
+def _open_result(payload: bytes, signers: tuple[ec.EllipticCurvePublicKey, ...], terminal: str) -> Result:
+    """Open a result with the terminal's key, else a key it replaced lately (signed before a rotation)."""
+    try:
+        return open_result(payload, signers[0], terminal)
+    except CommandError as exc:
+        if exc.reason != "bad_signature" or len(signers) == 1:
+            raise
+        return _open_result(payload, signers[1:], terminal)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
@@ -29,7 +30,7 @@ from central.platform.registry import Registry
 from central.platform.schema import messages, rejected
 from protocol import bundle, topics
 from protocol.acks import Ack
-from protocol.envelope import EnvelopeError, is_message_id, open_parsed, read_header
+from protocol.envelope import EnvelopeError, Header, is_message_id, open_parsed, read_header
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ class Ingest:
             if standing.revoked:
                 raise EnvelopeError("revoked_terminal", terminal)
             seq = header.seq
-            body = open_parsed(header, parsed, standing.key, self.keys.uplink)
+            body = self._open(header, parsed, (standing.key, *standing.previous))
             columns = content.columns(header, body, self.archive)
         except EnvelopeError as exc:
             signed = seq if exc.code in SIGNED_CODES else None
@@ -164,6 +165,15 @@ class Ingest:
         row = {"id": header.id, "terminal": terminal, "seq": header.seq, "kind": header.kind,
                "created": header.created, "envelope": payload, **columns}
         return Checked(terminal, row=row)
+
+    def _open(self, header: Header, parsed: dict[str, Any], signers: tuple[ec.EllipticCurvePublicKey, ...]) -> bytes:
+        """Open an envelope with the terminal's key, else a key it replaced lately (sealed before a rotation)."""
+        try:
+            return open_parsed(header, parsed, signers[0], self.keys.uplink)
+        except EnvelopeError as exc:
+            if exc.code != "bad_signature" or len(signers) == 1:
+                raise
+            return self._open(header, parsed, signers[1:])
 
     def _commit(self, checked: list[Checked]) -> list[Ack | None]:
         """Store new rows and rejections in one transaction; return the acks."""

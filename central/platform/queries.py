@@ -5,6 +5,7 @@ Nothing here decrypts except `content`, which opens one stored envelope with cen
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, select, text
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, and_, func, insert, select, text
 from central.platform.keys import CentralKeys
 from central.platform.registry import Registry
 from central.platform.schema import help_handled, messages, rejected
-from protocol.envelope import open_envelope
+from protocol.envelope import EnvelopeError, open_envelope
 
 BAD_LEVELS = (1, 2)  # 非常不满意, 不满意: each gets a follow-up (好差评 rectification)
 LISTED = (messages.c.id, messages.c.terminal, messages.c.seq, messages.c.created, messages.c.received_at)
@@ -127,7 +128,13 @@ def content(engine: Engine, keys: CentralKeys, message_id: str) -> bytes | None:
                            .where(messages.c.id == message_id)).first()
     if row is None:
         return None
-    key = Registry(engine).standing(row.terminal).key
-    if key is None:
+    signers = Registry(engine).signers(row.terminal)  # a message sealed before a rotation: a replaced key
+    if not signers:
         raise LookupError(f"terminal {row.terminal} is no longer registered")
-    return open_envelope(row.envelope, key, keys.uplink)[1]
+    try:
+        return open_envelope(row.envelope, signers[0], keys.uplink)[1]
+    except EnvelopeError:
+        for key in signers[1:]:
+            with contextlib.suppress(EnvelopeError):
+                return open_envelope(row.envelope, key, keys.uplink)[1]
+        raise

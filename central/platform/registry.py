@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from central.platform.schema import terminals
+from central.platform.schema import certificate_history, terminals
 from protocol.topics import TERMINAL
 
 CACHE_SECONDS = 2.0  # a revocation made by another process takes effect within this
+GRACE = timedelta(days=7)  # a replaced certificate still verifies what was sealed before (the broker keeps a week)
 
 
 class RegistryError(ValueError):
@@ -32,6 +33,7 @@ class Standing:
 
     key: ec.EllipticCurvePublicKey | None  # None: unknown terminal
     revoked: bool = False
+    previous: tuple[ec.EllipticCurvePublicKey, ...] = ()  # replaced certificates' keys, within their grace
 
 
 def _now() -> str:
@@ -82,6 +84,22 @@ class Registry:
         else:
             conn.execute(insert(terminals).values(id=terminal, registered_at=_now(), **values))
 
+    @staticmethod
+    def replace_certificate(conn: Connection, terminal: str, certificate: bytes) -> str:
+        """Make ``certificate`` the terminal's, keeping the one it replaces for verification; return the old serial."""
+        certificate_key(certificate, terminal)
+        row = conn.execute(select(terminals.c.certificate).where(terminals.c.id == terminal)).first()
+        if row is None:
+            raise RegistryError(f"no terminal {terminal} in the registry")
+        old = x509.load_pem_x509_certificate(row.certificate.encode("ascii"))
+        now = datetime.now(UTC)
+        conn.execute(insert(certificate_history).values(
+            terminal=terminal, serial=format(old.serial_number, "x"), certificate=row.certificate,
+            replaced_at=now.isoformat(), not_after=min(old.not_valid_after_utc, now + GRACE).isoformat()))
+        replaced = update(terminals).where(terminals.c.id == terminal)
+        conn.execute(replaced.values(certificate=certificate.decode("ascii")))
+        return format(old.serial_number, "x")
+
     def revoke(self, terminal: str, reason: str) -> None:
         """Refuse every further message from ``terminal``."""
         with self.engine.begin() as conn:
@@ -99,10 +117,23 @@ class Registry:
         with self.engine.connect() as conn:
             row = conn.execute(select(terminals.c.certificate, terminals.c.revoked_at)
                                .where(terminals.c.id == terminal)).first()
+            old = conn.execute(select(certificate_history.c.certificate).where(
+                (certificate_history.c.terminal == terminal) & (certificate_history.c.not_after > _now()))).scalars()
+            previous = tuple(certificate_key(pem.encode("ascii"), terminal) for pem in old)
         standing = Standing(None) if row is None else Standing(
-            certificate_key(row.certificate.encode("ascii"), terminal), row.revoked_at is not None)
+            certificate_key(row.certificate.encode("ascii"), terminal), row.revoked_at is not None, previous)
         self._cache[terminal] = (time.monotonic(), standing)
         return standing
+
+    def signers(self, terminal: str) -> tuple[ec.EllipticCurvePublicKey, ...]:
+        """Return every key ``terminal`` ever signed with: its certificate's, then the replaced ones' (newest first)."""
+        with self.engine.connect() as conn:
+            current = conn.execute(select(terminals.c.certificate).where(terminals.c.id == terminal)).scalar()
+            history = certificate_history.c
+            old = conn.execute(select(history.certificate).where(history.terminal == terminal)
+                               .order_by(history.replaced_at.desc())).scalars()
+            pems = ([current] if current else []) + list(old)
+        return tuple(certificate_key(pem.encode("ascii"), terminal) for pem in pems)
 
     @staticmethod
     def seen(conn: Connection, terminal_ids: set[str]) -> None:

@@ -38,6 +38,7 @@ enrollment_tokens = Table(
     Column("expires_at", String, nullable=False),
     Column("used_at", String, nullable=True),
     Column("used_by", String(12), nullable=True),
+    Column("terminal", String(12), nullable=True),  # set: a re-enrollment token for this registered terminal only
 )
 
 messages = Table(
@@ -231,4 +232,14 @@ feedback_followups = Table(  # each 回访: who, when, how, what came of it
     Column("reached", Integer, nullable=False),  # 1: the citizen was reached (the case closes)
     Column("outcome", String, nullable=False),  # what was said or done, nothing more personal than needed
     Index("ix_feedback_followups_rating", "rating", "n"),
+)
+
+certificate_history = Table(
+    "certificate_history", metadata,
+    Column("terminal", String(12), nullable=False),
+    Column("serial", String(40), nullable=False),  # hex, as the CA's index writes it
+    Column("certificate", String, nullable=False),  # PEM: its key still verifies envelopes sealed before a rotation
+    Column("replaced_at", String, nullable=False),
+    Column("not_after", String, nullable=False),  # never trusted for verification past this
+    Index("ix_certificate_history_terminal", "terminal"),
 )
