@@ -90,9 +90,9 @@ def _report(terminal: str, done: Done, exported: int, export_to: Path | None) ->
                "overwritten and removed")
     click.echo(f"identity destroyed: {done.identity_files} device key/certificate file(s) overwritten and removed"
                + ("; technician PIN cleared from terminal.toml" if done.pin_cleared else ""))
-    click.echo(f"central was NOT told by this terminal. At central run `yichuang central terminals retire {terminal} "
-               f"--reason decommissioned` and, on the CA host, `yichuang provision revoke {terminal} "
-               "--reason decommissioned` (then restart the broker) to finish.")
+    click.echo(f"central was NOT told by this terminal. To finish, ops run at central `yichuang central terminals "
+               f"retire {terminal} --reason decommissioned`; the CA host's `yichuang provision crl refresh --db …` "
+               "then revokes its certificate")
     click.echo(f"{terminal} is decommissioned: no application, key or secret is left on this disk")
 
 

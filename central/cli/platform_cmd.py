@@ -194,7 +194,7 @@ def terminals_retire(terminal: str, reason: str, db_url: str) -> None:
 
     if retire(open_engine(db_url), terminal, reason):
         click.echo(f"retired {terminal}: central refuses its messages, the fleet shows it retired and raises no alert; "
-                   "`yichuang provision serve` revokes its certificate in the CRL")
+                   "`yichuang provision crl refresh --db …` on the CA host revokes its certificate in the CRL")
     else:
         click.echo(f"{terminal} was retired already: nothing changed")
 
