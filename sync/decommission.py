@@ -25,12 +25,13 @@ class Markers:
 
     started: Path
     done: Path
+    told: Path  # central acknowledged the decommission notice
 
     @classmethod
     def of(cls, config: Config) -> Markers:
         """Return the markers of the store ``config`` names."""
         path = config.store.path
-        return cls(path.with_name(path.name + ".decommissioning"), path.with_name(path.name + ".decommissioned"))
+        return cls(*(path.with_name(f"{path.name}.{end}") for end in ("decommissioning", "decommissioned", "told")))
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,4 @@ def finish(markers: Markers, terminal: str) -> None:
     """Record that the decommission is complete."""
     write_private(markers.done, f"{terminal} decommissioned {datetime.now(UTC).isoformat()}\n")
     markers.started.unlink(missing_ok=True)
+    markers.told.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from kiosk.cli.context import TerminalContext, pass_terminal
 if TYPE_CHECKING:
     from kiosk.store.store import Store
     from sync.decommission import Done
+    from sync.keys import TerminalKeys
 
 
 def _config_path(app: TerminalContext) -> Path:
@@ -23,17 +24,23 @@ def _config_path(app: TerminalContext) -> Path:
     return app.config_path or Path(os.environ.get(ENV_VAR, str(DEFAULT_PATH)))
 
 
-def _export(app: TerminalContext, store: Store, dest: Path) -> int:
-    """Write the unsynced records to ``dest`` exactly as `sync export` does; return how many."""
-    from datetime import UTC, datetime
-
+def _keys(app: TerminalContext, store: Store) -> tuple[TerminalKeys, str | None]:
+    """Load the terminal's keys (the device key opened with the store's secret) and the device key's password."""
     from sync.devicekey import is_encrypted, key_password
-    from sync.export import export_unsynced
     from sync.keys import load_terminal_keys
 
     section = app.config.sync
     password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
-    keys = load_terminal_keys(section.key_file, section.central_key, section.ack_key, password)
+    return load_terminal_keys(section.key_file, section.central_key, section.ack_key, password), password
+
+
+def _export(app: TerminalContext, store: Store, dest: Path) -> int:
+    """Write the unsynced records to ``dest`` exactly as `sync export` does; return how many."""
+    from datetime import UTC, datetime
+
+    from sync.export import export_unsynced
+
+    keys, _ = _keys(app, store)
     data, count = export_unsynced(store, app.config.terminal.id, keys, datetime.now(UTC))
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(data)
@@ -71,6 +78,25 @@ def _export_backlog(app: TerminalContext, export_to: Path) -> int:
         store.close()
 
 
+def _tell_central(app: TerminalContext, timeout: float) -> bool:
+    """Send the signed decommission notice over this terminal's identity; return whether central acknowledged it."""
+    from kiosk.cli.store_cmd import open_existing
+    from protocol.address import parse_broker
+    from protocol.link import Link
+    from sync.notice import notice_envelope, send_notice
+
+    section, terminal = app.config.sync, app.config.terminal.id
+    store = open_existing(app)
+    try:
+        keys, password = _keys(app, store)
+        notice = notice_envelope(store, terminal, keys, "decommissioned by a technician")
+    finally:
+        store.close()
+    host, port = parse_broker(section.broker)
+    link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
+    return send_notice(link, terminal, keys, notice, timeout)
+
+
 def _confirm(terminal: str, yes: bool) -> None:
     """Ask the technician to type the terminal id, unless ``yes``."""
     if yes:
@@ -81,7 +107,7 @@ def _confirm(terminal: str, yes: bool) -> None:
         raise OperatorError(f"not confirmed (typed {typed.strip()!r}, not {terminal}); nothing was changed")
 
 
-def _report(terminal: str, done: Done, exported: int, export_to: Path | None) -> None:
+def _report(terminal: str, done: Done, exported: int, export_to: Path | None, told: bool) -> None:
     """Say in words what was done, and what ops must still do at central."""
     if export_to is not None and exported:
         click.echo(f"exported {exported} unsynced record{'s' if exported != 1 else ''} to {export_to}: "
@@ -90,9 +116,13 @@ def _report(terminal: str, done: Done, exported: int, export_to: Path | None) ->
                "overwritten and removed")
     click.echo(f"identity destroyed: {done.identity_files} device key/certificate file(s) overwritten and removed"
                + ("; technician PIN cleared from terminal.toml" if done.pin_cleared else ""))
-    click.echo(f"central was NOT told by this terminal. To finish, ops run at central `yichuang central terminals "
-               f"retire {terminal} --reason decommissioned`; the CA host's `yichuang provision crl refresh --db …` "
-               "then revokes its certificate")
+    if told:
+        click.echo(f"central acknowledged the decommission notice: {terminal} is retired there; the CA host's "
+                   "`yichuang provision crl refresh --db …` revokes its certificate")
+    else:
+        click.echo(f"central was NOT told by this terminal. To finish, ops run at central `yichuang central terminals "
+                   f"retire {terminal} --reason decommissioned`; the CA host's `yichuang provision crl refresh --db …` "
+                   "then revokes its certificate")
     click.echo(f"{terminal} is decommissioned: no application, key or secret is left on this disk")
 
 
@@ -100,8 +130,11 @@ def _report(terminal: str, done: Done, exported: int, export_to: Path | None) ->
 @click.option("--export", "export_to", type=click.Path(path_type=Path, dir_okay=False),
               help="First write the unsynced records here (a USB stick), as `sync export` does.")
 @click.option("--yes", is_flag=True, help="Do not ask to type the terminal id.")
+@click.option("--offline", is_flag=True, help="Do not try to tell central (ops then run `central terminals retire`).")
+@click.option("--timeout", type=click.FloatRange(1, 600), default=30, show_default=True,
+              help="Seconds to wait for central's ack of the decommission notice.")
 @pass_terminal
-def decommission(app: TerminalContext, export_to: Path | None, yes: bool) -> None:
+def decommission(app: TerminalContext, export_to: Path | None, yes: bool, offline: bool, timeout: float) -> None:
     """Retire this terminal: refuse while records wait (unless --export), then destroy store, keys and identity."""
     from sync.decommission import Markers, begin, destroy, finish
 
@@ -115,9 +148,12 @@ def decommission(app: TerminalContext, export_to: Path | None, yes: bool) -> Non
     waiting = 0 if resumed else _waiting(app, export_to)  # refuses before anything is asked or written
     _confirm(terminal, yes)
     exported = _export_backlog(app, export_to) if waiting and export_to is not None else 0
+    if not resumed and not offline and _tell_central(app, timeout):
+        markers.told.touch()
     begin(markers, terminal)
     if resumed:
         click.echo("an earlier decommission was interrupted: completing it")
     done = destroy(app.config, _config_path(app))
+    told = markers.told.exists()
     finish(markers, terminal)
-    _report(terminal, done, exported, export_to)
+    _report(terminal, done, exported, export_to, told)

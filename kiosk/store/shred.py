@@ -14,6 +14,7 @@ from pathlib import Path
 from kiosk.config import StoreSection
 
 CHUNK = 1 << 20
+MARKERS = (".decommissioned", ".decommissioning", ".told")  # sync/decommission.py's progress, never shredded
 
 
 def shred_file(path: Path) -> bool:
@@ -44,7 +45,7 @@ def key_files(section: StoreSection) -> list[Path]:
 def store_files(path: Path) -> list[Path]:
     """Return the database ``path``, its journals and every quarantined copy of it that exist."""
     siblings = path.parent.glob(f"{path.name}*") if path.parent.is_dir() else []
-    return sorted(p for p in siblings if p.is_file() and not p.name.endswith((".decommissioned", ".decommissioning")))
+    return sorted(p for p in siblings if p.is_file() and not p.name.endswith(MARKERS))
 
 
 def shred_store(section: StoreSection) -> tuple[int, int]:

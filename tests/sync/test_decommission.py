@@ -96,7 +96,7 @@ def test_export_then_decommission_then_import_stores_each_once_and_leaves_nothin
     central, _, config = _terminal(broker, tmp_path, sqlite_db, backlog=5)
     secrets, folders = _secrets(config), _folders(config)
     stick = tmp_path / "usb" / "LC0001.yc"
-    done = yichuang("decommission", "--export", str(stick), "--yes", config=config)
+    done = yichuang("decommission", "--export", str(stick), "--yes", "--timeout", "2", config=config)  # no ingest
     assert done.returncode == 0, done.stderr
     assert f"exported 5 unsynced records to {stick}" in done.stdout
     assert "central was NOT told" in done.stdout
@@ -117,15 +117,16 @@ def test_export_then_decommission_then_import_stores_each_once_and_leaves_nothin
 def test_a_drained_terminal_is_shredded_and_retired_at_central(
         broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
     central, terminal, config = _terminal(broker, tmp_path, sqlite_db, backlog=4)
-    store = open_test_store(terminal)
-    central.drain(broker, store)
-    store.close()
+    central.start_worker(broker)
+    drained = yichuang("sync", "run", "--until-drained", "--timeout", "60", config=config)
+    assert drained.returncode == 0, drained.stderr
     assert len(central.stored()) == 4
     secrets, folders = _secrets(config), _folders(config)
     assert len(_scan(folders, secrets)) >= 4  # the scan finds the key material while it is there
 
     done = yichuang("decommission", "--yes", config=config)
     assert done.returncode == 0, done.stderr
+    assert "central acknowledged the decommission notice: LC0001 is retired there" in done.stdout
     assert "store crypto-shredded: 1 key file(s) destroyed" in done.stdout
     assert "LC0001 is decommissioned" in done.stdout
     assert _scan(folders, _personal() + secrets) == []
@@ -134,19 +135,16 @@ def test_a_drained_terminal_is_shredded_and_retired_at_central(
     assert yichuang("decommission", "--yes", config=config).stdout.strip().endswith("nothing left to do")
 
     db = str(sqlite_db.url)
-    retired = yichuang("central", "terminals", "retire", "LC0001", "--reason", "decommissioned", "--db", db)
-    assert retired.returncode == 0, retired.stderr
-    assert "retired LC0001" in retired.stdout
-    row = Registry(sqlite_db).status("LC0001")
+    row = Registry(sqlite_db).status("LC0001")  # the terminal's own signed notice retired it
     assert row is not None
     assert row["retired_at"]
+    assert row["retired_reason"] == "decommissioned by a technician"
     assert row["revoked_at"]
     assert Registry(sqlite_db).standing("LC0001").revoked  # central refuses any later message
+    assert len(central.stored()) == 5  # the four applications and the notice, each once
     twice = yichuang("central", "terminals", "retire", "LC0001", "--reason", "again", "--db", db)
+    assert twice.returncode == 0, twice.stderr
     assert "was retired already" in twice.stdout
-    unknown = yichuang("central", "terminals", "retire", "LC9999", "--reason", "x", "--db", db)
-    assert unknown.returncode == 2
-    assert "no terminal LC9999" in unknown.stderr
     central.stop()
 
 
@@ -154,13 +152,14 @@ def test_a_decommission_killed_after_shredding_completes_when_run_again(
         broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
     central, terminal, config = _terminal(broker, tmp_path, sqlite_db, backlog=0)
     secrets, folders = _secrets(config), _folders(config)
-    killed = yichuang("decommission", "--yes", config=config, env={"YC_CRASHPOINT": "decommission_shredded"})
+    killed = yichuang("decommission", "--yes", "--offline", config=config,
+                      env={"YC_CRASHPOINT": "decommission_shredded"})
     assert killed.returncode == -9
     assert not (terminal / "store.key").exists()  # the store is shredded; the identity is still there
     assert load_config(config).sync.key_file.exists()
     assert (terminal / "store.db.decommissioning").exists()
 
-    again = yichuang("decommission", "--yes", config=config)
+    again = yichuang("decommission", "--yes", "--offline", config=config)
     assert again.returncode == 0, again.stderr
     assert "an earlier decommission was interrupted: completing it" in again.stdout
     assert "2 device key/certificate file(s)" in again.stdout
@@ -171,14 +170,40 @@ def test_a_decommission_killed_after_shredding_completes_when_run_again(
 
 def test_the_technician_must_type_the_terminal_id(broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
     central, terminal, config = _terminal(broker, tmp_path, sqlite_db, backlog=0)
-    wrong = yichuang("decommission", config=config, stdin="LC0002\n")
+    wrong = yichuang("decommission", "--offline", config=config, stdin="LC0002\n")
     assert wrong.returncode == 2
     assert "not confirmed" in wrong.stderr
     assert "nothing was changed" in wrong.stderr
     assert (terminal / "store.key").exists()
     assert (terminal / "store.db").exists()
-    right = yichuang("decommission", config=config, stdin="LC0001\n")
+    right = yichuang("decommission", "--offline", config=config, stdin="LC0001\n")
     assert right.returncode == 0, right.stderr
     assert not (terminal / "store.key").exists()
     assert not (terminal / "store.db").exists()
+    central.stop()
+
+
+def test_an_offline_decommission_shreds_and_names_the_ops_command_that_finishes_it(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central, terminal, config = _terminal(broker, tmp_path, sqlite_db, backlog=0)
+    secrets, folders = _secrets(config), _folders(config)
+    unreachable = config.read_text().replace(f"127.0.0.1:{broker.port}", "127.0.0.1:9")  # nothing listens there
+    config.write_text(unreachable)
+    done = yichuang("decommission", "--yes", "--timeout", "3", config=config)
+    assert done.returncode == 0, done.stderr
+    assert "central was NOT told by this terminal" in done.stdout
+    assert "yichuang central terminals retire LC0001 --reason decommissioned" in done.stdout
+    assert _scan(folders, _personal() + secrets) == []
+    row = Registry(sqlite_db).status("LC0001")
+    assert row is not None
+    assert row["retired_at"] is None  # no silent half-state: central does not pretend to know
+    db = str(sqlite_db.url)
+    retired = yichuang("central", "terminals", "retire", "LC0001", "--reason", "decommissioned", "--db", db)
+    assert retired.returncode == 0, retired.stderr
+    assert "retired LC0001" in retired.stdout
+    assert Registry(sqlite_db).standing("LC0001").revoked
+    unknown = yichuang("central", "terminals", "retire", "LC9999", "--reason", "x", "--db", db)
+    assert unknown.returncode == 2
+    assert "no terminal LC9999" in unknown.stderr
+    assert terminal.is_dir()
     central.stop()
