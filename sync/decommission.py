@@ -4,7 +4,8 @@ The steps, each skipping what is gone already, so a decommission killed half-way
 again: a marker beside the store says it began (the backlog check passed, or the backlog was
 exported); the store is crypto-shredded (kiosk/store/shred.py); the device key and certificate are
 destroyed; terminal.toml loses the technician PIN's hash; a last marker says it is done (the
-terminal id and time only). Central learns it from ops (`central terminals retire`).
+terminal id and time only). Central learns it from the terminal's signed notice (sync/notice.py),
+sent before anything is destroyed, or, when that was not acknowledged, from ops (`central terminals retire`).
 """
 
 from __future__ import annotations
