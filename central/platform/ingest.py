@@ -191,7 +191,8 @@ class Ingest:
                      "at": now} for r in refused])
             self.registry.seen(conn, {c.row["terminal"] for c in checked if c.row is not None})
         for row in (c.row for c in checked if c.row is not None):
-            self.notices.pop(row["id"], None)  # committed: a resent copy is a duplicate, already retired
+            if self.notices.pop(row["id"], None) is not None:  # committed: a resent copy is a duplicate
+                self.registry.forget(row["terminal"])  # refused from its next message on
         return self._acks(checked, fresh)
 
     def _acks(self, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> list[Ack | None]:
