@@ -22,6 +22,7 @@ GROUPS = {  # each package's command groups, imported only when a command of the
     "kiosk": "kiosk.cli.kiosk_cmd:kiosk_group",
     "sim": "kiosk.cli.sim_cmd:sim_group",
     "selftest": "sync.selftest_cmd:selftest",
+    "decommission": "sync.decommission_cmd:decommission",
     "sync": "sync.cli:sync_group",
     "central": "central.cli.platform_cmd:central_group",
     "fleet": "central.cli.fleet_cmd:fleet_group",

@@ -205,23 +205,29 @@ def crl_group() -> None:
               help="Also copy the new CRL into this broker configuration (`provision broker-config --out`).")
 @click.option("--within", type=click.IntRange(0, 29), default=10, show_default=True,
               help="Re-sign only when the CRL lapses within this many days (0: always).")
+@click.option("--db", "db_url", help="Central's database: also revoke every terminal retired there (the CRL follows "
+              "the registry).")
 @json_option
-def crl_refresh(ca_dir: Path, broker_dir: Path | None, within: int, as_json: bool) -> None:
+def crl_refresh(ca_dir: Path, broker_dir: Path | None, within: int, db_url: str | None, as_json: bool) -> None:
     """Re-sign the CRL before it lapses (a timer runs this daily); then restart the broker to load it."""
     from provisioning import pki
+    from provisioning.retired import revoke_retired
 
     before = pki.crl_next_update(ca_dir)
-    renewed = within == 0 or before - datetime.now(UTC) <= timedelta(days=within)
-    if renewed:
+    retired = revoke_retired(pki.Issuer.load(ca_dir, _passphrase()), open_engine(db_url)) if db_url else []
+    renewed = bool(retired) or within == 0 or before - datetime.now(UTC) <= timedelta(days=within)
+    if renewed and not retired:
         pki.Issuer.load(ca_dir, _passphrase()).write_crl()
     fresh = (ca_dir / "issuing" / "crl.pem").read_bytes()
     copied = broker_dir is not None and (broker_dir / "crl.pem").read_bytes() != fresh
     if broker_dir is not None and copied:  # written only when it changed: the timer restarts the broker on a change
         shutil.copyfile(ca_dir / "issuing" / "crl.pem", broker_dir / "crl.pem")
     after = pki.crl_next_update(ca_dir)
-    report = {"renewed": renewed, "next_update": after.isoformat(), "days_left": (after - datetime.now(UTC)).days}
+    report = {"renewed": renewed, "next_update": after.isoformat(), "days_left": (after - datetime.now(UTC)).days,
+              "retired_revoked": retired}
     emit(report, as_json, lambda r: (f"CRL {'re-signed' if r['renewed'] else 'still valid'}: valid until "
                                      f"{when(r['next_update'])} ({plural(r['days_left'], 'day')})"
+                                     + (f"; revoked retired {', '.join(retired)}" if retired else "")
                                      + ("; restart the broker to load it" if copied else "")))
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from kiosk.store.shred import shred_file
+
 
 def key_password(secret: bytes) -> str:
     """Derive the device key's PEM password from the store's device secret (one-way)."""
@@ -25,3 +27,8 @@ def key_password(secret: bytes) -> str:
 def is_encrypted(path: Path) -> bool:
     """Return whether a PEM private key file is encrypted."""
     return b"ENCRYPTED PRIVATE KEY" in path.read_bytes()
+
+
+def destroy_device_key(key_file: Path, cert_file: Path) -> int:
+    """Overwrite and remove the device key and its certificate (the terminal's identity); return how many files."""
+    return sum(shred_file(path) for path in (key_file, cert_file))

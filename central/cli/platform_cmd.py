@@ -36,7 +36,8 @@ user_errors("protocol.release.ReleaseError", "domain.catalog_reader.CatalogError
 operator_mistakes("central.platform.keys.CentralKeyError")  # no passphrase, a wrong one, not a key
 
 
-TIMES = frozenset({"created", "received_at", "first_seen", "last_seen", "revoked_at", "noticed", "published"})
+TIMES = frozenset({"created", "received_at", "first_seen", "last_seen", "revoked_at", "retired_at", "noticed",
+                   "published"})
 
 
 def _cell(column: str, value: object) -> str:
@@ -194,6 +195,21 @@ def terminals_revoke(terminal: str, reason: str, db_url: str) -> None:
     click.echo(f"revoked {terminal}: central refuses its messages from now on")
 
 
+@terminals_group.command("retire")
+@click.argument("terminal")
+@click.option("--reason", required=True, help="Why (kept in the registry).")
+@db_option
+def terminals_retire(terminal: str, reason: str, db_url: str) -> None:
+    """Retire a decommissioned terminal for good: revoked, shown as retired, out of the alerting."""
+    from central.platform.retire import retire
+
+    if retire(open_engine(db_url), terminal, reason):
+        click.echo(f"retired {terminal}: central refuses its messages, the fleet shows it retired and raises no alert; "
+                   "`yichuang provision crl refresh --db …` on the CA host revokes its certificate in the CRL")
+    else:
+        click.echo(f"{terminal} was retired already: nothing changed")
+
+
 @terminals_group.command("list")
 @json_option
 @db_option
@@ -202,7 +218,7 @@ def terminals_list(as_json: bool, db_url: str) -> None:
     from central.platform.registry import Registry
 
     emit(Registry(open_engine(db_url)).listing(), as_json,
-         _table(["id", "hall", "first_seen", "last_seen", "revoked_at", "revoked_reason"]))
+         _table(["id", "hall", "first_seen", "last_seen", "revoked_at", "revoked_reason", "retired_at"]))
 
 
 @central_group.group("apps")

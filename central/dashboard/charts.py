@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 150, 44, 20, 8
 COLOURS = {"online": "#2e7d32", "degraded": "#f9a825", "offline": "#c62828", "maintenance": "#607d8b",
-           "revoked": "#4a148c"}
+           "revoked": "#4a148c", "retired": "#616161"}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def N_(msgid: str) -> str:  # noqa: N802 - gettext's conventional name for "tran
 
 WORDS = {  # codes the monitor and the terminals report, as ops read them
     "online": N_("online"), "degraded": N_("degraded"), "offline": N_("offline"),
-    "maintenance": N_("maintenance"), "revoked": N_("revoked"),
+    "maintenance": N_("maintenance"), "revoked": N_("revoked"), "retired": N_("retired"),
     "open": N_("open"), "acknowledged": N_("acknowledged"), "resolved": N_("resolved"),
     "critical": N_("critical"), "warning": N_("warning"),
     "printer": N_("printer"), "card_reader": N_("card reader"), "speaker": N_("speaker"),
@@ -94,6 +94,7 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (  # the forms `central.monit
     (re.compile(r"connected; no heartbeat received yet"), N_("connected; no heartbeat received yet")),
     (re.compile(r"never heard from"), N_("never heard from")),
     (re.compile(r"certificate revoked"), N_("certificate revoked")),
+    (re.compile(r"decommissioned"), N_("decommissioned")),
     (re.compile(r"in maintenance"), N_("in maintenance")),
 )
 

@@ -1,6 +1,6 @@
 """A terminal's state from what it last said: a pure function, so every rule is testable on its own.
 
-States, the first that applies wins: revoked, maintenance, offline (its presence says stopped or lost, or
+States, the first that applies wins: retired, revoked, maintenance, offline (its presence says stopped or lost, or
 heartbeats stopped coming), degraded (it cannot take applications: a required device is down or
 the disk is nearly full), online. Each state comes with the reasons in words ops act on.
 """
@@ -55,8 +55,10 @@ def _silence(presence: Presence | None, beat: Heartbeat | None, beat_at: datetim
 
 
 def assess(*, presence: Presence | None, beat: Heartbeat | None, beat_at: datetime | None, now: datetime,
-           interval: timedelta, revoked: bool = False, maintenance: bool = False) -> Health:
+           interval: timedelta, revoked: bool = False, maintenance: bool = False, retired: bool = False) -> Health:
     """Return the state of one terminal from its presence, its last heartbeat and when that arrived."""
+    if retired:
+        return Health(State.RETIRED, ("decommissioned",))
     if revoked:
         return Health(State.REVOKED, ("certificate revoked",))
     if maintenance:

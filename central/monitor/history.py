@@ -24,7 +24,8 @@ from central.monitor.rows import State, TerminalStatus
 from central.platform.schema import fleet_history
 
 log = logging.getLogger(__name__)
-CODES = {State.ONLINE: "o", State.MAINTENANCE: "m", State.REVOKED: "r", State.DEGRADED: "d", State.OFFLINE: "x"}
+CODES = {State.ONLINE: "o", State.MAINTENANCE: "m", State.REVOKED: "r", State.RETIRED: "g", State.DEGRADED: "d",
+         State.OFFLINE: "x"}
 NAMES = {code: state.value for state, code in CODES.items()}
 NO_DATA = "-"
 RANK = {NO_DATA: len(State), **{code: state.rank for state, code in CODES.items()}}  # a slot keeps its most urgent

@@ -170,9 +170,11 @@ class FleetMonitor:
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site,
-                                           terminals.c.revoked_at, terminals.c.maintenance_since))
-                self._known = {r.id: Registered(r.hall, r.site, r.revoked_at is not None,
-                                                r.maintenance_since is not None) for r in rows}
+                                           terminals.c.revoked_at, terminals.c.maintenance_since,
+                                           terminals.c.retired_at))
+                self._known = {r.id: Registered(r.hall, r.site, revoked=r.revoked_at is not None,
+                                                maintenance=r.maintenance_since is not None,
+                                                retired=r.retired_at is not None) for r in rows}
         except DBAPIError as exc:
             self._database_failed(exc, now)
         return self._known
@@ -203,7 +205,8 @@ class FleetMonitor:
              before: TerminalStatus | None) -> TerminalStatus:
         """Assess one terminal; return ``before`` itself when nothing changed (fewer GC survivors)."""
         health = assess(presence=latest.presence, beat=latest.beat, beat_at=latest.beat_at, now=now,
-                        interval=self.interval, revoked=info.revoked, maintenance=info.maintenance)
+                        interval=self.interval, revoked=info.revoked, maintenance=info.maintenance,
+                        retired=info.retired)
         beat = latest.beat
         same = before is not None and before.state is health.state and before.reasons == health.reasons
         row = TerminalStatus(

@@ -23,6 +23,7 @@ class State(StrEnum):
     OFFLINE = "offline"
     DEGRADED = "degraded"
     REVOKED = "revoked"
+    RETIRED = "retired"  # decommissioned for good
     MAINTENANCE = "maintenance"
     ONLINE = "online"  # the only state in which a terminal takes applications
 
@@ -34,7 +35,7 @@ class State(StrEnum):
 
 _RANKS = {state: rank for rank, state in enumerate(State)}
 NEEDS_ACTION = frozenset({State.OFFLINE, State.DEGRADED})  # cannot take applications until someone acts
-QUIET = frozenset({State.MAINTENANCE, State.REVOKED})  # being serviced, or cut off: nobody is paged
+QUIET = frozenset({State.MAINTENANCE, State.REVOKED, State.RETIRED})  # serviced, cut off or gone: nobody is paged
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class Registered:
     site: str = ""
     revoked: bool = False
     maintenance: bool = False
+    retired: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

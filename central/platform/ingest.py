@@ -27,6 +27,7 @@ from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
 from central.platform.metrics import IngestMetrics
 from central.platform.registry import Registry
+from central.platform.retire import notice_reason, retire_in
 from central.platform.schema import messages, rejected
 from protocol import bundle, topics
 from protocol.acks import Ack
@@ -69,6 +70,7 @@ class Ingest:
         self.engine, self.keys, self.archive = engine, keys, archive
         self.registry = registry or Registry(engine)
         self.duplicates = 0  # copies acknowledged again: resends, QoS 1 redelivery, replays
+        self.notices: dict[str, str] = {}  # decommission notices verified, by message id: retired once stored
         self.metrics = IngestMetrics()
 
     def handle(self, topic: str, payload: bytes) -> Ack | None:
@@ -164,6 +166,9 @@ class Ingest:
             return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(payload), exc.code))
         row = {"id": header.id, "terminal": terminal, "seq": header.seq, "kind": header.kind,
                "created": header.created, "envelope": payload, **columns}
+        reason = notice_reason(header.kind, body)
+        if reason is not None:  # the terminal's own signed decommission notice: retired when it is stored
+            self.notices[header.id] = reason
         return Checked(terminal, row=row)
 
     def _open(self, header: Header, parsed: dict[str, Any], signers: tuple[ec.EllipticCurvePublicKey, ...]) -> bytes:
@@ -187,12 +192,17 @@ class Ingest:
             checked, fresh = _claim(checked, owners)
             if fresh:
                 conn.execute(insert(messages), [{**_blank(), **row, "received_at": now} for row in fresh.values()])
+                for row in (r for r in fresh.values() if r["id"] in self.notices):
+                    retire_in(conn, row["terminal"], self.notices[row["id"]])
             refused = [c.rejection for c in checked if c.rejection is not None]
             if refused:
                 conn.execute(insert(rejected), [
                     {"terminal": r.terminal, "seq": r.seq, "message_id": r.message_id or None, "reason": r.reason,
                      "at": now} for r in refused])
             self.registry.seen(conn, {c.row["terminal"] for c in checked if c.row is not None})
+        for row in (c.row for c in checked if c.row is not None):
+            if self.notices.pop(row["id"], None) is not None:  # committed: a resent copy is a duplicate
+                self.registry.forget(row["terminal"])  # refused from its next message on
         return self._acks(checked, fresh)
 
     def _acks(self, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> list[Ack | None]:

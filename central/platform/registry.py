@@ -109,6 +109,10 @@ class Registry:
             raise RegistryError(f"no terminal {terminal} in the registry")
         self._cache.pop(terminal, None)
 
+    def forget(self, terminal: str) -> None:
+        """Drop the cached standing of ``terminal`` (it was just revoked or retired in this process)."""
+        self._cache.pop(terminal, None)
+
     def standing(self, terminal: str) -> Standing:
         """Return the terminal's key and whether it is revoked (cached for a moment)."""
         cached = self._cache.get(terminal)

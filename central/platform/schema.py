@@ -25,6 +25,8 @@ terminals = Table(
     Column("location", String, nullable=False, server_default=""),
     Column("maintenance_since", String, nullable=True),  # set: being serviced, no alerts
     Column("maintenance_by", String, nullable=True),
+    Column("retired_at", String, nullable=True),  # set: decommissioned for good (revoked too)
+    Column("retired_reason", String, nullable=True),
 )
 
 enrollment_tokens = Table(
