@@ -119,6 +119,10 @@ def _report(terminal: str, done: Done, exported: int, export_to: Path | None, to
     if told:
         click.echo(f"central acknowledged the decommission notice: {terminal} is retired there; the CA host's "
                    "`yichuang provision crl refresh --db …` revokes its certificate")
+    elif export_to is not None and exported:
+        click.echo(f"central was NOT told, so that it takes the export: at central run `yichuang central import "
+                   f"{export_to.name}` first, then `yichuang central terminals retire {terminal} --reason "
+                   "decommissioned`")
     else:
         click.echo(f"central was NOT told by this terminal. To finish, ops run at central `yichuang central terminals "
                    f"retire {terminal} --reason decommissioned`; the CA host's `yichuang provision crl refresh --db …` "
@@ -148,7 +152,8 @@ def decommission(app: TerminalContext, export_to: Path | None, yes: bool, offlin
     waiting = 0 if resumed else _waiting(app, export_to)  # refuses before anything is asked or written
     _confirm(terminal, yes)
     exported = _export_backlog(app, export_to) if waiting and export_to is not None else 0
-    if not resumed and not offline and _tell_central(app, timeout):
+    # central refuses a retired terminal's records, imported ones too: with an export, ops retire it after the import
+    if not resumed and not offline and not exported and _tell_central(app, timeout):
         markers.told.touch()
     begin(markers, terminal)
     if resumed:

@@ -96,11 +96,12 @@ def test_export_then_decommission_then_import_stores_each_once_and_leaves_nothin
     central, _, config = _terminal(broker, tmp_path, sqlite_db, backlog=5)
     secrets, folders = _secrets(config), _folders(config)
     stick = tmp_path / "usb" / "LC0001.yc"
-    done = yichuang("decommission", "--export", str(stick), "--yes", "--timeout", "2", config=config)  # no ingest
+    central.start_worker(broker)  # central is reachable, yet not told: it would refuse the retired terminal's export
+    done = yichuang("decommission", "--export", str(stick), "--yes", config=config)
     assert done.returncode == 0, done.stderr
     assert f"exported 5 unsynced records to {stick}" in done.stdout
-    assert "central was NOT told" in done.stdout
-    assert "yichuang central terminals retire LC0001" in done.stdout
+    assert "central was NOT told, so that it takes the export" in done.stdout
+    assert "`yichuang central import LC0001.yc` first, then `yichuang central terminals retire LC0001" in done.stdout
     assert _scan(folders, _personal() + secrets) == []
     assert 'pin_hash = ""' in config.read_text()
 
@@ -111,6 +112,9 @@ def test_export_then_decommission_then_import_stores_each_once_and_leaves_nothin
     again = yichuang("central", "import", str(stick), "--keys", str(central.keys_dir), "--db", db, "--json")
     assert json.loads(again.stdout)["stored"] == 0
     assert len(central.stored()) == 5
+    retired = yichuang("central", "terminals", "retire", "LC0001", "--reason", "decommissioned", "--db", db)
+    assert retired.returncode == 0, retired.stderr
+    assert Registry(sqlite_db).standing("LC0001").revoked
     central.stop()
 
 
