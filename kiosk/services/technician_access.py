@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.store.outbox import backlog, oldest_pending_age
 from kiosk.store.store import Store
 
 TAPS = 5
 WITHIN_S = 3.0
 CORNER = 0.12  # the corner's share of the screen's width and height
-ACTIONS = frozenset({"entered", "exited", "idle_exit"})
+ACTIONS = frozenset({"entered", "exited", "idle_exit", "paper_replaced", "test_page"})
 
 
 @dataclass
@@ -40,3 +41,9 @@ def audit(store: Store, action: str) -> None:
     if action not in ACTIONS:
         raise ValueError(f"unknown technician action: {action}")
     store.record_event("technician", "info", {"action": action})
+
+
+def sync_backlog(store: Store) -> tuple[int, int]:
+    """Return how many entries central has not acknowledged and the age of the oldest in minutes (0: none)."""
+    age = oldest_pending_age(store)
+    return backlog(store), 0 if age is None else int(age.total_seconds() // 60)

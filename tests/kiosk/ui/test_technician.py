@@ -6,7 +6,9 @@ from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 
 from domain.passwords import hash_secret
+from drivers.status import PaperState
 from tests.kiosk.ui.driver import Driver
+from tests.kiosk.ui.journey import ID_NUMBER, NAME, option, to_form
 
 PIN = "482915"
 
@@ -69,7 +71,7 @@ def test_the_right_pin_opens_the_screen_and_exit_goes_home_audited(kiosk: Driver
     _type(kiosk, PIN)
     assert kiosk.screen == "technician"
     texts = kiosk.texts()
-    assert "等待中心确认：0 条" in texts
+    assert [t for t in texts if t.startswith("等待中心确认：0 条")]
     assert [t for t in texts if t.endswith("  printer_jam")]
     kiosk.tap("退出")
     assert kiosk.screen == "home"
@@ -84,3 +86,67 @@ def test_an_idle_technician_screen_goes_back_home(kiosk: Driver) -> None:
     kiosk.app.last_touch -= kiosk.app.kiosk.idle.timeout_s + 1
     kiosk.until(lambda: kiosk.screen == "home", what="home after the idle timeout")
     assert _kinds(kiosk)[-1] == "idle_exit"
+
+
+def test_out_of_paper_the_technician_loads_a_roll_and_prints_a_test_page(kiosk: Driver) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    kiosk.printer.emulator.state.paper = PaperState.OUT
+    kiosk.app.check_devices()
+    kiosk.until(lambda: kiosk.screen == "out_of_service", what="out of service for want of paper")
+    _corner_taps(kiosk)  # the gesture works on the out-of-service screen too
+    _type(kiosk, PIN)
+    assert kiosk.screen == "technician"
+    kiosk.printer.emulator.state.paper = PaperState.FULL  # the new roll is in
+    kiosk.tap("已换纸")
+    kiosk.until(lambda: kiosk.app.availability.can_apply, what="paper state read again")
+    kiosk.tap("打印测试页")
+    kiosk.until(lambda: "测试页已打印。" in kiosk.texts(), what="the test page printed")
+    printed = "\n".join(i.text for i in kiosk.printer.emulator.items if i.kind == "text")
+    assert "打印测试页" in printed
+    assert f"终端 {kiosk.app.kiosk.terminal_id}" in printed
+    kiosk.tap("退出")
+    assert kiosk.screen == "home"
+    assert _kinds(kiosk)[-4:] == ["entered", "paper_replaced", "test_page", "exited"]
+
+
+def test_a_test_page_into_an_empty_printer_is_said_and_the_screen_stays(kiosk: Driver) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    kiosk.printer.emulator.state.paper = PaperState.OUT
+    kiosk.app.check_devices()
+    kiosk.until(lambda: kiosk.screen == "out_of_service")
+    _corner_taps(kiosk)
+    _type(kiosk, PIN)
+    kiosk.tap("打印测试页")
+    kiosk.until(lambda: [t for t in kiosk.texts() if t.startswith("测试页未能打印：")], what="the failure said")
+    assert kiosk.screen == "technician"
+
+
+def test_the_screen_never_shows_an_application_s_content(kiosk: Driver) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    to_form(kiosk)
+    kiosk.tap("是我本人，继续")
+    kiosk.reader.simulator.lift()
+    kiosk.tap("下一步")
+    kiosk.tap(option(kiosk, "delivery.method", "window"))
+    kiosk.tap("下一步")
+    kiosk.tap("点此输入")
+    for digit in "13800138000":
+        kiosk.tap(digit)
+    kiosk.tap("下一步")
+    kiosk.tap(option(kiosk, "insurance.card_bank", "ccb"))
+    kiosk.tap("下一步")
+    kiosk.tap("我确认", partial=True)
+    kiosk.tap("下一步")
+    kiosk.tap("提交")
+    kiosk.until(lambda: "请取走您的回执。" in kiosk.texts(), what="the receipt printed")
+    number = kiosk.app.session.application.number
+    _corner_taps(kiosk)
+    assert kiosk.screen != "technician_pin"  # never during a session
+    kiosk.app.end_session()  # as the idle timeout does
+    _corner_taps(kiosk)
+    _type(kiosk, PIN)
+    assert kiosk.screen == "technician"
+    shown = "\n".join(kiosk.texts())
+    assert "等待中心确认：1 条，最早的已等 0 分钟" in shown  # the application is counted ...
+    for personal in (number, "13800138000", ID_NUMBER, NAME, "张*丰"):
+        assert personal not in shown  # ... and nothing of it is shown
