@@ -24,7 +24,7 @@ from PIL import Image
 from kiosk.ui.display import start_xvfb
 from tests.common import ROOT
 
-SCREENS = 12  # the journey's screens, in both languages
+SCREENS = 14  # the journey's screens and the technician's two, in both languages
 INPUTS = 7 + 3  # keypads and date picker steps, one language
 KEYBOARDS = 5  # pinyin, letters, symbols, handwriting and its candidates, in both languages
 
