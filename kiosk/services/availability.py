@@ -2,12 +2,14 @@
 
 A terminal with its printer out of paper or offline, its card reader down, or its storage
 nearly full stops new applications (guides still work) and says where to go instead; it
-starts again by itself when the device recovers.
+starts again by itself when the device recovers. A terminal whose latest self-test found its
+certificate revoked says so: only a new enrollment brings it back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from domain.text import Text
 from drivers.status import PaperState, Snapshot
@@ -21,6 +23,8 @@ READER_DOWN = Text("身份证阅读器暂时无法使用。", "The ID card reade
 STORAGE_FULL = Text("本机存储空间不足，暂停受理。", "This terminal's storage is full; it cannot take applications.")
 MAINTENANCE = Text("本机正在维护，暂停受理。请到其他自助终端或窗口办理。",
                    "This terminal is being serviced. Please use another terminal or a service window.")
+REVOKED = Text("本终端证书已吊销，请联系运维重新注册。",
+                "This terminal's certificate has been revoked; ops must enroll it again.")
 NO_CATALOG = Text("本机暂无事项目录，暂停受理。", "This terminal has no service catalog yet.")
 
 
@@ -37,9 +41,11 @@ class Availability:
 
 
 def assess(*, printer: Snapshot | None, reader: Snapshot | None, disk_free_pct: float,
-           catalog_loaded: bool, maintenance: bool = False) -> Availability:
+           catalog_loaded: bool, maintenance: bool = False, revoked: bool = False) -> Availability:
     """Return the terminal's availability from its devices' latest snapshots, its disk and central's maintenance."""
     reasons = [MAINTENANCE] if maintenance else []
+    if revoked:
+        reasons.append(REVOKED)
     if not catalog_loaded:
         reasons.append(NO_CATALOG)
     if printer is not None:
@@ -53,3 +59,11 @@ def assess(*, printer: Snapshot | None, reader: Snapshot | None, disk_free_pct: 
     if disk_free_pct < MIN_FREE_PCT:
         reasons.append(STORAGE_FULL)
     return Availability(tuple(reasons))
+
+
+def certificate_revoked(selftests: list[dict[str, Any]]) -> bool:
+    """Return whether the latest self-test (store events, oldest first) found this terminal's certificate revoked."""
+    if not selftests:
+        return False
+    detail = selftests[-1].get("detail")
+    return isinstance(detail, dict) and detail.get("revoked") is True

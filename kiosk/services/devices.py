@@ -17,7 +17,7 @@ from drivers.poller import Poller
 from drivers.printer.port import Printer
 from drivers.speech.port import Speaker
 from drivers.status import Snapshot
-from kiosk.services.availability import Availability, assess
+from kiosk.services.availability import Availability, assess, certificate_revoked
 
 
 class StatusRecorder(Protocol):
@@ -25,6 +25,10 @@ class StatusRecorder(Protocol):
 
     def record_status(self, device: str, state: str, snapshot: dict[str, Any]) -> None:
         """Record one snapshot."""
+        ...
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Return recorded events of ``kind``, oldest first."""
         ...
 
 
@@ -67,4 +71,4 @@ class DeviceWatch:
         latest = {name: p.latest if p.polled else None for name, p in self.pollers.items()}  # None: not known yet
         return assess(printer=latest["printer"], reader=latest["card_reader"],
                       disk_free_pct=100 * usage.free / usage.total, catalog_loaded=self.catalog_loaded,
-                      maintenance=self.maintenance)
+                      maintenance=self.maintenance, revoked=certificate_revoked(self.recorder.events("selftest")))

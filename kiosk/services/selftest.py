@@ -192,5 +192,7 @@ def run(parts: Parts) -> list[Check]:
         except Exception as exc:  # a check must never stop the self-test: it is that part's failure
             results.append(Check(name, False, f"{type(exc).__name__}: {str(exc)[:200]}", remedy))
     failed = [c.name for c in results if not c.ok]
-    parts.store.record_event("selftest", "warning" if failed else "info", {"ok": not failed, "failed": failed})
+    revoked = any(c.name == "broker" and not c.ok and "revoked" in c.found for c in results)
+    parts.store.record_event("selftest", "warning" if failed else "info",
+                             {"ok": not failed, "failed": failed, "revoked": revoked})
     return results

@@ -59,6 +59,7 @@ class Kiosk:
     idle: IdlePolicy = field(init=False)
     writing: InputEngines = field(init=False)
     voice: Voice = field(init=False)
+    technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
 
     def __post_init__(self) -> None:
@@ -176,4 +177,5 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
         printer = open_printer(config.devices.printer, TextMode(config.printer.text_mode), config.printer.paper_mm,
                                config.printer.charset)
     return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
-                 settings or config.ui, now, open_speaker(config.devices.speaker), catalogs)
+                 settings or config.ui, now, open_speaker(config.devices.speaker), catalogs,
+                 technician_pin_hash=config.technician.pin_hash)

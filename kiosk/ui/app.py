@@ -25,6 +25,7 @@ from domain.text import Lang, Text
 from kiosk.services.availability import Availability
 from kiosk.services.idle import IdleAction, reading_s
 from kiosk.services.session import Session
+from kiosk.services.technician_access import CornerTaps, audit
 from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_, tr
@@ -41,11 +42,13 @@ from kiosk.ui.screens.progress import ProgressScreen
 from kiosk.ui.screens.rating import RatingScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens.technician import TechnicianScreen
+from kiosk.ui.screens.technician_pin import TechnicianPinScreen
 from kiosk.ui.theme import Theme
 
 log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
-           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen)
+           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen, TechnicianPinScreen, TechnicianScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
 NOTICE_S = 6.0  # how long a short message (thank you) stays
@@ -98,6 +101,7 @@ class KioskApp(App):
         self._notice_event: Any = None
         self.volume = kiosk.voice.volume
         self.between = BetweenSessions(self)
+        self.corner = CornerTaps()  # the technician's hidden gesture
 
     def t(self, msgid: str, *_rebind: object) -> str:
         """Translate ``msgid`` (kv passes ``app.lang`` too, so texts follow a language change)."""
@@ -114,6 +118,7 @@ class KioskApp(App):
             self.manager.add_widget(screen_class())
         root.ids.stage.add_widget(self.manager)
         Window.bind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
+        Window.bind(on_touch_down=self._corner_tap)
         self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
                         Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S),
                         Clock.schedule_interval(self.between.poll, POLL_S)]
@@ -139,6 +144,7 @@ class KioskApp(App):
                 event.cancel()
         self.kiosk.devices.stop()
         Window.unbind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
+        Window.unbind(on_touch_down=self._corner_tap)
         if self.root is not None:
             Window.remove_widget(self.root)
         Builder.unload_file(KV)
@@ -267,6 +273,13 @@ class KioskApp(App):
         self.touched()
         return False
 
+    def _corner_tap(self, window: Any, touch: Any) -> bool:
+        """Open the technician's PIN keypad on the hidden gesture, only where no session runs."""
+        if self.session is None and self.manager.current in OPEN_SCREENS and self.corner.tap(
+                touch.x / window.width, touch.y / window.height, time.monotonic()):
+            self.go("technician_pin")
+        return False
+
     def _watch_idle(self, dt: float) -> None:
         """Apply the idle policy: attract passers-by on an idle home, warn a citizen, end a session left behind.
 
@@ -276,6 +289,10 @@ class KioskApp(App):
             self.last_touch += dt
         idle = time.monotonic() - self.last_touch
         current = self.manager.current
+        if current.startswith("technician") and idle >= self.kiosk.idle.timeout_s:
+            audit(self.kiosk.store, "idle_exit")
+            self.end_session()
+            return
         if (self.session is None and current not in LOOKUPS and idle >= self.kiosk.idle.timeout_s
                 and (self.elder or self.high_contrast)):
             self.end_session()  # chosen on home by someone who walked away: the next citizen starts normal

@@ -7,7 +7,7 @@ from fontTools.ttLib import TTCollection
 from domain.catalog_loader import load_catalog
 from domain.data import SAMPLE_CATALOG
 from domain.receipt import STEPS
-from kiosk.services.availability import NO_CATALOG, PAPER_OUT, PRINTER_DOWN, READER_DOWN, STORAGE_FULL
+from kiosk.services.availability import NO_CATALOG, PAPER_OUT, PRINTER_DOWN, READER_DOWN, REVOKED, STORAGE_FULL
 from kiosk.ui.i18n import tr
 from l10n.fonts import cjk_font_path
 from tests.kiosk.ui.msgids import used_msgids
@@ -33,9 +33,9 @@ def test_the_font_draws_every_character_the_screens_can_show() -> None:
         texts += [offering.name.zh, offering.name.en, offering.guide.zh]
         for form_field in offering.form.fields:
             texts += [form_field.label.zh, form_field.label.en, *(o.label.zh for o in form_field.options)]
-    texts += [t.zh for t in (NO_CATALOG, PAPER_OUT, PRINTER_DOWN, READER_DOWN, STORAGE_FULL)]
+    texts += [t.zh for t in (NO_CATALOG, PAPER_OUT, PRINTER_DOWN, READER_DOWN, REVOKED, STORAGE_FULL)]
     texts += [hall.counter.zh for hall in catalog.halls.values()] + [t.zh for t in STEPS.values()]  # receipt screen
-    texts += ["0123456789X←*□■✓×•¥", "English", "中文"]
+    texts += ["0123456789X←*□■✓×•¥●", "English", "中文"]
     drawn = _glyphs()
     missing = sorted({ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in drawn})
     assert missing == []

@@ -57,6 +57,11 @@ def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = chec
     kiosk.app.idle_warning, kiosk.app.countdown = True, 25
     look(kiosk, shots, "idle-warning", problems)
     kiosk.app.idle_warning = False
+    kiosk.app.go("technician_pin")
+    look(kiosk, shots, "technician-pin", problems)
+    kiosk.app.go("technician")
+    look(kiosk, shots, "technician", problems)
+    kiosk.app.end_session()
     kiosk.printer.emulator.state.paper = PaperState.FULL
     kiosk.app.check_devices()
     kiosk.until(lambda: kiosk.screen == "home")
