@@ -109,14 +109,15 @@ UNKNOWN_KEY = REQUEST | {"csr": x509.load_der_x509_csr(x509.load_pem_x509_csr(CS
 
 
 def check_request(payload: bytes) -> None:
-    """Parse a claim request: a token and a CSR whose signature holds, or EnrollmentRefused."""
+    """Parse a claim request: a token, a CSR whose signature holds and a re-enrollment's terminal, or EnrollmentRefused."""
     try:
-        token, csr = parse_request(payload)
+        token, csr, reenroll = parse_request(payload)
     except EnrollmentRefused as exc:
         refused = exc.code
     else:
         refused = ""
         assert isinstance(token, str)
+        assert reenroll is None or isinstance(reenroll, str)  # a re-enrollment names its terminal
         assert csr.is_signature_valid
     assert refused in {"", "bad_request", "bad_csr"}
 
