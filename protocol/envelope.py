@@ -87,7 +87,7 @@ def _key(shared: bytes, epk: bytes, recipient: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=4096)
-def _agreed_key(central: x25519.X25519PrivateKey, epk: bytes) -> bytes:
+def agreed_key(central: x25519.X25519PrivateKey, epk: bytes) -> bytes:
     """Derive the content key for an ephemeral public key (cached: a sender's batch shares one)."""
     return _key(central.exchange(x25519.X25519PublicKey.from_public_bytes(epk)), epk, raw_public(central.public_key()))
 
@@ -149,9 +149,9 @@ def parse_strict(data: bytes) -> Any:
         raise EnvelopeError("bad_encoding", "not UTF-8 JSON") from None
 
 
-def _check_header(raw: dict[str, Any]) -> None:
+def check_header(raw: dict[str, Any], version: int = VERSION) -> None:
     """Check the header's fields, types and ranges (they become bounded database columns)."""
-    if raw.get("v") != VERSION:
+    if raw.get("v") != version:
         raise EnvelopeError("bad_schema_version", f"version {raw.get('v')!r}")
     if set(raw) != set(HEADER_FIELDS):
         raise EnvelopeError("bad_schema", "header fields")
@@ -183,7 +183,7 @@ def read_header(data: bytes) -> tuple[Header, dict[str, Any]]:
     envelope = parse_strict(data)
     if not isinstance(envelope, dict) or not isinstance(envelope.get("h"), dict):
         raise EnvelopeError("bad_schema", "no header")
-    _check_header(envelope["h"])
+    check_header(envelope["h"])
     if set(envelope) != ENVELOPE_FIELDS or not isinstance(envelope["enc"], dict) or set(envelope["enc"]) != ENC_FIELDS:
         raise EnvelopeError("bad_schema", "envelope fields")
     if canonical(envelope) != data:
@@ -216,7 +216,7 @@ def open_parsed(
     epk, nonce = unb64(enc.get("epk"), "epk"), unb64(enc.get("nonce"), "nonce")
     if len(epk) != 32 or len(nonce) != 12:
         raise EnvelopeError("bad_schema", "key or nonce size")
-    key = _agreed_key(central, epk)
+    key = agreed_key(central, epk)
     try:
         body = AESGCM(key).decrypt(nonce, unb64(envelope.get("body"), "body"), canonical(header.as_dict()))
     except InvalidTag:

@@ -27,7 +27,7 @@ from kiosk.store import health, outbox
 from kiosk.store.crypto import DecryptionFailed
 from kiosk.store.errors import RecordNotFound, RecordShredded
 from kiosk.store.store import Store
-from protocol import bundle, heartbeat, topics
+from protocol import bundle, heartbeat, topics, uplink_v2
 from protocol.acks import Ack, open_acks
 from protocol.clock import TrustedClock
 from protocol.envelope import EnvelopeError, Header, new_content_key, seal
@@ -48,8 +48,12 @@ class SyncAgent:
     def __init__(self, store: Store, terminal: str, keys: TerminalKeys, link: Link, *, window: int = 50,
                  ack_timeout: timedelta = timedelta(seconds=10), clock: TrustedClock | None = None,
                  heartbeat: Callable[[], bytes] | None = None, heartbeat_every: float = 30.0,
-                 catalog: CatalogFetcher | None = None, commands: CommandDesk | None = None) -> None:
+                 catalog: CatalogFetcher | None = None, commands: CommandDesk | None = None,
+                 protocol: int = uplink_v2.VERSION) -> None:
         """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step.
+
+        ``protocol`` 2 (the default) signs once per bundle (protocol/uplink_v2.py); 1 signs every envelope,
+        as terminals not yet upgraded do (central takes both).
 
         With ``heartbeat`` (a function returning the telemetry payload) the agent also sends it
         every ``heartbeat_every`` seconds and at once when a device reports a new status; with ``catalog``
@@ -67,7 +71,7 @@ class SyncAgent:
         self.refused = ""  # why the broker will not take our messages (TLS, certificate, ACL); retried with backoff
         self.session_present = False
         self.bad_acks = 0  # ack batches whose signature or shape was wrong: ignored
-        self.catalog, self.commands = catalog, commands
+        self.catalog, self.commands, self.protocol = catalog, commands, protocol
         self.client = self._client()
         for part in (catalog, commands):
             if part is not None:
@@ -194,16 +198,20 @@ class SyncAgent:
         content_key = new_content_key(self.keys.central)
         sealed = []
         for entry in entries:
-            header = Header(self.terminal, entry.seq, entry.record_id, entry.kind, self.store.now(), self.store.boot)
+            header = Header(self.terminal, entry.seq, entry.record_id, entry.kind, self.store.now(), self.store.boot,
+                            v=self.protocol)
             try:
-                sealed.append((entry, seal(header, bodies[entry.seq], self.keys.central, self.keys.signer,
-                                           content_key)))
+                sealed.append((entry, uplink_v2.seal(header, bodies[entry.seq], self.keys.central, content_key)
+                               if self.protocol == uplink_v2.VERSION else
+                               seal(header, bodies[entry.seq], self.keys.central, self.keys.signer, content_key)))
             except EnvelopeError as exc:  # e.g. oversized: resending would never help
                 outbox.reject(self.store, entry.record_id, f"{exc.code}_on_terminal")
         return sealed
 
     def _publish(self, sealed: list[tuple[outbox.Entry, bytes]]) -> list[outbox.Entry]:
         """Publish one envelope on its kind's topic, or several as bundles; return the entries published."""
+        if self.protocol == uplink_v2.VERSION:
+            return self._publish_v2(sealed)
         if len(sealed) == 1:
             entry, envelope = sealed[0]
             info = self.client.publish(topics.up(self.terminal, entry.kind), envelope, qos=1)
@@ -212,6 +220,16 @@ class SyncAgent:
         for envelopes in bundle.group([envelope for _, envelope in sealed]):
             info = self.client.publish(topics.bundle(self.terminal), bundle.pack(envelopes), qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                break
+            sent += [entry for entry, _ in sealed[len(sent) : len(sent) + len(envelopes)]]
+        return sent
+
+    def _publish_v2(self, sealed: list[tuple[outbox.Entry, bytes]]) -> list[outbox.Entry]:
+        """Publish envelopes as v2 bundles (one signature each, a single envelope too); return the entries published."""
+        sent: list[outbox.Entry] = []
+        for envelopes in uplink_v2.group([envelope for _, envelope in sealed]):
+            packed = uplink_v2.pack(envelopes, self.keys.signer)
+            if self.client.publish(topics.bundle(self.terminal), packed, qos=1).rc != mqtt.MQTT_ERR_SUCCESS:
                 break
             sent += [entry for entry, _ in sealed[len(sent) : len(sent) + len(envelopes)]]
         return sent

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,7 @@ from central.platform.metrics import IngestMetrics
 from central.platform.registry import Registry
 from central.platform.retire import notice_reason, retire_in
 from central.platform.schema import messages, rejected
-from protocol import bundle, topics
+from protocol import bundle, topics, uplink_v2
 from protocol.acks import Ack
 from protocol.envelope import EnvelopeError, Header, is_message_id, open_parsed, read_header
 
@@ -123,23 +124,48 @@ class Ingest:
         raise AssertionError("unreachable")
 
     def _check_message(self, topic: str, payload: bytes) -> list[Checked]:
-        """Verify a message: one envelope, or each envelope of a bundle."""
+        """Verify a message: one envelope, or each envelope of a bundle (v1: each signed; v2: signed once)."""
         if not topics.is_bundle(topic):
-            return [self._check(topic, payload)]
+            return [self._check(topic, payload, self._verify)]
         try:
+            if payload.startswith(uplink_v2.BUNDLE_MAGIC):
+                return self._check_bundle_v2(topic, uplink_v2.unpack(payload))
             envelopes = bundle.unpack(payload)
         except EnvelopeError as exc:
             terminal = topics.terminal_of(topic)
             return [Checked(terminal, rejection=Rejection(terminal, None, "", exc.code))]
-        return [self._check(topic, envelope) for envelope in envelopes]
+        return [self._check(topic, envelope, self._verify) for envelope in envelopes]
 
-    def _check(self, topic: str, payload: bytes) -> Checked:
+    def _check_bundle_v2(self, topic: str, received: uplink_v2.Bundle) -> list[Checked]:
+        """Verify a v2 bundle's one signature, then each envelope; a bundle that fails it refuses them all."""
+        terminal = topics.terminal_of(topic)
+        try:
+            if terminal is None:
+                raise EnvelopeError("bad_topic", topic)
+            uplink_v2.verify(received, self._signers(terminal))
+        except EnvelopeError as exc:
+            return [Checked(terminal, rejection=Rejection(terminal, None, _message_id(e), exc.code))
+                    for e in received.envelopes]
+        proof = received.proof()
+        return [self._check(topic, envelope, lambda t, e: self._verify_v2(t, e, proof))
+                for envelope in received.envelopes]
+
+    def _signers(self, terminal: str) -> tuple[ec.EllipticCurvePublicKey, ...]:
+        """Return the keys ``terminal`` may sign with now; refuse an unknown or revoked terminal."""
+        standing = self.registry.standing(terminal)
+        if standing.key is None:
+            raise EnvelopeError("unknown_terminal", terminal)
+        if standing.revoked:
+            raise EnvelopeError("revoked_terminal", terminal)
+        return (standing.key, *standing.previous)
+
+    def _check(self, topic: str, payload: bytes, verify: Callable[[str, bytes], Checked]) -> Checked:
         """Verify one message without touching the database's write side; any failure refuses only it."""
         terminal = topics.terminal_of(topic)
         if terminal is None:
             return Checked(None, rejection=Rejection(None, None, "", "bad_topic"))
         try:
-            return self._verify(terminal, payload)
+            return verify(terminal, payload)
         except SQLAlchemyError:  # the registry's database, not this envelope: the batch waits for the resend
             raise
         except Exception:
@@ -153,19 +179,34 @@ class Ingest:
             header, parsed = read_header(payload)
             if header.terminal != terminal:
                 raise EnvelopeError("terminal_mismatch", f"topic {terminal}, envelope {header.terminal}")
-            standing = self.registry.standing(terminal)
-            if standing.key is None:
-                raise EnvelopeError("unknown_terminal", terminal)
-            if standing.revoked:
-                raise EnvelopeError("revoked_terminal", terminal)
+            signers = self._signers(terminal)
             seq = header.seq
-            body = self._open(header, parsed, (standing.key, *standing.previous))
+            body = self._open(header, parsed, signers)
             columns = content.columns(header, body, self.archive)
         except EnvelopeError as exc:
             signed = seq if exc.code in SIGNED_CODES else None
             return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(payload), exc.code))
+        return self._accepted(terminal, header, body, {"envelope": payload, **columns})
+
+    def _verify_v2(self, terminal: str, envelope: bytes, proof: bytes) -> Checked:
+        """Check a v2 envelope whose bundle signature verified: its header, its ciphertext and its content."""
+        seq = None
+        try:
+            header, head = uplink_v2.read_header(envelope)
+            if header.terminal != terminal:
+                raise EnvelopeError("terminal_mismatch", f"topic {terminal}, envelope {header.terminal}")
+            seq = header.seq  # signed: the bundle's signature covers this envelope's hash
+            body = uplink_v2.open_body(envelope, head, self.keys.uplink)
+            columns = content.columns(header, body, self.archive)
+        except EnvelopeError as exc:
+            signed = seq if exc.code in SIGNED_CODES else None
+            return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(envelope), exc.code))
+        return self._accepted(terminal, header, body, {"envelope": envelope, "proof": proof, **columns})
+
+    def _accepted(self, terminal: str, header: Header, body: bytes, columns: dict[str, Any]) -> Checked:
+        """Return the row of a verified envelope; note a decommission notice, retired when it is stored."""
         row = {"id": header.id, "terminal": terminal, "seq": header.seq, "kind": header.kind,
-               "created": header.created, "envelope": payload, **columns}
+               "created": header.created, **columns}
         reason = notice_reason(header.kind, body)
         if reason is not None:  # the terminal's own signed decommission notice: retired when it is stored
             self.notices[header.id] = reason
@@ -239,7 +280,7 @@ class Ingest:
 
 def _blank() -> dict[str, Any]:
     """Return the optional query columns, empty (a batch insert needs the same keys in every row)."""
-    return dict.fromkeys(("item", "number", "catalog_version", "application_id", "level"))
+    return dict.fromkeys(("item", "number", "catalog_version", "application_id", "level", "proof"))
 
 
 def _claim(checked: list[Checked], owners: dict[str, str]) -> tuple[list[Checked], dict[str, dict[str, Any]]]:
@@ -258,6 +299,11 @@ def _claim(checked: list[Checked], owners: dict[str, str]) -> tuple[list[Checked
 
 def _message_id(payload: bytes) -> str:
     """Best effort: the id of an envelope we refuse, so the terminal can park that entry."""
+    if payload.startswith(uplink_v2.ENVELOPE_MAGIC):
+        try:
+            return uplink_v2.read_header(payload)[0].id
+        except EnvelopeError:
+            return ""
     try:
         value = json.loads(payload)["h"]["id"]
     except (ValueError, KeyError, TypeError, RecursionError):

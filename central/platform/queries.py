@@ -13,6 +13,7 @@ from sqlalchemy import Engine, and_, func, insert, select, text
 from central.platform.keys import CentralKeys
 from central.platform.registry import Registry
 from central.platform.schema import help_handled, messages, rejected
+from protocol import uplink_v2
 from protocol.envelope import EnvelopeError, open_envelope
 
 BAD_LEVELS = (1, 2)  # 非常不满意, 不满意: each gets a follow-up (好差评 rectification)
@@ -124,13 +125,16 @@ def refusals(engine: Engine) -> list[dict[str, Any]]:
 def content(engine: Engine, keys: CentralKeys, message_id: str) -> bytes | None:
     """Decrypt one stored message's content (its signature is checked again), or None if unknown."""
     with engine.connect() as conn:
-        row = conn.execute(select(messages.c.terminal, messages.c.envelope)
+        row = conn.execute(select(messages.c.terminal, messages.c.envelope, messages.c.proof)
                            .where(messages.c.id == message_id)).first()
     if row is None:
         return None
     signers = Registry(engine).signers(row.terminal)  # a message sealed before a rotation: a replaced key
     if not signers:
         raise LookupError(f"terminal {row.terminal} is no longer registered")
+    if row.proof is not None:  # protocol v2: the bundle's signature covers this envelope's hash
+        uplink_v2.verify_stored(row.envelope, row.proof, tuple(signers))
+        return uplink_v2.open_body(row.envelope, uplink_v2.read_header(row.envelope)[1], keys.uplink)
     try:
         return open_envelope(row.envelope, signers[0], keys.uplink)[1]
     except EnvelopeError:

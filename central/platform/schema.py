@@ -56,7 +56,8 @@ messages = Table(
     Column("catalog_version", String, nullable=True),
     Column("application_id", String(64), nullable=True),  # ratings and help requests
     Column("level", Integer, nullable=True),  # ratings: 1 非常不满意 … 5 非常满意
-    Column("envelope", LargeBinary, nullable=False),
+    Column("envelope", LargeBinary, nullable=False),  # the exact bytes the terminal sealed
+    Column("proof", LargeBinary, nullable=True),  # protocol v2: its bundle's signature and hash list (uplink_v2.py)
     Index("ix_messages_terminal_seq", "terminal", "seq"),
     Index("ix_messages_kind_level", "kind", "level"),
     Index("ix_messages_received_at", "received_at"),
