@@ -34,8 +34,13 @@ def bind(table: str, row_id: str, column: str) -> bytes:
 
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """Encrypt and authenticate ``plaintext``: version byte, nonce, ciphertext and tag."""
+    return seal_with(AESGCM(key), plaintext, aad)
+
+
+def seal_with(cipher: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    """Seal with a cipher already built for its key (one record's content and receipt share it)."""
     nonce = os.urandom(NONCE_BYTES)
-    return VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return VERSION + nonce + cipher.encrypt(nonce, plaintext, aad)
 
 
 def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:

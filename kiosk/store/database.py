@@ -70,21 +70,26 @@ def driver(conn: Connection) -> sqlite3.Connection:
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """Run a write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
-    with translate(), engine.connect() as conn:
-        raw = driver(conn)
-        raw.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            if raw.in_transaction:  # SQLite may have rolled back already (disk full)
-                raw.execute("ROLLBACK")
-            raise
-        try:
-            raw.execute("COMMIT")
-        except sqlite3.Error:
-            if raw.in_transaction:
-                raw.execute("ROLLBACK")
-            raise
+    with translate(), engine.connect() as conn, immediate(driver(conn)):
+        yield conn
+
+
+@contextmanager
+def immediate(raw: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Hold a BEGIN IMMEDIATE transaction on ``raw``: committed at the end, rolled back on any error."""
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        yield raw
+    except BaseException:
+        if raw.in_transaction:  # SQLite may have rolled back already (disk full)
+            raw.execute("ROLLBACK")
+        raise
+    try:
+        raw.execute("COMMIT")
+    except sqlite3.Error:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
 
 
 @contextmanager

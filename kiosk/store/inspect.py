@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from kiosk.store import database as db
 from kiosk.store.crypto import DecryptionFailed, bind, open_sealed
@@ -26,7 +26,8 @@ def stats(store: Store) -> dict[str, Any]:
         outbox = dict(conn.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all())
         shredded = conn.execute(select(func.count()).where(ApplicationRow.shredded_at.is_not(None))).scalar_one()
         ratings = conn.execute(select(func.count()).select_from(RatingRow)).scalar_one()
-        keys = conn.execute(select(func.count()).select_from(DataKey)).scalar_one()
+        keys = conn.execute(select(func.count()).select_from(DataKey)).scalar_one() + conn.execute(
+            select(func.count()).where(ApplicationRow.wrapped_key.is_not(None))).scalar_one()
         critical = conn.execute(select(func.count()).where(EventRow.severity == "critical")).scalar_one()
     age = oldest_pending_age(store)
     return {
@@ -54,7 +55,11 @@ def _key_problems(store: Store) -> list[str]:
     """Check that every live data key was wrapped with the current key and unwraps."""
     bad = 0
     with db.read(store.engine) as conn:
-        rows = conn.execute(select(DataKey.record_id, DataKey.kek_id, DataKey.wrapped)).all()
+        rows: list[Any] = list(conn.execute(union_all(
+            select(DataKey.record_id, DataKey.kek_id, DataKey.wrapped),
+            select(ApplicationRow.id, ApplicationRow.kek_id, ApplicationRow.wrapped_key)
+            .where(ApplicationRow.wrapped_key.is_not(None)),
+        )))
     for record_id, kek_id, wrapped in rows:
         try:
             if kek_id != store.kek_id:

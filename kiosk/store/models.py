@@ -45,7 +45,7 @@ class DailyNumber(Base):
 
 
 class DataKey(Base):
-    """A record's data key, wrapped by the key-encryption key; deleting it shreds the record."""
+    """A rating's or the device secret's data key, wrapped by the key-encryption key; deleting it shreds the record."""
 
     __tablename__ = "data_keys"
     record_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -55,7 +55,10 @@ class DataKey(Base):
 
 
 class ApplicationRow(Base):
-    """An application: metadata in clear, the application itself as ciphertext."""
+    """An application: metadata in clear, the application as ciphertext under its own data key, kept wrapped here.
+
+    Shredding overwrites the wrapped key and the ciphertext (the row is written again without them).
+    """
 
     __tablename__ = "applications"
     id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -70,6 +73,8 @@ class ApplicationRow(Base):
     boot_id: Mapped[str]
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     shredded_at: Mapped[str | None]
+    kek_id: Mapped[str | None]  # the key-encryption key that wrapped wrapped_key
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once shredded
 
 
 class ReceiptRow(Base):

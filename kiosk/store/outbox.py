@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, union_all, update
 
 from domain.idnumbers import SOFTWARE_EPOCH
 from domain.lifecycle import State
@@ -27,6 +27,7 @@ from kiosk.store.models import (
 from kiosk.store.store import Store
 
 MAX_RETRY_DELAY = timedelta(hours=1)
+SHREDDED_COLUMNS = {"content", "kek_id", "wrapped_key", "shredded_at"}  # an application's row loses the first three
 
 
 @dataclass(frozen=True)
@@ -191,11 +192,7 @@ def shred(store: Store, retention: timedelta, chunk_size: int = 500) -> int:
         conn.execute(update(OutboxRow).where(
             OutboxRow.status == OutboxStatus.ACKED, OutboxRow.acked_at < SOFTWARE_EPOCH.isoformat()
         ).values(acked_at=now))
-        ids = list(conn.execute(
-            select(OutboxRow.record_id)
-            .join(DataKey, DataKey.record_id == OutboxRow.record_id)
-            .where(OutboxRow.status == OutboxStatus.ACKED, OutboxRow.acked_at <= cutoff)
-        ).scalars())
+        ids = _keyed(conn, cutoff)
         for chunk in (ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)):
             conn.execute(delete(DataKey).where(DataKey.record_id.in_(chunk)))
             crashpoint("mid_shred")
@@ -212,8 +209,17 @@ def shred(store: Store, retention: timedelta, chunk_size: int = 500) -> int:
     return len(ids)
 
 
+def _keyed(conn: Connection, cutoff: str) -> list[str]:
+    """Return the records acknowledged by ``cutoff`` that still have a data key (an application's is in its row)."""
+    acked = select(OutboxRow.record_id).where(OutboxRow.status == OutboxStatus.ACKED, OutboxRow.acked_at <= cutoff)
+    applications = acked.join(ApplicationRow, ApplicationRow.id == OutboxRow.record_id).where(
+        ApplicationRow.wrapped_key.is_not(None))
+    others = acked.join(DataKey, DataKey.record_id == OutboxRow.record_id)
+    return list(conn.execute(union_all(applications, others)).scalars())
+
+
 def _drop_ciphertext(conn: Connection, chunk: list[str], now: str) -> None:
-    """Write shredded applications and receipts again without their ciphertext: deleted, then inserted.
+    """Write shredded applications and receipts again without their keys and ciphertext: deleted, then inserted.
 
     SQLite merges emptied pages on a delete only: an update shrinking a 4 KB row to its metadata left it
     alone on its page for ever (the store grew ~5 KB per application). Inserted again with the same
@@ -221,7 +227,7 @@ def _drop_ciphertext(conn: Connection, chunk: list[str], now: str) -> None:
     """
     cursor, marks = db.driver(conn), ",".join("?" * len(chunk))
     cursor.execute("PRAGMA defer_foreign_keys = ON")  # rows referring to an application see it again by the commit
-    kept = [c.name for c in ApplicationRow.__table__.c if c.name not in {"content", "shredded_at"}]
+    kept = [c.name for c in ApplicationRow.__table__.c if c.name not in SHREDDED_COLUMNS]
     listed = ", ".join(kept)  # the model's own column names, never input
     applications = cursor.execute(f"SELECT rowid, {listed} FROM applications WHERE id IN ({marks})",  # noqa: S608
                                   chunk).fetchall()

@@ -2,7 +2,7 @@
 
 The file may be anything a technician was handed, so nothing in it is trusted: recovery reads a
 private copy (its WAL folded in) read-only and immutable, with ``trusted_schema`` off, only if
-applications, data_keys and receipts are plain tables with the columns it reads, and within a
+applications and receipts are plain tables with the columns it reads, and within a
 cap on rows, on the length of one value and on time.
 """
 
@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.store import database as db
-from kiosk.store.crypto import DecryptionFailed, bind, open_sealed, seal
-from kiosk.store.store import SQL_APPLICATION, SQL_DATA_KEY, SQL_RECEIPT, Store
+from kiosk.store.crypto import DecryptionFailed, bind, open_sealed
+from kiosk.store.store import SQL_APPLICATION, SQL_RECEIPT, Store
 
 COLUMNS = (
     "id, number, offering_code, offering_kind, catalog_version, catalog_hash, state, created_at, boot_id, content"
 )
 TABLES = {  # what recovery reads: each must be a plain table with these columns
     "applications": [*COLUMNS.split(", "), "seq"],
-    "data_keys": ["record_id", "wrapped"],
     "receipts": ["application_id", "document"],
 }
 MAX_MISSES = 1000  # consecutive unreadable row ids after which a damaged table is taken as ended
@@ -145,13 +144,22 @@ def _opened(path: Path, scratch: Path, deadline: float) -> Iterator[sqlite3.Conn
 def candidates(path: Path, scratch: Path) -> Iterator[tuple[tuple[object, ...], bytes | None, bytes | None]]:
     """Yield (application row, wrapped key, receipt document) from a damaged file (copied into ``scratch``)."""
     with _opened(path, scratch, time.monotonic() + MAX_SECONDS) as conn:
+        key_query = _key_query(conn)
         for n, row in enumerate(_rows(conn)):
             if n == MAX_ROWS:
                 raise TooManyRows
             rid = str(row[0])
-            wrapped = _blob(conn, "SELECT wrapped FROM data_keys WHERE record_id = ?", rid)
+            wrapped = _blob(conn, key_query, rid)
             document = _blob(conn, "SELECT document FROM receipts WHERE application_id = ?", rid)
             yield row, wrapped, document
+
+
+def _key_query(conn: sqlite3.Connection) -> str:
+    """Return where the file keeps an application's wrapped key: its row since migration 0007, data_keys before."""
+    columns = {name for (name,) in conn.execute("SELECT name FROM pragma_table_xinfo('applications')")}
+    if "wrapped_key" in columns:
+        return "SELECT wrapped_key FROM applications WHERE id = ?"
+    return "SELECT wrapped FROM data_keys WHERE record_id = ?"
 
 
 def recover_one(
@@ -176,9 +184,7 @@ def recover_one(
             report.problems.append(f"{number}: the number was issued again after the damage; left in the file")
             return
         seq, now = store._next_seq(conn), store.now()
-        conn.exec_driver_sql(SQL_DATA_KEY, (rid, store.kek_id, seal(store.kek, key, bind("data_keys", rid, "wrapped")),
-                                            now))
-        conn.exec_driver_sql(SQL_APPLICATION, (rid, seq, *row[1:9], content))
+        conn.exec_driver_sql(SQL_APPLICATION, (rid, seq, *row[1:9], content, store.kek_id, store.wrap(key, rid)))
         if document is not None:
             conn.exec_driver_sql(SQL_RECEIPT, (rid, document))
         store._enqueue(conn, seq, rid, "application", now)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Connection, Engine, PoolProxiedConnection, func, insert, select, update
 
 from domain.application import Application
 from domain.export import to_jsonable
 from domain.receipt import Receipt, receipt_from_dict
 from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
-from kiosk.store.crypto import bind, key_id, new_key, open_sealed, seal
+from kiosk.store.crypto import bind, key_id, new_key, open_sealed, seal, seal_with
 from kiosk.store.errors import RecordNotFound, RecordShredded, WrongKey
 from kiosk.store.keys import KeyProvider
 from kiosk.store.models import (
@@ -44,16 +47,20 @@ SQL_NEXT_DAILY = (
     "INSERT INTO daily_numbers (day, last_seq) VALUES (?, ?) "
     "ON CONFLICT (day) DO UPDATE SET last_seq = max(last_seq + 1, ?) RETURNING last_seq"
 )
+SQL_NEXT_SEQ_AND_KEK = (  # the submit's sequence and the store's current key id in one trip
+    "INSERT INTO counters (name, value) VALUES ('seq', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 "
+    "RETURNING value, (SELECT value FROM meta WHERE key = 'kek_id')"
+)
+SQL_KEK_ID = "SELECT value FROM meta WHERE key = 'kek_id'"
 SQL_DATA_KEY = "INSERT INTO data_keys (record_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)"
 SQL_APPLICATION = (
     "INSERT INTO applications (id, seq, number, offering_code, offering_kind, catalog_version, "
-    "catalog_hash, state, created_at, boot_id, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "catalog_hash, state, created_at, boot_id, content, kek_id, wrapped_key) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 SQL_RECEIPT = "INSERT INTO receipts (application_id, document, printed) VALUES (?, ?, 0)"
-SQL_CONTENTS = (  # only "?" placeholders are formatted in
-    "SELECT a.id, a.content, k.wrapped FROM applications a LEFT JOIN data_keys k ON k.record_id = a.id "
-    "WHERE a.id IN ({marks})"
-)
+SQL_CONTENTS = "SELECT id, content, wrapped_key FROM applications WHERE id IN ({marks})"  # only "?" marks go in
+SQL_APPLICATION_KEY = "SELECT wrapped_key FROM applications WHERE id = ?"
 SQL_OUTBOX = (  # a new entry is OutboxStatus.PENDING
     "INSERT INTO outbox (seq, record_id, kind, status, attempts, created_at, boot_id) "
     "VALUES (?, ?, ?, 'pending', 0, ?, ?)"
@@ -90,6 +97,9 @@ class Store:
     boot: str = ""
     daily_floor: tuple[str, int] | None = None  # (last day, floor) after an unsalvageable quarantine
     provider: KeyProvider | None = None  # to pick up a key rotated by the other process
+    _submitter: tuple[PoolProxiedConnection, sqlite3.Connection] | None = field(default=None, init=False, repr=False)
+    _submitting: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _kek_cipher: tuple[str, AESGCM] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Fill in the boot id."""
@@ -100,31 +110,56 @@ class Store:
         return self.clock().astimezone(UTC).isoformat()
 
     # -- keys -------------------------------------------------------------------------
-    def _current_kek(self, conn: Connection) -> None:
+    def _current_kek(self, raw: sqlite3.Connection) -> None:
         """Follow a key rotation done by the other process, so no record is wrapped with a retired key."""
-        stored = db.driver(conn).execute("SELECT value FROM meta WHERE key = 'kek_id'").fetchone()
-        if stored is None or stored[0] == self.kek_id:
+        stored = raw.execute(SQL_KEK_ID).fetchone()
+        self._adopt_kek(None if stored is None else stored[0])
+
+    def _adopt_kek(self, stored: str | None) -> None:
+        """Load the key ``stored`` names when another process rotated to it."""
+        if stored is None or stored == self.kek_id:
             return
         fresh = self.provider.load() if self.provider is not None else b""
-        if key_id(fresh) != stored[0]:
-            raise WrongKey(f"the store's key changed to {stored[0]} and this process cannot load it; restart it")
-        self.kek, self.kek_id = fresh, stored[0]
+        if key_id(fresh) != stored:
+            raise WrongKey(f"the store's key changed to {stored} and this process cannot load it; restart it")
+        self.kek, self.kek_id = fresh, stored
+
+    def _kek(self) -> AESGCM:
+        """Return the key-encryption cipher, built once per key."""
+        if self._kek_cipher is None or self._kek_cipher[0] != self.kek_id:
+            self._kek_cipher = (self.kek_id, AESGCM(self.kek))
+        return self._kek_cipher[1]
+
+    def wrap(self, key: bytes, record_id: str) -> bytes:
+        """Wrap a record's data key under the current key-encryption key."""
+        return seal_with(self._kek(), key, bind("data_keys", record_id, "wrapped"))
+
+    def unwrap(self, wrapped: bytes | None, record_id: str) -> bytes:
+        """Unwrap a record's data key; raise RecordShredded once it is destroyed."""
+        if wrapped is None:
+            raise RecordShredded(f"record {record_id} was shredded after central confirmed it")
+        return open_sealed(self.kek, wrapped, bind("data_keys", record_id, "wrapped"))
 
     def _new_data_key(self, conn: Connection, record_id: str, now: str) -> bytes:
-        """Create, wrap and store a data key for one record."""
-        self._current_kek(conn)
+        """Create, wrap and store a data key for a rating or the device secret."""
+        raw = db.driver(conn)
+        self._current_kek(raw)
         key = new_key()
-        wrapped = seal(self.kek, key, bind("data_keys", record_id, "wrapped"))
-        db.driver(conn).execute(SQL_DATA_KEY, (record_id, self.kek_id, wrapped, now))
+        raw.execute(SQL_DATA_KEY, (record_id, self.kek_id, self.wrap(key, record_id), now))
         return key
 
     def data_key(self, conn: Connection, record_id: str) -> bytes:
-        """Unwrap a record's data key; raise RecordShredded once it is destroyed."""
+        """Unwrap the data key of a rating or the device secret."""
+        self._current_kek(db.driver(conn))
         wrapped = conn.execute(select(DataKey.wrapped).where(DataKey.record_id == record_id)).scalar()
-        if wrapped is None:
-            raise RecordShredded(f"record {record_id} was shredded after central confirmed it")
-        self._current_kek(conn)
-        return open_sealed(self.kek, wrapped, bind("data_keys", record_id, "wrapped"))
+        return self.unwrap(wrapped, record_id)
+
+    def application_key(self, conn: Connection, record_id: str) -> bytes:
+        """Unwrap an application's data key, kept in its row."""
+        raw = db.driver(conn)
+        self._current_kek(raw)
+        row = raw.execute(SQL_APPLICATION_KEY, (record_id,)).fetchone()
+        return self.unwrap(None if row is None else row[0], record_id)
 
     def device_secret(self) -> bytes:
         """Return the secret that protects the terminal's device key, creating it on first use.
@@ -143,13 +178,13 @@ class Store:
         """Advance the terminal-wide sequence that orders every record."""
         return int(db.driver(conn).execute(SQL_NEXT_SEQ).fetchone()[0])
 
-    def _next_daily(self, conn: Connection, day: date) -> int:
+    def _next_daily(self, raw: sqlite3.Connection, day: date) -> int:
         """Advance the receipt sequence of ``day``, continuing it if the clock came back."""
         key = day.isoformat()
         floor = 0
         if self.daily_floor and key <= self.daily_floor[0]:
             floor = self.daily_floor[1]
-        return int(db.driver(conn).execute(SQL_NEXT_DAILY, (key, floor + 1, floor + 1)).fetchone()[0])
+        return int(raw.execute(SQL_NEXT_DAILY, (key, floor + 1, floor + 1)).fetchone()[0])
 
     # -- applications -----------------------------------------------------------------
     def submit(
@@ -158,25 +193,41 @@ class Store:
         """Number, encrypt and durably store an application with its outbox entry and receipt.
 
         ``build`` gets the day's receipt sequence and returns the application. One
-        transaction writes everything: once this returns, the application survives a crash.
+        transaction writes everything (the data key wrapped in the application's row): once this
+        returns, the application survives a crash. It runs for every citizen, so it keeps its own
+        connection and goes straight to the driver.
         """
-        with db.write(self.engine) as conn:
-            application = build(self._next_daily(conn, day))
-            seq = self._next_seq(conn)
-            rid, now = str(application.id), self.now()
-            key = self._new_data_key(conn, rid, now)
-            content = seal(key, to_json(application), bind("applications", rid, "content"))
-            db.driver(conn).execute(SQL_APPLICATION, (
-                rid, seq, application.number, application.offering_code, application.offering_kind,
-                application.catalog_version, application.catalog_hash, application.state.value, now,
-                self.boot, content,
-            ))
-            document = seal(key, to_json(make_receipt(application)), bind("receipts", rid, "document"))
-            db.driver(conn).execute(SQL_RECEIPT, (rid, document))
-            self._enqueue(conn, seq, rid, "application", now)
-            crashpoint("before_commit")
+        with db.translate(), self._submitting:
+            raw = self._submit_connection()
+            with db.immediate(raw):
+                application = build(self._next_daily(raw, day))
+                seq, stored_kek = raw.execute(SQL_NEXT_SEQ_AND_KEK).fetchone()
+                self._adopt_kek(stored_kek)
+                rid, now, key = str(application.id), self.now(), new_key()
+                cipher = AESGCM(key)
+                raw.execute(SQL_APPLICATION, (
+                    rid, seq, application.number, application.offering_code, application.offering_kind,
+                    application.catalog_version, application.catalog_hash, application.state.value, now, self.boot,
+                    seal_with(cipher, to_json(application), bind("applications", rid, "content")),
+                    self.kek_id, self.wrap(key, rid),
+                ))
+                receipt = to_json(make_receipt(application))
+                raw.execute(SQL_RECEIPT, (rid, seal_with(cipher, receipt, bind("receipts", rid, "document"))))
+                raw.execute(SQL_OUTBOX, (seq, rid, "application", now, self.boot))
+                crashpoint("before_commit")
         crashpoint("after_commit")
         return application
+
+    def _submit_connection(self) -> sqlite3.Connection:
+        """Return the submit path's long-lived connection (opened with the store's pragmas on first use)."""
+        if self._submitter is None:
+            proxy = self.engine.raw_connection()
+            raw = proxy.driver_connection
+            proxy.detach()  # its own from now on: the pool neither lends it out nor counts it
+            if not isinstance(raw, sqlite3.Connection):
+                raise TypeError("the store runs on the sqlite3 driver")
+            self._submitter = (proxy, raw)
+        return self._submitter[1]
 
     def _enqueue(self, conn: Connection, seq: int, record_id: str, kind: str, now: str) -> None:
         """Add an outbox entry for a record."""
@@ -188,7 +239,7 @@ class Store:
             row = conn.execute(select(ApplicationRow.content).where(ApplicationRow.id == record_id)).first()
             if row is None:
                 raise RecordNotFound(f"no application {record_id}")
-            key = self.data_key(conn, record_id)
+            key = self.application_key(conn, record_id)
             if row.content is None:
                 raise RecordShredded(f"application {record_id} was shredded")
             data: dict[str, Any] = json.loads(open_sealed(key, row.content, bind("applications", record_id, "content")))
@@ -200,13 +251,14 @@ class Store:
             return {}
         marks = ",".join("?" * len(record_ids))
         with db.read(self.engine) as conn:
-            self._current_kek(conn)
-            rows = db.driver(conn).execute(SQL_CONTENTS.format(marks=marks), record_ids).fetchall()
+            raw = db.driver(conn)
+            self._current_kek(raw)
+            rows = raw.execute(SQL_CONTENTS.format(marks=marks), record_ids).fetchall()
         contents: dict[str, dict[str, Any]] = {}
         for rid, content, wrapped in rows:
             if content is None or wrapped is None:
                 raise RecordShredded(f"application {rid} was shredded")
-            key = open_sealed(self.kek, wrapped, bind("data_keys", rid, "wrapped"))
+            key = self.unwrap(wrapped, rid)
             contents[rid] = json.loads(open_sealed(key, content, bind("applications", rid, "content")))
         return contents
 
@@ -218,7 +270,7 @@ class Store:
             ).where(ApplicationRow.number == number.strip().upper())).first()
             if row is None:
                 raise RecordNotFound(f"no application with number {number} on this terminal")
-            key = self.data_key(conn, row.id)
+            key = self.application_key(conn, row.id)
             if row.document is None:
                 raise RecordShredded(f"the receipt of {number} was shredded")
             plain = open_sealed(key, row.document, bind("receipts", row.id, "document"))
@@ -311,4 +363,8 @@ class Store:
 
     def close(self) -> None:
         """Release the database file."""
+        with self._submitting:
+            if self._submitter is not None:
+                self._submitter[0].close()
+                self._submitter = None
         self.engine.dispose()

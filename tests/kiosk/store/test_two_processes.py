@@ -66,7 +66,7 @@ def test_shredding_beside_a_reader_owes_a_checkpoint_and_pays_it_later(tmp_path:
     store = open_test_store(tmp_path)
     application = submit(store)
     outbox.ack(store, str(application.id))
-    wrapped = sqlite3.connect(store.path).execute("SELECT wrapped FROM data_keys").fetchone()[0]
+    wrapped = sqlite3.connect(store.path).execute("SELECT wrapped_key FROM applications").fetchone()[0]
     reader = sqlite3.connect(store.path, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM applications").fetchone()  # holds a snapshot, as the other process may
