@@ -245,8 +245,8 @@ class Store:
             data: dict[str, Any] = json.loads(open_sealed(key, row.content, bind("applications", record_id, "content")))
             return data
 
-    def application_contents(self, record_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Decrypt several stored applications in one read (the sync agent's batch); shredded ones raise."""
+    def application_plaintexts(self, record_ids: list[str]) -> dict[str, bytes]:
+        """Decrypt several stored applications in one read, as the JSON bytes stored (the sync agent's batch)."""
         if not record_ids:
             return {}
         marks = ",".join("?" * len(record_ids))
@@ -254,13 +254,13 @@ class Store:
             raw = db.driver(conn)
             self._current_kek(raw)
             rows = raw.execute(SQL_CONTENTS.format(marks=marks), record_ids).fetchall()
-        contents: dict[str, dict[str, Any]] = {}
+        plaintexts: dict[str, bytes] = {}
         for rid, content, wrapped in rows:
             if content is None or wrapped is None:
                 raise RecordShredded(f"application {rid} was shredded")
             key = self.unwrap(wrapped, rid)
-            contents[rid] = json.loads(open_sealed(key, content, bind("applications", rid, "content")))
-        return contents
+            plaintexts[rid] = open_sealed(key, content, bind("applications", rid, "content"))
+        return plaintexts
 
     def reprint(self, number: str) -> Receipt:
         """Return the receipt of application ``number`` for printing again."""

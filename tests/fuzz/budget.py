@@ -20,7 +20,8 @@ WEIGHTS = {
     "emv/bank card": 6, "printer status": 3, "bundle/raw": 4, "bundle/envelopes": 5, "envelope/raw": 4,
     "envelope/mutated": 6, "acks/raw": 3, "acks/mutated": 6, "heartbeat/raw": 4, "heartbeat/mutated": 6,
     "presence": 3, "topics": 3, "content/raw": 3, "content/mutated": 6, "content/answers": 6, "enrollment request": 4,
-    "catalog/documents": 1, "catalog/files": 0.2, "device and broker urls": 2,
+    "catalog/documents": 1, "catalog/files": 0.2, "device and broker urls": 2, "bundle v2/raw": 4,
+    "envelope v2/raw": 4, "proof v2": 3,
 }
 COUNTS: Counter[str] = Counter()
 

@@ -42,13 +42,14 @@ class Central:
         self.workers.append(worker)
         return worker
 
-    def agent(self, broker: Mosquitto, store: Store, terminal: str = "LC0001", *, register: bool = True) -> SyncAgent:
-        """Return a (not yet started) sync agent for ``terminal`` with a fresh certificate."""
+    def agent(self, broker: Mosquitto, store: Store, terminal: str = "LC0001", *, register: bool = True,
+              protocol: int = 2) -> SyncAgent:
+        """Return a (not yet started) sync agent for ``terminal`` with a fresh certificate, speaking ``protocol``."""
         link = broker.link(terminal)
         if register:
             self.register(link, terminal)
         terminal_keys = load_terminal_keys(Path(link.key), self.keys_dir / "uplink.pub", self.keys_dir / "ack.pub")
-        return SyncAgent(store, terminal, terminal_keys, link, ack_timeout=timedelta(seconds=2))
+        return SyncAgent(store, terminal, terminal_keys, link, ack_timeout=timedelta(seconds=2), protocol=protocol)
 
     def drain(self, broker: Mosquitto, store: Store, terminal: str = "LC0001", timeout: float = 30) -> None:
         """Run a worker and the terminal's agent until its outbox is settled (asserted), then stop the agent."""
