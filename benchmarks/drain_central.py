@@ -27,10 +27,10 @@ TIMES = {"central verify/decrypt/check": 0.0, "central DB commit": 0.0, "central
 class TimedIngest(Ingest):
     """Ingest that adds the time of each stage to TIMES."""
 
-    def _check(self, topic: str, payload: bytes) -> Checked:
+    def _check_message(self, topic: str, payload: bytes) -> list[Checked]:
         began = time.perf_counter()
         try:
-            return super()._check(topic, payload)
+            return super()._check_message(topic, payload)
         finally:
             TIMES["central verify/decrypt/check"] += time.perf_counter() - began
 
