@@ -5,7 +5,9 @@ the same broker (each PUBACK awaited), in the same run. Central runs in its own 
 ingest workers (`central serve`'s default), as in production, where central and terminal never
 share a CPU (here they share two cores). Stage times are summed over threads: the two central
 workers overlap, so central's stages can add up to more than the wall time per application.
-Set YC_DRAIN_COUNT for a shorter run.
+Set YC_DRAIN_COUNT for a shorter run; YC_DRAIN_PROCESSES and YC_DRAIN_WORKERS run central as several
+processes on the shared subscription (measured here: two processes of one worker are no faster than one
+of two — the terminal, the broker and central share the machine's two cores, which are all busy).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from sync.keys import load_terminal_keys
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "drain"
 COUNT = int(os.environ.get("YC_DRAIN_COUNT", "10000"))
+PROCESSES = int(os.environ.get("YC_DRAIN_PROCESSES", "1"))  # central ingest processes on the shared subscription
+WORKERS = int(os.environ.get("YC_DRAIN_WORKERS", "2"))  # ingest threads in each (`central serve`'s default)
 POSTGRES = os.environ.get("YC_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -66,16 +70,23 @@ def _queued_store() -> Path:
 
 
 @contextmanager
-def _central(broker: Mosquitto, db_url: str, keys_dir: Path) -> Iterator[subprocess.Popen[str]]:
-    """Run central's timed ingest process; yield it once it is subscribed."""
+def _central(broker: Mosquitto, db_url: str, keys_dir: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """Run central's timed ingest processes (PROCESSES, one worker each); yield them once all are subscribed."""
     spec = keys_dir.parent / "central.json"
-    spec.write_text(json.dumps({"db": db_url, "keys": str(keys_dir), "link": asdict(broker.link(CENTRAL_USER))}))
-    process = subprocess.Popen([sys.executable, "-m", "benchmarks.drain_central", str(spec)],  # noqa: S603
-                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != "ready":
-        raise RuntimeError("central did not start")
-    yield process
+    spec.write_text(json.dumps({"db": db_url, "keys": str(keys_dir), "link": asdict(broker.link(CENTRAL_USER)),
+                                "workers": WORKERS}))
+    processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.drain_central", str(spec)],  # noqa: S603
+                                  stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(PROCESSES)]
+    try:
+        for process in processes:
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError("central did not start")
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
 
 
 def _timed(stages: dict[str, float], name: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,7 +118,7 @@ def _drain(db_url: str) -> Run:
         outbox.payloads = _timed(stages, "terminal decrypt from store", outbox.payloads)  # type: ignore[assignment]
         outbox.ack_many = _timed(stages, "terminal ack commit", outbox.ack_many)  # type: ignore[assignment]
         try:
-            with _central(broker, db_url, keys_dir) as central:
+            with _central(broker, db_url, keys_dir) as centrals:
                 terminal_keys = load_terminal_keys(Path(link.key), keys_dir / "uplink.pub", keys_dir / "ack.pub")
                 agent = SyncAgent(store, "LC0001", terminal_keys, link, window=200, ack_timeout=timedelta(minutes=5))
                 agent.client.publish = _timed(stages, "terminal publish", agent.client.publish)  # type: ignore[method-assign]
@@ -118,9 +129,12 @@ def _drain(db_url: str) -> Run:
                     raise RuntimeError("the drain did not finish")
                 seconds = time.perf_counter() - began
                 agent.stop()
-                central.terminate()
-                stdout, _ = central.communicate(timeout=60)
-                stages.update(json.loads(stdout.strip().splitlines()[-1]))
+                for central in centrals:
+                    central.terminate()
+                for central in centrals:
+                    stdout, _ = central.communicate(timeout=60)
+                    for stage, spent in json.loads(stdout.strip().splitlines()[-1]).items():
+                        stages[stage] = stages.get(stage, 0.0) + spent
         finally:
             uplink_v2.seal, uplink_v2.pack = patched["seal"], patched["pack"]  # type: ignore[assignment]
             outbox.payloads, outbox.ack_many = originals  # type: ignore[assignment]

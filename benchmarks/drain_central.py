@@ -58,7 +58,7 @@ def main(spec_path: Path) -> None:
     worker.seal_acks = _timed_seal(worker.seal_acks)  # type: ignore[assignment]
     archive = CatalogArchive.load(None, SAMPLE_CATALOG)
     ingest = TimedIngest(make_engine(spec["db"]), keys.load(Path(spec["keys"])), archive)
-    service = IngestService(ingest, Link(**spec["link"]), workers=2)  # `central serve`'s default
+    service = IngestService(ingest, Link(**spec["link"]), workers=spec["workers"])
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     service.start()
