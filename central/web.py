@@ -19,11 +19,13 @@ from central.api.app import create_app as create_api
 from central.api.backoffice import backoffice_routes
 from central.auth.security import Guard, LoginRequired, Refused
 from central.dashboard.actions import action_routes, login_routes
+from central.dashboard.casework import case_routes, default_rules
 from central.dashboard.commanding import command_routes
 from central.dashboard.pages import page_routes
 from central.dashboard.render import SECURITY_HEADERS, render
 from central.monitor.alerts import AlertBook
 from central.monitor.monitor import FleetMonitor
+from central.platform.cases import Rules
 
 STATIC = Path(__file__).parent / "dashboard" / "static"
 log = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ def _page_of(request: Request) -> str:
     return path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics: bool = True) -> FastAPI:
+def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics: bool = True,
+               case_rules: Rules | None = None) -> FastAPI:
     """Build the whole web server over a running monitor (``metrics`` False: /metrics is served elsewhere)."""
     app = create_api(monitor, book, guard, metrics=metrics)
     app.state.monitor = monitor  # pages say when what they show is not current
@@ -59,6 +62,7 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.include_router(action_routes(monitor, book, guard))
     app.include_router(command_routes(monitor.engine, guard))
     app.include_router(backoffice_routes(monitor.engine, guard))
+    app.include_router(case_routes(monitor.engine, guard, case_rules or default_rules()))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _session_handlers(app, guard)
     _failure_handlers(app, guard)

@@ -98,3 +98,43 @@ def halls(catalogs: Path | None, days: int, as_json: bool, db_url: str) -> None:
         f"{r['hall'] or '-':<14} ratings 1-5 {'/'.join(str(r['ratings'][str(n)]) for n in range(1, 6))}  "
         f"cases {r['cases']} open {r['open']} overdue {r['overdue']}  followed up {r['followed_up_pct']}%"
         for r in rs) or "no ratings yet")
+
+
+@cases_group.command("export")
+@click.option("--since", default="", help="Only records central learnt of from this time on (ISO 8601; default all).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The JSON-lines file to write (docs/haochaping.md); written whole or not at all.")
+@db_option
+def export(*, since: str, out: Path, db_url: str) -> None:
+    """Write every rating and 回访 for the provincial 好差评 system to a file."""
+    from central.platform import haochaping
+
+    if since:
+        try:
+            datetime.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter(f"{since!r} is not an ISO 8601 time", param_hint="--since") from None
+    rows = list(haochaping.records(open_engine(db_url), since))
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(haochaping.lines(rows))
+    partial.replace(out)
+    click.echo(f"{len(rows)} records written to {out}")
+
+
+@cases_group.command("push")
+@click.option("--to", "url", required=True, envvar="YC_HAOCHAPING_URL",
+              help="The province's 好差评 endpoint (https://; plain http only to this host).")
+@click.option("--ca", type=click.Path(exists=True, dir_okay=False), help="CA certificate the endpoint must chain to.")
+@db_option
+def push(*, url: str, ca: str | None, db_url: str) -> None:
+    """Send every rating and 回访 not yet confirmed to the province, once each; exit 3 if some must wait."""
+    from central.platform import haochaping
+
+    try:
+        post = haochaping.http_post(url, ca)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to") from None
+    counts = haochaping.push(open_engine(db_url), post, datetime.now(UTC))
+    click.echo(f"{counts['queued']} new, {counts['sent']} sent, {counts['waiting']} waiting for a retry")
+    if counts["waiting"]:
+        raise SystemExit(3)

@@ -237,6 +237,20 @@ feedback_followups = Table(  # each 回访: who, when, how, what came of it
     Index("ix_feedback_followups_rating", "rating", "n"),
 )
 
+haochaping_sent = Table(  # the provincial 好差评 push: one row per record, sent once (central/platform/haochaping.py)
+    "haochaping_sent", metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("record", String(140), nullable=False, unique=True),  # a rating's id, or "<rating id>:<n>" for a 回访
+    Column("type", String(16), nullable=False),  # rating | follow_up
+    Column("at", String, nullable=False),  # when central learnt of it (the next push looks from the newest on)
+    Column("document", String, nullable=False),  # the JSON record as it is sent
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", String, nullable=True),  # after a failed attempt: not before then
+    Column("sent_at", String, nullable=True),  # the receiver confirmed it
+    Column("last_error", String, nullable=True),
+    Index("ix_haochaping_sent_unsent", "sent_at", "n"),
+)
+
 certificate_history = Table(
     "certificate_history", metadata,
     Column("terminal", String(12), nullable=False),

@@ -1,7 +1,7 @@
 """Uplink protocol v2: each stored envelope keeps the proof of its bundle's one signature (NULL for v1 envelopes).
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
