@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from kiosk.store import outbox
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.models import Base
 from kiosk.store.opening import open_store
+from tests.common import ROOT
 from tests.kiosk.store.legacy import fill_0001
 
 SCRIPTS = ScriptDirectory.from_config(db._alembic_for_scripts())
@@ -51,3 +55,17 @@ def test_data_from_an_earlier_revision_survives_the_upgrade(tmp_path: Path, revi
     assert store.application_content(rid)["values"]["applicant.name"] == "旧版本"
     assert [e.record_id for e in outbox.pending(store)] == [rid]
     store.close()
+
+
+def test_the_cheap_head_is_alembics_head_and_an_up_to_date_store_opens_without_alembic(tmp_path: Path) -> None:
+    assert db.newest_revision() == db.head_revision() == REVISIONS[-1]
+    open_store(tmp_path / "store.db", KeyFileProvider(tmp_path / "store.key")).close()  # created: migrated
+    probe = (
+        "import sys; from pathlib import Path; from kiosk.store.keys import KeyFileProvider; "
+        "from kiosk.store.opening import open_store; "
+        f"open_store(Path({str(tmp_path / 'store.db')!r}), KeyFileProvider(Path({str(tmp_path / 'store.key')!r})))"
+        ".close(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "[]"
