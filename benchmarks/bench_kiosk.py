@@ -17,11 +17,21 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import Run, RunCase
+from benchmarks.kiosk_probe import STORE_FOLDER
+from kiosk.store.keys import KeyFileProvider
+from kiosk.store.opening import open_store
 from kiosk.ui.display import start_xvfb
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("YC_KIOSK_RUNS", "5"))
 _results: dict[str, list[dict[str, float]]] = {"kiosk": [], "empty": []}
+
+
+def _provisioned_store() -> str:
+    """Create the terminal's store once, as `yichuang store init` does at installation; the starts open it."""
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-store-"))
+    open_store(folder / "store.db", KeyFileProvider(folder / "store.key")).close()
+    return str(folder)
 
 
 def _measure() -> None:
@@ -30,7 +40,7 @@ def _measure() -> None:
         return
     server, display = start_xvfb()
     env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
-           "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-bench-")}
+           "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-bench-"), STORE_FOLDER: _provisioned_store()}
     try:
         for _ in range(RUNS):
             for mode in ("empty", "kiosk"):

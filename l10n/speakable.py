@@ -12,10 +12,10 @@ pinyin voice says them as Chinese speakers name letters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-
-from pypinyin import Style, lazy_pinyin
+from functools import cache, partial
 
 ZH_VOICE = "cmn-latn-pinyin"
 EN_VOICE = "en-gb"
@@ -85,6 +85,19 @@ def day_zh(value: date) -> str:
     return f"{year} nian2 {number_zh(value.month)} yue4 {number_zh(value.day)} ri4"
 
 
+@cache
+def _pinyin() -> Callable[[str], list[str]]:
+    """Return pypinyin's tone-numbered converter, imported on first use (a quarter of a second off the start)."""
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415 - its phrase dictionary loads for ~270 ms
+
+    return partial(lazy_pinyin, style=Style.TONE3, neutral_tone_with_five=True)
+
+
+def warm() -> None:
+    """Load pypinyin now: call it off the UI thread, after the first frame, so the first prompt needs no wait."""
+    _pinyin()
+
+
 def _token_zh(token: str) -> str:
     """Return one token of Chinese text in pinyin: characters, a number, a capital, or punctuation."""
     if token.isdigit():
@@ -92,7 +105,7 @@ def _token_zh(token: str) -> str:
     if re.fullmatch(r"[A-Z]", token):
         return token
     if re.match(r"[\u3400-\u9fff\u3007]", token):
-        return " ".join(lazy_pinyin(token, style=Style.TONE3, neutral_tone_with_five=True))
+        return " ".join(_pinyin()(token))
     marks = [PAUSE[c] for c in token if c in PAUSE]
     return (". " if "." in marks else ", ") if marks else " "
 

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 from kiosk.store.crashpoints import crashpoint
 from kiosk.store.errors import StoreCorrupt, StoreError, StoreFull
 
+if TYPE_CHECKING:  # Alembic costs ~100 ms to import: the start path imports it only when a migration is due
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+REVISION_LINE = re.compile(r'^(revision|down_revision) = "(\w+)"$', re.M)
 BUSY_TIMEOUT_MS = 10_000  # the UI and the sync agent share the file
 FULL_CODES = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR}
 CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
@@ -125,6 +126,8 @@ def translate() -> Iterator[None]:
 
 def _alembic(conn: Connection) -> AlembicConfig:
     """Build an Alembic configuration that runs on ``conn``."""
+    from alembic.config import Config as AlembicConfig  # noqa: PLC0415 - see TYPE_CHECKING above
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = conn
@@ -133,27 +136,49 @@ def _alembic(conn: Connection) -> AlembicConfig:
 
 def head_revision() -> str:
     """Return the newest migration revision."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - see TYPE_CHECKING above
+
     head = ScriptDirectory.from_config(_alembic_for_scripts()).get_current_head()
     if head is None:
         raise StoreError("no migrations found")
     return head
 
 
+def newest_revision() -> str:
+    """Return the head revision read from the migration files themselves (cheap: no Alembic import)."""
+    revisions: dict[str, str | None] = {}
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(REVISION_LINE.findall(script.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions[found["revision"]] = found.get("down_revision")
+    heads = set(revisions) - set(revisions.values())
+    if len(heads) != 1:
+        raise StoreError(f"the store's migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
 def _alembic_for_scripts() -> AlembicConfig:
     """Build an Alembic configuration for reading the migration scripts only."""
+    from alembic.config import Config as AlembicConfig  # noqa: PLC0415 - see TYPE_CHECKING above
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def current_revision(engine: Engine) -> str | None:
-    """Return the revision the database is at (None for an empty file)."""
+    """Return the revision the database is at (None for an empty file); read without importing Alembic."""
     with translate(), engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").first():
+            return None
+        row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+        return None if row is None else str(row[0])
 
 
 def migrate(engine: Engine, revision: str = "head", then: Callable[[Connection], None] | None = None) -> None:
     """Upgrade to ``revision`` and run ``then`` in one transaction: all of it or none."""
+    from alembic import command  # noqa: PLC0415 - see TYPE_CHECKING above
+
     with translate(), engine.connect() as conn:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
         command.upgrade(_alembic(conn), revision)  # Alembic joins the open transaction

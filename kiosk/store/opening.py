@@ -48,7 +48,8 @@ def open_store(path: Path, provider: KeyProvider, clock: Clock = utc_now) -> Sto
             f"the {provider.name} key (id {key_id(kek)}) is not the key of {path} (id {expected}); nothing was changed"
         )
     counters = salvage_counters(quarantined) if quarantined else None
-    db.migrate(engine, then=lambda conn: _initialise(conn, key_id(kek), counters, clock))
+    if db.current_revision(engine) != db.newest_revision():  # an up-to-date store never imports Alembic
+        db.migrate(engine, then=lambda conn: _initialise(conn, key_id(kek), counters, clock))
     if _stored_key_id(engine) != key_id(kek):  # another process initialised it first, with its key
         engine.dispose()
         raise WrongKey(f"{path} was initialised with another key at the same moment; nothing was changed")

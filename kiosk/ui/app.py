@@ -45,6 +45,7 @@ from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens.technician import TechnicianScreen
 from kiosk.ui.screens.technician_pin import TechnicianPinScreen
 from kiosk.ui.theme import Theme
+from l10n import speakable
 
 log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
@@ -133,9 +134,10 @@ class KioskApp(App):
         return root
 
     def _warm_inputs(self) -> None:
-        """Load the pinyin index and the handwriting model off the UI thread, well after the first frame."""
+        """Load the pinyin index, the handwriting model and speech's pinyin off the UI thread, after the first frame."""
         bridge.run(self.kiosk.writing.warm, lambda _: settle_gc(),
                    lambda exc: log.warning("input engines: %s", type(exc).__name__))
+        bridge.run(speakable.warm, lambda _: None, lambda exc: log.warning("speech text: %s", type(exc).__name__))
 
     def on_stop(self) -> None:
         """Stop the watches and forget the layout (a test may build the app again in the same process)."""

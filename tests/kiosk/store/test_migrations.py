@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from kiosk.store.keys import KeyFileProvider
 from kiosk.store.models import Base
 from kiosk.store.opening import open_store
 from kiosk.store.rotation import rotate
+from tests.common import ROOT
 from tests.kiosk.store.legacy import fill_0001
 
 SCRIPTS = ScriptDirectory.from_config(db._alembic_for_scripts())
@@ -80,3 +84,17 @@ def test_the_application_keys_move_into_their_rows_and_back(tmp_path: Path) -> N
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT record_id FROM data_keys").fetchall() == [(rid,)]
         assert "wrapped_key" not in {r[1] for r in raw.execute("PRAGMA table_info(applications)")}
+
+
+def test_the_cheap_head_is_alembics_head_and_an_up_to_date_store_opens_without_alembic(tmp_path: Path) -> None:
+    assert db.newest_revision() == db.head_revision() == REVISIONS[-1]
+    open_store(tmp_path / "store.db", KeyFileProvider(tmp_path / "store.key")).close()  # created: migrated
+    probe = (
+        "import sys; from pathlib import Path; from kiosk.store.keys import KeyFileProvider; "
+        "from kiosk.store.opening import open_store; "
+        f"open_store(Path({str(tmp_path / 'store.db')!r}), KeyFileProvider(Path({str(tmp_path / 'store.key')!r})))"
+        ".close(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "[]"
