@@ -20,6 +20,7 @@ EXTRA_OF = {  # top-level import name -> the extra whose distribution provides i
     "usb": "kiosk",  # python-escpos's USB printers (pyusb)
     "Xlib": "kiosk",
     "fastapi": "central",
+    "httpx": "central",
     "starlette": "central",
     "jinja2": "central",
     "prometheus_client": "central",
