@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import Engine, text
 
@@ -60,20 +61,21 @@ def test_applications_queued_offline_drain_exactly_once_after_the_broker_comes_u
     store.close()
 
 
-def test_an_envelope_signed_by_the_wrong_key_is_rejected_and_parked(
-        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+@pytest.mark.parametrize("protocol", [1, 2])  # v1: each envelope signed; v2: the bundle, refused whole
+def test_envelopes_signed_by_the_wrong_key_are_rejected_and_parked(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine, protocol: int) -> None:
     store = open_test_store(tmp_path / "terminal")
-    application = submit(store)
+    ids = {str(submit(store, i).id) for i in range(3)}
     central = Central(tmp_path, sqlite_db)
-    agent = central.agent(broker, store)
+    agent = central.agent(broker, store, protocol=protocol)
     central.register(broker.link("LC0001"), "LC0001")  # the registry holds another certificate than the agent's
     central.start_worker(broker)
     agent.start()
     assert agent.run_until_drained(30)
     assert central.stored() == []
     assert outbox.pending(store) == []
-    events = store.events("outbox_rejected")
-    assert events[0]["detail"] == {"record": str(application.id), "reason": "bad_signature"}
+    parked = {e["detail"]["record"]: e["detail"]["reason"] for e in store.events("outbox_rejected")}
+    assert parked == dict.fromkeys(ids, "bad_signature")
     agent.stop()
     central.stop()
     store.close()

@@ -13,10 +13,9 @@ from central.platform.schema import messages
 from demo.devstack import Mosquitto
 from domain.application import Application, Draft
 from kiosk.services.submit import submit_application
-from kiosk.store import outbox
 from kiosk.store.store import Store
 from protocol import uplink_v2
-from tests.kiosk.store.helpers import CATALOG, HALL, OFFERING, answers, open_test_store, submit
+from tests.kiosk.store.helpers import CATALOG, HALL, OFFERING, answers, open_test_store
 from tests.sync.stack import Central
 
 
@@ -55,21 +54,3 @@ def test_v1_and_v2_terminals_drain_together_each_application_once(
     for store in stores.values():
         store.close()
 
-
-def test_a_v2_bundle_signed_by_another_key_is_refused_whole_and_parked(
-        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
-    store = open_test_store(tmp_path / "terminal")
-    ids = {str(submit(store, i).id) for i in range(3)}
-    central = Central(tmp_path, sqlite_db)
-    agent = central.agent(broker, store, protocol=2)
-    central.register(broker.link("LC0001"), "LC0001")  # the registry holds another certificate than the agent's
-    central.start_worker(broker)
-    agent.start()
-    assert agent.run_until_drained(30)
-    assert central.stored() == []
-    assert outbox.pending(store) == []
-    parked = {e["detail"]["record"]: e["detail"]["reason"] for e in store.events("outbox_rejected")}
-    assert parked == dict.fromkeys(ids, "bad_signature")
-    agent.stop()
-    central.stop()
-    store.close()
