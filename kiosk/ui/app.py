@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
            ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen, TechnicianPinScreen, TechnicianScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
+STAFF_SCREENS = frozenset({"technician_pin", "technician"})
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
 NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
@@ -84,6 +85,7 @@ class KioskApp(App):
     volume = NumericProperty(0)
     elder = BooleanProperty(False)  # elder mode (长辈模式): larger everything, slower voice, longer timeouts
     high_contrast = BooleanProperty(False)  # the high-contrast palette (高对比度)
+    staff_only = BooleanProperty(False)  # a technician's screen is shown: citizens' controls such as 呼叫帮办 go
     hall_notice = ObjectProperty(None, allownone=True)  # central's notice for the hall (Text), shown between sessions
 
     def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
@@ -163,6 +165,7 @@ class KioskApp(App):
             self.end_session()
             return
         self.manager.current = name
+        self.staff_only = name in STAFF_SCREENS
         self._show(spoken=True)
         self.touched()
 

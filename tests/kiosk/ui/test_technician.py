@@ -7,6 +7,7 @@ from kivy.tests.common import UnitTestTouch
 
 from domain.passwords import hash_secret
 from drivers.status import PaperState
+from kiosk.store.models import HelpRequestRow
 from tests.kiosk.ui.driver import Driver
 from tests.kiosk.ui.journey import ID_NUMBER, NAME, option, to_form
 
@@ -150,3 +151,20 @@ def test_the_screen_never_shows_an_application_s_content(kiosk: Driver) -> None:
     assert "等待中心确认：1 条，最早的已等 0 分钟" in shown  # the application is counted ...
     for personal in (number, "13800138000", ID_NUMBER, NAME, "张*丰"):
         assert personal not in shown  # ... and nothing of it is shown
+
+
+def test_the_technician_screens_have_no_call_staff_button_and_home_has_it_again(kiosk: Driver) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    assert kiosk.find("呼叫帮办")
+    _corner_taps(kiosk)
+    for screen in ("technician_pin", "technician"):
+        assert kiosk.screen == screen
+        button = kiosk.app.root.ids.call_staff
+        assert (button.opacity, button.disabled) == (0, True)
+        kiosk.touch(button)  # a touch where it was does nothing
+        assert kiosk.store.count(HelpRequestRow) == 0
+        if screen == "technician_pin":
+            _type(kiosk, PIN)
+    assert not kiosk.app.help_coming
+    kiosk.tap("退出")
+    assert kiosk.find("呼叫帮办")
