@@ -44,6 +44,7 @@ MAX_HEADER_BYTES = 1024
 MAX_SIGNATURE_BYTES = 80  # a DER ECDSA P-256 signature is at most 72
 HASH_BYTES = 32
 _U16, _U32 = struct.Struct(">H"), struct.Struct(">I")
+SIGNATURE_ROOM = _U16.size + MAX_SIGNATURE_BYTES  # what the framed signature adds after the envelopes
 _KEY_AND_NONCE = 32 + 12
 
 
@@ -95,7 +96,7 @@ def group(envelopes: list[bytes]) -> list[list[bytes]]:
     size = 0
     for envelope in envelopes:
         grow = _U32.size + len(envelope)
-        if not groups or len(groups[-1]) == MAX_ENVELOPES or size + grow > MAX_BUNDLE_BYTES - 128:
+        if not groups or len(groups[-1]) == MAX_ENVELOPES or size + grow > MAX_BUNDLE_BYTES - SIGNATURE_ROOM:
             groups.append([])
             size = len(BUNDLE_MAGIC) + 1
         groups[-1].append(envelope)

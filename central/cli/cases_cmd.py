@@ -11,7 +11,6 @@ import click
 
 from central.cli.options import db_option, open_engine
 from cmdline.base import emit, json_option, operator_mistakes
-from domain.data import SAMPLE_CATALOG
 
 if TYPE_CHECKING:
     from central.platform.cases import Rules
@@ -35,11 +34,9 @@ def _rules_options(func: Any) -> Any:
 
 def _rules(catalogs: Path | None, days: int) -> Rules:
     """Return the deadline rules from the archive's newest calendar."""
-    from central.platform.cases import Rules
-    from central.platform.catalogs import CatalogArchive
+    from central.platform.cases import rules_for
 
-    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
-    return Rules(archive.newest().calendar, days)
+    return rules_for(catalogs, days)
 
 
 @click.group("cases")
@@ -114,7 +111,8 @@ def export(*, since: str, out: Path, db_url: str) -> None:
             datetime.fromisoformat(since)
         except ValueError:
             raise click.BadParameter(f"{since!r} is not an ISO 8601 time", param_hint="--since") from None
-    rows = list(haochaping.records(open_engine(db_url), since))
+    with open_engine(db_url).connect() as conn:
+        rows = list(haochaping.records(conn, since))
     partial = out.with_name(f".{out.name}.partial")
     partial.write_bytes(haochaping.lines(rows))
     partial.replace(out)

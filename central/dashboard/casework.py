@@ -20,8 +20,6 @@ from central.auth.security import FormToken, Guard
 from central.dashboard.render import render
 from central.dashboard.words import N_
 from central.platform import cases
-from central.platform.catalogs import CatalogArchive
-from domain.data import SAMPLE_CATALOG
 
 RATING_MAX = 64
 WAYS = {"phone": N_("phone"), "sms": N_("text message"), "visit": N_("home visit"), "letter": N_("letter")}
@@ -30,8 +28,7 @@ WAYS = {"phone": N_("phone"), "sms": N_("text message"), "visit": N_("home visit
 def default_rules() -> cases.Rules:
     """Return the deadline rules `central serve` uses by default: YC_CASE_DAYS working days on the sample calendar."""
     days = os.environ.get("YC_CASE_DAYS", "5")
-    return cases.Rules(CatalogArchive.load(None, SAMPLE_CATALOG).newest().calendar,
-                       int(days) if days.isdigit() and 1 <= int(days) <= 60 else 5)
+    return cases.rules_for(None, int(days) if days.isdigit() and 1 <= int(days) <= 60 else 5)
 
 
 def case_routes(engine: Engine, guard: Guard, rules: cases.Rules) -> APIRouter:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,10 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from central.platform.catalogs import CatalogArchive
 from central.platform.schema import feedback_cases, feedback_followups, messages, terminals
 from domain.calendar import WorkingCalendar
+from domain.data import SAMPLE_CATALOG
 
 CHINA = ZoneInfo("Asia/Shanghai")  # deadlines are days in the halls' time zone
 BAD_LEVELS = (1, 2)  # 非常不满意, 不满意
@@ -40,6 +43,12 @@ class Rules:
 
     calendar: WorkingCalendar
     days: int = 5
+
+
+def rules_for(catalogs: Path | None, days: int) -> Rules:
+    """Return the deadline rules on the newest calendar of the archive ``catalogs`` (the bundled sample when None)."""
+    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    return Rules(archive.newest().calendar, days)
 
 
 def open_new(conn: Connection, rules: Rules) -> int:

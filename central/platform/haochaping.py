@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -60,7 +60,7 @@ def http_post(url: str, ca: str | None = None, timeout: float = 20.0) -> Post:
     return post
 
 
-def records(engine: Engine, since: str = "") -> Iterator[dict[str, Any]]:
+def records(conn: Connection, since: str = "") -> Iterator[dict[str, Any]]:
     """Yield every rating received since ``since`` (ISO time, "" for all), then every 回访, oldest first."""
     rated = aliased(messages)
     query = (select(messages.c.id, messages.c.terminal, messages.c.level, messages.c.created,
@@ -71,14 +71,13 @@ def records(engine: Engine, since: str = "") -> Iterator[dict[str, Any]]:
     followups = (select(feedback_followups, feedback_cases.c.due)
                  .join(feedback_cases, feedback_cases.c.rating == feedback_followups.c.rating)
                  .where(feedback_followups.c.at >= since).order_by(feedback_followups.c.n))
-    with engine.connect() as conn:
-        for r in conn.execute(query):
-            yield {"schema": SCHEMA, "type": "rating", "id": r.id, **CHANNEL, "hall": r.hall or "",
-                   "terminal": r.terminal, "item": r.item, "application_number": r.number, "level": r.level,
-                   "level_name": LEVELS.get(r.level, ""), "rated_at": r.created, "received_at": r.received_at}
-        for f in conn.execute(followups):
-            yield {"schema": SCHEMA, "type": "follow_up", "id": f"{f.rating}:{f.n}", "rating": f.rating, **CHANNEL,
-                   "at": f.at, "how": f.how, "reached": bool(f.reached), "outcome": f.outcome, "case_due": f.due}
+    for r in conn.execute(query):
+        yield {"schema": SCHEMA, "type": "rating", "id": r.id, **CHANNEL, "hall": r.hall or "",
+               "terminal": r.terminal, "item": r.item, "application_number": r.number, "level": r.level,
+               "level_name": LEVELS.get(r.level, ""), "rated_at": r.created, "received_at": r.received_at}
+    for f in conn.execute(followups):
+        yield {"schema": SCHEMA, "type": "follow_up", "id": f"{f.rating}:{f.n}", "rating": f.rating, **CHANNEL,
+               "at": f.at, "how": f.how, "reached": bool(f.reached), "outcome": f.outcome, "case_due": f.due}
 
 
 def _time(record: dict[str, Any]) -> str:
@@ -97,7 +96,7 @@ def enqueue(engine: Engine) -> int:
         since = conn.execute(select(func.max(haochaping_sent.c.at))).scalar() or ""  # newer ones, and that instant's
         known = set(conn.execute(select(haochaping_sent.c.record).where(haochaping_sent.c.at >= since)).scalars())
         fresh = [{"record": r["id"], "type": r["type"], "at": _time(r), "document": json.dumps(r, ensure_ascii=False),
-                  "attempts": 0} for r in records(engine, since) if r["id"] not in known]
+                  "attempts": 0} for r in records(conn, since) if r["id"] not in known]
         if fresh:  # two pushers at once: the second one's rows are skipped, not an error
             upsert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(haochaping_sent)
             conn.execute(upsert.on_conflict_do_nothing(index_elements=["record"]), fresh)

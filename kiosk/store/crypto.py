@@ -45,10 +45,15 @@ def seal_with(cipher: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
 
 def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
     """Decrypt a ``seal`` output; raise DecryptionFailed if anything does not match."""
+    return open_with(AESGCM(key), blob, aad)
+
+
+def open_with(cipher: AESGCM, blob: bytes, aad: bytes) -> bytes:
+    """Decrypt a ``seal`` output with a cipher already built for its key (the key-encryption key's, kept)."""
     if len(blob) < 1 + NONCE_BYTES + 16 or blob[:1] != VERSION:
         raise DecryptionFailed("not a sealed value of a known version")
     try:
-        return AESGCM(key).decrypt(blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], aad)
+        return cipher.decrypt(blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], aad)
     except InvalidTag:
         raise DecryptionFailed("authentication failed (wrong key, moved or damaged)") from None
 

@@ -20,7 +20,7 @@ from domain.export import to_jsonable
 from domain.receipt import Receipt, receipt_from_dict
 from kiosk.store import database as db
 from kiosk.store.crashpoints import crashpoint
-from kiosk.store.crypto import bind, key_id, new_key, open_sealed, seal, seal_with
+from kiosk.store.crypto import bind, key_id, new_key, open_sealed, open_with, seal, seal_with
 from kiosk.store.errors import RecordNotFound, RecordShredded, WrongKey
 from kiosk.store.keys import KeyProvider
 from kiosk.store.models import (
@@ -138,7 +138,7 @@ class Store:
         """Unwrap a record's data key; raise RecordShredded once it is destroyed."""
         if wrapped is None:
             raise RecordShredded(f"record {record_id} was shredded after central confirmed it")
-        return open_sealed(self.kek, wrapped, bind("data_keys", record_id, "wrapped"))
+        return open_with(self._kek(), wrapped, bind("data_keys", record_id, "wrapped"))
 
     def _new_data_key(self, conn: Connection, record_id: str, now: str) -> bytes:
         """Create, wrap and store a data key for a rating or the device secret."""
