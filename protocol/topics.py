@@ -117,6 +117,21 @@ def pki_response(terminal: str) -> str:
     return f"{PREFIX}/{terminal}/pki/resp"
 
 
+def query_request(terminal: str) -> str:
+    """Return where a terminal asks central a 进度查询 question (MQTT 5 request, outside up/)."""
+    return f"{PREFIX}/{terminal}/query/req"
+
+
+def query_response(terminal: str) -> str:
+    """Return where central answers a terminal's questions: the only response topic central accepts."""
+    return f"{PREFIX}/{terminal}/down/query"
+
+
+def query_subscription(group: str) -> str:
+    """Return central's shared subscription to every terminal's questions (one worker answers each)."""
+    return f"$share/{group}/{PREFIX}/+/query/req"
+
+
 def terminal_of(topic: str) -> str | None:
     """Return the terminal a topic belongs to, or None for a topic outside the tree."""
     parts = topic.split("/")
@@ -139,6 +154,7 @@ def acl_lines(*services: str, claims: tuple[str, ...] = ()) -> str:
         f"pattern write {PREFIX}/%u/state\n"
         f"pattern write {PREFIX}/%u/cmdres\n"
         f"pattern write {PREFIX}/%u/pki/req\n"
+        f"pattern write {PREFIX}/%u/query/req\n"
         f"pattern read {PREFIX}/%u/pki/resp\n"
         f"pattern read {PREFIX}/%u/down/#\n"
         f"pattern read {CATALOG_PREFIX}/#\n"

@@ -18,9 +18,7 @@ import os
 import re
 import socket
 import threading
-import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +36,7 @@ from central.platform.metrics import EnrollmentMetrics
 from central.platform.registry import Registry
 from protocol import topics
 from protocol.link import Link, tls_client, with_login
+from protocol.ratelimit import RateLimit
 from provisioning.answer import signed_answer
 from provisioning.pki import Issuer, PkiError
 from provisioning.renewal import Renewer, bound_terminal
@@ -50,7 +49,6 @@ MAX_REQUEST_BYTES = 16 * 1024
 MAX_CORRELATION_BYTES = 64
 CERT_DAYS = 90
 BURST, REFILL_SECONDS = 5, 10.0  # per claim CN: 5 requests at once, then one per 10 s
-MAX_BUCKETS = 10_000  # full buckets are forgotten beyond this many CNs
 
 
 @dataclass
@@ -119,35 +117,6 @@ def _parse(payload: bytes) -> tuple[str, x509.CertificateSigningRequest, str | N
     return token, csr, reenroll
 
 
-@dataclass
-class RateLimit:
-    """A token bucket per CN: ``burst`` requests at once, refilled by one every ``every`` seconds."""
-
-    burst: int = BURST
-    every: float = REFILL_SECONDS
-    clock: Callable[[], float] = time.monotonic
-    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)  # CN -> (tokens, at)
-
-    def allow(self, cn: str) -> bool:
-        """Take one token of ``cn``'s bucket; return False when it is empty."""
-        now = self.clock()
-        tokens, at = self.buckets.get(cn, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - at) / self.every)
-        if len(self.buckets) >= MAX_BUCKETS and cn not in self.buckets:
-            self._forget_full(now)
-        if tokens < 1:
-            self.buckets[cn] = (tokens, now)
-            return False
-        self.buckets[cn] = (tokens - 1, now)
-        return True
-
-    def _forget_full(self, now: float) -> None:
-        """Drop the buckets that have refilled (they hold nothing a new bucket would not)."""
-        full = [cn for cn, (tokens, at) in self.buckets.items() if tokens + (now - at) / self.every >= self.burst]
-        for cn in full:
-            del self.buckets[cn]
-
-
 class EnrollmentService:
     """Answers claim requests on the broker until stopped: per CN rate-limited, in turns across CNs."""
 
@@ -155,7 +124,7 @@ class EnrollmentService:
         """Connect as central's identity under ``name`` (a service client id, unique to this process)."""
         self.enroller, self.link = enroller, link
         self.ready = threading.Event()
-        self.limit = RateLimit()
+        self.limit = RateLimit(BURST, REFILL_SECONDS)
         self.dropped: dict[str, int] = {}  # requests over the rate limit, by CN
         self._pending: dict[str, deque[tuple[bytes, bytes]]] = {}  # CN -> (payload, correlation)
         self._turns: deque[str] = deque()  # CNs with pending requests, in the order they are served

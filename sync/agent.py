@@ -16,7 +16,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -35,6 +35,7 @@ from protocol.link import Link, tls_client
 from sync.catalog import CatalogFetcher
 from sync.commands import CommandDesk
 from sync.keys import TerminalKeys
+from sync.questions import QuestionRelay
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps our session (and our acks) for a week offline
@@ -72,8 +73,9 @@ class SyncAgent:
         self.session_present = False
         self.bad_acks = 0  # ack batches whose signature or shape was wrong: ignored
         self.catalog, self.commands, self.protocol = catalog, commands, protocol
+        self.questions = QuestionRelay(store, terminal, lambda: datetime.now(UTC), wake=self._wake.set)
         self.client = self._client()
-        for part in (catalog, commands):
+        for part in (catalog, commands, self.questions):
             if part is not None:
                 part.attach(self.client)
 
@@ -112,7 +114,7 @@ class SyncAgent:
         if self.clock is not None:
             self.clock.observe_system()  # capped by central's last signed time: one false reading cannot poison it
         client.subscribe(topics.ack(self.terminal), qos=1)
-        for part in (self.catalog, self.commands):
+        for part in (self.catalog, self.commands, self.questions):
             if part is not None:
                 part.connected(client)
         client.publish(topics.state(self.terminal), heartbeat.presence(True, "connected", self.store.boot), qos=1,
@@ -165,6 +167,7 @@ class SyncAgent:
             return 0
         if self.commands is not None:
             self.commands.step(self.client)
+        asked = self.questions.step(self.client)  # 进度查询: a citizen waits at the screen
         if self._link_came_back.is_set():
             self._link_came_back.clear()
             outbox.due_now(self.store)
@@ -176,7 +179,7 @@ class SyncAgent:
             exponent = min(*(e.attempts for e in sent), MAX_BACKOFF_EXPONENT)
             jitter = random.uniform(0.8, 1.2)  # noqa: S311
             outbox.attempted_many(self.store, [e.seq for e in sent], self.ack_timeout * (2**exponent) * jitter)
-        return len(sent)
+        return len(sent) + asked
 
     def _beat(self) -> None:
         """Send the heartbeat when it is due or a device status changed."""
@@ -284,7 +287,8 @@ class SyncAgent:
         """Pump until ``stop`` is set (or central asked for a restart), resting ``idle`` seconds when idle."""
         while not stop.is_set() and not (self.commands is not None and self.commands.restart_asked):
             if not self.step():
-                stop.wait(idle)
+                self._wake.wait(idle)  # an ack or an answer wakes the pump at once
+                self._wake.clear()
             turned()
 
     def run_until_drained(self, timeout: float) -> bool:

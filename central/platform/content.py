@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from central.platform.catalogs import CatalogArchive
+from central.platform.progress import holder_in
 from domain.application import Draft, check
 from domain.catalog import Catalog
 from protocol.envelope import EnvelopeError, Header, is_message_id
@@ -48,13 +49,13 @@ def _reference(data: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def columns(header: Header, body: bytes, archive: CatalogArchive) -> Columns:
+def columns(header: Header, body: bytes, archive: CatalogArchive, holder_key: bytes = b"") -> Columns:
     """Validate ``body`` for the header's kind; return the query columns to store beside the envelope."""
     data = _object(body)
     if data.get("id") not in (header.id, None):
         raise EnvelopeError("bad_content", "the body's id is not the envelope's")
     if header.kind == "application":
-        return _application(header, data, archive)
+        return _application(header, data, archive, holder_key)
     if header.kind == "rating":
         level = data.get("level")
         if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
@@ -65,7 +66,7 @@ def columns(header: Header, body: bytes, archive: CatalogArchive) -> Columns:
     return {}
 
 
-def _application(header: Header, data: dict[str, Any], archive: CatalogArchive) -> Columns:
+def _application(header: Header, data: dict[str, Any], archive: CatalogArchive, holder_key: bytes) -> Columns:
     """Check an application against the catalog version it names."""
     if data.get("terminal_id") != header.terminal:
         raise EnvelopeError("bad_content", "the application names another terminal")
@@ -75,7 +76,8 @@ def _application(header: Header, data: dict[str, Any], archive: CatalogArchive) 
         raise EnvelopeError("unknown_catalog_version", f"{version} {content_hash}")
     code = str(_string(data, "offering_code"))
     _check_answers(catalog, code, data)
-    return {"item": code, "number": _string(data, "number"), "catalog_version": version}
+    holder = holder_in(holder_key, catalog, code, data["values"]) if holder_key else None
+    return {"item": code, "number": _string(data, "number"), "catalog_version": version, "holder": holder}
 
 
 def _check_answers(catalog: Catalog, code: str, data: dict[str, Any]) -> None:

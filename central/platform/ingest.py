@@ -27,6 +27,7 @@ from central.platform import content
 from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
 from central.platform.metrics import IngestMetrics
+from central.platform.progress import holder_key
 from central.platform.registry import Registry
 from central.platform.retire import notice_reason, retire_in
 from central.platform.schema import messages, rejected
@@ -69,6 +70,7 @@ class Ingest:
                  registry: Registry | None = None) -> None:
         """Store into ``engine`` (see ``database.make_engine``) with central's ``keys``; check against ``archive``."""
         self.engine, self.keys, self.archive = engine, keys, archive
+        self.holder_key = holder_key(keys)  # applications are found by their holder's card (progress.py)
         self.registry = registry or Registry(engine)
         self.duplicates = 0  # copies acknowledged again: resends, QoS 1 redelivery, replays
         self.notices: dict[str, str] = {}  # decommission notices verified, by message id: retired once stored
@@ -182,7 +184,7 @@ class Ingest:
             signers = self._signers(terminal)
             seq = header.seq
             body = self._open(header, parsed, signers)
-            columns = content.columns(header, body, self.archive)
+            columns = content.columns(header, body, self.archive, self.holder_key)
         except EnvelopeError as exc:
             signed = seq if exc.code in SIGNED_CODES else None
             return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(payload), exc.code))
@@ -197,7 +199,7 @@ class Ingest:
                 raise EnvelopeError("terminal_mismatch", f"topic {terminal}, envelope {header.terminal}")
             seq = header.seq  # signed: the bundle's signature covers this envelope's hash
             body = uplink_v2.open_body(envelope, head, self.keys.uplink)
-            columns = content.columns(header, body, self.archive)
+            columns = content.columns(header, body, self.archive, self.holder_key)
         except EnvelopeError as exc:
             signed = seq if exc.code in SIGNED_CODES else None
             return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(envelope), exc.code))
@@ -280,7 +282,7 @@ class Ingest:
 
 def _blank() -> dict[str, Any]:
     """Return the optional query columns, empty (a batch insert needs the same keys in every row)."""
-    return dict.fromkeys(("item", "number", "catalog_version", "application_id", "level", "proof"))
+    return dict.fromkeys(("item", "number", "catalog_version", "application_id", "level", "proof", "holder"))
 
 
 def _claim(checked: list[Checked], owners: dict[str, str]) -> tuple[list[Checked], dict[str, dict[str, Any]]]:

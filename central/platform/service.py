@@ -1,4 +1,4 @@
-"""The central platform's ingest service: N workers on one shared subscription, until told to stop."""
+"""The central platform's ingest service: N workers on one shared subscription, and the 进度查询 desk."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Callable
 
+from central.platform.desk import QueryDesk
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
 from protocol import topics
@@ -21,19 +22,21 @@ class IngestService:
         prefix = f"{socket.gethostname()}-{os.getpid()}"
         self.workers = [IngestWorker(ingest, link, name=topics.service_client_id("central", f"{prefix}-{n + 1}"))
                         for n in range(workers)]
+        self.desk = QueryDesk(ingest.engine, ingest.keys, link, topics.service_client_id("central", f"{prefix}-query"))
+        self.parts: tuple[IngestWorker | QueryDesk, ...] = (*self.workers, self.desk)
 
     def start(self, timeout: float = 30) -> bool:
         """Start every worker; return whether all subscribed within ``timeout`` seconds."""
-        for worker in self.workers:
+        for worker in self.parts:
             worker.start()
-        return all(worker.ready.wait(timeout) for worker in self.workers)
+        return all(worker.ready.wait(timeout) for worker in self.parts)
 
     def run(self, stop: threading.Event, turned: Callable[[], None] = lambda: None) -> None:
         """Serve until ``stop`` is set, then stop every worker; ``turned`` every second while every worker lives."""
         while not stop.wait(1.0):
-            if all(worker.alive() for worker in self.workers):
+            if all(worker.alive() for worker in self.parts):
                 turned()  # a dead worker stops the watchdog's pings: systemd restarts central
-        for worker in self.workers:
+        for worker in self.parts:
             worker.stop()
 
     def handled(self) -> int:

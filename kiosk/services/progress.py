@@ -28,7 +28,10 @@ class NotFound(StrEnum):
     """Why a number shows nothing."""
 
     MALFORMED = "malformed"  # not a receipt number (a typo: its check character does not match)
-    ELSEWHERE = "elsewhere"  # a receipt number, but not of an application made at this terminal
+    ELSEWHERE = "elsewhere"  # not made at this terminal, and central could not be asked
+    UNKNOWN = "unknown"  # central has no application with this number
+    BUSY = "busy"  # central asks this terminal to slow down (many lookups in a row)
+    OFFLINE = "offline"  # by card: central could not be asked (this terminal cannot search by holder)
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,17 @@ class Progress:
     owed: tuple[Text, ...]
     as_of: datetime | None  # when this terminal last heard of it from central (None: central does not have it yet)
     parked: bool = False  # it could not be sent (central refused it): a clerk must look at it
+    live: bool = False  # central's answer just now (else what this terminal last heard)
+
+
+def normal(typed: str) -> str:
+    """Return a typed receipt number as stored (upper case, look-alike letters as the digits meant)."""
+    return typed.strip().upper().translate(LOOK_ALIKE)
 
 
 def look_up(store: Store, catalog: Catalog, typed: str) -> Progress | NotFound:
     """Return the progress of the application with receipt number ``typed``, or why there is none."""
-    number = typed.strip().upper().translate(LOOK_ALIKE)
+    number = normal(typed)
     try:
         parse_receipt_number(number)
     except NumberError:
@@ -57,18 +66,18 @@ def look_up(store: Store, catalog: Catalog, typed: str) -> Progress | NotFound:
         return NotFound.ELSEWHERE
     heard = found.status
     as_of = heard.heard_at if heard is not None else found.acked_at
-    return Progress(number, _item(catalog, found.offering_code), heard.state if heard is not None else found.state,
+    return Progress(number, item_name(catalog, found.offering_code), heard.state if heard is not None else found.state,
                     datetime.fromisoformat(found.created_at), heard.reason if heard is not None else "",
-                    _owed(catalog, heard.owed if heard is not None else ()),
+                    owed_names(catalog, heard.owed if heard is not None else ()),
                     datetime.fromisoformat(as_of) if as_of else None, found.parked and heard is None)
 
 
-def _item(catalog: Catalog, code: str) -> Text:
+def item_name(catalog: Catalog, code: str) -> Text:
     """Return an item's or bundle's name (its code if a later catalog no longer has it)."""
     return catalog.offering(code).name if code in catalog.items or code in catalog.bundles else Text(code, code)
 
 
-def _owed(catalog: Catalog, owed: tuple[str, ...]) -> tuple[Text, ...]:
+def owed_names(catalog: Catalog, owed: tuple[str, ...]) -> tuple[Text, ...]:
     """Return the names of owed materials (an id the catalog does not know shows as itself)."""
     names = {r.material.id: r.material.name for code in (*catalog.items, *catalog.bundles)
              for r in catalog.offering(code).materials}

@@ -27,11 +27,12 @@ from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
 from kiosk.services import feedback, identify, printing, remote
+from kiosk.services.asking import Asker, by_card, by_number, central_key
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
 from kiosk.services.idle import IdlePolicy
-from kiosk.services.progress import NotFound, Progress, look_up
+from kiosk.services.progress import NotFound, Progress
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
 from kiosk.services.textentry import TextEntry
@@ -60,6 +61,7 @@ class Kiosk:
     writing: InputEngines = field(init=False)
     voice: Voice = field(init=False)
     technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
+    asker: Asker | None = None  # asks central for progress through the sync agent (None: this terminal's word only)
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
 
     def __post_init__(self) -> None:
@@ -146,8 +148,12 @@ class Kiosk:
         printing.print_receipt(self.printer, receipt, lang)
 
     def progress(self, number: str) -> Progress | NotFound:
-        """Return where the application with receipt ``number`` stands, as this terminal knows it (reads the store)."""
-        return look_up(self.store, self.catalog, number)
+        """Return where the application with receipt ``number`` stands: central's word, else this terminal's."""
+        return by_number(self.store, self.catalog, self.asker, number)
+
+    def holder_progress(self, identity: Identity) -> list[Progress] | NotFound:
+        """Return the card holder's applications as central knows them (blocks; nothing is kept)."""
+        return by_card(self.catalog, self.asker, identity.id_number)
 
     def rate(self, session: Session | None, level: int, reasons: Iterable[str]) -> str:
         """Store the citizen's rating (blocks)."""
@@ -176,6 +182,8 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
     if printer is None:
         printer = open_printer(config.devices.printer, TextMode(config.printer.text_mode), config.printer.paper_mm,
                                config.printer.charset)
+    central = central_key(config.sync.central_key)
     return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
                  settings or config.ui, now, open_speaker(config.devices.speaker), catalogs,
-                 technician_pin_hash=config.technician.pin_hash)
+                 technician_pin_hash=config.technician.pin_hash,
+                 asker=Asker(store, central, config.terminal.id) if central is not None else None)

@@ -134,6 +134,17 @@ class CommandRow(Base):
     __table_args__ = (Index("ix_commands_status", "status"),)
 
 
+class QuestionRow(Base):
+    """A 进度查询 question on its way to central and back: sealed both ways, gone once read (or after a minute)."""
+
+    __tablename__ = "questions"
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # the MQTT 5 correlation data (hex)
+    question: Mapped[bytes] = mapped_column(LargeBinary)  # sealed to central's key: the store cannot read it
+    asked_at: Mapped[str]
+    sent_at: Mapped[str | None]
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed under a key only the asking screen holds
+
+
 class StatusRow(Base):
     """Central's latest word on an application of this terminal (nothing personal: a state, a reason, what is owed)."""
 

@@ -21,7 +21,7 @@ WEIGHTS = {
     "envelope/mutated": 6, "acks/raw": 3, "acks/mutated": 6, "heartbeat/raw": 4, "heartbeat/mutated": 6,
     "presence": 3, "topics": 3, "content/raw": 3, "content/mutated": 6, "content/answers": 6, "enrollment request": 4,
     "catalog/documents": 1, "catalog/files": 0.2, "device and broker urls": 2, "bundle v2/raw": 4,
-    "envelope v2/raw": 4, "proof v2": 3,
+    "envelope v2/raw": 4, "proof v2": 3, "query/questions": 3, "query/answers": 4,
 }
 COUNTS: Counter[str] = Counter()
 

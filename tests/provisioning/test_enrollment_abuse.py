@@ -26,10 +26,11 @@ from central.platform.database import make_engine
 from protocol import topics
 from protocol.clock import TrustedClock
 from protocol.link import Link, tls_client
+from protocol.ratelimit import RateLimit
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.enroll import _request
-from provisioning.service import BURST, Enroller, EnrollmentService, RateLimit, service_link
+from provisioning.service import BURST, Enroller, EnrollmentService, service_link
 from provisioning.tokens import HallProfile, create_tokens
 from tests.common import ROOT
 from tests.provisioning.loopback import PASSPHRASE, loopback_broker

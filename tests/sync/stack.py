@@ -11,11 +11,13 @@ from sqlalchemy import Engine
 
 from central.platform import keys
 from central.platform.catalogs import CatalogArchive
+from central.platform.desk import QueryDesk
 from central.platform.ingest import Ingest
 from central.platform.worker import IngestWorker
 from demo.devstack import CENTRAL_USER, Mosquitto
 from domain.data import SAMPLE_CATALOG
 from kiosk.store.store import Store
+from protocol import topics
 from protocol.link import Link
 from sync.agent import SyncAgent
 from sync.keys import load_terminal_keys
@@ -31,6 +33,7 @@ class Central:
         self.keys = keys.generate(self.keys_dir)
         self.ingest = Ingest(engine, self.keys, archive)
         self.workers: list[IngestWorker] = []
+        self.desks: list[QueryDesk] = []
 
     def register(self, link: Link, terminal: str) -> None:
         self.ingest.registry.add(terminal, Path(link.cert).read_bytes(), hall="lc-center")
@@ -41,6 +44,14 @@ class Central:
         assert worker.ready.wait(10), "the worker did not subscribe"
         self.workers.append(worker)
         return worker
+
+    def start_desk(self, broker: Mosquitto, name: str = "query-1") -> QueryDesk:
+        """Start central's 进度查询 desk on the broker."""
+        desk = QueryDesk(self.ingest.engine, self.keys, broker.link(CENTRAL_USER), topics.service_client_id("central", name))
+        desk.start()
+        assert desk.ready.wait(10), "the desk did not subscribe"
+        self.desks.append(desk)
+        return desk
 
     def agent(self, broker: Mosquitto, store: Store, terminal: str = "LC0001", *, register: bool = True,
               protocol: int = 2) -> SyncAgent:
@@ -74,7 +85,7 @@ class Central:
             time.sleep(0.01)
 
     def stop(self) -> None:
-        for worker in self.workers:
+        for worker in (*self.workers, *self.desks):
             worker.stop()
 
 

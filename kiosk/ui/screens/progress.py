@@ -1,19 +1,40 @@
-"""进度查询: a receipt number typed on a keypad; where the application stands, and how recent that is."""
+"""进度查询: a receipt number typed on a keypad, or the citizen's own ID card; where applications stand, and as of when.
+
+Central is asked through the sync agent (off the UI thread, a few seconds at most); without an
+answer the terminal shows what it knows itself, labelled with its age. The card is read, its
+number sealed into the question and then forgotten: nothing of it is shown or kept.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from domain.lifecycle import STATE_NAMES
+from kiosk.services.identify import CardNotRead, ReadProblem
 from kiosk.services.inputs import Input, edit
 from kiosk.services.progress import MAX_NUMBER, NotFound, Progress
+from kiosk.ui import bridge
+from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.keypads import LAYOUTS
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.screens.identify import MESSAGES
 from kiosk.ui.widgets import Body, discard
 
 load_kv(__file__)
 LOOKUPS_PER_VISIT = 5
 TOO_MANY = "You have looked up several numbers: for more, please ask at a service window."
+Shown = Progress | NotFound | list[Progress]
+MISSING = {
+    NotFound.MALFORMED: N_("This is not a receipt number: please check it against your receipt."),
+    NotFound.ELSEWHERE: N_("The service centre cannot be reached now, and this application was not made at this "
+                           "terminal. Please try again later, or ask at a service window."),
+    NotFound.UNKNOWN: N_("The service centre has no application with this number: please check it against your "
+                         "receipt."),
+    NotFound.BUSY: N_("Too many lookups from this terminal just now: please wait a minute and try again."),
+    NotFound.OFFLINE: N_("The service centre cannot be reached now, so applications cannot be found by ID card. "
+                         "Please look up by receipt number, or try again later."),
+}
 
 
 class ProgressScreen(KioskScreen):
@@ -26,8 +47,9 @@ class ProgressScreen(KioskScreen):
         """Nothing typed yet."""
         super().__init__(**kwargs)
         self.typed = ""
-        self.found: Progress | NotFound | None = None  # the answer shown (drawn again in another language)
+        self.found: Shown | None = None  # the answer shown (drawn again in another language)
         self.asked = 0  # lookups since the last citizen walked away: a few per visit, not a way to try every number
+        self.asking = 0  # increases per lookup: a late answer to an abandoned one is dropped
 
     def show(self) -> None:
         """Show what is typed, the keypad and the answer (it stays until the number changes)."""
@@ -44,19 +66,69 @@ class ProgressScreen(KioskScreen):
         self.show()
 
     def search(self) -> None:
-        """Look the number up, show the answer and say it (past the visit's lookups, send the citizen to a window)."""
+        """Look the number up off the UI thread (central first), then show and say the answer."""
+        kiosk = self.kiosk_app.kiosk
+        typed = self.typed
+        self._start(N_("Looking it up…"), lambda: kiosk.progress(typed))
+
+    def by_card(self) -> None:
+        """Read the citizen's card, ask central for the holder's applications, show them; the card is not kept."""
+        kiosk, token = self.kiosk_app.kiosk, self.asking + 1
+        self._start(N_("Please place your ID card on the reader."),
+                    lambda: kiosk.holder_progress(kiosk.read_card(lambda: token == self.asking)))
+
+    def _start(self, waiting: str, work: Callable[[], Shown]) -> None:
+        """Run one lookup off the UI thread (past the visit's lookups, send the citizen to a window)."""
         self.asked += 1
-        self.found = self.kiosk_app.kiosk.progress(self.typed) if self.asked <= LOOKUPS_PER_VISIT else None
+        self.asking += 1
+        token = self.asking
+        self.found = None
         self.show()
-        if self.found is None:
-            self.ids.content.add_widget(Body(text=self.kiosk_app.t(TOO_MANY)))
+        if self.asked > LOOKUPS_PER_VISIT:
+            self._say(self.kiosk_app.t(TOO_MANY))
+            return
+        self._say(self.kiosk_app.t(waiting))
+        self._busy(True)
+        bridge.run(work, lambda found: self._answered(token, found), lambda exc: self._failed(token, exc))
+
+    def _answered(self, token: int, found: Shown) -> None:
+        """Show and say an answer, if the citizen still waits for it."""
+        if token != self.asking or self.manager.current != self.name:
+            return
+        self._busy(False)
+        self.found = found
+        self.show()
         self.kiosk_app.speak("\n".join(self._lines()))  # the whole answer: many who ask read poorly
+
+    def _failed(self, token: int, exc: Exception) -> None:
+        """Say why the card could not be read (or the lookup failed) in words."""
+        if token != self.asking or self.manager.current != self.name:
+            return
+        self._busy(False)
+        problem = exc.problem if isinstance(exc, CardNotRead) else ReadProblem.UNREADABLE
+        self.show()
+        self._say(self.kiosk_app.t(MESSAGES[problem]))
+
+    def _say(self, line: str) -> None:
+        """Show one line under the number and say it."""
+        self.ids.content.add_widget(Body(text=line))
+        self.kiosk_app.speak(line)
+
+    def _busy(self, busy: bool) -> None:
+        """Hold the lookup buttons while a lookup runs."""
+        self.ids.search.disabled = self.ids.card.disabled = busy
 
     def _lines(self) -> list[str]:
         """Return the answer's lines in the language shown (none before a search)."""
-        if self.found is None:
+        found, t = self.found, self.kiosk_app.t
+        if found is None:
             return []
-        return self._found(self.found) if isinstance(self.found, Progress) else [self._missing(self.found)]
+        if isinstance(found, list):
+            if not found:
+                return [t("The service centre has no application made with this card.")]
+            return [line for each in found for line in (t("Receipt number: {number}").format(number=each.number),
+                                                          *self._found(each))]
+        return self._found(found) if isinstance(found, Progress) else [t(MISSING[found])]
 
     def _found(self, found: Progress) -> list[str]:
         """Return the lines describing an application's progress."""
@@ -71,19 +143,13 @@ class ProgressScreen(KioskScreen):
                 materials="、".join(app.text(m) for m in found.owed)))
         if found.parked:
             lines.append(t("It could not be sent to the service centre: please ask at a service window."))
+        elif found.live and found.as_of:
+            lines.append(t("As the service centre knows it, as of {when}.").format(when=_when(found.as_of, app.lang)))
         elif found.as_of:
             lines.append(t("As this terminal knows it, as of {when}.").format(when=_when(found.as_of, app.lang)))
         else:
             lines.append(t("Not yet sent to the service centre: it goes when the network is back."))
         return lines
-
-    def _missing(self, why: NotFound) -> str:
-        """Return why a number shows nothing."""
-        t = self.kiosk_app.t
-        if why is NotFound.MALFORMED:
-            return t("This is not a receipt number: please check it against your receipt.")
-        return t("No application with this number was made at this terminal. "
-                 "For one made elsewhere, please ask at a service window.")
 
     def home(self) -> None:
         """Leave, forgetting the number (the count of lookups stays until the citizen walks away)."""
@@ -96,8 +162,10 @@ class ProgressScreen(KioskScreen):
         self.asked = 0
 
     def _forget(self) -> None:
-        """Forget the number and the answer."""
+        """Forget the number and the answer (an answer still on its way is dropped)."""
         self.typed, self.found = "", None
+        self.asking += 1
+        self._busy(False)
         self.ids.typed.text = ""
         discard(self.ids.content)
 

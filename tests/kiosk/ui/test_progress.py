@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from demo.devstack import Mosquitto
 from domain.lifecycle import State
+from drivers.cardreader.simulator import SAMPLE_CARDS
+from kiosk.services.asking import Asker
 from kiosk.store import outbox, status
-from tests.kiosk.store.helpers import OFFERING, submit
+from tests.kiosk.store.helpers import ID_NUMBER, OFFERING, open_test_store, submit
 from tests.kiosk.ui.driver import Driver, running_kiosk
+from tests.sync.stack import Central
+from tests.sync.test_uplink_mixed import submit_as
 
 
 @pytest.fixture
@@ -27,6 +34,13 @@ def type_number(kiosk: Driver, number: str) -> None:
     keypad = kiosk.app.manager.get_screen("progress").ids.keypad
     for char in number:
         kiosk.touch(next(k for k in keypad.walk() if getattr(k, "text", None) == char))
+
+
+def look_up(kiosk: Driver) -> None:
+    """Tap 查询 and wait for the answer (central is asked off the UI thread)."""
+    screen = kiosk.app.manager.get_screen("progress")
+    kiosk.tap("查询")
+    kiosk.until(lambda: not screen.ids.search.disabled and answer(kiosk) != ["正在查询，请稍候…"], what="the answer")
 
 
 def answer(kiosk: Driver) -> list[str]:
@@ -45,7 +59,7 @@ def test_a_citizen_finds_that_materials_are_owed_and_why(kiosk: Driver) -> None:
     assert kiosk.screen == "progress"
     type_number(kiosk, application.number)
     assert kiosk.app.manager.get_screen("progress").ids.typed.text == application.number
-    kiosk.tap("查询")
+    look_up(kiosk)
     lines = answer(kiosk)
     assert lines[:2] == [f"事项：{OFFERING.name.zh}", "状态：需要补齐材料"]
     assert "原因：复印件不清晰" in lines
@@ -65,11 +79,11 @@ def test_a_mistyped_number_is_told_apart_from_an_application_made_elsewhere(kios
     number = submit(kiosk.store).number
     kiosk.tap("查询进度")
     type_number(kiosk, number[:-1] + ("A" if number[-1] != "A" else "B"))
-    kiosk.tap("查询")
+    look_up(kiosk)
     assert answer(kiosk) == ["这不是正确的回执号，请对照回执核对。"]
     type_number(kiosk, "←")  # the backspace key
     type_number(kiosk, number[-1])
-    kiosk.tap("查询")
+    look_up(kiosk)
     assert answer(kiosk)[1] == "状态：已提交，等待上传"
     assert answer(kiosk)[-1] == "尚未送达服务中心，网络恢复后会自动上传。"
 
@@ -79,7 +93,7 @@ def test_a_citizen_who_walks_away_leaves_nothing_on_the_screen(kiosk: Driver) ->
     number = submit(kiosk.store).number
     kiosk.tap("查询进度")
     type_number(kiosk, number)
-    kiosk.tap("查询")
+    look_up(kiosk)
     assert answer(kiosk)
     settings = app.kiosk.settings
     app.last_touch = time.monotonic() - settings.idle_timeout_s - 1
@@ -96,10 +110,42 @@ def test_a_visit_looks_up_a_few_numbers_not_every_number(kiosk: Driver) -> None:
     kiosk.tap("查询进度")
     type_number(kiosk, number)
     for _ in range(5):
-        kiosk.tap("查询")
+        look_up(kiosk)
         assert answer(kiosk)[1] == "状态：已提交，等待上传"
     kiosk.tap("返回")
     kiosk.tap("查询进度")  # going home and back is the same visit
     type_number(kiosk, number)
-    kiosk.tap("查询")
+    look_up(kiosk)
     assert answer(kiosk) == ["您已查询了多个回执号，如需继续查询，请到服务窗口。"]
+
+
+def test_at_another_terminal_a_citizen_finds_her_applications_by_card_and_by_number(
+        display: str, tmp_path: Path, broker: Mosquitto, sqlite_db: Engine) -> None:
+    central = Central(tmp_path, sqlite_db)
+    home = open_test_store(tmp_path / "LC0002")  # she applied at another terminal last week
+    application = submit_as(home, "LC0002", 0)
+    central.drain(broker, home, "LC0002")
+    home.close()
+    central.start_desk(broker)
+    stop = threading.Event()
+    with running_kiosk(tmp_path) as kiosk:
+        agent = central.agent(broker, kiosk.store, "LC0001")
+        agent.start()
+        threading.Thread(target=agent.run, args=(stop,), daemon=True).start()
+        kiosk.app.kiosk.asker = Asker(kiosk.store, central.keys.uplink.public_key(), "LC0001")
+        kiosk.tap("查询进度")
+        kiosk.tap("刷身份证查询")
+        assert answer(kiosk) == ["请将身份证件放在感应区。"]
+        kiosk.reader.simulator.place(SAMPLE_CARDS["zhang"])
+        kiosk.until(lambda: len(answer(kiosk)) > 1, timeout=30, what="her applications")
+        lines = answer(kiosk)
+        assert lines[:3] == [f"回执号：{application.number}", f"事项：{OFFERING.name.zh}", "状态：已收到，等待受理"]
+        assert lines[-1].startswith("以上是服务中心的最新情况，截至")
+        assert not any(ID_NUMBER in text or "张三丰" in text for text in kiosk.texts())  # the card is not shown
+        kiosk.reader.simulator.lift()
+        type_number(kiosk, application.number)
+        look_up(kiosk)
+        assert answer(kiosk)[1] == "状态：已收到，等待受理"  # made elsewhere, answered by central
+        stop.set()
+        agent.stop()
+    central.stop()

@@ -1,0 +1,65 @@
+"""Central's answers to 进度查询 from any terminal: by receipt number, or by the holder's ID card.
+
+By number anyone holding the receipt may ask: the item, state, dates, reason and what is owed,
+nothing personal. By card the terminal read the citizen's own card: that holder's newest
+applications. Central never stores an ID number in clear to find them: an application's
+``holder`` column is an HMAC of the number under a key derived from central's private key
+(a blind index), so the column alone names nobody and cannot be recomputed without that key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Engine, select
+
+from central.platform.keys import CentralKeys
+from central.platform.schema import application_status, messages
+from domain.catalog import Catalog
+from protocol.query import MAX_FOUND, Answer, Found, Question
+
+ID_PREFILL = "identity.id_number"  # the form fields the card's ID number fills
+
+
+def holder_key(keys: CentralKeys) -> bytes:
+    """Return the blind index's key, derived from central's uplink private key (stable across restarts)."""
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"yichuang holder index v1").derive(
+        keys.uplink.private_bytes_raw())
+
+
+def holder_of(key: bytes, id_number: str) -> str:
+    """Return the blind index of an ID number (case and spaces as a clerk would ignore them)."""
+    normal = "".join(id_number.split()).upper()
+    return hmac.new(key, normal.encode(), hashlib.sha256).hexdigest()
+
+
+def holder_in(key: bytes, catalog: Catalog, code: str, values: dict[str, Any]) -> str | None:
+    """Return the blind index of the ID number an application's form holds (None: it holds none)."""
+    for form_field in catalog.offering(code).form.fields:
+        value = values.get(form_field.key)
+        if form_field.prefill == ID_PREFILL and isinstance(value, str) and value.strip():
+            return holder_of(key, value)
+    return None
+
+
+def answer(engine: Engine, key: bytes, question: Question, now: datetime) -> Answer:
+    """Return what central knows for ``question``: one application by number, or a holder's newest."""
+    where = (messages.c.number == question.value if question.by == "number"
+             else messages.c.holder == holder_of(key, question.value))
+    query = (select(messages.c.number, messages.c.item, messages.c.created, messages.c.received_at,
+                    application_status.c.state, application_status.c.reason, application_status.c.owed,
+                    application_status.c.changed_at)
+             .select_from(messages.outerjoin(application_status, application_status.c.application == messages.c.id))
+             .where(messages.c.kind == "application", where)
+             .order_by(messages.c.created.desc()).limit(MAX_FOUND))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    found = tuple(Found(row.number, row.item, row.state or "received", row.created[:10],
+                        row.changed_at or row.received_at, row.reason or "",
+                        tuple(m for m in (row.owed or "").split(",") if m)) for row in rows)
+    return Answer(now.isoformat(), found, "" if found else "not_found")
