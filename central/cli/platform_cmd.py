@@ -16,7 +16,7 @@ from central.cli.cases_cmd import cases_group
 from central.cli.db_cmd import db_group
 from central.cli.import_cmd import import_export
 from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
-from central.cli.status_cmd import history, set_status
+from central.cli.status_cmd import history, index_holders, set_status
 from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
@@ -228,6 +228,7 @@ def apps_group() -> None:
 
 apps_group.add_command(set_status)
 apps_group.add_command(history)
+apps_group.add_command(index_holders)
 
 
 @apps_group.command("list")

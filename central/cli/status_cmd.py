@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -46,3 +48,24 @@ def history(application: str, as_json: bool, db_url: str) -> None:
                                              f"  terminal: {r['delivery'] or '-'}"
                                              + (f"  ({r['reason']})" if r["reason"] else "") for r in rs)
          or "no change since it was received")
+
+
+@click.command("index-holders")
+@click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="Directory of central's keys (`<ca>/central`): the applications are opened with them.")
+@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="File holding the keys' passphrase (default: $CREDENTIALS_DIRECTORY, else $YC_CA_PASSPHRASE).")
+@click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Archive of published catalogs (default: the sample): it says which field holds the ID number.")
+@db_option
+def index_holders(*, keys_dir: Path, passphrase_file: Path | None, catalogs: Path | None, db_url: str) -> None:
+    """Index applications stored before 进度查询 by ID card existed, so a holder's card finds them too (once)."""
+    from central.platform import keys, progress
+    from central.platform.catalogs import CatalogArchive
+    from domain.data import SAMPLE_CATALOG
+
+    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    indexed, without = progress.index_holders(open_engine(db_url),
+                                              keys.load(keys_dir, keys.passphrase(passphrase_file, os.environ)),
+                                              archive)
+    click.echo(f"{indexed} applications indexed by holder; {without} hold no ID number (or a catalog not kept)")

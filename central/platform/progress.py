@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
+from central.platform import queries
+from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
 from central.platform.schema import application_status, messages
 from domain.catalog import Catalog
@@ -63,3 +66,38 @@ def answer(engine: Engine, key: bytes, question: Question, now: datetime) -> Ans
                         row.changed_at or row.received_at, row.reason or "",
                         tuple(m for m in (row.owed or "").split(",") if m)) for row in rows)
     return Answer(now.isoformat(), found, "" if found else "not_found")
+
+
+def index_holders(engine: Engine, keys: CentralKeys, archive: CatalogArchive, batch: int = 500) -> tuple[int, int]:
+    """Fill the holder index of applications stored before it existed; return (indexed, without an ID number)."""
+    key, indexed, without = holder_key(keys), 0, 0
+    pending = select(messages.c.id).where(messages.c.kind == "application", messages.c.holder.is_(None))
+    with engine.connect() as conn:
+        ids = list(conn.execute(pending).scalars())
+    for start in range(0, len(ids), batch):
+        found: dict[str, str] = {}
+        for message_id in ids[start:start + batch]:
+            holder = _holder_of_stored(engine, keys, archive, key, message_id)
+            if holder is None:
+                without += 1
+            else:
+                found[message_id] = holder
+        with engine.begin() as conn:
+            for message_id, holder in found.items():
+                conn.execute(update(messages).where(messages.c.id == message_id).values(holder=holder))
+        indexed += len(found)
+    return indexed, without
+
+
+def _holder_of_stored(engine: Engine, keys: CentralKeys, archive: CatalogArchive, key: bytes,
+                      message_id: str) -> str | None:
+    """Return the blind index of a stored application's ID number (None: none, or a catalog no longer kept)."""
+    data = json.loads(queries.content(engine, keys, message_id) or b"{}")
+    catalog = archive.find(str(data.get("catalog_version")), str(data.get("catalog_hash")))
+    values = data.get("values")
+    if catalog is None or not isinstance(values, dict):
+        return None
+    try:
+        return holder_in(key, catalog, str(data.get("offering_code")), values)
+    except KeyError:  # an item the catalog version does not have (central refused such at ingest)
+        return None

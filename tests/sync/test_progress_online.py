@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from central.platform import status
+from central.platform.schema import messages
 from demo.devstack import Mosquitto
 from domain.lifecycle import State
 from domain.numbering import NumberError, parse_receipt_number
@@ -26,6 +27,7 @@ from protocol.query import ask
 from protocol.ratelimit import RateLimit
 from tests.kiosk.store.helpers import CATALOG, ID_NUMBER, open_test_store
 from tests.sync.stack import Central
+from tests.sync.test_export_import import yichuang
 from tests.sync.test_uplink_mixed import submit_as
 
 
@@ -144,3 +146,17 @@ def _until(check: Callable[[], bool], timeout: float = 10) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_applications_stored_before_the_holder_index_are_found_by_card_once_indexed(
+        outlet: Outlet, central_db: Engine) -> None:
+    with central_db.begin() as conn:  # as a database upgraded to the holder column finds them
+        conn.execute(update(messages).values(holder=None))
+    assert by_card(CATALOG, outlet.asker, ID_NUMBER) == []
+    done = yichuang("central", "apps", "index-holders", "--keys", str(outlet.central.keys_dir),
+                    "--db", central_db.url.render_as_string(hide_password=False))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1 applications indexed by holder; 0 hold no ID number")
+    found = by_card(CATALOG, outlet.asker, ID_NUMBER)
+    assert isinstance(found, list)
+    assert [p.number for p in found] == [outlet.application.number]
