@@ -33,7 +33,8 @@ demo: setup
 ## screenshots: every kiosk screen, keypad and keyboard (portrait and landscape at 1080×1920, Chinese and English)
 ## and every dashboard page (headless Chromium over a live simulated fleet) into docs/screens/
 screenshots: setup
-	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/kiosk/ui/test_rendering.py tests/central/dashboard/test_browser.py -q
+	rm -rf docs/screens && YC_SCREENSHOTS=docs/screens $(PYTEST) tests/kiosk/ui/test_rendering.py tests/central/dashboard/test_browser.py \
+		tests/central/dashboard/test_public_progress.py -q
 
 ## accessibility: measure every kiosk screen (orientations, languages, elder, high contrast) into docs/accessibility.md
 accessibility: setup

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -22,6 +23,7 @@ from central.dashboard.actions import action_routes, login_routes
 from central.dashboard.casework import case_routes, default_rules
 from central.dashboard.commanding import command_routes
 from central.dashboard.pages import page_routes
+from central.dashboard.public import public_routes
 from central.dashboard.render import SECURITY_HEADERS, render
 from central.monitor.alerts import AlertBook
 from central.monitor.monitor import FleetMonitor
@@ -53,8 +55,11 @@ def _page_of(request: Request) -> str:
 
 
 def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics: bool = True,
-               case_rules: Rules | None = None) -> FastAPI:
-    """Build the whole web server over a running monitor (``metrics`` False: /metrics is served elsewhere)."""
+               case_rules: Rules | None = None, vouching: ed25519.Ed25519PublicKey | None = None) -> FastAPI:
+    """Build the whole web server over a running monitor (``metrics`` False: /metrics is served elsewhere).
+
+    With ``vouching`` (central's key that vouches for receipt keys) it also serves the public progress page.
+    """
     app = create_api(monitor, book, guard, metrics=metrics)
     app.state.monitor = monitor  # pages say when what they show is not current
     app.include_router(login_routes(guard))
@@ -63,6 +68,8 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.include_router(command_routes(monitor.engine, guard))
     app.include_router(backoffice_routes(monitor.engine, guard))
     app.include_router(case_routes(monitor.engine, guard, case_rules or default_rules()))
+    if vouching is not None:
+        app.include_router(public_routes(monitor.engine, vouching))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _session_handlers(app, guard)
     _failure_handlers(app, guard)

@@ -89,8 +89,8 @@ def _meta(table: dict[str, Any]) -> CatalogMeta:
     """Read catalog metadata."""
     r = Reader("catalog.toml", None, "catalog.")
     url = r.string(table, "progress_url")
-    if "{number}" not in url:
-        raise r.error("progress_url", "must contain {number}")
+    if "{number}" not in url and "{token}" not in url:
+        raise r.error("progress_url", "must contain {number} or {token} (the signed receipt token)")
     return CatalogMeta(
         id=r.string(table, "id"),
         version=r.string(table, "version"),

@@ -89,7 +89,7 @@ def receipt_from_dict(data: dict[str, Any]) -> Receipt:
     )
 
 
-def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Receipt:
+def build_receipt(application: Application, catalog: Catalog, hall: Hall, token: str = "") -> Receipt:
     """Make the receipt of a submitted application, masking the applicant."""
     offering = catalog.offering(application.offering_code)
     names = {r.material.id: r.material.name for r in offering.materials}
@@ -109,7 +109,7 @@ def build_receipt(application: Application, catalog: Catalog, hall: Hall) -> Rec
         brought=brought,
         owed=owed,
         promised_date=application.promised_date,
-        query_payload=catalog.meta.progress_url.format(number=application.number),
+        query_payload=catalog.meta.progress_url.format(number=application.number, token=token or application.number),
         promised_estimated=application.promised_estimated,
     )
 

@@ -26,15 +26,16 @@ from protocol.envelope import raw_public
 
 QUESTION = b"YCQ1"
 ANSWER = b"YCA1"
-KINDS = frozenset({"number", "card"})
+KINDS = frozenset({"number", "card", "delegate"})  # delegate: central vouches for the receipt key (receipt_token.py)
 MAX_QUESTION = 1024  # bytes of a sealed question
 MAX_ANSWER = 64 * 1024  # bytes of a sealed answer
 MAX_FOUND = 20  # applications in one answer (a holder's newest)
-MAX_VALUE = 32  # characters of a receipt or ID number
+MAX_DELEGATION = 300  # hex characters of a receipt-key delegation
 MAX_TEXT = 200  # characters of a reason or a name in an answer
 CORRELATION = 16  # bytes of correlation data the terminal sends
 ERRORS = frozenset({"not_found", "malformed", "rate_limited", "unavailable"})
-VALUE = re.compile(r"^[0-9A-Z-]{1,32}$")
+VALUE = re.compile(r"^[0-9A-Z-]{1,64}$")  # a receipt or ID number, or a receipt key in hex
+DELEGATION_HEX = re.compile(r"^(?:[0-9a-f]{2}){0,150}$")  # MAX_DELEGATION hex characters at most
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 HEAD = struct.Struct(">4s32s12s")  # magic, ephemeral public key, nonce
 
@@ -81,6 +82,7 @@ class Answer:
     as_of: str
     found: tuple[Found, ...] = ()
     error: str = ""
+    delegation: str = ""  # hex: central's delegation of the asker's receipt key
 
 
 def _derive(shared: bytes, epk: bytes, recipient: bytes) -> bytes:
@@ -123,7 +125,7 @@ def read_question(payload: bytes, central: x25519.X25519PrivateKey, terminal: st
 
 def answer(question: Question, reply: Answer, correlation: bytes) -> bytes:
     """Return ``reply`` sealed under the question's answer key, bound to ``correlation``."""
-    body = {"as_of": reply.as_of, "error": reply.error,
+    body = {"as_of": reply.as_of, "error": reply.error, "delegation": reply.delegation,
             "found": [{**f.__dict__, "owed": list(f.owed)} for f in reply.found[:MAX_FOUND]]}
     nonce = os.urandom(12)
     return ANSWER + nonce + AESGCM(question.key).encrypt(nonce, json.dumps(body, ensure_ascii=False).encode(),
@@ -144,7 +146,10 @@ def read_answer(payload: bytes, question: Question, correlation: bytes) -> Answe
         raise QueryError("malformed", "the answer's time or error")
     if not isinstance(found, list) or len(found) > MAX_FOUND:
         raise QueryError("malformed", "the answer's list")
-    return Answer(str(as_of), tuple(_found(entry) for entry in found), str(error))
+    delegation = data.get("delegation", "")
+    if not isinstance(delegation, str) or not DELEGATION_HEX.fullmatch(delegation):
+        raise QueryError("malformed", "the answer's delegation")
+    return Answer(str(as_of), tuple(_found(entry) for entry in found), str(error), delegation)
 
 
 def _found(entry: object) -> Found:

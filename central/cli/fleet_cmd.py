@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -20,6 +21,7 @@ from protocol.address import parse_broker
 
 if TYPE_CHECKING:
     import uvicorn
+    from cryptography.hazmat.primitives.asymmetric import ed25519
     from fastapi import FastAPI
     from sqlalchemy import Engine
 
@@ -92,10 +94,13 @@ def fleet_group() -> None:
 @click.option("--trusted-proxies", help="Addresses of the reverse proxies whose X-Forwarded-For names the client "
                                         "(comma-separated; default none: the connecting address counts). The login "
                                         "rate limit and the audit log use that address.")
+@click.option("--receipt-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Central's Ed25519 public key (<ca>/central/ack.pub): with it the dashboard's listener also serves "
+                   "the public progress page a receipt's QR opens (/p/<token>; no login, state only).")
 @db_option
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interval: int, webhook: str | None,
           http: str | None, insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None,
-          db_url: str) -> None:
+          receipt_key: Path | None, db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
     service_logging()
     from central.monitor.alerts import AlertBook
@@ -112,7 +117,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interv
     link = with_login(Link(host, port, ca, cert, key), broker_user)
     monitor = FleetMonitor(engine, link, timedelta(seconds=interval), alerts=book, history=history)
     servers = _web(monitor, book, engine, http=http, metrics_at=metrics_at, secure=not insecure_cookies,
-                   proxies=trusted_proxies)
+                   proxies=trusted_proxies, vouching=_vouching(receipt_key))
     _monitor_until_stopped(monitor, history, f"fleet monitor on {broker}"
                            + (f", dashboard on http://{http}/" if http else ""))
     for server in servers:
@@ -121,8 +126,21 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interv
         hook.close()
 
 
+def _vouching(path: Path | None) -> ed25519.Ed25519PublicKey | None:
+    """Return central's receipt-vouching key from its PEM file (None: no public progress page)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    if path is None:
+        return None
+    key = serialization.load_pem_public_key(path.read_bytes())
+    if not isinstance(key, ed25519.Ed25519PublicKey):
+        raise click.BadParameter(f"{path} is not an Ed25519 public key (central's ack.pub)", param_hint="--receipt-key")
+    return key
+
+
 def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | None, metrics_at: str | None,
-         secure: bool, proxies: str | None) -> list[uvicorn.Server]:
+         secure: bool, proxies: str | None, vouching: ed25519.Ed25519PublicKey | None) -> list[uvicorn.Server]:
     """Start the dashboard with the API, and /metrics on a listener of its own."""
     from central.api.app import metrics_app
     from central.auth.accounts import Accounts
@@ -133,7 +151,7 @@ def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | 
     guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=secure)
     servers = []
     if http:
-        servers.append(_http(http, create_app(monitor, book, guard, metrics=False), proxies))
+        servers.append(_http(http, create_app(monitor, book, guard, metrics=False, vouching=vouching), proxies))
     if metrics_at:
         servers.append(_http(metrics_at, metrics_app(monitor, book), None))
     return servers

@@ -4,7 +4,8 @@ A question arrives on ``yc/v1/t/{terminal}/query/req`` (the broker's ACL lets on
 write there) through a shared subscription, so each is answered once however many central
 processes run. The answer goes only to that terminal's ``down/query`` (a response topic naming
 anywhere else is ignored: central never publishes where a client tells it to), with the
-question's correlation data. Each terminal has a token bucket: a terminal trying number after
+question's correlation data. A registered terminal may also have its receipt key vouched for
+(protocol/receipt_token.py). Each terminal has a token bucket: a terminal trying number after
 number is told ``rate_limited``. A question that cannot be read is dropped and counted; a
 failing database answers ``unavailable`` and the desk goes on.
 """
@@ -15,23 +16,27 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import paho.mqtt.client as mqtt
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
 
 from central.platform import progress
 from central.platform.keys import CentralKeys
+from central.platform.registry import Registry
 from protocol import topics
 from protocol.link import Link, tls_client
-from protocol.query import CORRELATION, Answer, QueryError, answer, read_question
+from protocol.query import CORRELATION, Answer, QueryError, Question, answer, read_question
 from protocol.ratelimit import RateLimit
+from protocol.receipt_token import delegate
 
 log = logging.getLogger(__name__)
 BURST, REFILL_SECONDS = 10, 6.0  # per terminal: ten questions at once, then one every 6 s
 EXPIRY_S = 30  # an answer nobody collects in this time is dropped by the broker
+DELEGATION_DAYS = timedelta(days=90)  # a terminal's receipt key signs receipts for this long (renewed at a third left)
 
 
 class QueryDesk:
@@ -43,6 +48,7 @@ class QueryDesk:
         self.engine, self.keys, self.now = engine, keys, now
         self.link, self.limit = link, RateLimit(BURST, REFILL_SECONDS)
         self.holder_key = progress.holder_key(keys)
+        self.registry = Registry(engine)
         self.group = topics.ingest_group(keys.uplink.private_bytes_raw())
         self.inbox: queue.Queue[tuple[str, bytes, bytes, str]] = queue.Queue(maxsize=1000)
         self.ready, self._stop = threading.Event(), threading.Event()
@@ -90,7 +96,7 @@ class QueryDesk:
             reply = Answer(now.isoformat(), error="rate_limited")
         else:
             try:
-                reply = progress.answer(self.engine, self.holder_key, question, now)
+                reply = self._reply(terminal, question, now)
             except Exception:  # the database is down: the terminal shows what it knows itself
                 log.exception("progress query failed")
                 reply = Answer(now.isoformat(), error="unavailable")
@@ -99,6 +105,20 @@ class QueryDesk:
         props.MessageExpiryInterval = EXPIRY_S
         self.client.publish(response, answer(question, reply, correlation), qos=1, properties=props)
         self.answered += 1
+
+    def _reply(self, terminal: str, question: Question, now: datetime) -> Answer:
+        """Answer a progress question, or vouch for a registered terminal's receipt key."""
+        if question.by != "delegate":
+            return progress.answer(self.engine, self.holder_key, question, now)
+        standing = self.registry.standing(terminal)
+        try:
+            key = ed25519.Ed25519PublicKey.from_public_bytes(bytes.fromhex(question.value))
+        except ValueError:
+            return Answer(now.isoformat(), error="malformed")
+        if standing.key is None or standing.revoked:
+            return Answer(now.isoformat(), error="not_found")
+        until = now.date() + DELEGATION_DAYS
+        return Answer(now.isoformat(), delegation=delegate(self.keys.ack, terminal, key, until).hex())
 
     def start(self) -> None:
         """Connect and serve."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, select, update
+from sqlalchemy import ColumnElement, Engine, select, update
 
 from central.platform import queries
 from central.platform.catalogs import CatalogArchive
@@ -54,6 +54,18 @@ def answer(engine: Engine, key: bytes, question: Question, now: datetime) -> Ans
     """Return what central knows for ``question``: one application by number, or a holder's newest."""
     where = (messages.c.number == question.value if question.by == "number"
              else messages.c.holder == holder_of(key, question.value))
+    found = _found(engine, where)
+    return Answer(now.isoformat(), found, "" if found else "not_found")
+
+
+def by_number(engine: Engine, number: str) -> Found | None:
+    """Return the application with receipt ``number`` as central knows it (None: not received)."""
+    found = _found(engine, messages.c.number == number)
+    return found[0] if found else None
+
+
+def _found(engine: Engine, where: ColumnElement[bool]) -> tuple[Found, ...]:
+    """Return the applications matching ``where``, newest first: nothing personal."""
     query = (select(messages.c.number, messages.c.item, messages.c.created, messages.c.received_at,
                     application_status.c.state, application_status.c.reason, application_status.c.owed,
                     application_status.c.changed_at)
@@ -62,10 +74,9 @@ def answer(engine: Engine, key: bytes, question: Question, now: datetime) -> Ans
              .order_by(messages.c.created.desc()).limit(MAX_FOUND))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    found = tuple(Found(row.number, row.item, row.state or "received", row.created[:10],
-                        row.changed_at or row.received_at, row.reason or "",
-                        tuple(m for m in (row.owed or "").split(",") if m)) for row in rows)
-    return Answer(now.isoformat(), found, "" if found else "not_found")
+    return tuple(Found(row.number, row.item, row.state or "received", row.created[:10],
+                       row.changed_at or row.received_at, row.reason or "",
+                       tuple(m for m in (row.owed or "").split(",") if m)) for row in rows)
 
 
 def index_holders(engine: Engine, keys: CentralKeys, archive: CatalogArchive, batch: int = 500) -> tuple[int, int]:

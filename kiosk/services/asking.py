@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
 from domain.catalog import Catalog
 from domain.lifecycle import State
@@ -58,13 +58,24 @@ class Asker:
             questions.forget(self.store, correlation.hex())
 
 
-def central_key(path: Path) -> x25519.X25519PublicKey | None:
-    """Return central's X25519 public key from its PEM file (None: not enrolled yet, lookups stay local)."""
+def _public(path: Path) -> object:
+    """Return the public key in a PEM file (None: no file yet, or not a key)."""
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
+        return serialization.load_pem_public_key(path.read_bytes())
     except (OSError, ValueError):
         return None
+
+
+def central_key(path: Path) -> x25519.X25519PublicKey | None:
+    """Return central's X25519 public key from its PEM file (None: not enrolled yet, lookups stay local)."""
+    key = _public(path)
     return key if isinstance(key, x25519.X25519PublicKey) else None
+
+
+def ack_key(path: Path) -> ed25519.Ed25519PublicKey | None:
+    """Return central's Ed25519 public key (acks, receipt delegations) from its PEM file (None: not enrolled yet)."""
+    key = _public(path)
+    return key if isinstance(key, ed25519.Ed25519PublicKey) else None
 
 
 def progress_of(found: Found, catalog: Catalog, as_of: datetime) -> Progress | None:

@@ -22,13 +22,18 @@ class ApplicationStore(Protocol):
 
 
 def submit_application(
-    store: ApplicationStore, *, catalog: Catalog, hall: Hall, terminal_id: str, draft: Draft, now: datetime
+    store: ApplicationStore, *, catalog: Catalog, hall: Hall, terminal_id: str, draft: Draft, now: datetime,
+    token: Callable[[str, date], str] | None = None,
 ) -> tuple[Application, Receipt]:
-    """Validate, number and store ``draft``; once this returns the application is durable."""
+    """Validate, number and store ``draft``; once this returns the application is durable.
+
+    ``token`` signs the receipt number for the receipt's QR (receipt_key.py); without it the QR holds the number.
+    """
     receipts: list[Receipt] = []
 
     def make_receipt(application: Application) -> Receipt:
-        receipts.append(build_receipt(application, catalog, hall))
+        signed = token(application.number, application.created_at.date()) if token is not None else ""
+        receipts.append(build_receipt(application, catalog, hall, signed))
         return receipts[-1]
 
     application = store.submit(

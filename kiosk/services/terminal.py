@@ -7,9 +7,12 @@ what they return; none of them touches the store or a driver directly. Methods t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from domain.application import Application, Draft, supplement_due
 from domain.catalog import Catalog, Hall
@@ -26,8 +29,8 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, printing, remote
-from kiosk.services.asking import Asker, by_card, by_number, central_key
+from kiosk.services import feedback, identify, printing, receipt_key, remote
+from kiosk.services.asking import Asker, ack_key, by_card, by_number, central_key
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
@@ -40,6 +43,8 @@ from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
 from kiosk.store.store import Store
 from protocol.release import ReleaseError
+
+VOUCH_RETRY_S = 3600.0  # between attempts to have the receipt key vouched for
 
 
 @dataclass
@@ -62,7 +67,10 @@ class Kiosk:
     voice: Voice = field(init=False)
     technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
     asker: Asker | None = None  # asks central for progress through the sync agent (None: this terminal's word only)
+    vouching: ed25519.Ed25519PublicKey | None = None  # central's key that vouches for receipt keys (its ack key)
+    receipts: receipt_key.ReceiptSigner | None = field(init=False, default=None)  # signs the receipt QR
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
+    _vouch_after: float = field(init=False, default=float("-inf"))
 
     def __post_init__(self) -> None:
         """Watch the devices; take the timeouts from the settings; the input engines load later."""
@@ -73,6 +81,8 @@ class Kiosk:
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
         self.writing = InputEngines(self.catalog, self.hall)
         self.voice = Voice(self.speaker, VoiceDefaults(volume=self.settings.voice_volume))
+        if self.vouching is not None:
+            self.receipts = receipt_key.load(self.store, self.vouching, self.terminal_id)
 
     def between_sessions(self) -> bool:
         """Run central's commands, serve a new catalog (no session runs); return whether the catalog changed."""
@@ -81,7 +91,15 @@ class Kiosk:
             self.restart_requested = True
         self._switch()
         self.devices.maintenance = remote.in_maintenance(self.store)
+        self._vouch()
         return self.catalog is not before
+
+    def _vouch(self) -> None:
+        """Have central vouch for the receipt key when it is due (asks at most once an hour while it fails)."""
+        if self.asker is None or self.vouching is None or time.monotonic() < self._vouch_after:
+            return
+        self._vouch_after = time.monotonic() + VOUCH_RETRY_S
+        self.receipts = receipt_key.renew(self.store, self.asker, self.vouching, self.now().date(), self.receipts)
 
     def _switch(self) -> None:
         """Serve a newly staged or rolled-back catalog, if there is one."""
@@ -141,7 +159,8 @@ class Kiosk:
     def submit(self, draft: Draft) -> tuple[Application, Receipt]:
         """Store an application durably and return it with its receipt (blocks; once it returns, it is safe)."""
         return submit_application(self.store, catalog=self.catalog, hall=self.hall, terminal_id=self.terminal_id,
-                                  draft=draft, now=self.now())
+                                  draft=draft, now=self.now(),
+                                  token=self.receipts.token if self.receipts is not None else None)
 
     def print_receipt(self, receipt: Receipt, lang: Lang) -> None:
         """Print a stored application's receipt (blocks; a PrinterError when it did not print)."""
@@ -186,4 +205,5 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
     return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
                  settings or config.ui, now, open_speaker(config.devices.speaker), catalogs,
                  technician_pin_hash=config.technician.pin_hash,
-                 asker=Asker(store, central, config.terminal.id) if central is not None else None)
+                 asker=Asker(store, central, config.terminal.id) if central is not None else None,
+                 vouching=ack_key(config.sync.ack_key))

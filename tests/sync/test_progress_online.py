@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,16 +16,20 @@ from sqlalchemy import Engine, update
 from central.platform import status
 from central.platform.schema import messages
 from demo.devstack import Mosquitto
+from domain.application import Draft
 from domain.lifecycle import State
 from domain.numbering import NumberError, parse_receipt_number
+from kiosk.services import receipt_key
 from kiosk.services.asking import Asker, by_card, by_number
 from kiosk.services.progress import NotFound, Progress
+from kiosk.services.submit import submit_application
 from kiosk.store.store import Store
 from protocol import topics
 from protocol.link import tls_client
 from protocol.query import ask
 from protocol.ratelimit import RateLimit
-from tests.kiosk.store.helpers import CATALOG, ID_NUMBER, open_test_store
+from protocol.receipt_token import verify
+from tests.kiosk.store.helpers import CATALOG, HALL, ID_NUMBER, OFFERING, answers, open_test_store
 from tests.sync.stack import Central
 from tests.sync.test_export_import import yichuang
 from tests.sync.test_uplink_mixed import submit_as
@@ -160,3 +164,28 @@ def test_applications_stored_before_the_holder_index_are_found_by_card_once_inde
     found = by_card(CATALOG, outlet.asker, ID_NUMBER)
     assert isinstance(found, list)
     assert [p.number for p in found] == [outlet.application.number]
+
+
+def test_central_vouches_for_the_terminals_receipt_key_and_its_receipts_verify_offline(outlet: Outlet) -> None:
+    vouching = outlet.central.keys.ack.public_key()
+    today = datetime.now(UTC).date()
+    signer = receipt_key.renew(outlet.store, outlet.asker, vouching, today, None)
+    assert signer is not None
+    assert signer.until - today == timedelta(days=90)
+    assert receipt_key.renew(outlet.store, outlet.asker, vouching, today, signer) is signer  # not due: not asked
+    kept = receipt_key.load(outlet.store, vouching, "LC0002")  # kept across a restart
+    assert kept is not None
+    assert (kept.delegation, kept.until) == (signer.delegation, signer.until)
+    application, receipt = submit_application(outlet.store, catalog=CATALOG, hall=HALL, terminal_id="LC0002",
+                                              draft=Draft(OFFERING, answers(1)), now=datetime.now(UTC),
+                                              token=signer.token)
+    token = receipt.query_payload.rsplit("/", 1)[-1]
+    verified = verify(token, vouching)  # a staff phone with central's public key, offline
+    assert (verified.number, verified.terminal) == (application.number, "LC0002")
+    outlet.central.ingest.registry.revoke("LC0002", "stolen")
+    outlet.central.ingest.registry.forget("LC0002")
+    outlet.desk.registry.forget("LC0002")
+    asked = outlet.desk.answered
+    later = today + timedelta(days=70)  # a third left: it asks again, and a revoked terminal is refused
+    assert receipt_key.renew(outlet.store, outlet.asker, vouching, later, signer) is signer
+    assert outlet.desk.answered == asked + 1

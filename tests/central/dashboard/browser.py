@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from PIL import Image
 from playwright.sync_api import Page
 
 from demo.ports import free_port
@@ -49,8 +51,13 @@ def sign_in(page: Page, base: str, name: str, password: str = PASSWORD) -> None:
 
 
 def shoot(page: Page, name: str) -> None:
-    """Save a screenshot of ``page`` when `make screenshots` asks for them."""
-    folder = os.environ.get(SHOTS)
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"dashboard-{name}.png"), full_page=True)
+    """Take a screenshot of ``page`` (into docs/screens/ when `make screenshots` asks) and check its pixels."""
+    folder = Path(os.environ.get(SHOTS) or tempfile.gettempdir()) / ("" if os.environ.get(SHOTS) else "dashboard-shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"dashboard-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
+        black = sum(count for count, colour in colours if colour == (0, 0, 0))
+        assert len(colours) > 16, f"{path.name}: {len(colours)} colours, a blank page"
+        assert black < 0.01 * image.size[0] * image.size[1], f"{path.name}: {black} black pixels"
