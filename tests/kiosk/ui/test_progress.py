@@ -12,11 +12,13 @@ import pytest
 from sqlalchemy import Engine
 
 from demo.devstack import Mosquitto
+from domain.application import Draft
 from domain.lifecycle import State
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from kiosk.services.asking import Asker
 from kiosk.store import outbox, status
-from tests.kiosk.store.helpers import ID_NUMBER, OFFERING, open_test_store, submit
+from protocol.receipt_token import verify
+from tests.kiosk.store.helpers import ID_NUMBER, OFFERING, answers, open_test_store, submit
 from tests.kiosk.ui.driver import Driver, running_kiosk
 from tests.sync.stack import Central
 from tests.sync.test_uplink_mixed import submit_as
@@ -146,6 +148,11 @@ def test_at_another_terminal_a_citizen_finds_her_applications_by_card_and_by_num
         type_number(kiosk, application.number)
         look_up(kiosk)
         assert answer(kiosk)[1] == "状态：已收到，等待受理"  # made elsewhere, answered by central
+        terminal = kiosk.app.kiosk
+        terminal.vouching = central.keys.ack.public_key()
+        terminal.between_sessions()  # what the window runs between citizens: the receipt key is vouched for
+        mine, receipt = terminal.submit(Draft(OFFERING, answers(2)))
+        assert verify(receipt.query_payload.rsplit("/", 1)[-1], central.keys.ack.public_key()).number == mine.number
         stop.set()
         agent.stop()
     central.stop()
