@@ -28,6 +28,7 @@ from central.dashboard.render import SECURITY_HEADERS, render
 from central.monitor.alerts import AlertBook
 from central.monitor.monitor import FleetMonitor
 from central.platform.cases import Rules
+from domain.catalog import Catalog
 
 STATIC = Path(__file__).parent / "dashboard" / "static"
 log = logging.getLogger(__name__)
@@ -55,10 +56,12 @@ def _page_of(request: Request) -> str:
 
 
 def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics: bool = True,
-               case_rules: Rules | None = None, vouching: ed25519.Ed25519PublicKey | None = None) -> FastAPI:
+               case_rules: Rules | None = None, vouching: ed25519.Ed25519PublicKey | None = None,
+               catalog: Catalog | None = None) -> FastAPI:
     """Build the whole web server over a running monitor (``metrics`` False: /metrics is served elsewhere).
 
-    With ``vouching`` (central's key that vouches for receipt keys) it also serves the public progress page.
+    With ``vouching`` (central's key that vouches for receipt keys) it also serves the public progress page, naming
+    items from ``catalog``.
     """
     app = create_api(monitor, book, guard, metrics=metrics)
     app.state.monitor = monitor  # pages say when what they show is not current
@@ -69,7 +72,7 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.include_router(backoffice_routes(monitor.engine, guard))
     app.include_router(case_routes(monitor.engine, guard, case_rules or default_rules()))
     if vouching is not None:
-        app.include_router(public_routes(monitor.engine, vouching))
+        app.include_router(public_routes(monitor.engine, vouching, catalog))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _session_handlers(app, guard)
     _failure_handlers(app, guard)

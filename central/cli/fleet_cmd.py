@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from central.monitor.history import History
     from central.monitor.monitor import FleetMonitor
     from central.monitor.rows import State, WrittenStatus
+    from domain.catalog import Catalog
 
 FLUSH_SECONDS = 5.0
 SECRET_ENV = "YC_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
@@ -97,10 +98,13 @@ def fleet_group() -> None:
 @click.option("--receipt-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Central's Ed25519 public key (<ca>/central/ack.pub): with it the dashboard's listener also serves "
                    "the public progress page a receipt's QR opens (/p/<token>; no login, state only).")
+@click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Archive of published catalogs: the public progress page names items from the newest "
+                   "(default: the bundled sample).")
 @db_option
 def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interval: int, webhook: str | None,
           http: str | None, insecure_cookies: bool, metrics_at: str | None, trusted_proxies: str | None,
-          receipt_key: Path | None, db_url: str) -> None:
+          receipt_key: Path | None, catalogs: Path | None, db_url: str) -> None:
     """Run the monitor until SIGTERM or Ctrl-C, writing the overview and alerts every few seconds."""
     service_logging()
     from central.monitor.alerts import AlertBook
@@ -117,7 +121,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interv
     link = with_login(Link(host, port, ca, cert, key), broker_user)
     monitor = FleetMonitor(engine, link, timedelta(seconds=interval), alerts=book, history=history)
     servers = _web(monitor, book, engine, http=http, metrics_at=metrics_at, secure=not insecure_cookies,
-                   proxies=trusted_proxies, vouching=_vouching(receipt_key))
+                   proxies=trusted_proxies, public=_public(receipt_key, catalogs))
     _monitor_until_stopped(monitor, history, f"fleet monitor on {broker}"
                            + (f", dashboard on http://{http}/" if http else ""))
     for server in servers:
@@ -126,21 +130,26 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, interv
         hook.close()
 
 
-def _vouching(path: Path | None) -> ed25519.Ed25519PublicKey | None:
-    """Return central's receipt-vouching key from its PEM file (None: no public progress page)."""
+def _public(path: Path | None, catalogs: Path | None) -> tuple[ed25519.Ed25519PublicKey, Catalog] | None:
+    """Return central's receipt-vouching key and the newest catalog, for the public progress page (None: no page)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from central.platform.catalogs import CatalogArchive
+    from domain.data import SAMPLE_CATALOG
 
     if path is None:
         return None
     key = serialization.load_pem_public_key(path.read_bytes())
     if not isinstance(key, ed25519.Ed25519PublicKey):
         raise click.BadParameter(f"{path} is not an Ed25519 public key (central's ack.pub)", param_hint="--receipt-key")
-    return key
+    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    return key, archive.newest()
 
 
 def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | None, metrics_at: str | None,
-         secure: bool, proxies: str | None, vouching: ed25519.Ed25519PublicKey | None) -> list[uvicorn.Server]:
+         secure: bool, proxies: str | None,
+         public: tuple[ed25519.Ed25519PublicKey, Catalog] | None) -> list[uvicorn.Server]:
     """Start the dashboard with the API, and /metrics on a listener of its own."""
     from central.api.app import metrics_app
     from central.auth.accounts import Accounts
@@ -151,7 +160,9 @@ def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | 
     guard = Guard(Accounts(engine), LoginThrottle(), secure_cookies=secure)
     servers = []
     if http:
-        servers.append(_http(http, create_app(monitor, book, guard, metrics=False, vouching=vouching), proxies))
+        vouching, catalog = public if public is not None else (None, None)
+        servers.append(_http(http, create_app(monitor, book, guard, metrics=False, vouching=vouching,
+                                              catalog=catalog), proxies))
     if metrics_at:
         servers.append(_http(metrics_at, metrics_app(monitor, book), None))
     return servers

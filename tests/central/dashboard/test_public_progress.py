@@ -19,6 +19,7 @@ from protocol.receipt_token import delegate, sign
 from tests.central.dashboard.browser import serving, shoot
 from tests.central.dashboard.helpers import guard_with_accounts
 from tests.central.monitor.helpers import fleet
+from tests.kiosk.store.helpers import CATALOG
 
 CENTRAL = ed25519.Ed25519PrivateKey.generate()
 RECEIPT_KEY = ed25519.Ed25519PrivateKey.generate()
@@ -43,12 +44,14 @@ def test_the_receipts_qr_opens_its_state_without_a_login_and_a_forged_one_shows_
         tmp_path: Path, sqlite_db: Engine, chromium: Browser) -> None:
     monitor, book = fleet(tmp_path, sqlite_db)
     received(sqlite_db)
-    app = create_app(monitor, book, guard_with_accounts(Accounts(sqlite_db)), vouching=CENTRAL.public_key())
+    app = create_app(monitor, book, guard_with_accounts(Accounts(sqlite_db)), vouching=CENTRAL.public_key(),
+                     catalog=CATALOG)
     with serving(app) as base:
         page = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()  # a phone
         page.goto(f"{base}/p/{token()}")
         expect(page.locator("h1.number")).to_have_text(NUMBER)
         expect(page.locator("#state")).to_have_text("已收到，等待受理")
+        expect(page.locator("#item")).to_have_text(CATALOG.offering("SB-001").name.zh)
         status.change(sqlite_db, status.Change(NUMBER, "accepted", "clerk-wang"), datetime.now(UTC))
         page.reload()
         expect(page.locator("#state")).to_have_text("已受理，正在办理")
