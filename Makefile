@@ -19,7 +19,7 @@ lint: setup
 
 ## test: lint, then every test that fits the ~20-minute budget (what CI runs)
 test: lint
-	$(PYTEST) -m "not chaos and not soak and not dist"
+	$(PYTEST) -m "not chaos and not soak and not dist" --durations=25
 
 ## demo: a console walk through the catalog, scripted applications and sync to central; then the kiosk
 ## window with a virtual card tray and the printed receipt (where there is a display); then the ops
