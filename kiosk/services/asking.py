@@ -25,6 +25,7 @@ from kiosk.services.progress import NotFound, Progress, item_name, look_up, norm
 from kiosk.store import questions
 from kiosk.store.store import Store
 from protocol.query import CORRELATION, VALUE, Answer, Found, QueryError, ask, read_answer
+from protocol.receipt_token import TokenError, verify
 
 POLL_S = 0.1
 
@@ -121,3 +122,18 @@ def by_card(catalog: Catalog, asker: Asker | None, id_number: str) -> list[Progr
     if answer.error == "rate_limited":
         return NotFound.BUSY
     return listed(answer, catalog)
+
+
+def scanned(payload: str, vouching: ed25519.Ed25519PublicKey | None) -> str | NotFound:
+    """Return the receipt number a scanned receipt QR proves (verified offline with central's key), or why not.
+
+    A QR scanner types the QR's text (the progress address with the signed token last); the number it
+    names is looked up like a typed one, but only once central's signature on it holds.
+    """
+    token = payload.strip().rsplit("/", 1)[-1].rsplit("=", 1)[-1]
+    if vouching is None:
+        return NotFound.UNVERIFIED
+    try:
+        return verify(token, vouching).number
+    except TokenError:
+        return NotFound.UNVERIFIED

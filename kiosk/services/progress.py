@@ -32,6 +32,7 @@ class NotFound(StrEnum):
     UNKNOWN = "unknown"  # central has no application with this number
     BUSY = "busy"  # central asks this terminal to slow down (many lookups in a row)
     OFFLINE = "offline"  # by card: central could not be asked (this terminal cannot search by holder)
+    UNVERIFIED = "unverified"  # a scanned receipt QR whose signature does not hold (or could not be checked)
 
 
 @dataclass(frozen=True)

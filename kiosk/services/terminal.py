@@ -30,7 +30,7 @@ from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
 from kiosk.services import feedback, identify, printing, receipt_key, remote
-from kiosk.services.asking import Asker, ack_key, by_card, by_number, central_key
+from kiosk.services.asking import Asker, ack_key, by_card, by_number, central_key, scanned
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
@@ -169,6 +169,11 @@ class Kiosk:
     def progress(self, number: str) -> Progress | NotFound:
         """Return where the application with receipt ``number`` stands: central's word, else this terminal's."""
         return by_number(self.store, self.catalog, self.asker, number)
+
+    def scanned_progress(self, payload: str) -> Progress | NotFound:
+        """Return the progress of the application a scanned receipt QR names, once its signature holds (blocks)."""
+        number = scanned(payload, self.vouching)
+        return number if isinstance(number, NotFound) else self.progress(number)
 
     def holder_progress(self, identity: Identity) -> list[Progress] | NotFound:
         """Return the card holder's applications as central knows them (blocks; nothing is kept)."""

@@ -1,4 +1,4 @@
-"""进度查询: a receipt number typed on a keypad, or the citizen's own ID card; where applications stand, and as of when.
+"""进度查询: a receipt number typed on a keypad, its QR scanned, or the citizen's own ID card; where things stand.
 
 Central is asked through the sync agent (off the UI thread, a few seconds at most); without an
 answer the terminal shows what it knows itself, labelled with its age. The card is read, its
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+
+from kivy.core.window import Window
 
 from domain.lifecycle import STATE_NAMES
 from kiosk.services.identify import CardNotRead, ReadProblem
@@ -23,6 +25,8 @@ from kiosk.ui.widgets import Body, discard
 
 load_kv(__file__)
 LOOKUPS_PER_VISIT = 5
+MAX_SCAN = 512  # characters a scanner may type before Enter (a receipt's QR holds fewer than 300)
+ENTER = 13
 TOO_MANY = "You have looked up several numbers: for more, please ask at a service window."
 Shown = Progress | NotFound | list[Progress]
 MISSING = {
@@ -32,6 +36,7 @@ MISSING = {
     NotFound.UNKNOWN: N_("The service centre has no application with this number: please check it against your "
                          "receipt."),
     NotFound.BUSY: N_("Too many lookups from this terminal just now: please wait a minute and try again."),
+    NotFound.UNVERIFIED: N_("This receipt's code cannot be verified: please type the receipt number instead."),
     NotFound.OFFLINE: N_("The service centre cannot be reached now, so applications cannot be found by ID card. "
                          "Please look up by receipt number, or try again later."),
 }
@@ -50,6 +55,7 @@ class ProgressScreen(KioskScreen):
         self.found: Shown | None = None  # the answer shown (drawn again in another language)
         self.asked = 0  # lookups since the last citizen walked away: a few per visit, not a way to try every number
         self.asking = 0  # increases per lookup: a late answer to an abandoned one is dropped
+        self.scanning = ""  # what a QR scanner has typed so far
 
     def show(self) -> None:
         """Show what is typed, the keypad and the answer (it stays until the number changes)."""
@@ -70,6 +76,35 @@ class ProgressScreen(KioskScreen):
         kiosk = self.kiosk_app.kiosk
         typed = self.typed
         self._start(N_("Looking it up…"), lambda: kiosk.progress(typed))
+
+    def on_enter(self, *_args: object) -> None:
+        """Listen for a QR scanner: a keyboard-wedge scanner types the QR's text and presses Enter."""
+        self.scanning = ""
+        Window.bind(on_textinput=self._scanned_text, on_key_down=self._scanned_key)
+
+    def on_leave(self, *_args: object) -> None:
+        """Stop listening for the scanner."""
+        Window.unbind(on_textinput=self._scanned_text, on_key_down=self._scanned_key)
+        self.scanning = ""
+
+    def _scanned_text(self, _window: object, text: str) -> None:
+        """Collect what the scanner types (bounded: a receipt's QR is short)."""
+        if len(self.scanning) + len(text) <= MAX_SCAN:
+            self.scanning += text
+
+    def _scanned_key(self, _window: object, key: int, *_rest: object) -> bool:
+        """Look up what was scanned when the scanner presses Enter."""
+        if key != ENTER:
+            return False
+        payload, self.scanning = self.scanning, ""
+        if payload:
+            self.scanned(payload)
+        return True
+
+    def scanned(self, payload: str) -> None:
+        """Look up what a receipt's QR names, once its signature holds."""
+        kiosk = self.kiosk_app.kiosk
+        self._start(N_("Looking it up…"), lambda: kiosk.scanned_progress(payload))
 
     def by_card(self) -> None:
         """Read the citizen's card, ask central for the holder's applications, show them; the card is not kept."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import Engine
 
 from demo.devstack import Mosquitto
@@ -17,7 +18,7 @@ from domain.lifecycle import State
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from kiosk.services.asking import Asker
 from kiosk.store import outbox, status
-from protocol.receipt_token import verify
+from protocol.receipt_token import delegate, sign, verify
 from tests.kiosk.store.helpers import ID_NUMBER, OFFERING, answers, open_test_store, submit
 from tests.kiosk.ui.driver import Driver, running_kiosk
 from tests.sync.stack import Central
@@ -156,3 +157,30 @@ def test_at_another_terminal_a_citizen_finds_her_applications_by_card_and_by_num
         stop.set()
         agent.stop()
     central.stop()
+
+
+def test_a_scanned_receipt_qr_is_looked_up_once_its_signature_holds(kiosk: Driver) -> None:
+    from kivy.core.window import Window
+
+    application = submit(kiosk.store)
+    central, receipt_key = ed25519.Ed25519PrivateKey.generate(), ed25519.Ed25519PrivateKey.generate()
+    kiosk.app.kiosk.vouching = central.public_key()
+    delegation = delegate(central, "LC0001", receipt_key.public_key(), date(2099, 1, 1))
+
+    def scan(text: str) -> None:
+        """Type ``text`` as a keyboard-wedge scanner does, then Enter."""
+        for char in text:
+            Window.dispatch("on_textinput", char)
+        Window.dispatch("on_key_down", 13, 36, None, [])
+        kiosk.until(lambda: answer(kiosk) and answer(kiosk) != ["正在查询，请稍候…"], what="the answer")
+
+    kiosk.tap("查询进度")
+    scan(f"https://zwfw.example.invalid/p/{sign(application.number, delegation, receipt_key)}")
+    assert answer(kiosk)[1] == "状态：已提交，等待上传"
+    forged = sign(application.number, delegate(ed25519.Ed25519PrivateKey.generate(), "LC0001",
+                                                receipt_key.public_key(), date(2099, 1, 1)), receipt_key)
+    scan(f"https://zwfw.example.invalid/p/{forged}")
+    assert answer(kiosk) == ["无法验证此回执二维码，请改为输入回执号。"]
+    kiosk.tap("返回")
+    Window.dispatch("on_textinput", "X")  # away from the screen, typing does nothing here
+    assert kiosk.app.manager.get_screen("progress").scanning == ""
