@@ -69,7 +69,7 @@ def create_app(monitor: FleetMonitor, book: AlertBook, guard: Guard, *, metrics:
     app.include_router(page_routes(monitor, book, guard))
     app.include_router(action_routes(monitor, book, guard))
     app.include_router(command_routes(monitor.engine, guard))
-    app.include_router(backoffice_routes(monitor.engine, guard))
+    app.include_router(backoffice_routes(monitor.engine, guard, catalog.calendar if catalog else None))
     app.include_router(case_routes(monitor.engine, guard, case_rules or default_rules()))
     if vouching is not None:
         app.include_router(public_routes(monitor.engine, vouching, catalog))

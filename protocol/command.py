@@ -63,7 +63,7 @@ class Command(BaseModel):
     terminal: TerminalId
     seq: Annotated[int, Field(strict=True, ge=1, lt=2**53)]
     kind: Kind
-    args: Annotated[dict[Word, Annotated[str, StringConstraints(strict=True, max_length=200)]], Field(max_length=4)]
+    args: Annotated[dict[Word, Annotated[str, StringConstraints(strict=True, max_length=200)]], Field(max_length=8)]
     issued: Stamp
     expires: Stamp
     urgent: StrictBool = False

@@ -36,6 +36,7 @@ CORRELATION = 16  # bytes of correlation data the terminal sends
 ERRORS = frozenset({"not_found", "malformed", "rate_limited", "unavailable"})
 VALUE = re.compile(r"^[0-9A-Z-]{1,64}$")  # a receipt or ID number, or a receipt key in hex
 DELEGATION_HEX = re.compile(r"^(?:[0-9a-f]{2}){0,150}$")  # MAX_DELEGATION hex characters at most
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 HEAD = struct.Struct(">4s32s12s")  # magic, ephemeral public key, nonce
 
@@ -73,6 +74,7 @@ class Found:
     changed: str  # when central last changed its state (ISO 8601), or when it arrived
     reason: str
     owed: tuple[str, ...]
+    due: str = ""  # the last day to hand in what is owed (YYYY-MM-DD), or empty
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,11 @@ def _found(entry: object) -> Found:
         raise QueryError("malformed", "an application's fields")
     if not isinstance(owed, list) or len(owed) > MAX_FOUND or not all(_text(m) for m in owed):
         raise QueryError("malformed", "an application's owed materials")
+    due = entry.get("due", "")
+    if not isinstance(due, str) or (due and not DATE.fullmatch(due)):
+        raise QueryError("malformed", "an application's deadline")
     number, item, state, submitted, changed, reason = (str(t) for t in texts)
-    return Found(number, item, state, submitted, changed, reason, tuple(str(m) for m in owed))
+    return Found(number, item, state, submitted, changed, reason, tuple(str(m) for m in owed), due)
 
 
 def _text(value: object, empty: bool = False) -> bool:

@@ -17,7 +17,7 @@ import queue
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -34,6 +34,7 @@ from protocol.command import Command, CommandError, Result, check_fresh, open_co
 log = logging.getLogger(__name__)
 AGENT_KINDS = frozenset({"diagnostics", "restart_sync", "application_status"})
 HEARD_STATES = BUSINESS_STATES | {State.RECEIVED}  # what the back office may say (a supplement goes back to received)
+DUE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a supplement's deadline (date.fromisoformat then checks the day)
 MATERIAL = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")  # an owed material's id, as central checks it
 MAX_QUEUED = 200
 
@@ -135,8 +136,11 @@ class CommandDesk:
             state = State(args["state"])
             if state not in HEARD_STATES:
                 raise ValueError(f"central does not send {state}")
+            due = args.get("due", "")
+            if due and (not DUE.fullmatch(due) or not date.fromisoformat(due)):
+                raise ValueError("the deadline is not a date")
             applications.apply(self.store, args["application"], state, reason=args.get("reason", ""),
-                         owed=owed, changed_at=str(kept.issued))
+                               owed=owed, changed_at=str(kept.issued), due=due)
         except (KeyError, ValueError, RecordNotFound) as exc:
             book.set_status(self.store, command.id, "failed", f"{type(exc).__name__}: {str(exc)[:200]}")
             return

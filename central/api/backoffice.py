@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 
 from central.auth.security import CSRF_HEADER, Guard
 from central.platform import status
+from domain.application import DEFAULT_SUPPLEMENT_DAYS
+from domain.calendar import WorkingCalendar
 
 Ref = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 CsrfToken = Annotated[str | None, Header(alias=CSRF_HEADER)]
@@ -33,6 +35,7 @@ class Asked(BaseModel):
     state: Annotated[str, StringConstraints(max_length=24)]
     reason: Annotated[str, StringConstraints(max_length=status.MAX_REASON)] = ""
     owed: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=20)] = []
+    days: Annotated[int, Field(ge=1, le=status.MAX_SUPPLEMENT_DAYS)] = DEFAULT_SUPPLEMENT_DAYS
 
 
 class Changed(BaseModel):
@@ -42,8 +45,8 @@ class Changed(BaseModel):
     state: str
 
 
-def backoffice_routes(engine: Engine, guard: Guard) -> APIRouter:
-    """Return the back office's routes."""
+def backoffice_routes(engine: Engine, guard: Guard, calendar: WorkingCalendar | None = None) -> APIRouter:
+    """Return the back office's routes (a supplement's deadline counted on ``calendar``: the newest catalog's)."""
     router = APIRouter()
 
     @router.post("/api/applications/{ref}/status", responses=CHANGE_ANSWERS)
@@ -52,7 +55,8 @@ def backoffice_routes(engine: Engine, guard: Guard) -> APIRouter:
         who = guard.actor(request, "status", ref, token, role="backoffice")
         try:
             done = status.change(engine, status.Change(ref, asked.state, who.name, asked.reason, tuple(asked.owed),
-                                                       guard.address(request)), datetime.now(UTC))
+                                                       guard.address(request), asked.days), datetime.now(UTC),
+                                 calendar)
         except status.StatusError as exc:
             guard.audit(request, who.name, "status", ref, "refused")
             raise HTTPException(409, str(exc)) from None

@@ -23,15 +23,22 @@ operator_mistakes("central.platform.status.StatusError")  # an unknown applicati
 @click.option("--owed", multiple=True, help="A material still owed (its catalog id); repeat for several. Only with "
               "needs_supplement.")
 @click.option("--by", default=None, help="Who decided (the audit log names them); default: this login.")
+@click.option("--days", type=click.IntRange(1, 60), default=5, show_default=True,
+              help="With needs_supplement: working days to hand the materials in (the deadline the citizen is told).")
+@click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Archive of published catalogs: the newest's working calendar counts the days (default: the "
+                   "bundled sample's).")
 @db_option
-def set_status(application: str, state: str, *, reason: str, owed: tuple[str, ...], by: str | None,
-               db_url: str) -> None:
+def set_status(application: str, state: str, *, reason: str, owed: tuple[str, ...], by: str | None, days: int,
+               catalogs: Path | None, db_url: str) -> None:
     """Move APPLICATION (receipt number or id) to STATE; its terminal hears it once online."""
     from central.platform import status
+    from central.platform.catalogs import CatalogArchive
 
     who = by or getpass.getuser()
-    done = status.change(open_engine(db_url), status.Change(application, state, who, reason, owed, "cli"),
-                         datetime.now(UTC))
+    calendar = CatalogArchive.load(catalogs).newest().calendar if catalogs else None
+    done = status.change(open_engine(db_url), status.Change(application, state, who, reason, owed, "cli", days),
+                         datetime.now(UTC), calendar)
     click.echo(f"{application} is now {done}; its terminal is told when it is online")
 
 

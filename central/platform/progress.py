@@ -68,7 +68,7 @@ def _found(engine: Engine, where: ColumnElement[bool]) -> tuple[Found, ...]:
     """Return the applications matching ``where``, newest first: nothing personal."""
     query = (select(messages.c.number, messages.c.item, messages.c.created, messages.c.received_at,
                     application_status.c.state, application_status.c.reason, application_status.c.owed,
-                    application_status.c.changed_at)
+                    application_status.c.due, application_status.c.changed_at)
              .select_from(messages.outerjoin(application_status, application_status.c.application == messages.c.id))
              .where(messages.c.kind == "application", where)
              .order_by(messages.c.created.desc()).limit(MAX_FOUND))
@@ -76,7 +76,7 @@ def _found(engine: Engine, where: ColumnElement[bool]) -> tuple[Found, ...]:
         rows = conn.execute(query).all()
     return tuple(Found(row.number, row.item, row.state or "received", row.created[:10],
                        row.changed_at or row.received_at, row.reason or "",
-                       tuple(m for m in (row.owed or "").split(",") if m)) for row in rows)
+                       tuple(m for m in (row.owed or "").split(",") if m), row.due or "") for row in rows)
 
 
 def index_holders(engine: Engine, keys: CentralKeys, archive: CatalogArchive, batch: int = 500) -> tuple[int, int]:

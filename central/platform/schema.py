@@ -196,6 +196,7 @@ application_status = Table(  # the back office's word on each application (none 
     Column("state", String(24), nullable=False),  # domain.lifecycle.State
     Column("reason", String, nullable=False, server_default=""),  # told to the citizen: nothing personal
     Column("owed", String, nullable=False, server_default=""),  # materials owed (补齐), comma-separated ids
+    Column("due", String(10), nullable=True),  # the last day to hand them in (working days from the calendar)
     Column("changed_at", String, nullable=False),
     Column("changed_by", String(64), nullable=False),
     Index("ux_application_status_number", "number", unique=True),

@@ -11,6 +11,7 @@ when it comes back), so the terminal's record and a progress query there follow 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,13 +21,18 @@ from sqlalchemy import Connection, Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.platform import commands as book
+from central.platform.catalogs import CatalogArchive
 from central.platform.schema import application_changes, application_status, fleet_commands, messages
+from domain.application import DEFAULT_SUPPLEMENT_DAYS
+from domain.calendar import WorkingCalendar
+from domain.data import SAMPLE_CATALOG
 from domain.lifecycle import NEEDS_REASON, TRANSITIONS, Event, State
 from protocol.command import CONTROL
 
 DELIVERY = timedelta(days=90)  # a terminal away longer gets the state from a progress query instead
 MATERIAL = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 MAX_REASON = 200  # also the most a command argument holds
+MAX_SUPPLEMENT_DAYS = 60
 PERSONAL = re.compile(r"\d{11,}|\d{17}[0-9Xx]")  # an 11-digit phone number or an 18-character ID number
 
 
@@ -44,6 +50,7 @@ class Change:
     reason: str = ""
     owed: tuple[str, ...] = ()
     address: str = ""  # where it was asked from, for the audit log
+    days: int = DEFAULT_SUPPLEMENT_DAYS  # a supplement request: working days to hand the materials in
 
 
 def _event(now_in: State, wanted: State) -> Event:
@@ -90,15 +97,19 @@ def _current(conn: Connection, application: str) -> Any:
     return row, State(state) if state is not None else None
 
 
-def change(engine: Engine, asked: Change, now: datetime) -> State:
-    """Make one change of state (refused with a reason if the lifecycle forbids it); return the new state."""
+def change(engine: Engine, asked: Change, now: datetime, calendar: WorkingCalendar | None = None) -> State:
+    """Make one change of state (refused with a reason if the lifecycle forbids it); return the new state.
+
+    A supplement's deadline counts working days on ``calendar`` (the newest published catalog's; by default
+    the bundled one's).
+    """
     try:
-        return _change(engine, asked, now)
+        return _change(engine, asked, now, calendar or bundled_calendar())
     except IntegrityError:  # another change of the same application committed first
         raise StatusError(f"{asked.application} was changed by someone else just now: look again") from None
 
 
-def _change(engine: Engine, asked: Change, now: datetime) -> State:
+def _change(engine: Engine, asked: Change, now: datetime, calendar: WorkingCalendar) -> State:
     """Make the change in one transaction, only from the state it was decided on."""
     wanted, reason, owed = _checked(asked)
     with engine.begin() as conn:
@@ -107,9 +118,12 @@ def _change(engine: Engine, asked: Change, now: datetime) -> State:
         event = _event(state, wanted)
         if event in NEEDS_REASON and not reason:
             raise StatusError(f"say why ({event.value}): the citizen is told the reason")
+        due = _due(asked, now, calendar) if wanted is State.NEEDS_SUPPLEMENT else None
         args = {"application": row.id, "state": wanted.value, "reason": reason, "owed": owed}
+        if due:  # a fifth argument: terminals from before 补齐 deadlines (at most 4) refuse it, and are told online
+            args["due"] = due
         command = _queue_for_terminal(conn, row.terminal, args, asked, now)
-        values = {"state": wanted.value, "reason": reason, "owed": owed, "changed_at": now.isoformat(),
+        values = {"state": wanted.value, "reason": reason, "owed": owed, "due": due, "changed_at": now.isoformat(),
                   "changed_by": asked.by[:64]}
         if changed is None:  # the first change: a second one racing it fails on the primary key
             conn.execute(insert(application_status).values(application=row.id, terminal=row.terminal,
@@ -123,6 +137,19 @@ def _change(engine: Engine, asked: Change, now: datetime) -> State:
                                                         command=command))
         book.audit(conn, asked.by, f"status:{event.value}", row.number, outcome="ok", now=now, address=asked.address)
     return wanted
+
+
+def _due(asked: Change, now: datetime, calendar: WorkingCalendar) -> str:
+    """Return the last day to hand in what is owed: ``asked.days`` working days on ``calendar``."""
+    if not 1 <= asked.days <= MAX_SUPPLEMENT_DAYS:
+        raise StatusError(f"a supplement takes 1 to {MAX_SUPPLEMENT_DAYS} working days")
+    return calendar.add_working_days(now.date(), asked.days).isoformat()
+
+
+@functools.cache
+def bundled_calendar() -> WorkingCalendar:
+    """Return the bundled catalog's working calendar (when no published catalog is given)."""
+    return CatalogArchive.load(None, SAMPLE_CATALOG).newest().calendar
 
 
 def _queue_for_terminal(conn: Connection, terminal: str, args: dict[str, str], asked: Change, now: datetime) -> str:

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -83,10 +83,11 @@ def progress_of(found: Found, catalog: Catalog, as_of: datetime) -> Progress | N
     """Return central's word on one application as the screen shows it (None: a state this terminal cannot name)."""
     try:
         state, submitted = State(found.state), datetime.fromisoformat(found.submitted)
+        due = date.fromisoformat(found.due) if found.due else None
     except ValueError:
         return None
     return Progress(found.number, item_name(catalog, found.item), state, submitted, found.reason,
-                    owed_names(catalog, found.owed), as_of, live=True)
+                    owed_names(catalog, found.owed), as_of, live=True, due=due)
 
 
 def listed(answer: Answer, catalog: Catalog) -> list[Progress]:

@@ -10,7 +10,7 @@ central), and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from domain.catalog import Catalog
@@ -48,6 +48,7 @@ class Progress:
     as_of: datetime | None  # when this terminal last heard of it from central (None: central does not have it yet)
     parked: bool = False  # it could not be sent (central refused it): a clerk must look at it
     live: bool = False  # central's answer just now (else what this terminal last heard)
+    due: date | None = None  # the last day to hand in what is owed (补齐)
 
 
 def normal(typed: str) -> str:
@@ -70,7 +71,8 @@ def look_up(store: Store, catalog: Catalog, typed: str) -> Progress | NotFound:
     return Progress(number, item_name(catalog, found.offering_code), heard.state if heard is not None else found.state,
                     datetime.fromisoformat(found.created_at), heard.reason if heard is not None else "",
                     owed_names(catalog, heard.owed if heard is not None else ()),
-                    datetime.fromisoformat(as_of) if as_of else None, found.parked and heard is None)
+                    datetime.fromisoformat(as_of) if as_of else None, found.parked and heard is None,
+                    due=date.fromisoformat(heard.due) if heard is not None and heard.due else None)
 
 
 def item_name(catalog: Catalog, code: str) -> Text:

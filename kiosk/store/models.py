@@ -153,6 +153,7 @@ class StatusRow(Base):
     state: Mapped[str]
     reason: Mapped[str]
     owed: Mapped[str]  # material ids, comma-separated
+    due: Mapped[str | None]  # the last day to hand them in (YYYY-MM-DD)
     changed_at: Mapped[str]  # when central decided (its command's time)
     heard_at: Mapped[str]  # when this terminal heard it: a progress query offline says how old it is
 

@@ -23,6 +23,7 @@ class Status:
     owed: tuple[str, ...]
     changed_at: str
     heard_at: str
+    due: str = ""  # the last day to hand in what is owed (YYYY-MM-DD), or empty
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def by_number(store: Store, number: str) -> Found | None:
                  row.status == OutboxStatus.NEEDS_MANUAL, of(store, row.id))
 
 
-def apply(store: Store, application_id: str, state: State, *, reason: str, owed: str, changed_at: str) -> None:
+def apply(store: Store, application_id: str, state: State, *, reason: str, owed: str, changed_at: str,
+          due: str = "") -> None:
     """Take central's new state for a local application (an older word than the one kept changes nothing)."""
     with db.write(store.engine) as conn:
         if conn.execute(select(ApplicationRow.id).where(ApplicationRow.id == application_id)).first() is None:
@@ -59,7 +61,7 @@ def apply(store: Store, application_id: str, state: State, *, reason: str, owed:
         if kept is not None and kept > changed_at:
             return
         values = {"state": state.value, "reason": reason, "owed": owed, "changed_at": changed_at,
-                  "heard_at": store.now()}
+                  "heard_at": store.now(), "due": due or None}
         conn.execute(insert(StatusRow).values(application_id=application_id, **values).on_conflict_do_update(
             index_elements=[StatusRow.application_id], set_=values))
         conn.execute(update(ApplicationRow).where(ApplicationRow.id == application_id).values(state=state.value))
@@ -69,8 +71,9 @@ def of(store: Store, application_id: str) -> Status | None:
     """Return what central last said of an application (None: nothing since its receipt)."""
     with db.read(store.engine) as conn:
         row = conn.execute(select(StatusRow.state, StatusRow.reason, StatusRow.owed, StatusRow.changed_at,
-                                  StatusRow.heard_at).where(StatusRow.application_id == application_id)).first()
+                                  StatusRow.heard_at, StatusRow.due)
+                           .where(StatusRow.application_id == application_id)).first()
     if row is None:
         return None
     return Status(State(row.state), row.reason, tuple(m for m in row.owed.split(",") if m), row.changed_at,
-                  row.heard_at)
+                  row.heard_at, row.due or "")

@@ -60,7 +60,7 @@ def test_a_command_the_terminal_must_not_run_is_refused_with_a_reason(
 
 
 @pytest.mark.parametrize("change", [
-    {"kind": "rm_rf"}, {"seq": 0}, {"seq": "6"}, {"args": {f"k{i}": "v" for i in range(5)}},
+    {"kind": "rm_rf"}, {"seq": 0}, {"seq": "6"}, {"args": {f"k{i}": "v" for i in range(9)}},
     {"args": {"zh": "x" * 201}}, {"args": {"bad key": "v"}}, {"args": {"zh": "闭厅\u202e反转"}},
     {"args": {"zh": "a\x1b[31mred"}}, {"expires": "tomorrow"}, {"urgent": "yes"}, {"extra": 1}, {"terminal": "lc0001"},
 ])

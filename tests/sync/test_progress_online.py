@@ -81,6 +81,8 @@ def test_another_terminal_sees_centrals_word_by_number_as_it_changes(outlet: Out
     again = by_number(outlet.store, CATALOG, outlet.asker, number.lower())  # typed in lower case
     assert isinstance(again, Progress)
     assert (again.state, again.reason) == (State.NEEDS_SUPPLEMENT, "复印件不清晰")
+    assert again.due is not None
+    assert again.due > datetime.now(UTC).date()  # the deadline travels with central's answer
     assert [m.zh for m in again.owed] == [CATALOG.offering("SB-001").materials[0].material.name.zh]
     assert by_number(outlet.store, CATALOG, outlet.asker, number[:-1] + "Z") is NotFound.MALFORMED
     unknown = number.replace("LC0001", "LC0009")[:-1]

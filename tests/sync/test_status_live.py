@@ -18,11 +18,11 @@ from tests.kiosk.store.helpers import submit
 from tests.sync.fleet import Fleet
 
 
-def received(engine: Engine, application: Application) -> None:
+def received(engine: Engine, application: Application, seq: int = 1) -> None:
     """Store the application's row at central as the ingest does (its sealed bytes do not matter here)."""
     now = datetime.now(UTC).isoformat()
     with engine.begin() as conn:
-        conn.execute(insert(messages).values(id=str(application.id), terminal="LC0001", seq=1, kind="application",
+        conn.execute(insert(messages).values(id=str(application.id), terminal="LC0001", seq=seq, kind="application",
                                              created=now, received_at=now, item=application.offering_code,
                                              number=application.number, envelope=b"sealed"))
 
@@ -74,12 +74,19 @@ def test_a_supplement_request_carries_its_reason_and_owed_materials_to_the_termi
     received(fleet.engine, application)
     fleet.start_terminal()
     asked = status.Change(str(application.id), "needs_supplement", "clerk-li", "户口簿复印件不清晰，请重新提供",
-                          ("hukou_copy",))
-    status.change(fleet.engine, asked, datetime.now(UTC))
+                          ("hukou_copy",), days=3)
+    friday = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # three working days later is Wednesday: the weekend skipped
+    status.change(fleet.engine, asked, friday)
     fleet.turn(lambda: commands_done(fleet) == ["succeeded"])
     heard = local.of(fleet.store, str(application.id))
     assert heard is not None
     assert (heard.state, heard.reason, heard.owed) == (State.NEEDS_SUPPLEMENT, asked.reason, ("hukou_copy",))
+    assert heard.due == "2026-12-09"
+    other = submit(fleet.store, 1)
+    received(fleet.engine, other, seq=2)
+    with pytest.raises(status.StatusError, match="1 to 60 working days"):
+        status.change(fleet.engine, status.Change(other.number, "needs_supplement", "clerk-li", "缺材料", days=0),
+                      friday)
 
 
 @pytest.mark.parametrize(("state", "reason", "owed", "says"), [

@@ -8,7 +8,7 @@ number sealed into the question and then forgotten: nothing of it is shown or ke
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from kivy.core.window import Window
 
@@ -144,6 +144,17 @@ class ProgressScreen(KioskScreen):
         self.show()
         self._say(self.kiosk_app.t(MESSAGES[problem]))
 
+    def _deadline(self, found: Progress) -> list[str]:
+        """Return the reminder of the deadline for what is owed, or what happens now that it has passed."""
+        if found.due is None:
+            return []
+        t, lang = self.kiosk_app.t, self.kiosk_app.lang
+        if found.due < self.kiosk_app.kiosk.now().date():
+            return [t("The deadline to hand them in ({when}) has passed: the service centre may now decline the "
+                      "application. Please go to a service window as soon as you can.").format(
+                when=_date(found.due, lang))]
+        return [t("Please hand them in by {when} at any service window.").format(when=_date(found.due, lang))]
+
     def _say(self, line: str) -> None:
         """Show one line under the number and say it."""
         self.ids.content.add_widget(Body(text=line))
@@ -176,6 +187,7 @@ class ProgressScreen(KioskScreen):
         if found.owed:
             lines.append(t("Still to hand in: {materials}").format(
                 materials="、".join(app.text(m) for m in found.owed)))
+            lines.extend(self._deadline(found))
         if found.parked:
             lines.append(t("It could not be sent to the service centre: please ask at a service window."))
         elif found.live and found.as_of:
@@ -215,5 +227,9 @@ def _when(moment: datetime, lang: str) -> str:
 
 def _day(moment: datetime, lang: str) -> str:
     """Return a local date (12月2日, or 2 Dec): no time of day, which would help someone guess whose it is."""
-    local = moment.astimezone()
-    return f"{local.month}月{local.day}日" if lang == "zh" else f"{local.day} {local:%b}"
+    return _date(moment.astimezone().date(), lang)
+
+
+def _date(day: date, lang: str) -> str:
+    """Return a date the way a clerk says it (12月11日, or 11 Dec)."""
+    return f"{day.month}月{day.day}日" if lang == "zh" else f"{day.day} {day:%b}"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert, select
 
 from central.platform import commands
-from central.platform.schema import fleet_commands, messages
+from central.platform.schema import application_status, fleet_commands, messages
 from tests.central.dashboard.helpers import PASSWORD, csrf_of, dashboard, log_in
 
 NUMBER, APPLICATION = "LC0002-261203-0007K", "0b4a3c1e-1d0e-4f7a-9a55-7d0c1f1d2e3f"
@@ -75,6 +75,9 @@ def test_the_command_line_changes_a_state_and_names_the_operators_mistakes(sqlit
                                     "缺少户口簿复印件", "--owed", "hukou_copy", "--by", "clerk-zhao", *db])
     assert done.exit_code == 0, done.output
     assert f"{NUMBER} is now needs_supplement" in done.output
+    with sqlite_db.connect() as conn:
+        due = conn.execute(select(application_status.c.due)).scalar_one()
+    assert date.fromisoformat(due) > datetime.now(UTC).date()  # five working days from today
     illegal = CliRunner().invoke(cli, ["central", "apps", "set-status", NUMBER, "approved", "--by", "clerk-zhao", *db])
     assert illegal.exit_code == 2  # the operator's mistake, said in one line
     assert "cannot become approved" in illegal.output

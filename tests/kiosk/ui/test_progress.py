@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,8 +56,9 @@ def test_a_citizen_finds_that_materials_are_owed_and_why(kiosk: Driver) -> None:
     application = submit(kiosk.store)
     outbox.ack(kiosk.store, str(application.id))
     owed = OFFERING.materials[0].material
+    due = datetime.now(UTC).date() + timedelta(days=7)
     status.apply(kiosk.store, str(application.id), State.NEEDS_SUPPLEMENT, reason="复印件不清晰", owed=owed.id,
-                 changed_at=datetime.now(UTC).isoformat())
+                 changed_at=datetime.now(UTC).isoformat(), due=due.isoformat())
     kiosk.tap("查询进度")
     assert kiosk.screen == "progress"
     type_number(kiosk, application.number)
@@ -67,6 +68,7 @@ def test_a_citizen_finds_that_materials_are_owed_and_why(kiosk: Driver) -> None:
     assert lines[:2] == [f"事项：{OFFERING.name.zh}", "状态：需要补齐材料"]
     assert "原因：复印件不清晰" in lines
     assert f"尚需补齐：{owed.name.zh}" in lines
+    assert f"请于{due.month}月{due.day}日前到任一服务窗口补齐。" in lines  # reminded at every lookup
     assert lines[-1].startswith("以上是本终端所知的情况，截至")
     kiosk.tap("English")
     assert answer(kiosk)[1] == "Status: Materials still needed"  # the answer follows the language
@@ -184,3 +186,17 @@ def test_a_scanned_receipt_qr_is_looked_up_once_its_signature_holds(kiosk: Drive
     kiosk.tap("返回")
     Window.dispatch("on_textinput", "X")  # away from the screen, typing does nothing here
     assert kiosk.app.manager.get_screen("progress").scanning == ""
+
+
+def test_a_citizen_past_the_supplement_deadline_is_told_what_happens_next(kiosk: Driver) -> None:
+    application = submit(kiosk.store)
+    outbox.ack(kiosk.store, str(application.id))
+    due = datetime.now(UTC).date() - timedelta(days=2)
+    status.apply(kiosk.store, str(application.id), State.NEEDS_SUPPLEMENT, reason="复印件不清晰",
+                 owed=OFFERING.materials[0].material.id, changed_at=datetime.now(UTC).isoformat(), due=due.isoformat())
+    kiosk.tap("查询进度")
+    type_number(kiosk, application.number)
+    look_up(kiosk)
+    assert f"补齐期限（{due.month}月{due.day}日）已过：服务中心可能作出不予受理的决定。请尽快到服务窗口办理。" in answer(kiosk)
+    kiosk.tap("English")
+    assert any(line.startswith("The deadline to hand them in") for line in answer(kiosk))
