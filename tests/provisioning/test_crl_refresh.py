@@ -8,6 +8,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +37,8 @@ def broker_accepts_a_client(ca: Path, out: Path, days: int) -> bool:
     conf = write_broker_config(ca, out, port=port, bind="127.0.0.1", services_port=free_port(),
                                run_as=getpass.getuser())
     broker = subprocess.Popen(["faketime", "-f", f"+{days}d", shutil.which("mosquitto") or "mosquitto", "-c",
-                               str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # faketime forks mosquitto: stop the whole group
     try:
         deadline = time.monotonic() + 10
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
@@ -59,7 +61,7 @@ def broker_accepts_a_client(ca: Path, out: Path, days: int) -> bool:
             client.loop_stop()
             client.disconnect()
     finally:
-        broker.terminate()
+        os.killpg(broker.pid, signal.SIGTERM)
         broker.wait(timeout=10)
 
 
