@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from central.cli.options import db_option, open_engine
+from central.cli.options import db_option, keys_options, open_engine
 from cmdline.base import emit, json_option, user_errors
 
 user_errors("protocol.export.ExportError")
@@ -16,10 +16,7 @@ user_errors("protocol.export.ExportError")
 
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
-              help="Directory of central's keys (`<ca>/central`): the envelopes are encrypted to them.")
-@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="File holding the keys' passphrase (default: $CREDENTIALS_DIRECTORY, else $YC_CA_PASSPHRASE).")
+@keys_options("the envelopes are encrypted to them")
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs the applications are checked against (default: the sample).")
 @json_option

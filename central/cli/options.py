@@ -29,6 +29,17 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Central's database: sqlite:///FILE or postgresql+psycopg://…")(func)
 
 
+def keys_options(why: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--keys DIR`` (central's keys, needed ``why``) and ``--passphrase-file``."""
+    def add(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                            help="File holding the keys' passphrase (default: $CREDENTIALS_DIRECTORY, else "
+                                 "$YC_CA_PASSPHRASE).")(func)
+        return click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+                            required=True, help=f"Directory of central's keys (`<ca>/central`): {why}.")(func)
+    return add
+
+
 def open_engine(db_url: str, *, upgrade: bool = False) -> Engine:
     """Open central's database; say plainly when it cannot be reached, does not exist or is at another revision.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from central.cli.options import db_option, open_engine
+from central.cli.options import db_option, keys_options, open_engine
 from cmdline.base import emit, json_option, operator_mistakes
 
 operator_mistakes("central.platform.status.StatusError")  # an unknown application, a change the lifecycle forbids
@@ -58,10 +58,7 @@ def history(application: str, as_json: bool, db_url: str) -> None:
 
 
 @click.command("index-holders")
-@click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
-              help="Directory of central's keys (`<ca>/central`): the applications are opened with them.")
-@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="File holding the keys' passphrase (default: $CREDENTIALS_DIRECTORY, else $YC_CA_PASSPHRASE).")
+@keys_options("the applications are opened with them")
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs (default: the sample): it says which field holds the ID number.")
 @db_option
