@@ -69,7 +69,8 @@ def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = chec
     kiosk.app.go("progress")
     progress.typed = number
     progress.show()
-    progress.search()  # the application just submitted, not yet at central
+    progress.search()  # the application just submitted, not yet at central (looked up off the UI thread)
+    kiosk.until(lambda: not progress.ids.search.disabled and len(progress.ids.content.children) > 1)
     look(kiosk, shots, "progress", problems)
     progress.home()
 
