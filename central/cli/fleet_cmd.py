@@ -170,7 +170,7 @@ def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | 
 
 def _monitor_until_stopped(monitor: FleetMonitor, history: History, started: str) -> None:
     """Flush every few seconds until SIGTERM or Ctrl-C, then flush and keep the history one last time."""
-    from central.monitor.monitor import tune_gc
+    from central.monitor.memory import tune_gc
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -184,7 +184,7 @@ def _monitor_until_stopped(monitor: FleetMonitor, history: History, started: str
         monitor.flush()
         liveness.alive()  # a flush that hangs stops the watchdog's pings
     liveness.stopping()
-    monitor.flush()
+    monitor.flush(checkpoint=True)  # every last-heard time written before the stop
     history.save(datetime.now(UTC), force=True)
     monitor.stop()
 
@@ -200,7 +200,7 @@ fleet_group.add_command(commands_list)
 @db_option
 def status(as_json: bool, db_url: str) -> None:
     """Print the fleet overview (as the monitor last wrote it)."""
-    from central.monitor.monitor import read_status
+    from central.monitor.statusdb import read_status
     from central.platform.registry import Registry
 
     engine = open_engine(db_url)

@@ -145,6 +145,11 @@ class AlertBook:
                     self._step(rule, facts.row.terminal, holds, now)
         return unreadable
 
+    def watched(self) -> set[str]:
+        """Return the terminals with a live alert or a condition being timed (their rules run on every flush)."""
+        with self.lock:
+            return {terminal for _, terminal in self.alerts} | {terminal for _, terminal in self._tracks}
+
     def take_changes(self) -> list[Alert]:
         """Return and forget the alerts changed since the last call."""
         with self.lock:

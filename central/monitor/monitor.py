@@ -9,26 +9,25 @@ second. Garbage on a topic is counted and dropped; the monitor never stops on in
 
 from __future__ import annotations
 
-import gc
-import json
 import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import paho.mqtt.client as mqtt
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from central.monitor import alertdb
 from central.monitor.alerts import Alert, AlertBook
+from central.monitor.changes import Changes
 from central.monitor.health import MISSED_BEATS, assess
 from central.monitor.history import History
-from central.monitor.rows import Facts, Registered, State, Summary, TerminalStatus, WrittenStatus, summarize
+from central.monitor.rows import Facts, Registered, Summary, TerminalStatus, summarize
+from central.monitor.statusdb import pending, read_status, record
 from central.platform import queries
-from central.platform.schema import fleet_status, terminals
+from central.platform.schema import fleet_status
 from protocol import topics
 from protocol.heartbeat import Heartbeat, Presence, Refused, read_heartbeat, read_presence
 from protocol.link import Link, tls_client
@@ -37,6 +36,8 @@ log = logging.getLogger(__name__)
 HELP_STALE = timedelta(hours=8)  # an unhandled help request older than a shift no longer pages anyone
 SLOW_EVERY = timedelta(seconds=30)  # how often the gap and help-request queries run (their rules hold minutes)
 CHUNK = 500
+SWEEP = timedelta(minutes=1)  # the alert rules run over every terminal this often (else over what changed)
+CHECKPOINT = timedelta(minutes=1)  # last-heard times, backlogs: written this often (a new state at once)
 
 
 @dataclass(slots=True)
@@ -71,6 +72,10 @@ class FleetMonitor:
         self._written: dict[str, TerminalStatus] = {}  # terminal -> its row as last written
         self._slow: tuple[datetime, set[str], set[str]] | None = None  # when, terminals with gaps, with help open
         self._known: dict[str, Registered] = {}  # the registry as last read
+        self.changes = Changes(interval)  # what the next flush must assess again
+        self.touched: set[str] | None = None  # the terminals the last flush assessed again (None: all)
+        self._swept: datetime | None = None  # when the alert rules last ran over every terminal
+        self._checkpoint_at: datetime | None = None  # when every row's last-heard fields were last written
         self.database_down_since: datetime | None = None  # central's database refused a read or write then
         self.client = tls_client(name, link)
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
@@ -166,15 +171,10 @@ class FleetMonitor:
         self.client.loop_stop()
 
     def _registry(self, now: datetime) -> dict[str, Registered]:
-        """Return hall, site and revocation of every registered terminal (the last read if the database fails)."""
+        """Return hall, site and revocation of every registered terminal (read again only when it changed)."""
         try:
             with self.engine.connect() as conn:
-                rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site,
-                                           terminals.c.revoked_at, terminals.c.maintenance_since,
-                                           terminals.c.retired_at))
-                self._known = {r.id: Registered(r.hall, r.site, revoked=r.revoked_at is not None,
-                                                maintenance=r.maintenance_since is not None,
-                                                retired=r.retired_at is not None) for r in rows}
+                self._known = self.changes.registry(conn, now, self._known)
         except DBAPIError as exc:
             self._database_failed(exc, now)
         return self._known
@@ -187,19 +187,33 @@ class FleetMonitor:
         registry = self._registry(now)
         with self._lock:
             seen = dict(self.seen)
-        moment, unregistered, unheard = now.isoformat(), Registered(), Seen()
-        rows = []
-        for terminal in sorted(set(registry) | set(seen)):
-            info, latest = registry.get(terminal, unregistered), seen.get(terminal, unheard)
-            before = previous.get(terminal)
-            try:
-                row = self._row(terminal, info, latest, now=now, moment=moment, before=before)
-            except Exception:  # a heartbeat the schema let through but the rules cannot read: drop it, not the fleet
-                log.exception("fleet monitor could not assess %s: its heartbeat is dropped", terminal)
-                self.drop(terminal)
-                row = self._row(terminal, info, Seen(latest.presence), now=now, moment=moment, before=before)
-            rows.append(row)
-        return rows
+        unregistered, changes = Registered(), self.changes if previous is self._previous else Changes(self.interval)
+        again = changes.to_assess(seen, registry, now, unregistered) if previous else None
+        if again is None:  # the first flush, or terminals came or went: every terminal, in order
+            changes.forget()
+            names: list[str] | set[str] = sorted(set(registry) | set(seen))
+            rows = {}
+        else:
+            names, rows = again, dict(previous)
+        for terminal in names:
+            info, latest = registry.get(terminal, unregistered), seen.get(terminal)
+            rows[terminal] = self._guarded(terminal, info, latest, now, previous.get(terminal))
+            changes.assessed(terminal, latest, info)
+        if changes is self.changes:
+            self.touched = None if again is None else again
+        return list(rows.values())
+
+    def _guarded(self, terminal: str, info: Registered, latest: Seen | None, now: datetime,
+                 before: TerminalStatus | None) -> TerminalStatus:
+        """Assess one terminal; a heartbeat the rules cannot read is dropped (not the fleet), then assessed again."""
+        moment = now.isoformat()
+        try:
+            return self._row(terminal, info, latest or Seen(), now=now, moment=moment, before=before)
+        except Exception:
+            log.exception("fleet monitor could not assess %s: its heartbeat is dropped", terminal)
+            self.drop(terminal)
+            return self._row(terminal, info, Seen(latest.presence if latest else None), now=now, moment=moment,
+                             before=before)
 
     def _row(self, terminal: str, info: Registered, latest: Seen, *, now: datetime, moment: str,
              before: TerminalStatus | None) -> TerminalStatus:
@@ -306,7 +320,7 @@ class FleetMonitor:
             for n in range(0, len(names), CHUNK):
                 conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
             if changed:
-                conn.execute(insert(fleet_status), [_record(r, now) for r in changed])
+                conn.execute(insert(fleet_status), [record(r, now) for r in changed])
             if self.alerts is not None:
                 alertdb.save(conn, alert_changes, now)
         if self.history is not None:
@@ -319,7 +333,7 @@ class FleetMonitor:
             try:
                 with self.engine.begin() as conn:
                     conn.execute(delete(fleet_status).where(fleet_status.c.terminal == row.terminal))
-                    conn.execute(insert(fleet_status), [_record(row, now)])
+                    conn.execute(insert(fleet_status), [record(row, now)])
                 written.append(row)
             except (DataError, IntegrityError, ArithmeticError, ValueError, TypeError):
                 log.exception("fleet monitor could not write the status of %s: its heartbeat is dropped",
@@ -334,21 +348,46 @@ class FleetMonitor:
             log.warning("central's database refused the fleet monitor (%s): assessing and paging from memory, "
                         "writing again when it answers", type(exc.orig).__name__)
 
-    def flush(self, now: datetime | None = None) -> int:
-        """Assess, run the alert rules, sample the history, and write what changed; return the terminal count."""
+    def _to_evaluate(self, rows: list[TerminalStatus], now: datetime) -> list[TerminalStatus]:
+        """Return the rows the alert rules must see: every one each minute, else those changed or being watched.
+
+        A rule's condition changes only with a terminal's row or heartbeat, the slow queries' findings, or (the
+        certificate rule) the clock, which the sweep each minute covers; a terminal with no live alert and no
+        condition being timed, whose inputs did not change, would step no rule.
+        """
+        if self.alerts is None or self.touched is None or self._swept is None or now - self._swept >= SWEEP:
+            self._swept = now
+            return rows
+        gapped, helped = self._slow_facts(now)
+        wanted = self.touched | self.alerts.watched() | gapped | helped
+        return [self.snapshot[t] for t in wanted if t in self.snapshot]
+
+    def _to_write(self, rows: list[TerminalStatus], now: datetime, checkpoint: bool) -> list[TerminalStatus]:
+        """Return the rows to write: a new state or reasons at once, the last-heard fields once a minute."""
+        whole = checkpoint or self._checkpoint_at is None or now - self._checkpoint_at >= CHECKPOINT
+        if whole:
+            self._checkpoint_at = now
+        return pending(rows, self._written, whole=whole)
+
+    def flush(self, now: datetime | None = None, *, checkpoint: bool = False) -> int:
+        """Assess, run the alert rules, sample the history, and write what changed; return the terminal count.
+
+        ``checkpoint``: write every row's last-heard fields now (as each minute does; the last flush before a stop).
+        """
         now = now or datetime.now(UTC)
         rows = self._assess(now, self._previous)
         self.snapshot = self._previous = {r.terminal: r for r in rows}  # before the rules: a row shows before its alert
         hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
         unusable: set[str] = set()
         if self.alerts is not None and hearing:
-            unusable |= self.alerts.evaluate(self._facts(rows, now), now)
+            unusable |= self.alerts.evaluate(self._facts(self._to_evaluate(rows, now), now), now)
+        elif not hearing:
+            self._swept = None  # what changed while deaf is not known: every terminal at the next evaluation
         if self.history is not None and hearing:
             unusable |= self.history.sample(rows, now)
         for terminal in sorted(unusable):
             self.drop(terminal)
-        written = self._written
-        self._write([r for r in rows if written.get(r.terminal) is not r and written.get(r.terminal) != r], now)
+        self._write(self._to_write(rows, now, checkpoint), now)
         alerted: set[str] = set()
         if self.alerts is not None:
             with self.alerts.lock:
@@ -356,34 +395,3 @@ class FleetMonitor:
         self.summary = summarize(rows, alerted)
         self.snapshot_at = now
         return len(rows)
-
-
-def tune_gc() -> None:
-    """Keep the garbage collector's full passes rare and short for a process holding a fleet in memory.
-
-    Start-up objects (modules, the app) are frozen out of collection, and a young generation
-    large enough that a heartbeat's objects die by reference count before they are promoted:
-    otherwise full collections over hundreds of thousands of objects pause every thread for
-    a few hundred milliseconds, API requests included, every few seconds.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
-
-
-def _record(row: TerminalStatus, now: datetime) -> dict[str, Any]:
-    """Return ``row`` as a row of the status table, written at ``now``."""
-    return {"terminal": row.terminal, "hall": row.hall, "site": row.site, "state": row.state.value,
-            "reasons": json.dumps(row.reasons, ensure_ascii=False), "last_heartbeat": row.last_heartbeat,
-            "backlog": row.backlog, "oldest_unsynced_s": row.oldest_unsynced_s, "changed_at": row.changed_at,
-            "written_at": now.isoformat()}
-
-
-def read_status(engine: Engine) -> list[WrittenStatus]:
-    """Return the overview as the monitor last wrote it (for `fleet status`)."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(fleet_status).order_by(fleet_status.c.terminal)).all()
-    return [WrittenStatus(terminal=r.terminal, hall=r.hall, site=r.site, state=State(r.state),
-                          reasons=tuple(json.loads(r.reasons)), last_heartbeat=r.last_heartbeat, backlog=r.backlog,
-                          oldest_unsynced_s=r.oldest_unsynced_s, changed_at=r.changed_at, written_at=r.written_at)
-            for r in rows]

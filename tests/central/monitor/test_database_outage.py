@@ -10,7 +10,8 @@ from sqlalchemy import Engine, create_engine
 
 from central.api.app import render_metrics
 from central.monitor import alertdb
-from central.monitor.monitor import Seen, read_status
+from central.monitor.monitor import Seen
+from central.monitor.statusdb import read_status
 from tests.central.monitor.helpers import ONLINE, beat, fleet
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, insert, select
 
 from central.monitor import alertdb
 from central.monitor.alerts import Alert, AlertBook
-from central.monitor.monitor import Seen, read_status
+from central.monitor.monitor import Seen
+from central.monitor.statusdb import read_status
 from central.platform.schema import fleet_status, messages
 from main import cli
 from tests.central.dashboard.helpers import client_over, csrf_of, log_in
