@@ -151,8 +151,7 @@ def _item(
     delivery: tuple[Delivery, ...] = tuple(r.enum_list(table, "delivery", Delivery))
     if not delivery:
         raise r.error("delivery", "needs at least one of window, mail")
-    requirements = _requirements(r, table, materials)
-    form = item_form(r, table, library)
+    requirements, form = _requirements(r, table, materials), item_form(r, table, library)
     return ServiceItem(
         code=code,
         name=r.text(table, "name"),

@@ -26,7 +26,7 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, printing, remote
+from kiosk.services import feedback, identify, instant, printing, remote
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
@@ -61,6 +61,7 @@ class Kiosk:
     voice: Voice = field(init=False)
     technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
+    instant_wait_s: float = 6.0  # how long a 秒批 receipt waits for central's approval before printing without it
 
     def __post_init__(self) -> None:
         """Watch the devices; take the timeouts from the settings; the input engines load later."""
@@ -140,6 +141,14 @@ class Kiosk:
         """Store an application durably and return it with its receipt (blocks; once it returns, it is safe)."""
         return submit_application(self.store, catalog=self.catalog, hall=self.hall, terminal_id=self.terminal_id,
                                   draft=draft, now=self.now())
+
+    def is_instant(self, code: str) -> bool:
+        """Return whether the item ``code`` is marked 秒批."""
+        return instant.is_instant(self.catalog, code)
+
+    def await_approval(self, application: Application) -> Text | None:
+        """Wait a few seconds for central's 秒批 approval; return what the citizen gets, or None (blocks)."""
+        return instant.await_approval(self.store, self.catalog, application, self.instant_wait_s)
 
     def print_receipt(self, receipt: Receipt, lang: Lang) -> None:
         """Print a stored application's receipt (blocks; a PrinterError when it did not print)."""
