@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from central.platform.schema import application_changes, application_status, fleet_commands, ops_audit
 from demo.devstack import ScratchPki
@@ -60,8 +60,9 @@ def rows(engine: Engine, table: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def central(tmp_path: Path, sqlite_db: Engine) -> Central:
-    return Central(tmp_path, sqlite_db)
+def central(tmp_path: Path, central_db: Engine) -> Central:
+    """Central on SQLite and on PostgreSQL: the decision is taken in either's transaction."""
+    return Central(tmp_path, central_db)
 
 
 @pytest.fixture
@@ -72,23 +73,23 @@ def signer(tmp_path: Path, central: Central) -> ec.EllipticCurvePrivateKey:
 
 
 def test_an_application_meeting_the_rules_is_approved_as_it_is_stored(
-        tmp_path: Path, central: Central, signer: ec.EllipticCurvePrivateKey, sqlite_db: Engine) -> None:
+        tmp_path: Path, central: Central, signer: ec.EllipticCurvePrivateKey) -> None:
     application, content = submitted(tmp_path, instant_answers())
     assert arrive(central, signer, application, content) == "stored"
-    (status,) = rows(sqlite_db, application_status)
+    (status,) = rows(central.ingest.engine, application_status)
     assert (status["application"], status["state"], status["changed_by"]) == (str(application.id), "approved",
                                                                                "instant")
-    changes = [(c["event"], c["state"], c["by"], c["command"] is not None) for c in rows(sqlite_db,
+    changes = [(c["event"], c["state"], c["by"], c["command"] is not None) for c in rows(central.ingest.engine,
                                                                                           application_changes)]
     assert changes == [("accept", "accepted", "instant", False), ("approve", "approved", "instant", True)]
-    (command,) = rows(sqlite_db, fleet_commands)
+    (command,) = rows(central.ingest.engine, fleet_commands)
     assert (command["terminal"], command["status"]) == ("LC0001", "scheduled")
-    assert [(a["user"], a["action"], a["target"]) for a in rows(sqlite_db, ops_audit)] == [
+    assert [(a["user"], a["action"], a["target"]) for a in rows(central.ingest.engine, ops_audit)] == [
         ("instant", "status:approve", application.number)]
     assert central.ingest.metrics.instant.labels("approve")._value.get() == 1
     # a copy sent again is a duplicate: nothing is decided twice
     assert arrive(central, signer, application, content) == "duplicate"
-    assert len(rows(sqlite_db, fleet_commands)) == 1
+    assert len(rows(central.ingest.engine, fleet_commands)) == 1
 
 
 @pytest.mark.parametrize("changed", [
@@ -98,13 +99,12 @@ def test_an_application_meeting_the_rules_is_approved_as_it_is_stored(
 def test_an_application_the_rules_cannot_approve_goes_to_a_person(
         tmp_path: Path, central: Central, signer: ec.EllipticCurvePrivateKey, changed: dict[str, Any],
         caplog: pytest.LogCaptureFixture) -> None:
-    sqlite_db = central.ingest.engine
     application, content = submitted(tmp_path, instant_answers(**changed))
     with caplog.at_level("INFO"):
         assert arrive(central, signer, application, content) == "stored"
     assert central.stored() == [str(application.id)]
-    assert rows(sqlite_db, application_status) == []  # received: a person decides, nothing refused
-    assert rows(sqlite_db, fleet_commands) == []
+    assert rows(central.ingest.engine, application_status) == []  # received: a person decides, nothing refused
+    assert rows(central.ingest.engine, fleet_commands) == []
     assert central.ingest.metrics.instant.labels("person")._value.get() == 1
     said = " ".join(record.getMessage() for record in caplog.records)
     assert "JT-002 to a person" in said
@@ -113,11 +113,23 @@ def test_an_application_the_rules_cannot_approve_goes_to_a_person(
 
 
 def test_an_ordinary_item_is_not_decided(
-        tmp_path: Path, central: Central, signer: ec.EllipticCurvePrivateKey, sqlite_db: Engine) -> None:
+        tmp_path: Path, central: Central, signer: ec.EllipticCurvePrivateKey) -> None:
     store = open_test_store(tmp_path / "terminal")
     application = submit(store)
     content = store.application_content(str(application.id))
     store.close()
     assert arrive(central, signer, application, content) == "stored"
-    assert rows(sqlite_db, application_status) == []
+    assert rows(central.ingest.engine, application_status) == []
     assert central.ingest.metrics.instant.labels("person")._value.get() == 0
+
+
+def test_the_application_is_not_stored_without_its_decision(
+        tmp_path: Path, central: Central, signer: ec.EllipticCurvePrivateKey) -> None:
+    application, content = submitted(tmp_path, instant_answers())
+    with central.ingest.engine.begin() as conn:  # a status row already holds the number: the approval cannot be stored
+        conn.execute(insert(application_status).values(application="other", terminal="LC0001",
+                                                       number=application.number, state="received",
+                                                       changed_at="2026-12-01T00:00:00+00:00", changed_by="x"))
+    assert arrive(central, signer, application, content) == "rejected"  # the terminal resends or a clerk looks
+    assert central.stored() == []  # one transaction: neither the application nor half a decision
+    assert rows(central.ingest.engine, fleet_commands) == []
