@@ -61,7 +61,6 @@ class Kiosk:
     voice: Voice = field(init=False)
     technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
-    instant_wait_s: float = 6.0  # how long a 秒批 receipt waits for central's approval before printing without it
 
     def __post_init__(self) -> None:
         """Watch the devices; take the timeouts from the settings; the input engines load later."""
@@ -148,7 +147,7 @@ class Kiosk:
 
     def await_approval(self, application: Application) -> Text | None:
         """Wait a few seconds for central's 秒批 approval; return what the citizen gets, or None (blocks)."""
-        return instant.await_approval(self.store, self.catalog, application, self.instant_wait_s)
+        return instant.await_approval(self.store, self.catalog, application, self.settings.instant_wait_s)
 
     def print_receipt(self, receipt: Receipt, lang: Lang) -> None:
         """Print a stored application's receipt (blocks; a PrinterError when it did not print)."""

@@ -16,6 +16,7 @@ from central.platform.schema import application_changes, messages
 from central.platform.worker import IngestWorker
 from domain.application import Application, Draft
 from domain.lifecycle import State
+from kiosk.config import UiSection
 from kiosk.services.instant import await_approval
 from kiosk.services.progress import look_up
 from kiosk.services.submit import submit_application
@@ -29,7 +30,7 @@ from tests.sync.downlink import Downlink
 from tests.sync.fleet import Fleet
 from tests.sync.stack import SAMPLE_ARCHIVE
 
-WAIT_S = 6.0  # the kiosk's receipt waits this long for the decision (Kiosk.instant_wait_s)
+WAIT_S = UiSection().instant_wait_s  # the kiosk's receipt waits this long for the decision by default
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_online_the_receipt_waits_for_the_approval_and_prints_it(linked: Driver,
         apply_by_touch(linked)
         started = time.monotonic()
         linked.until(lambda: "已批准" in linked.texts(), what="the approval shown")
-        assert time.monotonic() - started < linked.app.kiosk.instant_wait_s
+        assert time.monotonic() - started < linked.app.kiosk.settings.instant_wait_s
         linked.until(lambda: "请取走您的回执。" in linked.texts(), what="the receipt printed")
     finally:
         stop.set()
@@ -78,7 +78,8 @@ def test_online_the_receipt_waits_for_the_approval_and_prints_it(linked: Driver,
 
 
 def test_offline_the_ordinary_receipt_prints_after_the_wait(linked: Driver, fleet: Fleet) -> None:  # noqa: F811
-    linked.app.kiosk.instant_wait_s = 1.0  # the agent is not running: no word comes
+    kiosk = linked.app.kiosk
+    kiosk.settings = kiosk.settings.model_copy(update={"instant_wait_s": 1.0})  # the agent is not running
     apply_by_touch(linked)
     linked.until(lambda: "正在审批，请稍候…" in linked.texts(), what="the wait shown")
     linked.until(lambda: "请取走您的回执。" in linked.texts(), what="the receipt printed")
