@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from central.platform.worker import IngestWorker
+from kiosk.store import status as local
 from tests.kiosk.ui.driver import Driver, running_kiosk
 from tests.kiosk.ui.journey import CONFIRM, key_in, option, to_form
+from tests.kiosk.ui.test_progress import answer, type_number
 from tests.sync.conftest import downlink  # noqa: F401 - the fleet's broker and keys
 from tests.sync.fleet import Fleet, fleet  # noqa: F401 - central's database and dispatcher, LC0001's agent
 from tests.sync.test_instant_live import ingest  # noqa: F401 - central's ingest on the fleet's database
@@ -77,7 +79,7 @@ def test_online_the_receipt_waits_for_the_approval_and_prints_it(linked: Driver,
     assert "前办结。" not in paper  # the next step is the decision, not the wait for the promised date
 
 
-def test_offline_the_ordinary_receipt_prints_after_the_wait(linked: Driver, fleet: Fleet) -> None:  # noqa: F811
+def test_offline_the_ordinary_receipt_prints_and_the_progress_query_shows_the_approval_later(linked: Driver, fleet: Fleet) -> None:  # noqa: F811
     kiosk = linked.app.kiosk
     kiosk.settings = kiosk.settings.model_copy(update={"instant_wait_s": 1.0})  # the agent is not running
     apply_by_touch(linked)
@@ -87,3 +89,18 @@ def test_offline_the_ordinary_receipt_prints_after_the_wait(linked: Driver, flee
     paper = printed(linked)
     assert "已批准" not in paper
     assert "前办结。" in paper  # the ordinary receipt: wait for the promised date
+    number = linked.app.session.receipt.number
+    linked.tap("完成")
+    fleet.start_terminal()  # the link comes back: the application goes up, the approval comes down
+    stop = threading.Event()
+    thread = pumping(fleet, stop)
+    try:
+        linked.tap("查询进度")
+        type_number(linked, number)
+        linked.until(lambda: local.by_number(fleet.store, number).status is not None,  # type: ignore[union-attr]
+                     what="the decision heard")
+        linked.tap("查询")
+    finally:
+        stop.set()
+        thread.join(5)
+    assert "状态：已批准" in answer(linked)
