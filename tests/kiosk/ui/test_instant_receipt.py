@@ -79,7 +79,8 @@ def test_online_the_receipt_waits_for_the_approval_and_prints_it(linked: Driver,
     assert "前办结。" not in paper  # the next step is the decision, not the wait for the promised date
 
 
-def test_offline_the_ordinary_receipt_prints_and_the_progress_query_shows_the_approval_later(linked: Driver, fleet: Fleet) -> None:  # noqa: F811
+def test_offline_the_ordinary_receipt_prints_and_the_progress_query_shows_the_approval_later(
+        linked: Driver, fleet: Fleet) -> None:  # noqa: F811
     kiosk = linked.app.kiosk
     kiosk.settings = kiosk.settings.model_copy(update={"instant_wait_s": 1.0})  # the agent is not running
     apply_by_touch(linked)
