@@ -8,6 +8,7 @@ from enum import StrEnum
 from domain.calendar import WorkingCalendar
 from domain.forms import FormField, FormSchema
 from domain.identity import DOCUMENTS, DocumentType
+from domain.instant import Instant
 from domain.text import Text
 
 
@@ -140,6 +141,7 @@ class ServiceItem:
     documents: frozenset[DocumentType] = DOCUMENTS  # the identity documents the item accepts
     keywords_en: tuple[str, ...] = ()  # English words a citizen may search by besides the name
     produces: tuple[str, ...] = ()  # library materials it issues (营业执照): a bundle hands them to later items
+    instant: Instant | None = None  # 秒批: rules that approve an application on arrival, with no person
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,11 @@ class Offering:
         """Return what an item asks for that an earlier item of the bundle issues: nobody brings it."""
         asked = {r.material.id for r in self.materials}
         return tuple(dict.fromkeys(r.material for i in self.items for r in i.materials if r.material.id not in asked))
+
+    @property
+    def instant(self) -> Instant | None:
+        """Return the 秒批 rules of a single item (a bundle always goes to a person)."""
+        return self.items[0].instant if self.kind == "item" else None
 
     @property
     def requires_valid_id(self) -> bool:

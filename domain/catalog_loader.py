@@ -27,6 +27,7 @@ from domain.catalog import (
     ServiceItem,
 )
 from domain.catalog_forms import ID_PATTERN, field_library, item_form
+from domain.catalog_instant import instant_rules
 from domain.catalog_reader import CatalogError, Reader
 from domain.forms import FormField
 from domain.identity import DOCUMENTS, DocumentType
@@ -150,7 +151,7 @@ def _item(
     delivery: tuple[Delivery, ...] = tuple(r.enum_list(table, "delivery", Delivery))
     if not delivery:
         raise r.error("delivery", "needs at least one of window, mail")
-    requirements = _requirements(r, table, materials)
+    requirements, form = _requirements(r, table, materials), item_form(r, table, library)
     return ServiceItem(
         code=code,
         name=r.text(table, "name"),
@@ -170,10 +171,11 @@ def _item(
         keywords=tuple(str(k) for k in r.sequence(table, "keywords_zh", required=False)),
         keywords_en=tuple(str(k) for k in r.sequence(table, "keywords_en", required=False)),
         materials=requirements,
-        form=item_form(r, table, library),
+        form=form,
         requires_valid_id=r.optional_boolean(table, "requires_valid_id", default=False),
         documents=_documents(r, table),
         produces=_produces(r, table, materials, {req.material.id for req in requirements}),
+        instant=instant_rules(r, table, form),
     )
 
 

@@ -31,6 +31,7 @@ LABELS = {
     "phone": Text("咨询电话", "Enquiries"),
     "estimated": Text("（预计）", " (estimate)"),
     "steps": Text("下一步", "Next steps"),
+    "approved": Text("审批结果：已批准（秒批）", "Decision: approved at once"),
 }
 STEPS = {
     "now": Text("现在：离开前请带本回执和回执所列材料到{counter}，工作人员核对后受理。",
@@ -63,6 +64,7 @@ class Receipt:
     promised_date: date
     query_payload: str
     promised_estimated: bool = False
+    approved: Text | None = None  # 秒批: central approved it before the receipt printed; what the citizen gets
 
 
 def receipt_from_dict(data: dict[str, Any]) -> Receipt:
@@ -86,6 +88,7 @@ def receipt_from_dict(data: dict[str, Any]) -> Receipt:
         promised_date=date.fromisoformat(data["promised_date"]),
         query_payload=data["query_payload"],
         promised_estimated=bool(data.get("promised_estimated", False)),
+        approved=text(data["approved"]) if data.get("approved") else None,
     )
 
 
@@ -152,6 +155,8 @@ def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]
     estimate = label["estimated"] if receipt.promised_estimated else ""
     body += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
     lines += [Line(text) for text in body] + [rule]
+    if receipt.approved is not None:
+        lines += [Line(text, Style.NUMBER) for text in wrap(label["approved"], columns)] + [rule]
     lines += [Line(text) for text in _materials(receipt, lang, columns)]
     lines += [Line(text) for text in wrap(colon(label["steps"]), columns)]
     for number, step in enumerate(next_steps(receipt, lang), 1):
@@ -162,14 +167,17 @@ def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]
 
 
 def next_steps(receipt: Receipt, lang: Lang) -> list[str]:
-    """Return what the citizen does after submitting: hand in, supplement, wait, track."""
+    """Return what the citizen does after submitting: hand in, supplement, wait (or, approved, collect), track."""
     counter = receipt.counter.get(lang)
     steps = [STEPS["now"].get(lang).format(counter=counter)] if receipt.brought else []
     if receipt.owed:
         first_due = min(due for _, due in receipt.owed).isoformat()
         steps.append(STEPS["owed"].get(lang).format(date=first_due, counter=counter))
     estimate = LABELS["estimated"].get(lang) if receipt.promised_estimated else ""
-    steps.append(STEPS["done"].get(lang).format(date=receipt.promised_date.isoformat(), estimate=estimate))
+    if receipt.approved is not None:
+        steps.append(receipt.approved.get(lang))
+    else:
+        steps.append(STEPS["done"].get(lang).format(date=receipt.promised_date.isoformat(), estimate=estimate))
     return [*steps, STEPS["track"].get(lang)]
 
 

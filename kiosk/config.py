@@ -247,6 +247,10 @@ class UiSection(_Section):
     voice_volume: int = Field(
         default=6, ge=1, le=10, description="Voice guidance volume (1-10) each session starts at."
     )
+    instant_wait_s: float = Field(
+        default=6, ge=0, le=30, description="Seconds a 秒批 item's receipt waits for central's approval before "
+        "printing the ordinary receipt (0: never waits).",
+    )
 
 
 class Config(_Section):

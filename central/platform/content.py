@@ -2,7 +2,9 @@
 
 An application is checked against the catalog version it was made under: the item must exist
 there and the answers must pass that version's form on the day the citizen submitted. A
-failure is a protocol reject with a reason code, not a business decision.
+failure is a protocol reject with a reason code, not a business decision. An item marked 秒批
+also gets its rules' decision (``instant``, not a column): ingest approves it in the transaction
+that stores it, or leaves it to a person.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from central.platform.catalogs import CatalogArchive
 from central.platform.progress import holder_in
 from domain.application import Draft, check
 from domain.catalog import Catalog
+from domain.instant import Decision, decide
 from protocol.envelope import EnvelopeError, Header, is_message_id
 
 Columns = dict[str, Any]
@@ -75,13 +78,14 @@ def _application(header: Header, data: dict[str, Any], archive: CatalogArchive, 
     if catalog is None:
         raise EnvelopeError("unknown_catalog_version", f"{version} {content_hash}")
     code = str(_string(data, "offering_code"))
-    _check_answers(catalog, code, data)
+    instant = _check_answers(catalog, code, data)
     holder = holder_in(holder_key, catalog, code, data["values"]) if holder_key else None
-    return {"item": code, "number": _string(data, "number"), "catalog_version": version, "holder": holder}
+    return {"item": code, "number": _string(data, "number"), "catalog_version": version, "holder": holder,
+            "instant": instant}
 
 
-def _check_answers(catalog: Catalog, code: str, data: dict[str, Any]) -> None:
-    """Re-run the catalog version's form validation on the day the application was made."""
+def _check_answers(catalog: Catalog, code: str, data: dict[str, Any]) -> Decision | None:
+    """Re-run the catalog version's form validation on the day the application was made; decide a 秒批 item."""
     try:
         offering = catalog.offering(code)
         made = datetime.fromisoformat(str(data.get("created_at")))
@@ -90,3 +94,5 @@ def _check_answers(catalog: Catalog, code: str, data: dict[str, Any]) -> None:
     values = data.get("values")
     if not isinstance(values, dict) or not check(Draft(offering, values), made.date()).ok:
         raise EnvelopeError("invalid_content", f"the answers do not pass {code}'s form")
+    instant = offering.instant
+    return None if instant is None else decide(instant, values, made.date())

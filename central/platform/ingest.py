@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
-from central.platform import content
+from central.platform import content, status
 from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
 from central.platform.metrics import IngestMetrics
@@ -31,6 +31,7 @@ from central.platform.progress import holder_key
 from central.platform.registry import Registry
 from central.platform.retire import notice_reason, retire_in
 from central.platform.schema import messages, rejected
+from domain.instant import Decision
 from protocol import bundle, topics, uplink_v2
 from protocol.acks import Ack
 from protocol.envelope import EnvelopeError, Header, is_message_id, open_parsed, read_header
@@ -61,6 +62,7 @@ class Checked:
     terminal: str | None
     row: dict[str, Any] | None = None
     rejection: Rejection | None = None
+    instant: Decision | None = None  # a 秒批 item's decision, taken when the row is stored
 
 
 class Ingest:
@@ -207,12 +209,13 @@ class Ingest:
 
     def _accepted(self, terminal: str, header: Header, body: bytes, columns: dict[str, Any]) -> Checked:
         """Return the row of a verified envelope; note a decommission notice, retired when it is stored."""
+        decision = columns.pop("instant", None)
         row = {"id": header.id, "terminal": terminal, "seq": header.seq, "kind": header.kind,
                "created": header.created, **columns}
         reason = notice_reason(header.kind, body)
         if reason is not None:  # the terminal's own signed decommission notice: retired when it is stored
             self.notices[header.id] = reason
-        return Checked(terminal, row=row)
+        return Checked(terminal, row=row, instant=decision)
 
     def _open(self, header: Header, parsed: dict[str, Any], signers: tuple[ec.EllipticCurvePublicKey, ...]) -> bytes:
         """Open an envelope with the terminal's key, else a key it replaced lately (sealed before a rotation)."""
@@ -237,6 +240,7 @@ class Ingest:
                 conn.execute(insert(messages), [{**_blank(), **row, "received_at": now} for row in fresh.values()])
                 for row in (r for r in fresh.values() if r["id"] in self.notices):
                     retire_in(conn, row["terminal"], self.notices[row["id"]])
+                self._decide(conn, checked, fresh, now)
             refused = [c.rejection for c in checked if c.rejection is not None]
             if refused:
                 conn.execute(insert(rejected), [
@@ -247,6 +251,19 @@ class Ingest:
             if self.notices.pop(row["id"], None) is not None:  # committed: a resent copy is a duplicate
                 self.registry.forget(row["terminal"])  # refused from its next message on
         return self._acks(checked, fresh)
+
+    def _decide(self, conn: Connection, checked: list[Checked], fresh: dict[str, dict[str, Any]], now: str) -> None:
+        """Approve each new 秒批 application its rules approve, in the transaction that stores it; count the rest."""
+        for item in checked:
+            row, decision = item.row, item.instant
+            if row is None or decision is None or fresh.get(row["id"]) is not row:
+                continue
+            if decision.approved:
+                status.approve_instantly(conn, row["id"], row["terminal"], row["number"], datetime.fromisoformat(now))
+            else:  # the rule's position and why, never a value: the answers are personal
+                log.info("秒批 %s to a person: rule %s %s", row["item"], decision.rule, decision.why,
+                         extra={"event": "instant_to_person", "item": row["item"], "why": str(decision.why)})
+            self.metrics.instant.labels(decision.verdict.value).inc()
 
     def _acks(self, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> list[Ack | None]:
         """Say stored for the first copy of each new id, duplicate for every other copy."""

@@ -32,7 +32,7 @@ class MetricsAddressError(ValueError):
 
 
 class IngestMetrics:
-    """What central ingest counts: messages stored by kind, refused by reason, copies, batch latency, failures."""
+    """What central ingest counts: messages stored by kind, refused by reason, copies, batch latency, failures, 秒批."""
 
     def __init__(self) -> None:
         """Make the counters, outside any registry until one collects them."""
@@ -46,10 +46,13 @@ class IngestMetrics:
                                        "(bundles included)", buckets=BATCH_BUCKETS, registry=None)
         self.batch_failures = Counter("yichuang_ingest_batch_failures", "Batches not stored because the database "
                                       "was down (their terminals resend)", registry=None)
+        self.instant = Counter("yichuang_ingest_instant", "秒批 applications decided on arrival, by verdict "
+                               "(approve, or person: a rule did not hold or could not decide)", ["verdict"],
+                               registry=None)
 
     def collectors(self) -> list[Collector]:
         """Return what a registry collects."""
-        return [self.stored, self.refused, self.duplicates, self.batch_seconds, self.batch_failures]
+        return [self.stored, self.refused, self.duplicates, self.batch_seconds, self.batch_failures, self.instant]
 
 
 class EnrollmentMetrics:

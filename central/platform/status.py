@@ -6,7 +6,9 @@ now, a refusal, a denial or a request to supplement must say why (the citizen is
 a request to supplement may list owed materials. One transaction stores the new state, appends the
 change, writes the audit line and queues a signed ``application_status`` command for the
 originating terminal (persistent: the dispatcher sends it while the terminal is online, and again
-when it comes back), so the terminal's record and a progress query there follow central.
+when it comes back), so the terminal's record and a progress query there follow central. A 秒批 application its rules
+approve is accepted and approved by ``approve_instantly`` in the transaction that stores it, with
+one command carrying the approval down at once.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from central.platform.schema import application_changes, application_status, fle
 from domain.application import DEFAULT_SUPPLEMENT_DAYS
 from domain.calendar import WorkingCalendar
 from domain.data import SAMPLE_CATALOG
-from domain.lifecycle import NEEDS_REASON, TRANSITIONS, Event, State
+from domain.lifecycle import NEEDS_REASON, TRANSITIONS, Event, State, next_state
 from protocol.command import CONTROL
 
 DELIVERY = timedelta(days=90)  # a terminal away longer gets the state from a progress query instead
 MATERIAL = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 MAX_REASON = 200  # also the most a command argument holds
 MAX_SUPPLEMENT_DAYS = 60
+INSTANT = "instant"  # who decided a 秒批 application: its item's rules, in the change log and the audit
 PERSONAL = re.compile(r"\d{11,}|\d{17}[0-9Xx]")  # an 11-digit phone number or an 18-character ID number
 
 
@@ -173,3 +176,18 @@ def history(engine: Engine, application: str) -> list[dict[str, Any]]:
                             .where(application_changes.c.application == row.id)
                             .order_by(application_changes.c.n)).mappings().all()
     return [dict(r) for r in rows]
+
+
+def approve_instantly(conn: Connection, application: str, terminal: str, number: str, now: datetime) -> None:
+    """Accept and approve a just-stored 秒批 application in the caller's transaction; send the approval down."""
+    state = next_state(next_state(State.RECEIVED, Event.ACCEPT), Event.APPROVE)
+    args = {"application": application, "state": state.value, "reason": "", "owed": ""}
+    command = _queue_for_terminal(conn, terminal, args, Change(application, state.value, INSTANT), now)
+    conn.execute(insert(application_status).values(application=application, terminal=terminal, number=number,
+                                                   state=state.value, reason="", owed="", changed_at=now.isoformat(),
+                                                   changed_by=INSTANT))
+    conn.execute(insert(application_changes), [
+        {"application": application, "event": event.value, "state": reached.value, "reason": "",
+         "at": now.isoformat(), "by": INSTANT, "command": sent}
+        for event, reached, sent in ((Event.ACCEPT, State.ACCEPTED, None), (Event.APPROVE, state, command))])
+    book.audit(conn, INSTANT, f"status:{Event.APPROVE.value}", number, outcome="ok", now=now)

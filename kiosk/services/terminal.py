@@ -29,7 +29,7 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, printing, receipt_key, remote
+from kiosk.services import feedback, identify, instant, printing, receipt_key, remote
 from kiosk.services.asking import Asker, ack_key, by_card, by_number, central_key, scanned
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
@@ -161,6 +161,14 @@ class Kiosk:
         return submit_application(self.store, catalog=self.catalog, hall=self.hall, terminal_id=self.terminal_id,
                                   draft=draft, now=self.now(),
                                   token=self.receipts.token if self.receipts is not None else None)
+
+    def is_instant(self, code: str) -> bool:
+        """Return whether the item ``code`` is marked 秒批."""
+        return instant.is_instant(self.catalog, code)
+
+    def await_approval(self, application: Application) -> Text | None:
+        """Wait a few seconds for central's 秒批 approval; return what the citizen gets, or None (blocks)."""
+        return instant.await_approval(self.store, self.catalog, application, self.settings.instant_wait_s)
 
     def print_receipt(self, receipt: Receipt, lang: Lang) -> None:
         """Print a stored application's receipt (blocks; a PrinterError when it did not print)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from domain.application import Draft, MaterialStatus, create
-from domain.receipt import build_receipt, render_text
-from domain.text import width
+from domain.export import to_jsonable
+from domain.receipt import build_receipt, next_steps, receipt_from_dict, render_text
+from domain.text import Lang, Text, width
 from tests.domain.answers import ID_NUMBER, valid_answers
 from tests.domain.samples import CATALOG, HALL, ITEM, RECEIPT_TIME, receipt_for
 
@@ -114,7 +116,7 @@ def test_a_receipt_stored_before_counters_and_declarations_still_reprints() -> N
 def test_every_line_fits_the_paper(columns: int, lang: str) -> None:
     for code in [*CATALOG.items, *CATALOG.bundles]:
         _, receipt = receipt_for(code, name="欧阳买买提·艾力江")
-        for line in render_text(receipt, lang, columns).splitlines():  # type: ignore[arg-type]
+        for line in render_text(receipt, lang, columns).splitlines():
             assert width(line) <= columns, f"{code}: {line!r}"
 
 
@@ -155,6 +157,21 @@ def test_an_english_title_too_wide_for_double_width_is_printed_normal_size() -> 
 
     _, receipt = receipt_for(ITEM.code)
     for lang, columns in (("en", 32), ("zh", 32), ("en", 48)):
-        for line in (n for n in layout(receipt, lang, columns) if n.style is not Style.QR):  # type: ignore[arg-type]
+        for line in (n for n in layout(receipt, lang, columns) if n.style is not Style.QR):
             factor = 2 if line.style is Style.TITLE else 1
             assert width(line.text) * factor <= columns, (lang, columns, line)
+
+
+@pytest.mark.parametrize(("lang", "decision", "step"), [
+    ("zh", "审批结果：已批准（秒批）", "当场领取"), ("en", "Decision: approved at once", "Collect it now")])
+def test_an_instant_approval_prints_its_decision_and_what_comes_next(lang: Lang, decision: str, step: str) -> None:
+    """A receipt printed after a 秒批 approval says so, and its next step is the outcome, not the promised date."""
+    _, ordinary = receipt_for(ITEM.code)
+    approved = replace(ordinary, approved=Text("当场领取", "Collect it now"))
+    text = render_text(approved, lang)
+    assert decision in text
+    assert decision not in render_text(ordinary, lang)
+    assert step in next_steps(approved, lang)
+    assert all(str(ordinary.promised_date) not in s for s in next_steps(approved, lang))
+    assert receipt_from_dict(to_jsonable(approved)) == approved  # a reprint keeps the decision
+    assert receipt_from_dict(to_jsonable(ordinary)).approved is None

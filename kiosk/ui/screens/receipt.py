@@ -1,6 +1,8 @@
 """Receipt: the application is stored first, then printed; a printer failure never loses the application.
 
 The screen shows the receipt's next steps too (hand in, supplement, wait, track), as the paper says them.
+A 秒批 item's receipt waits a few seconds for central's approval first: approved, the screen says
+"已批准" with what the citizen gets and the paper prints it; no word in time, the ordinary receipt prints.
 
 If printing fails, the number is shown large with where to get the receipt (print again here,
 or the staff desk, which can reprint from the number).
@@ -8,8 +10,11 @@ or the staff desk, which can reprint from the number).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from domain.application import Application
 from domain.receipt import Receipt, next_steps
+from domain.text import Text
 from kiosk.services.session import Session
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
@@ -43,6 +48,7 @@ class ReceiptScreen(KioskScreen):
         elif session.application is not None:
             self.ids.number.text = session.application.number
             self._show_steps()
+            self._show_decision()
             if session.printed:
                 self._set_status(N_("Please take your receipt."))
 
@@ -69,7 +75,32 @@ class ReceiptScreen(KioskScreen):
         self.ids.number.text = result[0].number
         self._show_steps()
         self.ids.rate.disabled = False
+        if not app.kiosk.is_instant(result[0].offering_code):
+            self.print_receipt()
+            return
+        kiosk, application = app.kiosk, result[0]
+        self.busy = True
+        self._set_status(N_("Checking your application. One moment…"))
+        bridge.run(lambda: kiosk.await_approval(application), self._decided, lambda _exc: self._decided(None))
+
+    def _decided(self, outcome: Text | None) -> None:
+        """Central's 秒批 approval came in time (``outcome``: what the citizen gets), or not: print either way."""
+        session = self.kiosk_app.session
+        self.busy = False
+        if session is None or session.receipt is None:
+            return
+        if outcome is not None:
+            session.receipt = replace(session.receipt, approved=outcome)
+            self._show_steps()
+            self._show_decision()
+            self.kiosk_app.speak(self.ids.decision.text)
         self.print_receipt()
+
+    def _show_decision(self) -> None:
+        """Say "已批准" when central approved the application while the citizen waited."""
+        app = self.kiosk_app
+        approved = app.session is not None and app.session.receipt is not None and app.session.receipt.approved
+        self.ids.decision.text = app.t("Approved", app.lang) if approved else ""
 
     def _show_steps(self) -> None:
         """Show the receipt's next steps: hand in, supplement, wait, track."""
@@ -118,3 +149,4 @@ class ReceiptScreen(KioskScreen):
         self.ids.number.text = ""
         self.ids.status.text = ""
         self.ids.steps.text = ""
+        self.ids.decision.text = ""
