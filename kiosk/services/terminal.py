@@ -26,12 +26,14 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, printing, remote
+from kiosk.services import feedback, identify, printing, remote, selftest
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
 from kiosk.services.identify import Refusal
 from kiosk.services.idle import IdlePolicy
 from kiosk.services.progress import NotFound, Progress, look_up
+from kiosk.services.selftest import Check
+from kiosk.services.selftest_probes import Probes, probes
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
 from kiosk.services.textentry import TextEntry
@@ -59,6 +61,7 @@ class Kiosk:
     idle: IdlePolicy = field(init=False)
     writing: InputEngines = field(init=False)
     voice: Voice = field(init=False)
+    probes: Probes | None = None  # what the self-test asks beyond the devices (None: no configuration to ask)
     technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
 
@@ -104,6 +107,17 @@ class Kiosk:
     def print_test_page(self) -> None:
         """A remote command: print the test page."""
         self.printer.print_lines(printing.test_page(self.terminal_id, self.now(), self.printer.columns))
+
+    def self_test(self, lang: Lang) -> tuple[list[Check], bool]:
+        """Run the self-test on the kiosk's own devices (recorded for the fleet), print its report (blocks).
+
+        Return the checks and whether the report printed.
+        """
+        if self.probes is None:
+            raise RuntimeError("this kiosk was started without a terminal configuration to test")
+        results = selftest.run(selftest.Parts(self.store, self.reader, self.printer, self.speaker, self.probes,
+                                              self.terminal_id, self.now))
+        return results, selftest.print_report(self.printer, results, lang)
 
     def notice(self) -> Text | None:
         """Return the notice central asked the attract screen to show, or None."""
@@ -178,4 +192,4 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
                                config.printer.charset)
     return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
                  settings or config.ui, now, open_speaker(config.devices.speaker), catalogs,
-                 technician_pin_hash=config.technician.pin_hash)
+                 probes=probes(config, store), technician_pin_hash=config.technician.pin_hash)

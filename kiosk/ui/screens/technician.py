@@ -1,13 +1,18 @@
-"""The technician screen: the sync backlog, the recent warnings (codes and times only), paper and test page, exit.
+"""The technician screen: backlog, recent warnings (codes and times only), paper, test page, self-test, exit.
 
 It never shows an application's content: only counts from the store and the kinds of its events.
 "Paper replaced" asks the printer's sensors again at once (they, not a button, say whether paper
 is there), so a terminal stopped for want of paper takes applications again without waiting.
+The self-test runs the checks of `yichuang selftest` on the kiosk's own devices, lists each part
+passed or failed with what to do, prints the report and records it for the heartbeat.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from kiosk.services import printing
+from kiosk.services.selftest import Check
 from kiosk.services.technician_access import audit, sync_backlog
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
@@ -17,6 +22,9 @@ from kiosk.ui.widgets import Body
 load_kv(__file__)
 
 RECENT = 5  # how many recent warnings the screen lists
+PARTS = {"card_reader": N_("Card reader"), "printer": N_("Printer"), "broker": N_("Link to central"),
+         "clock": N_("Clock"), "disk": N_("Storage space"), "store": N_("Local store"),
+         "catalog": N_("Service catalog"), "sound": N_("Sound")}
 
 
 class TechnicianScreen(KioskScreen):
@@ -56,11 +64,44 @@ class TechnicianScreen(KioskScreen):
             kiosk.printer.print_lines(printing.test_page(kiosk.terminal_id, kiosk.now(), kiosk.printer.columns))
 
         bridge.run(work, lambda _: self._said(N_("Test page printed.")),
-                   lambda exc: self._said(N_("The test page did not print: {error}"), type(exc).__name__))
+                   lambda exc: self._said(N_("The test page did not print: {error}"), error=type(exc).__name__))
 
-    def _said(self, msgid: str, error: str = "") -> None:
+    def self_test(self) -> None:
+        """Run the self-test off the UI thread; list each part's result with what to do."""
+        app = self.kiosk_app
+        kiosk, lang = app.kiosk, app.lang
+        audit(kiosk.store, "self_test")
+        self.ids.self_test.disabled = True
+        self._said(N_("Self-test running…"))
+
+        def failed(exc: Exception) -> None:
+            self.ids.self_test.disabled = False
+            self._said(N_("The self-test could not run: {error}"), error=type(exc).__name__)
+
+        bridge.run(lambda: kiosk.self_test(lang), self._tested, failed)
+
+    def _tested(self, outcome: tuple[list[Check], bool]) -> None:
+        """Show each part passed or failed (with its remedy) and whether the report printed."""
+        app = self.kiosk_app
+        results, printed = outcome
+        self.ids.self_test.disabled = False
+        content = self.ids.content
+        content.clear_widgets()
+        for result in results:
+            part = app.t(PARTS[result.name], app.lang)
+            if result.ok:
+                text = app.t("{part}: passed", app.lang).format(part=part)
+            else:
+                remedy = result.remedy.get(app.lang) if result.remedy else ""
+                text = app.t("{part}: FAILED. {remedy}", app.lang).format(part=part, remedy=remedy)
+            content.add_widget(Body(text=text))
+        failures = sum(not r.ok for r in results)
+        self._said(N_("Self-test done: {failed} failed; the report printed.") if printed else
+                   N_("Self-test done: {failed} failed; the report did not print."), failed=failures)
+
+    def _said(self, msgid: str, **values: Any) -> None:
         """Show the outcome of an action."""
-        self.ids.outcome.text = self.kiosk_app.t(msgid, self.kiosk_app.lang).format(error=error)
+        self.ids.outcome.text = self.kiosk_app.t(msgid, self.kiosk_app.lang).format(**values)
 
     def leave(self) -> None:
         """Record the exit and go back to the citizens' home."""

@@ -1,0 +1,93 @@
+"""The self-test on the technician screen, by touch: the kiosk's own devices, the fleet's real broker and PKI.
+
+The checks are those of `yichuang selftest` (tests/sync/test_selftest.py, whose broker and CA this
+module shares); here they run on the kiosk's simulated reader and emulated printer while the kiosk
+runs, and the outcome reaches the heartbeat.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from domain.passwords import hash_secret
+from drivers.status import PaperState
+from kiosk.config import parse_config
+from kiosk.services.selftest import PAPER, READER
+from kiosk.services.selftest_probes import Probes, probes
+from sync.telemetry import collect
+from tests.kiosk.ui.driver import Driver
+from tests.kiosk.ui.test_technician import PIN, corner_taps, type_pin
+from tests.sync import test_selftest as cli
+
+fleet = cli.fleet  # the CA, the broker that knows its CRL, and LC0001's certificate
+PASSING = ("与中心的连接", "时钟", "存储空间", "本地数据库", "事项目录", "声音")
+
+
+def _probes(fleet: cli.Fleet, folder: Path, kiosk: Driver) -> Probes:
+    """LC0001's probes, from a configuration naming the fleet's broker, CA and catalog key."""
+    config = cli.terminal_config(fleet, folder, "LC0001")
+    return probes(parse_config(tomllib.loads(config.read_text(encoding="utf-8"))), kiosk.store)
+
+
+def _selftest(kiosk: Driver, done: str) -> list[str]:
+    """Touch 自检 and wait until the screen says ``done``; return the screen's texts."""
+    kiosk.tap("自检")
+    kiosk.until(lambda: done in kiosk.texts(), timeout=40, what=done)
+    return kiosk.texts()
+
+
+def _failed_in_heartbeat(kiosk: Driver) -> list[str] | None:
+    """Return the failed checks the next heartbeat carries to the fleet monitor."""
+    beat = collect(kiosk.store, "LC0001", app_version="0.1.0", catalog_version="2026.12", cert_file=None)
+    assert beat.selftest_at is not None
+    return beat.selftest_failed
+
+
+def _printed(kiosk: Driver) -> str:
+    """Return the text the emulated printer printed."""
+    return "\n".join(i.text for i in kiosk.printer.emulator.items if i.kind == "text")
+
+
+def test_no_paper_and_an_unplugged_reader_fail_with_their_remedies_and_the_rest_pass(
+        kiosk: Driver, fleet: cli.Fleet, tmp_path: Path) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    kiosk.app.kiosk.probes = _probes(fleet, tmp_path / "conf", kiosk)
+    kiosk.printer.emulator.state.paper = PaperState.OUT
+    kiosk.reader.simulator.faults.silent = True  # the reader answers nothing: unplugged
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
+    assert kiosk.screen == "technician"
+    texts = _selftest(kiosk, "自检完成：2 项未通过；报告未能打印。")
+    assert f"身份证阅读器：未通过。{READER.zh}" in texts
+    assert f"打印机：未通过。{PAPER.zh}" in texts
+    assert [f"{part}：通过" for part in PASSING if f"{part}：通过" in texts] == [f"{p}：通过" for p in PASSING]
+    assert _failed_in_heartbeat(kiosk) == ["card_reader", "printer"]
+    assert "PASS" not in _printed(kiosk)  # no paper: nothing printed
+
+    kiosk.printer.emulator.state.paper = PaperState.FULL  # a new roll, the reader plugged in again
+    kiosk.reader.simulator.faults.silent = False
+    texts = _selftest(kiosk, "自检完成：0 项未通过；报告已打印。")
+    assert "身份证阅读器：通过" in texts
+    assert "打印机：通过" in texts
+    printed = _printed(kiosk)
+    assert "PASS  card_reader" in printed
+    assert "8 passed, 0 failed" in printed
+    assert _failed_in_heartbeat(kiosk) == []
+    assert [e["detail"].get("action") for e in kiosk.store.events() if e["kind"] == "technician"].count(
+        "self_test") == 2
+
+
+def test_the_self_test_in_english_says_each_part_in_english(kiosk: Driver, fleet: cli.Fleet, tmp_path: Path) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    kiosk.app.kiosk.probes = _probes(fleet, tmp_path / "conf", kiosk)
+    kiosk.printer.emulator.state.paper = PaperState.OUT
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
+    kiosk.tap("English")
+    kiosk.tap("Self-test")
+    done = "Self-test done: 1 failed; the report did not print."
+    kiosk.until(lambda: done in kiosk.texts(), timeout=40, what=done)
+    texts = kiosk.texts()
+    assert f"Printer: FAILED. {PAPER.en}" in texts
+    assert "Card reader: passed" in texts
