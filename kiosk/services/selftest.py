@@ -22,6 +22,7 @@ from drivers.speech import Speaker
 from drivers.status import PaperState, Snapshot
 from kiosk.services import printing
 from kiosk.services.availability import MIN_FREE_PCT
+from kiosk.services.identify import CardNotRead, ReadProblem, read_card
 from kiosk.services.selftest_probes import Probes
 from kiosk.store.inspect import check as check_store
 from kiosk.store.store import Store
@@ -96,13 +97,23 @@ def _reader(parts: Parts) -> Check:
     found = _device("card_reader", parts.reader.status(), READER)
     if not found.ok or parts.test_card_s <= 0:
         return found
-    from kiosk.services.identify import CardNotRead, read_card  # noqa: PLC0415 - only with a test card
-
-    try:
-        read_card(parts.reader, lambda: True, wait_s=max(1, round(parts.test_card_s)))
-    except CardNotRead as exc:
-        return Check("card_reader", False, f"no test card read: {exc.problem.value}", TEST_CARD)
+    problem = read_test_card(parts.reader, lambda: True, parts.test_card_s)
+    if problem is not None:
+        return Check("card_reader", False, f"no test card read: {problem.value}",
+                     READER if problem is ReadProblem.READER_DOWN else TEST_CARD)
     return Check("card_reader", True, "a test card was read (its data is not kept)")
+
+
+def read_test_card(reader: CardReader, wanted: Callable[[], bool], wait_s: float) -> ReadProblem | None:
+    """Wait up to ``wait_s`` for a test card while ``wanted()`` and read it; return what failed, or None.
+
+    What the card holds is dropped at once: only whether it read is kept.
+    """
+    try:
+        read_card(reader, wanted, wait_s=max(1, round(wait_s)))
+    except CardNotRead as exc:
+        return exc.problem
+    return None
 
 
 def _printer(parts: Parts) -> Check:

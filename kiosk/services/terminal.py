@@ -29,7 +29,7 @@ from kiosk.config import Config, UiSection
 from kiosk.services import feedback, identify, printing, remote, selftest
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
-from kiosk.services.identify import Refusal
+from kiosk.services.identify import ReadProblem, Refusal
 from kiosk.services.idle import IdlePolicy
 from kiosk.services.progress import NotFound, Progress, look_up
 from kiosk.services.selftest import Check
@@ -41,6 +41,8 @@ from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
 from kiosk.store.store import Store
 from protocol.release import ReleaseError
+
+TEST_CARD_WAIT_S = 20  # how long the technician's card-reader test waits for the test card
 
 
 @dataclass
@@ -118,6 +120,10 @@ class Kiosk:
         results = selftest.run(selftest.Parts(self.store, self.reader, self.printer, self.speaker, self.probes,
                                               self.terminal_id, self.now))
         return results, selftest.print_report(self.printer, results, lang)
+
+    def read_test_card(self, wanted: Callable[[], bool]) -> ReadProblem | None:
+        """Wait for a test card while ``wanted()`` and read it, keeping nothing; return what failed (blocks)."""
+        return selftest.read_test_card(self.reader, wanted, TEST_CARD_WAIT_S)
 
     def notice(self) -> Text | None:
         """Return the notice central asked the attract screen to show, or None."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.services import printing
+from kiosk.services.identify import ReadProblem
 from kiosk.services.selftest import Check
 from kiosk.services.technician_access import audit, sync_backlog
 from kiosk.ui import bridge
@@ -25,6 +26,12 @@ RECENT = 5  # how many recent warnings the screen lists
 PARTS = {"card_reader": N_("Card reader"), "printer": N_("Printer"), "broker": N_("Link to central"),
          "clock": N_("Clock"), "disk": N_("Storage space"), "store": N_("Local store"),
          "catalog": N_("Service catalog"), "sound": N_("Sound")}
+CARD_TEST = {None: N_("Test card read: the card reader works (nothing of the card is kept or shown)."),
+             ReadProblem.NO_CARD: N_("No test card was found in time. Lay it flat on the reader and try again."),
+             ReadProblem.LIFTED: N_("The test card moved while it was read. Keep it still and try again."),
+             ReadProblem.UNREADABLE: N_("The test card could not be read: try another test card; if that fails too, "
+                                        "replace the reader."),
+             ReadProblem.READER_DOWN: N_("The card reader does not answer: check its cable and power.")}
 
 
 class TechnicianScreen(KioskScreen):
@@ -32,6 +39,17 @@ class TechnicianScreen(KioskScreen):
 
     name = "technician"
     prompt = "Technician screen"
+    waiting = False  # the screen is shown: a card-reader test may wait for its card
+
+    def on_enter(self, *args: Any) -> None:
+        """Let a card-reader test wait while the screen is shown."""
+        self.waiting = True
+        super().on_enter(*args)
+
+    def on_leave(self, *args: Any) -> None:
+        """Stop a card-reader test's wait when the screen goes."""
+        self.waiting = False
+        super().on_leave(*args)
 
     def show(self) -> None:
         """List the backlog and the recent warnings."""
@@ -79,6 +97,21 @@ class TechnicianScreen(KioskScreen):
             self._said(N_("The self-test could not run: {error}"), error=type(exc).__name__)
 
         bridge.run(lambda: kiosk.self_test(lang), self._tested, failed)
+
+    def card_test(self) -> None:
+        """Wait for the test card off the UI thread and say whether it read (never what it holds)."""
+        app = self.kiosk_app
+        kiosk = app.kiosk
+        audit(kiosk.store, "card_test")
+        self.ids.card_test.disabled = True
+        self._said(N_("Place the test card on the reader."))
+
+        def said(problem: ReadProblem | None) -> None:
+            self.ids.card_test.disabled = False
+            self._said(CARD_TEST[problem])
+
+        bridge.run(lambda: kiosk.read_test_card(lambda: self.waiting), said,
+                   lambda exc: said(ReadProblem.UNREADABLE))
 
     def _tested(self, outcome: tuple[list[Check], bool]) -> None:
         """Show each part passed or failed (with its remedy) and whether the report printed."""

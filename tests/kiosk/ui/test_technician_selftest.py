@@ -1,4 +1,4 @@
-"""The self-test on the technician screen, by touch: the kiosk's own devices, the fleet's real broker and PKI.
+"""The self-test and the card-reader test on the technician screen, by touch: the kiosk's own devices, the fleet's real broker and PKI.
 
 The checks are those of `yichuang selftest` (tests/sync/test_selftest.py, whose broker and CA this
 module shares); here they run on the kiosk's simulated reader and emulated printer while the kiosk
@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 from domain.passwords import hash_secret
+from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import PaperState
 from kiosk.config import parse_config
 from kiosk.services.selftest import PAPER, READER
@@ -67,6 +68,8 @@ def test_no_paper_and_an_unplugged_reader_fail_with_their_remedies_and_the_rest_
 
     kiosk.printer.emulator.state.paper = PaperState.FULL  # a new roll, the reader plugged in again
     kiosk.reader.simulator.faults.silent = False
+    kiosk.app.check_devices()
+    kiosk.until(lambda: kiosk.app.availability.can_apply, timeout=40, what="the reader found again (its backoff)")
     texts = _selftest(kiosk, "自检完成：0 项未通过；报告已打印。")
     assert "身份证阅读器：通过" in texts
     assert "打印机：通过" in texts
@@ -91,3 +94,26 @@ def test_the_self_test_in_english_says_each_part_in_english(kiosk: Driver, fleet
     texts = kiosk.texts()
     assert f"Printer: FAILED. {PAPER.en}" in texts
     assert "Card reader: passed" in texts
+
+
+def test_the_card_reader_test_reads_a_test_card_and_shows_nothing_of_it(kiosk: Driver) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
+    kiosk.tap("读卡器测试")
+    assert "请把测试卡放在读卡器上。" in kiosk.texts()
+    kiosk.reader.simulator.place(SAMPLE_CARDS["zhang"])
+    done = "测试卡读取成功：读卡器正常（卡内信息不保存、不显示）。"
+    kiosk.until(lambda: done in kiosk.texts(), what=done)
+    shown = "\n".join(kiosk.texts())
+    assert "张三丰" not in shown
+    assert "370303198505120012" not in shown
+    assert not [e for e in kiosk.store.events() if "370303" in str(e["detail"]) or "张三丰" in str(e["detail"])]
+    kiosk.reader.simulator.lift()
+    kiosk.reader.simulator.faults.lift_during_read = True  # the card moves while it is read
+    kiosk.tap("读卡器测试")
+    kiosk.reader.simulator.place(SAMPLE_CARDS["zhang"])
+    moved = "读卡时测试卡被移动。请放稳后再试。"
+    kiosk.until(lambda: moved in kiosk.texts(), what=moved)
+    assert [e["detail"].get("action") for e in kiosk.store.events() if e["kind"] == "technician"][-2:] == [
+        "card_test", "card_test"]
