@@ -104,6 +104,7 @@ class Heartbeat(_Strict):
     cards_refused_today: Count = 0  # citizens sent to staff because their card could not be used here
     selftest_at: Stamp | None = None  # when the technician's last self-test ran (`yichuang selftest`)
     selftest_failed: Annotated[list[Code], Field(max_length=16)] | None = None  # the checks it failed ([]: none)
+    maintenance: StrictBool | None = None  # takes no citizens: central's command or the technician's switch
 
 
 class Presence(_Strict):

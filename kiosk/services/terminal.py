@@ -39,6 +39,7 @@ from kiosk.services.submit import submit_application
 from kiosk.services.textentry import TextEntry
 from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
+from kiosk.store import health
 from kiosk.store.store import Store
 from protocol.release import ReleaseError
 
@@ -72,7 +73,7 @@ class Kiosk:
         self.devices = DeviceWatch(self.printer, self.reader, self.store, self.store.path.parent,
                                    catalog_loaded=bool(self.catalog.version), speaker=self.speaker)
         remote.finish_restart(self.store)
-        self.devices.maintenance = remote.in_maintenance(self.store)
+        self.devices.maintenance = remote.out_for_maintenance(self.store)
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
         self.writing = InputEngines(self.catalog, self.hall)
         self.voice = Voice(self.speaker, VoiceDefaults(volume=self.settings.voice_volume))
@@ -83,7 +84,7 @@ class Kiosk:
         if remote.run_due(self.store, self.now(), self):
             self.restart_requested = True
         self._switch()
-        self.devices.maintenance = remote.in_maintenance(self.store)
+        self.devices.maintenance = remote.out_for_maintenance(self.store)
         return self.catalog is not before
 
     def _switch(self) -> None:
@@ -124,6 +125,15 @@ class Kiosk:
     def read_test_card(self, wanted: Callable[[], bool]) -> ReadProblem | None:
         """Wait for a test card while ``wanted()`` and read it, keeping nothing; return what failed (blocks)."""
         return selftest.read_test_card(self.reader, wanted, TEST_CARD_WAIT_S)
+
+    def maintenance(self) -> bool:
+        """Return whether the technician's switch at the terminal put it into maintenance (reads the store)."""
+        return health.technician_maintenance(self.store)
+
+    def switch_maintenance(self, on: bool) -> None:
+        """The technician's switch: take no citizens (or take them again, unless central holds maintenance)."""
+        remote.switch_maintenance(self.store, on)
+        self.devices.maintenance = remote.out_for_maintenance(self.store)
 
     def notice(self) -> Text | None:
         """Return the notice central asked the attract screen to show, or None."""

@@ -4,7 +4,9 @@ It never shows an application's content: only counts from the store and the kind
 "Paper replaced" asks the printer's sensors again at once (they, not a button, say whether paper
 is there), so a terminal stopped for want of paper takes applications again without waiting.
 The self-test runs the checks of `yichuang selftest` on the kiosk's own devices, lists each part
-passed or failed with what to do, prints the report and records it for the heartbeat.
+passed or failed with what to do, prints the report and records it for the heartbeat. Maintenance
+switched on here stops the terminal taking citizens (its out-of-service screen says so) until it is
+switched off here; the heartbeat reports it, so the fleet shows maintenance and raises no alert.
 """
 
 from __future__ import annotations
@@ -64,6 +66,23 @@ class TechnicianScreen(KioskScreen):
         content.add_widget(Body(text=app.t("Recent warnings:", app.lang)))
         for event in reversed(warnings):
             content.add_widget(Body(text=f"{str(event['at'])[:19]}  {event['kind']}"))
+        self._maintenance(app.kiosk.maintenance())
+
+    def _maintenance(self, on: bool) -> None:
+        """Label the maintenance switch by what a touch on it does."""
+        msgid = N_("End maintenance") if on else N_("Start maintenance (no citizens)")
+        self.ids.maintenance.text = self.kiosk_app.t(msgid, self.kiosk_app.lang)
+
+    def switch_maintenance(self) -> None:
+        """Switch maintenance at the terminal: no citizens are taken while it is on (the fleet sees it)."""
+        app = self.kiosk_app
+        kiosk = app.kiosk
+        on = not kiosk.maintenance()
+        kiosk.switch_maintenance(on)
+        self._maintenance(on)
+        self._said(N_("In maintenance: the terminal takes no citizens until you end it.") if on else
+                   N_("Maintenance ended."))
+        app.check_devices()
 
     def paper_replaced(self) -> None:
         """Record the new roll and poll the printer now, so its paper state is read again."""

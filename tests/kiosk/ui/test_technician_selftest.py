@@ -1,4 +1,4 @@
-"""The self-test and the card-reader test on the technician screen, by touch: the kiosk's own devices, the fleet's real broker and PKI.
+"""The self-test, the card-reader test and maintenance on the technician screen, by touch: the kiosk's own devices, the fleet's real broker and PKI.
 
 The checks are those of `yichuang selftest` (tests/sync/test_selftest.py, whose broker and CA this
 module shares); here they run on the kiosk's simulated reader and emulated printer while the kiosk
@@ -8,14 +8,19 @@ runs, and the outcome reaches the heartbeat.
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from central.monitor.health import assess
+from central.monitor.rows import State
 from domain.passwords import hash_secret
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import PaperState
 from kiosk.config import parse_config
+from kiosk.services.availability import MAINTENANCE
 from kiosk.services.selftest import PAPER, READER
 from kiosk.services.selftest_probes import Probes, probes
+from protocol.heartbeat import Presence
 from sync.telemetry import collect
 from tests.kiosk.ui.driver import Driver
 from tests.kiosk.ui.test_technician import PIN, corner_taps, type_pin
@@ -117,3 +122,30 @@ def test_the_card_reader_test_reads_a_test_card_and_shows_nothing_of_it(kiosk: D
     kiosk.until(lambda: moved in kiosk.texts(), what=moved)
     assert [e["detail"].get("action") for e in kiosk.store.events() if e["kind"] == "technician"][-2:] == [
         "card_test", "card_test"]
+
+
+def test_maintenance_switched_at_the_terminal_stops_citizens_and_the_fleet_sees_it(kiosk: Driver) -> None:
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
+    kiosk.tap("进入维护模式（暂停受理）")
+    assert "已进入维护模式：结束维护前本机不受理业务。" in kiosk.texts()
+    kiosk.until(lambda: not kiosk.app.availability.can_apply, what="no citizens taken")
+    kiosk.tap("退出")
+    assert kiosk.screen == "out_of_service"
+    assert MAINTENANCE.zh in "\n".join(kiosk.texts())
+    beat = collect(kiosk.store, "LC0001", app_version="0.1.0", catalog_version="2026.12", cert_file=None)
+    assert beat.maintenance is True
+    health = assess(presence=Presence(online=True, reason="connected", boot=beat.boot), beat=beat,
+                    beat_at=datetime.now(UTC), now=datetime.now(UTC), interval=timedelta(seconds=30))
+    assert (health.state, health.reasons) == (State.MAINTENANCE, ("in maintenance at the terminal",))
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
+    kiosk.tap("结束维护模式")
+    assert "维护模式已结束。" in kiosk.texts()
+    kiosk.until(lambda: kiosk.app.availability.can_apply, what="citizens taken again")
+    kiosk.tap("退出")
+    assert kiosk.screen == "home"
+    assert collect(kiosk.store, "LC0001", app_version="0.1.0", catalog_version="2026.12",
+                   cert_file=None).maintenance is False
+    assert [e["detail"]["on"] for e in kiosk.store.events() if e["kind"] == "technician_maintenance"] == [True, False]
