@@ -107,6 +107,16 @@ class Kiosk:
         self._switch()
         return f"rolled back: serving catalog {self.catalog.version}"
 
+    def roll_back_catalog(self) -> str | None:
+        """The technician's rollback: the previous release, once its signature verifies (blocks; ReleaseError).
+
+        Return the release now active (None: the installed catalog); the kiosk serves it between sessions.
+        """
+        if self.catalogs is None or self.probes is None:
+            raise ReleaseError("rollback", "this kiosk serves one fixed catalog")
+        self.catalogs.releases.verify_previous(self.probes.catalog_key())
+        return self.catalogs.releases.rollback()
+
     def print_test_page(self) -> None:
         """A remote command: print the test page."""
         self.printer.print_lines(printing.test_page(self.terminal_id, self.now(), self.printer.columns))

@@ -62,6 +62,8 @@ class TechnicianScreen(KioskScreen):
         count, minutes = sync_backlog(store)
         content.add_widget(Body(text=app.t("Awaiting central's acknowledgement: {count}, the oldest {minutes} min",
                                            app.lang).format(count=count, minutes=minutes)))
+        content.add_widget(Body(text=app.t("Service catalog: version {version}", app.lang).format(
+            version=app.kiosk.catalog.version)))
         warnings = [e for e in store.events() if e["severity"] in {"warning", "error"}][-RECENT:]
         content.add_widget(Body(text=app.t("Recent warnings:", app.lang)))
         for event in reversed(warnings):
@@ -131,6 +133,19 @@ class TechnicianScreen(KioskScreen):
 
         bridge.run(lambda: kiosk.read_test_card(lambda: self.waiting), said,
                    lambda exc: said(ReadProblem.UNREADABLE))
+
+    def roll_back_catalog(self) -> None:
+        """Go back to the previous catalog once its signature verifies; the kiosk serves it before the next citizen."""
+        app = self.kiosk_app
+        kiosk = app.kiosk
+        audit(kiosk.store, "catalog_rollback")
+
+        def done(_: str | None) -> None:
+            app.between.run()  # no citizen is in a session: the previous catalog is served now
+            self._said(N_("Rolled back to the previous catalog."))
+
+        bridge.run(kiosk.roll_back_catalog, done,
+                   lambda exc: self._said(N_("Not rolled back: {error}"), error=str(exc)[:200]))
 
     def _tested(self, outcome: tuple[list[Check], bool]) -> None:
         """Show each part passed or failed (with its remedy) and whether the report printed."""

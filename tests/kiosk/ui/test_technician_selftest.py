@@ -1,4 +1,4 @@
-"""The self-test, the card-reader test and maintenance on the technician screen, by touch: the kiosk's own devices, the fleet's real broker and PKI.
+"""The self-test, card-reader test, maintenance and catalog rollback on the technician screen, by touch: the kiosk's own devices, the fleet's real broker and PKI.
 
 The checks are those of `yichuang selftest` (tests/sync/test_selftest.py, whose broker and CA this
 module shares); here they run on the kiosk's simulated reader and emulated printer while the kiosk
@@ -13,17 +13,22 @@ from pathlib import Path
 
 from central.monitor.health import assess
 from central.monitor.rows import State
+from domain.data import SAMPLE_CATALOG
 from domain.passwords import hash_secret
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import PaperState
 from kiosk.config import parse_config
 from kiosk.services.availability import MAINTENANCE
+from kiosk.services.catalogs import CatalogSource
 from kiosk.services.selftest import PAPER, READER
 from kiosk.services.selftest_probes import Probes, probes
+from kiosk.store.releases import ReleaseStore
 from protocol.heartbeat import Presence
 from sync.telemetry import collect
+from tests.kiosk.services.test_catalog_switch import stage
 from tests.kiosk.ui.driver import Driver
 from tests.kiosk.ui.test_technician import PIN, corner_taps, type_pin
+from tests.protocol.release_kit import Publisher, changed_catalog
 from tests.sync import test_selftest as cli
 
 fleet = cli.fleet  # the CA, the broker that knows its CRL, and LC0001's certificate
@@ -149,3 +154,50 @@ def test_maintenance_switched_at_the_terminal_stops_citizens_and_the_fleet_sees_
     assert collect(kiosk.store, "LC0001", app_version="0.1.0", catalog_version="2026.12",
                    cert_file=None).maintenance is False
     assert [e["detail"]["on"] for e in kiosk.store.events() if e["kind"] == "technician_maintenance"] == [True, False]
+
+
+def _releases(kiosk: Driver, tmp_path: Path) -> tuple[ReleaseStore, Publisher]:
+    """Give the kiosk signed releases, the publisher's key pinned, and serve a changed catalog from one."""
+    releases, publisher = ReleaseStore(tmp_path / "releases"), Publisher()
+    terminal = kiosk.app.kiosk
+    terminal.catalogs = CatalogSource(releases, SAMPLE_CATALOG)
+    terminal.catalogs.load()
+    terminal.probes = Probes(releases, publisher.key.public_key, SAMPLE_CATALOG, lambda: None, lambda: False)
+    stage(releases, publisher, changed_catalog(tmp_path))
+    kiosk.app.between.run()
+    kiosk.until(lambda: terminal.catalog.version == "2026.12-b", what="the release served")
+    return releases, publisher
+
+
+def test_the_catalog_version_is_shown_and_the_technician_rolls_back_to_the_verified_previous(
+        kiosk: Driver, tmp_path: Path) -> None:
+    installed = kiosk.app.kiosk.catalog.version
+    _releases(kiosk, tmp_path)
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
+    assert "事项目录：版本 2026.12-b" in kiosk.texts()
+    kiosk.tap("回退到上一版目录")
+    kiosk.until(lambda: "已回退到上一版目录。" in kiosk.texts(), what="rolled back")
+    kiosk.until(lambda: kiosk.app.kiosk.catalog.version == installed, what="the installed catalog served")
+    kiosk.tap("回退到上一版目录")  # nothing older: refused in words
+    kiosk.until(lambda: [t for t in kiosk.texts() if t.startswith("未回退：")], what="the refusal")
+
+
+def test_a_previous_release_whose_files_changed_is_not_rolled_back_to(kiosk: Driver, tmp_path: Path) -> None:
+    releases, publisher = _releases(kiosk, tmp_path)
+    stage(releases, publisher, changed_catalog(tmp_path / "newer", version="2026.12-c"))
+    kiosk.app.between.run()
+    kiosk.until(lambda: kiosk.app.kiosk.catalog.version == "2026.12-c", what="the newer release served")
+    previous = releases.releases / str(releases.state().previous)
+    tampered = next(previous.rglob("tax.toml"))  # one promised deadline changed on the disk
+    tampered.write_text(tampered.read_text(encoding="utf-8").replace("promised_limit_days = 1", "promised_limit_days = 3"),
+                        encoding="utf-8")
+    kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
+    kiosk.tap("回退到上一版目录")
+    kiosk.until(lambda: [t for t in kiosk.texts() if t.startswith("未回退：")], what="the refusal")
+    assert [t for t in kiosk.texts() if t.startswith("未回退：") and "files were changed" in t]
+    assert kiosk.app.kiosk.catalog.version == "2026.12-c"
+    assert releases.state().previous is not None  # the state is as it was
