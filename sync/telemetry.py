@@ -13,7 +13,7 @@ from kiosk.services import remote
 from kiosk.store import health
 from kiosk.store.outbox import oldest_pending_age
 from kiosk.store.store import Store
-from protocol.heartbeat import MEDIA, Component, Heartbeat
+from protocol.heartbeat import AUDITED, MEDIA, Audited, Component, Heartbeat
 
 
 def _components(store: Store) -> list[Component]:
@@ -63,4 +63,5 @@ def collect(store: Store, terminal: str, *, app_version: str, catalog_version: s
         disk_free_pct=round(100 * disk.free / disk.total, 1), memory_used_pct=_memory_used_pct(),
         uptime_s=_uptime_s(), **asdict(today), **health.last_selftest(store),
         maintenance=remote.out_for_maintenance(store),
+        technician=[Audited(**action) for action in health.technician_actions(store, AUDITED)],
     )

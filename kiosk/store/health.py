@@ -78,6 +78,22 @@ def technician_maintenance(store: Store) -> bool:
     return detail is not None and json.loads(detail).get("on") is True
 
 
+def technician_actions(store: Store, limit: int) -> list[dict[str, str]]:
+    """Return the technician's latest ``limit`` audited actions, oldest first: when, and the action's code only."""
+    with db.read(store.engine) as conn:
+        rows = conn.execute(select(EventRow.at, EventRow.kind, EventRow.detail).where(EventRow.kind.like("technician%"))
+                            .order_by(EventRow.id.desc()).limit(limit)).all()
+    actions = []
+    for row in reversed(rows):
+        detail = json.loads(row.detail)
+        if row.kind == MAINTENANCE_SWITCH:
+            action = "maintenance_on" if detail.get("on") is True else "maintenance_off"
+        else:
+            action = str(detail.get("action") or row.kind)
+        actions.append({"at": row.at, "action": action})
+    return actions
+
+
 def status_version(store: Store) -> int:
     """Return a number that grows whenever any device reports a new status (a change to send at once)."""
     with db.read(store.engine) as conn:

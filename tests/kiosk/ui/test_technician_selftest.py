@@ -141,6 +141,9 @@ def test_maintenance_switched_at_the_terminal_stops_citizens_and_the_fleet_sees_
     assert MAINTENANCE.zh in "\n".join(kiosk.texts())
     beat = collect(kiosk.store, "LC0001", app_version="0.1.0", catalog_version="2026.12", cert_file=None)
     assert beat.maintenance is True
+    assert beat.technician is not None  # the audit trail travels to central, codes and times only
+    assert [a.action for a in beat.technician] == ["technician_pin_accepted", "entered", "maintenance_on", "exited"]
+    assert PIN not in beat.model_dump_json()
     health = assess(presence=Presence(online=True, reason="connected", boot=beat.boot), beat=beat,
                     beat_at=datetime.now(UTC), now=datetime.now(UTC), interval=timedelta(seconds=30))
     assert (health.state, health.reasons) == (State.MAINTENANCE, ("in maintenance at the terminal",))
