@@ -79,6 +79,16 @@ class Component(_Strict):
     action: Code | None = None
 
 
+class Audited(_Strict):
+    """One of the technician's actions at the terminal, by code only (never a PIN or a value)."""
+
+    at: Stamp
+    action: Code
+
+
+AUDITED = 20  # how many of the technician's latest actions every heartbeat repeats
+
+
 class Heartbeat(_Strict):
     """A terminal's health, sent every few seconds and at once on a device status change."""
 
@@ -104,6 +114,8 @@ class Heartbeat(_Strict):
     cards_refused_today: Count = 0  # citizens sent to staff because their card could not be used here
     selftest_at: Stamp | None = None  # when the technician's last self-test ran (`yichuang selftest`)
     selftest_failed: Annotated[list[Code], Field(max_length=16)] | None = None  # the checks it failed ([]: none)
+    maintenance: StrictBool | None = None  # takes no citizens: central's command or the technician's switch
+    technician: Annotated[list[Audited], Field(max_length=AUDITED)] | None = None  # the latest actions, oldest first
 
 
 class Presence(_Strict):

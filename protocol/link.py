@@ -30,7 +30,7 @@ class Link:
     ca: str
     cert: str
     key: str
-    key_password: str | None = None  # the device key is encrypted under the store's KEK (devicekey.py)
+    key_password: str | None = None  # the device key is encrypted under the store's KEK (keypass.py)
     username: str | None = None
     password: str | None = None
 

@@ -1,7 +1,7 @@
 """`provision enroll`: turn a bare terminal into an enrolled one with a token.
 
 The device key is made here, never leaves, and is stored encrypted under the store's key
-provider (sync/devicekey.py); the CSR travels with the token over the claim medium's
+provider (protocol/keypass.py); the CSR travels with the token over the claim medium's
 identity (on its own request topic); the answer's certificate is checked against our key and
 the CA chain before anything is written. Everything is written into a staging folder and moved into place at the
 end, so a refused token, a wrong CA or no network leaves the terminal as clean as before.
@@ -36,9 +36,9 @@ from kiosk.store.providers import provider_for
 from protocol import topics
 from protocol.address import parse_broker
 from protocol.clock import TrustedClock
+from protocol.keypass import key_password
 from protocol.link import Link, tls_client
 from provisioning.answer import AnswerError, open_answer
-from sync.devicekey import key_password
 
 
 class EnrollError(RuntimeError):

@@ -35,9 +35,9 @@ def _agent(app: TerminalContext) -> SyncAgent:
     from importlib.metadata import version
 
     from protocol.clock import TrustedClock
+    from protocol.keypass import is_encrypted, key_password
     from protocol.link import Link
     from sync.agent import SyncAgent
-    from sync.devicekey import is_encrypted, key_password
     from sync.diagnostics import bundle
     from sync.keys import load_terminal_keys
     from sync.telemetry import collect
@@ -65,8 +65,8 @@ def _agent(app: TerminalContext) -> SyncAgent:
 def _rotate_if_due(app: TerminalContext) -> None:
     """Renew the terminal's certificate before the agent connects when two thirds of its life have passed."""
     from protocol.clock import TrustedClock
+    from protocol.keypass import is_encrypted, key_password
     from protocol.link import Link
-    from sync.devicekey import is_encrypted, key_password
     from sync.rotation import RotationError, confirm_pending, due, resume, rotate, unconfirmed
 
     section = app.config.sync
@@ -188,7 +188,7 @@ def export(app: TerminalContext, dest: Path) -> None:
     from datetime import UTC, datetime
 
     from kiosk.cli.store_cmd import open_existing
-    from sync.devicekey import is_encrypted, key_password
+    from protocol.keypass import is_encrypted, key_password
     from sync.export import export_unsynced
     from sync.keys import load_terminal_keys
 

@@ -26,7 +26,7 @@ def _config_path(app: TerminalContext) -> Path:
 
 def _keys(app: TerminalContext, store: Store) -> tuple[TerminalKeys, str | None]:
     """Load the terminal's keys (the device key opened with the store's secret) and the device key's password."""
-    from sync.devicekey import is_encrypted, key_password
+    from protocol.keypass import is_encrypted, key_password
     from sync.keys import load_terminal_keys
 
     section = app.config.sync

@@ -1,11 +1,11 @@
 """`yichuang selftest`: every part of this terminal checked, each pass or fail with what to do (exit 1 on a failure).
 
-It lives beside the sync agent because the broker check needs the agent's key handling (sync/devicekey.py).
+It opens the devices itself (run it with the kiosk stopped); the technician screen runs the same checks with the
+kiosk's own devices (kiosk/services/selftest.py).
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,20 +14,8 @@ from cmdline.base import emit, json_option
 from kiosk.cli.context import TerminalContext, pass_terminal
 
 if TYPE_CHECKING:
-    from kiosk.services.selftest import Check, Parts
+    from kiosk.services.selftest import Parts
     from kiosk.store.store import Store
-
-
-def _render(results: list[Check], lang: str) -> str:
-    """One line a check, and the remedy under each failure."""
-    lines = []
-    for result in results:
-        lines.append(f"{'PASS' if result.ok else 'FAIL'}  {result.name:<12} {result.found}")
-        if result.remedy is not None:
-            lines.append(f"      → {result.remedy.get(lang)}")  # type: ignore[arg-type]
-    failed = sum(not r.ok for r in results)
-    lines.append(f"{len(results) - failed} passed, {failed} failed")
-    return "\n".join(lines)
 
 
 def _opened(open_device: Any) -> Any:
@@ -40,14 +28,12 @@ def _opened(open_device: Any) -> Any:
 
 def _parts(app: TerminalContext, store: Store, test_card: float, test_page: bool) -> Parts:
     """Open this terminal's parts as its configuration names them."""
-    from domain.data import SAMPLE_CATALOG
     from drivers.cardreader.factory import open_card_reader
     from drivers.printer.factory import open_printer
     from drivers.printer.job import TextMode
     from drivers.speech import open_speaker
-    from kiosk.cli.catalog_cmd import signing_key
     from kiosk.services.selftest import Parts
-    from protocol.clock import TrustedClock
+    from kiosk.services.selftest_probes import probes
 
     config = app.config
 
@@ -57,25 +43,8 @@ def _parts(app: TerminalContext, store: Store, test_card: float, test_page: bool
         return device
     printer = _opened(lambda: open_printer(config.devices.printer, TextMode(config.printer.text_mode),
                                            config.printer.paper_mm, config.printer.charset))
-    clock = TrustedClock(config.sync.time_file)
     return Parts(store, _opened(reader), printer, _opened(lambda: open_speaker(config.devices.speaker)),
-                 app.releases(), lambda: signing_key(app), config.catalog.path or SAMPLE_CATALOG,
-                 lambda: _probe(app, store, clock), clock.system_is_wrong, config.terminal.id, app.now,
-                 test_card, test_page)
-
-
-def _probe(app: TerminalContext, store: Store, clock: Any) -> str | None:
-    """Shake hands with the broker as this terminal (no MQTT session: the running sync agent is untouched)."""
-    from protocol.address import parse_broker
-    from protocol.link import Link
-    from protocol.probe import probe_broker
-    from sync.devicekey import is_encrypted, key_password
-
-    section = app.config.sync
-    host, port = parse_broker(section.broker)
-    password = key_password(store.device_secret()) if is_encrypted(section.key_file) else None
-    return probe_broker(Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file),
-                             password), clock)
+                 probes(config, store), config.terminal.id, app.now, test_card, test_page)
 
 
 @click.command("selftest")
@@ -90,7 +59,7 @@ def selftest(app: TerminalContext, test_card: float, test_page: bool, on_paper: 
 
     Run it with the kiosk stopped (a serial reader or printer takes one user at a time).
     """
-    from kiosk.services.selftest import run
+    from kiosk.services.selftest import print_report, report_lines, run
 
     store = app.open_store()
     parts = _parts(app, store, test_card, test_page)
@@ -98,16 +67,13 @@ def selftest(app: TerminalContext, test_card: float, test_page: bool, on_paper: 
         results = run(parts)
         lang = app.config.terminal.lang
         if on_paper and not isinstance(parts.printer, Exception):
-            from domain.receipt import Line
-
-            with suppress(Exception):  # a printer that fails is already in the report
-                parts.printer.print_lines([Line(line) for line in _render(results, lang).splitlines()])
+            print_report(parts.printer, results, lang)  # a printer that fails is already in the report
     finally:
         for device in (parts.reader, parts.printer, parts.speaker):
             if device is not None and not isinstance(device, Exception):
                 device.close()
         store.close()
     emit([{"name": r.name, "ok": r.ok, "found": r.found, "remedy": r.remedy.get(lang) if r.remedy else None}
-          for r in results], as_json, lambda _: _render(results, lang))
+          for r in results], as_json, lambda _: "\n".join(report_lines(results, lang)))
     if not all(r.ok for r in results):
         raise click.exceptions.Exit(1)

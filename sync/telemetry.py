@@ -9,10 +9,11 @@ from pathlib import Path
 
 from cryptography import x509
 
+from kiosk.services import remote
 from kiosk.store import health
 from kiosk.store.outbox import oldest_pending_age
 from kiosk.store.store import Store
-from protocol.heartbeat import MEDIA, Component, Heartbeat
+from protocol.heartbeat import AUDITED, MEDIA, Audited, Component, Heartbeat
 
 
 def _components(store: Store) -> list[Component]:
@@ -61,4 +62,6 @@ def collect(store: Store, terminal: str, *, app_version: str, catalog_version: s
         catalog_version=catalog_version, catalog_refused=catalog_refused, cert_expires=_cert_expires(cert_file),
         disk_free_pct=round(100 * disk.free / disk.total, 1), memory_used_pct=_memory_used_pct(),
         uptime_s=_uptime_s(), **asdict(today), **health.last_selftest(store),
+        maintenance=remote.out_for_maintenance(store),
+        technician=[Audited(**action) for action in health.technician_actions(store, AUDITED)],
     )

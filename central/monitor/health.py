@@ -63,6 +63,8 @@ def assess(*, presence: Presence | None, beat: Heartbeat | None, beat_at: dateti
         return Health(State.REVOKED, ("certificate revoked",))
     if maintenance:
         return Health(State.MAINTENANCE, ("in maintenance",))
+    if beat is not None and beat.maintenance:  # its last word: a technician at the terminal switched it
+        return Health(State.MAINTENANCE, ("in maintenance at the terminal",))
     silent = _silence(presence, beat, beat_at, now, interval)
     if silent is not None or beat is None:
         return silent or Health(State.OFFLINE, ("never heard from",))

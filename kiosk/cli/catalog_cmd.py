@@ -139,13 +139,9 @@ def validate(path: Path, as_json: bool) -> None:
 
 def signing_key(app: TerminalContext) -> Ed25519PublicKey:
     """Load the pinned catalog-signing key named by `[catalog] signing_key`."""
-    from protocol.release import ReleaseError
-    from protocol.signed import SignedError, load_public
+    from kiosk.services.selftest_probes import catalog_key
 
-    try:
-        return load_public(app.config.catalog.signing_key)
-    except SignedError as exc:
-        raise ReleaseError("key", str(exc).replace("signing key", "catalog-signing key")) from None
+    return catalog_key(app.config)
 
 
 @catalog_group.command("install")

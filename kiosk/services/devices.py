@@ -42,7 +42,7 @@ class DeviceWatch:
         The speaker is watched and reported to ops, but a terminal without sound still takes applications.
         """
         self.recorder, self.data_dir, self.catalog_loaded = recorder, data_dir, catalog_loaded
-        self.maintenance = False  # central put the terminal into maintenance (a remote command)
+        self.maintenance = False  # in maintenance: central's command or the technician's switch
         self.pollers = {"printer": Poller("printer", printer.status),
                         "card_reader": Poller("card_reader", reader.status)}
         if speaker is not None:

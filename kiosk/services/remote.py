@@ -16,6 +16,7 @@ from typing import Protocol
 
 from domain.text import Text
 from kiosk.store import commands as book
+from kiosk.store import health
 from kiosk.store.store import Store
 from protocol.command import read_kept
 
@@ -86,6 +87,16 @@ def in_maintenance(store: Store) -> bool:
     """Return whether the newest maintenance command that ran put the kiosk into maintenance."""
     switch = book.latest(store, MAINTENANCE)
     return switch is not None and switch.kind == "maintenance_on"
+
+
+def out_for_maintenance(store: Store) -> bool:
+    """Return whether the terminal takes no citizens for maintenance: central's command or the technician's switch."""
+    return in_maintenance(store) or health.technician_maintenance(store)
+
+
+def switch_maintenance(store: Store, on: bool) -> None:
+    """Record the technician's maintenance switch at the terminal (an audited event the heartbeat reports)."""
+    store.record_event(health.MAINTENANCE_SWITCH, "info", {"on": on})
 
 
 def notice(store: Store, now: datetime) -> Text | None:

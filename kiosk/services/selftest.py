@@ -1,6 +1,6 @@
 """Use case: the terminal's self-test — each part passes or fails, and a failure says what to do, in words.
 
-The technician's `yichuang selftest` and (later) the technician screen run the same checks: the
+The technician's `yichuang selftest` and the technician screen run the same checks: the
 card reader (and a test card, when one is asked for), the printer (and a test page), the broker
 with this terminal's identity, the clock, the disk, the store and its keys, the catalog's
 signature, and the sound. A check never raises: whatever goes wrong is that check's failure. The
@@ -13,24 +13,20 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from domain.catalog_loader import load_catalog
-from domain.text import Text
+from domain.text import Lang, Text
 from drivers.cardreader.port import CardReader
 from drivers.printer.port import Printer
 from drivers.speech import Speaker
 from drivers.status import PaperState, Snapshot
 from kiosk.services import printing
 from kiosk.services.availability import MIN_FREE_PCT
+from kiosk.services.identify import CardNotRead, ReadProblem, read_card
+from kiosk.services.selftest_probes import Probes
 from kiosk.store.inspect import check as check_store
-from kiosk.store.releases import ReleaseStore
 from kiosk.store.store import Store
 from protocol.release import ReleaseError
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 READER = Text("检查身份证阅读器的数据线和电源，重新插拔后再试；仍不行请更换阅读器。",
               "Check the ID card reader's cable and power, reconnect it and try again; if it still fails, replace it.")
@@ -78,11 +74,7 @@ class Parts:
     reader: CardReader | Exception  # the exception: the device could not even be opened
     printer: Printer | Exception
     speaker: Speaker | Exception | None
-    releases: ReleaseStore
-    catalog_key: Callable[[], Ed25519PublicKey]  # the pinned catalog key (raises ReleaseError when it is missing)
-    installed: Path
-    broker: Callable[[], str | None]  # None: the broker takes this terminal's certificate; else why not
-    clock_wrong: Callable[[], bool]
+    probes: Probes
     terminal_id: str
     now: Callable[[], datetime]
     test_card_s: float = 0.0  # > 0: wait this long for a test card and read it
@@ -105,13 +97,23 @@ def _reader(parts: Parts) -> Check:
     found = _device("card_reader", parts.reader.status(), READER)
     if not found.ok or parts.test_card_s <= 0:
         return found
-    from kiosk.services.identify import CardNotRead, read_card  # noqa: PLC0415 - only with a test card
-
-    try:
-        read_card(parts.reader, lambda: True, wait_s=max(1, round(parts.test_card_s)))
-    except CardNotRead as exc:
-        return Check("card_reader", False, f"no test card read: {exc.problem.value}", TEST_CARD)
+    problem = read_test_card(parts.reader, lambda: True, parts.test_card_s)
+    if problem is not None:
+        return Check("card_reader", False, f"no test card read: {problem.value}",
+                     READER if problem is ReadProblem.READER_DOWN else TEST_CARD)
     return Check("card_reader", True, "a test card was read (its data is not kept)")
+
+
+def read_test_card(reader: CardReader, wanted: Callable[[], bool], wait_s: float) -> ReadProblem | None:
+    """Wait up to ``wait_s`` for a test card while ``wanted()`` and read it; return what failed, or None.
+
+    What the card holds is dropped at once: only whether it read is kept.
+    """
+    try:
+        read_card(reader, wanted, wait_s=max(1, round(wait_s)))
+    except CardNotRead as exc:
+        return exc.problem
+    return None
 
 
 def _printer(parts: Parts) -> Check:
@@ -130,7 +132,7 @@ def _printer(parts: Parts) -> Check:
 
 def _broker(parts: Parts) -> Check:
     """The broker takes this terminal's certificate."""
-    problem = parts.broker()
+    problem = parts.probes.broker()
     if problem is None:
         return Check("broker", True, "the broker accepted this terminal's certificate")
     return Check("broker", False, problem, REVOKED if problem.startswith("the broker refused") else NETWORK)
@@ -138,7 +140,7 @@ def _broker(parts: Parts) -> Check:
 
 def _clock(parts: Parts) -> Check:
     """The system clock is not behind the last known good time."""
-    if parts.clock_wrong():
+    if parts.probes.clock_wrong():
         return Check("clock", False, "the system clock is behind the last known good time", CLOCK)
     return Check("clock", True, f"{parts.now():%Y-%m-%d %H:%M %Z}")
 
@@ -161,10 +163,11 @@ def _store(parts: Parts) -> Check:
 def _catalog(parts: Parts) -> Check:
     """The active release verifies against the pinned key, or the installed catalog loads."""
     try:
-        manifest = parts.releases.verify_current(parts.catalog_key())
+        manifest = parts.probes.releases.verify_current(parts.probes.catalog_key())
         if manifest is not None:
             return Check("catalog", True, f"release {manifest.serial} ({manifest.version}), signature verified")
-        return Check("catalog", True, f"installed catalog {load_catalog(parts.installed).version} (no release yet)")
+        installed = load_catalog(parts.probes.installed).version
+        return Check("catalog", True, f"installed catalog {installed} (no release yet)")
     except (ReleaseError, ValueError, OSError) as exc:
         return Check("catalog", False, str(exc)[:300], CATALOG)
 
@@ -196,3 +199,28 @@ def run(parts: Parts) -> list[Check]:
     parts.store.record_event("selftest", "warning" if failed else "info",
                              {"ok": not failed, "failed": failed, "revoked": revoked})
     return results
+
+
+def report_lines(results: list[Check], lang: Lang) -> list[str]:
+    """One line a check and the remedy under each failure, then the count: the report on screen, console and paper."""
+    lines = []
+    for result in results:
+        lines.append(f"{'PASS' if result.ok else 'FAIL'}  {result.name:<12} {result.found}")
+        if result.remedy is not None:
+            lines.append(f"      → {result.remedy.get(lang)}")
+    failed = sum(not r.ok for r in results)
+    lines.append(f"{len(results) - failed} passed, {failed} failed")
+    return lines
+
+
+def print_report(printer: Printer, results: list[Check], lang: Lang) -> bool:
+    """Print the report on the receipt printer; return whether it printed (not when the printer check failed)."""
+    if not next((r.ok for r in results if r.name == "printer"), False):
+        return False
+    from domain.receipt import Line  # noqa: PLC0415 - only to print
+
+    try:
+        printer.print_lines([Line(line) for line in report_lines(results, lang)])
+    except Exception:  # a printer that fails now is a printer failure the report cannot carry: say it did not print
+        return False
+    return True

@@ -29,22 +29,26 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, instant, printing, receipt_key, remote
+from kiosk.services import feedback, identify, instant, printing, receipt_key, remote, selftest
 from kiosk.services.asking import Asker, ack_key, by_card, by_number, central_key, scanned
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
-from kiosk.services.identify import Refusal
+from kiosk.services.identify import ReadProblem, Refusal
 from kiosk.services.idle import IdlePolicy
 from kiosk.services.progress import NotFound, Progress
+from kiosk.services.selftest import Check
+from kiosk.services.selftest_probes import Probes, probes
 from kiosk.services.session import Session
 from kiosk.services.submit import submit_application
 from kiosk.services.textentry import TextEntry
 from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
+from kiosk.store import health
 from kiosk.store.store import Store
 from protocol.release import ReleaseError
 
 VOUCH_RETRY_S = 3600.0  # between attempts to have the receipt key vouched for
+TEST_CARD_WAIT_S = 20  # how long the technician's card-reader test waits for the test card
 
 
 @dataclass
@@ -65,6 +69,7 @@ class Kiosk:
     idle: IdlePolicy = field(init=False)
     writing: InputEngines = field(init=False)
     voice: Voice = field(init=False)
+    probes: Probes | None = None  # what the self-test asks beyond the devices (None: no configuration to ask)
     technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
     asker: Asker | None = None  # asks central for progress through the sync agent (None: this terminal's word only)
     vouching: ed25519.Ed25519PublicKey | None = None  # central's key that vouches for receipt keys (its ack key)
@@ -77,7 +82,7 @@ class Kiosk:
         self.devices = DeviceWatch(self.printer, self.reader, self.store, self.store.path.parent,
                                    catalog_loaded=bool(self.catalog.version), speaker=self.speaker)
         remote.finish_restart(self.store)
-        self.devices.maintenance = remote.in_maintenance(self.store)
+        self.devices.maintenance = remote.out_for_maintenance(self.store)
         self.idle = IdlePolicy(self.settings.idle_timeout_s, self.settings.warning_s)
         self.writing = InputEngines(self.catalog, self.hall)
         self.voice = Voice(self.speaker, VoiceDefaults(volume=self.settings.voice_volume))
@@ -90,7 +95,7 @@ class Kiosk:
         if remote.run_due(self.store, self.now(), self):
             self.restart_requested = True
         self._switch()
-        self.devices.maintenance = remote.in_maintenance(self.store)
+        self.devices.maintenance = remote.out_for_maintenance(self.store)
         self._vouch()
         return self.catalog is not before
 
@@ -121,9 +126,43 @@ class Kiosk:
         self._switch()
         return f"rolled back: serving catalog {self.catalog.version}"
 
+    def roll_back_catalog(self) -> str | None:
+        """The technician's rollback: the previous release, once its signature verifies (blocks; ReleaseError).
+
+        Return the release now active (None: the installed catalog); the kiosk serves it between sessions.
+        """
+        if self.catalogs is None or self.probes is None:
+            raise ReleaseError("rollback", "this kiosk serves one fixed catalog")
+        self.catalogs.releases.verify_previous(self.probes.catalog_key())
+        return self.catalogs.releases.rollback()
+
     def print_test_page(self) -> None:
         """A remote command: print the test page."""
         self.printer.print_lines(printing.test_page(self.terminal_id, self.now(), self.printer.columns))
+
+    def self_test(self, lang: Lang) -> tuple[list[Check], bool]:
+        """Run the self-test on the kiosk's own devices (recorded for the fleet), print its report (blocks).
+
+        Return the checks and whether the report printed.
+        """
+        if self.probes is None:
+            raise RuntimeError("this kiosk was started without a terminal configuration to test")
+        results = selftest.run(selftest.Parts(self.store, self.reader, self.printer, self.speaker, self.probes,
+                                              self.terminal_id, self.now))
+        return results, selftest.print_report(self.printer, results, lang)
+
+    def read_test_card(self, wanted: Callable[[], bool]) -> ReadProblem | None:
+        """Wait for a test card while ``wanted()`` and read it, keeping nothing; return what failed (blocks)."""
+        return selftest.read_test_card(self.reader, wanted, TEST_CARD_WAIT_S)
+
+    def maintenance(self) -> bool:
+        """Return whether the technician's switch at the terminal put it into maintenance (reads the store)."""
+        return health.technician_maintenance(self.store)
+
+    def switch_maintenance(self, on: bool) -> None:
+        """The technician's switch: take no citizens (or take them again, unless central holds maintenance)."""
+        remote.switch_maintenance(self.store, on)
+        self.devices.maintenance = remote.out_for_maintenance(self.store)
 
     def notice(self) -> Text | None:
         """Return the notice central asked the attract screen to show, or None."""
@@ -217,6 +256,6 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
     central = central_key(config.sync.central_key)
     return Kiosk(catalog, catalog.hall(config.terminal.hall), config.terminal.id, store, reader, printer,
                  settings or config.ui, now, open_speaker(config.devices.speaker), catalogs,
-                 technician_pin_hash=config.technician.pin_hash,
+                 probes=probes(config, store), technician_pin_hash=config.technician.pin_hash,
                  asker=Asker(store, central, config.terminal.id) if central is not None else None,
                  vouching=ack_key(config.sync.ack_key))

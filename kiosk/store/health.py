@@ -14,6 +14,7 @@ from kiosk.store.store import Store
 
 SERIOUS = ("error", "critical")  # event severities that count as errors
 CARD_REFUSED = "card_refused"  # a card the terminal could not use: the citizen was sent to staff
+MAINTENANCE_SWITCH = "technician_maintenance"  # the technician switched maintenance on or off at the terminal
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,30 @@ def last_selftest(store: Store) -> dict[str, Any]:
         return {}
     failed = json.loads(row.detail).get("failed", [])
     return {"selftest_at": row.at, "selftest_failed": [str(name) for name in failed][:16]}
+
+
+def technician_maintenance(store: Store) -> bool:
+    """Return whether the technician's last maintenance switch at the terminal put it into maintenance."""
+    with db.read(store.engine) as conn:
+        detail = conn.execute(select(EventRow.detail).where(EventRow.kind == MAINTENANCE_SWITCH)
+                              .order_by(EventRow.id.desc()).limit(1)).scalar()
+    return detail is not None and json.loads(detail).get("on") is True
+
+
+def technician_actions(store: Store, limit: int) -> list[dict[str, str]]:
+    """Return the technician's latest ``limit`` audited actions, oldest first: when, and the action's code only."""
+    with db.read(store.engine) as conn:
+        rows = conn.execute(select(EventRow.at, EventRow.kind, EventRow.detail).where(EventRow.kind.like("technician%"))
+                            .order_by(EventRow.id.desc()).limit(limit)).all()
+    actions = []
+    for row in reversed(rows):
+        detail = json.loads(row.detail)
+        if row.kind == MAINTENANCE_SWITCH:
+            action = "maintenance_on" if detail.get("on") is True else "maintenance_off"
+        else:
+            action = str(detail.get("action") or row.kind)
+        actions.append({"at": row.at, "action": action})
+    return actions
 
 
 def status_version(store: Store) -> int:

@@ -102,16 +102,24 @@ class ReleaseStore:
 
     def verify_current(self, key: ed25519.Ed25519PublicKey) -> Manifest | None:
         """Check the active release again: its manifest's signature, and its catalog on disk against the manifest."""
-        current = self.current()
-        if current is None:
-            return None
-        manifest = open_manifest((current / MANIFEST).read_bytes(), key)
+        name = self.state().current
+        return self.verify(name, key) if name else None
+
+    def verify_previous(self, key: ed25519.Ed25519PublicKey) -> Manifest | None:
+        """Check the release a rollback would serve (None: a rollback serves the installed catalog)."""
+        name = self.state().previous
+        return self.verify(name, key) if name else None
+
+    def verify(self, name: str, key: ed25519.Ed25519PublicKey) -> Manifest:
+        """Check release ``name``: its manifest's signature, and its catalog on disk against the manifest."""
+        folder = self.releases / name
+        manifest = open_manifest((folder / MANIFEST).read_bytes(), key)
         try:
-            catalog = load_catalog(current)
+            catalog = load_catalog(folder)
         except CatalogError as exc:
-            raise ReleaseError("catalog", f"the active release's catalog does not load: {exc}") from None
+            raise ReleaseError("catalog", f"release {name}'s catalog does not load: {exc}") from None
         if catalog.content_hash != manifest.content_hash:
-            raise ReleaseError("catalog", "the active release's files were changed after it was verified")
+            raise ReleaseError("catalog", f"release {name}'s files were changed after it was verified")
         return manifest
 
     def missing(self, manifest: Manifest) -> set[str]:

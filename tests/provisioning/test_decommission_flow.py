@@ -16,9 +16,9 @@ from central.platform.database import make_engine
 from central.platform.registry import Registry
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
+from protocol.keypass import key_password
 from protocol.link import Link, tls_client
 from provisioning.tokens import HallProfile, create_tokens
-from sync.devicekey import key_password
 from tests.kiosk.store.helpers import ID_NUMBER, NAME, PHONE, submit
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, enroll, fleet, yichuang  # noqa: F401
 

@@ -26,12 +26,12 @@ from demo.ports import free_port
 from kiosk.config import load_config
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
+from protocol.keypass import key_password
 from protocol.link import Link, tls_client
 from provisioning import pki
 from provisioning.broker import write_broker_config
 from provisioning.service import Enroller, EnrollmentService, service_link
 from provisioning.tokens import HallProfile, create_tokens
-from sync.devicekey import key_password
 from tests.common import ROOT
 from tests.kiosk.store.helpers import submit
 from tests.sync.stack import SAMPLE_ARCHIVE

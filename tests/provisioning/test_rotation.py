@@ -28,11 +28,11 @@ from kiosk.store.opening import open_store
 from protocol import topics
 from protocol.clock import TrustedClock
 from protocol.envelope import Header, seal
+from protocol.keypass import key_password
 from protocol.link import Link, tls_client
 from provisioning import pki
 from provisioning.renewal import Renewer
 from provisioning.tokens import HallProfile, create_tokens
-from sync.devicekey import key_password
 from sync.keys import load_terminal_keys
 from sync.rotation import DueWatch, resume, sign_request, unconfirmed
 from tests.common import ROOT

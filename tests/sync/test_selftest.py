@@ -60,8 +60,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     broker.wait(timeout=10)
 
 
-def _config(fleet: Fleet, folder: Path, terminal: str, *, reader: str = "sim://?card=zhang", printer: str = "sim://",
-            port: int | None = None) -> Path:
+def terminal_config(fleet: Fleet, folder: Path, terminal: str, *, reader: str = "sim://?card=zhang",
+                    printer: str = "sim://",
+                    port: int | None = None) -> Path:
     """A terminal's configuration: its identity, devices, store and the CA's catalog key."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "terminal.toml"
@@ -87,7 +88,7 @@ def selftest(config: Path, *args: str) -> tuple[int, dict[str, dict[str, object]
 
 
 def test_a_healthy_terminal_passes_every_check_and_reads_a_test_card(fleet: Fleet, tmp_path: Path) -> None:
-    code, checks = selftest(_config(fleet, tmp_path, "LC0001"), "--test-card", "5", "--test-page")
+    code, checks = selftest(terminal_config(fleet, tmp_path, "LC0001"), "--test-card", "5", "--test-page")
     assert code == 0, checks
     assert list(checks) == ["card_reader", "printer", "broker", "clock", "disk", "store", "catalog", "sound"]
     assert checks["card_reader"]["found"] == "a test card was read (its data is not kept)"
@@ -102,7 +103,7 @@ def test_wrong_cables_and_no_paper_fail_with_a_remedy_in_words(fleet: Fleet, tmp
     port = emulator.start()
     emulator.state.paper = PaperState.OUT
     try:
-        config = _config(fleet, tmp_path, "LC0001", reader="serial:///dev/ttyNOSUCH?baud=115200",
+        config = terminal_config(fleet, tmp_path, "LC0001", reader="serial:///dev/ttyNOSUCH?baud=115200",
                          printer=f"tcp://127.0.0.1:{port}", port=free_port())
         code, checks = selftest(config)
     finally:
@@ -122,7 +123,7 @@ def test_wrong_cables_and_no_paper_fail_with_a_remedy_in_words(fleet: Fleet, tmp
 
 
 def test_a_revoked_terminal_is_told_so(fleet: Fleet, tmp_path: Path) -> None:
-    code, checks = selftest(_config(fleet, tmp_path, "LC0002"))
+    code, checks = selftest(terminal_config(fleet, tmp_path, "LC0002"))
     assert code == 1
     assert checks["broker"]["found"] == "the broker refused this terminal's certificate: it is revoked"
     assert "重新登记" in str(checks["broker"]["remedy"])

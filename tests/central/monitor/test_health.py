@@ -57,3 +57,11 @@ def test_offline_by_presence_or_by_silence() -> None:
 def test_revocation_and_maintenance_win() -> None:
     assert state(revoked=True, beat=beat(PAPER_OUT))[0] is State.REVOKED
     assert state(maintenance=True, presence=Presence(online=False, reason="lost", boot="b"))[0] is State.MAINTENANCE
+
+
+def test_a_technician_s_maintenance_switch_in_the_heartbeat_is_maintenance_even_after_it_goes_quiet() -> None:
+    switched = beat(PAPER_OUT).model_copy(update={"maintenance": True})
+    assert state(beat=switched) == (State.MAINTENANCE, ("in maintenance at the terminal",))
+    lost = Presence(online=False, reason="lost", boot="b")  # powered off for the repair
+    assert state(beat=switched, presence=lost) == (State.MAINTENANCE, ("in maintenance at the terminal",))
+    assert state(beat=beat(PAPER_OUT).model_copy(update={"maintenance": False}))[0] is State.DEGRADED

@@ -14,7 +14,7 @@ from tests.kiosk.ui.journey import ID_NUMBER, NAME, option, to_form
 PIN = "482915"
 
 
-def _corner_taps(kiosk: Driver, count: int = 5) -> None:
+def corner_taps(kiosk: Driver, count: int = 5) -> None:
     """Tap the window's top-left corner ``count`` times, as a technician does."""
     for _ in range(count):
         touch = UnitTestTouch(8, Window.height - 8)
@@ -24,7 +24,7 @@ def _corner_taps(kiosk: Driver, count: int = 5) -> None:
     kiosk.frames(2)
 
 
-def _type(kiosk: Driver, pin: str) -> None:
+def type_pin(kiosk: Driver, pin: str) -> None:
     """Type ``pin`` on the keypad and confirm it."""
     for digit in pin:
         kiosk.tap(digit)
@@ -39,9 +39,9 @@ def _kinds(kiosk: Driver) -> list[object]:
 
 def test_four_taps_do_nothing_and_five_open_the_masked_keypad(kiosk: Driver) -> None:
     kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
-    _corner_taps(kiosk, 4)
+    corner_taps(kiosk, 4)
     assert kiosk.screen == "home"
-    _corner_taps(kiosk, 1)
+    corner_taps(kiosk, 1)
     assert kiosk.screen == "technician_pin"
     for digit in "4829":
         kiosk.tap(digit)
@@ -51,13 +51,13 @@ def test_four_taps_do_nothing_and_five_open_the_masked_keypad(kiosk: Driver) -> 
 
 def test_wrong_pins_lock_the_keypad_and_the_right_one_is_refused_while_locked(kiosk: Driver) -> None:
     kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
-    _corner_taps(kiosk)
+    corner_taps(kiosk)
     for _ in range(4):
-        _type(kiosk, "111111")
+        type_pin(kiosk, "111111")
         assert "密码错误。" in kiosk.texts()
-    _type(kiosk, "111111")  # the fifth wrong try locks the keypad for a minute
+    type_pin(kiosk, "111111")  # the fifth wrong try locks the keypad for a minute
     assert [t for t in kiosk.texts() if t.startswith("密码错误次数过多，已锁定至")]
-    _type(kiosk, PIN)
+    type_pin(kiosk, PIN)
     assert kiosk.screen == "technician_pin"
     assert [t for t in kiosk.texts() if t.startswith("密码错误次数过多，已锁定至")]
     assert _kinds(kiosk).count("technician_pin_failed") == 5
@@ -68,8 +68,8 @@ def test_wrong_pins_lock_the_keypad_and_the_right_one_is_refused_while_locked(ki
 def test_the_right_pin_opens_the_screen_and_exit_goes_home_audited(kiosk: Driver) -> None:
     kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
     kiosk.store.record_event("printer_jam", "warning", {"code": "paper_jam"})
-    _corner_taps(kiosk)
-    _type(kiosk, PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
     assert kiosk.screen == "technician"
     texts = kiosk.texts()
     assert [t for t in texts if t.startswith("等待中心确认：0 条")]
@@ -81,8 +81,8 @@ def test_the_right_pin_opens_the_screen_and_exit_goes_home_audited(kiosk: Driver
 
 def test_an_idle_technician_screen_goes_back_home(kiosk: Driver) -> None:
     kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
-    _corner_taps(kiosk)
-    _type(kiosk, PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
     assert kiosk.screen == "technician"
     kiosk.app.last_touch -= kiosk.app.kiosk.idle.timeout_s + 1
     kiosk.until(lambda: kiosk.screen == "home", what="home after the idle timeout")
@@ -94,8 +94,8 @@ def test_out_of_paper_the_technician_loads_a_roll_and_prints_a_test_page(kiosk: 
     kiosk.printer.emulator.state.paper = PaperState.OUT
     kiosk.app.check_devices()
     kiosk.until(lambda: kiosk.screen == "out_of_service", what="out of service for want of paper")
-    _corner_taps(kiosk)  # the gesture works on the out-of-service screen too
-    _type(kiosk, PIN)
+    corner_taps(kiosk)  # the gesture works on the out-of-service screen too
+    type_pin(kiosk, PIN)
     assert kiosk.screen == "technician"
     kiosk.printer.emulator.state.paper = PaperState.FULL  # the new roll is in
     kiosk.tap("已换纸")
@@ -115,8 +115,8 @@ def test_a_test_page_into_an_empty_printer_is_said_and_the_screen_stays(kiosk: D
     kiosk.printer.emulator.state.paper = PaperState.OUT
     kiosk.app.check_devices()
     kiosk.until(lambda: kiosk.screen == "out_of_service")
-    _corner_taps(kiosk)
-    _type(kiosk, PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
     kiosk.tap("打印测试页")
     kiosk.until(lambda: [t for t in kiosk.texts() if t.startswith("测试页未能打印：")], what="the failure said")
     assert kiosk.screen == "technician"
@@ -141,11 +141,11 @@ def test_the_screen_never_shows_an_application_s_content(kiosk: Driver) -> None:
     kiosk.tap("提交")
     kiosk.until(lambda: "请取走您的回执。" in kiosk.texts(), what="the receipt printed")
     number = kiosk.app.session.application.number
-    _corner_taps(kiosk)
+    corner_taps(kiosk)
     assert kiosk.screen != "technician_pin"  # never during a session
     kiosk.app.end_session()  # as the idle timeout does
-    _corner_taps(kiosk)
-    _type(kiosk, PIN)
+    corner_taps(kiosk)
+    type_pin(kiosk, PIN)
     assert kiosk.screen == "technician"
     shown = "\n".join(kiosk.texts())
     assert "等待中心确认：1 条，最早的已等 0 分钟" in shown  # the application is counted ...
@@ -156,7 +156,7 @@ def test_the_screen_never_shows_an_application_s_content(kiosk: Driver) -> None:
 def test_the_technician_screens_have_no_call_staff_button_and_home_has_it_again(kiosk: Driver) -> None:
     kiosk.app.kiosk.technician_pin_hash = hash_secret(PIN)
     assert kiosk.find("呼叫帮办")
-    _corner_taps(kiosk)
+    corner_taps(kiosk)
     for screen in ("technician_pin", "technician"):
         assert kiosk.screen == screen
         button = kiosk.app.root.ids.call_staff
@@ -164,7 +164,7 @@ def test_the_technician_screens_have_no_call_staff_button_and_home_has_it_again(
         kiosk.touch(button)  # a touch where it was does nothing
         assert kiosk.store.count(HelpRequestRow) == 0
         if screen == "technician_pin":
-            _type(kiosk, PIN)
+            type_pin(kiosk, PIN)
     assert not kiosk.app.help_coming
     kiosk.tap("退出")
     assert kiosk.find("呼叫帮办")
