@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+ELDER_PAGE = 5  # list items (services, a field's options) per page in elder mode; the whole list scrolls otherwise
 
 
 class BigButton(Button):
@@ -50,3 +55,16 @@ def discard(container: Widget, *kept: Widget | None) -> None:
     for child in list(container.children):
         cut(child)
     container.clear_widgets()
+
+
+def page_turners(page: int, pages: int, turn: Callable[[int], None]) -> BoxLayout:
+    """Return 上一页, where the page is, and 下一页, for a list shown a few items at a time (elder mode)."""
+    app: Any = App.get_running_app()
+    theme = app.theme
+    row = BoxLayout(size_hint_y=None, height=theme.target, spacing=theme.gap)
+    row.add_widget(BigButton(text=app.t("Previous page", app.lang), background_color=theme.colours.secondary,
+                             disabled=page == 0, on_release=lambda _b: turn(-1)))
+    row.add_widget(Label(text=f"{page + 1}/{pages}", font_size=theme.text, color=theme.colours.ink))
+    row.add_widget(BigButton(text=app.t("Next page", app.lang), disabled=page + 1 >= pages,
+                             on_release=lambda _b: turn(1)))
+    return row

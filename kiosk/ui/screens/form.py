@@ -23,7 +23,7 @@ from kiosk.ui.inputs.chinese import PINYIN, ChineseKeyboard
 from kiosk.ui.inputs.datepicker import DatePicker
 from kiosk.ui.inputs.keypads import FieldKeypad
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import BigButton, Body, Title, ValueButton, discard
+from kiosk.ui.widgets import ELDER_PAGE, BigButton, Body, Title, ValueButton, discard, page_turners
 
 load_kv(__file__)
 LONG_TEXT = 160  # characters of a long answer a field's button shows (its end); the review shows it whole
@@ -43,6 +43,7 @@ class FormScreen(KioskScreen):
         self.value_buttons: dict[str, ValueButton] = {}
         self.typing: Widget | None = None  # the input open for the active field
         self.keyboard_mode = PINYIN  # the Chinese keyboard opens where this citizen last left it
+        self.option_pages: dict[str, int] = {}  # the page of a long list of options shown (elder mode)
 
     def on_kv_post(self, base_widget: object) -> None:
         """Keep the field being typed in sight whenever its input grows or shrinks (a mode change)."""
@@ -129,13 +130,18 @@ class FormScreen(KioskScreen):
         return text if len(text) <= LONG_TEXT else "…" + text[-LONG_TEXT:]  # the end, where typing goes on
 
     def _choices(self, session: Session, form_field: FormField) -> BoxLayout:
-        """Big buttons, one per option (several may be chosen for a multi-choice)."""
+        """Big buttons, one per option (several may be chosen for a multi-choice); a few a page in elder mode."""
         app = self.kiosk_app
         current = session.answers.get(form_field.key)
         chosen = set(current) if isinstance(current, list) else ({current} if current else set())
         row = BoxLayout(orientation="vertical", size_hint_y=None, spacing=app.theme.gap / 2)
         row.bind(minimum_height=row.setter("height"))
-        for option in form_field.options:
+        options = form_field.options
+        per_page = ELDER_PAGE if app.elder else max(1, len(options))
+        pages = -(-len(options) // per_page)
+        first = next((n for n, o in enumerate(options) if o.value in chosen), 0) // per_page
+        page = min(self.option_pages.get(form_field.key, first), max(0, pages - 1))
+        for option in options[page * per_page:(page + 1) * per_page]:
             def pick(_b: Any, value: str = option.value) -> None:
                 if form_field.type is FieldType.MULTI_CHOICE:
                     self._set(form_field.key, sorted(chosen ^ {value}))
@@ -144,7 +150,15 @@ class FormScreen(KioskScreen):
             row.add_widget(BigButton(text=app.text(option.label), on_release=pick, chosen=option.value in chosen,
                                      background_color=app.theme.colours.chosen if option.value in chosen
                                      else app.theme.colours.primary))
+        if pages > 1:
+            row.add_widget(page_turners(page, pages, lambda step: self._turn_options(form_field.key, page + step)))
         return row
+
+    def _turn_options(self, key: str, page: int) -> None:
+        """Show another page of a field's options (elder mode), keeping what was typed elsewhere."""
+        self._leave()
+        self.option_pages[key] = max(0, page)
+        self.show()
 
     def _text(self, session: Session, form_field: FormField) -> BoxLayout:
         """The field's text as a button that opens the Chinese keyboard; the card's address one tap away."""
@@ -286,7 +300,7 @@ class FormScreen(KioskScreen):
         self.problems = {}
         self.active, self.typing = None, None  # the open input holds what was typed
         self.keyboard_mode = PINYIN
-        self.value_buttons = {}
+        self.value_buttons, self.option_pages = {}, {}
         discard(self.ids.content)
         discard(self.ids.keypad_area)
         self.ids.title.text = ""

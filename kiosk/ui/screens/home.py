@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from kivy.properties import StringProperty
-from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 
 from domain.catalog import CATEGORY_NAMES, Bundle, Category, ServiceItem
 from kiosk.services.inputs import BACKSPACE, edit
@@ -12,12 +10,11 @@ from kiosk.services.search import Entry, index, search
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.keys import Key, keys
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import BigButton, discard
+from kiosk.ui.widgets import ELDER_PAGE, BigButton, discard, page_turners
 
 load_kv(__file__)
 LETTERS = [keys("QWERTYUIOP"), keys("ASDFGHJKL"), [*keys("ZXCVBNM"), Key(BACKSPACE)]]  # rows that never wrap
 MAX_QUERY = 20
-ELDER_PAGE = 5  # list items per page in elder mode (the whole list scrolls otherwise)
 ATTRACT = (  # what the idle home screen cycles through to invite passers-by
     N_("Apply here, 24 hours a day"), N_("Put your ID card on the reader: no forms to copy out"),
     N_("One-stop themes: several services with one form"), N_("Search by pinyin: type SBK for 社保卡"),
@@ -81,7 +78,7 @@ class HomeScreen(KioskScreen):
         for button in buttons[self.page * per_page:(self.page + 1) * per_page]:
             content.add_widget(button)
         if per_page < len(buttons):
-            self._pager(len(buttons), per_page)
+            content.add_widget(page_turners(self.page, -(-len(buttons) // per_page), self.turn))
 
     def _list(self, items: list[ServiceItem], bundles: list[Bundle]) -> list[BigButton]:
         """Return the list's buttons, made again only when the list changed (not for a change of size or colour)."""
@@ -113,20 +110,6 @@ class HomeScreen(KioskScreen):
             return [BigButton(text=app.t("Nothing found. Show all categories", app.lang),
                               on_release=lambda _b: self.back())]
         return [BigButton(text=app.text(o.name), on_release=lambda _b, code=o.code: app.start(code)) for o in chosen]
-
-    def _pager(self, count: int, per_page: int) -> None:
-        """Add the page turners under a list shown a few items at a time (elder mode), with where the page is."""
-        app = self.kiosk_app
-        pages = (count + per_page - 1) // per_page
-        row = BoxLayout(size_hint_y=None, height=app.theme.target, spacing=app.theme.gap)
-        earlier = BigButton(text=app.t("Previous page", app.lang), background_color=app.theme.colours.secondary,
-                            disabled=self.page == 0, on_release=lambda _b: self.turn(-1))
-        later = BigButton(text=app.t("Next page", app.lang), disabled=self.page + 1 >= pages,
-                          on_release=lambda _b: self.turn(1))
-        row.add_widget(earlier)
-        row.add_widget(Label(text=f"{self.page + 1}/{pages}", font_size=app.theme.text, color=app.theme.colours.ink))
-        row.add_widget(later)
-        self.ids.content.add_widget(row)
 
     def turn(self, step: int) -> None:
         """Show the next (step 1) or previous (step -1) page of the list."""

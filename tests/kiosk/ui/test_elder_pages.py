@@ -81,3 +81,42 @@ def test_without_elder_mode_the_same_group_is_one_page(panel: Driver) -> None:
     panel.tap(option(panel, "delivery.method", "mail"))
     panel.tap("下一步")
     assert labels(panel)[:2] == [PHONE, POSTAL]
+
+
+def options_shown(kiosk: Driver) -> list[str]:
+    """Return the option buttons of the partner-bank question shown now, in order from the top."""
+    labels_zh = [str(o.label.zh) for o in kiosk.app.session.offering.field("insurance.card_bank").options]
+    content = kiosk.app.manager.get_screen("form").ids.content
+    shown = [w for w in content.walk() if isinstance(w, Button) and w.text in labels_zh]
+    return [w.text for w in sorted(shown, key=lambda w: -w.to_window(*w.pos)[1])]
+
+
+def test_elder_mode_pages_a_long_list_of_options_by_touch(panel: Driver) -> None:
+    from kiosk.ui.widgets import ELDER_PAGE
+
+    app = panel.app
+    panel.tap("长辈模式：关")
+    to_form(panel, "SB-001", "li")
+    panel.tap(CONFIRM)
+    panel.tap("下一步")
+    panel.tap(option(panel, "delivery.method", "mail"))
+    panel.tap("下一步")
+    key_in(panel, PHONE, "13800138000")
+    panel.tap("下一步")
+    panel.tap("使用身份证上的地址")
+    panel.tap("下一步")
+    banks = [str(o.label.zh) for o in app.session.offering.field("insurance.card_bank").options]
+    assert len(banks) > ELDER_PAGE
+    panel.frames(2)
+    assert options_shown(panel) == banks[:ELDER_PAGE]
+    assert "1/2" in panel.texts()
+    form = app.manager.get_screen("form")
+    assert form.ids.content.height <= form.ids.scroll.height  # the page fits: nothing to scroll
+    panel.tap("下一页")
+    assert options_shown(panel) == banks[ELDER_PAGE:]
+    panel.tap(banks[-1])
+    assert app.session.answers["insurance.card_bank"] == "rcb"
+    assert options_shown(panel) == banks[ELDER_PAGE:]  # the choice is framed on the page it was made on
+    assert "2/2" in panel.texts()
+    panel.tap("上一页")
+    assert options_shown(panel) == banks[:ELDER_PAGE]
