@@ -13,7 +13,7 @@ from kiosk.services.availability import REVOKED
 from kiosk.services.devices import DeviceWatch
 from kiosk.store.keys import KeyFileProvider
 from kiosk.store.opening import open_store
-from tests.sync.test_selftest import Fleet, _config, fleet, selftest
+from tests.sync.test_selftest import Fleet, fleet, selftest, terminal_config
 
 __all__ = ["fleet"]  # the module-scoped fixture: a CA and a broker with its CRL
 
@@ -33,7 +33,7 @@ def _availability(folder: Path) -> tuple[bool, tuple[object, ...]]:
 
 
 def test_a_revoked_terminal_goes_out_of_service_saying_why(fleet: Fleet, tmp_path: Path) -> None:
-    code, checks = selftest(_config(fleet, tmp_path, "LC0002"))
+    code, checks = selftest(terminal_config(fleet, tmp_path, "LC0002"))
     assert code == 1
     assert checks["broker"]["ok"] is False
     can_apply, reasons = _availability(tmp_path)
@@ -42,6 +42,6 @@ def test_a_revoked_terminal_goes_out_of_service_saying_why(fleet: Fleet, tmp_pat
 
 
 def test_a_terminal_the_broker_accepts_is_not_called_revoked(fleet: Fleet, tmp_path: Path) -> None:
-    code, checks = selftest(_config(fleet, tmp_path, "LC0001"))
+    code, checks = selftest(terminal_config(fleet, tmp_path, "LC0001"))
     assert checks["broker"]["ok"] is True, (code, checks)
     assert REVOKED not in _availability(tmp_path)[1]
