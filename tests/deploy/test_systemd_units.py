@@ -50,6 +50,11 @@ def test_each_unit_scores_ok_in_systemd_analyze_security(unit: Path) -> None:
     assert exposure(unit) <= OK
 
 
+def _under(path: str, roots: set[str]) -> bool:
+    """Return whether ``path`` is one of ``roots`` or inside one."""
+    return any(path == root or path.startswith(root + "/") for root in roots)
+
+
 @pytest.mark.parametrize("unit", UNITS, ids=[u.name for u in UNITS])
 def test_each_unit_still_runs_yichuang_and_may_write_only_its_state(unit: Path) -> None:
     found = settings(unit)
@@ -59,8 +64,10 @@ def test_each_unit_still_runs_yichuang_and_may_write_only_its_state(unit: Path) 
     assert found["UMask"] == ["0077"]
     assert found["LimitCORE"] == ["0"]  # a core dump of the sync agent can hold decrypted applications
     written = {f"/var/lib/{d}" for d in found.get("StateDirectory", [])}
-    paths = re.findall(r"/var/lib/[\w-]+", " ".join(found["ExecStart"]))
-    assert set(paths) <= written, "a path the command writes is read-only under ProtectSystem=strict"
+    read_only = {p.lstrip("-") for p in " ".join(found.get("ReadOnlyPaths", [])).split()}
+    paths = re.findall(r"/var/lib/[\w/.-]+", " ".join(found["ExecStart"]))
+    assert all(_under(p, written) or _under(p, read_only) for p in paths), \
+        "a path the command writes is read-only under ProtectSystem=strict (only ReadOnlyPaths= may be read there)"
 
 
 def test_the_sync_agent_still_reaches_the_tpm_and_its_state_and_nothing_else_of_the_hardware() -> None:

@@ -79,7 +79,8 @@ def test_no_paper_and_an_unplugged_reader_fail_with_their_remedies_and_the_rest_
     kiosk.printer.emulator.state.paper = PaperState.FULL  # a new roll, the reader plugged in again
     kiosk.reader.simulator.faults.silent = False
     kiosk.app.check_devices()
-    kiosk.until(lambda: kiosk.app.availability.can_apply, timeout=40, what="the reader found again (its backoff)")
+    kiosk.until(lambda: kiosk.app.availability.can_apply and kiosk.reader.status().operational, timeout=40,
+                what="the reader found again (its backoff)")
     texts = _selftest(kiosk, "自检完成：0 项未通过；报告已打印。")
     assert "身份证阅读器：通过" in texts
     assert "打印机：通过" in texts
