@@ -133,7 +133,8 @@ def main(orientation: str, out: Path, elder: bool = False) -> None:
     EventLoop.ensure_window()
     out.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
-    with tempfile.TemporaryDirectory() as data, running_kiosk(Path(data), settings) as kiosk:
+    # a worker thread may still touch the store folder as the app stops: the scratch folder goes regardless
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as data, running_kiosk(Path(data), settings) as kiosk:
         if elder:
             keep_elder_mode(kiosk)
         walk_screens(kiosk, out, problems)
