@@ -136,14 +136,13 @@ def _public(path: Path | None, catalogs: Path | None) -> tuple[ed25519.Ed25519Pu
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     from central.platform.catalogs import CatalogArchive
-    from domain.data import SAMPLE_CATALOG
 
     if path is None:
         return None
     key = serialization.load_pem_public_key(path.read_bytes())
     if not isinstance(key, ed25519.Ed25519PublicKey):
         raise click.BadParameter(f"{path} is not an Ed25519 public key (central's ack.pub)", param_hint="--receipt-key")
-    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    archive = CatalogArchive.published(catalogs)
     return key, archive.newest()
 
 

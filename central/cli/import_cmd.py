@@ -28,7 +28,6 @@ def import_export(*, path: Path, keys_dir: Path, passphrase_file: Path | None, c
     from central.platform.catalogs import CatalogArchive
     from central.platform.ingest import Ingest
     from central.platform.registry import Registry
-    from domain.data import SAMPLE_CATALOG
     from protocol import topics
     from protocol.export import ExportError, read_export, verify_export
 
@@ -39,7 +38,7 @@ def import_export(*, path: Path, keys_dir: Path, passphrase_file: Path | None, c
         raise ExportError(f"{export.terminal} is not in the registry: its export cannot be checked")
     verify_export(export, signature, standing.key)
     ingest = Ingest(engine, keys.load(keys_dir, keys.passphrase(passphrase_file, os.environ)),
-                    CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG))
+                    CatalogArchive.published(catalogs))
     acks = [a for a in ingest.handle_batch([(topics.bundle(export.terminal), b) for b in export.bundles]) if a]
     counts = Counter(a.status for a in acks)
     report = {"terminal": export.terminal, "exported_at": export.exported_at, "envelopes": len(acks),

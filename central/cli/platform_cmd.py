@@ -20,7 +20,6 @@ from central.cli.status_cmd import history, index_holders, set_status
 from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
-from domain.data import SAMPLE_CATALOG
 from protocol.address import parse_broker
 
 if TYPE_CHECKING:
@@ -117,7 +116,7 @@ def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_d
     host, port = parse_broker(broker)
     secret = keys.passphrase(passphrase_file, os.environ)
     central_keys = keys.load(keys_dir, secret)
-    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    archive = CatalogArchive.published(catalogs)
     engine = open_engine(db_url, upgrade=True)  # a service upgrades the schema on start (docs/databases.md)
     link = with_login(Link(host, port, ca, cert, key), broker_user)
     ingest = Ingest(engine, central_keys, archive)

@@ -66,9 +66,8 @@ def index_holders(*, keys_dir: Path, passphrase_file: Path | None, catalogs: Pat
     """Index applications stored before 进度查询 by ID card existed, so a holder's card finds them too (once)."""
     from central.platform import keys, progress
     from central.platform.catalogs import CatalogArchive
-    from domain.data import SAMPLE_CATALOG
 
-    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    archive = CatalogArchive.published(catalogs)
     indexed, without = progress.index_holders(open_engine(db_url),
                                               keys.load(keys_dir, keys.passphrase(passphrase_file, os.environ)),
                                               archive)

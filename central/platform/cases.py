@@ -25,7 +25,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from central.platform.catalogs import CatalogArchive
 from central.platform.schema import feedback_cases, feedback_followups, messages, terminals
 from domain.calendar import WorkingCalendar
-from domain.data import SAMPLE_CATALOG
 
 CHINA = ZoneInfo("Asia/Shanghai")  # deadlines are days in the halls' time zone
 BAD_LEVELS = (1, 2)  # 非常不满意, 不满意
@@ -47,7 +46,7 @@ class Rules:
 
 def rules_for(catalogs: Path | None, days: int) -> Rules:
     """Return the deadline rules on the newest calendar of the archive ``catalogs`` (the bundled sample when None)."""
-    archive = CatalogArchive.load(catalogs) if catalogs else CatalogArchive.load(None, SAMPLE_CATALOG)
+    archive = CatalogArchive.published(catalogs)
     return Rules(archive.newest().calendar, days)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from domain.catalog import Catalog
 from domain.catalog_loader import load_catalog
+from domain.data import SAMPLE_CATALOG
 
 
 class CatalogArchive:
@@ -26,6 +27,11 @@ class CatalogArchive:
         """Load every catalog directory below ``root`` (if given) and the ``extra`` ones."""
         folders = sorted(p for p in root.iterdir() if (p / "catalog.toml").is_file()) if root else []
         return cls([load_catalog(folder) for folder in (*folders, *extra)])
+
+    @classmethod
+    def published(cls, root: Path | None) -> CatalogArchive:
+        """Return the archive below ``root``, or the bundled sample catalog alone when none is given."""
+        return cls.load(root) if root else cls.load(None, SAMPLE_CATALOG)
 
     def newest(self) -> Catalog:
         """Return the catalog of the highest version (its working calendar decides central's deadlines)."""

@@ -27,7 +27,6 @@ from central.platform.catalogs import CatalogArchive
 from central.platform.schema import application_changes, application_status, fleet_commands, messages
 from domain.application import DEFAULT_SUPPLEMENT_DAYS
 from domain.calendar import WorkingCalendar
-from domain.data import SAMPLE_CATALOG
 from domain.lifecycle import NEEDS_REASON, TRANSITIONS, Event, State, next_state
 from protocol.command import CONTROL
 
@@ -152,7 +151,7 @@ def _due(asked: Change, now: datetime, calendar: WorkingCalendar) -> str:
 @functools.cache
 def bundled_calendar() -> WorkingCalendar:
     """Return the bundled catalog's working calendar (when no published catalog is given)."""
-    return CatalogArchive.load(None, SAMPLE_CATALOG).newest().calendar
+    return CatalogArchive.published(None).newest().calendar
 
 
 def _queue_for_terminal(conn: Connection, terminal: str, args: dict[str, str], asked: Change, now: datetime) -> str:

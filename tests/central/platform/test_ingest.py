@@ -25,13 +25,6 @@ def central(tmp_path: Path, sqlite_db: Engine) -> Central:
     return Central(tmp_path, sqlite_db)
 
 
-@pytest.fixture
-def signer(tmp_path: Path, central: Central) -> ec.EllipticCurvePrivateKey:
-    cert, _, key = ScratchPki(tmp_path / "pki").issue("LC0001")
-    central.ingest.registry.add("LC0001", cert.read_bytes())
-    return key
-
-
 def envelope(central: Central, signer: ec.EllipticCurvePrivateKey, seq: int, kind: str, body: dict[str, object], *,
              message_id: str | None = None) -> bytes:
     header = Header("LC0001", seq, message_id or str(uuid.uuid4()), kind, "2026-11-22T07:00:00+00:00", "boot")

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Engine, insert, select
 
 from central.platform.schema import application_changes, application_status, fleet_commands, ops_audit
-from demo.devstack import ScratchPki
 from domain.application import Application, Draft
 from kiosk.services.submit import submit_application
 from protocol.envelope import Header, seal
@@ -63,13 +62,6 @@ def rows(engine: Engine, table: Any) -> list[dict[str, Any]]:
 def central(tmp_path: Path, central_db: Engine) -> Central:
     """Central on SQLite and on PostgreSQL: the decision is taken in either's transaction."""
     return Central(tmp_path, central_db)
-
-
-@pytest.fixture
-def signer(tmp_path: Path, central: Central) -> ec.EllipticCurvePrivateKey:
-    cert, _, key = ScratchPki(tmp_path / "pki").issue("LC0001")
-    central.ingest.registry.add("LC0001", cert.read_bytes())
-    return key
 
 
 def test_an_application_meeting_the_rules_is_approved_as_it_is_stored(
