@@ -54,7 +54,14 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    ctx.obj = RootOptions(config_path=config_path, debug=debug)
+    ctx.obj = RootOptions(config_path=config_path, debug=debug, reenroll=_reenroll)
+
+
+def _reenroll(token: str, config_file: Path) -> str:
+    """Re-enroll this terminal from the technician screen (provisioning, loaded only when a technician asks)."""
+    from provisioning.onsite import reenroll_here  # noqa: PLC0415 - keeps `yichuang --help` fast
+
+    return reenroll_here(token, config_file)
 
 
 def run() -> None:

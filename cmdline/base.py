@@ -51,12 +51,16 @@ def is_user_error(exc: BaseException) -> bool:
     return _registered(exc, USER_ERRORS)
 
 
+Reenroll = Callable[[str, Path], str]  # (token, configuration file) -> terminal id; raises with words why not
+
+
 @dataclass(frozen=True)
 class RootOptions:
     """What the root command hands to every subcommand: its flags (each package builds its own context)."""
 
     config_path: Path | None = None
     debug: bool = False
+    reenroll: Reenroll | None = None  # wired by the composition root: provisioning sits above the kiosk offering it
 
 
 def service_logging(level: str = "INFO") -> None:

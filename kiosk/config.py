@@ -215,6 +215,11 @@ class TechnicianSection(_Section):
         description="scrypt hash of the technician PIN, written by `provision enroll` "
         "(empty: technician screens locked).",
     )
+    claim_dirs: list[Path] = Field(
+        default=[Path("/media/enroll/claim"), Path("/etc/yichuang/claim")], max_length=8,
+        description="Where the technician screen's re-enrollment looks for the technician's claim medium "
+        "(ca.pem, claim.pem, claim.key): the first folder holding all three is used.",
+    )
 
 
 class LogSection(_Section):

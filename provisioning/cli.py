@@ -205,8 +205,8 @@ def crl_group() -> None:
               help="Also copy the new CRL into this broker configuration (`provision broker-config --out`).")
 @click.option("--within", type=click.IntRange(0, 29), default=10, show_default=True,
               help="Re-sign only when the CRL lapses within this many days (0: always).")
-@click.option("--db", "db_url", help="Central's database: also revoke every terminal retired there (the CRL follows "
-              "the registry).")
+@click.option("--db", "db_url", envvar="YC_CENTRAL_DB", help="Central's database (or $YC_CENTRAL_DB): also revoke "
+              "every terminal retired there (the CRL follows the registry).")
 @json_option
 def crl_refresh(ca_dir: Path, broker_dir: Path | None, within: int, db_url: str | None, as_json: bool) -> None:
     """Re-sign the CRL before it lapses (a timer runs this daily); then restart the broker to load it."""

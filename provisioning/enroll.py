@@ -39,6 +39,7 @@ from protocol.clock import TrustedClock
 from protocol.keypass import key_password
 from protocol.link import Link, tls_client
 from provisioning.answer import AnswerError, open_answer
+from sync.rotation import install_pair
 
 
 class EnrollError(RuntimeError):
@@ -167,29 +168,24 @@ def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path
         password = key_password(opened.device_secret())
     finally:
         opened.close()
-    return _install(answer, key, broker, target, pin_hash=pin_hash, time_file=clock.path, base=base,
-                    password=password)
+    config = _configured(answer, broker, target / "pki", pin_hash=pin_hash, time_file=clock.path, base=base)
+    if reenroll and config == base:  # the same id, hall, broker, files and PIN: only the pki folder changes
+        return _reinstall(answer, key, base, password=password)
+    return _install(answer, key, config, target, password=password)
 
 
-def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: str, target: Path, *,
-             pin_hash: str, time_file: Path, base: Config, password: str) -> Enrolled:
-    """Write key, certificates, central's keys and terminal.toml through a staging folder."""
-    staging = target.with_name(f".{target.name}.enrolling")
-    shutil.rmtree(staging, ignore_errors=True)
-    pki = staging / "pki"
-    pki.mkdir(parents=True)
-    files = {"terminal.pem": answer["certificate"], "ca.pem": answer["chain"],
-             "uplink.pub": answer["central"]["uplink"], "ack.pub": answer["central"]["ack"],
-             "catalog.pub": answer["signing"]["catalog"], "command.pub": answer["signing"]["command"]}
-    for name, text in files.items():
-        (pki / name).write_text(text)
-    fd = os.open(pki / "terminal.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.BestAvailableEncryption(password.encode())))
-    final = target / "pki"
+def _public_files(answer: dict[str, Any]) -> dict[str, str]:
+    """Return the certificate, the CA chain and central's public keys from the answer, by file name."""
+    return {"terminal.pem": answer["certificate"], "ca.pem": answer["chain"],
+            "uplink.pub": answer["central"]["uplink"], "ack.pub": answer["central"]["ack"],
+            "catalog.pub": answer["signing"]["catalog"], "command.pub": answer["signing"]["command"]}
+
+
+def _configured(answer: dict[str, Any], broker: str, final: Path, *, pin_hash: str, time_file: Path,
+                base: Config) -> Config:
+    """Return ``base`` made this terminal's: its id and hall, the broker, the files in ``final``, the PIN."""
     terminal, hall = answer["terminal"], answer["profile"]["hall"]
-    config = base.model_copy(update={
+    return base.model_copy(update={
         "terminal": base.terminal.model_copy(update={"id": terminal, "hall": hall}),
         "sync": base.sync.model_copy(update={
             "broker": broker, "ca_file": final / "ca.pem", "cert_file": final / "terminal.pem",
@@ -197,6 +193,22 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
             "command_key": final / "command.pub", "time_file": time_file}),
         "catalog": base.catalog.model_copy(update={"signing_key": final / "catalog.pub"}),
         "technician": base.technician.model_copy(update={"pin_hash": pin_hash})})
+
+
+def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, config: Config, target: Path, *,
+             password: str) -> Enrolled:
+    """Write key, certificates, central's keys and terminal.toml through a staging folder."""
+    staging = target.with_name(f".{target.name}.enrolling")
+    shutil.rmtree(staging, ignore_errors=True)
+    pki = staging / "pki"
+    pki.mkdir(parents=True)
+    for name, text in _public_files(answer).items():
+        (pki / name).write_text(text)
+    fd = os.open(pki / "terminal.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.BestAvailableEncryption(password.encode())))
+    final = target / "pki"
     write_private(staging / "terminal.toml",
                   render_config(config, "Written by `yichuang provision enroll` over the image's configuration."))
     target.mkdir(parents=True, exist_ok=True)
@@ -205,7 +217,25 @@ def _install(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, broker: st
     (staging / "terminal.toml").replace(target / "terminal.toml")  # over an image's base configuration
     shutil.rmtree(staging, ignore_errors=True)
     load_config(target / "terminal.toml")  # the written configuration must load
-    return Enrolled(terminal, hall, target / "terminal.toml")
+    return Enrolled(config.terminal.id, config.terminal.hall, target / "terminal.toml")
+
+
+def _reinstall(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, base: Config, *, password: str) -> Enrolled:
+    """Replace the key and certificates in the terminal's own pki folder, file by file; terminal.toml stays.
+
+    Only the pki folder need be writable (the kiosk's and the sync agent's units): a re-enrolled
+    terminal keeps its id, hall, broker and files. The key moves before its certificate, as in a
+    rotation, so the sync agent's start finishes an install a power cut interrupted.
+    """
+    section = base.sync
+    for name, text in _public_files(answer).items():
+        path = section.cert_file.parent / name
+        if name != "terminal.pem" and (not path.exists() or path.read_text() != text):
+            staged = path.with_name(f".{name}.new")
+            staged.write_text(text)
+            staged.replace(path)
+    install_pair(section.cert_file, section.key_file, answer["certificate"].encode(), key, password)
+    return Enrolled(base.terminal.id, base.terminal.hall, section.cert_file.parent.parent / "terminal.toml")
 
 
 def hand_over(config_file: Path, owner: str) -> None:

@@ -149,6 +149,8 @@ def _serve(app: TerminalContext, agent: SyncAgent) -> None:
     liveness.stopping()
     if watch.due:
         click.echo("sync: stopped to rotate the certificate (systemd starts it again, rotating first)", err=True)
+    if watch.replaced:
+        click.echo("sync: stopped for the certificate a re-enrollment installed (systemd starts it again)", err=True)
     if agent.commands is not None and agent.commands.restart_asked:
         log.info("restarting as central asked", extra={"event": "restart_asked", "terminal": agent.terminal})
         click.echo("sync: stopped for a restart central asked for (systemd starts it again)", err=True)

@@ -80,21 +80,37 @@ def due(cert_file: Path, clock: TrustedClock) -> bool:
     return life_used(x509.load_pem_x509_certificate(cert_file.read_bytes()), clock.now()) >= ROTATE_AT
 
 
-class DueWatch:
-    """Called on every pump turn: at most every ``every`` seconds, checks whether the certificate is due.
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Return what tells one certificate file from its replacement (inode, change time), or None when absent."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
 
-    When it is, it sets ``stop``: the agent stops cleanly, and the service manager's restart
-    rotates before the agent connects again (the broker allows one connection per CN).
+
+class DueWatch:
+    """Called on every pump turn: stops the agent when its certificate falls due or was replaced.
+
+    Due (checked at most every ``every`` seconds): the service manager's restart rotates before
+    the agent connects again (the broker allows one connection per CN). Replaced (checked every
+    turn, one stat): a re-enrollment at the technician screen installed a new certificate and key,
+    which the agent takes up by starting again.
     """
 
     def __init__(self, cert_file: Path, clock: TrustedClock, stop: threading.Event, every: float = 3600.0) -> None:
-        """Watch ``cert_file`` by ``clock``; set ``stop`` once it is due."""
+        """Watch ``cert_file`` by ``clock``; set ``stop`` once it is due or replaced."""
         self.cert_file, self.clock, self.stop, self.every = cert_file, clock, stop, every
-        self.due = False
+        self.due = self.replaced = False
         self._checked = time.monotonic()  # not at once: a rotation that failed at start is retried an hour later
+        self._identity = _identity(cert_file)
 
     def __call__(self) -> None:
-        """Check the certificate if the last check is ``every`` seconds old."""
+        """Stop on a replaced certificate; check whether it is due if the last check is ``every`` seconds old."""
+        if _identity(self.cert_file) != self._identity:
+            self.replaced = True
+            self.stop.set()
+            return
         now = time.monotonic()
         if now - self._checked < self.every:
             return
@@ -182,9 +198,9 @@ def _write_synced(path: Path, data: bytes, mode: int) -> None:
         os.fsync(handle.fileno())
 
 
-def _install(cert_file: Path, key_file: Path, pem: bytes, key: ec.EllipticCurvePrivateKey,
+def install_pair(cert_file: Path, key_file: Path, pem: bytes, key: ec.EllipticCurvePrivateKey,
              password: str | None) -> None:
-    """Stage the certificate, then the key (both synced); move the key, then the certificate into place."""
+    """Stage the certificate, then the key (both synced); move the key, then the certificate into place (resume())."""
     staged_cert, staged_key = _staged(cert_file, key_file)
     for path in (staged_key, staged_cert):
         path.unlink(missing_ok=True)
@@ -226,7 +242,7 @@ def rotate(link: Link, terminal: str, clock: TrustedClock, timeout: float = 20.0
            .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode())
     answer = _ask(link, terminal, sign_request({"v": 1, "kind": "renew", "csr": csr}, current), clock, timeout)
     pem = _check(answer, terminal, key, Path(link.ca))
-    _install(cert_file, key_file, pem, key, password)
+    install_pair(cert_file, key_file, pem, key, password)
     pending = unconfirmed(cert_file)
     pending.touch()
     new = x509.load_pem_x509_certificate(pem)

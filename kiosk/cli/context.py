@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from cmdline.base import RootOptions, operator_mistakes, user_errors
+from cmdline.base import Reenroll, RootOptions, operator_mistakes, user_errors
 
 if TYPE_CHECKING:
     from domain.catalog import Catalog
@@ -39,6 +40,7 @@ class TerminalContext:
     """What a terminal command works with; nothing is read before a command asks for it."""
 
     config_path: Path | None = None
+    reenroll: Reenroll | None = None  # the technician screen's re-enrollment, as the composition root wired it
     _config: Config | None = field(default=None, repr=False)
     _catalog: Catalog | None = field(default=None, repr=False)
 
@@ -50,6 +52,13 @@ class TerminalContext:
         if self._config is None:
             self._config = load_config(self.config_path)
         return self._config
+
+    @property
+    def config_file(self) -> Path:
+        """Return the configuration file's path: --config, $YICHUANG_CONFIG or the default."""
+        from kiosk.config import DEFAULT_PATH, ENV_VAR
+
+        return self.config_path or Path(os.environ.get(ENV_VAR, str(DEFAULT_PATH)))
 
     def now(self) -> datetime:
         """Return the current time in the terminal's configured time zone."""
@@ -95,7 +104,7 @@ def terminal_context(ctx: click.Context) -> TerminalContext:
     """Return the command's terminal context, made once per invocation from the root's ``--config``."""
     if META_KEY not in ctx.meta:  # meta is shared by every context of one invocation
         options = ctx.find_object(RootOptions) or RootOptions()
-        ctx.meta[META_KEY] = TerminalContext(options.config_path)
+        ctx.meta[META_KEY] = TerminalContext(options.config_path, options.reenroll)
     made: TerminalContext = ctx.meta[META_KEY]
     return made
 

@@ -35,7 +35,9 @@ def run(app: TerminalContext, windowed: bool) -> None:
     settings = config.ui.model_copy(update={"fullscreen": False}) if windowed else config.ui
     store, source = app.open_store(), app.catalog_source()
     try:
-        kiosk = open_kiosk(config, source.load(), store, app.now, settings=settings, catalogs=source)
+        reenroll, config_file = app.reenroll, app.config_file
+        kiosk = open_kiosk(config, source.load(), store, app.now, settings=settings, catalogs=source,
+                           reenroll=None if reenroll is None else lambda token: reenroll(token, config_file))
         launch(kiosk, config.terminal.lang)
     finally:
         store.close()

@@ -16,7 +16,7 @@ TAPS = 5
 WITHIN_S = 3.0
 CORNER = 0.12  # the corner's share of the screen's width and height
 ACTIONS = frozenset({"entered", "exited", "idle_exit", "paper_replaced", "test_page", "self_test",
-                     "card_test", "catalog_rollback"})
+                     "card_test", "catalog_rollback", "reenroll", "reenrolled"})
 
 
 @dataclass

@@ -73,6 +73,7 @@ class Kiosk:
     technician_pin_hash: str = ""  # the technician PIN's scrypt hash (empty: the technician screens stay locked)
     asker: Asker | None = None  # asks central for progress through the sync agent (None: this terminal's word only)
     vouching: ed25519.Ed25519PublicKey | None = None  # central's key that vouches for receipt keys (its ack key)
+    reenroll: Callable[[str], str] | None = None  # token -> terminal id (the technician screen; None: CLI only)
     receipts: receipt_key.ReceiptSigner | None = field(init=False, default=None)  # signs the receipt QR
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
     _vouch_after: float = field(init=False, default=float("-inf"))
@@ -121,7 +122,7 @@ class Kiosk:
     def rollback_catalog(self) -> str:
         """A remote command: serve the previous release again."""
         if self.catalogs is None:
-            raise ReleaseError("rollback", "this kiosk serves one fixed catalog")
+            raise ReleaseError("fixed", "this kiosk serves one fixed catalog")
         self.catalogs.releases.rollback()
         self._switch()
         return f"rolled back: serving catalog {self.catalog.version}"
@@ -132,7 +133,7 @@ class Kiosk:
         Return the release now active (None: the installed catalog); the kiosk serves it between sessions.
         """
         if self.catalogs is None or self.probes is None:
-            raise ReleaseError("rollback", "this kiosk serves one fixed catalog")
+            raise ReleaseError("fixed", "this kiosk serves one fixed catalog")
         self.catalogs.releases.verify_previous(self.probes.catalog_key())
         return self.catalogs.releases.rollback()
 
@@ -245,7 +246,8 @@ class Kiosk:
 
 def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[], datetime], *,
                reader: CardReader | None = None, printer: Printer | None = None,
-               settings: UiSection | None = None, catalogs: CatalogSource | None = None) -> Kiosk:
+               settings: UiSection | None = None, catalogs: CatalogSource | None = None,
+               reenroll: Callable[[str], str] | None = None) -> Kiosk:
     """Build the terminal from its configuration, opening the configured devices (or the ones given)."""
     if reader is None:
         reader = open_card_reader(config.devices.card_reader)
@@ -258,4 +260,4 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
                  settings or config.ui, now, open_speaker(config.devices.speaker), catalogs,
                  probes=probes(config, store), technician_pin_hash=config.technician.pin_hash,
                  asker=Asker(store, central, config.terminal.id) if central is not None else None,
-                 vouching=ack_key(config.sync.ack_key))
+                 vouching=ack_key(config.sync.ack_key), reenroll=reenroll)

@@ -43,15 +43,17 @@ from kiosk.ui.screens.rating import RatingScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens.technician import TechnicianScreen
+from kiosk.ui.screens.technician_enroll import TechnicianEnrollScreen
 from kiosk.ui.screens.technician_pin import TechnicianPinScreen
 from kiosk.ui.theme import Theme
 from l10n import speakable
 
 log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
-           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen, TechnicianPinScreen, TechnicianScreen)
+           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen, TechnicianPinScreen, TechnicianScreen,
+           TechnicianEnrollScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
-STAFF_SCREENS = frozenset({"technician_pin", "technician"})
+STAFF_SCREENS = frozenset({"technician_pin", "technician", "technician_enroll"})
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
 NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))

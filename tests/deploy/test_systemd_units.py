@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import SyncSection
 from tests.common import ROOT
 
 UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
@@ -103,3 +104,19 @@ def test_the_kiosk_unit_verifies_but_for_the_compositor_this_machine_lacks(tmp_p
     problems = [line for line in done.stderr.splitlines()
                 if "yichuang-kiosk.service" in line and "/usr/bin/cage is not executable" not in line]
     assert problems == []
+
+
+def test_the_terminals_certificate_may_be_replaced_by_rotation_and_by_re_enrollment_at_the_kiosk() -> None:
+    pki = str(SyncSection().cert_file.parent)  # where the terminal's certificate and key live by default
+    assert SyncSection().key_file.parent == Path(pki)
+    for name in ("yichuang-sync.service", "yichuang-kiosk.service"):
+        found = settings(ROOT / "deploy" / "systemd" / name)
+        writable = {p.lstrip("-") for p in " ".join(found.get("ReadWritePaths", [])).split()}
+        assert pki in writable, f"{name}: rotation or re-enrollment could not replace the certificate"
+        assert "/etc/yichuang" not in writable  # terminal.toml (the PIN's hash, the broker) stays read-only
+
+
+def test_the_daily_crl_refresh_revokes_retired_terminals_from_centrals_database() -> None:
+    found = settings(ROOT / "deploy" / "systemd" / "yichuang-crl-refresh.service")
+    assert "-/etc/yichuang/central.env" in found["EnvironmentFile"]  # YC_CENTRAL_DB, read by `crl refresh`
+    assert "PrivateNetwork" not in found  # central's database may be PostgreSQL on another host

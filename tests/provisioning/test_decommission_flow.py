@@ -72,7 +72,8 @@ def test_a_decommissioned_terminal_is_retired_revoked_and_refused(fleet: Fleet, 
 
     assert Registry(engine).status("LC0001")["retired_at"] is not None  # type: ignore[index]  # its own notice
     refresh = yichuang("provision", "crl", "refresh", "--ca-dir", str(fleet.ca), "--broker-dir", str(fleet.broker_dir),
-                       "--db", fleet.db_url, "--json", env={"YC_CA_PASSPHRASE": PASSPHRASE.decode()})
+                       "--json", env={"YC_CA_PASSPHRASE": PASSPHRASE.decode(),  # the daily unit's central.env
+                                      "YC_CENTRAL_DB": fleet.db_url})
     assert refresh.returncode == 0, refresh.stderr
     assert json.loads(refresh.stdout)["retired_revoked"] == ["LC0001"]
     fleet.restart_broker()

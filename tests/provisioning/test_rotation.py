@@ -232,6 +232,12 @@ def test_the_running_agent_stops_for_rotation_once_the_certificate_is_due(tmp_pa
     hourly = DueWatch(cert_file, clock, threading.Event())
     hourly()
     assert not hourly.due  # the first check waits an hour: a rotation that failed at start does not loop
+    assert not hourly.replaced and not hourly.stop.is_set()  # noqa: PT018
+    replacement = tmp_path / "new.pem"  # a re-enrollment moves a new certificate into place
+    replacement.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    replacement.replace(cert_file)
+    hourly()
+    assert hourly.replaced and hourly.stop.is_set() and not hourly.due  # noqa: PT018
 
 
 def test_an_install_cut_by_a_power_failure_is_finished_or_dropped(tmp_path: Path) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from kivy.core.window import Window
-
 from domain.lifecycle import STATE_NAMES
 from kiosk.services.identify import CardNotRead, ReadProblem
 from kiosk.services.inputs import Input, edit
@@ -19,6 +17,7 @@ from kiosk.services.progress import MAX_NUMBER, NotFound, Progress
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.keypads import LAYOUTS
+from kiosk.ui.scanner import WedgeScanner
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.screens.identify import MESSAGES
 from kiosk.ui.widgets import Body, discard
@@ -26,7 +25,6 @@ from kiosk.ui.widgets import Body, discard
 load_kv(__file__)
 LOOKUPS_PER_VISIT = 5
 MAX_SCAN = 512  # characters a scanner may type before Enter (a receipt's QR holds fewer than 300)
-ENTER = 13
 TOO_MANY = "You have looked up several numbers: for more, please ask at a service window."
 Shown = Progress | NotFound | list[Progress]
 MISSING = {
@@ -55,7 +53,7 @@ class ProgressScreen(KioskScreen):
         self.found: Shown | None = None  # the answer shown (drawn again in another language)
         self.asked = 0  # lookups since the last citizen walked away: a few per visit, not a way to try every number
         self.asking = 0  # increases per lookup: a late answer to an abandoned one is dropped
-        self.scanning = ""  # what a QR scanner has typed so far
+        self.scanner = WedgeScanner(self.scanned, MAX_SCAN)  # a receipt's QR, read by a keyboard-wedge scanner
 
     def show(self) -> None:
         """Show what is typed, the keypad and the answer (it stays until the number changes)."""
@@ -79,27 +77,11 @@ class ProgressScreen(KioskScreen):
 
     def on_enter(self, *_args: object) -> None:
         """Listen for a QR scanner: a keyboard-wedge scanner types the QR's text and presses Enter."""
-        self.scanning = ""
-        Window.bind(on_textinput=self._scanned_text, on_key_down=self._scanned_key)
+        self.scanner.start()
 
     def on_leave(self, *_args: object) -> None:
         """Stop listening for the scanner."""
-        Window.unbind(on_textinput=self._scanned_text, on_key_down=self._scanned_key)
-        self.scanning = ""
-
-    def _scanned_text(self, _window: object, text: str) -> None:
-        """Collect what the scanner types (bounded: a receipt's QR is short)."""
-        if len(self.scanning) + len(text) <= MAX_SCAN:
-            self.scanning += text
-
-    def _scanned_key(self, _window: object, key: int, *_rest: object) -> bool:
-        """Look up what was scanned when the scanner presses Enter."""
-        if key != ENTER:
-            return False
-        payload, self.scanning = self.scanning, ""
-        if payload:
-            self.scanned(payload)
-        return True
+        self.scanner.stop()
 
     def scanned(self, payload: str) -> None:
         """Look up what a receipt's QR names, once its signature holds."""

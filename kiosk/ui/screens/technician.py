@@ -35,6 +35,16 @@ CARD_TEST = {None: N_("Test card read: the card reader works (nothing of the car
                                         "replace the reader."),
              ReadProblem.READER_DOWN: N_("The card reader does not answer: check its cable and power.")}
 
+UNVERIFIED = N_("The previous catalog did not verify.")
+ROLLBACK_REFUSED = {  # by ReleaseError.reason: what the technician reads, in the screen's language
+    "fixed": N_("This kiosk serves one fixed catalog: there is nothing to roll back to."),
+    "rollback": N_("There is no earlier catalog: the terminal already serves its installed one."),
+    "bad_signature": N_("The previous catalog's signature does not verify against this terminal's catalog key."),
+    "malformed": N_("The previous catalog's release is damaged."),
+    "catalog": N_("The previous catalog's files were changed or do not load."),
+    "state": N_("The record of installed catalogs is damaged: install the latest release again."),
+}
+
 
 class TechnicianScreen(KioskScreen):
     """Opened by the right technician PIN; the exit (or the idle timeout) goes back to the citizens' home."""
@@ -144,8 +154,18 @@ class TechnicianScreen(KioskScreen):
             app.between.run()  # no citizen is in a session: the previous catalog is served now
             self._said(N_("Rolled back to the previous catalog."))
 
-        bridge.run(kiosk.roll_back_catalog, done,
-                   lambda exc: self._said(N_("Not rolled back: {error}"), error=str(exc)[:200]))
+        def refused(exc: Exception) -> None:
+            why = app.t(ROLLBACK_REFUSED.get(getattr(exc, "reason", ""), UNVERIFIED), app.lang)
+            self._said(N_("Not rolled back: {why} The catalog in use stays. Detail: {error}"), why=why,
+                       error=str(exc)[:200])
+
+        bridge.run(kiosk.roll_back_catalog, done, refused)
+
+    def reenrolled(self, terminal: str) -> None:
+        """After a re-enrollment: say so and run the self-test (a passing one takes the terminal back into service)."""
+        self.self_test()
+        self._said(N_("Re-enrolled as {terminal}: the link to central restarts with the new certificate. "
+                      "Self-test running…"), terminal=terminal)
 
     def _tested(self, outcome: tuple[list[Check], bool]) -> None:
         """Show each part passed or failed (with its remedy) and whether the report printed."""

@@ -185,7 +185,7 @@ def test_a_scanned_receipt_qr_is_looked_up_once_its_signature_holds(kiosk: Drive
     assert answer(kiosk) == ["无法验证此回执二维码，请改为输入回执号。"]
     kiosk.tap("返回")
     Window.dispatch("on_textinput", "X")  # away from the screen, typing does nothing here
-    assert kiosk.app.manager.get_screen("progress").scanning == ""
+    assert kiosk.app.manager.get_screen("progress").scanner.typed == ""
 
 
 def test_a_citizen_past_the_supplement_deadline_is_told_what_happens_next(kiosk: Driver) -> None:

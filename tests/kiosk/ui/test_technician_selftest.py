@@ -184,8 +184,9 @@ def test_the_catalog_version_is_shown_and_the_technician_rolls_back_to_the_verif
     kiosk.tap("回退到上一版目录")
     kiosk.until(lambda: "已回退到上一版目录。" in kiosk.texts(), what="rolled back")
     kiosk.until(lambda: kiosk.app.kiosk.catalog.version == installed, what="the installed catalog served")
-    kiosk.tap("回退到上一版目录")  # nothing older: refused in words
+    kiosk.tap("回退到上一版目录")  # nothing older: refused in words, in the screen's language
     kiosk.until(lambda: [t for t in kiosk.texts() if t.startswith("未回退：")], what="the refusal")
+    assert [t for t in kiosk.texts() if t.startswith("未回退：没有更早的目录：本机已在使用安装时的目录。当前目录保持不变。")]
 
 
 def test_a_previous_release_whose_files_changed_is_not_rolled_back_to(kiosk: Driver, tmp_path: Path) -> None:
@@ -202,6 +203,6 @@ def test_a_previous_release_whose_files_changed_is_not_rolled_back_to(kiosk: Dri
     type_pin(kiosk, PIN)
     kiosk.tap("回退到上一版目录")
     kiosk.until(lambda: [t for t in kiosk.texts() if t.startswith("未回退：")], what="the refusal")
-    assert [t for t in kiosk.texts() if t.startswith("未回退：") and "files were changed" in t]
+    assert [t for t in kiosk.texts() if t.startswith("未回退：上一版目录的文件已被改动或无法加载。") and "files were changed" in t]
     assert kiosk.app.kiosk.catalog.version == "2026.12-c"
     assert releases.state().previous is not None  # the state is as it was

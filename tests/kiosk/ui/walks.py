@@ -61,6 +61,11 @@ def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = chec
     look(kiosk, shots, "technician-pin", problems)
     kiosk.app.go("technician")
     look(kiosk, shots, "technician", problems)
+    kiosk.app.go("technician_enroll")
+    enroll = kiosk.app.manager.get_screen("technician_enroll")
+    for key in "7QXK3MNPAB2C":  # the first keys of a token, shown in groups of four
+        enroll.press(key)
+    look(kiosk, shots, "technician-enroll", problems)
     kiosk.app.end_session()
     kiosk.printer.emulator.state.paper = PaperState.FULL
     kiosk.app.check_devices()

@@ -1,0 +1,42 @@
+"""The technician's actions reported by heartbeats reach central's audit log once each, beside ops' own lines."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from central.auth.accounts import Accounts
+from central.monitor.technicians import TechnicianLog, actions_at, user_of
+from protocol.heartbeat import Audited
+from tests.central.fixtures import central_db, central_url  # noqa: F401 - fixtures
+
+ENTERED = Audited(at="2026-12-04T09:00:00+08:00", action="entered")
+SELF_TEST = Audited(at="2026-12-04T09:01:10+08:00", action="self_test")
+EXITED = Audited(at="2026-12-04T09:03:00+08:00", action="exited")
+
+
+def test_each_action_is_recorded_once_however_often_heartbeats_repeat_it(central_db: Engine) -> None:
+    engine = central_db
+    log = TechnicianLog(engine)
+    assert log.record({"LC0001": [ENTERED, SELF_TEST], "LC0002": None, "LC0003": []}) == 2
+    assert log.record({"LC0001": [ENTERED, SELF_TEST]}) == 0  # the next heartbeat repeats them
+    assert log.record({"LC0001": [ENTERED, SELF_TEST, EXITED]}) == 1
+    again = TechnicianLog(engine)  # the monitor restarted: it knows nothing, the log does
+    assert again.record({"LC0001": [ENTERED, SELF_TEST, EXITED]}) == 0
+    assert [a["action"] for a in actions_at(engine, "LC0001")] == ["exited", "self_test", "entered"]
+    assert actions_at(engine, "LC0002") == []
+
+
+def test_an_action_stamped_before_the_last_one_is_still_recorded(central_db: Engine) -> None:
+    engine = central_db
+    log = TechnicianLog(engine)
+    log.record({"LC0001": [SELF_TEST]})
+    corrected = Audited(at="2026-12-04T08:30:00+08:00", action="paper_replaced")  # its clock was put back
+    assert log.record({"LC0001": [SELF_TEST, corrected]}) == 1
+
+
+def test_the_lines_stand_in_ops_audit_log_under_the_terminals_technician(central_db: Engine) -> None:
+    engine = central_db
+    TechnicianLog(engine).record({"LC0001": [SELF_TEST]})
+    lines = Accounts(engine).audit(user=user_of("LC0001"))
+    assert [(line["action"], line["target"], line["at"]) for line in lines] == [("self_test", "LC0001", SELF_TEST.at)]
+    assert Accounts(engine).audit(user="technician") == []  # no ops account is the technician
