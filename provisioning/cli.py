@@ -249,6 +249,29 @@ def claim_issue(ca_dir: Path, out: Path) -> None:
                "send mosquitto SIGHUP so its ACL denies the new medium the terminal tree")
 
 
+@provision_group.group("technician-card")
+def technician_card_group() -> None:
+    """Technician cards: the smart card that opens the technician screens with its own PIN."""
+
+
+@technician_card_group.command("issue")
+@CA_DIR
+@click.option("--technician", required=True, help="The technician's id (the certificate's CN is tech-<id>).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="An empty folder: card.pem (and card.key without --public-key) for the card's personalisation.")
+@click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="The card's own public key (PEM), made on the card: then no key is written.")
+@click.option("--days", type=click.IntRange(1, 825), default=365, show_default=True, help="How long the card is valid.")
+def technician_card_issue(ca_dir: Path, technician: str, out: Path, public_key: Path | None, days: int) -> None:
+    """Certify a technician card; revoke a lost one with `provision revoke tech-<id>`."""
+    from provisioning import pki
+    from provisioning.techcards import issue_technician_card
+
+    cn = issue_technician_card(pki.Issuer.load(ca_dir, _passphrase()), technician, out, days=days,
+                               public_key=public_key.read_bytes() if public_key else None)
+    click.echo(f"technician card {cn} in {out}: load card.pem (and card.key, then delete it) onto the card")
+
+
 @provision_group.command("revoke")
 @click.argument("terminal")
 @CA_DIR

@@ -58,7 +58,7 @@ def _name(cn: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
+def write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write a file with ``mode`` from the first byte, never replacing one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -142,25 +142,27 @@ class Issuer:
         entries: list[dict[str, Any]] = json.loads(self.index_path.read_text())
         return entries
 
-    def issue(self, cn: str, public_key: Any, days: int, *, server_names: tuple[str, ...] = ()) -> x509.Certificate:
-        """Sign a certificate for ``cn`` (a server certificate when ``server_names`` are given)."""
-        return self.issue_many([(cn, public_key)], days, server_names=server_names)[0]
+    def issue(self, cn: str, public_key: Any, days: int, *, server_names: tuple[str, ...] = (),
+              usage: x509.ObjectIdentifier | None = None) -> x509.Certificate:
+        """Sign a certificate for ``cn`` (a server certificate when ``server_names`` are given; ``usage``: its EKU)."""
+        return self.issue_many([(cn, public_key)], days, server_names=server_names, usage=usage)[0]
 
-    def issue_many(self, requests: list[tuple[str, Any]], days: int, *,
-                   server_names: tuple[str, ...] = ()) -> list[x509.Certificate]:
+    def issue_many(self, requests: list[tuple[str, Any]], days: int, *, server_names: tuple[str, ...] = (),
+                   usage: x509.ObjectIdentifier | None = None) -> list[x509.Certificate]:
         """Sign a certificate for each (cn, public key) and record them all in the index with one write."""
-        certs = [self._sign(cn, key, days, server_names) for cn, key in requests]
+        certs = [self._sign(cn, key, days, server_names, usage) for cn, key in requests]
         entries = [{"serial": format(c.serial_number, "x"), "cn": cn, "not_after": c.not_valid_after_utc.isoformat(),
                     "revoked_at": None} for (cn, _), c in zip(requests, certs, strict=True)]
         _replace(self.index_path, json.dumps([*self.index(), *entries], indent=1).encode())
         return certs
 
-    def _sign(self, cn: str, public_key: Any, days: int, server_names: tuple[str, ...]) -> x509.Certificate:
+    def _sign(self, cn: str, public_key: Any, days: int, server_names: tuple[str, ...],
+              usage: x509.ObjectIdentifier | None) -> x509.Certificate:
         """Build and sign one certificate."""
         if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, ec.SECP256R1):
             raise PkiError("only ECDSA P-256 keys are certified")
         now = _now()
-        usage = ExtendedKeyUsageOID.SERVER_AUTH if server_names else ExtendedKeyUsageOID.CLIENT_AUTH
+        usage = usage or (ExtendedKeyUsageOID.SERVER_AUTH if server_names else ExtendedKeyUsageOID.CLIENT_AUTH)
         builder = (
             x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(self.cert.subject).public_key(public_key)
             .serial_number(x509.random_serial_number())
@@ -234,25 +236,25 @@ def init_ca(directory: Path, passphrase: bytes, broker_names: tuple[str, ...]) -
     root = _ca_cert("Yichuang root CA", root_key, None, root_key, days=ROOT_DAYS, path_length=1)
     issuing = _ca_cert("Yichuang issuing CA", issuing_key, root, root_key, days=ISSUING_DAYS, path_length=0)
     pem = serialization.Encoding.PEM
-    _write(directory / "root" / "ca.pem", root.public_bytes(pem))
-    _write(directory / "root" / "ca.key", private_pem(root_key, passphrase), 0o600)
-    _write(directory / "issuing" / "ca.pem", issuing.public_bytes(pem))
-    _write(directory / "issuing" / "ca.key", private_pem(issuing_key, passphrase), 0o600)
-    _write(directory / "chain.pem", issuing.public_bytes(pem) + root.public_bytes(pem))
+    write_new(directory / "root" / "ca.pem", root.public_bytes(pem))
+    write_new(directory / "root" / "ca.key", private_pem(root_key, passphrase), 0o600)
+    write_new(directory / "issuing" / "ca.pem", issuing.public_bytes(pem))
+    write_new(directory / "issuing" / "ca.key", private_pem(issuing_key, passphrase), 0o600)
+    write_new(directory / "chain.pem", issuing.public_bytes(pem) + root.public_bytes(pem))
     keys: dict[str, PrivateKey] = {
         "signing/catalog": ed25519.Ed25519PrivateKey.generate(),
         "signing/command": ed25519.Ed25519PrivateKey.generate(),
         "central/uplink": x25519.X25519PrivateKey.generate(), "central/ack": ed25519.Ed25519PrivateKey.generate(),
     }
     for name, key in keys.items():
-        _write(directory / f"{name}.key", private_pem(key, passphrase), 0o600)
-        _write(directory / f"{name}.pub", public_pem(key))
+        write_new(directory / f"{name}.key", private_pem(key, passphrase), 0o600)
+        write_new(directory / f"{name}.pub", public_pem(key))
     issuer = Issuer(directory, issuing, issuing_key)
     for service, names in (("broker", broker_names), *((s, ()) for s in SERVICES)):
         service_key = ec.generate_private_key(ec.SECP256R1())
         cert = issuer.issue(service, service_key.public_key(), SERVICE_DAYS, server_names=names)
-        _write(directory / "services" / f"{service}.pem", cert.public_bytes(pem))
-        _write(directory / "services" / f"{service}.key", private_pem(service_key, None), 0o600)
+        write_new(directory / "services" / f"{service}.pem", cert.public_bytes(pem))
+        write_new(directory / "services" / f"{service}.key", private_pem(service_key, None), 0o600)
     issue_claim_medium(issuer, directory / "claim")
     issuer.write_crl()
     return issuer
@@ -269,9 +271,9 @@ def issue_claim_medium(issuer: Issuer, out: Path) -> str:
     cn = f"claim-{secrets.token_hex(4)}"
     key = ec.generate_private_key(ec.SECP256R1())
     cert = issuer.issue(cn, key.public_key(), SERVICE_DAYS)
-    _write(out / "claim.pem", cert.public_bytes(serialization.Encoding.PEM), 0o600)
-    _write(out / "claim.key", private_pem(key, None), 0o600)
-    _write(out / "ca.pem", (issuer.directory / "chain.pem").read_bytes())
+    write_new(out / "claim.pem", cert.public_bytes(serialization.Encoding.PEM), 0o600)
+    write_new(out / "claim.key", private_pem(key, None), 0o600)
+    write_new(out / "ca.pem", (issuer.directory / "chain.pem").read_bytes())
     return cn
 
 

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("yichuang", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 settings.load_profile("yichuang")
 
-pytest_plugins = ["tests.central.fixtures"]  # broker, central_url, central_db, sqlite_db
+pytest_plugins = ["tests.central.fixtures",  # broker, central_url, central_db, sqlite_db
+                  "tests.drivers.pcsc_fixtures"]  # pcscd (one per session), card_slot
 
 _skipped: list[str] = []
 

@@ -16,7 +16,7 @@ TAPS = 5
 WITHIN_S = 3.0
 CORNER = 0.12  # the corner's share of the screen's width and height
 ACTIONS = frozenset({"entered", "exited", "idle_exit", "paper_replaced", "test_page", "self_test",
-                     "card_test", "catalog_rollback", "reenroll", "reenrolled"})
+                     "card_test", "catalog_rollback", "reenroll", "reenrolled", "entered_card"})
 
 
 @dataclass
@@ -37,11 +37,11 @@ class CornerTaps:
         return True
 
 
-def audit(store: Store, action: str) -> None:
-    """Record what the technician did as an event for ops (only the action's name: never a PIN or a value)."""
+def audit(store: Store, action: str, technician: str | None = None) -> None:
+    """Record what the technician did for ops: the action and, by card, who (never a PIN or a value)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown technician action: {action}")
-    store.record_event("technician", "info", {"action": action})
+    store.record_event("technician", "info", {"action": action} | ({"technician": technician} if technician else {}))
 
 
 def sync_backlog(store: Store) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from domain.application import Application, Draft, supplement_due
@@ -29,7 +30,7 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, instant, printing, receipt_key, remote, selftest
+from kiosk.services import feedback, identify, instant, printing, receipt_key, remote, selftest, technician_card
 from kiosk.services.asking import Asker, ack_key, by_card, by_number, central_key, scanned
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
@@ -74,6 +75,7 @@ class Kiosk:
     asker: Asker | None = None  # asks central for progress through the sync agent (None: this terminal's word only)
     vouching: ed25519.Ed25519PublicKey | None = None  # central's key that vouches for receipt keys (its ack key)
     reenroll: Callable[[str], str] | None = None  # token -> terminal id (the technician screen; None: CLI only)
+    technician_ca: x509.Certificate | None = None  # the fleet's issuing CA: technician cards must come from it
     receipts: receipt_key.ReceiptSigner | None = field(init=False, default=None)  # signs the receipt QR
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
     _vouch_after: float = field(init=False, default=float("-inf"))
@@ -136,6 +138,10 @@ class Kiosk:
             raise ReleaseError("fixed", "this kiosk serves one fixed catalog")
         self.catalogs.releases.verify_previous(self.probes.catalog_key())
         return self.catalogs.releases.rollback()
+
+    def technician_card(self, pin: str) -> str:
+        """Open the technician screens with the technician card on the reader (blocks; CardRefused)."""
+        return technician_card.sign_in(self.reader, self.technician_ca, pin, self.store)
 
     def print_test_page(self) -> None:
         """A remote command: print the test page."""
@@ -260,4 +266,5 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
                  settings or config.ui, now, open_speaker(config.devices.speaker), catalogs,
                  probes=probes(config, store), technician_pin_hash=config.technician.pin_hash,
                  asker=Asker(store, central, config.terminal.id) if central is not None else None,
-                 vouching=ack_key(config.sync.ack_key), reenroll=reenroll)
+                 vouching=ack_key(config.sync.ack_key), reenroll=reenroll,
+                 technician_ca=technician_card.issuing_ca(config.sync.ca_file))

@@ -7,16 +7,17 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.identity import LOG_SALT, DocumentType, Identity
 from drivers.cardreader.errors import CardDataError, ReaderTimeout, ReaderUnavailable
-from drivers.cardreader.pcsc import apdu, scard, tlv
+from drivers.cardreader.pcsc import apdu, scard, techcard, tlv
 from drivers.cardreader.pcsc.emv import BankCard, BankCardError, read_bank_card
 from drivers.status import CardMedia, ClearAction, DeviceError, DeviceState, ErrorKind, Snapshot
 
 log = logging.getLogger(__name__)
 DEVICE = "card_reader"
+T = TypeVar("T")
 
 
 class PcscReader:
@@ -85,41 +86,50 @@ class PcscReader:
                 return False
 
     def read_identity(self) -> Identity:
-        """Read the holder data of the bank card in the reader, within ``read_timeout`` seconds.
+        """Read the holder data of the bank card in the reader, within ``read_timeout`` seconds."""
+        card = self._on_card(lambda transmit: read_bank_card(transmit, self.today()))
+        identity = holder_identity(card)
+        log.info("bank card read: %s token %s", card.aid, identity.log_token(LOG_SALT))
+        return identity
 
-        PC/SC has no timeout for a card that stops answering, so the read runs in its own thread
+
+    def technician_proof(self, pin: str, challenge: bytes) -> tuple[bytes, bytes]:
+        """Return the technician card's certificate and its signature over ``challenge`` (techcard's errors)."""
+        return self._on_card(lambda transmit: techcard.prove(transmit, pin, challenge))
+
+    def _on_card(self, work: Callable[[apdu.Transmit], T]) -> T:
+        """Run ``work`` on the card in the reader, within ``read_timeout`` seconds (ReaderTimeout otherwise).
+
+        PC/SC has no timeout for a card that stops answering, so the exchange runs in its own thread
         with its own context: the caller gets ReaderTimeout in time, and status() — on another
         context — keeps answering while the hung exchange is left to die.
         """
         reader = self._reader()
-        outcome: list[BankCard | BaseException] = []
-        worker = threading.Thread(target=self._read_card, args=(reader, outcome), name="pcsc-read", daemon=True)
+        outcome: list[T | BaseException] = []
+        worker = threading.Thread(target=self._exchange, args=(reader, work, outcome), name="pcsc-read", daemon=True)
         worker.start()
         worker.join(self.read_timeout)
         if not outcome:
             raise ReaderTimeout(f"{self.describe}: the card did not answer within {self.read_timeout:g} s")
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
-        card = outcome[0]
-        identity = holder_identity(card)
-        log.info("bank card read: %s token %s", card.aid, identity.log_token(LOG_SALT))
-        return identity
+        return outcome[0]
 
-
-    def _read_card(self, reader: str, outcome: list[BankCard | BaseException]) -> None:
-        """Read one card on a private context (run in a worker thread)."""
+    @staticmethod
+    def _exchange(reader: str, work: Callable[[apdu.Transmit], T], outcome: list[T | BaseException]) -> None:
+        """Run ``work`` on one card on a private context (in a worker thread)."""
         try:
             context = scard.establish()
             try:
                 handle, protocol = scard.connect(context, reader)
                 try:
-                    outcome.append(read_bank_card(lambda c: scard.transmit(handle, protocol, c), self.today()))
+                    outcome.append(work(lambda c: scard.transmit(handle, protocol, c)))
                 finally:
                     scard.disconnect(handle)
             finally:
                 scard.release(context)
         except (BankCardError, tlv.TlvError, apdu.ApduError, ValueError) as exc:
-            outcome.append(CardDataError(f"not a readable bank card: {type(exc).__name__}: {exc}"))
+            outcome.append(CardDataError(f"not a readable card: {type(exc).__name__}: {exc}"))
         except BaseException as exc:
             outcome.append(exc)
 

@@ -1,12 +1,30 @@
-"""The technician's PIN: an on-screen keypad, the digits masked, wrong tries counted and a lockout's end shown."""
+"""The technician's PIN: an on-screen keypad, the digits masked, wrong tries counted and a lockout's end shown.
+
+Or the technician's card: 技术员卡 switches the keypad to the card's own PIN, which the card on the
+PC/SC reader checks itself (kiosk/services/technician_card.py); the card is asked off the UI thread.
+"""
 
 from __future__ import annotations
 
 from kiosk.services.technician import MAX_INPUT, PinLocked, TechnicianPin
 from kiosk.services.technician_access import audit
+from kiosk.services.technician_card import CardRefusal, CardRefused
+from kiosk.ui import bridge
+from kiosk.ui.i18n import N_
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 load_kv(__file__)
+CARD_REFUSED = {
+    CardRefusal.NO_READER: N_("This terminal's card reader cannot read technician cards: use the technician PIN."),
+    CardRefusal.NOT_CONFIGURED: N_("This terminal is not enrolled, so technician cards cannot be checked: use the "
+                                   "technician PIN."),
+    CardRefusal.NO_CARD: N_("No technician card was read: lay it flat on the reader and try again."),
+    CardRefusal.NOT_A_CARD: N_("This is not a technician card."),
+    CardRefusal.WRONG_PIN: N_("Wrong card PIN: {tries} tries left before the card blocks itself."),
+    CardRefusal.BLOCKED: N_("This card's PIN is blocked: ask ops to unblock or replace the card."),
+    CardRefusal.INVALID: N_("This card is not valid here (another fleet's, expired or damaged): ask ops."),
+}
+MALFORMED_CARD_PIN = N_("A card PIN is 4 to 12 digits.")
 
 
 class TechnicianPinScreen(KioskScreen):
@@ -15,11 +33,35 @@ class TechnicianPinScreen(KioskScreen):
     name = "technician_pin"
     prompt = "Technician PIN"
 
+    card = False  # the keypad takes the technician card's PIN, not the terminal's
+    asking = False  # the card is being asked (off the UI thread)
+
     def show(self) -> None:
         """Start with nothing typed; say so when the keypad is locked."""
         self.typed = ""
         self.ids.masked.text = ""
         self.ids.message.text = self._locked_text() or ""
+        self._label_card()
+
+    def on_leave(self, *args: object) -> None:
+        """Forget the mode and anything typed."""
+        self.card, self.typed = False, ""
+        super().on_leave(*args)
+
+    def switch_card(self) -> None:
+        """Switch between the terminal's PIN and the technician card's."""
+        self.card, self.typed = not self.card, ""
+        self.ids.masked.text = ""
+        app = self.kiosk_app
+        self.ids.message.text = app.t("Lay your technician card on the reader, then type the card's PIN.",
+                                      app.lang) if self.card else ""
+        self._label_card()
+
+    def _label_card(self) -> None:
+        """Title the keypad by whose PIN it takes, and the switch by what a touch on it does."""
+        app = self.kiosk_app
+        self.ids.title.text = app.t("Technician card PIN" if self.card else "Technician PIN", app.lang)
+        self.ids.card.text = app.t("Use the technician PIN" if self.card else "Technician card", app.lang)
 
     def _pin(self) -> TechnicianPin:
         """Return the PIN check over this terminal's configured hash and its store."""
@@ -45,6 +87,9 @@ class TechnicianPinScreen(KioskScreen):
         typed, self.typed = self.typed, ""
         self.ids.masked.text = ""
         app = self.kiosk_app
+        if self.card:
+            self._ask_card(typed)
+            return
         try:
             accepted = self._pin().check(typed)
         except PinLocked as locked:
@@ -55,3 +100,26 @@ class TechnicianPinScreen(KioskScreen):
             app.go("technician")
             return
         self.ids.message.text = self._locked_text() or app.t("Wrong PIN.", app.lang)
+
+    def _ask_card(self, pin: str) -> None:
+        """Ask the card on the reader to prove itself with ``pin`` (off the UI thread)."""
+        if self.asking:
+            return
+        app = self.kiosk_app
+        self.asking = True
+        self.ids.message.text = app.t("Checking the technician card…", app.lang)
+        bridge.run(lambda: app.kiosk.technician_card(pin), self._card_accepted, self._card_refused)
+
+    def _card_accepted(self, _technician: str) -> None:
+        """Open the technician screen."""
+        self.asking = False
+        self.kiosk_app.go("technician")
+
+    def _card_refused(self, exc: Exception) -> None:
+        """Say why the card did not open the screens."""
+        self.asking = False
+        app = self.kiosk_app
+        if not isinstance(exc, CardRefused):
+            exc = CardRefused(CardRefusal.NO_CARD)
+        msgid = MALFORMED_CARD_PIN if exc.why is CardRefusal.WRONG_PIN and exc.tries_left < 0 else CARD_REFUSED[exc.why]
+        self.ids.message.text = app.t(msgid, app.lang).format(tries=exc.tries_left)

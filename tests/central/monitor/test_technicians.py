@@ -7,7 +7,9 @@ from sqlalchemy import Engine
 from central.auth.accounts import Accounts
 from central.monitor.technicians import TechnicianLog, actions_at, user_of
 from protocol.heartbeat import Audited
-from tests.central.fixtures import central_db, central_url  # noqa: F401 - fixtures
+from tests.central import fixtures
+
+central_url, central_db = fixtures.central_url, fixtures.central_db  # SQLite and PostgreSQL
 
 ENTERED = Audited(at="2026-12-04T09:00:00+08:00", action="entered")
 SELF_TEST = Audited(at="2026-12-04T09:01:10+08:00", action="self_test")

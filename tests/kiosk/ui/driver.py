@@ -102,7 +102,7 @@ class Driver:
 
 
 @contextmanager
-def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS) -> Iterator[Driver]:
+def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS, reader_url: str = "sim://?timeout=1") -> Iterator[Driver]:
     """Build a kiosk app into the window (sized to ``settings``) with a fresh store and simulated devices."""
     from kivy.core.window import Window
 
@@ -117,7 +117,7 @@ def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS) -> Iterator[Dr
     Window.size = (settings.width_px, settings.height_px)
     catalog = load_catalog(SAMPLE_CATALOG)
     store = open_test_store(tmp_path / "terminal")
-    reader = open_card_reader("sim://?timeout=1")
+    reader = open_card_reader(reader_url)
     reader.open()
     printer = open_printer("sim://")
     context = Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,

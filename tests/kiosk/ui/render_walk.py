@@ -100,17 +100,27 @@ def keep_elder_mode(kiosk: Any) -> None:
     app.end_session = end_and_keep
 
 
-def check(kiosk: Any, shots: Path, name: str, problems: list[str], langs: tuple[str, ...] = ("zh", "en")) -> None:
-    """Check the current view in both languages; save a screenshot in each of ``langs``."""
+def screenshot(kiosk: Any, target: Path, tries: int = 3) -> None:
+    """Save the window as ``target``; SDL's PNG writer fails now and then without a word, so look and try again."""
     from kivy.core.window import Window
 
+    for _ in range(tries):
+        saved = Path(Window.screenshot(name=str(target)))  # Kivy numbers the file: it is named plainly below
+        if saved.exists():
+            saved.replace(target)
+            return
+        kiosk.frames(2)
+    raise AssertionError(f"{target.name}: the window could not be saved in {tries} tries")
+
+
+def check(kiosk: Any, shots: Path, name: str, problems: list[str], langs: tuple[str, ...] = ("zh", "en")) -> None:
+    """Check the current view in both languages; save a screenshot in each of ``langs``."""
     for lang in ("zh", "en"):
         kiosk.app.lang = lang
         kiosk.frames(3)
         problems += [f"[{lang}] {p}" for p in problems_now(kiosk)]
         if lang in langs:
-            saved = Path(Window.screenshot(name=str(shots / f"{name}-{lang}.png")))
-            saved.replace(shots / f"{name}-{lang}.png")  # Kivy numbers the file: name it plainly
+            screenshot(kiosk, shots / f"{name}-{lang}.png")
     kiosk.app.lang = "zh"
     kiosk.frames(2)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from kivy.core.window import Window
+from kivy.uix.button import Button
 
 from central.platform.database import make_engine
 from domain.passwords import hash_secret
@@ -42,6 +43,12 @@ def _outcome(kiosk: Driver, start: str) -> str:
     """Wait for the enrollment screen's outcome starting with ``start``; return it."""
     kiosk.until(lambda: [t for t in kiosk.texts() if t.startswith(start)], timeout=40, what=start)
     return next(t for t in kiosk.texts() if t.startswith(start))
+
+
+def _key(kiosk: Driver, char: str) -> None:
+    """Touch the keypad's key ``char`` (not the token field above it, which may show the same character)."""
+    keypad = kiosk.app.manager.get_screen("technician_enroll").ids.keypad
+    kiosk.touch(next(w for w in keypad.walk() if isinstance(w, Button) and w.text == char))
 
 
 def _scan(text: str) -> None:
@@ -80,7 +87,7 @@ def test_an_expired_terminal_is_re_enrolled_at_the_technician_screen_and_deliver
     token = made.stdout.strip()
     before = config_file.read_bytes()
     for char in token:  # typed on the keypad, key by key
-        kiosk.tap(char)
+        _key(kiosk, char)
     assert " ".join(token[i:i + 4] for i in range(0, len(token), 4)) in kiosk.texts()  # in fours, as on the sheet
     kiosk.tap("重新注册")
     kiosk.until(lambda: kiosk.screen == "technician", timeout=40, what="back on the technician screen")

@@ -1,0 +1,47 @@
+"""Technician cards: a certificate from the fleet's issuing CA for the key on a technician's smart card.
+
+The card's key is best made on the card (its personalisation tool exports the public key, which
+`provision technician-card issue --public-key` certifies); for a card that cannot make keys the
+command makes one and writes it beside the certificate, to be loaded onto the card and deleted.
+The certificate names the technician (CN ``tech-<id>``) and carries only the technician usage
+(protocol/techcard.py): it opens the technician screens, never the broker. A lost card is revoked
+by its CN (`provision revoke tech-<id>`) and expires after ``days``; its PIN, checked by the card,
+blocks it after a few wrong tries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from protocol.techcard import TECHNICIAN, TECHNICIAN_EKU
+from provisioning.pki import Issuer, PkiError, private_pem, write_new
+
+CARD_DAYS = 365
+
+
+def issue_technician_card(issuer: Issuer, technician: str, out: Path, *, days: int = CARD_DAYS,
+                          public_key: bytes | None = None) -> str:
+    """Write ``card.pem`` (and ``card.key`` when no ``public_key`` is given) into the empty ``out``; return the CN."""
+    cn = f"tech-{technician}"
+    if not TECHNICIAN.fullmatch(cn):
+        raise PkiError(f"technician id {technician!r}: 1 to 32 letters, digits and '-', not starting with '-'")
+    if out.exists() and any(out.iterdir()):
+        raise PkiError(f"{out} is not empty: a technician card is written into an empty folder")
+    if public_key is None:
+        key = ec.generate_private_key(ec.SECP256R1())
+        write_new(out / "card.key", private_pem(key, None), 0o600)
+        card_key = key.public_key()
+    else:
+        try:
+            loaded = serialization.load_pem_public_key(public_key)
+        except ValueError:
+            raise PkiError("--public-key is not a PEM public key") from None
+        if not isinstance(loaded, ec.EllipticCurvePublicKey):
+            raise PkiError("--public-key: only ECDSA P-256 keys are certified")
+        card_key = loaded
+    cert = issuer.issue(cn, card_key, days, usage=TECHNICIAN_EKU)
+    write_new(out / "card.pem", cert.public_bytes(serialization.Encoding.PEM))
+    return cn
