@@ -18,7 +18,6 @@ from provisioning import pki
 from provisioning.techcards import issue_technician_card
 
 PASSPHRASE = b"correct horse battery"
-NOW = datetime.now(UTC)
 Card = tuple[ec.EllipticCurvePrivateKey, bytes]
 
 
@@ -44,7 +43,7 @@ def _signed(key: ec.EllipticCurvePrivateKey, challenge: bytes) -> bytes:
 def test_a_card_signing_this_challenge_names_its_technician(card: Card, issuer: pki.Issuer) -> None:
     key, der = card
     challenge = secrets.token_bytes(32)
-    assert verify(der, _signed(key, challenge), challenge, issuer.cert, NOW) == "T0007"
+    assert verify(der, _signed(key, challenge), challenge, issuer.cert, datetime.now(UTC)) == "T0007"
 
 
 def test_a_replayed_signature_an_expired_card_and_another_fleets_card_are_refused(
@@ -52,12 +51,12 @@ def test_a_replayed_signature_an_expired_card_and_another_fleets_card_are_refuse
     key, der = card
     old = secrets.token_bytes(32)
     with pytest.raises(TechnicianCardError, match="did not sign this terminal's challenge"):
-        verify(der, _signed(key, old), secrets.token_bytes(32), issuer.cert, NOW)
+        verify(der, _signed(key, old), secrets.token_bytes(32), issuer.cert, datetime.now(UTC))
     with pytest.raises(TechnicianCardError, match="not valid now"):
-        verify(der, _signed(key, old), old, issuer.cert, NOW + timedelta(days=31))
+        verify(der, _signed(key, old), old, issuer.cert, datetime.now(UTC) + timedelta(days=31))
     other = pki.init_ca(tmp_path / "other", PASSPHRASE, ("localhost",))
     with pytest.raises(TechnicianCardError, match="not issued by this fleet's CA"):
-        verify(der, _signed(key, old), old, other.cert, NOW)
+        verify(der, _signed(key, old), old, other.cert, datetime.now(UTC))
 
 
 def test_a_technician_id_must_be_a_plain_code(issuer: pki.Issuer, tmp_path: Path) -> None:
@@ -68,7 +67,7 @@ def test_a_technician_id_must_be_a_plain_code(issuer: pki.Issuer, tmp_path: Path
 @given(st.binary(max_size=5000), st.binary(max_size=100))
 def test_any_bytes_from_a_card_are_a_technician_card_error(issuer: pki.Issuer, der: bytes, signature: bytes) -> None:
     with pytest.raises(TechnicianCardError):
-        verify(der, signature, b"\x00" * 32, issuer.cert, NOW)
+        verify(der, signature, b"\x00" * 32, issuer.cert, datetime.now(UTC))
 
 
 @given(st.integers(min_value=0), st.integers(min_value=1, max_value=255))
@@ -80,7 +79,7 @@ def test_a_genuine_certificate_with_a_byte_changed_is_refused_or_still_what_the_
     damaged[where % len(der)] ^= flip
     challenge = secrets.token_bytes(32)
     try:
-        technician = verify(bytes(damaged), _signed(key, challenge), challenge, issuer.cert, NOW)
+        technician = verify(bytes(damaged), _signed(key, challenge), challenge, issuer.cert, datetime.now(UTC))
     except TechnicianCardError:
         return
     signed = x509.load_der_x509_certificate(der).tbs_certificate_bytes  # e.g. the signature's unused-bits byte
