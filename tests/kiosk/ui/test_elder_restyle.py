@@ -7,6 +7,7 @@ and then every one of them is in the session's theme: measured from the widgets,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from domain.catalog import CATEGORY_NAMES, Category
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from kiosk.ui.widgets import BigButton, Themed
+from tests.common import ROOT
 from tests.kiosk.ui import contrast
 from tests.kiosk.ui.contrast import shown
 from tests.kiosk.ui.driver import Driver, running_kiosk
@@ -105,3 +107,17 @@ def test_every_screen_after_a_toggle_is_in_the_new_theme_and_the_next_citizen_ge
     assert not app.high_contrast
     assert_in_the_sessions_theme(panel)
     assert measure(app.root, app.theme.px_per_mm) == plain
+
+
+def test_the_screens_rules_follow_their_own_theme_and_no_label_is_plain() -> None:
+    """A rule saying app.theme restyles its screen off view at every tap; a plain Label keeps line spacing 1.0."""
+    found = []
+    for path in sorted((ROOT / "kiosk" / "ui").rglob("*")):
+        if path.suffix not in {".kv", ".py"}:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#")[0]
+            if ((path.suffix == ".kv" and path.name != "app.kv" and "app.theme" in code)
+                    or re.search(r"^\s*Label:|(?<![\w.])Label\(", code)):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == [], "say root.theme, and Caption for a label"
