@@ -204,10 +204,13 @@ class KioskApp(App):
         self._restyle()
         self._show()
 
-    def _restyle(self) -> None:
-        """Apply the session's sizes and palette to what is on view (bars and screen); others take them when shown."""
+    def _restyle(self, *, leaving: bool = False) -> None:
+        """Apply the session's sizes and palette to what is on view (bars and screen); others take them when shown.
+
+        ``leaving``: the screen on view is being left, so only the bars are restyled.
+        """
         theme = self.theme.moded(elder=self.elder, high_contrast=self.high_contrast)
-        restyle(self.root, theme)
+        restyle(self.root, theme, aside=self.manager if leaving else None)
         self.theme = theme  # after its widgets: app.kv's rules on them (a button's colour) win over their own
 
     def repeat(self) -> None:
@@ -236,10 +239,11 @@ class KioskApp(App):
         self.notice = ""
         self.kiosk.voice.end_session()
         self.voice_on, self.volume = False, self.kiosk.voice.volume
+        shown = "out_of_service" if not self.availability.can_apply else "home"
         if self.elder or self.high_contrast:
             self.elder = self.high_contrast = False
-            self._restyle()
-        self.go("out_of_service" if not self.availability.can_apply else "home")
+            self._restyle(leaving=self.manager.current != shown)
+        self.go(shown)
         self.between.run()
 
     def browse_guides(self) -> None:

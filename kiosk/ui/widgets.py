@@ -7,7 +7,7 @@ theme when it is next shown, so the screens nobody sees are not re-sized and re-
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +41,23 @@ class Themed:
             restyle(self, App.get_running_app().theme)
 
 
-def restyle(tree: Widget, theme: Theme) -> None:
-    """Draw ``tree`` (itself and everything in it) in ``theme``: only the widgets whose theme differs are restyled.
+def restyle(tree: Widget, theme: Theme, aside: Widget | None = None) -> None:
+    """Draw ``tree`` (itself and everything in it but ``aside``) in ``theme``: only the widgets whose theme differs.
 
     Innermost first: where a screen's rule sets what a widget's own rule also sets (a BigButton's colour),
     the screen's rule is applied last and wins, as when the widget was built.
     """
-    for widget in reversed(list(tree.walk(restrict=True))):
+    for widget in _innermost_first(tree, aside):
         if isinstance(widget, Themed) and widget.theme != theme:
             widget.theme = theme
+
+
+def _innermost_first(widget: Widget, aside: Widget | None) -> Iterator[Widget]:
+    """Yield everything in ``widget`` but ``aside``, each after what it holds, and last ``widget`` itself."""
+    for child in widget.children:
+        if child is not aside:
+            yield from _innermost_first(child, aside)
+    yield widget
 
 
 class Caption(Themed, Label):

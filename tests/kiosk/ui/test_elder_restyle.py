@@ -8,6 +8,7 @@ and then every one of them is in the session's theme: measured from the widgets,
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,19 @@ def test_every_screen_after_a_toggle_is_in_the_new_theme_and_the_next_citizen_ge
     assert panel.screen == "home"
     assert not app.elder
     assert not app.high_contrast
+    assert_in_the_sessions_theme(panel)
+    assert measure(app.root, app.theme.px_per_mm) == plain
+
+
+def test_modes_chosen_on_home_by_someone_who_walked_away_are_undone_on_home_itself(panel: Driver) -> None:
+    app = panel.app
+    plain = measure(app.root, app.theme.px_per_mm)
+    panel.tap("长辈模式：关")
+    panel.tap("高对比度：关")
+    app.kiosk.speaker.stop()
+    app.last_touch = time.monotonic() - app.kiosk.settings.idle_timeout_s - 1
+    panel.until(lambda: not app.elder and not app.high_contrast, timeout=3, what="the modes undone")
+    assert panel.screen == "home"
     assert_in_the_sessions_theme(panel)
     assert measure(app.root, app.theme.px_per_mm) == plain
 
