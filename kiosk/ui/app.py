@@ -46,6 +46,7 @@ from kiosk.ui.screens.technician import TechnicianScreen
 from kiosk.ui.screens.technician_enroll import TechnicianEnrollScreen
 from kiosk.ui.screens.technician_pin import TechnicianPinScreen
 from kiosk.ui.theme import Theme
+from kiosk.ui.widgets import restyle
 from l10n import speakable
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class KioskApp(App):
     """The citizen's terminal."""
 
     lang = StringProperty("zh")
-    theme = ObjectProperty(None, rebind=True)  # kv rules using app.theme.… follow elder mode and the palette
+    theme = ObjectProperty(None, rebind=True)  # the session's: app.kv's bars follow it; each screen takes it when shown
     idle_warning = BooleanProperty(False)
     countdown = NumericProperty(0)
     notice = StringProperty("")  # a short message over the current screen (e.g. thank you)
@@ -166,7 +167,7 @@ class KioskApp(App):
         if self.between.urgent and self.session is not None and name != "receipt":  # a stored application's receipt
             self.end_session()
             return
-        self.manager.current = name
+        self.manager.current = name  # the screen takes the session's theme as it is put on view (Themed)
         self.staff_only = name in STAFF_SCREENS
         self._show(spoken=True)
         self.touched()
@@ -197,16 +198,22 @@ class KioskApp(App):
         voice.slow = self.elder
         self.voice_on = voice.on
         self._restyle()
+        self._show()  # laid out again: lists paged, one question a page
 
     def toggle_contrast(self) -> None:
         """Turn the high-contrast palette on or off, for this session."""
         self.high_contrast = not self.high_contrast
         self._restyle()
-
-    def _restyle(self) -> None:
-        """Apply the session's sizes and palette to every screen, and lay out the current one again."""
-        self.theme = self.theme.moded(elder=self.elder, high_contrast=self.high_contrast)
         self._show()
+
+    def _restyle(self, *, leaving: bool = False) -> None:
+        """Apply the session's sizes and palette to what is on view (bars and screen); others take them when shown.
+
+        ``leaving``: the screen on view is being left, so only the bars are restyled.
+        """
+        theme = self.theme.moded(elder=self.elder, high_contrast=self.high_contrast)
+        restyle(self.root, theme, aside=self.manager if leaving else None)
+        self.theme = theme  # after its widgets: app.kv's rules on them (a button's colour) win over their own
 
     def repeat(self) -> None:
         """Say the last thing again."""
@@ -234,10 +241,11 @@ class KioskApp(App):
         self.notice = ""
         self.kiosk.voice.end_session()
         self.voice_on, self.volume = False, self.kiosk.voice.volume
+        shown = "out_of_service" if not self.availability.can_apply else "home"
         if self.elder or self.high_contrast:
             self.elder = self.high_contrast = False
-            self.theme = self.theme.moded(elder=False, high_contrast=False)
-        self.go("out_of_service" if not self.availability.can_apply else "home")
+            self._restyle(leaving=self.manager.current != shown)
+        self.go(shown)
         self.between.run()
 
     def browse_guides(self) -> None:

@@ -1,34 +1,80 @@
-"""Widgets every screen uses: big buttons, wrapping labels, titles, a field's answer as a button."""
+"""Widgets every screen uses: big buttons, wrapping labels, titles, a field's answer as a button.
+
+Each of them is drawn in its own ``theme`` (its kv rules say ``root.theme``), not in the app's: a change of
+elder mode or palette restyles only the widgets on view (``restyle``), and a screen takes the session's
+theme when it is next shown, so the screens nobody sees are not re-sized and re-rendered at every tap.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from kiosk.ui.theme import Theme
+
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 ELDER_PAGE = 5  # list items (services, a field's options) per page in elder mode; the whole list scrolls otherwise
 
 
-class BigButton(Button):
+class Themed:
+    """A widget drawn in its own ``theme``: it starts in the session's, and catches up whenever it is shown again."""
+
+    theme = ObjectProperty(None, rebind=True)  # kv rules using root.theme.… follow it
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Start in the session's theme (the kv rules read it as they apply)."""
+        kwargs.setdefault("theme", App.get_running_app().theme)
+        super().__init__(**kwargs)
+
+    def on_parent(self, _widget: Widget, parent: Widget | None) -> None:
+        """Catch up with the session's theme when put back on a screen (a list's page kept while the mode changed)."""
+        if parent is not None:
+            restyle(self, App.get_running_app().theme)
+
+
+def restyle(tree: Widget, theme: Theme, aside: Widget | None = None) -> None:
+    """Draw ``tree`` (itself and everything in it but ``aside``) in ``theme``: only the widgets whose theme differs.
+
+    Innermost first: where a screen's rule sets what a widget's own rule also sets (a BigButton's colour),
+    the screen's rule is applied last and wins, as when the widget was built.
+    """
+    for widget in _innermost_first(tree, aside):
+        if isinstance(widget, Themed) and widget.theme != theme:
+            widget.theme = theme
+
+
+def _innermost_first(widget: Widget, aside: Widget | None) -> Iterator[Widget]:
+    """Yield everything in ``widget`` but ``aside``, each after what it holds, and last ``widget`` itself."""
+    for child in widget.children:
+        if child is not aside:
+            yield from _innermost_first(child, aside)
+    yield widget
+
+
+class Caption(Themed, Label):
+    """A label in the theme's line spacing (a plain Label follows no theme)."""
+
+
+class BigButton(Themed, Button):
     """A touch target sized in millimetres of glass; a chosen one is framed, not only coloured."""
 
     chosen = BooleanProperty(False)
 
 
-class Body(Label):
+class Body(Caption):
     """Text that wraps to its width and grows to its height."""
 
 
-class Title(Label):
+class Title(Caption):
     """A screen heading."""
 
 
@@ -64,7 +110,7 @@ def page_turners(page: int, pages: int, turn: Callable[[int], None]) -> BoxLayou
     row = BoxLayout(size_hint_y=None, height=theme.target, spacing=theme.gap)
     row.add_widget(BigButton(text=app.t("Previous page", app.lang), background_color=theme.colours.secondary,
                              disabled=page == 0, on_release=lambda _b: turn(-1)))
-    row.add_widget(Label(text=f"{page + 1}/{pages}", font_size=theme.text, color=theme.colours.ink))
+    row.add_widget(Caption(text=f"{page + 1}/{pages}", font_size=theme.text, color=theme.colours.ink))
     row.add_widget(BigButton(text=app.t("Next page", app.lang), disabled=page + 1 >= pages,
                              on_release=lambda _b: turn(1)))
     return row

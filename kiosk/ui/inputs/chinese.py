@@ -20,7 +20,7 @@ from kiosk.services.writing import InputEngines
 from kiosk.ui.i18n import N_
 from kiosk.ui.inputs.handwriting import HandwritingPad
 from kiosk.ui.inputs.keys import Hint, Key, KeyCap, KeyRows, WordKey, keys
-from kiosk.ui.widgets import discard
+from kiosk.ui.widgets import Themed, discard
 
 PINYIN, LETTERS, SYMBOLS, HAND = "pinyin", "letters", "symbols", "hand"
 SHIFT = "⇧"
@@ -33,7 +33,7 @@ MODE_KEYS = {  # what each mode's bottom row offers, in order
 SYMBOL_ROWS = ("1234567890", "，。、；：？！·—…", "（）《》“”‘’-/")
 
 
-class ChineseKeyboard(BoxLayout):
+class ChineseKeyboard(Themed, BoxLayout):
     """Type one text field: pinyin by default; ``on_change`` gets the field's text after every change."""
 
     def __init__(self, entry: TextEntry, engines: InputEngines, on_change: Callable[[str], Any],

@@ -16,7 +16,7 @@ from kivy.app import App
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.ui.inputs.keys import Key, KeyRows
-from kiosk.ui.widgets import BigButton, discard
+from kiosk.ui.widgets import BigButton, Themed, discard
 
 YEARS = (1900, 2099)
 
@@ -46,7 +46,7 @@ def day_rows(year: int, month: int) -> list[list[Key]]:
     return [days[i : i + 7] for i in range(0, len(days), 7)]
 
 
-class DatePicker(BoxLayout):
+class DatePicker(Themed, BoxLayout):
     """Year, month and day, one step at a time; ``on_change`` gets YYYY-MM-DD once all three are chosen."""
 
     def __init__(self, value: str, today: date, on_change: Callable[[str], Any], **kwargs: Any) -> None:

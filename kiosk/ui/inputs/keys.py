@@ -15,10 +15,9 @@ from kivy.app import App
 from kivy.lang import Builder
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
-from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.ui.widgets import discard
+from kiosk.ui.widgets import Caption, Themed, discard
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -43,11 +42,11 @@ def keys(row: str) -> list[Key]:
     return [Key(ch) for ch in row]
 
 
-class KeyCap(Button):
+class KeyCap(Themed, Button):
     """One key."""
 
 
-class Hint(Label):
+class Hint(Caption):
     """A line of body text on a keyboard's bar (the letters being typed, or what to do)."""
 
 
@@ -55,7 +54,7 @@ class WordKey(KeyCap):
     """A candidate word or character: large, for old eyes."""
 
 
-class KeyRows(BoxLayout):
+class KeyRows(Themed, BoxLayout):
     """Rows of keys; every tap goes to ``on_key`` with the key's value."""
 
     def __init__(self, **kwargs: Any) -> None:

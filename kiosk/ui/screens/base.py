@@ -1,4 +1,8 @@
-"""What every screen has: a spoken prompt, a refresh on language change, and a wipe when the session ends."""
+"""What every screen has: a spoken prompt, a refresh on language change, a wipe when the session ends, its own theme.
+
+A screen's kv rules say ``root.theme``: the screen on view is restyled when elder mode or the palette
+changes, and each other one as the screen manager puts it on view again (``Themed.on_parent``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.services.session import Session
-from kiosk.ui.widgets import discard
+from kiosk.ui.widgets import Themed, discard
 
 if TYPE_CHECKING:
     from kiosk.ui.app import KioskApp
@@ -22,7 +26,7 @@ def load_kv(module_file: str) -> None:
     Builder.load_file(str(Path(module_file).with_suffix(".kv")))
 
 
-class KioskScreen(Screen):
+class KioskScreen(Themed, Screen):
     """A screen of the citizen's journey."""
 
     prompt = "Welcome"  # msgid of what voice guidance says on entering (a later issue speaks it)
