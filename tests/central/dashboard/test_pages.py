@@ -157,6 +157,8 @@ def test_the_overview_counts_the_terminals_on_each_catalog_version(tmp_path: Pat
     seen = monitor.seen["LC0001"]
     assert seen.beat is not None
     seen.beat = seen.beat.model_copy(update={"catalog_version": "2026.12.8"})  # LC0001 switched to a new release
+    assert chips.findall(client.get("/fragments/overview").text) == [("2026.11.1", "3")]  # counted by the flush
+    monitor.flush(monitor.snapshot_at + timedelta(seconds=5) if monitor.snapshot_at else None)
     page = client.get("/fragments/overview").text
     assert chips.findall(page) == [("2026.11.1", "2"), ("2026.12.8", "1")]
     assert "在用事项目录版本" in page
