@@ -190,11 +190,12 @@ class History:
         with self.engine.begin() as conn:
             for (resolution, start), periods in groups.items():
                 names = list(periods)
-                for n in range(0, len(names), CHUNK):
+                for n in range(0, len(names), CHUNK):  # a chunk at a time: 100,000 rows never sit in memory at once
+                    chunk = names[n:n + CHUNK]
                     conn.execute(delete(fleet_history).where(and_(
                         fleet_history.c.resolution == resolution, fleet_history.c.period_start == start.isoformat(),
-                        fleet_history.c.terminal.in_(names[n:n + CHUNK]))))
-                conn.execute(insert(fleet_history), [p.as_row(t, resolution) for t, p in periods.items()])
+                        fleet_history.c.terminal.in_(chunk))))
+                    conn.execute(insert(fleet_history), [periods[t].as_row(t, resolution) for t in chunk])
             for kept in RESOLUTIONS.values():
                 conn.execute(delete(fleet_history).where(and_(
                     fleet_history.c.resolution == kept.name,

@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
@@ -32,13 +33,42 @@ class Seen:
     beat_at: datetime | None = None
 
 
+class Latest(dict[str, Seen]):
+    """The latest of each terminal, remembering which terminals changed since the flush last took them.
+
+    Replace a terminal's ``Seen`` (or let the intake change it) rather than change one in place: a
+    flush assesses again only the terminals named here, the ones whose silence deadline passed and
+    the ones whose registry entry changed.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        """Hold ``args`` as a dict does; every terminal in it counts as changed."""
+        super().__init__(*args)
+        self.changed: set[str] = set(self)
+
+    def __setitem__(self, terminal: str, seen: Seen) -> None:
+        """Set a terminal's latest and note that it changed."""
+        super().__setitem__(terminal, seen)
+        self.changed.add(terminal)
+
+    def of(self, terminal: str) -> Seen:
+        """Return a terminal's latest, made empty if it had none, noting that it changed (the caller changes it)."""
+        self.changed.add(terminal)
+        return self.setdefault(terminal, Seen())
+
+    def take(self) -> set[str]:
+        """Return the terminals changed since the last call, and forget them."""
+        changed, self.changed = self.changed, set()
+        return changed
+
+
 class Intake:
     """Every terminal's latest presence and heartbeat, as the broker delivers them."""
 
     def __init__(self, link: Link, interval: timedelta, name: str) -> None:
         """Connect with the fleet identity of ``link`` (terminals beat every ``interval``) as client ``name``."""
         self.link, self.interval = link, interval
-        self.seen: dict[str, Seen] = {}
+        self._seen = Latest()
         self.garbage = 0  # messages refused: garbage, or heartbeats out of bounds
         self.refusals: dict[str, int] = {}  # refused messages by terminal ("-": a topic naming none)
         self.heartbeats = 0
@@ -53,6 +83,19 @@ class Intake:
         self.listening_since: datetime | None = None  # subscribed to the fleet's topics since then
         self.deaf_since: datetime | None = None  # lost the broker then (None: not lost, or never connected)
         self.client.on_message = self._on_message
+
+    @property
+    def seen(self) -> Latest:
+        """Return the latest of each terminal."""
+        return self._seen
+
+    @seen.setter
+    def seen(self, latest: dict[str, Seen]) -> None:
+        """Replace the latest of every terminal (each one there before or now counts as changed)."""
+        with self._lock:
+            gone = set(self._seen) - set(latest)
+            self._seen = Latest(latest)
+            self._seen.changed |= gone
 
     def _listening(self, client: mqtt.Client, userdata: object, mid: int, codes: object, properties: object) -> None:
         """Note that the fleet's presence and heartbeats reach the monitor again."""
@@ -93,11 +136,11 @@ class Intake:
             if message.topic.endswith("/state"):
                 state = read_presence(message.payload)
                 with self._lock:
-                    self.seen.setdefault(terminal, Seen()).presence = state
+                    self.seen.of(terminal).presence = state
             else:
                 beat = read_heartbeat(message.payload, terminal)
                 with self._lock:
-                    seen = self.seen.setdefault(terminal, Seen())
+                    seen = self.seen.of(terminal)
                     seen.beat, seen.beat_at = beat, datetime.now(UTC)
                     self.heartbeats += 1
         except ValueError as exc:  # Refused, or a topic that is not UTF-8
@@ -107,8 +150,8 @@ class Intake:
         """Count a message or heartbeat the monitor does not take; log the first of each power of ten per terminal."""
         with self._lock:
             self.garbage += 1
-            if terminal is not None:
-                self.seen.setdefault(terminal, Seen())  # heard of, though nothing it said was usable
+            if terminal is not None and terminal not in self.seen:
+                self.seen[terminal] = Seen()  # heard of, though nothing it said was usable
             count = self.refusals[terminal or "-"] = self.refusals.get(terminal or "-", 0) + 1
         if count == 10 ** (len(str(count)) - 1):
             log.warning("fleet monitor refused telemetry of %s (%s): %d so far", terminal or "an unknown topic",
@@ -120,7 +163,7 @@ class Intake:
             seen = self.seen.get(terminal)
             if seen is None or seen.beat is None:
                 return  # already dropped at an earlier step of this flush
-            seen.beat, seen.beat_at = None, None
+            self.seen[terminal] = Seen(seen.presence)
         self._refused(terminal, "unusable")
 
     def beat(self, terminal: str) -> Heartbeat | None:

@@ -95,29 +95,30 @@ class FleetMonitor(Intake):
             self._database_failed(exc, now)
         return self._known
 
-    def _assess(self, now: datetime, previous: Mapping[str, TerminalStatus]) -> list[TerminalStatus]:
+    def _assess(self, now: datetime, previous: Mapping[str, TerminalStatus]) -> dict[str, TerminalStatus]:
         """Assess every known terminal (registered or heard from), keeping each ``previous`` row that still holds.
 
         A state and its reasons date from the previous row when that had the same, else from ``now``.
         """
         registry = self._registry(now)
+        main = previous is self._previous  # a flush (else an overview assessed on demand, from nothing)
+        changes = self.changes if main else Changes(self.interval)
         with self._lock:
-            seen = dict(self.seen)
-        unregistered, changes = Registered(), self.changes if previous is self._previous else Changes(self.interval)
-        again = changes.to_assess(seen, registry, now, unregistered) if previous else None
-        if again is None:  # the first flush, or terminals came or went: every terminal, in order
-            changes.forget()
-            names: list[str] | set[str] = sorted(set(registry) | set(seen))
-            rows = {}
-        else:
-            names, rows = again, dict(previous)
+            heard = self.seen.take() if main else set()
+            again = changes.to_assess(heard, self.seen, registry, now) if main and self.snapshot_at else None
+            if again is None:  # the first flush (or after a restart), or a terminal left: every terminal, in order
+                changes.forget()
+            names = sorted(registry.keys() | self.seen.keys()) if again is None else again
+            latest = {terminal: self.seen.get(terminal) for terminal in names}
+        rows = {} if again is None else dict(previous)
+        unregistered = Registered()
         for terminal in names:
-            info, latest = registry.get(terminal, unregistered), seen.get(terminal)
-            rows[terminal] = self._guarded(terminal, info, latest, now, previous.get(terminal))
-            changes.assessed(terminal, latest, info)
-        if changes is self.changes:
+            rows[terminal] = self._guarded(terminal, registry.get(terminal, unregistered), latest[terminal], now,
+                                           previous.get(terminal))
+            changes.assessed(terminal, latest[terminal])
+        if main:
             self.touched = None if again is None else again
-        return list(rows.values())
+        return rows
 
     def _guarded(self, terminal: str, info: Registered, latest: Seen | None, now: datetime,
                  before: TerminalStatus | None) -> TerminalStatus:
@@ -149,7 +150,7 @@ class FleetMonitor(Intake):
 
     def overview(self, now: datetime | None = None) -> list[TerminalStatus]:
         """Return every known terminal (registered or heard from) with its state and reasons, as of ``now``."""
-        return self._assess(now or datetime.now(UTC), {})
+        return list(self._assess(now or datetime.now(UTC), {}).values())
 
     def _slow_facts(self, now: datetime) -> tuple[set[str], set[str]]:
         """Return the terminals with sequence gaps and with help requests waiting, queried every SLOW_EVERY."""
@@ -226,11 +227,10 @@ class FleetMonitor(Intake):
     def _save(self, changed: list[TerminalStatus], alert_changes: list[Alert], now: datetime) -> None:
         """Write status rows and alert changes in one transaction, then the history when due."""
         with self.engine.begin() as conn:
-            names = [r.terminal for r in changed]
-            for n in range(0, len(names), CHUNK):
-                conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
-            if changed:
-                conn.execute(insert(fleet_status), [record(r, now) for r in changed])
+            for n in range(0, len(changed), CHUNK):  # a chunk at a time: a checkpoint's rows never all in memory
+                chunk = changed[n:n + CHUNK]
+                conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_([r.terminal for r in chunk])))
+                conn.execute(insert(fleet_status), [record(r, now) for r in chunk])
             if self.alerts is not None:
                 alertdb.save(conn, alert_changes, now)
         if self.history is not None:
@@ -258,7 +258,7 @@ class FleetMonitor(Intake):
             log.warning("central's database refused the fleet monitor (%s): assessing and paging from memory, "
                         "writing again when it answers", type(exc.orig).__name__)
 
-    def _to_evaluate(self, rows: list[TerminalStatus], now: datetime) -> list[TerminalStatus]:
+    def _to_evaluate(self, rows: Mapping[str, TerminalStatus], now: datetime) -> list[TerminalStatus]:
         """Return the rows the alert rules must see: every one each minute, else those changed or being watched.
 
         A rule's condition changes only with a terminal's row or heartbeat, the slow queries' findings, or (the
@@ -267,19 +267,19 @@ class FleetMonitor(Intake):
         """
         if self.alerts is None or self.touched is None or self._swept is None or now - self._swept >= SWEEP:
             self._swept = now
-            return rows
+            return list(rows.values())
         gapped, helped = self._slow_facts(now)
         wanted = self.touched | self.alerts.watched() | gapped | helped
         return [self.snapshot[t] for t in wanted if t in self.snapshot]
 
-    def _to_write(self, rows: list[TerminalStatus], now: datetime, checkpoint: bool) -> list[TerminalStatus]:
+    def _to_write(self, rows: Mapping[str, TerminalStatus], now: datetime, checkpoint: bool) -> list[TerminalStatus]:
         """Return the rows to write: a new state or reasons at once, the last-heard fields once a minute."""
         whole = checkpoint or self._checkpoint_at is None or now - self._checkpoint_at >= CHECKPOINT
         if whole:
             self._checkpoint_at = now
         elif self.touched is not None and self.database_down_since is None:  # else the last write may have failed
-            rows = [self.snapshot[t] for t in self.touched if t in self.snapshot]
-        return pending(rows, self._written, whole=whole)
+            return pending([rows[t] for t in self.touched if t in rows], self._written, whole=False)
+        return pending(list(rows.values()), self._written, whole=whole)
 
     def flush(self, now: datetime | None = None, *, checkpoint: bool = False) -> int:
         """Assess, run the alert rules, sample the history, and write what changed; return the terminal count.
@@ -287,8 +287,7 @@ class FleetMonitor(Intake):
         ``checkpoint``: write every row's last-heard fields now (as each minute does; the last flush before a stop).
         """
         now = now or datetime.now(UTC)
-        rows = self._assess(now, self._previous)
-        self.snapshot = self._previous = {r.terminal: r for r in rows}  # before the rules: a row shows before its alert
+        rows = self.snapshot = self._previous = self._assess(now, self._previous)  # a row shows before its alert
         hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
         unusable: set[str] = set()
         if self.alerts is not None and hearing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def test_the_overview_counts_the_terminals_on_each_catalog_version(tmp_path: Pat
     assert chips.findall(client.get("/").text) == [("2026.11.1", "3")]
     seen = monitor.seen["LC0001"]
     assert seen.beat is not None
-    seen.beat = seen.beat.model_copy(update={"catalog_version": "2026.12.8"})  # LC0001 switched to a new release
+    monitor.seen["LC0001"] = replace(seen, beat=seen.beat.model_copy(update={"catalog_version": "2026.12.8"}))
     assert chips.findall(client.get("/fragments/overview").text) == [("2026.11.1", "3")]  # counted by the flush
     monitor.flush(monitor.snapshot_at + timedelta(seconds=5) if monitor.snapshot_at else None)
     page = client.get("/fragments/overview").text

@@ -69,3 +69,16 @@ def test_a_registry_change_and_a_new_heartbeat_reach_the_next_flush(tmp_path: Pa
     assert monitor.alerts is not None
     monitor.flush(now + timedelta(seconds=40))  # paper out for longer than its hold: the alert opens
     assert ("paper_out", "LC0002") in monitor.alerts.alerts
+
+
+def test_a_terminal_that_kept_talking_is_not_assessed_again_by_a_deadline_its_heartbeats_moved_on(
+        tmp_path: Path, sqlite_db: Engine) -> None:
+    now = datetime.now(UTC)
+    monitor = settled(tmp_path, sqlite_db, now)  # every silence deadline at now + 90 s
+    monitor.seen["LC0001"] = Seen(ONLINE, beat("LC0001"), now + timedelta(seconds=30))  # LC0001's: now + 120 s
+    monitor.flush(now + timedelta(seconds=30))
+    assert monitor.touched == {"LC0001"}
+    monitor.flush(now + timedelta(seconds=95))  # nothing heard: only the two silent ones are looked at again
+    assert monitor.touched == {"LC0002", "ZD0001"}
+    assert {t: r.state for t, r in monitor.snapshot.items()} == {
+        "LC0001": State.ONLINE, "LC0002": State.OFFLINE, "ZD0001": State.OFFLINE}
