@@ -144,21 +144,18 @@ class _Families:
     def collect(self) -> Iterator[Metric]:
         """Yield every family (prometheus_client's collector protocol)."""
         monitor = self.monitor
-        rows = monitor.rows()
+        counts = monitor.ordered().counts  # kept by the monitor's flush: a scrape reads a few numbers
         terminals = GaugeMetricFamily("yichuang_terminals", "Terminals by state and hall", labels=["state", "hall"])
-        counts: dict[tuple[str, str], int] = {}
-        for row in rows:
-            key = (row.state.value, row.hall or "-")
-            counts[key] = counts.get(key, 0) + 1
-        for (state, hall), count in sorted(counts.items()):
-            terminals.add_metric([state, hall], count)
+        for hall in sorted(counts.halls, key=lambda h: h.hall or "-"):
+            for state, count in sorted(hall.by_state.items()):
+                terminals.add_metric([state.value, hall.hall or "-"], count)
         yield terminals
         alerts = GaugeMetricFamily("yichuang_alerts_open", "Open or acknowledged alerts by rule", labels=["rule"])
         for rule, count in sorted(self.book.open_by_rule().items()):
             alerts.add_metric([rule], count)
         yield alerts
         yield GaugeMetricFamily("yichuang_outbox_backlog", "Entries waiting for central, all terminals",
-                                value=sum(r.backlog or 0 for r in rows))
+                                value=counts.backlog)
         hearing = monitor.blind_since(datetime.now(UTC)) is None
         yield GaugeMetricFamily("yichuang_monitor_hearing", "1 when the monitor hears the fleet (broker connected, "
                                 "settled), 0 when silence proves nothing", value=hearing)

@@ -43,9 +43,10 @@ def key_of(text: str) -> Key:
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """The fleet's counts at one flush: by state, by hall, the site types and the catalog versions served."""
+    """The fleet's counts at one flush: the outbox backlog, by state, by hall, site types, catalog versions served."""
 
     total: int
+    backlog: int  # entries waiting in every terminal's outbox, by their latest heartbeats
     by_state: dict[State, int]
     halls: tuple[HallCount, ...]
     sites: tuple[str, ...]
@@ -65,12 +66,13 @@ class Order:
         self.keys: list[Key] = []
         self.rows: Mapping[str, TerminalStatus] = {}
         self._key: dict[str, Key] = {}
-        self._counted: dict[str, tuple[State, str, str, str | None]] = {}  # state, hall, site, catalog counted
+        self._counted: dict[str, tuple[State, str, str, str | None, int]] = {}  # state, hall, site, catalog, backlog
         self._states: Counter[State] = Counter()
         self._halls: dict[str, Counter[State]] = {}
         self._sites: Counter[str] = Counter()
         self._catalogs: Counter[str] = Counter()
-        self.counts = Counts(0, {}, (), (), ())
+        self._backlog = 0
+        self.counts = Counts(0, 0, {}, (), (), ())
 
     def update(self, rows: Mapping[str, TerminalStatus], names: Iterable[str] | None, alerted: Collection[str],
                catalog: Callable[[str], str | None]) -> None:
@@ -105,7 +107,7 @@ class Order:
 
     def _count(self, terminal: str, row: TerminalStatus | None, catalog: str | None) -> None:
         """Count ``terminal`` as it is now instead of as it was."""
-        now = None if row is None else (row.state, row.hall, row.site, catalog)
+        now = None if row is None else (row.state, row.hall, row.site, catalog, row.backlog or 0)
         before = self._counted.pop(terminal, None)
         if before == now:
             if now is not None:
@@ -113,7 +115,8 @@ class Order:
             return
         for sign, counted in ((-1, before), (1, now)):
             if counted is not None:
-                state, hall, site, version = counted
+                state, hall, site, version, backlog = counted
+                self._backlog += sign * backlog
                 self._states[state] += sign
                 self._halls.setdefault(hall, Counter())[state] += sign
                 self._sites[site] += sign
@@ -126,7 +129,7 @@ class Order:
         """Return the counts as they stand (each a handful of entries: states, halls, sites, versions)."""
         halls = tuple(HallCount(hall, counts.total(), counts[State.ONLINE], {s: n for s, n in counts.items() if n})
                       for hall, counts in sorted(self._halls.items()) if counts.total())
-        return Counts(len(self.keys), {s: n for s, n in self._states.items() if n}, halls,
+        return Counts(len(self.keys), self._backlog, {s: n for s, n in self._states.items() if n}, halls,
                       tuple(sorted(site for site, n in self._sites.items() if n and site)),
                       tuple(sorted(((v, n) for v, n in self._catalogs.items() if n), key=lambda p: (-p[1], p[0]))))
 

@@ -16,9 +16,9 @@ from central.monitor.rows import State, TerminalStatus
 from tests.central.monitor.helpers import ONLINE, beat, monitor_for
 
 
-def status(terminal: str, state: State, hall: str) -> TerminalStatus:
+def status(terminal: str, state: State, hall: str, backlog: int | None = None) -> TerminalStatus:
     return TerminalStatus(terminal=terminal, hall=hall, site="bank" if hall == "h1" else "hall", state=state,
-                          changed_at="x")
+                          backlog=backlog, changed_at="x")
 
 
 def test_moving_only_the_changed_terminals_keeps_the_order_and_counts_a_full_sort_would_give() -> None:
@@ -31,13 +31,15 @@ def test_moving_only_the_changed_terminals_keeps_the_order_and_counts_a_full_sor
     for _ in range(300):
         changed = set(pick.sample(names, 4))
         for terminal in changed:
-            rows[terminal] = status(terminal, pick.choice(list(State)), pick.choice(["h0", "h1", "h2"]))
+            rows[terminal] = status(terminal, pick.choice(list(State)), pick.choice(["h0", "h1", "h2"]),
+                                    pick.choice([None, 0, 3, 250]))
             catalogs[terminal] = pick.choice(["2026.11.1", "2026.12.8"])
         flipped = set(pick.sample(names, 2)) ^ alerted if pick.random() < 0.3 else set()
         alerted ^= flipped
         order.update(dict(rows), changed | flipped, alerted, catalogs.get)
         assert order.keys == sorted((place(r, t in alerted), t) for t, r in rows.items())
         assert order.counts.by_state == dict(Counter(r.state for r in rows.values()))
+        assert order.counts.backlog == sum(r.backlog or 0 for r in rows.values())
         assert {h.hall: (h.total, h.available) for h in order.counts.halls} == {
             hall: (sum(r.hall == hall for r in rows.values()),
                    sum(r.hall == hall and r.state is State.ONLINE for r in rows.values()))
