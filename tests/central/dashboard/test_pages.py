@@ -43,6 +43,19 @@ def test_the_overview_lists_terminals_needing_action_first_and_filters(tmp_path:
     assert "connection lost" in english
 
 
+def test_the_overview_counts_the_matching_terminals_from_the_counts_or_by_a_pass(
+        tmp_path: Path, sqlite_db: Engine) -> None:
+    client, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    matching = re.compile(r"(\d+) of (\d+) terminals match")
+    for filters, n in (({}, 3), ({"hall": "lc-center"}, 2), ({"state": "online"}, 1), ({"state": "sleepy"}, 0),
+                       ({"hall": "lc-center", "state": "offline"}, 0), ({"hall": "nowhere"}, 0),
+                       ({"site": "hall"}, 3), ({"q": "lc"}, 2), ({"q": "LC0002", "state": "degraded"}, 1)):
+        page = client.get("/fragments/overview", params=filters, headers={"Accept-Language": "en"}).text
+        assert matching.findall(page) == [(str(n), "3")], filters
+    assert client.get("/", params={"q": "x" * 65}).status_code == 400  # a filter is bounded like the search box
+
+
 def test_the_language_choice_sticks_and_only_known_languages_are_taken(tmp_path: Path, sqlite_db: Engine) -> None:
     client, *_ = dashboard(tmp_path, sqlite_db)
     assert log_in(client, "ops-li") == 303
