@@ -170,6 +170,16 @@ def _timed_get(http: httpx.Client, path: str, into: list[float]) -> httpx.Respon
     return response.raise_for_status()
 
 
+def _listed(http: httpx.Client, into: list[float]) -> int:
+    """Walk /api/terminals in its largest pages, adding each page's milliseconds to ``into``; return the rows."""
+    rows, after = 0, None
+    while True:
+        page = _timed_get(http, "/api/terminals?limit=2000" + (f"&after={after}" if after else ""), into).json()
+        rows, after = rows + len(page["terminals"]), page["next"]
+        if after is None:
+            return rows
+
+
 def _ms(samples: list[float]) -> str:
     """Render the median and the 99th percentile of millisecond samples."""
     p99 = statistics.quantiles(samples, n=100)[98] if len(samples) > 1 else samples[0]
@@ -222,8 +232,7 @@ def _steady(ca: Path, port: int, broker_pid: int, db_url: str) -> dict[str, str]
         while (elapsed := time.perf_counter() - t0) < STEADY_S:
             _timed_get(http, "/api/overview", overview)
             if len(overview) % 10 == 1:
-                rows = _timed_get(http, "/api/terminals", listing).json()
-                assert len(rows) >= TERMINALS
+                assert _listed(http, listing) >= TERMINALS
             if len(overview) % 3 == 2:  # what an open dashboard tab asks for every 3 s
                 assert 'id="live"' in _timed_get(http, "/fragments/overview", page).text
             time.sleep(max(0.0, len(overview) - (time.perf_counter() - t0)))
@@ -243,7 +252,7 @@ def _steady(ca: Path, port: int, broker_pid: int, db_url: str) -> dict[str, str]
             f"{rate:,.0f} heartbeats/s; monitor CPU {cpu:.0%} of one core, memory {memory[0]:.0f} MiB; "
             f"broker {memory[1]:.0f} MiB; simulator {memory[2]:.0f} MiB"),
         "fleet overview API (/api/overview) in that window": f"{_ms(overview)}; target < 300 ms {target}",
-        f"full terminal list (/api/terminals, {TERMINALS:,} rows)": _ms(listing),
+        f"terminal list, a page of 2,000 rows (/api/terminals, {TERMINALS:,} walked)": _ms(listing),
         "dashboard overview's live part (HTML: counts, the first 200 terminals, needing action first)": (
             f"{_ms(page)}; target < 300 ms {'met' if statistics.quantiles(page, n=100)[98] < 300 else 'MISSED'}"),
     }

@@ -27,10 +27,13 @@ from central.auth.security import CSRF_HEADER, SESSION_COOKIE, Guard
 from central.monitor.alerts import AlertBook
 from central.monitor.history import RESOLUTIONS
 from central.monitor.monitor import FleetMonitor
-from central.monitor.rows import State, summarize
+from central.monitor.order import URGENT, Key, cursor, key_of
+from central.monitor.rows import State, TerminalStatus
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such terminal, or no live alert of that rule"}}
 NO_ALERT = "no live alert of that rule on that terminal"
+PAGE, MAX_PAGE = 500, 2_000  # terminals per page of /api/terminals: by default, at most
+CURSOR = r"^[0-9]{1,2}\.[0-9A-Z]{4,12}$"  # a page's `next`: the place and id of its last terminal
 
 
 class TerminalRow(BaseModel):
@@ -70,6 +73,13 @@ class Overview(BaseModel):
     alerts_live: int
     halls: list[HallRow]
     needing_action: list[TerminalRow]
+
+
+class TerminalPage(BaseModel):
+    """One page of terminals, needing action first, and the cursor of the next page (None: the last page)."""
+
+    terminals: list[TerminalRow]
+    next: str | None
 
 
 class Point(BaseModel):
@@ -134,21 +144,18 @@ class _Families:
     def collect(self) -> Iterator[Metric]:
         """Yield every family (prometheus_client's collector protocol)."""
         monitor = self.monitor
-        rows = monitor.rows()
+        counts = monitor.ordered().counts  # kept by the monitor's flush: a scrape reads a few numbers
         terminals = GaugeMetricFamily("yichuang_terminals", "Terminals by state and hall", labels=["state", "hall"])
-        counts: dict[tuple[str, str], int] = {}
-        for row in rows:
-            key = (row.state.value, row.hall or "-")
-            counts[key] = counts.get(key, 0) + 1
-        for (state, hall), count in sorted(counts.items()):
-            terminals.add_metric([state, hall], count)
+        for hall in sorted(counts.halls, key=lambda h: h.hall or "-"):
+            for state, count in sorted(hall.by_state.items()):
+                terminals.add_metric([state.value, hall.hall or "-"], count)
         yield terminals
         alerts = GaugeMetricFamily("yichuang_alerts_open", "Open or acknowledged alerts by rule", labels=["rule"])
         for rule, count in sorted(self.book.open_by_rule().items()):
             alerts.add_metric([rule], count)
         yield alerts
         yield GaugeMetricFamily("yichuang_outbox_backlog", "Entries waiting for central, all terminals",
-                                value=sum(r.backlog or 0 for r in rows))
+                                value=counts.backlog)
         hearing = monitor.blind_since(datetime.now(UTC)) is None
         yield GaugeMetricFamily("yichuang_monitor_hearing", "1 when the monitor hears the fleet (broker connected, "
                                 "settled), 0 when silence proves nothing", value=hearing)
@@ -255,24 +262,34 @@ def _fleet_routes(app: APIRouter, monitor: FleetMonitor, book: AlertBook) -> Non
     @app.get("/api/overview")
     def overview(limit: int = Query(100, ge=0, le=10_000)) -> Overview:
         """Counts by state and hall, and the terminals needing action (at most ``limit``), worst first."""
-        if monitor.snapshot_at is None:
-            monitor.summary = summarize(monitor.rows(), set())
-        summary = monitor.summary  # made by the monitor's flush: a request only slices it
+        order = monitor.ordered()  # kept by the monitor's flush: a request only reads the first rows
+        counts, (urgent, _) = order.counts, order.page(limit, before=URGENT)
         with book.lock:
             live = len(book.alerts)
         at = monitor.snapshot_at.isoformat() if monitor.snapshot_at else None
         blind = monitor.blind_since(datetime.now(UTC))
-        return Overview(at=at, blind_since=blind.isoformat() if blind else None, total=summary.total,
-                        by_state=summary.by_state, alerts_live=live,
-                        halls=[HallRow.model_validate(h) for h in summary.halls],
-                        needing_action=[TerminalRow.model_validate(r) for r in summary.urgent[:limit]])
+        return Overview(at=at, blind_since=blind.isoformat() if blind else None, total=counts.total,
+                        by_state=counts.by_state, alerts_live=live,
+                        halls=[HallRow.model_validate(h) for h in counts.halls],
+                        needing_action=[TerminalRow.model_validate(r) for r in urgent])
 
     @app.get("/api/terminals")
-    def terminals(hall: str | None = None, site: str | None = None, state: State | None = None) -> list[TerminalRow]:
-        """List terminals, needing action first; filter by hall, site or state."""
-        rows = [r for r in monitor.rows() if (hall is None or r.hall == hall) and (site is None or r.site == site)
-                and (state is None or r.state is state)]
-        return [TerminalRow.model_validate(r) for r in sorted(rows, key=lambda r: (r.state.rank, r.terminal))]
+    def terminals(hall: str | None = Query(None, max_length=64), site: str | None = Query(None, max_length=16),
+                  state: State | None = None, limit: int = Query(PAGE, ge=1, le=MAX_PAGE, description=(
+                      f"Terminals on this page (at most {MAX_PAGE:,})")),
+                  after: str | None = Query(None, max_length=20, pattern=CURSOR, description=(
+                      "The `next` of the previous page (absent: the first page)"))) -> TerminalPage:
+        """List terminals a page at a time, needing action first; filter by hall, site or state.
+
+        Follow `next` until it is null; a terminal that changes place between pages is listed where it stands.
+        """
+        def keep(row: TerminalStatus) -> bool:
+            return (hall is None or row.hall == hall) and (site is None or row.site == site) and (
+                state is None or row.state is state)
+        start: Key | None = key_of(after) if after is not None else None
+        rows, last = monitor.ordered().page(limit, after=start, keep=keep)
+        return TerminalPage(terminals=[TerminalRow.model_validate(r) for r in rows],
+                            next=cursor(last) if last is not None else None)
 
 
 def _terminal_routes(app: APIRouter, monitor: FleetMonitor, guard: Guard) -> None:

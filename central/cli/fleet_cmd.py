@@ -169,12 +169,13 @@ def _web(monitor: FleetMonitor, book: AlertBook, engine: Engine, *, http: str | 
 
 def _monitor_until_stopped(monitor: FleetMonitor, history: History, started: str) -> None:
     """Flush every few seconds until SIGTERM or Ctrl-C, then flush and keep the history one last time."""
-    from central.monitor.memory import tune_gc
+    from central.monitor.memory import tune_gc, tune_switching
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     tune_gc()
+    tune_switching()
     monitor.start()
     click.echo(started, err=True)
     liveness = Liveness()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -23,6 +23,7 @@ from central.platform import commands, queries
 
 AUDIT_PAGE = 200  # audit lines per page
 Window = Literal["1h", "24h", "7d"]
+Filter = Annotated[str, Query(max_length=64)]  # an overview filter: a hall, a site type, a state or a search
 
 
 def _template(request: Request, page: str) -> str:
@@ -57,7 +58,8 @@ def _overview_pages(router: APIRouter, monitor: FleetMonitor, book: AlertBook, g
     """Add the overview: every terminal, needing action first, with filters."""
     @router.get("/", response_class=HTMLResponse)
     @router.get("/fragments/overview", response_class=HTMLResponse)
-    def overview(request: Request, hall: str = "", site: str = "", state: str = "", q: str = "") -> HTMLResponse:
+    def overview(request: Request, hall: Filter = "", site: Filter = "", state: Filter = "",
+                 q: Filter = "") -> HTMLResponse:
         """Show the counts and the terminals that pass the filters."""
         filters = views.Filters(hall=hall, site=site, state=state, q=q)
         return render(request, _template(request, "overview"), guard.viewer(request), filters=filters,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from central.dashboard.words import N_
 from central.monitor.alerts import AlertBook
 from central.monitor.monitor import FleetMonitor
+from central.monitor.order import Counts, Order
 from central.monitor.rows import HallCount, State, TerminalStatus
 
 SHOWN = 200  # terminals listed on the overview at most (the rest are counted)
@@ -62,30 +62,30 @@ def _alerted(book: AlertBook) -> dict[str, list[str]]:
     return {terminal: sorted(rules) for terminal, rules in alerted.items()}
 
 
-def _place(row: TerminalStatus, alerted: dict[str, list[str]]) -> tuple[float, str]:
-    """Return where ``row`` is listed: needing action first, an online terminal with live alerts after the degraded."""
-    if row.state is State.ONLINE and row.terminal in alerted:
-        return State.DEGRADED.rank + 0.5, row.terminal
-    return row.state.rank, row.terminal
-
-
-def _catalogs(monitor: FleetMonitor, rows: list[TerminalStatus]) -> list[tuple[str, int]]:
-    """Return how many terminals serve each catalog version, by their latest heartbeats (most terminals first)."""
-    served = Counter(beat.catalog_version for beat in (monitor.beat(r.terminal) for r in rows) if beat is not None)
-    return sorted(served.items(), key=lambda pair: (-pair[1], pair[0]))
+def _matching(counts: Counts, filters: Filters, order: Order) -> int:
+    """Return how many terminals pass the filters: from the flush's counts, or a pass when a site or search is set."""
+    if filters.site or filters.q.strip():
+        return order.count(filters.keep)
+    hall = next((h for h in counts.halls if h.hall == filters.hall), None) if filters.hall else None
+    if filters.hall and hall is None:
+        return 0
+    by_state = hall.by_state if hall is not None else counts.by_state
+    if filters.state:
+        return sum(n for state, n in by_state.items() if state == filters.state)
+    return hall.total if hall is not None else counts.total
 
 
 def overview(monitor: FleetMonitor, book: AlertBook, filters: Filters) -> OverviewView:
-    """Return the overview page's content."""
-    rows = monitor.rows()
-    alerted = _alerted(book)
-    by_state = monitor.summary.by_state if monitor.snapshot_at else dict(Counter(r.state for r in rows))
-    view = OverviewView(at=monitor.snapshot_at, total=len(rows), by_state=by_state,
+    """Return the overview page's content: the counts, and the first page of the matching terminals."""
+    order = monitor.ordered()
+    counts, alerted = order.counts, _alerted(book)
+    view = OverviewView(at=monitor.snapshot_at, total=counts.total, by_state=counts.by_state,
                         alerts_live=sum(len(v) for v in alerted.values()),
-                        halls=sorted({r.hall for r in rows if r.hall}), sites=sorted({r.site for r in rows if r.site}),
-                        alerts=alerted, catalogs=_catalogs(monitor, rows))
-    chosen = sorted((r for r in rows if filters.keep(r)), key=lambda r: _place(r, alerted))
-    view.matching, view.rows = len(chosen), chosen[:SHOWN]
+                        halls=[h.hall for h in counts.halls if h.hall], sites=list(counts.sites),
+                        alerts=alerted, catalogs=list(counts.catalogs))
+    keep = filters.keep if filters != Filters() else None
+    view.rows = order.page(SHOWN, keep=keep)[0]
+    view.matching = _matching(counts, filters, order)
     return view
 
 
@@ -131,7 +131,7 @@ class Halls:
     def rows(self, now: datetime | None = None) -> list[HallShare]:
         """Return one row per hall: terminals by state, the share available now, over a day and over a week."""
         now = now or datetime.now(UTC)
-        halls = self.monitor.summary.halls if self.monitor.snapshot_at else ()
+        halls = self.monitor.order.counts.halls if self.monitor.snapshot_at else ()
         day, week = self._shares("day", now), self._shares("week", now)
         return [HallShare(h, round(100 * h.available / h.total, 1) if h.total else 0.0, day.get(h.hall),
                           week.get(h.hall)) for h in halls]

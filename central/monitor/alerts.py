@@ -119,6 +119,7 @@ class AlertBook:
     changed: list[Alert] = field(default_factory=list)  # not yet written to the database
     lock: threading.RLock = field(default_factory=threading.RLock)
     _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict)
+    _timing: set[tuple[str, str]] = field(default_factory=set)  # a hold or clear time running: the clock decides
 
     def _emit(self, event: str, alert: Alert) -> None:
         """Record a change for the database and tell ``notify``."""
@@ -146,9 +147,9 @@ class AlertBook:
         return unreadable
 
     def watched(self) -> set[str]:
-        """Return the terminals with a live alert or a condition being timed (their rules run on every flush)."""
+        """Return the terminals with a hold or clear time running (the clock alone can step their rules)."""
         with self.lock:
-            return {terminal for _, terminal in self.alerts} | {terminal for _, terminal in self._tracks}
+            return {terminal for _, terminal in self._timing}
 
     def take_changes(self) -> list[Alert]:
         """Return and forget the alerts changed since the last call."""
@@ -172,15 +173,25 @@ class AlertBook:
             if live is None and now - track.true_since >= rule.hold:
                 self.alerts[key] = Alert(rule.name, terminal, rule.severity, now)
                 self._emit("opened", self.alerts[key])
+            self._time(key, key not in self.alerts)
             return
         if live is None:  # the common case: nothing to track (10 000 terminals × 9 rules stay sparse)
             self._tracks.pop(key, None)
+            self._time(key, False)
             return
         track = self._tracks.setdefault(key, _Track())
         track.true_since = None
         track.false_since = track.false_since or now
         if now - track.false_since >= rule.clear:
             self._close(key, now, "condition cleared")
+        self._time(key, key in self.alerts)
+
+    def _time(self, key: tuple[str, str], running: bool) -> None:
+        """Note whether a hold or clear time of ``key`` is running."""
+        if running:
+            self._timing.add(key)
+        else:
+            self._timing.discard(key)
 
     def acknowledge(self, rule: str, terminal: str, who: str, now: datetime) -> Alert:
         """Mark an open alert as being handled by ``who``."""
@@ -196,6 +207,7 @@ class AlertBook:
         with self.lock:
             alert = self._close((rule, terminal), now, who)
             self._tracks.pop((rule, terminal), None)
+            self._time((rule, terminal), False)
             return alert
 
     def _close(self, key: tuple[str, str], now: datetime, who: str) -> Alert:

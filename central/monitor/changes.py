@@ -2,9 +2,10 @@
 
 A terminal's state depends only on its presence, its last heartbeat and when that came, its
 registry entry, and the clock through one threshold (silent for ``MISSED_BEATS`` intervals). So a
-flush assesses again only the terminals whose inputs are not the ones last assessed, and those
-whose silence deadline (kept in a heap) has passed; every other terminal keeps its row object.
-The registry is read again only when a one-row fingerprint of it changes (or once a minute).
+flush assesses again only the terminals the intake heard from (``intake.Latest`` names them), those
+whose registry entry changed, and those whose silence deadline (kept in a heap) has passed; every
+other terminal keeps its row object, and nothing is compared over the whole fleet. The registry is
+read again only when a one-row fingerprint of it changes (or once a minute).
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ FINGERPRINT = select(func.count(), func.max(terminals.c.registered_at), func.cou
 
 @dataclass
 class Changes:
-    """The inputs each terminal was last assessed on, and when a silent one's state changes by itself."""
+    """When each silent terminal's state changes by itself, and which registry entries changed since last asked."""
 
     interval: timedelta
-    inputs: dict[str, tuple[Any, Any, datetime | None, Registered]] = field(default_factory=dict)
     deadlines: list[tuple[datetime, str]] = field(default_factory=list)  # a heap: (when silence counts, terminal)
+    due: dict[str, datetime] = field(default_factory=dict)  # each terminal's current deadline (older ones are stale)
+    moved: set[str] = field(default_factory=set)  # registry entries that changed, came or went since last asked
     fingerprint: tuple[Any, ...] | None = None
     read_at: datetime | None = None
 
@@ -47,40 +49,50 @@ class Changes:
         return stale
 
     def registry(self, conn: Connection, now: datetime, known: dict[str, Registered]) -> dict[str, Registered]:
-        """Return hall, site and standing of every registered terminal: ``known`` unless the registry changed."""
+        """Return hall, site and standing of every registered terminal: ``known`` unless the registry changed.
+
+        A read keeps the entries that did not change (the same objects) and notes the ones that did.
+        """
         if not self.registry_stale(conn, now):
             return known
         rows = conn.execute(select(terminals.c.id, terminals.c.hall, terminals.c.site, terminals.c.revoked_at,
                                    terminals.c.maintenance_since, terminals.c.retired_at))
-        return {r.id: Registered(r.hall, r.site, revoked=r.revoked_at is not None,
+        read = {r.id: Registered(r.hall, r.site, revoked=r.revoked_at is not None,
                                  maintenance=r.maintenance_since is not None, retired=r.retired_at is not None)
                 for r in rows}
+        self.moved |= {t for t, entry in read.items() if known.get(t) != entry} | (known.keys() - read.keys())
+        return {t: known[t] if t not in self.moved else entry for t, entry in read.items()}
 
-    def to_assess(self, seen: Mapping[str, Any], registry: Mapping[str, Registered], now: datetime,
-                  unregistered: Registered) -> set[str] | None:
-        """Return the terminals to assess again at ``now``, or None when the set of terminals itself changed."""
-        if len(self.inputs) != len(registry.keys() | seen.keys()):
-            return None
-        again = set()
-        for terminal, last in self.inputs.items():
-            latest, info = seen.get(terminal), registry.get(terminal, unregistered)
-            if latest is None and terminal not in registry:
-                return None  # a terminal left the fleet
-            presence, beat, beat_at = (latest.presence, latest.beat, latest.beat_at) if latest else (None, None, None)
-            if last[0] is not presence or last[1] is not beat or last[2] != beat_at or last[3] != info:
-                again.add(terminal)
+    def to_assess(self, heard: set[str], seen: Mapping[str, Any], registry: Mapping[str, Registered],
+                  now: datetime) -> set[str] | None:
+        """Return the terminals to assess again at ``now``, or None when one left the fleet (assess every one).
+
+        ``heard``: the terminals whose latest changed; with them, those whose registry entry changed and
+        those whose silence deadline has passed.
+        """
+        again, self.moved = heard | self.moved, set()
         while self.deadlines and self.deadlines[0][0] < now:
-            again.add(heapq.heappop(self.deadlines)[1])
+            when, terminal = heapq.heappop(self.deadlines)
+            if self.due.get(terminal) == when:  # not a deadline a later heartbeat moved on
+                again.add(terminal)
+                del self.due[terminal]
+        if any(terminal not in seen and terminal not in registry for terminal in again):
+            return None
         return again
 
-    def assessed(self, terminal: str, latest: Any, info: Registered) -> None:
-        """Remember what ``terminal`` was assessed on, and when its silence will count."""
+    def assessed(self, terminal: str, latest: Any) -> None:
+        """Remember when the silence of ``terminal``, assessed on ``latest``, will count."""
         beat_at = latest.beat_at if latest is not None else None
-        self.inputs[terminal] = (latest.presence if latest else None, latest.beat if latest else None, beat_at, info)
-        if beat_at is not None:
-            heapq.heappush(self.deadlines, (beat_at + self.interval * MISSED_BEATS, terminal))
+        if beat_at is None:
+            self.due.pop(terminal, None)
+            return
+        deadline = beat_at + self.interval * MISSED_BEATS
+        if self.due.get(terminal) != deadline:
+            self.due[terminal] = deadline
+            heapq.heappush(self.deadlines, (deadline, terminal))
 
     def forget(self) -> None:
-        """Drop every remembered input: the next flush assesses every terminal."""
-        self.inputs.clear()
+        """Drop every remembered deadline and change: the next flush assesses every terminal."""
         self.deadlines.clear()
+        self.due.clear()
+        self.moved.clear()

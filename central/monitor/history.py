@@ -2,10 +2,12 @@
 
 A row holds one period of one terminal at one resolution as slots (an hour of minutes, or a day
 of hours). Each slot keeps the worst state sampled, how many samples were taken, how many of
-them could take applications, and the largest outbox backlog. The monitor samples every flush;
-periods in progress live in memory (compact arrays: 10 000 terminals take a few MB) and are
-written every ``checkpoint`` and when they close, so a crash loses at most that much. Rows older
-than their resolution's retention are deleted.
+them could take applications, and the largest outbox backlog. The monitor samples every terminal
+once a minute and a terminal whose state changed at once (a heartbeat with nothing new only raises
+its slot's backlog peak), so a steady fleet costs one pass a minute, not one a flush. Periods in
+progress live in memory (compact arrays: 10 000 terminals take a few MB) and are written every
+``checkpoint`` and when they close, so a crash loses at most that much. Rows older than their
+resolution's retention are deleted.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -81,6 +83,10 @@ class Period:
             self.states[slot] = ord(code)
         self.samples[slot] += 1
         self.available[slot] += state == State.ONLINE
+        self.peak(slot, state, backlog)
+
+    def peak(self, slot: int, state: State, backlog: int | None) -> None:
+        """Raise ``slot``'s largest backlog to ``backlog`` (a heartbeat heard between samples; ``state`` unused)."""
         if backlog is not None and backlog > self.backlog[slot]:
             self.backlog[slot] = backlog
 
@@ -115,6 +121,8 @@ class History:
     live: dict[str, dict[str, Period]] = field(default_factory=lambda: {name: {} for name in RESOLUTIONS})
     _closed: list[tuple[str, str, Period]] = field(default_factory=list)
     _saved_at: datetime | None = None
+    _minute: datetime | None = None  # the minute slot every terminal was last sampled in
+    _sampled: dict[str, State] = field(default_factory=dict)  # each terminal's state as last sampled
 
     def load(self, now: datetime) -> None:
         """Resume the periods in progress from the database (after a restart)."""
@@ -125,8 +133,30 @@ class History:
                     fleet_history.c.period_start == resolution.start(now).isoformat())))
                 self.live[resolution.name] = {row.terminal: Period.from_row(row) for row in rows}
 
-    def sample(self, rows: Sequence[TerminalStatus], now: datetime) -> set[str]:
-        """Count one sample of every terminal's state and backlog at ``now``; return the terminals that failed."""
+    def observe(self, rows: Mapping[str, TerminalStatus], touched: Collection[str] | None, now: datetime) -> set[str]:
+        """Sample every terminal in a new minute, else those ``touched`` whose state changed; return those that failed.
+
+        A touched terminal in the same state only raises its slot's backlog peak; ``touched`` None: any may have.
+        """
+        minute = now.replace(second=0, microsecond=0)
+        if minute != self._minute:
+            self._minute, self._sampled = minute, {t: r.state for t, r in rows.items()}
+            return self.sample(rows.values(), now)
+        changed: list[TerminalStatus] = []
+        steady: list[TerminalStatus] = []
+        for terminal in rows if touched is None else touched:
+            row = rows.get(terminal)
+            if row is not None:
+                (steady if self._sampled.get(terminal) is row.state else changed).append(row)
+        self._sampled.update((r.terminal, r.state) for r in changed)
+        return self.sample(changed, now) | self.sample(steady, now, Period.peak)
+
+    def sample(self, rows: Collection[TerminalStatus], now: datetime,
+               count: Callable[[Period, int, State, int | None], None] = Period.add) -> set[str]:
+        """Count one sample of each row's state and backlog at ``now``; return the terminals that failed.
+
+        ``count``: how a row enters its slot (``Period.add`` a sample, ``Period.peak`` only its backlog).
+        """
         failed = set()
         for resolution in RESOLUTIONS.values():
             start = resolution.start(now)
@@ -139,7 +169,7 @@ class History:
                         self._closed.append((row.terminal, resolution.name, period))
                     period = live[row.terminal] = Period.empty(start, resolution.slots)
                 try:
-                    period.add(slot, row.state, row.backlog)
+                    count(period, slot, row.state, row.backlog)
                 except (OverflowError, TypeError):  # a backlog out of the array's range: one terminal, not all
                     log.exception("fleet history could not sample %s", row.terminal)
                     failed.add(row.terminal)
@@ -160,11 +190,12 @@ class History:
         with self.engine.begin() as conn:
             for (resolution, start), periods in groups.items():
                 names = list(periods)
-                for n in range(0, len(names), CHUNK):
+                for n in range(0, len(names), CHUNK):  # a chunk at a time: 100,000 rows never sit in memory at once
+                    chunk = names[n:n + CHUNK]
                     conn.execute(delete(fleet_history).where(and_(
                         fleet_history.c.resolution == resolution, fleet_history.c.period_start == start.isoformat(),
-                        fleet_history.c.terminal.in_(names[n:n + CHUNK]))))
-                conn.execute(insert(fleet_history), [p.as_row(t, resolution) for t, p in periods.items()])
+                        fleet_history.c.terminal.in_(chunk))))
+                    conn.execute(insert(fleet_history), [periods[t].as_row(t, resolution) for t in chunk])
             for kept in RESOLUTIONS.values():
                 conn.execute(delete(fleet_history).where(and_(
                     fleet_history.c.resolution == kept.name,

@@ -10,27 +10,25 @@ second. Garbage on a topic is counted and dropped; the monitor never stops on in
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import paho.mqtt.client as mqtt
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from central.monitor import alertdb
 from central.monitor.alerts import Alert, AlertBook
 from central.monitor.changes import Changes
-from central.monitor.health import MISSED_BEATS, assess
+from central.monitor.health import assess
 from central.monitor.history import History
-from central.monitor.rows import Facts, Registered, Summary, TerminalStatus, summarize
+from central.monitor.intake import Intake, Seen
+from central.monitor.order import Order
+from central.monitor.rows import Facts, Registered, TerminalStatus
 from central.monitor.statusdb import pending, read_status, record
 from central.platform import queries
 from central.platform.schema import fleet_status
 from protocol import topics
-from protocol.heartbeat import Heartbeat, Presence, Refused, read_heartbeat, read_presence
-from protocol.link import Link, tls_client
+from protocol.link import Link
 
 log = logging.getLogger(__name__)
 HELP_STALE = timedelta(hours=8)  # an unhandled help request older than a shift no longer pages anyone
@@ -40,34 +38,21 @@ SWEEP = timedelta(minutes=1)  # the alert rules run over every terminal this oft
 CHECKPOINT = timedelta(minutes=1)  # last-heard times, backlogs: written this often (a new state at once)
 
 
-@dataclass(slots=True)
-class Seen:
-    """The latest of one terminal."""
-
-    presence: Presence | None = None
-    beat: Heartbeat | None = None
-    beat_at: datetime | None = None
-
-
-class FleetMonitor:
+class FleetMonitor(Intake):
     """Presence and telemetry of every terminal, assessed into states."""
 
     def __init__(self, engine: Engine, link: Link, interval: timedelta = timedelta(seconds=30), *,
                  name: str = topics.service_client_id("fleet", "monitor"), alerts: AlertBook | None = None,
                  history: History | None = None) -> None:
         """Read central's registry from ``engine``; connect with the fleet identity of ``link``."""
-        self.engine, self.link, self.interval, self.alerts, self.history = engine, link, interval, alerts, history
-        self.seen: dict[str, Seen] = {}
-        self.garbage = 0  # messages refused: garbage, or heartbeats out of bounds
-        self.refusals: dict[str, int] = {}  # refused messages by terminal ("-": a topic naming none)
-        self.heartbeats = 0
+        super().__init__(link, interval, name)
+        self.engine, self.alerts, self.history = engine, alerts, history
         self.ingested = 0  # messages central stored since the monitor started (for the ingest rate)
         self._ingest_mark: str | None = None
-        self.ready = threading.Event()
         self.snapshot: dict[str, TerminalStatus] = {}  # the last flush's rows by terminal (what the API serves)
         self.snapshot_at: datetime | None = None
-        self.summary: Summary = summarize([], set())  # counts and the terminals needing action, per flush
-        self._lock = threading.Lock()
+        self.order = Order()  # the last flush's terminals in "needs action first" order, and their counts
+        self._alerted: set[str] = set()  # the terminals with a live alert at the last flush
         self._previous: dict[str, TerminalStatus] = {}  # the last flush's rows, or as last written before a restart
         self._written: dict[str, TerminalStatus] = {}  # terminal -> its row as last written
         self._slow: tuple[datetime, set[str], set[str]] | None = None  # when, terminals with gaps, with help open
@@ -77,75 +62,6 @@ class FleetMonitor:
         self._swept: datetime | None = None  # when the alert rules last ran over every terminal
         self._checkpoint_at: datetime | None = None  # when every row's last-heard fields were last written
         self.database_down_since: datetime | None = None  # central's database refused a read or write then
-        self.client = tls_client(name, link)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
-            [(f"{topics.PREFIX}/+/state", 1), (f"{topics.PREFIX}/+/telemetry", 0)])
-        self.client.on_subscribe = self._listening
-        self.client.on_disconnect = self._deafened
-        self.started = False
-        self.listening_since: datetime | None = None  # subscribed to the fleet's topics since then
-        self.deaf_since: datetime | None = None  # lost the broker then (None: not lost, or never connected)
-        self.client.on_message = self._on_message
-
-    def _listening(self, client: mqtt.Client, userdata: object, mid: int, codes: object, properties: object) -> None:
-        """Note that the fleet's presence and heartbeats reach the monitor again."""
-        self.listening_since, self.deaf_since = datetime.now(UTC), None
-        self.ready.set()
-
-    def _deafened(self, client: mqtt.Client, userdata: object, flags: object, reason: object,
-                  properties: object) -> None:
-        """Note that the monitor lost the broker (paho reconnects by itself)."""
-        if not self.started:
-            return
-        if self.deaf_since is None:
-            self.deaf_since = datetime.now(UTC)
-        self.listening_since = None
-        log.warning("fleet monitor lost the broker: states are not current until it reconnects")
-
-    def blind_since(self, now: datetime) -> datetime | None:
-        """Return since when silence proves nothing (the monitor could not hear), or None when it can.
-
-        While the monitor has no broker, and for three heartbeat intervals after it subscribes
-        again (or first), a silent terminal may simply not have been heard yet: its alerts wait.
-        """
-        if not self.started:
-            return None
-        if self.listening_since is None:
-            return self.deaf_since or now
-        if now - self.listening_since < self.interval * MISSED_BEATS:
-            return self.listening_since
-        return None
-
-    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        """Take one presence or heartbeat; count and log anything else."""
-        terminal: str | None = None
-        try:
-            terminal = topics.terminal_of(message.topic)
-            if terminal is None:
-                raise Refused("bad_topic")
-            if message.topic.endswith("/state"):
-                state = read_presence(message.payload)
-                with self._lock:
-                    self.seen.setdefault(terminal, Seen()).presence = state
-            else:
-                beat = read_heartbeat(message.payload, terminal)
-                with self._lock:
-                    seen = self.seen.setdefault(terminal, Seen())
-                    seen.beat, seen.beat_at = beat, datetime.now(UTC)
-                    self.heartbeats += 1
-        except ValueError as exc:  # Refused, or a topic that is not UTF-8
-            self._refused(terminal, getattr(exc, "reason", "bad_topic"))
-
-    def _refused(self, terminal: str | None, reason: str) -> None:
-        """Count a message or heartbeat the monitor does not take; log the first of each power of ten per terminal."""
-        with self._lock:
-            self.garbage += 1
-            if terminal is not None:
-                self.seen.setdefault(terminal, Seen())  # heard of, though nothing it said was usable
-            count = self.refusals[terminal or "-"] = self.refusals.get(terminal or "-", 0) + 1
-        if count == 10 ** (len(str(count)) - 1):
-            log.warning("fleet monitor refused telemetry of %s (%s): %d so far", terminal or "an unknown topic",
-                        reason, count)
 
     def resume(self, now: datetime | None = None) -> None:
         """Pick up where the last run stopped: states and their since-times, live alerts, history in progress."""
@@ -179,29 +95,30 @@ class FleetMonitor:
             self._database_failed(exc, now)
         return self._known
 
-    def _assess(self, now: datetime, previous: Mapping[str, TerminalStatus]) -> list[TerminalStatus]:
+    def _assess(self, now: datetime, previous: Mapping[str, TerminalStatus]) -> dict[str, TerminalStatus]:
         """Assess every known terminal (registered or heard from), keeping each ``previous`` row that still holds.
 
         A state and its reasons date from the previous row when that had the same, else from ``now``.
         """
         registry = self._registry(now)
+        main = previous is self._previous  # a flush (else an overview assessed on demand, from nothing)
+        changes = self.changes if main else Changes(self.interval)
         with self._lock:
-            seen = dict(self.seen)
-        unregistered, changes = Registered(), self.changes if previous is self._previous else Changes(self.interval)
-        again = changes.to_assess(seen, registry, now, unregistered) if previous else None
-        if again is None:  # the first flush, or terminals came or went: every terminal, in order
-            changes.forget()
-            names: list[str] | set[str] = sorted(set(registry) | set(seen))
-            rows = {}
-        else:
-            names, rows = again, dict(previous)
+            heard = self.seen.take() if main else set()
+            again = changes.to_assess(heard, self.seen, registry, now) if main and self.snapshot_at else None
+            if again is None:  # the first flush (or after a restart), or a terminal left: every terminal, in order
+                changes.forget()
+            names = sorted(registry.keys() | self.seen.keys()) if again is None else again
+            latest = {terminal: self.seen.get(terminal) for terminal in names}
+        rows = {} if again is None else dict(previous)
+        unregistered = Registered()
         for terminal in names:
-            info, latest = registry.get(terminal, unregistered), seen.get(terminal)
-            rows[terminal] = self._guarded(terminal, info, latest, now, previous.get(terminal))
-            changes.assessed(terminal, latest, info)
-        if changes is self.changes:
+            rows[terminal] = self._guarded(terminal, registry.get(terminal, unregistered), latest[terminal], now,
+                                           previous.get(terminal))
+            changes.assessed(terminal, latest[terminal])
+        if main:
             self.touched = None if again is None else again
-        return list(rows.values())
+        return rows
 
     def _guarded(self, terminal: str, info: Registered, latest: Seen | None, now: datetime,
                  before: TerminalStatus | None) -> TerminalStatus:
@@ -231,18 +148,9 @@ class FleetMonitor:
             changed_at=before.changed_at if same and before is not None else moment)
         return before if same and before == row else row
 
-    def drop(self, terminal: str) -> None:
-        """Forget a terminal's heartbeat that assessment, a rule, the history or the database could not take."""
-        with self._lock:
-            seen = self.seen.get(terminal)
-            if seen is None or seen.beat is None:
-                return  # already dropped at an earlier step of this flush
-            seen.beat, seen.beat_at = None, None
-        self._refused(terminal, "unusable")
-
     def overview(self, now: datetime | None = None) -> list[TerminalStatus]:
         """Return every known terminal (registered or heard from) with its state and reasons, as of ``now``."""
-        return self._assess(now or datetime.now(UTC), {})
+        return list(self._assess(now or datetime.now(UTC), {}).values())
 
     def _slow_facts(self, now: datetime) -> tuple[set[str], set[str]]:
         """Return the terminals with sequence gaps and with help requests waiting, queried every SLOW_EVERY."""
@@ -269,8 +177,8 @@ class FleetMonitor:
         """Join each row with its latest heartbeat, open gaps and waiting help requests (what the alert rules read)."""
         gapped, helped = self._slow_facts(now)
         with self._lock:
-            beats = {terminal: seen.beat for terminal, seen in self.seen.items()}
-        return [Facts(r, beats.get(r.terminal), r.terminal in gapped, r.terminal in helped) for r in rows]
+            beats = [self.beat(r.terminal) for r in rows]
+        return [Facts(r, beat, r.terminal in gapped, r.terminal in helped) for r, beat in zip(rows, beats, strict=True)]
 
     def handle_help(self, terminal: str, by: str, now: datetime) -> int:
         """Mark a terminal's waiting help requests handled (the help alert then clears)."""
@@ -284,16 +192,19 @@ class FleetMonitor:
             return self.overview()
         return list(self.snapshot.values())
 
+    def ordered(self) -> Order:
+        """Return the last flush's order and counts (of the fleet assessed now if there has been none)."""
+        if self.snapshot_at is not None:
+            return self.order
+        order = Order()
+        order.update({r.terminal: r for r in self.overview()}, None, set(), self.catalog)
+        return order
+
     def row(self, terminal: str) -> TerminalStatus | None:
         """Return one terminal's row of the last flush (assessed now if there has been none)."""
         if self.snapshot_at is not None:
             return self.snapshot.get(terminal)
         return next((r for r in self.rows() if r.terminal == terminal), None)
-
-    def beat(self, terminal: str) -> Heartbeat | None:
-        """Return one terminal's latest heartbeat (None before the first)."""
-        seen = self.seen.get(terminal)
-        return seen.beat if seen is not None else None
 
     def _write(self, changed: list[TerminalStatus], now: datetime) -> None:
         """Write changed status rows, alert changes and due history; keep them for the next flush if that fails."""
@@ -316,11 +227,10 @@ class FleetMonitor:
     def _save(self, changed: list[TerminalStatus], alert_changes: list[Alert], now: datetime) -> None:
         """Write status rows and alert changes in one transaction, then the history when due."""
         with self.engine.begin() as conn:
-            names = [r.terminal for r in changed]
-            for n in range(0, len(names), CHUNK):
-                conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_(names[n:n + CHUNK])))
-            if changed:
-                conn.execute(insert(fleet_status), [record(r, now) for r in changed])
+            for n in range(0, len(changed), CHUNK):  # a chunk at a time: a checkpoint's rows never all in memory
+                chunk = changed[n:n + CHUNK]
+                conn.execute(delete(fleet_status).where(fleet_status.c.terminal.in_([r.terminal for r in chunk])))
+                conn.execute(insert(fleet_status), [record(r, now) for r in chunk])
             if self.alerts is not None:
                 alertdb.save(conn, alert_changes, now)
         if self.history is not None:
@@ -348,26 +258,28 @@ class FleetMonitor:
             log.warning("central's database refused the fleet monitor (%s): assessing and paging from memory, "
                         "writing again when it answers", type(exc.orig).__name__)
 
-    def _to_evaluate(self, rows: list[TerminalStatus], now: datetime) -> list[TerminalStatus]:
+    def _to_evaluate(self, rows: Mapping[str, TerminalStatus], now: datetime) -> list[TerminalStatus]:
         """Return the rows the alert rules must see: every one each minute, else those changed or being watched.
 
         A rule's condition changes only with a terminal's row or heartbeat, the slow queries' findings, or (the
-        certificate rule) the clock, which the sweep each minute covers; a terminal with no live alert and no
-        condition being timed, whose inputs did not change, would step no rule.
+        certificate rule) the clock, which the sweep each minute covers; a terminal with no hold or clear time
+        running, whose inputs did not change, would step no rule.
         """
         if self.alerts is None or self.touched is None or self._swept is None or now - self._swept >= SWEEP:
             self._swept = now
-            return rows
+            return list(rows.values())
         gapped, helped = self._slow_facts(now)
         wanted = self.touched | self.alerts.watched() | gapped | helped
         return [self.snapshot[t] for t in wanted if t in self.snapshot]
 
-    def _to_write(self, rows: list[TerminalStatus], now: datetime, checkpoint: bool) -> list[TerminalStatus]:
+    def _to_write(self, rows: Mapping[str, TerminalStatus], now: datetime, checkpoint: bool) -> list[TerminalStatus]:
         """Return the rows to write: a new state or reasons at once, the last-heard fields once a minute."""
         whole = checkpoint or self._checkpoint_at is None or now - self._checkpoint_at >= CHECKPOINT
         if whole:
             self._checkpoint_at = now
-        return pending(rows, self._written, whole=whole)
+        elif self.touched is not None and self.database_down_since is None:  # else the last write may have failed
+            return pending([rows[t] for t in self.touched if t in rows], self._written, whole=False)
+        return pending(list(rows.values()), self._written, whole=whole)
 
     def flush(self, now: datetime | None = None, *, checkpoint: bool = False) -> int:
         """Assess, run the alert rules, sample the history, and write what changed; return the terminal count.
@@ -375,8 +287,7 @@ class FleetMonitor:
         ``checkpoint``: write every row's last-heard fields now (as each minute does; the last flush before a stop).
         """
         now = now or datetime.now(UTC)
-        rows = self._assess(now, self._previous)
-        self.snapshot = self._previous = {r.terminal: r for r in rows}  # before the rules: a row shows before its alert
+        rows = self.snapshot = self._previous = self._assess(now, self._previous)  # a row shows before its alert
         hearing = self.blind_since(now) is None  # a monitor that cannot hear pages nobody and charts nothing
         unusable: set[str] = set()
         if self.alerts is not None and hearing:
@@ -384,7 +295,7 @@ class FleetMonitor:
         elif not hearing:
             self._swept = None  # what changed while deaf is not known: every terminal at the next evaluation
         if self.history is not None and hearing:
-            unusable |= self.history.sample(rows, now)
+            unusable |= self.history.observe(self.snapshot, self.touched, now)
         for terminal in sorted(unusable):
             self.drop(terminal)
         self._write(self._to_write(rows, now, checkpoint), now)
@@ -392,6 +303,8 @@ class FleetMonitor:
         if self.alerts is not None:
             with self.alerts.lock:
                 alerted = {terminal for _, terminal in self.alerts.alerts}
-        self.summary = summarize(rows, alerted)
+        moved = None if self.touched is None else self.touched | (alerted ^ self._alerted)
+        self.order.update(self.snapshot, moved, alerted, self.catalog)
+        self._alerted = alerted
         self.snapshot_at = now
         return len(rows)

@@ -2,15 +2,13 @@
 
 One ``State`` enum, declared in the order every list shows terminals (needing action first),
 with named sets; one frozen row per terminal per flush (the monitor keeps the previous object
-when nothing changed, so a steady fleet leaves the garbage collector little to do); the counts
-a flush makes of them; and what the alert rules read of a terminal. Times are ISO 8601 text in
+when nothing changed, so a steady fleet leaves the garbage collector little to do); a hall's
+counts; and what the alert rules read of a terminal. Times are ISO 8601 text in
 UTC, as central's database and the JSON API carry them.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Collection
 from dataclasses import dataclass, fields
 from enum import StrEnum
 
@@ -34,7 +32,6 @@ class State(StrEnum):
 
 
 _RANKS = {state: rank for rank, state in enumerate(State)}
-NEEDS_ACTION = frozenset({State.OFFLINE, State.DEGRADED})  # cannot take applications until someone acts
 QUIET = frozenset({State.MAINTENANCE, State.REVOKED, State.RETIRED})  # serviced, cut off or gone: nobody is paged
 
 
@@ -83,29 +80,6 @@ class HallCount:
     total: int
     available: int
     by_state: dict[State, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """A flush's counts by state and by hall, and the terminals needing action, worst first."""
-
-    total: int
-    by_state: dict[State, int]
-    halls: tuple[HallCount, ...]
-    urgent: tuple[TerminalStatus, ...]
-
-
-def summarize(rows: Collection[TerminalStatus], alerted: Collection[str]) -> Summary:
-    """Count by state and by hall, and list the terminals needing action (offline, degraded, alerted), worst first."""
-    by_state: Counter[State] = Counter()
-    halls: dict[str, Counter[State]] = {}
-    for row in rows:
-        by_state[row.state] += 1
-        halls.setdefault(row.hall, Counter())[row.state] += 1
-    urgent = sorted((r for r in rows if r.state in NEEDS_ACTION or r.terminal in alerted),
-                    key=lambda r: (r.state.rank, r.terminal))
-    return Summary(total=len(rows), by_state=dict(by_state), urgent=tuple(urgent), halls=tuple(
-        HallCount(hall, counts.total(), counts[State.ONLINE], dict(counts)) for hall, counts in sorted(halls.items())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,18 +44,40 @@ def test_the_api_wants_a_session_and_actions_want_the_operator_role_and_the_csrf
     assert ("ops-wang", "acknowledge", "paper_out/LC0002", "refused:role") in audited
 
 
+def listed(client: TestClient, **params: str | int) -> list[str]:
+    """Return the terminals of one page of /api/terminals."""
+    return [r["terminal"] for r in client.get("/api/terminals", params=params).json()["terminals"]]
+
+
 def test_terminals_needing_action_first_and_filters(client: TestClient) -> None:
-    rows = client.get("/api/terminals").json()
+    rows = client.get("/api/terminals").json()["terminals"]
     assert [(r["terminal"], r["state"]) for r in rows] == [
         ("ZD0001", "offline"), ("LC0002", "degraded"), ("LC0001", "online")]
     assert rows[1]["reasons"] == ["printer: paper_out"]
-    assert [r["terminal"] for r in client.get("/api/terminals", params={"hall": "lc-center"}).json()] == [
-        "LC0002", "LC0001"]
-    assert [r["terminal"] for r in client.get("/api/terminals", params={"state": "offline"}).json()] == ["ZD0001"]
+    assert listed(client, hall="lc-center") == ["LC0002", "LC0001"]
+    assert listed(client, state="offline") == ["ZD0001"]
     assert client.get("/api/terminals", params={"state": "sleepy"}).status_code == 422
     detail = client.get("/api/terminals/LC0002").json()
     assert detail["heartbeat"]["outbox_backlog"] == 3
     assert client.get("/api/terminals/XX9999").status_code == 404
+
+
+def test_terminals_come_a_page_at_a_time_and_every_page_parameter_is_bounded(client: TestClient) -> None:
+    walked, after = [], None
+    while True:
+        page = client.get("/api/terminals", params={"limit": 1, **({"after": after} if after else {})}).json()
+        walked += [r["terminal"] for r in page["terminals"]]
+        if (after := page["next"]) is None:
+            break
+    assert walked == ["ZD0001", "LC0002", "LC0001"]
+    assert listed(client, hall="lc-center", limit=1, after="0.ZD0001") == ["LC0002"]
+    assert listed(client, after="11.ZZZZ") == []  # a cursor past the end: an empty last page
+    for hostile in ({"limit": 0}, {"limit": 2001}, {"limit": "ten"}, {"after": "ZD0001"}, {"after": "1;DROP"},
+                    {"after": "999.ZD0001"}, {"after": "0.zd0001"}, {"after": "0." + "Z" * 13}, {"hall": "x" * 65},
+                    {"site": "x" * 17}):
+        refused = client.get("/api/terminals", params=hostile)
+        assert refused.status_code == 422, hostile
+        assert refused.json()["detail"][0]["loc"][-1] == next(iter(hostile)), hostile
 
 
 def test_the_overview_counts_states_and_halls_and_lists_what_needs_action(client: TestClient) -> None:
@@ -133,7 +155,7 @@ def test_maintenance_shows_in_the_overview(tmp_path: Path, sqlite_db: Engine) ->
                                     "--db", str(sqlite_db.url)])
     assert done.exit_code == 0, done.output
     monitor.flush(datetime.now(UTC) + timedelta(seconds=32))  # the API serves the monitor's last flush
-    rows = {r["terminal"]: r for r in client.get("/api/terminals").json()}
+    rows = {r["terminal"]: r for r in client.get("/api/terminals").json()["terminals"]}
     assert (rows["LC0002"]["state"], rows["LC0002"]["reasons"]) == ("maintenance", ["in maintenance"])
     refused = CliRunner().invoke(cli, ["fleet", "maintenance", "XX0001", "--off", "--by", "x",
                                        "--db", str(sqlite_db.url)])

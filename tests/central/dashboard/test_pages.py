@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,19 @@ def test_the_overview_lists_terminals_needing_action_first_and_filters(tmp_path:
     english = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).text
     assert "printer: out of paper" in english
     assert "connection lost" in english
+
+
+def test_the_overview_counts_the_matching_terminals_from_the_counts_or_by_a_pass(
+        tmp_path: Path, sqlite_db: Engine) -> None:
+    client, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    matching = re.compile(r"(\d+) of (\d+) terminals match")
+    for filters, n in (({}, 3), ({"hall": "lc-center"}, 2), ({"state": "online"}, 1), ({"state": "sleepy"}, 0),
+                       ({"hall": "lc-center", "state": "offline"}, 0), ({"hall": "nowhere"}, 0),
+                       ({"site": "hall"}, 3), ({"q": "lc"}, 2), ({"q": "LC0002", "state": "degraded"}, 1)):
+        page = client.get("/fragments/overview", params=filters, headers={"Accept-Language": "en"}).text
+        assert matching.findall(page) == [(str(n), "3")], filters
+    assert client.get("/", params={"q": "x" * 65}).status_code == 400  # a filter is bounded like the search box
 
 
 def test_the_language_choice_sticks_and_only_known_languages_are_taken(tmp_path: Path, sqlite_db: Engine) -> None:
@@ -156,7 +170,9 @@ def test_the_overview_counts_the_terminals_on_each_catalog_version(tmp_path: Pat
     assert chips.findall(client.get("/").text) == [("2026.11.1", "3")]
     seen = monitor.seen["LC0001"]
     assert seen.beat is not None
-    seen.beat = seen.beat.model_copy(update={"catalog_version": "2026.12.8"})  # LC0001 switched to a new release
+    monitor.seen["LC0001"] = replace(seen, beat=seen.beat.model_copy(update={"catalog_version": "2026.12.8"}))
+    assert chips.findall(client.get("/fragments/overview").text) == [("2026.11.1", "3")]  # counted by the flush
+    monitor.flush(monitor.snapshot_at + timedelta(seconds=5) if monitor.snapshot_at else None)
     page = client.get("/fragments/overview").text
     assert chips.findall(page) == [("2026.11.1", "2"), ("2026.12.8", "1")]
     assert "在用事项目录版本" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def test_an_alert_opened_while_the_database_is_down_is_written_when_it_returns(t
     now = datetime.now(UTC) + timedelta(seconds=60)
     monitor.seen["LC0001"] = Seen(ONLINE, beat("LC0001", "out"), now)
     assert monitor.flush(now) == 3  # the registry as last read
-    monitor.seen["LC0001"].beat_at = now + timedelta(seconds=35)
+    monitor.seen["LC0001"] = replace(monitor.seen["LC0001"], beat_at=now + timedelta(seconds=35))
     assert monitor.flush(now + timedelta(seconds=35)) == 3
     assert monitor.database_down_since == now
     assert ("paper_out", "LC0001") in book.alerts  # paged from memory

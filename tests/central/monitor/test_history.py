@@ -101,3 +101,21 @@ def test_availability_over_a_window_counts_the_hours_ending_inside_it_from_rows_
     assert history.availability(T0 - timedelta(minutes=30)) == {"LC0001": (1, 2), "LC0002": (2, 2)}
     assert history.availability(T0 + timedelta(minutes=30)) == {"LC0001": (0, 1), "LC0002": (1, 1)}
     assert History(sqlite_db).availability(T0 - timedelta(days=2)) == {"LC0001": (1, 3), "LC0002": (3, 3)}
+
+
+def test_the_monitor_samples_every_terminal_each_minute_and_one_whose_state_changed_at_once(sqlite_db: Engine) -> None:
+    history = History(sqlite_db)
+    rows = {"LC0001": row("LC0001", "online", 3), "LC0002": row("LC0002", "online", 1)}
+    history.observe(rows, None, T0)  # a new minute: every terminal
+    for second in range(5, 60, 5):  # a flush every 5 s; both heard each time
+        if second == 20:
+            rows["LC0002"] = row("LC0002", "degraded", 1)
+        if second == 30:
+            rows["LC0001"] = row("LC0001", "online", 9)  # a larger backlog, the same state: no sample, a new peak
+        history.observe(rows, set(rows), T0 + timedelta(seconds=second))
+    history.observe(rows, set(), T0 + timedelta(seconds=65))  # the next minute: every terminal, heard or not
+    minute = history.live["minute"]
+    assert [list(minute[t].samples[58:60]) for t in rows] == [[1, 1], [2, 1]]
+    points = {t: [(p["state"], p["available_pct"], p["backlog"]) for p in history.series(t, "minute", T0)] for t in rows}
+    assert points == {"LC0001": [("online", 100.0, 9), ("online", 100.0, 9)],
+                      "LC0002": [("degraded", 50.0, 1), ("degraded", 0.0, 1)]}

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 from sqlalchemy import Engine, select, update
 
 from central.monitor.alerts import AlertBook
 from central.monitor.monitor import FleetMonitor, Seen
 from central.monitor.rows import State
 from central.platform.schema import fleet_status, terminals
+from protocol import topics
 from tests.central.monitor.helpers import ONLINE, beat, monitor_for
 
 
@@ -69,3 +71,31 @@ def test_a_registry_change_and_a_new_heartbeat_reach_the_next_flush(tmp_path: Pa
     assert monitor.alerts is not None
     monitor.flush(now + timedelta(seconds=40))  # paper out for longer than its hold: the alert opens
     assert ("paper_out", "LC0002") in monitor.alerts.alerts
+
+
+def test_a_terminal_that_kept_talking_is_not_assessed_again_by_a_deadline_its_heartbeats_moved_on(
+        tmp_path: Path, sqlite_db: Engine) -> None:
+    now = datetime.now(UTC)
+    monitor = settled(tmp_path, sqlite_db, now)  # every silence deadline at now + 90 s
+    monitor.seen["LC0001"] = Seen(ONLINE, beat("LC0001"), now + timedelta(seconds=30))  # LC0001's: now + 120 s
+    monitor.flush(now + timedelta(seconds=30))
+    assert monitor.touched == {"LC0001"}
+    monitor.flush(now + timedelta(seconds=95))  # nothing heard: only the two silent ones are looked at again
+    assert monitor.touched == {"LC0002", "ZD0001"}
+    assert {t: r.state for t, r in monitor.snapshot.items()} == {
+        "LC0001": State.ONLINE, "LC0002": State.OFFLINE, "ZD0001": State.OFFLINE}
+
+
+def test_what_the_intake_hears_is_what_the_next_flush_assesses(tmp_path: Path, sqlite_db: Engine) -> None:
+    now = datetime.now(UTC)
+    monitor = settled(tmp_path, sqlite_db, now)
+    for terminal, payload in (("LC0002", beat("LC0002", "out").model_dump_json().encode()), ("ZD0009", b"{")):
+        message = mqtt.MQTTMessage(topic=topics.telemetry(terminal).encode())
+        message.payload = payload
+        monitor._on_message(monitor.client, None, message)  # paho's entry point
+    monitor.flush(now + timedelta(seconds=5))
+    assert monitor.touched == {"LC0002", "ZD0009"}  # a new heartbeat; a terminal heard of for the first time
+    assert (monitor.snapshot["LC0002"].state, monitor.snapshot["ZD0009"].state) == (State.DEGRADED, State.OFFLINE)
+    assert (monitor.order.counts.total, monitor.order.page(1)[0][0].terminal) == (4, "ZD0009")
+    monitor.flush(now + timedelta(seconds=10))
+    assert monitor.touched == set()  # nothing heard since: nothing assessed again

@@ -138,7 +138,7 @@ def test_fleet_serve_shows_a_live_terminal_over_http(broker: Mosquitto, tmp_path
         agent.step()
         try:
             signed_in = SESSION_COOKIE in http.cookies or log_in(http, "ops-li") == 303
-            rows = http.get("/api/terminals").json() if signed_in else []
+            rows = http.get("/api/terminals").json()["terminals"] if signed_in else []
         except httpx.HTTPError:
             rows = []
         time.sleep(0.2)

@@ -117,7 +117,7 @@ def test_fleet_serve_survives_every_poison_and_still_assesses_alerts_and_shows_t
         return any((a["rule"], a["terminal"]) == ("cert_expiring", GENUINE) for a in api("/api/alerts"))
 
     wait(alerted, timeout=60, what=lambda: api("/api/terminals"))  # hearing after 3 × 5 s, then a flush
-    states = {r["terminal"]: r["state"] for r in api("/api/terminals")}
+    states = {r["terminal"]: r["state"] for r in api("/api/terminals")["terminals"]}
     assert states[GENUINE] == "online"
     assert {states[t] for t in (POISONER, *POISONERS)} == {"offline"}  # heard of, but said nothing usable
     for page in (f"/terminals/{GENUINE}", *(f"/terminals/{t}" for t in (POISONER, *POISONERS)), "/", "/alerts"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def test_a_help_request_pages_after_two_minutes_until_staff_handle_it(tmp_path: 
     _help_request(sqlite_db, "LC0001", now - timedelta(hours=9), 2)  # stale: a shift ago
     monitor.seen["LC0001"] = Seen(ONLINE, beat("LC0001"), now)
     for step in range(5):
-        monitor.seen["LC0001"].beat_at = now + timedelta(seconds=40 * step)
+        monitor.seen["LC0001"] = replace(monitor.seen["LC0001"], beat_at=now + timedelta(seconds=40 * step))
         monitor.flush(now + timedelta(seconds=40 * step))
     assert ("help_request", "LC0001") in book.alerts
     assert monitor.ingested == 1  # the fresh request, counted once for the ingest rate; the stale one never
@@ -90,7 +91,7 @@ def test_a_help_request_pages_after_two_minutes_until_staff_handle_it(tmp_path: 
     assert {(r["id"], r["handled_by"]) for r in json.loads(listed.output)} == {
         ("help-1", "ops-li"), ("help-2", "ops-li")}
     later = now + timedelta(minutes=10)
-    monitor.seen["LC0001"].beat_at = later
+    monitor.seen["LC0001"] = replace(monitor.seen["LC0001"], beat_at=later)
     monitor.flush(later)
     monitor.flush(later + timedelta(minutes=3))
     assert ("help_request", "LC0001") not in book.alerts  # handled: no new alert
