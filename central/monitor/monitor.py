@@ -25,6 +25,7 @@ from central.monitor.intake import Intake, Seen
 from central.monitor.order import Order
 from central.monitor.rows import Facts, Registered, TerminalStatus
 from central.monitor.statusdb import pending, read_status, record
+from central.monitor.technicians import TechnicianLog
 from central.platform import queries
 from central.platform.schema import fleet_status
 from protocol import topics
@@ -62,6 +63,7 @@ class FleetMonitor(Intake):
         self._swept: datetime | None = None  # when the alert rules last ran over every terminal
         self._checkpoint_at: datetime | None = None  # when every row's last-heard fields were last written
         self.database_down_since: datetime | None = None  # central's database refused a read or write then
+        self.technicians = TechnicianLog(engine)  # the technicians' actions at terminals, into the audit log
 
     def resume(self, now: datetime | None = None) -> None:
         """Pick up where the last run stopped: states and their since-times, live alerts, history in progress."""
@@ -223,6 +225,16 @@ class FleetMonitor(Intake):
             return
         self._written.update((r.terminal, r) for r in changed)
         self.database_down_since = None
+        self._record_technicians(now)
+
+    def _record_technicians(self, now: datetime) -> None:
+        """Copy the technician actions in the heartbeats this flush assessed into central's audit log, each once."""
+        names = self.snapshot.keys() if self.touched is None else self.touched
+        reported = {t: seen.beat.technician for t in names if (seen := self.seen.get(t)) is not None and seen.beat}
+        try:
+            self.technicians.record(reported)
+        except DBAPIError as exc:  # the lists come again with the next heartbeats
+            self._database_failed(exc, now)
 
     def _save(self, changed: list[TerminalStatus], alert_changes: list[Alert], now: datetime) -> None:
         """Write status rows and alert changes in one transaction, then the history when due."""

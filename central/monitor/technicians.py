@@ -11,15 +11,18 @@ last": a terminal whose clock was corrected backwards still has its later action
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from central.platform.schema import ops_audit
 from protocol.heartbeat import Audited
 
 PREFIX = "technician@"
 ADDRESS = "at the terminal"
+CHUNK = 500  # terminals a query
+MARGIN = timedelta(days=2)  # wider than any two UTC offsets apart
 
 
 def user_of(terminal: str) -> str:
@@ -39,19 +42,28 @@ class TechnicianLog:
         """Record what each terminal's list adds to the log; return how many lines were appended."""
         changed = {t: tuple(actions) for t, actions in reported.items()
                    if actions and self._written.get(t) != tuple(actions)}
-        if not changed:
-            return 0
-        with self.engine.begin() as conn:
-            lines: list[dict[str, Any]] = []
-            for terminal, actions in changed.items():
-                held = {(r.at, r.action) for r in conn.execute(
-                    select(ops_audit.c.at, ops_audit.c.action).where(ops_audit.c.user == user_of(terminal),
-                                                                      ops_audit.c.at.in_([a.at for a in actions])))}
-                lines += [_line(terminal, action) for action in actions if (action.at, action.action) not in held]
-            if lines:
-                conn.execute(insert(ops_audit), lines)
-        self._written.update(changed)
-        return len(lines)
+        terminals = sorted(changed)
+        appended = 0
+        for n in range(0, len(terminals), CHUNK):  # after a restart every terminal's list is new: a chunk a query
+            chunk = {t: changed[t] for t in terminals[n:n + CHUNK]}
+            with self.engine.begin() as conn:
+                held = _held(conn, chunk)
+                lines = [_line(t, a) for t, actions in chunk.items() for a in actions
+                         if (user_of(t), a.at, a.action) not in held]
+                if lines:
+                    conn.execute(insert(ops_audit), lines)
+            appended += len(lines)
+            self._written.update(chunk)
+        return appended
+
+
+def _held(conn: Connection, reported: Mapping[str, tuple[Audited, ...]]) -> set[tuple[str, str, str]]:
+    """Return the (user, time, action) lines the log already holds of these terminals' reported actions."""
+    earliest = min(datetime.fromisoformat(a.at) for actions in reported.values() for a in actions)
+    since = (earliest - MARGIN).isoformat()  # times are compared as text, in whatever offset each terminal wrote
+    query = select(ops_audit.c.user, ops_audit.c.at, ops_audit.c.action).where(
+        ops_audit.c.user.in_([user_of(t) for t in reported]), ops_audit.c.at >= since)
+    return {(r.user, r.at, r.action) for r in conn.execute(query)}
 
 
 def _line(terminal: str, action: Audited) -> dict[str, Any]:

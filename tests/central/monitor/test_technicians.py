@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
 from sqlalchemy import Engine
 
 from central.auth.accounts import Accounts
 from central.monitor.technicians import TechnicianLog, actions_at, user_of
+from protocol import topics
 from protocol.heartbeat import Audited
 from tests.central import fixtures
+from tests.central.monitor.helpers import beat
+from tests.central.monitor.test_incremental import settled
 
 central_url, central_db = fixtures.central_url, fixtures.central_db  # SQLite and PostgreSQL
 
@@ -42,3 +49,21 @@ def test_the_lines_stand_in_ops_audit_log_under_the_terminals_technician(central
     lines = Accounts(engine).audit(user=user_of("LC0001"))
     assert [(line["action"], line["target"], line["at"]) for line in lines] == [("self_test", "LC0001", SELF_TEST.at)]
     assert Accounts(engine).audit(user="technician") == []  # no ops account is the technician
+
+
+def test_the_fleet_monitor_copies_what_heartbeats_report_once_each(tmp_path: Path, sqlite_db: Engine) -> None:
+    now = datetime.now(UTC)
+    monitor = settled(tmp_path, sqlite_db, now)
+
+    def hear(actions: list[Audited]) -> None:
+        message = mqtt.MQTTMessage(topic=topics.telemetry("LC0001").encode())
+        message.payload = beat("LC0001").model_copy(update={"technician": actions}).model_dump_json().encode()
+        monitor._on_message(monitor.client, None, message)  # paho's entry point
+
+    hear([ENTERED, SELF_TEST])
+    monitor.flush(now + timedelta(seconds=5))
+    hear([ENTERED, SELF_TEST])  # the next heartbeat repeats them
+    monitor.flush(now + timedelta(seconds=10))
+    hear([ENTERED, SELF_TEST, EXITED])
+    monitor.flush(now + timedelta(seconds=15))
+    assert [a["action"] for a in actions_at(sqlite_db, "LC0001")] == ["exited", "self_test", "entered"]
