@@ -51,10 +51,18 @@ REFUSALS: dict[Refusal, Text] = {
                       "A material cannot be supplied the way chosen: please choose again."),
 }
 STAFF = Text("如有疑问，请到服务窗口咨询。", " If in doubt, please ask at a service window.")
-DECLARATION = Text("本人承诺：{material}真实、有效，符合办理要求；"
+DECLARATION = Text("关于“{material}”，本人承诺：该材料真实、有效，符合办理要求；"
                    "如承诺不实，本人愿承担相应法律责任，并接受不予办理或撤销办理结果的处理。",
-                   "I declare that my {material} is genuine, valid and meets the requirements. If this is untrue, "
-                   "I accept the legal consequences, and that the application may be refused or its result revoked.")
+                   "About \"{material}\", I declare: it is genuine, valid and meets the requirements. If this is "
+                   "untrue, I accept the legal consequences, and that the application may be refused or its result "
+                   "revoked.")
+WAY_HELP = {  # what each way means, shown beside the choice
+    SupplementWay.DECLARE: Text("告知承诺：您承诺材料真实有效，本次不必再交，服务中心会核查。",
+                                "Declaration: you declare the material genuine and valid and need not hand it in; "
+                                "the service centre checks it."),
+    SupplementWay.HAND_IN: Text("交纸质材料：打印补正回执后，把材料连同回执交到{counter}。",
+                                "Hand in the paper: take the material with the printed receipt to {counter}."),
+}
 
 
 class SupplementRefused(ValueError):

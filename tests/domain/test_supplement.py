@@ -100,4 +100,4 @@ def test_the_receipt_says_what_was_supplied_how_and_what_comes_next_and_nothing_
     assert "网络恢复后自动送达服务中心" in zh.replace("\n", "").replace(" ", "")
     en = " ".join(line.text for line in layout(replace(receipt, delivered=True), "en"))
     assert "your application continues" in " ".join(en.split())
-    assert "I declare that my Household register" in declaration(names["household_register"]).en
+    assert declaration(names["household_register"]).en.startswith('About "Household register (hukou booklet)", I declare')

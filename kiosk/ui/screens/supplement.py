@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from kivy.uix.boxlayout import BoxLayout
+
 from domain.catalog import SUPPLEMENT_WAY_NAMES, SupplementWay
 from domain.identity import Identity
-from domain.supplement import SupplementReceipt, SupplementRefused, next_steps, told
+from domain.supplement import WAY_HELP, SupplementReceipt, SupplementRefused, next_steps, told
 from domain.text import Text
 from kiosk.services.identify import CardNotRead, ReadProblem
 from kiosk.services.progress import NotFound
@@ -102,19 +104,34 @@ class SupplementScreen(KioskScreen):
         self._tell(N_("For each material, choose how you supplement it."), "ways")
 
     def _draw_ways(self) -> None:
-        """Show each owed material with the ways its item allows; the chosen one is framed."""
+        """Show each owed material with the ways its item allows side by side, and what the ways mean."""
         app, session = self.kiosk_app, self.session
         if session is None or session.chosen is None:
             return
-        self._add(Body(text=app.t("Application: {number}").format(number=session.chosen.progress.number)))
-        for owed in session.chosen.owed:
-            self._add(Body(text=app.text(owed.name)))
+        self._application(session)
+        for number, owed in enumerate(session.chosen.owed, 1):
+            self._add(Body(text=f"{number}. {app.text(owed.name)}"))
+            row = BoxLayout(size_hint_y=None, height=app.theme.target, spacing=app.theme.gap)
             for way in owed.ways:
-                chosen = session.ways.get(owed.material) is way
-                self._add(BigButton(text=app.text(SUPPLEMENT_WAY_NAMES[way]), chosen=chosen,
-                                    background_color=app.theme.colours.chosen if chosen else app.theme.colours.primary,
-                                    on_release=lambda _b, m=owed.material, w=way: self.pick(m, w)))
+                row.add_widget(self._way(owed.material, way, session.ways.get(owed.material) is way))
+            self._add(row)
+        for way in sorted({w for owed in session.chosen.owed for w in owed.ways}):
+            self._add(Body(text=app.text(WAY_HELP[way]).format(counter=app.text(app.kiosk.hall.counter))))
         self.ids.next.disabled = not session.ready()
+
+    def _way(self, material: str, way: SupplementWay, chosen: bool) -> BigButton:
+        """Return the button choosing ``way`` for ``material`` (the chosen one framed and coloured)."""
+        app = self.kiosk_app
+        return BigButton(text=app.text(SUPPLEMENT_WAY_NAMES[way]), chosen=chosen,
+                         background_color=app.theme.colours.chosen if chosen else app.theme.colours.primary,
+                         on_release=lambda _b: self.pick(material, way))
+
+    def _application(self, session: SupplementSession) -> None:
+        """Show which application is being supplemented: its number and service."""
+        app, chosen = self.kiosk_app, session.chosen
+        if chosen is not None:
+            self._add(Body(text=app.t("Application: {number}").format(number=chosen.progress.number)))
+            self._add(Body(text=app.text(chosen.progress.item)))
 
     def pick(self, material: str, way: SupplementWay) -> None:
         """Choose how one material is supplemented."""
@@ -134,6 +151,7 @@ class SupplementScreen(KioskScreen):
         app, session = self.kiosk_app, self.session
         if session is None or session.chosen is None:
             return
+        self._application(session)
         names, mark = {o.material: o.name for o in session.chosen.owed}, "：" if app.lang == "zh" else ": "
         for supplied in session.supplied():
             self._add(Body(text=f"{app.text(names[supplied.material])}{mark}"
@@ -211,8 +229,14 @@ class SupplementScreen(KioskScreen):
         self.ids.content.add_widget(widget)
 
     def back(self) -> None:
-        """Leave: everything of this citizen goes (the card's number with the session)."""
-        self.kiosk_app.end_session()
+        """Go back a step (from the confirmation to the ways, from the ways to the list); else leave, forgetting all."""
+        several = self.session is not None and len(self.session.pending) > 1
+        if self.step == "confirm":
+            self._tell(N_("For each material, choose how you supplement it."), "ways")
+        elif self.step == "ways" and several:
+            self._tell(N_("Choose the application to supplement."), "choose")
+        else:
+            self.kiosk_app.end_session()  # the card's number goes with the session
 
     def wipe(self) -> None:
         """Forget the card's number, the choices and the receipt; drop work still under way."""

@@ -89,10 +89,13 @@ def test_she_declares_one_material_hands_in_the_other_and_takes_the_receipt(outl
     assert kiosk.app.manager.get_screen("supplement").ids.next.disabled  # the hukou has no way yet
     kiosk.tap("告知承诺")  # the photo can only be handed in: chosen already
     kiosk.tap("下一步")
+    kiosk.tap("返回")  # back to the ways, her choice kept
+    assert message(kiosk) == "请为每份材料选择补齐方式。"
+    kiosk.tap("下一步")
     texts = kiosk.texts()
     assert "近期免冠彩色证件照片（或数码照片回执）：交纸质材料" in texts
     assert "居民户口簿：告知承诺" in texts
-    assert any(t.startswith("本人承诺：居民户口簿真实、有效") for t in texts)  # the declaration in full
+    assert any(t.startswith("关于“居民户口簿”，本人承诺：该材料真实、有效") for t in texts)  # the declaration in full
     kiosk.tap("我承诺并提交")
     kiosk.until(lambda: message(kiosk) == "请取走补正回执。", timeout=30, what="the receipt printed")
     assert "3. 服务中心已收到补齐的材料，申请继续办理。" in kiosk.texts()
