@@ -131,6 +131,7 @@ def test_the_applicant_supplements_at_another_terminal_and_the_application_conti
 def test_a_supplement_central_cannot_take_is_refused_with_its_reason_and_changes_nothing(
         central: Central, outlet: ec.EllipticCurvePrivateKey, owing: Application, changed: dict[str, Any],
         reason: str) -> None:
+    changed = dict(changed)  # the parameters are shared by the SQLite and PostgreSQL runs
     number = receipt_number("LC0009", owing.created_at.date(), 1) if changed.pop("number", "") else owing.number
     supplement = body(number, **changed)
     assert send(central, outlet, supplement) == f"rejected {reason}"
