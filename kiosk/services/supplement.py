@@ -28,7 +28,6 @@ from kiosk.store.store import Store
 from protocol.supplement import SupplementBody
 
 POLL_S = 0.2
-ID_PREFILL = "identity.id_number"  # the form fields the card's ID number fills
 
 
 @dataclass(frozen=True)
@@ -110,20 +109,14 @@ def held_here(store: Store, catalog: Catalog, id_number: str) -> list[Progress]:
         owing = supplements.owing_here(store)
     except RecordShredded:  # shredded while read: nothing of it is left to match
         return []
+    card = "".join(id_number.split()).upper()
     for number, content in owing:
-        offering = offering_of(catalog, str(content.get("offering_code")))
-        values = content.get("values", {})
-        fields = offering.form.fields if offering is not None else ()
-        if any(f.prefill == ID_PREFILL and _same(values.get(f.key), id_number) for f in fields):
+        offering, values = offering_of(catalog, str(content.get("offering_code"))), content.get("values")
+        if offering is not None and isinstance(values, dict) and offering.form.holder_number(values) == card:
             progress = look_up(store, catalog, number)
             if isinstance(progress, Progress):
                 found.append(progress)
     return found
-
-
-def _same(value: object, id_number: str) -> bool:
-    """Return whether a form's ID number is the card's (spaces and case as a clerk would ignore them)."""
-    return isinstance(value, str) and "".join(value.split()).upper() == "".join(id_number.split()).upper()
 
 
 def store_supplement(store: Store, catalog: Catalog, hall: Hall, session: SupplementSession, *, terminal_id: str,
