@@ -111,3 +111,28 @@ def test_she_declares_one_material_hands_in_the_other_and_takes_the_receipt(outl
     kiosk.tap("完成")
     assert kiosk.screen == "home"
     assert kiosk.app.manager.get_screen("supplement").session is None  # her card's number is gone
+
+
+def test_a_supplement_central_refuses_is_told_in_words_and_nothing_prints(outlet: Outlet, sqlite_db: Engine) -> None:
+    kiosk = outlet.kiosk
+    kiosk.tap("查询进度")
+    kiosk.tap("刷身份证查询")
+    kiosk.reader.simulator.place(SAMPLE_CARDS["zhang"])
+    kiosk.until(lambda: len(answer(kiosk)) > 1, timeout=30, what="her applications")
+    kiosk.reader.simulator.lift()
+    kiosk.tap("在本机补齐材料")
+    kiosk.reader.simulator.place(SAMPLE_CARDS["zhang"])  # the card is read again: only its holder supplements
+    kiosk.until(lambda: message(kiosk) == "请为每份材料选择补齐方式。", timeout=30, what="the owed materials")
+    kiosk.reader.simulator.lift()
+    kiosk.tap("告知承诺")
+    kiosk.tap("下一步")
+    status.change(sqlite_db, status.Change(outlet.application.number, "not_accepted", "clerk-li", "逾期未补齐"),
+                  datetime.now(UTC))  # meanwhile the back office decided: nothing is owed any more
+    kiosk.tap("我承诺并提交")
+    refused = "这个申请现在不需要补齐材料，请重新查询办理进度。如有疑问，请到服务窗口咨询。"
+    kiosk.until(lambda: message(kiosk) == refused, timeout=30, what="central's refusal")
+    assert printed(kiosk) == ""  # no 补正 receipt for a supplement central did not take
+    kiosk.tap("English")
+    assert message(kiosk).startswith("This application does not need materials now")  # the reason follows the language
+    with sqlite_db.connect() as conn:
+        assert conn.execute(select(supplements)).all() == []
