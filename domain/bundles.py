@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from domain.catalog import FORM_STRICTNESS, MaterialRequirement, ServiceItem
+from domain.catalog import DEFAULT_WAYS, FORM_STRICTNESS, MaterialRequirement, ServiceItem
 from domain.forms import Condition, FormField, FormSchema, sort_fields
 
 
@@ -68,6 +68,7 @@ def merge_materials(items: Iterable[ServiceItem]) -> tuple[MaterialRequirement, 
                 form=max(seen.form, req.form, key=FORM_STRICTNESS.index),
                 copies=max(seen.copies, req.copies),
                 electronic=seen.electronic and req.electronic,
+                supplement=tuple(w for w in seen.supplement if w in req.supplement) or DEFAULT_WAYS,
             )
         produced.update(item.produces)
     return tuple(merged.values())

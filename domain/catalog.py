@@ -95,6 +95,20 @@ MATERIAL_FORM_NAMES: dict[MaterialForm, Text] = {
 FORM_STRICTNESS = list(MaterialForm)
 
 
+class SupplementWay(StrEnum):
+    """How a citizen may supplement (补齐/补正) an owed material at a terminal."""
+
+    DECLARE = "declare"  # 告知承诺: a declaration confirmed on screen replaces the document for now
+    HAND_IN = "hand_in"  # the paper handed in at the hall's counter with the 补正 receipt
+
+
+SUPPLEMENT_WAY_NAMES: dict[SupplementWay, Text] = {
+    SupplementWay.DECLARE: Text("告知承诺", "Declaration"),
+    SupplementWay.HAND_IN: Text("交纸质材料", "Hand in the paper"),
+}
+DEFAULT_WAYS = (SupplementWay.HAND_IN,)  # a material the catalog says nothing about is handed in
+
+
 @dataclass(frozen=True)
 class Material:
     """A document from the material library."""
@@ -113,6 +127,7 @@ class MaterialRequirement:
     form: MaterialForm
     copies: int
     electronic: bool  # an electronic licence is accepted instead
+    supplement: tuple[SupplementWay, ...] = DEFAULT_WAYS  # how it may be supplemented at a terminal, if owed
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from domain.bundles import bundle_form, merge_materials
 from domain.calendar import WorkingCalendar
 from domain.catalog import (
+    DEFAULT_WAYS,
     PREFIXES,
     Bundle,
     Catalog,
@@ -25,6 +26,7 @@ from domain.catalog import (
     MaterialForm,
     MaterialRequirement,
     ServiceItem,
+    SupplementWay,
 )
 from domain.catalog_forms import ID_PATTERN, field_library, item_form
 from domain.catalog_instant import instant_rules
@@ -221,9 +223,20 @@ def _requirements(
             raise m.error("copies", f"must be between {least} and 20 for form {form}")
         found.append(MaterialRequirement(
             materials[ref], required, deferrable, form, copies,
-            m.boolean(row, "electronic"),
+            m.boolean(row, "electronic"), _ways(m, row),
         ))
     return tuple(found)
+
+
+def _ways(m: Reader, row: dict[str, Any]) -> tuple[SupplementWay, ...]:
+    """Read how an owed material may be supplemented at a terminal (default: handed in)."""
+    if "supplement" not in row:
+        return DEFAULT_WAYS
+    ways = tuple(m.enum_list(row, "supplement", SupplementWay))
+    if not ways or len(set(ways)) != len(ways):
+        raise m.error("supplement", f"must name each of {', '.join(w.value for w in SupplementWay)} at most once, "
+                                    "and at least one")
+    return ways
 
 
 def _bundles(doc: dict[str, Any], items: dict[str, ServiceItem]) -> dict[str, Bundle]:

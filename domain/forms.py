@@ -30,6 +30,7 @@ class FieldType(StrEnum):
 
 
 CHOICE_TYPES = frozenset({FieldType.CHOICE, FieldType.MULTI_CHOICE})
+ID_PREFILL = "identity.id_number"  # the prefill source of the holder's ID number (the blind index, 补齐)
 PREFILL_SOURCES = frozenset(
     f"identity.{name}"
     for name in (
@@ -115,6 +116,14 @@ class FormSchema:
     def keys(self) -> tuple[str, ...]:
         """Return the semantic keys in form order."""
         return tuple(f.key for f in self.fields)
+
+    def holder_number(self, values: dict[str, object]) -> str | None:
+        """Return the ID number the card filled in (spaces dropped, upper case), or None when the form holds none."""
+        for candidate in self.fields:
+            value = values.get(candidate.key)
+            if candidate.prefill == ID_PREFILL and isinstance(value, str) and value.strip():
+                return "".join(value.split()).upper()
+        return None
 
     def field(self, key: str) -> FormField:
         """Return the field with ``key``."""

@@ -147,22 +147,22 @@ def layout(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> list[Line]
     title_style = Style.TITLE if width(label["title"]) * 2 <= columns else Style.HALL  # double width must fit
     lines += [Line(label["title"], title_style), rule]
     lines += [Line(colon(label["number"])), Line(receipt.number, Style.NUMBER)]
-    body = _pair(label["item"], receipt.offering_name.get(lang), columns)
-    body += _bullets([name.get(lang) for name in receipt.part_names], columns, "· ")
-    body += _pair(label["applicant"], receipt.applicant_name, columns)
-    body += _pair(label["id"], receipt.applicant_id, columns)
-    body += _pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
+    body = pair(label["item"], receipt.offering_name.get(lang), columns)
+    body += bullets([name.get(lang) for name in receipt.part_names], columns, "· ")
+    body += pair(label["applicant"], receipt.applicant_name, columns)
+    body += pair(label["id"], receipt.applicant_id, columns)
+    body += pair(label["time"], f"{receipt.submitted_at:%Y-%m-%d %H:%M}", columns)
     estimate = label["estimated"] if receipt.promised_estimated else ""
-    body += _pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
+    body += pair(label["promised"], receipt.promised_date.isoformat() + estimate, columns)
     lines += [Line(text) for text in body] + [rule]
     if receipt.approved is not None:
         lines += [Line(text, Style.NUMBER) for text in wrap(label["approved"], columns)] + [rule]
     lines += [Line(text) for text in _materials(receipt, lang, columns)]
     lines += [Line(text) for text in wrap(colon(label["steps"]), columns)]
     for number, step in enumerate(next_steps(receipt, lang), 1):
-        lines += [Line(text) for text in _bullets([step], columns, f"{number}. ")]
+        lines += [Line(text) for text in bullets([step], columns, f"{number}. ")]
     lines += [rule, Line(colon(label["query"])), Line(receipt.query_payload, Style.QR)]
-    lines += [Line(t) for t in _pair(label["phone"], receipt.hall_phone, columns)]
+    lines += [Line(t) for t in pair(label["phone"], receipt.hall_phone, columns)]
     return lines
 
 
@@ -187,11 +187,11 @@ def _materials(receipt: Receipt, lang: Lang, columns: int) -> list[str]:
     lines: list[str] = []
     if receipt.brought:
         lines += wrap(colon(LABELS["brought"].get(lang).format(counter=counter)), columns)
-        lines += _bullets([m.get(lang) for m in receipt.brought], columns)
+        lines += bullets([m.get(lang) for m in receipt.brought], columns)
     if receipt.owed:
         due = LABELS["due"].get(lang)
         lines += wrap(colon(LABELS["owed"].get(lang)), columns)
-        lines += _bullets([m.get(lang) + due.format(date=d.isoformat()) for m, d in receipt.owed], columns)
+        lines += bullets([m.get(lang) + due.format(date=d.isoformat()) for m, d in receipt.owed], columns)
     return lines
 
 
@@ -218,7 +218,7 @@ def render_text(receipt: Receipt, lang: Lang = "zh", columns: int = 32) -> str:
     return "\n".join(out) + "\n"
 
 
-def _pair(key: str, value: str, columns: int) -> list[str]:
+def pair(key: str, value: str, columns: int) -> list[str]:
     """Lay out 'key: value', wrapping the value under itself when it is long."""
     head = (colon(key) if _cjk(key) else f"{key}: ") if key else ""
     indent = width(head)
@@ -228,7 +228,7 @@ def _pair(key: str, value: str, columns: int) -> list[str]:
     return [head + body[0], *[" " * indent + line for line in body[1:]]]
 
 
-def _bullets(texts: list[str], columns: int, marker: str = "- ") -> list[str]:
+def bullets(texts: list[str], columns: int, marker: str = "- ") -> list[str]:
     """Lay out a list with hanging indents."""
     indent = width(marker)
     lines: list[str] = []

@@ -254,7 +254,7 @@ class UiSection(_Section):
     )
     instant_wait_s: float = Field(
         default=6, ge=0, le=30, description="Seconds a 秒批 item's receipt waits for central's approval before "
-        "printing the ordinary receipt (0: never waits).",
+        "printing the ordinary receipt, and a 补正 receipt for central's word on the supplement (0: never waits).",
     )
 
 

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 VERSION = 1
 ALGORITHM = "X25519-HKDF-SHA256-A256GCM"
 MAX_ENVELOPE_BYTES = 256 * 1024
-KINDS = frozenset({"application", "rating", "help_request", "event"})
+KINDS = frozenset({"application", "rating", "help_request", "event", "supplement"})
 HEADER_FIELDS = ("v", "terminal", "seq", "id", "kind", "created", "boot", "ctype")
 ENVELOPE_FIELDS = frozenset({"h", "enc", "body", "sig"})  # nothing unsigned but the signature itself
 ENC_FIELDS = frozenset({"alg", "epk", "nonce"})

@@ -17,7 +17,8 @@ CATALOG_PREFIX = "yc/v1/catalog"  # signed catalog releases: retained, read by e
 HALL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a hall profile id as a topic level (no wildcard, no separator)
 TERMINAL = re.compile(r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$")
 CLAIM_CN = re.compile(r"^claim-[0-9a-f]{8}$")  # one per technician's enrollment medium
-UP_KINDS = {"application": "app", "rating": "rating", "help_request": "help", "event": "event"}
+UP_KINDS = {"application": "app", "rating": "rating", "help_request": "help", "event": "event",
+            "supplement": "supplement"}
 UPLINK = (*UP_KINDS.values(), "bundle")  # every subtopic of up/: the only ones a terminal may write
 INGEST_LABEL = b"yichuang ingest group v1"
 SERVICE_MARK = ":"  # in every service's client id; no certificate CN (terminal or claim) has one

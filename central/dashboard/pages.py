@@ -14,7 +14,7 @@ from central.dashboard import charts, views
 from central.dashboard.commanding import KINDS
 from central.dashboard.render import lang_of, render
 from central.dashboard.words import translator
-from central.monitor import alertdb
+from central.monitor import alertdb, technicians
 from central.monitor.alerts import AlertBook
 from central.monitor.history import RESOLUTIONS
 from central.monitor.monitor import FleetMonitor
@@ -81,6 +81,7 @@ def _terminal_pages(router: APIRouter, monitor: FleetMonitor, guard: Guard) -> N
                       alerts=alertdb.read(monitor.engine, terminal, limit=20),
                       help=queries.help_requests(monitor.engine, 20, terminal=terminal),
                       commands=commands.listing(monitor.engine, terminal=terminal, limit=10), kinds=KINDS,
+                      technician=technicians.actions_at(monitor.engine, terminal, limit=10),
                       charts=_charts(monitor, terminal, window, translator(lang_of(request))))
 
 

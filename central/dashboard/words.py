@@ -83,6 +83,15 @@ WORDS = {  # codes the monitor and the terminals report, as ops read them
     "cmd.cancelled": N_("cancelled"),
     "cmd.completed": N_("completed"),
     "cmd.aborted": N_("aborted"),
+    "entered": N_("opened the technician screen"), "entered_card": N_("opened it with a technician card"),
+    "exited": N_("left the technician screen"), "idle_exit": N_("technician screen timed out"),
+    "paper_replaced": N_("paper replaced"), "test_page": N_("printed a test page"),
+    "self_test": N_("ran the self-test"),
+    "card_test": N_("tested the card reader"), "catalog_rollback": N_("rolled the catalog back"),
+    "reenroll": N_("tried a re-enrollment"), "reenrolled": N_("re-enrolled the terminal"),
+    "maintenance_on": N_("started maintenance"), "maintenance_off": N_("ended maintenance"),
+    "technician_pin_failed": N_("wrong technician PIN"), "technician_pin_accepted": N_("technician PIN accepted"),
+    "technician_card_refused": N_("technician card refused"),
 }
 
 REASONS: tuple[tuple[re.Pattern[str], str], ...] = (  # the forms `central.monitor.health` writes, most specific first

@@ -18,6 +18,7 @@ from central.platform.progress import holder_in
 from domain.application import Draft, check
 from domain.catalog import Catalog
 from domain.instant import Decision, decide
+from protocol import supplement
 from protocol.envelope import EnvelopeError, Header, is_message_id
 
 Columns = dict[str, Any]
@@ -66,6 +67,8 @@ def columns(header: Header, body: bytes, archive: CatalogArchive, holder_key: by
         return {"application_id": _reference(data, "application_id"), "level": level}
     if header.kind == "help_request":
         return {"application_id": _reference(data, "application_id"), "item": _string(data, "item", True)}
+    if header.kind == "supplement":  # checked against central's record when it is stored (supplements.py)
+        return {"supplement": supplement.read(body, header)}
     return {}
 
 

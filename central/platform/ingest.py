@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
-from central.platform import content, status
+from central.platform import content, status, supplements
 from central.platform.catalogs import CatalogArchive
 from central.platform.keys import CentralKeys
 from central.platform.metrics import IngestMetrics
@@ -32,9 +32,11 @@ from central.platform.registry import Registry
 from central.platform.retire import notice_reason, retire_in
 from central.platform.schema import messages, rejected
 from domain.instant import Decision
+from domain.supplement import SupplementRefused
 from protocol import bundle, topics, uplink_v2
 from protocol.acks import Ack
 from protocol.envelope import EnvelopeError, Header, is_message_id, open_parsed, read_header
+from protocol.supplement import SupplementBody
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class Checked:
     row: dict[str, Any] | None = None
     rejection: Rejection | None = None
     instant: Decision | None = None  # a 秒批 item's decision, taken when the row is stored
+    supplement: SupplementBody | None = None  # a 补齐, checked against central's record when it is stored
 
 
 class Ingest:
@@ -209,13 +212,13 @@ class Ingest:
 
     def _accepted(self, terminal: str, header: Header, body: bytes, columns: dict[str, Any]) -> Checked:
         """Return the row of a verified envelope; note a decommission notice, retired when it is stored."""
-        decision = columns.pop("instant", None)
+        decision, supplied = columns.pop("instant", None), columns.pop("supplement", None)
         row = {"id": header.id, "terminal": terminal, "seq": header.seq, "kind": header.kind,
                "created": header.created, **columns}
         reason = notice_reason(header.kind, body)
         if reason is not None:  # the terminal's own signed decommission notice: retired when it is stored
             self.notices[header.id] = reason
-        return Checked(terminal, row=row, instant=decision)
+        return Checked(terminal, row=row, instant=decision, supplement=supplied)
 
     def _open(self, header: Header, parsed: dict[str, Any], signers: tuple[ec.EllipticCurvePublicKey, ...]) -> bytes:
         """Open an envelope with the terminal's key, else a key it replaced lately (sealed before a rotation)."""
@@ -236,6 +239,7 @@ class Ingest:
                 query = select(messages.c.id, messages.c.terminal).where(messages.c.id.in_(ids))
                 owners.update({row.id: row.terminal for row in conn.execute(query)})
             checked, fresh = _claim(checked, owners)
+            checked = self._supplements(conn, checked, fresh, now)
             if fresh:
                 conn.execute(insert(messages), [{**_blank(), **row, "received_at": now} for row in fresh.values()])
                 for row in (r for r in fresh.values() if r["id"] in self.notices):
@@ -264,6 +268,23 @@ class Ingest:
                 log.info("秒批 %s to a person: rule %s %s", row["item"], decision.rule, decision.why,
                          extra={"event": "instant_to_person", "item": row["item"], "why": str(decision.why)})
             self.metrics.instant.labels(decision.verdict.value).inc()
+
+    def _supplements(self, conn: Connection, checked: list[Checked], fresh: dict[str, dict[str, Any]],
+                     now: str) -> list[Checked]:
+        """Take each new 补齐 in the transaction that stores it; refuse (and do not store) one central cannot take."""
+        result = []
+        for item in checked:
+            row, body = item.row, item.supplement
+            kept = item
+            if row is not None and body is not None and fresh.get(row["id"]) is row:
+                try:
+                    row.update(supplements.take(conn, body, self.holder_key, self.archive, datetime.fromisoformat(now)))
+                except (SupplementRefused, EnvelopeError) as exc:
+                    del fresh[row["id"]]
+                    code = exc.code.value if isinstance(exc, SupplementRefused) else exc.code
+                    kept = Checked(item.terminal, rejection=Rejection(item.terminal, row["seq"], row["id"], code))
+            result.append(kept)
+        return result
 
     def _acks(self, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> list[Ack | None]:
         """Say stored for the first copy of each new id, duplicate for every other copy."""

@@ -26,8 +26,6 @@ from central.platform.schema import application_status, messages
 from domain.catalog import Catalog
 from protocol.query import MAX_FOUND, Answer, Found, Question
 
-ID_PREFILL = "identity.id_number"  # the form fields the card's ID number fills
-
 
 def holder_key(keys: CentralKeys) -> bytes:
     """Return the blind index's key, derived from central's uplink private key (stable across restarts)."""
@@ -43,11 +41,8 @@ def holder_of(key: bytes, id_number: str) -> str:
 
 def holder_in(key: bytes, catalog: Catalog, code: str, values: dict[str, Any]) -> str | None:
     """Return the blind index of the ID number an application's form holds (None: it holds none)."""
-    for form_field in catalog.offering(code).form.fields:
-        value = values.get(form_field.key)
-        if form_field.prefill == ID_PREFILL and isinstance(value, str) and value.strip():
-            return holder_of(key, value)
-    return None
+    number = catalog.offering(code).form.holder_number(values)
+    return None if number is None else holder_of(key, number)
 
 
 def answer(engine: Engine, key: bytes, question: Question, now: datetime) -> Answer:

@@ -152,6 +152,7 @@ ops_audit = Table(
     Column("outcome", String(32), nullable=False),  # ok | failed | gone | refused:csrf | refused:role
     Column("address", String(64), nullable=False),  # the client's address
     Index("ix_ops_audit_at", "at"),
+    Index("ix_ops_audit_user_at", "user", "at"),  # a terminal's technician lines, an operator's lines
 )
 
 fleet_rollouts = Table(
@@ -213,6 +214,17 @@ application_changes = Table(  # every change of state, in order: the progress qu
     Column("by", String(64), nullable=False),
     Column("command", String(32), nullable=True),  # the signed command carrying it to the terminal
     Index("ix_application_changes_application", "application", "n"),
+)
+
+supplements = Table(  # 补齐 taken from any terminal: what the applicant supplied, and how (nothing personal)
+    "supplements", metadata,
+    Column("message", String(64), primary_key=True),  # messages.id of the supplement envelope
+    Column("application", String(64), nullable=False),  # messages.id of the application it completes
+    Column("number", String(32), nullable=False),  # the application's receipt number
+    Column("terminal", String(12), nullable=False),  # where the applicant supplied it (any terminal)
+    Column("at", String, nullable=False),  # when central took it
+    Column("materials", String, nullable=False),  # material:way, comma-separated (declare | hand_in)
+    Index("ix_supplements_application", "application"),
 )
 
 feedback_cases = Table(  # a 不满意 or 非常不满意 rating to follow up (实名差评100%回访) by its deadline

@@ -116,29 +116,45 @@ def _change(engine: Engine, asked: Change, now: datetime, calendar: WorkingCalen
     wanted, reason, owed = _checked(asked)
     with engine.begin() as conn:
         row, changed = _current(conn, asked.application)
-        state = changed or State.RECEIVED
-        event = _event(state, wanted)
+        event = _event(changed or State.RECEIVED, wanted)
         if event in NEEDS_REASON and not reason:
             raise StatusError(f"say why ({event.value}): the citizen is told the reason")
         due = _due(asked, now, calendar) if wanted is State.NEEDS_SUPPLEMENT else None
-        args = {"application": row.id, "state": wanted.value, "reason": reason, "owed": owed}
-        if due:  # a fifth argument: terminals from before 补齐 deadlines (at most 4) refuse it, and are told online
-            args["due"] = due
-        command = _queue_for_terminal(conn, row.terminal, args, asked, now)
-        values = {"state": wanted.value, "reason": reason, "owed": owed, "due": due, "changed_at": now.isoformat(),
-                  "changed_by": asked.by[:64]}
-        if changed is None:  # the first change: a second one racing it fails on the primary key
-            conn.execute(insert(application_status).values(application=row.id, terminal=row.terminal,
-                                                           number=row.number, **values))
-        elif not conn.execute(update(application_status).where(application_status.c.application == row.id,
-                                                               application_status.c.state == state.value)
-                              .values(**values)).rowcount:
-            raise StatusError(f"{asked.application} was changed by someone else just now: look again")
-        conn.execute(insert(application_changes).values(application=row.id, event=event.value, state=wanted.value,
-                                                        reason=reason, at=now.isoformat(), by=asked.by[:64],
-                                                        command=command))
-        book.audit(conn, asked.by, f"status:{event.value}", row.number, outcome="ok", now=now, address=asked.address)
+        _record(conn, row, changed, (event, wanted), asked, now=now, reason=reason, owed=owed, due=due)
     return wanted
+
+
+def supplemented(conn: Connection, application: str, by: str, now: datetime) -> None:
+    """Take the applicant's 补齐 in the caller's transaction: back to the acceptance check, its terminal told.
+
+    Raise IllegalTransition (nothing changed) unless the application needs a supplement.
+    """
+    row, changed = _current(conn, application)
+    wanted = next_state(changed or State.RECEIVED, Event.SUPPLEMENT)
+    _record(conn, row, changed, (Event.SUPPLEMENT, wanted), Change(application, wanted.value, by), now=now)
+
+
+def _record(conn: Connection, row: Any, changed: State | None, step: tuple[Event, State], asked: Change, *,
+            now: datetime, reason: str = "", owed: str = "", due: str | None = None) -> None:
+    """Store the new state, append the change, audit it and queue its command for the application's terminal."""
+    event, wanted = step
+    args = {"application": row.id, "state": wanted.value, "reason": reason, "owed": owed}
+    if due:  # a fifth argument: terminals from before 补齐 deadlines (at most 4) refuse it, and are told online
+        args["due"] = due
+    command = _queue_for_terminal(conn, row.terminal, args, asked, now)
+    values = {"state": wanted.value, "reason": reason, "owed": owed, "due": due, "changed_at": now.isoformat(),
+              "changed_by": asked.by[:64]}
+    if changed is None:  # the first change: a second one racing it fails on the primary key
+        conn.execute(insert(application_status).values(application=row.id, terminal=row.terminal,
+                                                       number=row.number, **values))
+    elif not conn.execute(update(application_status).where(application_status.c.application == row.id,
+                                                           application_status.c.state == changed.value)
+                          .values(**values)).rowcount:
+        raise StatusError(f"{asked.application} was changed by someone else just now: look again")
+    conn.execute(insert(application_changes).values(application=row.id, event=event.value, state=wanted.value,
+                                                    reason=reason, at=now.isoformat(), by=asked.by[:64],
+                                                    command=command))
+    book.audit(conn, asked.by, f"status:{event.value}", row.number, outcome="ok", now=now, address=asked.address)
 
 
 def _due(asked: Change, now: datetime, calendar: WorkingCalendar) -> str:

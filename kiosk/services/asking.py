@@ -87,7 +87,8 @@ def progress_of(found: Found, catalog: Catalog, as_of: datetime) -> Progress | N
     except ValueError:
         return None
     return Progress(found.number, item_name(catalog, found.item), state, submitted, found.reason,
-                    owed_names(catalog, found.owed), as_of, live=True, due=due)
+                    owed_names(catalog, found.owed), as_of, live=True, due=due, owed_ids=found.owed,
+                    item_code=found.item)
 
 
 def listed(answer: Answer, catalog: Catalog) -> list[Progress]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain import supplement
 from domain.receipt import Line, Receipt, Style, layout
 from domain.text import Lang
 from drivers.printer.port import Printer
@@ -12,6 +13,11 @@ from drivers.printer.port import Printer
 def print_receipt(printer: Printer, receipt: Receipt, lang: Lang) -> None:
     """Lay ``receipt`` out for the printer's paper in ``lang`` and print it (a PrinterError when it did not print)."""
     printer.print_lines(layout(receipt, lang, printer.columns))
+
+
+def print_supplement_receipt(printer: Printer, receipt: supplement.SupplementReceipt, lang: Lang) -> None:
+    """Lay a 补正 receipt out for the paper in ``lang`` and print it (a PrinterError when it did not print)."""
+    printer.print_lines(supplement.layout(receipt, lang, printer.columns))
 
 
 def test_page(terminal_id: str, now: datetime, columns: int) -> list[Line]:

@@ -49,6 +49,8 @@ class Progress:
     parked: bool = False  # it could not be sent (central refused it): a clerk must look at it
     live: bool = False  # central's answer just now (else what this terminal last heard)
     due: date | None = None  # the last day to hand in what is owed (补齐)
+    owed_ids: tuple[str, ...] = ()  # the owed materials' ids (补齐 at this terminal names them)
+    item_code: str = ""
 
 
 def normal(typed: str) -> str:
@@ -72,7 +74,8 @@ def look_up(store: Store, catalog: Catalog, typed: str) -> Progress | NotFound:
                     datetime.fromisoformat(found.created_at), heard.reason if heard is not None else "",
                     owed_names(catalog, heard.owed if heard is not None else ()),
                     datetime.fromisoformat(as_of) if as_of else None, found.parked and heard is None,
-                    due=date.fromisoformat(heard.due) if heard is not None and heard.due else None)
+                    due=date.fromisoformat(heard.due) if heard is not None and heard.due else None,
+                    owed_ids=heard.owed if heard is not None else (), item_code=found.offering_code)
 
 
 def item_name(catalog: Catalog, code: str) -> Text:

@@ -20,6 +20,7 @@ from domain.catalog import Catalog, Hall
 from domain.forms import FieldType, FormField
 from domain.identity import Identity
 from domain.receipt import Receipt
+from domain.supplement import SupplementReceipt
 from domain.text import Lang, Text
 from domain.validation import DEFAULT_MAX_LENGTH
 from drivers.cardreader.factory import open_card_reader
@@ -30,7 +31,17 @@ from drivers.printer.port import Printer
 from drivers.speech import Speaker, open_speaker
 from drivers.speech.recording import RecordingSpeaker
 from kiosk.config import Config, UiSection
-from kiosk.services import feedback, identify, instant, printing, receipt_key, remote, selftest, technician_card
+from kiosk.services import (
+    feedback,
+    identify,
+    instant,
+    printing,
+    receipt_key,
+    remote,
+    selftest,
+    supplement,
+    technician_card,
+)
 from kiosk.services.asking import Asker, ack_key, by_card, by_number, central_key, scanned
 from kiosk.services.catalogs import CatalogSource
 from kiosk.services.devices import DeviceWatch
@@ -232,6 +243,29 @@ class Kiosk:
     def holder_progress(self, identity: Identity) -> list[Progress] | NotFound:
         """Return the card holder's applications as central knows them (blocks; nothing is kept)."""
         return by_card(self.catalog, self.asker, identity.id_number)
+
+    def owed_by(self, identity: Identity) -> supplement.SupplementSession | NotFound:
+        """Start a 补齐 for the card's holder: what central (else this terminal) says they owe (blocks)."""
+        found = by_card(self.catalog, self.asker, identity.id_number)
+        if isinstance(found, NotFound):
+            here = supplement.held_here(self.store, self.catalog, identity.id_number)
+            if not here:
+                return found
+            found = here
+        return supplement.SupplementSession(identity.id_number, supplement.pending_of(self.catalog, found))
+
+    def submit_supplement(self, session: supplement.SupplementSession) -> SupplementReceipt:
+        """Store the supplement durably and return its 补正 receipt (blocks; SupplementRefused)."""
+        return supplement.store_supplement(self.store, self.catalog, self.hall, session, terminal_id=self.terminal_id,
+                                           now=self.now())
+
+    def await_supplement(self, record_id: str) -> supplement.Verdict:
+        """Wait a few seconds for central's verdict on a stored supplement (blocks)."""
+        return supplement.await_verdict(self.store, record_id, self.settings.instant_wait_s)
+
+    def print_supplement(self, receipt: SupplementReceipt, lang: Lang) -> None:
+        """Print a stored supplement's 补正 receipt (blocks; a PrinterError when it did not print)."""
+        printing.print_supplement_receipt(self.printer, receipt, lang)
 
     def rate(self, session: Session | None, level: int, reasons: Iterable[str]) -> str:
         """Store the citizen's rating (blocks)."""

@@ -172,6 +172,25 @@ class RatingRow(Base):
     shredded_at: Mapped[str | None]
 
 
+class SupplementRow(Base):
+    """A 补齐 of an application (maybe another terminal's): what was supplied and how in clear, the body sealed.
+
+    The sealed body holds the ID number read from the citizen's card, under its own data key in ``data_keys``:
+    shredding destroys it like a rating's comment once central has acknowledged it and the retention passed.
+    """
+
+    __tablename__ = "supplements"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    number: Mapped[str]  # the application's receipt number
+    offering_code: Mapped[str]
+    materials: Mapped[str]  # JSON [[material id, way], ...]: nothing personal
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the envelope body, sealed (None once shredded)
+    created_at: Mapped[str]
+    boot_id: Mapped[str]
+    shredded_at: Mapped[str | None]
+
+
 class HelpRequestRow(Base):
     """A citizen pressed 呼叫帮办 (call staff); no personal data."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select, union_all,
 from domain.idnumbers import SOFTWARE_EPOCH
 from domain.lifecycle import State
 from kiosk.store import database as db
+from kiosk.store import supplements
 from kiosk.store.crashpoints import crashpoint
 from kiosk.store.crypto import bind, open_sealed
 from kiosk.store.errors import RecordNotFound
@@ -23,6 +24,7 @@ from kiosk.store.models import (
     OutboxStatus,
     RatingRow,
     ReceiptRow,
+    SupplementRow,
 )
 from kiosk.store.store import Store
 
@@ -76,6 +78,8 @@ def payload(store: Store, entry: Entry) -> bytes:
         return json.dumps(store.application_content(entry.record_id), ensure_ascii=False).encode()
     if entry.kind == "help_request":
         return _help_request(store, entry.record_id)
+    if entry.kind == "supplement":
+        return supplements.payload(store, entry.record_id)
     with db.read(store.engine) as conn:
         row = conn.execute(select(RatingRow).where(RatingRow.id == entry.record_id)).first()
         if row is None:
@@ -194,6 +198,7 @@ def shred(store: Store, retention: timedelta, chunk_size: int = 500) -> int:
             crashpoint("mid_shred")
             _drop_ciphertext(conn, chunk, now)
             conn.execute(update(RatingRow).where(RatingRow.id.in_(chunk)).values(comment=None, shredded_at=now))
+            conn.execute(update(SupplementRow).where(SupplementRow.id.in_(chunk)).values(content=None, shredded_at=now))
         if ids:
             _owe_checkpoint(conn, True)
     if checkpoint_owed(store):

@@ -42,6 +42,7 @@ from kiosk.ui.screens.progress import ProgressScreen
 from kiosk.ui.screens.rating import RatingScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens.supplement import SupplementScreen
 from kiosk.ui.screens.technician import TechnicianScreen
 from kiosk.ui.screens.technician_enroll import TechnicianEnrollScreen
 from kiosk.ui.screens.technician_pin import TechnicianPinScreen
@@ -51,8 +52,8 @@ from l10n import speakable
 
 log = logging.getLogger(__name__)
 SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
-           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen, TechnicianPinScreen, TechnicianScreen,
-           TechnicianEnrollScreen)
+           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen, SupplementScreen, TechnicianPinScreen,
+           TechnicianScreen, TechnicianEnrollScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 STAFF_SCREENS = frozenset({"technician_pin", "technician", "technician_enroll"})
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
@@ -60,7 +61,8 @@ NOTICE_S = 6.0  # how long a short message (thank you) stays
 KV = str(Path(__file__).with_suffix(".kv"))
 STILL_THERE = N_("Are you still there? Your information will be cleared for your privacy.")
 OPEN_SCREENS = frozenset({"home", "out_of_service"})  # no session runs on these
-LOOKUPS = frozenset({"progress"})  # no session either, but what was typed there goes when its citizen walks away
+# no session either, but what was typed or read there goes when its citizen walks away
+LOOKUPS = frozenset({"progress", "supplement"})
 
 
 def settle_gc() -> None:

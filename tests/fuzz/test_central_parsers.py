@@ -23,6 +23,7 @@ from central.platform.catalogs import CatalogArchive
 from central.platform.content import columns
 from domain.data import SAMPLE_CATALOG
 from protocol.envelope import KINDS, EnvelopeError, Header
+from protocol.supplement import HOLDER, SupplementBody
 from provisioning.service import _parse as parse_request
 from provisioning.tokens import EnrollmentRefused
 from tests.fuzz.budget import budget, tally
@@ -39,6 +40,11 @@ BODIES = {
     "rating": {"id": MESSAGE_ID, "level": 4, "application_id": "01a201dc-1a8f-77b4-99a0-eceedf0f2657"},
     "help_request": {"id": MESSAGE_ID, "application_id": None, "item": "SB-001"},
     "event": {"id": MESSAGE_ID, "kind": "printer", "code": "paper_out"},
+    "supplement": {"id": MESSAGE_ID, "terminal_id": "LC0001", "number": "LC0001-261122-0001X",
+                   "holder": "370303198505120012", "catalog_version": CATALOG.version,
+                   "catalog_hash": CATALOG.content_hash, "created_at": "2026-11-22T07:00:00+00:00",
+                   "materials": [{"material": "photo", "way": "hand_in"},
+                                 {"material": "household_register", "way": "declare"}]},
 }
 
 
@@ -56,6 +62,9 @@ def check_columns(kind: str, body: bytes) -> None:
     else:
         refused = ""
         assert isinstance(found, dict)
+        supplied = found.pop("supplement", None)  # a 补齐: every field bounded, checked against central's record later
+        assert supplied is None or (isinstance(supplied, SupplementBody) and 1 <= len(supplied.materials) <= 10
+                                    and supplied.id == MESSAGE_ID and HOLDER.fullmatch(supplied.holder))
         assert all(value is None or isinstance(value, str | int) for value in found.values())
     assert refused in {"", "bad_content", "invalid_content", "unknown_catalog_version"}
 
@@ -64,6 +73,8 @@ def test_the_genuine_bodies_pass() -> None:
     for kind, body in BODIES.items():
         check_columns(kind, json.dumps(body).encode())
     assert columns(header("application"), json.dumps(BODIES["application"]).encode(), ARCHIVE)["item"] == "SB-001"
+    assert columns(header("supplement"), json.dumps(BODIES["supplement"]).encode(), ARCHIVE)["supplement"].number \
+        == BODIES["supplement"]["number"]
 
 
 @given(st.sampled_from(sorted(KINDS)), mutated(*(json.dumps(b).encode() for b in BODIES.values()))

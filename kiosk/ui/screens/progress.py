@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from domain.lifecycle import STATE_NAMES
+from domain.lifecycle import STATE_NAMES, State
 from kiosk.services.identify import CardNotRead, ReadProblem
 from kiosk.services.inputs import Input, edit
 from kiosk.services.progress import MAX_NUMBER, NotFound, Progress
@@ -20,7 +20,7 @@ from kiosk.ui.inputs.keypads import LAYOUTS
 from kiosk.ui.scanner import WedgeScanner
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.screens.identify import MESSAGES
-from kiosk.ui.widgets import Body, discard
+from kiosk.ui.widgets import BigButton, Body, discard
 
 load_kv(__file__)
 LOOKUPS_PER_VISIT = 5
@@ -63,6 +63,16 @@ class ProgressScreen(KioskScreen):
         discard(self.ids.content)
         for line in self._lines():
             self.ids.content.add_widget(Body(text=line))
+        if self._owing():  # 补齐 here, by the applicant's own card
+            self.ids.content.add_widget(BigButton(text=app.t("Supplement the materials here", app.lang),
+                                                  on_release=lambda _b: app.go("supplement")))
+
+    def _owing(self) -> bool:
+        """Return whether an application shown owes materials (and is not past its deadline)."""
+        found = self.found if isinstance(self.found, list) else [self.found]
+        today = self.kiosk_app.kiosk.now().date()
+        return any(isinstance(p, Progress) and p.state is State.NEEDS_SUPPLEMENT and p.owed
+                   and (p.due is None or p.due >= today) for p in found)
 
     def press(self, key: str) -> None:
         """Apply one key to the number; an earlier answer goes."""

@@ -46,8 +46,7 @@ class TechnicianEnrollScreen(KioskScreen):
         self.ids.keypad.build(LAYOUTS[Input.CODE], self.press)
 
     def on_enter(self, *args: object) -> None:
-        """Start empty and listen for a scanner."""
-        self.typed = ""
+        """Listen for a scanner (what was typed goes when the screen does)."""
         self.ids.outcome.text = ""
         self.scanner.start()
         super().on_enter(*args)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from central.dashboard import charts, views, words
 from central.dashboard.render import SECURITY_HEADERS
 from central.monitor.health import assess
-from protocol.heartbeat import Presence
+from protocol.heartbeat import Audited, Presence
 from tests.central.dashboard.helpers import dashboard, log_in
 from tests.central.dashboard.msgids import used_msgids
 from tests.central.monitor.helpers import ONLINE, beat
@@ -97,6 +97,23 @@ def test_a_terminals_detail_shows_components_facts_alerts_and_its_charts(tmp_pat
     assert missing.status_code == 404
     assert "XX0001" in missing.text
     assert monitor.row("LC0002") is not None
+
+
+def test_a_terminals_page_shows_what_the_technician_did_there_from_the_audit_log(
+        tmp_path: Path, sqlite_db: Engine) -> None:
+    client, monitor, _, _ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    client.get("/lang/en")
+    before = client.get("/terminals/LC0002").text
+    assert re.search(r'id="technician">.*?class="empty">None.<', before, re.S)  # no technician yet
+    at = datetime.now(UTC).replace(microsecond=0)
+    monitor.technicians.record({"LC0002": [Audited(at=at.isoformat(), action="entered_card"),
+                                           Audited(at=(at + timedelta(minutes=3)).isoformat(), action="self_test")]})
+    page = client.get("/terminals/LC0002").text
+    assert re.search(r'<tr data-action="self_test"><td>[^<]+</td><td>ran the self-test</td>.*'
+                     r'<tr data-action="entered_card"><td>[^<]+</td><td>opened it with a technician card</td>', page, re.S)
+    client.get("/lang/zh")
+    assert "<td>刷技术员卡进入</td>" in client.get("/terminals/LC0002").text
 
 
 def test_charts_draw_runs_of_equal_slots_leave_gaps_blank_and_scale_the_backlog() -> None:

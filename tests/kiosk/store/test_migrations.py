@@ -32,7 +32,7 @@ REVISIONS = [r.revision for r in reversed(list(SCRIPTS.walk_revisions()))]
 # Revisions 0002 to 0005 only added tables: an application written at any of them is written as at 0001.
 FILLERS: dict[str, Callable[[Path, bytes], str]] = {"0001": fill_0001, "0002": fill_0001, "0003": fill_0001,
                                                     "0004": fill_0001, "0005": fill_0001, "0007": fill_0007,
-                                                    "0010": fill_0007}
+                                                    "0010": fill_0007, "0011": fill_0007}
 
 
 def test_every_earlier_revision_has_a_filler() -> None:

@@ -47,9 +47,11 @@ def look_up(kiosk: Driver) -> None:
 
 
 def answer(kiosk: Driver) -> list[str]:
-    """Return the lines of the answer shown."""
+    """Return the lines of the answer shown (not the button that offers 补齐)."""
+    from kivy.uix.button import Button
+
     content = kiosk.app.manager.get_screen("progress").ids.content
-    return [w.text for w in reversed(content.children)]
+    return [w.text for w in reversed(content.children) if not isinstance(w, Button)]
 
 
 def test_a_citizen_finds_that_materials_are_owed_and_why(kiosk: Driver) -> None:
@@ -70,6 +72,7 @@ def test_a_citizen_finds_that_materials_are_owed_and_why(kiosk: Driver) -> None:
     assert f"尚需补齐：{owed.name.zh}" in lines
     assert f"请于{due.month}月{due.day}日前到任一服务窗口补齐。" in lines  # reminded at every lookup
     assert lines[-1].startswith("以上是本终端所知的情况，截至")
+    assert kiosk.find("在本机补齐材料")  # supplemented here, by her card
     kiosk.tap("English")
     assert answer(kiosk)[1] == "Status: Materials still needed"  # the answer follows the language
     kiosk.tap("中文")
@@ -198,5 +201,6 @@ def test_a_citizen_past_the_supplement_deadline_is_told_what_happens_next(kiosk:
     type_number(kiosk, application.number)
     look_up(kiosk)
     assert f"补齐期限（{due.month}月{due.day}日）已过：服务中心可能作出不予受理的决定。请尽快到服务窗口办理。" in answer(kiosk)
+    assert "在本机补齐材料" not in kiosk.texts()  # past the deadline: a window decides
     kiosk.tap("English")
     assert any(line.startswith("The deadline to hand them in") for line in answer(kiosk))

@@ -24,7 +24,7 @@ from PIL import Image
 from kiosk.ui.display import start_xvfb
 from tests.common import ROOT
 
-SCREENS = 16  # the journey's screens, the progress query and the technician's three, in both languages
+SCREENS = 18  # the journey's screens, the progress query, 补齐's two and the technician's three, in both languages
 INPUTS = 7 + 3  # keypads and date picker steps, one language
 KEYBOARDS = 5  # pinyin, letters, symbols, handwriting and its candidates, in both languages
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kivy.uix.button import Button
 
+from domain.catalog import SupplementWay
+from domain.lifecycle import State
 from drivers.cardreader.simulator import SAMPLE_CARDS
 from drivers.status import PaperState
 from kiosk.services.inputs import KEYED, Input, input_for
+from kiosk.services.progress import Progress, item_name, owed_names
+from kiosk.services.supplement import SupplementSession, pending_of
 from tests.kiosk.ui.journey import field, keyboard, tap_key, to_review, write_on_pad
 from tests.kiosk.ui.render_walk import check
 
@@ -78,6 +83,24 @@ def walk_screens(kiosk: Any, shots: Path, problems: list[str], look: Look = chec
     kiosk.until(lambda: not progress.ids.search.disabled and len(progress.ids.content.children) > 1)
     look(kiosk, shots, "progress", problems)
     progress.home()
+    walk_supplement(kiosk, shots, problems, number, look)
+
+
+def walk_supplement(kiosk: Any, shots: Path, problems: list[str], number: str, look: Look = check) -> None:
+    """Show the 补齐 screen's ways and confirmation for an application owing two materials; ``look`` at each."""
+    owed = ("photo", "household_register")
+    catalog = kiosk.app.kiosk.catalog
+    progress = Progress(number, item_name(catalog, "SB-001"), State.NEEDS_SUPPLEMENT, datetime.now(UTC),
+                        "照片不合格", owed_names(catalog, owed), None, owed_ids=owed, item_code="SB-001")
+    screen = kiosk.app.manager.get_screen("supplement")
+    screen.session = SupplementSession("370303198505120012", pending_of(catalog, [progress]))
+    screen.choose(screen.session.pending[0])  # as after her card was read and central answered
+    kiosk.app.go("supplement")
+    look(kiosk, shots, "supplement-ways", problems)
+    screen.pick("household_register", SupplementWay.DECLARE)
+    screen.next()
+    look(kiosk, shots, "supplement-confirm", problems)
+    kiosk.app.end_session()
 
 
 def open_field(kiosk: Any, kind: Input) -> Any:
