@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domain.application import Draft
@@ -50,4 +50,23 @@ def test_the_wait_is_bounded_and_an_ordinary_item_does_not_wait(tmp_path: Path) 
     assert is_instant(CATALOG, "JT-002")
     assert not is_instant(CATALOG, "SB-001")
     assert not is_instant(CATALOG, "YJS-001")
+    store.close()
+
+
+def test_a_terminal_offline_for_a_while_prints_the_ordinary_receipt_without_waiting(tmp_path: Path) -> None:
+    store = open_test_store(tmp_path)
+    now = datetime.now(UTC)
+    clock = store.clock
+    store.clock = lambda: now - timedelta(minutes=5)  # the last citizen's application, never sent
+    submit(store)
+    store.clock = clock
+    application, _ = submit_application(store, catalog=CATALOG, hall=HALL, terminal_id="LC0001",
+                                        draft=Draft(INSTANT, instant_answers()), now=now)
+    waited = [0.0]
+
+    def sleep(seconds: float) -> None:
+        waited[0] += seconds
+
+    assert await_approval(store, CATALOG, application, 6.0, sleep=sleep, clock=lambda: waited[0]) is None
+    assert waited[0] == 0.0  # not a moment: central cannot be reached, the decision comes to the progress query
     store.close()
