@@ -116,7 +116,9 @@ def by_number(store: Store, catalog: Catalog, asker: Asker | None, typed: str) -
 def by_card(catalog: Catalog, asker: Asker | None, id_number: str) -> list[Progress] | NotFound:
     """Return the card holder's applications as central knows them (this terminal alone cannot search by holder)."""
     value = "".join(id_number.split()).upper()
-    if asker is None or not VALUE.fullmatch(value):
+    if not VALUE.fullmatch(value):
+        return NotFound.NOT_ID
+    if asker is None:
         return NotFound.OFFLINE
     answer = asker.ask("card", value)
     if answer is None or answer.error == "unavailable":

@@ -33,6 +33,7 @@ class NotFound(StrEnum):
     BUSY = "busy"  # central asks this terminal to slow down (many lookups in a row)
     OFFLINE = "offline"  # by card: central could not be asked (this terminal cannot search by holder)
     UNVERIFIED = "unverified"  # a scanned receipt QR whose signature does not hold (or could not be checked)
+    NOT_ID = "not_id"  # by card: the card carries no resident ID number (a bank card without one)
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,8 @@ class Kiosk:
     def owed_by(self, identity: Identity) -> supplement.SupplementSession | NotFound:
         """Start a 补齐 for the card's holder: what central (else this terminal) says they owe (blocks)."""
         found = by_card(self.catalog, self.asker, identity.id_number)
+        if found is NotFound.NOT_ID:
+            return found
         if isinstance(found, NotFound):
             here = supplement.held_here(self.store, self.catalog, identity.id_number)
             if not here:

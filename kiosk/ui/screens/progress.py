@@ -37,6 +37,8 @@ MISSING = {
     NotFound.UNVERIFIED: N_("This receipt's code cannot be verified: please type the receipt number instead."),
     NotFound.OFFLINE: N_("The service centre cannot be reached now, so applications cannot be found by ID card. "
                          "Please look up by receipt number, or try again later."),
+    NotFound.NOT_ID: N_("This card carries no ID number. Please use your resident ID card, or look up by receipt "
+                        "number."),
 }
 
 

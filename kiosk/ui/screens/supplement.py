@@ -51,7 +51,7 @@ class SupplementScreen(KioskScreen):
     def on_enter(self, *_args: object) -> None:
         """Start afresh with the card."""
         if self.session is None and self.step == "card":
-            self.read()
+            self.read(spoken=False)  # the screen's prompt, said on entry, already asks for the card
 
     def show(self) -> None:
         """Draw the current step (again in another language)."""
@@ -63,10 +63,10 @@ class SupplementScreen(KioskScreen):
         getattr(self, f"_draw_{self.step}", lambda: None)()
         self.ids.back.text = t("Finish") if self.step == "done" else t("Back")
 
-    def read(self) -> None:
+    def read(self, *, spoken: bool = True) -> None:
         """Wait for the applicant's card off the UI thread, then ask what their applications owe."""
         kiosk = self.kiosk_app.kiosk
-        token = self._begin("card", PLACE_CARD)
+        token = self._begin("card", PLACE_CARD, spoken=spoken)
 
         def work() -> SupplementSession | NotFound:
             identity: Identity = kiosk.read_card(lambda: token == self.token)
@@ -193,12 +193,13 @@ class SupplementScreen(KioskScreen):
         for number, step in enumerate(next_steps(self.receipt, app.lang) if self.receipt else [], 1):
             self._add(Body(text=f"{number}. {step}"))
 
-    def _begin(self, step: str, said: str | Text) -> int:
-        """Enter a step that waits for background work; return its token."""
+    def _begin(self, step: str, said: str | Text, *, spoken: bool = True) -> int:
+        """Enter a step that waits for background work (saying its message when ``spoken``); return its token."""
         self.token += 1
         self.step, self.said = step, said
         self.show()
-        self.kiosk_app.speak(self.ids.message.text)
+        if spoken:
+            self.kiosk_app.speak(self.ids.message.text)
         return self.token
 
     def _run(self, token: int, work: Callable[[], object], done: Callable[..., None],

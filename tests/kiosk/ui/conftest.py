@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.drivers.pcsc_fixtures import READER
 from tests.kiosk.ui.driver import SETTINGS, Driver, running_kiosk
 
 
@@ -42,4 +43,11 @@ def display() -> Iterator[str]:
 def kiosk(display: str, tmp_path: Path) -> Iterator[Driver]:
     """A portrait kiosk with a fresh encrypted store, the simulated card reader (empty tray) and the printer emulator."""
     with running_kiosk(tmp_path) as driver:
+        yield driver
+
+
+@pytest.fixture
+def pcsc_kiosk(display: str, pcscd: object, tmp_path: Path) -> Iterator[Driver]:
+    """A kiosk whose card reader is the private pcscd's vpcd reader (`pcsc://`, as a terminal configures it)."""
+    with running_kiosk(tmp_path, reader_url=f"pcsc://{READER}") as driver:
         yield driver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from drivers.cardreader.simulator import SAMPLE_CARDS
 from kiosk.services.asking import Asker
 from kiosk.store import outbox, status
 from protocol.receipt_token import delegate, sign, verify
+from tests.drivers.pboc_cards import RECORD_1_1_BARE, pboc_card
+from tests.drivers.pcsc_env import VirtualCard
 from tests.kiosk.store.helpers import ID_NUMBER, OFFERING, answers, open_test_store, submit
 from tests.kiosk.ui.driver import Driver, running_kiosk
 from tests.sync.stack import Central
@@ -204,3 +206,13 @@ def test_a_citizen_past_the_supplement_deadline_is_told_what_happens_next(kiosk:
     assert "在本机补齐材料" not in kiosk.texts()  # past the deadline: a window decides
     kiosk.tap("English")
     assert any(line.startswith("The deadline to hand them in") for line in answer(kiosk))
+
+
+def test_a_bank_card_without_an_id_number_is_told_to_use_the_id_card(
+        pcsc_kiosk: Driver, card_slot: Callable[..., VirtualCard]) -> None:
+    kiosk = pcsc_kiosk
+    card_slot(pboc_card(record_1_1=RECORD_1_1_BARE))  # a card number, no holder's ID number
+    kiosk.tap("查询进度")
+    kiosk.tap("刷身份证查询")
+    kiosk.until(lambda: answer(kiosk) != ["请将身份证件放在感应区。"], timeout=20, what="the card read")
+    assert answer(kiosk) == ["此卡不含身份证号码。请使用居民身份证，或按回执号查询。"]  # not "cannot be reached"

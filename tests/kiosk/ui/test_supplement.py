@@ -25,6 +25,7 @@ from tests.kiosk.store.helpers import ID_NUMBER, NAME, open_test_store
 from tests.kiosk.ui.driver import Driver, running_kiosk
 from tests.kiosk.ui.test_instant_receipt import printed
 from tests.kiosk.ui.test_progress import answer
+from tests.kiosk.ui.test_voice import spoken
 from tests.sync.stack import Central
 from tests.sync.test_uplink_mixed import submit_as
 
@@ -136,3 +137,13 @@ def test_a_supplement_central_refuses_is_told_in_words_and_nothing_prints(outlet
     assert message(kiosk).startswith("This application does not need materials now")  # the reason follows the language
     with sqlite_db.connect() as conn:
         assert conn.execute(select(supplements)).all() == []
+
+
+def test_entering_the_screen_says_its_prompt_once_and_is_not_cut_off_by_the_card_wait(kiosk: Driver) -> None:
+    kiosk.tap("语音播报：关")
+    before = len(spoken(kiosk))
+    kiosk.app.go("supplement")  # as the progress answer's 在本机补齐材料 does
+    kiosk.frames(5)
+    said = spoken(kiosk)[before:]
+    assert len(said) == 1  # the prompt, which asks for the card: not interrupted by the same request again
+    assert said[0].startswith("qing3")

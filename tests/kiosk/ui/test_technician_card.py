@@ -6,7 +6,7 @@ issue`'s code; the kiosk reaches it through the same `pcsc://` reader a terminal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,8 @@ import pytest
 from provisioning import pki
 from tests.drivers.pboc_cards import pboc_card
 from tests.drivers.pcsc_env import VirtualCard
-from tests.drivers.pcsc_fixtures import READER
 from tests.drivers.techcard_applet import technician_card
-from tests.kiosk.ui.driver import Driver, running_kiosk
+from tests.kiosk.ui.driver import Driver
 from tests.kiosk.ui.test_technician import corner_taps
 
 PASSPHRASE = b"correct horse battery"
@@ -26,14 +25,6 @@ CARD_PIN = "246810"
 @pytest.fixture(scope="module")
 def issuer(tmp_path_factory: pytest.TempPathFactory) -> pki.Issuer:
     return pki.init_ca(tmp_path_factory.mktemp("ca") / "ca", PASSPHRASE, ("localhost",))
-
-
-@pytest.fixture
-def pcsc_kiosk(display: str, pcscd: object, issuer: pki.Issuer, tmp_path: Path) -> Iterator[Driver]:
-    """A kiosk whose card reader is the private pcscd's vpcd reader, with the fleet's CA pinned."""
-    with running_kiosk(tmp_path, reader_url=f"pcsc://{READER}") as driver:
-        driver.app.kiosk.technician_ca = issuer.cert
-        yield driver
 
 
 def _type(kiosk: Driver, pin: str) -> str:
@@ -49,6 +40,7 @@ def _type(kiosk: Driver, pin: str) -> str:
 def test_the_card_with_its_pin_opens_the_screen_and_wrong_pins_are_counted_by_the_card(
         pcsc_kiosk: Driver, card_slot: Callable[..., VirtualCard], issuer: pki.Issuer, tmp_path: Path) -> None:
     kiosk = pcsc_kiosk
+    kiosk.app.kiosk.technician_ca = issuer.cert
     applet = technician_card(issuer, tmp_path / "card", CARD_PIN)
     card_slot(applet)
     corner_taps(kiosk)
@@ -68,8 +60,9 @@ def test_the_card_with_its_pin_opens_the_screen_and_wrong_pins_are_counted_by_th
 
 
 def test_another_fleets_card_and_a_bank_card_do_not_open_it(
-        pcsc_kiosk: Driver, card_slot: Callable[..., VirtualCard], tmp_path: Path) -> None:
+        pcsc_kiosk: Driver, card_slot: Callable[..., VirtualCard], issuer: pki.Issuer, tmp_path: Path) -> None:
     kiosk = pcsc_kiosk
+    kiosk.app.kiosk.technician_ca = issuer.cert
     other = pki.init_ca(tmp_path / "other", PASSPHRASE, ("localhost",))
     card = card_slot(technician_card(other, tmp_path / "card", CARD_PIN))
     corner_taps(kiosk)
