@@ -132,6 +132,14 @@ def _check_certificate(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey) 
     return cert
 
 
+def _trusted(claim: tuple[Path, Path, Path], base: Config, reenroll: bool) -> tuple[str, str, str]:
+    """Return the CA to trust, the claim's certificate and key: an enrolled terminal trusts only the CA it pinned."""
+    ca, cert_file, key_file = (str(p) for p in claim)
+    if reenroll and base.sync.ca_file.exists():
+        ca = str(base.sync.ca_file)  # the medium lends its claim identity, never its trust
+    return ca, cert_file, key_file
+
+
 def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path, *, pin: str | None,
            clock: TrustedClock, base: Config, timeout: float = 20.0, reenroll: bool = False) -> Enrolled:
     """Enroll with ``token`` through ``broker`` using the claim (CA, cert, key); write into ``target``.
@@ -155,7 +163,7 @@ def enroll(token: str, broker: str, claim: tuple[Path, Path, Path], target: Path
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "enrollment")]))
            .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
-    ca, cert_file, key_file = (str(p) for p in claim)
+    ca, cert_file, key_file = _trusted(claim, base, reenroll)
     kept = base.terminal.id if reenroll else None
     answer = _request(Link(host, port, ca, cert_file, key_file), token, csr, timeout, clock, reenroll=kept)
     if answer.get("status") != "ok":
@@ -228,6 +236,9 @@ def _reinstall(answer: dict[str, Any], key: ec.EllipticCurvePrivateKey, base: Co
     rotation, so the sync agent's start finishes an install a power cut interrupted.
     """
     section = base.sync
+    if section.ca_file.exists() and section.ca_file.read_text() != answer["chain"]:
+        raise EnrollError("central's answer carries another CA chain than the one this terminal pinned: "
+                          "nothing installed")
     for name, text in _public_files(answer).items():
         path = section.cert_file.parent / name
         if name != "terminal.pem" and (not path.exists() or path.read_text() != text):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,13 @@ class Fleet:
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
+    with running_fleet(tmp_path) as running:
+        yield running
+
+
+@contextmanager
+def running_fleet(tmp_path: Path) -> Iterator[Fleet]:
+    """A fleet in ``tmp_path``: its CA, broker, database, ingest worker and enrollment service."""
     ca = tmp_path / "ca"
     issuer = pki.init_ca(ca, PASSPHRASE, ("localhost", "127.0.0.1"))
     port, services_port = free_port(), free_port()

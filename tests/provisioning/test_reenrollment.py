@@ -6,15 +6,19 @@ import datetime as dt
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from central.platform.database import make_engine
 from central.platform.registry import Registry
+from kiosk.config import load_config, render_config, write_private
 from provisioning import pki
+from provisioning.enroll import EnrollError
+from provisioning.onsite import reenroll_here
 from provisioning.tokens import HallProfile, create_tokens
-from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, yichuang
+from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, running_fleet, yichuang
 from tests.provisioning.test_rotation import enrolled, queue_applications, sync_run
 
 
@@ -82,3 +86,21 @@ def test_an_expired_terminal_reenrolls_with_its_id_and_delivers_its_50_queued_ap
     again = reenroll(fleet, made.stdout.strip(), terminal_dir)
     assert again[0] == 1
     assert "already used" in again[2]
+
+
+def test_a_medium_from_another_fleet_and_a_broker_in_the_middle_install_nothing(fleet: Fleet, tmp_path: Path) -> None:
+    terminal_dir = enrolled(fleet, tmp_path)
+    config_file = terminal_dir / "terminal.toml"
+    expire(fleet, terminal_dir)
+    pinned = {p.name: p.read_bytes() for p in (terminal_dir / "pki").iterdir()}
+    with running_fleet(tmp_path / "rogue") as rogue:  # someone's own CA, broker and enrollment service
+        Registry(make_engine(rogue.db_url)).add("LC0001", pinned["terminal.pem"], hall="lc-center", site="hall")
+        token = yichuang("provision", "token", "reenroll", "LC0001", "--db", rogue.db_url).stdout.strip()
+        config = load_config(config_file)  # the terminal's broker address now answered by the rogue broker
+        hijacked = config.model_copy(update={
+            "sync": config.sync.model_copy(update={"broker": rogue.url}),
+            "technician": config.technician.model_copy(update={"claim_dirs": [rogue.ca / "claim"]})})
+        write_private(config_file, render_config(hijacked, "A test terminal."))
+        with pytest.raises(EnrollError, match="not trusted"):
+            reenroll_here(token, config_file)
+    assert {p.name: p.read_bytes() for p in (terminal_dir / "pki").iterdir()} == pinned  # nothing replaced
