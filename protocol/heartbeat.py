@@ -79,6 +79,13 @@ class Component(_Strict):
     action: Code | None = None
 
 
+TECHNICIAN_ACTIONS = frozenset({  # what a terminal's technician did (kiosk.services.technician_access), by code
+    "entered", "entered_card", "exited", "idle_exit", "paper_replaced", "test_page", "self_test", "card_test",
+    "catalog_rollback", "reenroll", "reenrolled", "maintenance_on", "maintenance_off",
+    "technician_pin_failed", "technician_pin_accepted", "technician_card_refused"})
+REFUSED_ACTIONS = frozenset({"technician_pin_failed", "technician_card_refused"})
+
+
 class Audited(_Strict):
     """One of the technician's actions at the terminal, by code only (never a PIN or a value)."""
 

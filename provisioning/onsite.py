@@ -8,6 +8,7 @@ The kiosk cannot import provisioning (it sits below it); the composition root (m
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 from kiosk.config import load_config
@@ -28,6 +29,15 @@ def claim_medium(folders: list[Path]) -> tuple[Path, Path, Path]:
     raise EnrollError(f"no claim medium: plug in the technician's enrollment medium (looked in {looked})")
 
 
+def _readable(claim: tuple[Path, Path, Path]) -> None:
+    """Check the medium's certificate and key load (EnrollError before anything is asked: the token stays unused)."""
+    try:
+        ssl.create_default_context().load_cert_chain(claim[1], claim[2])
+    except (ssl.SSLError, OSError) as exc:
+        raise EnrollError(f"the enrollment medium cannot be read ({type(exc).__name__}): try another medium; "
+                          "the token is still unused") from None
+
+
 def reenroll_here(token: str, config_file: Path) -> str:
     """Re-enroll the terminal configured in ``config_file`` with ``token``; return its id (EnrollError says why not)."""
     token = "".join(token.split()).upper()
@@ -35,6 +45,7 @@ def reenroll_here(token: str, config_file: Path) -> str:
         raise EnrollError("the token is empty or too long: type or scan it again")
     base = load_config(config_file)
     claim = claim_medium(base.technician.claim_dirs)
+    _readable(claim)
     try:
         done = enroll(token, base.sync.broker, claim, config_file.parent, pin=None,
                       clock=TrustedClock(base.sync.time_file), base=base, reenroll=True)

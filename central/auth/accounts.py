@@ -20,12 +20,11 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.auth.roles import ALL_ROLES, grants
-from central.platform.schema import ops_audit, ops_sessions, ops_users
+from central.platform.schema import AUDIT_KEEP, ops_audit, ops_sessions, ops_users
 from domain.passwords import hash_secret, verify_secret
 
 SESSION_TTL = timedelta(hours=12)  # a night shift, then log in again
 MIN_PASSWORD = 12
-AUDIT_KEEP = timedelta(days=400)  # more than the year, plus margin, that reviews of ops actions look back
 NAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 
 

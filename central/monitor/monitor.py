@@ -232,7 +232,7 @@ class FleetMonitor(Intake):
         names = self.snapshot.keys() if self.touched is None else self.touched
         reported = {t: seen.beat.technician for t in names if (seen := self.seen.get(t)) is not None and seen.beat}
         try:
-            self.technicians.record(reported)
+            self.technicians.record(reported, now)
         except DBAPIError as exc:  # the lists come again with the next heartbeats
             self._database_failed(exc, now)
 

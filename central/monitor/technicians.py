@@ -16,13 +16,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from central.platform.schema import ops_audit
-from protocol.heartbeat import Audited
+from central.platform.schema import AUDIT_KEEP, ops_audit
+from protocol.heartbeat import REFUSED_ACTIONS, TECHNICIAN_ACTIONS, Audited
 
 PREFIX = "technician@"
 ADDRESS = "at the terminal"
 CHUNK = 500  # terminals a query
 MARGIN = timedelta(days=2)  # wider than any two UTC offsets apart
+AHEAD = timedelta(days=1)  # a terminal's clock may run this far ahead of central's
 
 
 def user_of(terminal: str) -> str:
@@ -36,13 +37,19 @@ class TechnicianLog:
     def __init__(self, engine: Engine) -> None:
         """Write into central's database at ``engine``."""
         self.engine = engine
-        self._written: dict[str, tuple[Audited, ...]] = {}  # per terminal, the list last recorded
+        self._written: dict[str, int] = {}  # per terminal, a digest of the list last recorded (not the list: 100k)
 
-    def record(self, reported: Mapping[str, Sequence[Audited] | None]) -> int:
-        """Record what each terminal's list adds to the log; return how many lines were appended."""
-        changed = {t: tuple(actions) for t, actions in reported.items()
-                   if actions and self._written.get(t) != tuple(actions)}
-        terminals = sorted(changed)
+    def record(self, reported: Mapping[str, Sequence[Audited] | None], now: datetime) -> int:
+        """Record what each terminal's list adds to the log; return how many lines were appended.
+
+        Only known action codes stamped within the audit log's retention and no later than a day
+        ahead of ``now`` are taken: a terminal cannot write other lines, date one to stay on top
+        of a page, or have one the retention removed written again at every restart.
+        """
+        changed = {t: _credible(actions, now) for t, actions in reported.items()
+                   if actions and self._written.get(t) != _digest(actions)}
+        digests = {t: _digest(actions) for t, actions in reported.items() if actions and t in changed}
+        terminals = sorted(t for t, actions in changed.items() if actions)
         appended = 0
         for n in range(0, len(terminals), CHUNK):  # after a restart every terminal's list is new: a chunk a query
             chunk = {t: changed[t] for t in terminals[n:n + CHUNK]}
@@ -53,8 +60,20 @@ class TechnicianLog:
                 if lines:
                     conn.execute(insert(ops_audit), lines)
             appended += len(lines)
-            self._written.update(chunk)
+        self._written.update(digests)
         return appended
+
+
+def _digest(actions: Sequence[Audited]) -> int:
+    """Return what tells one reported list from another."""
+    return hash(tuple((a.at, a.action) for a in actions))
+
+
+def _credible(actions: Sequence[Audited], now: datetime) -> tuple[Audited, ...]:
+    """Return the actions with a known code and a time between the retention's start and a day ahead of ``now``."""
+    earliest, latest = now - AUDIT_KEEP, now + AHEAD
+    return tuple(a for a in actions if a.action in TECHNICIAN_ACTIONS
+                 and earliest <= datetime.fromisoformat(a.at) <= latest)
 
 
 def _held(conn: Connection, reported: Mapping[str, tuple[Audited, ...]]) -> set[tuple[str, str, str]]:
@@ -67,9 +86,9 @@ def _held(conn: Connection, reported: Mapping[str, tuple[Audited, ...]]) -> set[
 
 
 def _line(terminal: str, action: Audited) -> dict[str, Any]:
-    """Return the audit line of one technician action at ``terminal``."""
-    return {"at": action.at, "user": user_of(terminal),
-            "action": action.action[:32], "target": terminal, "outcome": "ok", "address": ADDRESS}
+    """Return the audit line of one technician action at ``terminal`` (a wrong PIN or refused card: refused)."""
+    return {"at": action.at, "user": user_of(terminal), "action": action.action, "target": terminal,
+            "outcome": "refused" if action.action in REFUSED_ACTIONS else "ok", "address": ADDRESS}
 
 
 def actions_at(engine: Engine, terminal: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ columns beside it hold only what ops query by, none of it personal.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Column, Float, Index, Integer, LargeBinary, MetaData, String, Table
 
 metadata = MetaData()
@@ -142,6 +144,7 @@ ops_sessions = Table(
     Index("ix_ops_sessions_user", "user"),
 )
 
+AUDIT_KEEP = timedelta(days=400)  # more than the year, plus margin, that reviews of ops actions look back
 ops_audit = Table(
     "ops_audit", metadata,
     Column("n", Integer, primary_key=True, autoincrement=True),

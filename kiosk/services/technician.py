@@ -1,7 +1,8 @@
 """The technician PIN: not trivial, checked against its scrypt hash, and guessing it locked out.
 
-Five wrong tries are free; each further one locks the technician screens for twice as long as the
-one before (1 minute, 2, 4, … at most a day). Every wrong try is an event in the store (without
+Five wrong tries (a wrong PIN, or a technician card that did not prove itself) are free; each
+further one locks the technician screens for twice as long as the one before (1 minute, 2, 4, …
+at most a day). Every wrong try is an event in the store (without
 the PIN, right or wrong), and the lockout is computed from those events, so turning the terminal
 off and on does not reset it. The right PIN clears the count.
 """
@@ -20,6 +21,7 @@ FREE_TRIES = 5
 FIRST_LOCKOUT = timedelta(minutes=1)
 LONGEST_LOCKOUT = timedelta(days=1)
 FAILED, ACCEPTED = "technician_pin_failed", "technician_pin_accepted"
+CARD_REFUSED = "technician_card_refused"  # a technician card that did not open the screens counts as a wrong try
 PIN_FORMAT = re.compile(r"^[0-9]{6,12}$")
 MAX_INPUT = 64  # more than any PIN: longer input is a wrong try, never hashed
 
@@ -57,7 +59,7 @@ class TechnicianPin:
         events = self.store.events()
         accepted = [i for i, event in enumerate(events) if event["kind"] == ACCEPTED]
         since = accepted[-1] + 1 if accepted else 0
-        return [datetime.fromisoformat(e["at"]) for e in events[since:] if e["kind"] == FAILED]
+        return [datetime.fromisoformat(e["at"]) for e in events[since:] if e["kind"] in {FAILED, CARD_REFUSED}]
 
     @staticmethod
     def _lockout(failures: list[datetime]) -> datetime | None:

@@ -20,11 +20,10 @@ from cryptography import x509
 
 from drivers.cardreader.errors import CardReaderError
 from drivers.cardreader.pcsc.techcard import CHALLENGE_BYTES, CardPinBlocked, NotATechnicianCard, WrongCardPin
+from kiosk.services.technician import CARD_REFUSED
 from kiosk.services.technician_access import audit
 from kiosk.store.store import Store
 from protocol.techcard import TechnicianCardError, verify
-
-REFUSED = "technician_card_refused"
 
 
 class CardRefusal(Enum):
@@ -71,7 +70,7 @@ def sign_in(reader: object, ca: x509.Certificate | None, pin: str, store: Store,
     try:
         technician = _proved(reader, ca, pin, now)
     except CardRefused as refused:
-        store.record_event(REFUSED, "warning", {"why": refused.why.value})
+        store.record_event(CARD_REFUSED, "warning", {"why": refused.why.value})
         raise
     audit(store, "entered_card", technician=technician)
     return technician

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from central.platform.database import make_engine
 from central.platform.registry import Registry
-from kiosk.config import load_config, render_config, write_private
+from kiosk.config import Config, load_config, render_config, write_private
 from provisioning import pki
 from provisioning.enroll import EnrollError
 from provisioning.onsite import reenroll_here
@@ -104,3 +104,15 @@ def test_a_medium_from_another_fleet_and_a_broker_in_the_middle_install_nothing(
         with pytest.raises(EnrollError, match="not trusted"):
             reenroll_here(token, config_file)
     assert {p.name: p.read_bytes() for p in (terminal_dir / "pki").iterdir()} == pinned  # nothing replaced
+
+
+def test_a_damaged_medium_is_named_before_anything_is_asked(tmp_path: Path) -> None:
+    medium = tmp_path / "claim"
+    medium.mkdir()
+    for name in ("ca.pem", "claim.pem", "claim.key"):
+        (medium / name).write_text("not PEM")
+    config = Config()
+    config = config.model_copy(update={"technician": config.technician.model_copy(update={"claim_dirs": [medium]})})
+    write_private(tmp_path / "terminal.toml", render_config(config, "A terminal with a damaged medium plugged in."))
+    with pytest.raises(EnrollError, match=r"the enrollment medium cannot be read .* the token is still unused"):
+        reenroll_here("ZMVS4OYDL6KRPGZA5VONGT635TIO2MNP", tmp_path / "terminal.toml")

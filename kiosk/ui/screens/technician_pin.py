@@ -106,14 +106,19 @@ class TechnicianPinScreen(KioskScreen):
         if self.asking:
             return
         app = self.kiosk_app
+        locked = self._locked_text()  # refused cards count as wrong tries: the same lockout holds
+        if locked is not None:
+            self.ids.message.text = locked
+            return
         self.asking = True
         self.ids.message.text = app.t("Checking the technician card…", app.lang)
         bridge.run(lambda: app.kiosk.technician_card(pin), self._card_accepted, self._card_refused)
 
     def _card_accepted(self, _technician: str) -> None:
-        """Open the technician screen."""
+        """Open the technician screen, if the keypad is still what is shown (not after Exit)."""
         self.asking = False
-        self.kiosk_app.go("technician")
+        if self.manager.current == self.name:
+            self.kiosk_app.go("technician")
 
     def _card_refused(self, exc: Exception) -> None:
         """Say why the card did not open the screens."""

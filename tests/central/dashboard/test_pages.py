@@ -108,7 +108,8 @@ def test_a_terminals_page_shows_what_the_technician_did_there_from_the_audit_log
     assert re.search(r'id="technician">.*?class="empty">None.<', before, re.S)  # no technician yet
     at = datetime.now(UTC).replace(microsecond=0)
     monitor.technicians.record({"LC0002": [Audited(at=at.isoformat(), action="entered_card"),
-                                           Audited(at=(at + timedelta(minutes=3)).isoformat(), action="self_test")]})
+                                           Audited(at=(at + timedelta(minutes=3)).isoformat(), action="self_test")]},
+                                datetime.now(UTC))
     page = client.get("/terminals/LC0002").text
     assert re.search(r'<tr data-action="self_test"><td>[^<]+</td><td>ran the self-test</td>.*'
                      r'<tr data-action="entered_card"><td>[^<]+</td><td>opened it with a technician card</td>', page, re.S)

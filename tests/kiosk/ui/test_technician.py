@@ -7,7 +7,10 @@ from kivy.tests.common import UnitTestTouch
 
 from domain.passwords import hash_secret
 from drivers.status import PaperState
+from kiosk.services.technician import ACCEPTED, CARD_REFUSED, FAILED
+from kiosk.services.technician_access import ACTIONS
 from kiosk.store.models import HelpRequestRow
+from protocol.heartbeat import TECHNICIAN_ACTIONS
 from tests.kiosk.ui.driver import Driver
 from tests.kiosk.ui.journey import ID_NUMBER, NAME, option, to_form
 
@@ -168,3 +171,7 @@ def test_the_technician_screens_have_no_call_staff_button_and_home_has_it_again(
     assert not kiosk.app.help_coming
     kiosk.tap("退出")
     assert kiosk.find("呼叫帮办")
+
+
+def test_every_action_the_terminal_audits_is_one_central_takes_into_its_audit_log() -> None:
+    assert {*ACTIONS, FAILED, ACCEPTED, CARD_REFUSED, "maintenance_on", "maintenance_off"} == TECHNICIAN_ACTIONS

@@ -75,3 +75,8 @@ def test_another_fleets_card_and_a_bank_card_do_not_open_it(
     kiosk.until(lambda: kiosk.reader.status().media.get("card") != "present", what="the card taken off")
     assert _type(kiosk, CARD_PIN) == "未读到技术员卡：请平放在读卡器上后重试。"
     assert kiosk.screen == "technician_pin"
+    for _ in range(2):  # five refused cards in all: as many as wrong PINs are free
+        _type(kiosk, CARD_PIN)
+    assert _type(kiosk, CARD_PIN).startswith("密码错误次数过多，已锁定至")  # the card is not even asked
+    refused = [e for e in kiosk.store.events() if e["kind"] == "technician_card_refused"]
+    assert len(refused) == 5
