@@ -271,13 +271,22 @@ class Ingest:
 
     def _supplements(self, conn: Connection, checked: list[Checked], fresh: dict[str, dict[str, Any]],
                      now: str) -> list[Checked]:
-        """Take each new 补齐 in the transaction that stores it; refuse (and do not store) one central cannot take."""
+        """Take each new 补齐 in the transaction that stores it; refuse (and do not store) one central cannot take.
+
+        A supplement refused once stays refused when its envelope comes again (a lost refusal ack,
+        a terminal back after days offline): its declarations answered that request, not a later one.
+        """
+        ids = [c.row["id"] for c in checked if c.row is not None and c.supplement is not None]
+        before = {r.message_id: r.reason for r in conn.execute(
+            select(rejected.c.message_id, rejected.c.reason).where(rejected.c.message_id.in_(ids)))} if ids else {}
         result = []
         for item in checked:
             row, body = item.row, item.supplement
             kept = item
             if row is not None and body is not None and fresh.get(row["id"]) is row:
                 try:
+                    if row["id"] in before:
+                        raise EnvelopeError(before[row["id"]], "refused before")
                     row.update(supplements.take(conn, body, self.holder_key, self.archive, datetime.fromisoformat(now)))
                 except (SupplementRefused, EnvelopeError) as exc:
                     del fresh[row["id"]]

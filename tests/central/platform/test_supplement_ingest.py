@@ -150,3 +150,14 @@ def test_an_application_that_owes_nothing_takes_no_supplement(
                   datetime.now(UTC))
     assert send(central, outlet, body(owing.number)) == "rejected supplement_not_needed"
     assert state(central) == ("not_accepted", "")
+
+
+def test_a_refused_supplement_resent_after_a_new_request_stays_refused(
+        central: Central, outlet: ec.EllipticCurvePrivateKey, owing: Application) -> None:
+    status.change(central.ingest.engine, status.Change(owing.number, "received", "clerk-li", ""), datetime.now(UTC))
+    supplement = body(owing.number)
+    assert send(central, outlet, supplement) == "rejected supplement_not_needed"
+    status.change(central.ingest.engine, status.Change(owing.number, "needs_supplement", "clerk-li", "again", OWED),
+                  datetime.now(UTC))
+    assert send(central, outlet, supplement) == "rejected supplement_not_needed"  # its refusal ack was lost
+    assert state(central)[0] == "needs_supplement"  # the new request waits for a new supplement
