@@ -263,7 +263,7 @@ def technician_card_group() -> None:
               help="The card's own public key (PEM), made on the card: then no key is written.")
 @click.option("--days", type=click.IntRange(1, 825), default=365, show_default=True, help="How long the card is valid.")
 def technician_card_issue(ca_dir: Path, technician: str, out: Path, public_key: Path | None, days: int) -> None:
-    """Certify a technician card; revoke a lost one with `provision revoke tech-<id>`."""
+    """Certify a technician card (a lost one: its PIN blocks it; terminals refuse it once it expires)."""
     from provisioning import pki
     from provisioning.techcards import issue_technician_card
 

@@ -4,9 +4,9 @@ The card's key is best made on the card (its personalisation tool exports the pu
 `provision technician-card issue --public-key` certifies); for a card that cannot make keys the
 command makes one and writes it beside the certificate, to be loaded onto the card and deleted.
 The certificate names the technician (CN ``tech-<id>``) and carries only the technician usage
-(protocol/techcard.py): it opens the technician screens, never the broker. A lost card is revoked
-by its CN (`provision revoke tech-<id>`) and expires after ``days``; its PIN, checked by the card,
-blocks it after a few wrong tries.
+(protocol/techcard.py): it opens the technician screens, never the broker. Terminals hold no CRL
+yet, so a lost card works until it expires after ``days`` (by the terminal's trusted clock); its
+PIN, checked by the card, blocks it after a few wrong tries.
 """
 
 from __future__ import annotations

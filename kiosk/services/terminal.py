@@ -57,6 +57,7 @@ from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
 from kiosk.store import health
 from kiosk.store.store import Store
+from protocol.clock import TrustedClock, utc_now
 from protocol.release import ReleaseError
 
 VOUCH_RETRY_S = 3600.0  # between attempts to have the receipt key vouched for
@@ -87,6 +88,7 @@ class Kiosk:
     vouching: ed25519.Ed25519PublicKey | None = None  # central's key that vouches for receipt keys (its ack key)
     reenroll: Callable[[str], str] | None = None  # token -> terminal id (the technician screen; None: CLI only)
     technician_ca: x509.Certificate | None = None  # the fleet's issuing CA: technician cards must come from it
+    trusted_now: Callable[[], datetime] = utc_now  # never behind the last known good time: a card's expiry
     receipts: receipt_key.ReceiptSigner | None = field(init=False, default=None)  # signs the receipt QR
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
     _vouch_after: float = field(init=False, default=float("-inf"))
@@ -152,7 +154,7 @@ class Kiosk:
 
     def technician_card(self, pin: str) -> str:
         """Open the technician screens with the technician card on the reader (blocks; CardRefused)."""
-        return technician_card.sign_in(self.reader, self.technician_ca, pin, self.store)
+        return technician_card.sign_in(self.reader, self.technician_ca, pin, self.store, self.trusted_now)
 
     def print_test_page(self) -> None:
         """A remote command: print the test page."""
@@ -303,4 +305,5 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
                  probes=probes(config, store), technician_pin_hash=config.technician.pin_hash,
                  asker=Asker(store, central, config.terminal.id) if central is not None else None,
                  vouching=ack_key(config.sync.ack_key), reenroll=reenroll,
-                 technician_ca=technician_card.issuing_ca(config.sync.ca_file))
+                 technician_ca=technician_card.issuing_ca(config.sync.ca_file),
+                 trusted_now=TrustedClock(config.sync.time_file).now)
