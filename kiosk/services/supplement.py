@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -90,11 +91,11 @@ def offering_of(catalog: Catalog, code: str) -> Offering | None:
     return catalog.offering(code) if code in catalog.items or code in catalog.bundles else None
 
 
-def pending_of(catalog: Catalog, found: list[Progress]) -> list[Pending]:
-    """Return the applications that need a supplement now, each with its owed materials and their ways."""
+def pending_of(catalog: Catalog, found: list[Progress], waiting: AbstractSet[str] = frozenset()) -> list[Pending]:
+    """Return the applications that need a supplement now (none ``waiting`` here already), with what they owe."""
     result = []
     for progress in found:
-        if progress.state is not State.NEEDS_SUPPLEMENT or not progress.owed_ids:
+        if progress.state is not State.NEEDS_SUPPLEMENT or not progress.owed_ids or progress.number in waiting:
             continue
         offering = offering_of(catalog, progress.item_code)
         result.append(Pending(progress, tuple(Owed(m, name, ways_for(offering, m))

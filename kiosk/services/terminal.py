@@ -55,7 +55,7 @@ from kiosk.services.submit import submit_application
 from kiosk.services.textentry import TextEntry
 from kiosk.services.voice import Voice, VoiceDefaults
 from kiosk.services.writing import InputEngines
-from kiosk.store import health
+from kiosk.store import health, supplements
 from kiosk.store.store import Store
 from protocol.clock import TrustedClock, utc_now
 from protocol.release import ReleaseError
@@ -256,7 +256,8 @@ class Kiosk:
             if not here:
                 return found
             found = here
-        return supplement.SupplementSession(identity.id_number, supplement.pending_of(self.catalog, found))
+        waiting = supplements.waiting(self.store)  # supplemented here already, not yet at central: not twice
+        return supplement.SupplementSession(identity.id_number, supplement.pending_of(self.catalog, found, waiting))
 
     def submit_supplement(self, session: supplement.SupplementSession) -> SupplementReceipt:
         """Store the supplement durably and return its 补正 receipt (blocks; SupplementRefused)."""

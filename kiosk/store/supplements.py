@@ -76,3 +76,11 @@ def owing_here(store: Store) -> list[tuple[str, dict[str, Any]]]:
             StatusRow, StatusRow.application_id == ApplicationRow.id).where(
             StatusRow.state == State.NEEDS_SUPPLEMENT.value, ApplicationRow.shredded_at.is_(None))).all()
     return [(row.number, store.application_content(row.id)) for row in rows]
+
+
+def waiting(store: Store) -> set[str]:
+    """Return the receipt numbers with a supplement here still waiting for central (one is enough)."""
+    with db.read(store.engine) as conn:
+        rows = conn.execute(select(SupplementRow.number).join(OutboxRow, OutboxRow.record_id == SupplementRow.id)
+                            .where(OutboxRow.status == OutboxStatus.PENDING)).all()
+    return {row.number for row in rows}

@@ -11,7 +11,7 @@ from domain.catalog import SupplementWay
 from domain.lifecycle import State
 from domain.supplement import Refusal, SupplementRefused
 from kiosk.services.supplement import SupplementSession, await_verdict, held_here, pending_of, store_supplement
-from kiosk.store import outbox, status
+from kiosk.store import outbox, status, supplements
 from tests.kiosk.store.helpers import CATALOG, HALL, ID_NUMBER, open_test_store, submit
 
 
@@ -32,12 +32,15 @@ def test_offline_the_terminal_it_was_made_at_finds_it_by_card_and_keeps_the_supp
     receipt = store_supplement(store, CATALOG, HALL, session, terminal_id="LC0001", now=datetime.now(UTC))
     assert [(name.zh, way) for name, way in receipt.supplied] == [("居民户口簿", SupplementWay.DECLARE)]
     assert [e.kind for e in outbox.pending(store)] == ["supplement"]
+    again = pending_of(CATALOG, held_here(store, CATALOG, ID_NUMBER), supplements.waiting(store))
+    assert again == []  # not a second time while the first waits for central (two receipts, one refusal)
     waited: list[float] = []
     ticks = iter(range(100))
     verdict = await_verdict(store, session.record_id, 1.0, sleep=waited.append, clock=lambda: next(ticks) * 0.5)
     assert (verdict.taken, waited) == (None, [0.2])  # no word within the wait: it goes when the link is back
     outbox.reject(store, session.record_id, "supplement_not_needed")
     assert await_verdict(store, session.record_id, 1.0).taken is False
+    assert supplements.waiting(store) == set()  # refused: the citizen may try again
     store.close()
 
 
