@@ -128,7 +128,7 @@ def sync_group() -> None:
     """This terminal's uplink to central."""
 
 
-def _serve(app: TerminalContext, agent: SyncAgent) -> None:
+def _serve(app: TerminalContext, agent: SyncAgent, loaded: tuple[int, int] | None) -> None:
     """Pump until SIGTERM, a restart central asked for, or the certificate falling due for rotation."""
     from protocol.clock import TrustedClock
     from sync.rotation import DueWatch
@@ -138,7 +138,7 @@ def _serve(app: TerminalContext, agent: SyncAgent) -> None:
         signal.signal(signum, lambda *_: stop.set())
     liveness = Liveness()
     liveness.ready(f"pumping the outbox of {agent.terminal}")
-    watch = DueWatch(app.config.sync.cert_file, TrustedClock(app.config.sync.time_file), stop)
+    watch = DueWatch(app.config.sync.cert_file, TrustedClock(app.config.sync.time_file), stop, loaded=loaded)
 
     def turned() -> None:
         """Ping the watchdog (a hung pump stops the pings: systemd restarts it) and watch the certificate."""
@@ -163,8 +163,11 @@ def _serve(app: TerminalContext, agent: SyncAgent) -> None:
 @pass_terminal
 def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
     """Pump the outbox to central until SIGTERM (the systemd service), or until drained."""
+    from sync.rotation import identity_of
+
     service_logging(app.config.log.level)
     _rotate_if_due(app)
+    loaded = identity_of(app.config.sync.cert_file)  # before the keys load: a certificate replaced after is seen
     agent = _agent(app)
     agent.start()
     try:
@@ -176,7 +179,7 @@ def run(app: TerminalContext, until_drained: bool, timeout: float) -> None:
             log.info("drained", extra={"event": "drained", "terminal": agent.terminal})
             click.echo("sync: drained, every queued record is acknowledged by central", err=True)
             return
-        _serve(app, agent)
+        _serve(app, agent, loaded)
     finally:
         agent.stop()
         agent.store.close()

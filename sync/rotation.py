@@ -80,7 +80,7 @@ def due(cert_file: Path, clock: TrustedClock) -> bool:
     return life_used(x509.load_pem_x509_certificate(cert_file.read_bytes()), clock.now()) >= ROTATE_AT
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def identity_of(path: Path) -> tuple[int, int] | None:
     """Return what tells one certificate file from its replacement (inode, change time), or None when absent."""
     try:
         found = path.stat()
@@ -98,16 +98,17 @@ class DueWatch:
     which the agent takes up by starting again.
     """
 
-    def __init__(self, cert_file: Path, clock: TrustedClock, stop: threading.Event, every: float = 3600.0) -> None:
-        """Watch ``cert_file`` by ``clock``; set ``stop`` once it is due or replaced."""
+    def __init__(self, cert_file: Path, clock: TrustedClock, stop: threading.Event, every: float = 3600.0,
+                 loaded: tuple[int, int] | None = None) -> None:
+        """Watch ``cert_file`` by ``clock``; set ``stop`` once it is due or replaced since ``loaded`` (its identity)."""
         self.cert_file, self.clock, self.stop, self.every = cert_file, clock, stop, every
         self.due = self.replaced = False
         self._checked = time.monotonic()  # not at once: a rotation that failed at start is retried an hour later
-        self._identity = _identity(cert_file)
+        self._identity = loaded if loaded is not None else identity_of(cert_file)
 
     def __call__(self) -> None:
         """Stop on a replaced certificate; check whether it is due if the last check is ``every`` seconds old."""
-        if _identity(self.cert_file) != self._identity:
+        if identity_of(self.cert_file) != self._identity:
             self.replaced = True
             self.stop.set()
             return

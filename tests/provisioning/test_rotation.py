@@ -34,7 +34,7 @@ from provisioning import pki
 from provisioning.renewal import Renewer
 from provisioning.tokens import HallProfile, create_tokens
 from sync.keys import load_terminal_keys
-from sync.rotation import DueWatch, resume, sign_request, unconfirmed
+from sync.rotation import DueWatch, identity_of, resume, sign_request, unconfirmed
 from tests.common import ROOT
 from tests.kiosk.store.helpers import submit
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, enroll, publish_as
@@ -238,6 +238,13 @@ def test_the_running_agent_stops_for_rotation_once_the_certificate_is_due(tmp_pa
     replacement.replace(cert_file)
     hourly()
     assert hourly.replaced and hourly.stop.is_set() and not hourly.due  # noqa: PT018
+    loaded = identity_of(cert_file)  # what the agent loaded its keys from
+    newer = tmp_path / "newer.pem"
+    newer.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    newer.replace(cert_file)  # replaced before the agent's watch began
+    late = DueWatch(cert_file, clock, threading.Event(), loaded=loaded)
+    late()
+    assert late.replaced
 
 
 def test_an_install_cut_by_a_power_failure_is_finished_or_dropped(tmp_path: Path) -> None:
