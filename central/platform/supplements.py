@@ -48,8 +48,9 @@ def take(conn: Connection, body: SupplementBody, holder_key: bytes, archive: Cat
     catalog = archive.find(body.catalog_version, body.catalog_hash)
     if catalog is None:
         raise EnvelopeError("unknown_catalog_version", f"{body.catalog_version} {body.catalog_hash}")
-    check(tuple(m for m in known.owed.split(",") if m), _offering(catalog, application.item),
-          body.materials)
+    owed = tuple(m for m in known.owed.split(",") if m)
+    for version in {id(catalog): catalog, id(archive.newest()): archive.newest()}.values():
+        check(owed, _offering(version, application.item), body.materials)  # the terminal's version and today's rules
     status.supplemented(conn, application.id, f"applicant@{body.terminal_id}", now)
     conn.execute(insert(supplements).values(
         message=body.id, application=application.id, number=body.number, terminal=body.terminal_id,

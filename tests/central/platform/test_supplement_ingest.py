@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Engine, select
 
 from central.platform import status
+from central.platform.catalogs import CatalogArchive
 from central.platform.schema import (
     application_changes,
     application_status,
@@ -25,6 +27,8 @@ from central.platform.schema import (
 from demo.devstack import ScratchPki
 from domain.application import Application
 from domain.catalog import SupplementWay
+from domain.catalog_loader import load_catalog
+from domain.data import SAMPLE_CATALOG
 from domain.numbering import receipt_number
 from domain.supplement import Supplied
 from protocol import topics
@@ -32,7 +36,7 @@ from protocol.envelope import Header, seal
 from protocol.supplement import SupplementBody
 from tests.central.platform.test_instant_ingest import rows
 from tests.kiosk.store.helpers import CATALOG, ID_NUMBER, open_test_store, submit
-from tests.sync.stack import Central
+from tests.sync.stack import SAMPLE_ARCHIVE, Central
 
 HAND_IN, DECLARE = SupplementWay.HAND_IN, SupplementWay.DECLARE
 OWED = ("photo", "household_register")
@@ -161,3 +165,19 @@ def test_a_refused_supplement_resent_after_a_new_request_stays_refused(
                   datetime.now(UTC))
     assert send(central, outlet, supplement) == "rejected supplement_not_needed"  # its refusal ack was lost
     assert state(central)[0] == "needs_supplement"  # the new request waits for a new supplement
+
+
+def test_a_declaration_todays_catalog_no_longer_allows_is_refused_whatever_the_terminals_version(
+        tmp_path: Path, central: Central, outlet: ec.EllipticCurvePrivateKey, owing: Application) -> None:
+    stricter = tmp_path / "catalog-2026.12.8"
+    shutil.copytree(SAMPLE_CATALOG, stricter)
+    items = stricter / "items" / "social_security.toml"
+    items.write_text(items.read_text(encoding="utf-8").replace(
+        'electronic = true, supplement = ["declare", "hand_in"] }', 'electronic = true, supplement = ["hand_in"] }'),
+        encoding="utf-8")
+    meta = stricter / "catalog.toml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('version = "2026.12.7"', 'version = "2026.12.8"'),
+                    encoding="utf-8")
+    central.ingest.archive = CatalogArchive([*SAMPLE_ARCHIVE.catalogs.values(), load_catalog(stricter)])
+    assert send(central, outlet, body(owing.number)) == "rejected supplement_way"  # declared on the older version
+    assert state(central) == ("needs_supplement", ",".join(OWED))
