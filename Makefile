@@ -18,9 +18,10 @@ lint: setup
 	$(PY) scripts/check_sizes.py
 
 ## test: lint, then every test that fits the ~20-minute budget (what CI runs), on two workers (pytest-xdist):
-## a test file stays on one worker, so its module fixtures (a broker, a CA, a private pcscd) are made once
+## a test file stays on one worker (its module fixtures made once), and every test drawing X11 windows on the same one
+## (tests/conftest.py groups them)
 test: lint
-	$(PYTEST) -m "not chaos and not soak and not dist" -n 2 --dist loadfile --durations=25
+	$(PYTEST) -m "not chaos and not soak and not dist" -n 2 --dist loadgroup --durations=25
 
 ## demo: a console walk through the catalog, scripted applications and sync to central; then the kiosk
 ## window with a virtual card tray and the printed receipt (where there is a display); then the ops

@@ -19,6 +19,21 @@ pytest_plugins = ["tests.central.fixtures",  # broker, central_url, central_db, 
 _skipped: list[str] = []
 
 
+X11 = ("tests/kiosk/ui/", "tests/deploy/test_kiosk_unit.py")  # the tests that start Xvfb servers and Kivy windows
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group tests for pytest-xdist (`make test`): a file stays on one worker, and every X11 test on the same one.
+
+    Two workers each running Xvfb servers and Kivy windows broke each other's displays now and then
+    (a window drawn on the other worker's 1920-pixel screen, an X connection killed); one worker
+    draws every window, the other runs the rest.
+    """
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group("x11" if path.startswith(X11) else path))
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Remember every skipped test."""
     if report.skipped:
