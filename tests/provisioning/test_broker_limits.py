@@ -195,12 +195,15 @@ def test_a_service_identity_writes_nothing_in_the_terminal_tree(broker: Broker, 
         client.close()
 
 
+ALLOWED = {"Success", "No matching subscribers"}  # PUBACK reasons of a publish the ACL allows
+
+
 def test_a_terminal_writes_only_the_uplink_subtopics_of_the_protocol(broker: Broker) -> None:
     terminal = Client(broker, "LC0103")
     try:
-        for kind in topics.UP_KINDS:
-            assert terminal.publish(topics.up("LC0103", kind)) == "Success", kind
-        assert terminal.publish(topics.bundle("LC0103"), bundle.MAGIC) == "Success"
+        for kind in topics.UP_KINDS:  # allowed: taken, whether or not central listens right now
+            assert terminal.publish(topics.up("LC0103", kind)) in ALLOWED, kind
+        assert terminal.publish(topics.bundle("LC0103"), bundle.MAGIC) in ALLOWED
         for topic in ("up/junk", "up/app/deeper", "other"):
             assert terminal.publish(f"{topics.PREFIX}/LC0103/{topic}") == "Not authorized", topic
     finally:
