@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
+import importlib
+import importlib.util
 import os
+import pickle
+import sys
 from pathlib import Path
 
 ESCPOS_CACHE = "ESCPOS_CAPABILITIES_PICKLE_DIR"
+TORN = (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, IndexError, KeyError)
 
 
-def _keep_escpos_cache() -> None:
+def _keep_escpos_cache() -> Path | None:
     """Give python-escpos a private, lasting folder for its parsed printer database.
 
     Without one it parses its 96 KB printer database (YAML) at every start: about 0.3 s of each
@@ -23,9 +29,36 @@ def _keep_escpos_cache() -> None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         info = folder.stat()
     except OSError:
-        return  # python-escpos falls back to its temporary folder
-    if info.st_uid == os.getuid() and not info.st_mode & 0o077:
-        os.environ.setdefault(ESCPOS_CACHE, str(folder))
+        return None  # python-escpos falls back to its temporary folder
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    os.environ.setdefault(ESCPOS_CACHE, str(folder))
+    return folder if os.environ[ESCPOS_CACHE] == str(folder) else None
 
 
-_keep_escpos_cache()
+def _load_escpos_database(folder: Path | None) -> None:
+    """Load python-escpos's printer database once, one process at a time, past a torn cache file.
+
+    python-escpos writes its pickle in place (create, parse the YAML, write): a process starting
+    beside another read a half-written file and failed to import (EOFError), and a power cut while
+    writing would leave a file that fails every start after. So the import holds a lock on the
+    folder, and a pickle that does not load is removed and the database parsed again.
+    """
+    if importlib.util.find_spec("escpos") is None:
+        return  # central's role has no printer (it imports only the fonts, for the enrollment sheet)
+    if folder is None:
+        importlib.import_module("escpos.capabilities")
+        return
+    with open(folder / "lock", "a+b") as lock:
+        os.fchmod(lock.fileno(), 0o600)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            importlib.import_module("escpos.capabilities")
+        except TORN:
+            sys.modules.pop("escpos.capabilities", None)
+            for torn in folder.glob("*.capabilities.pickle"):
+                torn.unlink()
+            importlib.import_module("escpos.capabilities")
+
+
+_load_escpos_database(_keep_escpos_cache())
