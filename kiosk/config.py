@@ -196,6 +196,11 @@ class SyncSection(_Section):
         description="The last time known to have passed (from central's signed acks): a terminal whose clock "
         "is wrong (no RTC, booted in 1970) verifies the broker at this time instead.",
     )
+    crl_file: Annotated[Path | None, BeforeValidator(lambda v: v or None)] = Field(
+        default=None,
+        description="The fleet's revocation list as the sync agent last kept it (checked against the pinned CA): "
+        "a technician card it lists is refused. Default: crl.pem beside time_file.",
+    )
     heartbeat_s: int = Field(
         default=30, ge=5, le=3600,
         description="Seconds between heartbeats to the fleet monitor "
@@ -205,6 +210,10 @@ class SyncSection(_Section):
         default=30, ge=1, le=3600,
         description="Seconds to wait for central's ack before resending; doubles with each attempt, at most an hour.",
     )
+
+    def crl_path(self) -> Path:
+        """Return where the sync agent keeps the fleet's revocation list (beside the last good time by default)."""
+        return self.crl_file or self.time_file.with_name("crl.pem")
 
 
 class TechnicianSection(_Section):

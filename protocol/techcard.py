@@ -6,7 +6,8 @@ The terminal proves the card is there and unlocked: it sends a fresh random chal
 the card when the certificate is issued directly by the fleet's issuing CA it pinned at enrollment,
 is valid now, carries the technician extended key usage (so neither a terminal's nor a service's
 certificate passes for a card, and a card's certificate is no TLS client to the broker), names a
-technician (CN ``tech-<id>``), and the signature over this challenge verifies.
+technician (CN ``tech-<id>``), is not on the fleet's revocation list the terminal holds, and the
+signature over this challenge verifies.
 
 The card's APDUs are the driver's (drivers/cardreader/pcsc/techcard.py).
 """
@@ -35,6 +36,10 @@ class TechnicianCardError(ValueError):
     """The card is not a valid technician card for this fleet now; the message says why, for the technician."""
 
 
+class TechnicianCardRevoked(TechnicianCardError):
+    """The fleet's CRL this terminal holds lists the card's certificate (lost, stolen, or its holder left)."""
+
+
 def _certificate(der: bytes) -> x509.Certificate:
     """Parse the card's certificate (bounded; any parse failure is a TechnicianCardError)."""
     if not der or len(der) > MAX_CERTIFICATE:
@@ -59,10 +64,12 @@ def _technician_of(cert: x509.Certificate) -> tuple[str, ec.EllipticCurvePublicK
     return found.group(1), key
 
 
-def verify(der: bytes, signature: bytes, challenge: bytes, issuing_ca: x509.Certificate, now: datetime) -> str:
+def verify(der: bytes, signature: bytes, challenge: bytes, issuing_ca: x509.Certificate, now: datetime, *,
+           crl: x509.CertificateRevocationList | None = None) -> str:
     """Return the technician's id when the card's proof for ``challenge`` holds now (TechnicianCardError otherwise).
 
     The CA's signature is checked before any field is read: what is read after was written by the CA.
+    ``crl`` is the fleet's revocation list the terminal holds (protocol/crl.py), already checked.
     """
     cert = _certificate(der)
     try:
@@ -70,6 +77,8 @@ def verify(der: bytes, signature: bytes, challenge: bytes, issuing_ca: x509.Cert
     except (InvalidSignature, *PARSE_ERRORS):
         raise TechnicianCardError("the card was not issued by this fleet's CA") from None
     technician, key = _technician_of(cert)
+    if crl is not None and crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+        raise TechnicianCardRevoked("the card has been revoked: ask ops")
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         raise TechnicianCardError(f"the card's certificate is not valid now (valid until "
                                   f"{cert.not_valid_after_utc:%Y-%m-%d}): ask ops for a renewed one")

@@ -14,6 +14,7 @@ import re
 PREFIX = "yc/v1/t"
 CLAIM_PREFIX = "yc/v1/claim"  # enrollment: a bare terminal with a claim medium's identity
 CATALOG_PREFIX = "yc/v1/catalog"  # signed catalog releases: retained, read by every terminal, written by central
+CRL = "yc/v1/pki/crl"  # the issuing CA's revocation list: retained, read by every terminal, written by enrollment
 HALL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a hall profile id as a topic level (no wildcard, no separator)
 TERMINAL = re.compile(r"^[A-HJ-NP-Z][0-9A-HJ-NP-Z]{3,11}$")
 CLAIM_CN = re.compile(r"^claim-[0-9a-f]{8}$")  # one per technician's enrollment medium
@@ -147,7 +148,7 @@ def acl_lines(*services: str, claims: tuple[str, ...] = ()) -> str:
     # grant, so a service's certificate gets nothing here and a claim medium nothing in the terminal tree.
     uplink = "".join(f"pattern write {PREFIX}/%u/up/{sub}\n" for sub in UPLINK)
     denied = "".join(f"user {name}\ntopic deny #\n\n" for name in services)
-    denied += "".join(f"user {name}\ntopic deny {PREFIX}/#\n\n" for name in claims)
+    denied += "".join(f"user {name}\ntopic deny {PREFIX}/#\ntopic deny {CRL}\n\n" for name in claims)
     return (
         f"{denied}"
         f"{uplink}"
@@ -159,6 +160,7 @@ def acl_lines(*services: str, claims: tuple[str, ...] = ()) -> str:
         f"pattern read {PREFIX}/%u/pki/resp\n"
         f"pattern read {PREFIX}/%u/down/#\n"
         f"pattern read {CATALOG_PREFIX}/#\n"
+        f"pattern read {CRL}\n"
         f"pattern write {CLAIM_PREFIX}/%u/req\n"
         f"pattern read {CLAIM_PREFIX}/%u/resp\n"
     )
@@ -170,6 +172,7 @@ def services_acl_lines(central_user: str = "central", fleet_user: str = "fleet")
         f"user {central_user}\n"
         f"topic readwrite {PREFIX}/#\n"
         f"topic readwrite {CATALOG_PREFIX}/#\n"
+        f"topic write {CRL}\n"
         f"topic read {CLAIM_PREFIX}/+/req\n"
         f"topic write {CLAIM_PREFIX}/+/resp\n"
         "\n"

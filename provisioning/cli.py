@@ -263,13 +263,29 @@ def technician_card_group() -> None:
               help="The card's own public key (PEM), made on the card: then no key is written.")
 @click.option("--days", type=click.IntRange(1, 825), default=365, show_default=True, help="How long the card is valid.")
 def technician_card_issue(ca_dir: Path, technician: str, out: Path, public_key: Path | None, days: int) -> None:
-    """Certify a technician card (a lost one: its PIN blocks it; terminals refuse it once it expires)."""
+    """Certify a technician card (a lost one: `provision technician-card revoke`; its PIN blocks it too)."""
     from provisioning import pki
     from provisioning.techcards import issue_technician_card
 
     cn = issue_technician_card(pki.Issuer.load(ca_dir, _passphrase()), technician, out, days=days,
                                public_key=public_key.read_bytes() if public_key else None)
     click.echo(f"technician card {cn} in {out}: load card.pem (and card.key, then delete it) onto the card")
+
+
+@technician_card_group.command("revoke")
+@CA_DIR
+@click.option("--technician", required=True, help="The technician's id (the certificate's CN is tech-<id>).")
+@click.option("--serial", "serials", multiple=True,
+              help="Only the card with this certificate serial (hex; repeatable): a technician's other cards stay.")
+def technician_card_revoke(ca_dir: Path, technician: str, serials: tuple[str, ...]) -> None:
+    """Revoke a lost or withdrawn technician card: terminals refuse it once their sync agent has the new CRL."""
+    from provisioning import pki
+    from provisioning.techcards import revoke_technician_card
+
+    cn, count = revoke_technician_card(pki.Issuer.load(ca_dir, _passphrase()), technician, set(serials))
+    log.info("revoked %s (%d certificates)", cn, count, extra={"event": "revoked", "terminal": cn})
+    click.echo(f"revoked {cn}: {plural(count, 'card certificate')} in the CRL. `provision serve` hands the new CRL to "
+               "every terminal within 30 s; a terminal offline now refuses the card once it is back online.")
 
 
 @provision_group.command("revoke")

@@ -207,8 +207,10 @@ class Issuer:
     def write_crl(self) -> x509.CertificateRevocationList:
         """Sign a CRL listing every revoked certificate and write it to issuing/crl.pem."""
         now = _now()
+        number = x509.CRLNumber(int(now.timestamp() * 1000))  # grows with each CRL: terminals keep the newest
         builder = (x509.CertificateRevocationListBuilder().issuer_name(self.cert.subject)
-                   .last_update(now - dt.timedelta(minutes=5)).next_update(now + dt.timedelta(days=CRL_DAYS)))
+                   .last_update(now - dt.timedelta(minutes=5)).next_update(now + dt.timedelta(days=CRL_DAYS))
+                   .add_extension(number, critical=False))
         for entry in (e for e in self.index() if e["revoked_at"]):
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(int(entry["serial"], 16))

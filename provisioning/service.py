@@ -38,6 +38,7 @@ from protocol import topics
 from protocol.link import Link, tls_client, with_login
 from protocol.ratelimit import RateLimit
 from provisioning.answer import signed_answer
+from provisioning.crlpub import CrlPublisher
 from provisioning.pki import Issuer, PkiError
 from provisioning.renewal import Renewer, bound_terminal
 from provisioning.tokens import EnrollmentRefused, mark_used_by, next_terminal_id, redeem
@@ -134,10 +135,17 @@ class EnrollmentService:
         client_id = name or topics.service_client_id("enrollment", f"{socket.gethostname()}-{os.getpid()}")
         self.client = tls_client(client_id, link)
         self.renewer = Renewer(enroller.engine, enroller.issuer, enroller.cert_days, enroller.metrics)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
-            [(f"{topics.CLAIM_PREFIX}/+/req", 1), (topics.pki_request("+"), 1)])
+        self.crl = CrlPublisher(enroller.issuer.directory / "issuing" / "crl.pem")
+        self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
         self.client.on_message = self._on_message
+
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, reason: Any, props: Any) -> None:
+        """Subscribe to claim and certificate requests; hand terminals the CRL (retained)."""
+        if reason.is_failure:
+            return
+        client.subscribe([(f"{topics.CLAIM_PREFIX}/+/req", 1), (topics.pki_request("+"), 1)])
+        self.crl.publish(client)
 
     def alive(self) -> bool:
         """Return whether the thread answering requests runs."""
@@ -183,6 +191,7 @@ class EnrollmentService:
     def _work(self) -> None:
         """Answer requests until stopped; a database or CA failure answers ``central_error`` and goes on."""
         while not self._stopping.is_set():
+            self.crl.step(self.client)
             taken = self._next()
             if taken is None:
                 continue

@@ -4,9 +4,10 @@ The card's key is best made on the card (its personalisation tool exports the pu
 `provision technician-card issue --public-key` certifies); for a card that cannot make keys the
 command makes one and writes it beside the certificate, to be loaded onto the card and deleted.
 The certificate names the technician (CN ``tech-<id>``) and carries only the technician usage
-(protocol/techcard.py): it opens the technician screens, never the broker. Terminals hold no CRL
-yet, so a lost card works until it expires after ``days`` (by the terminal's trusted clock); its
-PIN, checked by the card, blocks it after a few wrong tries.
+(protocol/techcard.py): it opens the technician screens, never the broker. A lost card is revoked:
+the CRL reaches every terminal through the broker (protocol/crl.py), and a terminal that is offline
+meanwhile refuses it once back online, or when it expires after ``days`` (by the terminal's trusted
+clock); its PIN, checked by the card, blocks it after a few wrong tries.
 """
 
 from __future__ import annotations
@@ -45,3 +46,18 @@ def issue_technician_card(issuer: Issuer, technician: str, out: Path, *, days: i
     cert = issuer.issue(cn, card_key, days, usage=TECHNICIAN_EKU)
     write_new(out / "card.pem", cert.public_bytes(serialization.Encoding.PEM))
     return cn
+
+
+def revoke_technician_card(issuer: Issuer, technician: str, serials: set[str]) -> tuple[str, int]:
+    """Revoke the technician's card certificates (only those with ``serials``, hex, when given); return CN, count."""
+    cn = f"tech-{technician}"
+    if not TECHNICIAN.fullmatch(cn):
+        raise PkiError(f"technician id {technician!r}: 1 to 32 letters, digits and '-', not starting with '-'")
+    try:
+        wanted = {format(int(serial.replace(":", ""), 16), "x") for serial in serials}
+    except ValueError:
+        raise PkiError("--serial: a certificate serial in hex (as `openssl x509 -serial` prints it)") from None
+    count = issuer.revoke_serials(cn, wanted) if wanted else issuer.revoke(cn)
+    if count == 0:
+        raise PkiError(f"no card certificate of {cn} to revoke" + (" with those serials" if wanted else ""))
+    return cn, count

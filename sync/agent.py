@@ -34,6 +34,7 @@ from protocol.envelope import EnvelopeError, Header, new_content_key, seal
 from protocol.link import Link, tls_client
 from sync.catalog import CatalogFetcher
 from sync.commands import CommandDesk
+from sync.crl import CrlKeeper
 from sync.keys import TerminalKeys
 from sync.questions import QuestionRelay
 
@@ -50,7 +51,7 @@ class SyncAgent:
                  ack_timeout: timedelta = timedelta(seconds=10), clock: TrustedClock | None = None,
                  heartbeat: Callable[[], bytes] | None = None, heartbeat_every: float = 30.0,
                  catalog: CatalogFetcher | None = None, commands: CommandDesk | None = None,
-                 protocol: int = uplink_v2.VERSION) -> None:
+                 protocol: int = uplink_v2.VERSION, crl: CrlKeeper | None = None) -> None:
         """Pump ``store``'s outbox as ``terminal``; ``window`` entries are published per step.
 
         ``protocol`` 2 (the default) signs once per bundle (protocol/uplink_v2.py); 1 signs every envelope,
@@ -59,7 +60,8 @@ class SyncAgent:
         With ``heartbeat`` (a function returning the telemetry payload) the agent also sends it
         every ``heartbeat_every`` seconds and at once when a device reports a new status; with ``catalog``
         it fetches the hall's signed catalog releases (sync/catalog.py); with ``commands`` it takes central's
-        commands and reports their states (sync/commands.py).
+        commands and reports their states (sync/commands.py); with ``crl`` it keeps the fleet's revocation
+        list (sync/crl.py).
         """
         self.store, self.terminal, self.keys, self.link, self.clock = store, terminal, keys, link, clock
         self.heartbeat, self.heartbeat_every = heartbeat, heartbeat_every
@@ -72,10 +74,10 @@ class SyncAgent:
         self.refused = ""  # why the broker will not take our messages (TLS, certificate, ACL); retried with backoff
         self.session_present = False
         self.bad_acks = 0  # ack batches whose signature or shape was wrong: ignored
-        self.catalog, self.commands, self.protocol = catalog, commands, protocol
+        self.catalog, self.commands, self.protocol, self.crl = catalog, commands, protocol, crl
         self.questions = QuestionRelay(store, terminal, lambda: datetime.now(UTC), wake=self._wake.set)
         self.client = self._client()
-        for part in (catalog, commands, self.questions):
+        for part in (catalog, commands, self.questions, crl):
             if part is not None:
                 part.attach(self.client)
 
@@ -114,7 +116,7 @@ class SyncAgent:
         if self.clock is not None:
             self.clock.observe_system()  # capped by central's last signed time: one false reading cannot poison it
         client.subscribe(topics.ack(self.terminal), qos=1)
-        for part in (self.catalog, self.commands, self.questions):
+        for part in (self.catalog, self.commands, self.questions, self.crl):
             if part is not None:
                 part.connected(client)
         client.publish(topics.state(self.terminal), heartbeat.presence(True, "connected", self.store.boot), qos=1,
@@ -161,8 +163,9 @@ class SyncAgent:
     def step(self) -> int:
         """Apply received acks, then publish due entries; return how many were published."""
         self._apply_acks()
-        if self.catalog is not None:
-            self.catalog.step(self.client)
+        for keeper in (self.catalog, self.crl):
+            if keeper is not None:
+                keeper.step(self.client)
         if not self.connected.is_set():
             return 0
         if self.commands is not None:

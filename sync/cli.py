@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sync.agent import SyncAgent
     from sync.catalog import CatalogFetcher
     from sync.commands import CommandDesk
+    from sync.crl import CrlKeeper
     from sync.keys import TerminalKeys
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ def _agent(app: TerminalContext) -> SyncAgent:
     return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),
                      clock=TrustedClock(section.time_file), heartbeat=lambda: beat().model_dump_json().encode(),
                      heartbeat_every=section.heartbeat_s, catalog=_fetcher(app, store),
-                     commands=_desk(app, store, keys, lambda: bundle(store, beat(), releases)))
+                     commands=_desk(app, store, keys, lambda: bundle(store, beat(), releases)),
+                     crl=_crl_keeper(app, store))
 
 
 def _rotate_if_due(app: TerminalContext) -> None:
@@ -105,6 +107,19 @@ def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
         log.warning("catalog releases are off: %s", exc, extra={"event": "catalog_off"})
         return None
     return CatalogFetcher(app.releases(), key, app.config.terminal.hall, store)
+
+
+def _crl_keeper(app: TerminalContext, store: Store) -> CrlKeeper | None:
+    """Return the keeper of the fleet's revocation list, or None (logged) when no issuing CA is pinned."""
+    from kiosk.services.technician_card import issuing_ca
+    from sync.crl import CrlKeeper
+
+    ca = issuing_ca(app.config.sync.ca_file)
+    if ca is None:
+        log.warning("the revocation list is off: no issuing CA in %s", app.config.sync.ca_file,
+                    extra={"event": "crl_off"})
+        return None
+    return CrlKeeper(app.config.sync.crl_path(), ca, store)
 
 
 def _desk(app: TerminalContext, store: Store, keys: TerminalKeys,

@@ -3,7 +3,8 @@
 The card must be on the terminal's PC/SC reader; its holder types the card's own PIN, which the
 card checks (and blocks itself after a few wrong ones). The terminal sends a fresh challenge and
 accepts the card's signature and certificate only as protocol/techcard.py says: issued by the
-fleet's CA this terminal pinned at enrollment, valid now, for a technician. Each entry is audited
+fleet's CA this terminal pinned at enrollment, valid now, for a technician, and not on the fleet's
+revocation list the sync agent keeps (protocol/crl.py). Each entry is audited
 with the technician's id; a refusal with its reason (never the PIN).
 """
 
@@ -23,7 +24,8 @@ from drivers.cardreader.pcsc.techcard import CHALLENGE_BYTES, CardPinBlocked, No
 from kiosk.services.technician import CARD_REFUSED
 from kiosk.services.technician_access import audit
 from kiosk.store.store import Store
-from protocol.techcard import TechnicianCardError, verify
+from protocol import crl
+from protocol.techcard import TechnicianCardError, TechnicianCardRevoked, verify
 
 
 class CardRefusal(Enum):
@@ -36,6 +38,7 @@ class CardRefusal(Enum):
     WRONG_PIN = "wrong_pin"
     BLOCKED = "blocked"
     INVALID = "invalid"  # not this fleet's, expired, or a bad signature
+    REVOKED = "revoked"  # on the fleet's revocation list this terminal holds
 
 
 class CardRefused(Exception):
@@ -65,10 +68,13 @@ def issuing_ca(chain_file: Path) -> x509.Certificate | None:
 
 
 def sign_in(reader: object, ca: x509.Certificate | None, pin: str, store: Store,
-            now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> str:
-    """Return the technician's id once the card on ``reader`` proves itself (CardRefused otherwise; audited)."""
+            now: Callable[[], datetime] = lambda: datetime.now(UTC), *, crl_file: Path | None = None) -> str:
+    """Return the technician's id once the card on ``reader`` proves itself (CardRefused otherwise; audited).
+
+    ``crl_file`` is the fleet's revocation list the sync agent keeps (read and checked again at each card).
+    """
     try:
-        technician = _proved(reader, ca, pin, now)
+        technician = _proved(reader, ca, pin, now, crl_file)
     except CardRefused as refused:
         store.record_event(CARD_REFUSED, "warning", {"why": refused.why.value})
         raise
@@ -76,7 +82,8 @@ def sign_in(reader: object, ca: x509.Certificate | None, pin: str, store: Store,
     return technician
 
 
-def _proved(reader: object, ca: x509.Certificate | None, pin: str, now: Callable[[], datetime]) -> str:
+def _proved(reader: object, ca: x509.Certificate | None, pin: str, now: Callable[[], datetime],
+            crl_file: Path | None) -> str:
     """Ask the card to prove itself and check its proof."""
     if not isinstance(reader, TechnicianProver):
         raise CardRefused(CardRefusal.NO_READER)
@@ -85,13 +92,16 @@ def _proved(reader: object, ca: x509.Certificate | None, pin: str, now: Callable
     challenge = secrets.token_bytes(CHALLENGE_BYTES)
     try:
         certificate, signature = reader.technician_proof(pin, challenge)
-        return verify(certificate, signature, challenge, ca, now())
+        revocations = crl.held(crl_file, ca) if crl_file is not None else None
+        return verify(certificate, signature, challenge, ca, now(), crl=revocations)
     except WrongCardPin as wrong:
         raise CardRefused(CardRefusal.WRONG_PIN, wrong.tries_left) from None
     except CardPinBlocked:
         raise CardRefused(CardRefusal.BLOCKED) from None
     except NotATechnicianCard:
         raise CardRefused(CardRefusal.NOT_A_CARD) from None
+    except TechnicianCardRevoked:
+        raise CardRefused(CardRefusal.REVOKED) from None
     except TechnicianCardError:
         raise CardRefused(CardRefusal.INVALID) from None
     except CardReaderError:

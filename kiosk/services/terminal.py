@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -89,6 +90,7 @@ class Kiosk:
     reenroll: Callable[[str], str] | None = None  # token -> terminal id (the technician screen; None: CLI only)
     technician_ca: x509.Certificate | None = None  # the fleet's issuing CA: technician cards must come from it
     trusted_now: Callable[[], datetime] = utc_now  # never behind the last known good time: a card's expiry
+    technician_crl: Path | None = None  # the fleet's revocation list the sync agent keeps: a card it lists is refused
     receipts: receipt_key.ReceiptSigner | None = field(init=False, default=None)  # signs the receipt QR
     restart_requested: bool = field(init=False, default=False)  # a restart command ran: the UI exits after the session
     _vouch_after: float = field(init=False, default=float("-inf"))
@@ -154,7 +156,8 @@ class Kiosk:
 
     def technician_card(self, pin: str) -> str:
         """Open the technician screens with the technician card on the reader (blocks; CardRefused)."""
-        return technician_card.sign_in(self.reader, self.technician_ca, pin, self.store, self.trusted_now)
+        return technician_card.sign_in(self.reader, self.technician_ca, pin, self.store, self.trusted_now,
+                                       crl_file=self.technician_crl)
 
     def print_test_page(self) -> None:
         """A remote command: print the test page."""
@@ -307,4 +310,4 @@ def open_kiosk(config: Config, catalog: Catalog, store: Store, now: Callable[[],
                  asker=Asker(store, central, config.terminal.id) if central is not None else None,
                  vouching=ack_key(config.sync.ack_key), reenroll=reenroll,
                  technician_ca=technician_card.issuing_ca(config.sync.ca_file),
-                 trusted_now=TrustedClock(config.sync.time_file).now)
+                 trusted_now=TrustedClock(config.sync.time_file).now, technician_crl=config.sync.crl_path())

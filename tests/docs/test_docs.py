@@ -67,6 +67,7 @@ def test_the_operator_docs_run_verbatim_from_ca_to_an_online_terminal(scratch: P
     assert "sent to the broker:" in said
     assert "\nok\n" in said  # the backup's integrity check
     assert "revoked LC0001: 1 certificate in the CRL" in said
+    assert "revoked tech-T0007: 1 card certificate in the CRL" in said
     assert said.count("stolen") >= 1  # provision status shows the reason
     services = [s for s in steps if s["background"]]
     assert len(services) == 5 and all(s["returncode"] is None for s in services)  # noqa: PT018 - all still up

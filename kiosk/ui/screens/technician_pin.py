@@ -23,6 +23,7 @@ CARD_REFUSED = {
     CardRefusal.WRONG_PIN: N_("Wrong card PIN: {tries} tries left before the card blocks itself."),
     CardRefusal.BLOCKED: N_("This card's PIN is blocked: ask ops to unblock or replace the card."),
     CardRefusal.INVALID: N_("This card is not valid here (another fleet's, expired or damaged): ask ops."),
+    CardRefusal.REVOKED: N_("This card has been revoked (reported lost or withdrawn): hand it to ops."),
 }
 MALFORMED_CARD_PIN = N_("A card PIN is 4 to 12 digits.")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from provisioning import pki
+from provisioning.techcards import revoke_technician_card
 from tests.drivers.pboc_cards import pboc_card
 from tests.drivers.pcsc_env import VirtualCard
 from tests.drivers.techcard_applet import technician_card
@@ -80,3 +81,19 @@ def test_another_fleets_card_and_a_bank_card_do_not_open_it(
     assert _type(kiosk, CARD_PIN).startswith("密码错误次数过多，已锁定至")  # the card is not even asked
     refused = [e for e in kiosk.store.events() if e["kind"] == "technician_card_refused"]
     assert len(refused) == 5
+
+
+def test_a_card_on_the_fleets_revocation_list_is_refused(
+        pcsc_kiosk: Driver, card_slot: Callable[..., VirtualCard], issuer: pki.Issuer, tmp_path: Path) -> None:
+    kiosk = pcsc_kiosk
+    kiosk.app.kiosk.technician_ca = issuer.cert
+    card_slot(technician_card(issuer, tmp_path / "card", CARD_PIN, technician="T0009"))
+    revoke_technician_card(issuer, "T0009", set())
+    kiosk.app.kiosk.technician_crl = tmp_path / "crl.pem"
+    (tmp_path / "crl.pem").write_bytes((issuer.directory / "issuing" / "crl.pem").read_bytes())  # as the agent keeps it
+    corner_taps(kiosk)
+    kiosk.tap("技术员卡")
+    assert _type(kiosk, CARD_PIN) == "此卡已被吊销（已挂失或已收回）：请交还运维。"
+    assert kiosk.screen == "technician_pin"
+    refused = [e["detail"]["why"] for e in kiosk.store.events() if e["kind"] == "technician_card_refused"]
+    assert refused == ["revoked"]
