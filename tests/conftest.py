@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -17,6 +20,12 @@ pytest_plugins = ["tests.central.fixtures",  # broker, central_url, central_db, 
                   "tests.drivers.pcsc_fixtures"]  # pcscd (one per session), card_slot
 
 _skipped: list[str] = []
+
+# Each process running tests (each pytest-xdist worker, which inherits the controller's environment) gets a Kivy
+# home of its own before anything imports Kivy: two workers importing Kivy at once on a fresh machine race to
+# create ~/.kivy and its config.ini (Kivy checks, then creates, unguarded).
+os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
+atexit.register(shutil.rmtree, os.environ["KIVY_HOME"], True)
 
 
 X11 = ("tests/kiosk/ui/", "tests/deploy/test_kiosk_unit.py")  # the tests that start Xvfb servers and Kivy windows
