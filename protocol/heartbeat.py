@@ -123,6 +123,7 @@ class Heartbeat(_Strict):
     selftest_failed: Annotated[list[Code], Field(max_length=16)] | None = None  # the checks it failed ([]: none)
     maintenance: StrictBool | None = None  # takes no citizens: central's command or the technician's switch
     technician: Annotated[list[Audited], Field(max_length=AUDITED)] | None = None  # the latest actions, oldest first
+    crl_updated: Stamp | None = None  # when the fleet's CRL the terminal holds was signed (None: none held, or unknown)
 
 
 class Presence(_Strict):

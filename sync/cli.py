@@ -35,6 +35,8 @@ def _agent(app: TerminalContext) -> SyncAgent:
     """Build the sync agent from the terminal configuration."""
     from importlib.metadata import version
 
+    from kiosk.services.technician_card import issuing_ca
+    from protocol import crl
     from protocol.clock import TrustedClock
     from protocol.keypass import is_encrypted, key_password
     from protocol.link import Link
@@ -51,11 +53,15 @@ def _agent(app: TerminalContext) -> SyncAgent:
     link = Link(host, port, str(section.ca_file), str(section.cert_file), str(section.key_file), password)
     installed, app_version, releases = app.catalog.version, version("yichuang"), app.releases()
 
+    pinned = issuing_ca(section.ca_file)
+
     def beat() -> Heartbeat:
         serving, state = releases.serving(), releases.state()  # the kiosk switches between sessions: ask each time
+        revocations = crl.held(section.crl_path(), pinned)
         return collect(store, terminal, app_version=app_version, cert_file=section.cert_file,
                        catalog_version=serving.version if serving else installed,
-                       catalog_refused=state.refused["reason"] if state.refused else None)
+                       catalog_refused=state.refused["reason"] if state.refused else None,
+                       crl_updated=revocations.last_update_utc.isoformat() if revocations else None)
 
     return SyncAgent(store, terminal, keys, link, ack_timeout=timedelta(seconds=section.ack_timeout_s),
                      clock=TrustedClock(section.time_file), heartbeat=lambda: beat().model_dump_json().encode(),

@@ -50,7 +50,7 @@ def _cert_expires(cert_file: Path | None) -> str | None:
 
 
 def collect(store: Store, terminal: str, *, app_version: str, catalog_version: str,
-            cert_file: Path | None, catalog_refused: str | None = None) -> Heartbeat:
+            cert_file: Path | None, catalog_refused: str | None = None, crl_updated: str | None = None) -> Heartbeat:
     """Build a heartbeat from the store and the machine."""
     now = datetime.now(UTC)
     today = health.activity(store, now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat())
@@ -64,4 +64,5 @@ def collect(store: Store, terminal: str, *, app_version: str, catalog_version: s
         uptime_s=_uptime_s(), **asdict(today), **health.last_selftest(store),
         maintenance=remote.out_for_maintenance(store),
         technician=[Audited(**action) for action in health.technician_actions(store, AUDITED)],
+        crl_updated=crl_updated,
     )

@@ -41,6 +41,7 @@ WORDS = {  # codes the monitor and the terminals report, as ops read them
     "paper_low": N_("paper low"), "reader_error": N_("card reader fault"),
     "backlog_old": N_("unsynced for over an hour"),
     "cert_expiring": N_("certificate expiring"), "disk_low": N_("disk nearly full"),
+    "crl_stale": N_("revocation list out of date"),
     "sequence_gap": N_("messages missing"), "help_request": N_("citizen needs help"),
     "stopped": N_("stopped"), "lost": N_("lost"), "connected": N_("connected"),
     "hall": N_("service hall"), "bank": N_("bank outlet"), "village": N_("village point"),

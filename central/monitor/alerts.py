@@ -20,6 +20,7 @@ from central.monitor.rows import QUIET, Facts, State
 log = logging.getLogger(__name__)
 Condition = Callable[[Facts, datetime], bool]  # whether a rule's condition holds for a terminal at a moment
 KEEP_RESOLVED = 500  # resolved alerts held in memory (the database keeps more)
+CRL_STALE_DAYS = 21  # the CA re-signs its 30-day CRL with 10 days left (crl-refresh timer): older means one was missed
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,13 @@ def _cert_days(facts: Facts, now: datetime) -> float | None:
     return (datetime.fromisoformat(facts.beat.cert_expires) - now).total_seconds() / 86400
 
 
+def _crl_age_days(facts: Facts, now: datetime) -> float | None:
+    """Return how old the fleet's CRL the terminal holds is, in days (None: it reported none)."""
+    if facts.beat is None or not facts.beat.crl_updated:
+        return None
+    return (now - datetime.fromisoformat(facts.beat.crl_updated)).total_seconds() / 86400
+
+
 def _below(value: float | None, limit: float) -> bool:
     """Return whether a reported value is under ``limit`` (an unreported one never is; zero is)."""
     return value is not None and value < limit
@@ -68,6 +76,8 @@ RULES = (
     Rule("backlog_old", lambda f, now: ((f.beat.oldest_unsynced_s if f.beat else None) or 0) > 3600,
          hold=timedelta(0)),
     Rule("cert_expiring", lambda f, now: _below(_cert_days(f, now), 14), hold=timedelta(0), clear=timedelta(0)),
+    Rule("crl_stale", lambda f, now: (_crl_age_days(f, now) or 0) > CRL_STALE_DAYS, hold=timedelta(0),
+         clear=timedelta(0)),
     Rule("disk_low", lambda f, now: _below(f.beat.disk_free_pct if f.beat else None, 10), hold=timedelta(minutes=1)),
     Rule("sequence_gap", lambda f, now: f.gaps, hold=timedelta(minutes=5)),
     Rule("help_request", lambda f, now: f.help_open, hold=timedelta(minutes=2), severity="critical"),

@@ -30,7 +30,7 @@ ALLOWED = {"v", "terminal", "at", "boot", "components", "outbox_backlog", "oldes
            "last_ack", "app_version", "catalog_version", "catalog_refused", "cert_expires", "disk_free_pct", "memory_used_pct",
            "uptime_s", "applications_today", "errors_today", "help_requests_today", "cards_refused_today",
            "selftest_at", "selftest_failed", "maintenance",
-           "technician"}
+           "technician", "crl_updated"}
 
 
 def test_a_heartbeat_holds_only_allowlisted_codes_and_counts(tmp_path: Path) -> None:

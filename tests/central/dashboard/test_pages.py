@@ -208,6 +208,21 @@ def test_a_terminal_that_refused_a_release_says_why_on_its_page(tmp_path: Path, 
     assert "last release refused: not signed by the fleet&#39;s catalog key" in english
 
 
+def test_a_terminals_page_says_when_its_revocation_list_was_signed(tmp_path: Path, sqlite_db: Engine) -> None:
+    client, monitor, *_ = dashboard(tmp_path, sqlite_db)
+    assert log_in(client, "ops-li") == 303
+    crl = re.compile(r'<dd id="crl">([^<]+)</dd>')
+    assert crl.findall(client.get("/terminals/LC0001").text) == ["未持有"]
+    seen = monitor.seen["LC0001"]
+    assert seen.beat is not None
+    signed = datetime.now(UTC) - timedelta(days=3)
+    seen.beat = seen.beat.model_copy(update={"crl_updated": signed.isoformat()})
+    shown = signed.astimezone().strftime("%m-%d %H:%M")
+    assert crl.findall(client.get("/terminals/LC0001").text) == [f"签发于 {shown} (3 天前)"]
+    english = client.get("/terminals/LC0001", headers={"Accept-Language": "en"}).text
+    assert crl.findall(english) == [f"signed {shown} (3 d ago)"]
+
+
 def test_a_terminals_last_self_test_is_on_its_page_with_what_failed(tmp_path: Path, sqlite_db: Engine) -> None:
     client, monitor, *_ = dashboard(tmp_path, sqlite_db)
     assert log_in(client, "ops-li") == 303

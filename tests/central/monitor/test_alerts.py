@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from central.monitor.alerts import Alert, AlertBook, AlertState
+from central.monitor.alerts import CRL_STALE_DAYS, Alert, AlertBook, AlertState
 from central.monitor.rows import Facts, State, TerminalStatus
 from central.monitor.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, Webhook, sign
 from protocol.heartbeat import Component
@@ -117,6 +117,17 @@ def test_a_terminal_that_reports_no_disk_or_certificate_is_not_paged_for_them(bo
     alerts, events = book
     run(alerts, [row(cert_expires=None)], T0, 65)
     assert events == []
+
+
+def test_a_terminal_holding_an_old_revocation_list_is_flagged_and_a_fresh_one_clears_it(
+        book: tuple[AlertBook, list]) -> None:
+    alerts, events = book
+    run(alerts, [row(crl_updated=(T0 - timedelta(days=CRL_STALE_DAYS, hours=1)).isoformat())], T0, 5)
+    assert [rule for event, rule in events if event == "opened"] == ["crl_stale"]
+    run(alerts, [row(crl_updated=(T0 - timedelta(days=1)).isoformat())], T0 + timedelta(seconds=10), 5)
+    assert "crl_stale" not in alerts.open_by_rule()
+    run(alerts, [row(crl_updated=None)], T0 + timedelta(seconds=20), 5)  # none held (an older terminal): not paged
+    assert [rule for event, rule in events if event == "opened"] == ["crl_stale"]
 
 
 def test_a_full_disk_and_a_certificate_expiring_now_alert(book: tuple[AlertBook, list]) -> None:
