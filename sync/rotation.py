@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import json
 import logging
 import os
@@ -20,6 +21,8 @@ import queue
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -199,18 +202,31 @@ def _write_synced(path: Path, data: bytes, mode: int) -> None:
         os.fsync(handle.fileno())
 
 
+@contextmanager
+def _installing(cert_file: Path) -> Iterator[None]:
+    """Hold the pki folder's install lock: one process at a time stages or moves a key and certificate.
+
+    The kiosk (re-enrollment) and the sync agent (rotation, and resume() at each start) may install
+    at once; without it a starting agent took the kiosk's half-staged certificate for a power cut's.
+    """
+    with open(cert_file.with_name(".install.lock"), "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def install_pair(cert_file: Path, key_file: Path, pem: bytes, key: ec.EllipticCurvePrivateKey,
-             password: str | None) -> None:
+                 password: str | None) -> None:
     """Stage the certificate, then the key (both synced); move the key, then the certificate into place (resume())."""
     staged_cert, staged_key = _staged(cert_file, key_file)
-    for path in (staged_key, staged_cert):
-        path.unlink(missing_ok=True)
-    _write_synced(staged_cert, pem, 0o644)
-    _write_synced(staged_key, key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()), 0o600)
-    staged_key.replace(key_file)
-    staged_cert.replace(cert_file)
+    encoding = serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
+    with _installing(cert_file):
+        for path in (staged_key, staged_cert):
+            path.unlink(missing_ok=True)
+        _write_synced(staged_cert, pem, 0o644)
+        _write_synced(staged_key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                    encoding), 0o600)
+        staged_key.replace(key_file)
+        staged_cert.replace(cert_file)
 
 
 def resume(cert_file: Path, key_file: Path) -> None:
@@ -220,10 +236,11 @@ def resume(cert_file: Path, key_file: Path) -> None:
     key means nothing moved: the old pair is intact, and central renews again for it (until confirmed).
     """
     staged_cert, staged_key = _staged(cert_file, key_file)
-    if staged_cert.exists() and not staged_key.exists():
-        staged_cert.replace(cert_file)
-    for path in (staged_key, staged_cert):
-        path.unlink(missing_ok=True)
+    with _installing(cert_file):
+        if staged_cert.exists() and not staged_key.exists():
+            staged_cert.replace(cert_file)
+        for path in (staged_key, staged_cert):
+            path.unlink(missing_ok=True)
 
 
 def rotate(link: Link, terminal: str, clock: TrustedClock, timeout: float = 20.0) -> Rotated:

@@ -34,7 +34,7 @@ from provisioning import pki
 from provisioning.renewal import Renewer
 from provisioning.tokens import HallProfile, create_tokens
 from sync.keys import load_terminal_keys
-from sync.rotation import DueWatch, identity_of, resume, sign_request, unconfirmed
+from sync.rotation import DueWatch, _installing, identity_of, resume, sign_request, unconfirmed
 from tests.common import ROOT
 from tests.kiosk.store.helpers import submit
 from tests.provisioning.test_enrollment_flow import PASSPHRASE, Fleet, enroll, publish_as
@@ -259,7 +259,29 @@ def test_an_install_cut_by_a_power_failure_is_finished_or_dropped(tmp_path: Path
     (tmp_path / ".terminal.key.new").write_text("newer key")
     resume(cert_file, key_file)
     assert (cert_file.read_text(), key_file.read_text()) == ("new cert", "new key")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["terminal.key", "terminal.pem"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".install.lock", "terminal.key", "terminal.pem"]
+
+
+RESUME = ("import sys; from pathlib import Path; from sync.rotation import resume; print('ready', flush=True); "
+          "resume(Path(sys.argv[1]), Path(sys.argv[2]))")
+
+
+def test_an_agent_starting_during_the_kiosks_install_waits_for_it(tmp_path: Path) -> None:
+    cert_file, key_file = tmp_path / "terminal.pem", tmp_path / "terminal.key"
+    cert_file.write_text("old cert")
+    key_file.write_text("old key")
+    with _installing(cert_file):  # the kiosk re-enrolling: its certificate staged, its key still being written
+        (tmp_path / ".terminal.pem.new").write_text("new cert")
+        agent = subprocess.Popen([sys.executable, "-c", RESUME, str(cert_file), str(key_file)], cwd=ROOT,
+                                 stdout=subprocess.PIPE, text=True)
+        assert agent.stdout is not None
+        assert agent.stdout.readline() == "ready\n"
+        time.sleep(0.5)  # unlocked, resume() took the staged certificate for a power cut's by now
+        (tmp_path / ".terminal.key.new").write_text("new key")
+        (tmp_path / ".terminal.key.new").replace(key_file)
+        (tmp_path / ".terminal.pem.new").replace(cert_file)
+    assert agent.wait(timeout=30) == 0
+    assert (cert_file.read_text(), key_file.read_text()) == ("new cert", "new key")
 
 
 def test_a_command_result_signed_before_a_rotation_is_still_the_terminals() -> None:
