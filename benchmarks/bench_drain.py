@@ -100,6 +100,31 @@ def _timed(stages: dict[str, float], name: str, func: Callable[..., Any]) -> Cal
     return wrapper
 
 
+def _cpu(pid: int) -> float:
+    """Return the CPU seconds (user and system) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu() -> float:
+    """Return the CPU seconds every PostgreSQL server process has used so far (other users of the server too)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().split(" ", 2)[1] == "(postgres)":
+                total += _cpu(int(stat.parent.name))
+        except (OSError, ValueError):  # ended meanwhile
+            continue
+    return total
+
+
+def _cpu_fact(spent: dict[str, float], seconds: float) -> dict[str, str]:
+    """Describe the CPU each process spent per application beside what two cores give in the drain's time."""
+    parts = ", ".join(f"{name} {cpu / COUNT * 1e6:,.0f}" for name, cpu in spent.items())
+    return {"CPU µs per application by process": f"{parts}; total {sum(spent.values()) / COUNT * 1e6:,.0f} "
+            f"of the {2 * seconds / COUNT * 1e6:,.0f} two cores give in the drain's time"}
+
+
 def _drain(db_url: str) -> Run:
     """Drain a copy of the queued store into central at ``db_url``."""
     with private_broker(WORK / "subject") as broker:
@@ -124,10 +149,17 @@ def _drain(db_url: str) -> Run:
                 agent.client.publish = _timed(stages, "terminal publish", agent.client.publish)  # type: ignore[method-assign]
                 agent.start()
                 agent.connected.wait(10)
+                assert broker.process is not None
+                pids = {"central": [c.pid for c in centrals], "broker": [broker.process.pid]}
+                before = {name: sum(map(_cpu, ids)) for name, ids in pids.items()}
+                before |= {"terminal": time.process_time(), "PostgreSQL": _postgres_cpu()}
                 began = time.perf_counter()
                 if not agent.run_until_drained(600):
                     raise RuntimeError("the drain did not finish")
                 seconds = time.perf_counter() - began
+                after = {name: sum(map(_cpu, ids)) for name, ids in pids.items()}
+                after |= {"terminal": time.process_time(), "PostgreSQL": _postgres_cpu()}
+                used = {name: after[name] - before[name] for name in before if after[name] > before[name]}
                 agent.stop()
                 for central in centrals:
                     central.terminate()
@@ -139,7 +171,7 @@ def _drain(db_url: str) -> Run:
             uplink_v2.seal, uplink_v2.pack = patched["seal"], patched["pack"]  # type: ignore[assignment]
             outbox.payloads, outbox.ack_many = originals  # type: ignore[assignment]
             store.close()
-        return Run(COUNT, seconds, stages)
+        return Run(COUNT, seconds, stages, _cpu_fact(used, seconds))
 
 
 def _envelope_size() -> int:
