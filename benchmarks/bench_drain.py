@@ -1,13 +1,16 @@
 """End-to-end drain: 10 000 queued applications, terminal store → broker → central DB → ack → terminal store.
 
 The baseline is raw paho publishing the same number of payloads of the same size with QoS 1 to
-the same broker (each PUBACK awaited), in the same run. Central runs in its own process with two
-ingest workers (`central serve`'s default), as in production, where central and terminal never
-share a CPU (here they share two cores). Stage times are summed over threads: the two central
-workers overlap, so central's stages can add up to more than the wall time per application.
+the same broker (each PUBACK awaited), in the same run. Central runs in its own process with one
+ingest worker (`central serve`'s default), as in production, where central and terminal never
+share a CPU (here they share two cores). Stage times are summed over threads: with several central
+workers they overlap, so central's stages can add up to more than the wall time per application.
+The CPU line gives each process's CPU time per application (read from /proc; PostgreSQL's counts every
+server process, other users' too) beside the CPU two cores give in the drain's time.
 Set YC_DRAIN_COUNT for a shorter run; YC_DRAIN_PROCESSES and YC_DRAIN_WORKERS run central as several
-processes on the shared subscription (measured here: two processes of one worker are no faster than one
-of two — the terminal, the broker and central share the machine's two cores, which are all busy).
+processes (or threads) on the shared subscription (measured here: a second thread in one process costs
+~30 % more central CPU per application and is slower; two processes of one thread are a little faster
+than one while both cores are not yet full — the terminal, the broker and central share them).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "drain"
 COUNT = int(os.environ.get("YC_DRAIN_COUNT", "10000"))
 PROCESSES = int(os.environ.get("YC_DRAIN_PROCESSES", "1"))  # central ingest processes on the shared subscription
-WORKERS = int(os.environ.get("YC_DRAIN_WORKERS", "2"))  # ingest threads in each (`central serve`'s default)
+WORKERS = int(os.environ.get("YC_DRAIN_WORKERS", "1"))  # ingest threads in each (`central serve`'s default)
 POSTGRES = os.environ.get("YC_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
