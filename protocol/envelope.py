@@ -90,9 +90,10 @@ def _key(shared: bytes, epk: bytes, recipient: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=4096)
-def agreed_key(central: x25519.X25519PrivateKey, epk: bytes) -> bytes:
-    """Derive the content key for an ephemeral public key (cached: a sender's batch shares one)."""
-    return _key(central.exchange(x25519.X25519PublicKey.from_public_bytes(epk)), epk, raw_public(central.public_key()))
+def agreed_cipher(central: x25519.X25519PrivateKey, epk: bytes) -> AESGCM:
+    """Return the AES-GCM cipher of an ephemeral public key's content key (cached: a sender's batch shares one)."""
+    shared = central.exchange(x25519.X25519PublicKey.from_public_bytes(epk))
+    return AESGCM(_key(shared, epk, raw_public(central.public_key())))
 
 
 def raw_public(key: x25519.X25519PublicKey) -> bytes:
@@ -215,9 +216,9 @@ def open_parsed(
     epk, nonce = unb64(enc.get("epk"), "epk"), unb64(enc.get("nonce"), "nonce")
     if len(epk) != 32 or len(nonce) != 12:
         raise EnvelopeError("bad_schema", "key or nonce size")
-    key = agreed_key(central, epk)
+    ciphertext = unb64(envelope.get("body"), "body")
     try:
-        body = AESGCM(key).decrypt(nonce, unb64(envelope.get("body"), "body"), canonical(header.as_dict()))
+        body = agreed_cipher(central, epk).decrypt(nonce, ciphertext, canonical(header.as_dict()))
     except InvalidTag:
         raise EnvelopeError("bad_ciphertext", f"envelope {header.id}") from None
     return body
