@@ -1,13 +1,16 @@
 """End-to-end drain: 10 000 queued applications, terminal store → broker → central DB → ack → terminal store.
 
 The baseline is raw paho publishing the same number of payloads of the same size with QoS 1 to
-the same broker (each PUBACK awaited), in the same run. Central runs in its own process with two
-ingest workers (`central serve`'s default), as in production, where central and terminal never
-share a CPU (here they share two cores). Stage times are summed over threads: the two central
-workers overlap, so central's stages can add up to more than the wall time per application.
+the same broker (each PUBACK awaited), in the same run. Central runs in its own process with one
+ingest worker (`central serve`'s default), as in production, where central and terminal never
+share a CPU (here they share two cores). Stage times are summed over threads: with several central
+workers they overlap, so central's stages can add up to more than the wall time per application.
+The CPU line gives each process's CPU time per application (read from /proc; PostgreSQL's counts every
+server process, other users' too) beside the CPU two cores give in the drain's time.
 Set YC_DRAIN_COUNT for a shorter run; YC_DRAIN_PROCESSES and YC_DRAIN_WORKERS run central as several
-processes on the shared subscription (measured here: two processes of one worker are no faster than one
-of two — the terminal, the broker and central share the machine's two cores, which are all busy).
+processes (or threads) on the shared subscription (measured here: a second thread in one process costs
+~30 % more central CPU per application and is slower; two processes of one thread are a little faster
+than one while both cores are not yet full — the terminal, the broker and central share them).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "drain"
 COUNT = int(os.environ.get("YC_DRAIN_COUNT", "10000"))
 PROCESSES = int(os.environ.get("YC_DRAIN_PROCESSES", "1"))  # central ingest processes on the shared subscription
-WORKERS = int(os.environ.get("YC_DRAIN_WORKERS", "2"))  # ingest threads in each (`central serve`'s default)
+WORKERS = int(os.environ.get("YC_DRAIN_WORKERS", "1"))  # ingest threads in each (`central serve`'s default)
 POSTGRES = os.environ.get("YC_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -100,6 +103,31 @@ def _timed(stages: dict[str, float], name: str, func: Callable[..., Any]) -> Cal
     return wrapper
 
 
+def _cpu(pid: int) -> float:
+    """Return the CPU seconds (user and system) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu() -> float:
+    """Return the CPU seconds every PostgreSQL server process has used so far (other users of the server too)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().split(" ", 2)[1] == "(postgres)":
+                total += _cpu(int(stat.parent.name))
+        except (OSError, ValueError):  # ended meanwhile
+            continue
+    return total
+
+
+def _cpu_fact(spent: dict[str, float], seconds: float) -> dict[str, str]:
+    """Describe the CPU each process spent per application beside what two cores give in the drain's time."""
+    parts = ", ".join(f"{name} {cpu / COUNT * 1e6:,.0f}" for name, cpu in spent.items())
+    return {"CPU µs per application by process": f"{parts}; total {sum(spent.values()) / COUNT * 1e6:,.0f} "
+            f"of the {2 * seconds / COUNT * 1e6:,.0f} two cores give in the drain's time"}
+
+
 def _drain(db_url: str) -> Run:
     """Drain a copy of the queued store into central at ``db_url``."""
     with private_broker(WORK / "subject") as broker:
@@ -124,10 +152,17 @@ def _drain(db_url: str) -> Run:
                 agent.client.publish = _timed(stages, "terminal publish", agent.client.publish)  # type: ignore[method-assign]
                 agent.start()
                 agent.connected.wait(10)
+                assert broker.process is not None
+                pids = {"central": [c.pid for c in centrals], "broker": [broker.process.pid]}
+                before = {name: sum(map(_cpu, ids)) for name, ids in pids.items()}
+                before |= {"terminal": time.process_time(), "PostgreSQL": _postgres_cpu()}
                 began = time.perf_counter()
                 if not agent.run_until_drained(600):
                     raise RuntimeError("the drain did not finish")
                 seconds = time.perf_counter() - began
+                after = {name: sum(map(_cpu, ids)) for name, ids in pids.items()}
+                after |= {"terminal": time.process_time(), "PostgreSQL": _postgres_cpu()}
+                used = {name: after[name] - before[name] for name in before if after[name] > before[name]}
                 agent.stop()
                 for central in centrals:
                     central.terminate()
@@ -139,7 +174,7 @@ def _drain(db_url: str) -> Run:
             uplink_v2.seal, uplink_v2.pack = patched["seal"], patched["pack"]  # type: ignore[assignment]
             outbox.payloads, outbox.ack_many = originals  # type: ignore[assignment]
             store.close()
-        return Run(COUNT, seconds, stages)
+        return Run(COUNT, seconds, stages, _cpu_fact(used, seconds))
 
 
 def _envelope_size() -> int:

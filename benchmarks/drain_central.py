@@ -1,4 +1,4 @@
-"""Central's side of the drain benchmark, in its own process: two ingest workers (the default), timed by stage.
+"""Central's side of the drain benchmark, in its own process: its ingest workers (one by default), timed by stage.
 
 Usage: python -m benchmarks.drain_central SPEC.json — runs until SIGTERM, then prints stage seconds as JSON.
 """

@@ -23,6 +23,7 @@ EXTRA_OF = {  # top-level import name -> the extra whose distribution provides i
     "httpx": "central",
     "starlette": "central",
     "jinja2": "central",
+    "orjson": "central",
     "prometheus_client": "central",
     "psycopg": "central",
     "multipart": "central",

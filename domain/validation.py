@@ -272,7 +272,7 @@ CHECKS: dict[FieldType, Callable[[FormField, Any, date], FieldValue]] = {
 }
 
 
-def _is_blank(raw: Any) -> bool:
+def is_blank(raw: Any) -> bool:
     """Return whether an answer counts as not given."""
     return raw is None or raw == [] or (isinstance(raw, str) and not raw.strip())
 
@@ -286,7 +286,7 @@ def validate(schema: FormSchema, answers: dict[str, Any], today: date) -> Valida
     values: dict[str, FieldValue] = {}
     for item in schema.applicable(answers):
         raw = answers.get(item.key)
-        if _is_blank(raw) or (item.type is FieldType.CHECKBOX and raw is False and item.required):
+        if is_blank(raw) or (item.type is FieldType.CHECKBOX and raw is False and item.required):
             if item.required:
                 code = {FieldType.CHECKBOX: "must_tick", FieldType.CHOICE: "required_choice",
                         FieldType.MULTI_CHOICE: "required_choice"}.get(item.type, "required")

@@ -13,7 +13,7 @@ import base64
 import functools
 import json
 import os
-import uuid
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,9 @@ ALGORITHM = "X25519-HKDF-SHA256-A256GCM"
 MAX_ENVELOPE_BYTES = 256 * 1024
 KINDS = frozenset({"application", "rating", "help_request", "event", "supplement"})
 HEADER_FIELDS = ("v", "terminal", "seq", "id", "kind", "created", "boot", "ctype")
+HEADER_KEYS = frozenset(HEADER_FIELDS)
+TEXT_FIELDS = ("terminal", "id", "kind", "created", "boot", "ctype")  # seq is an int, v checked first
+MESSAGE_ID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # a UUID's canonical text
 ENVELOPE_FIELDS = frozenset({"h", "enc", "body", "sig"})  # nothing unsigned but the signature itself
 ENC_FIELDS = frozenset({"alg", "epk", "nonce"})
 MAX_SEQ = 2**31  # a sequence number fits a signed 32-bit column
@@ -87,9 +90,10 @@ def _key(shared: bytes, epk: bytes, recipient: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=4096)
-def agreed_key(central: x25519.X25519PrivateKey, epk: bytes) -> bytes:
-    """Derive the content key for an ephemeral public key (cached: a sender's batch shares one)."""
-    return _key(central.exchange(x25519.X25519PublicKey.from_public_bytes(epk)), epk, raw_public(central.public_key()))
+def agreed_cipher(central: x25519.X25519PrivateKey, epk: bytes) -> AESGCM:
+    """Return the AES-GCM cipher of an ephemeral public key's content key (cached: a sender's batch shares one)."""
+    shared = central.exchange(x25519.X25519PublicKey.from_public_bytes(epk))
+    return AESGCM(_key(shared, epk, raw_public(central.public_key())))
 
 
 def raw_public(key: x25519.X25519PublicKey) -> bytes:
@@ -153,10 +157,9 @@ def check_header(raw: dict[str, Any], version: int = VERSION) -> None:
     """Check the header's fields, types and ranges (they become bounded database columns)."""
     if raw.get("v") != version:
         raise EnvelopeError("bad_schema_version", f"version {raw.get('v')!r}")
-    if set(raw) != set(HEADER_FIELDS):
+    if raw.keys() != HEADER_KEYS:
         raise EnvelopeError("bad_schema", "header fields")
-    types = {"terminal": str, "seq": int, "id": str, "kind": str, "created": str, "boot": str, "ctype": str}
-    if any(not isinstance(raw[name], kind) or isinstance(raw[name], bool) for name, kind in types.items()):
+    if type(raw["seq"]) is not int or not all(type(raw[name]) is str for name in TEXT_FIELDS):  # bool: not an int
         raise EnvelopeError("bad_schema", "header field types")
     if not 0 <= raw["seq"] < MAX_SEQ:
         raise EnvelopeError("bad_schema", "sequence number out of range")
@@ -169,11 +172,8 @@ def check_header(raw: dict[str, Any], version: int = VERSION) -> None:
 
 
 def is_message_id(value: object) -> bool:
-    """Return whether ``value`` is a message id: a UUID in its canonical text form."""
-    try:
-        return isinstance(value, str) and str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
+    """Return whether ``value`` is a message id: a UUID in its canonical text (as ``str(uuid.UUID(...))`` writes it)."""
+    return isinstance(value, str) and MESSAGE_ID.fullmatch(value) is not None
 
 
 def read_header(data: bytes) -> tuple[Header, dict[str, Any]]:
@@ -216,9 +216,9 @@ def open_parsed(
     epk, nonce = unb64(enc.get("epk"), "epk"), unb64(enc.get("nonce"), "nonce")
     if len(epk) != 32 or len(nonce) != 12:
         raise EnvelopeError("bad_schema", "key or nonce size")
-    key = agreed_key(central, epk)
+    ciphertext = unb64(envelope.get("body"), "body")
     try:
-        body = AESGCM(key).decrypt(nonce, unb64(envelope.get("body"), "body"), canonical(header.as_dict()))
+        body = agreed_cipher(central, epk).decrypt(nonce, ciphertext, canonical(header.as_dict()))
     except InvalidTag:
         raise EnvelopeError("bad_ciphertext", f"envelope {header.id}") from None
     return body

@@ -28,7 +28,7 @@ from protocol.envelope import (
     ContentKey,
     EnvelopeError,
     Header,
-    agreed_key,
+    agreed_cipher,
     canonical,
     check_header,
     new_content_key,
@@ -166,7 +166,7 @@ def open_body(envelope: bytes, head: bytes, central: x25519.X25519PrivateKey) ->
     start = len(ENVELOPE_MAGIC) + _U16.size + len(head)
     epk, nonce = envelope[start : start + 32], envelope[start + 32 : start + _KEY_AND_NONCE]
     try:
-        return AESGCM(agreed_key(central, epk)).decrypt(nonce, envelope[start + _KEY_AND_NONCE :], head)
+        return agreed_cipher(central, epk).decrypt(nonce, envelope[start + _KEY_AND_NONCE :], head)
     except InvalidTag:
         raise EnvelopeError("bad_ciphertext", "envelope") from None
 

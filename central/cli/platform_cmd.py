@@ -94,7 +94,8 @@ def init(keys_dir: Path) -> None:
                    "central-keys-passphrase from systemd's LoadCredential=, else $YC_CA_PASSPHRASE).")
 @click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Archive of published catalogs (default: the bundled sample only).")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Ingest workers.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Ingest threads in this process (one is fastest on CPython; more processes or hosts add cores).")
 @click.option("--command-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="The fleet's command-signing key (<ca>/signing/command.key): with it central delivers the "
                    "remote commands of `fleet command` and the dashboard.")

@@ -7,12 +7,16 @@ named ``{version}-{hash prefix}``; `yichuang central catalog publish` adds one.
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
 from domain.catalog import Catalog
 from domain.catalog_loader import load_catalog
 from domain.data import SAMPLE_CATALOG
+from domain.form_check import FormCheck
+
+FORM_CHECKS = 1024  # prepared form checks kept: offerings × the catalog versions terminals still send under
 
 
 class CatalogArchive:
@@ -21,6 +25,7 @@ class CatalogArchive:
     def __init__(self, catalogs: list[Catalog]) -> None:
         """Index ``catalogs``."""
         self.catalogs = {(c.version, c.content_hash): c for c in catalogs}
+        self._form_checks = functools.lru_cache(maxsize=FORM_CHECKS)(self._prepare)
 
     @classmethod
     def load(cls, root: Path | None, *extra: Path) -> CatalogArchive:
@@ -40,6 +45,18 @@ class CatalogArchive:
     def find(self, version: str, content_hash: str) -> Catalog | None:
         """Return the catalog an application names, or None if central never published it."""
         return self.catalogs.get((version, content_hash))
+
+    def form_check(self, catalog: Catalog, code: str) -> FormCheck:
+        """Return the answer check of ``code`` under ``catalog``, prepared once per catalog version (KeyError: none)."""
+        return self._form_checks(catalog.version, catalog.content_hash, code)
+
+    def cached_form_checks(self) -> int:
+        """Return how many prepared form checks are kept (at most FORM_CHECKS)."""
+        return self._form_checks.cache_info().currsize
+
+    def _prepare(self, version: str, content_hash: str, code: str) -> FormCheck:
+        """Prepare the answer check of ``code`` in the catalog version named."""
+        return FormCheck(self.catalogs[(version, content_hash)].offering(code))
 
 
 def publish(source: Path, root: Path) -> Path:

@@ -9,14 +9,14 @@ that stores it, or leaves it to a person.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from central.platform.catalogs import CatalogArchive
-from central.platform.progress import holder_in
-from domain.application import Draft, check
-from domain.catalog import Catalog
+from central.platform.progress import holder_of
+from domain.form_check import FormCheck
 from domain.instant import Decision, decide
 from protocol import supplement
 from protocol.envelope import EnvelopeError, Header, is_message_id
@@ -25,10 +25,10 @@ Columns = dict[str, Any]
 
 
 def _object(body: bytes) -> dict[str, Any]:
-    """Parse a JSON object body."""
+    """Parse a JSON object body (orjson: UTF-8 only, no NaN, nesting bounded)."""
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
         raise EnvelopeError("bad_content", "the body is not UTF-8 JSON") from None
     if not isinstance(value, dict):
         raise EnvelopeError("bad_content", "the body is not an object")
@@ -81,21 +81,24 @@ def _application(header: Header, data: dict[str, Any], archive: CatalogArchive, 
     if catalog is None:
         raise EnvelopeError("unknown_catalog_version", f"{version} {content_hash}")
     code = str(_string(data, "offering_code"))
-    instant = _check_answers(catalog, code, data)
-    holder = holder_in(holder_key, catalog, code, data["values"]) if holder_key else None
+    try:
+        form = archive.form_check(catalog, code)  # prepared once per catalog version
+    except KeyError:
+        raise EnvelopeError("bad_content", f"item {code}") from None
+    instant = _check_answers(form, data)
+    number = form.holder_number(data["values"]) if holder_key else None
+    holder = None if number is None else holder_of(holder_key, number)
     return {"item": code, "number": _string(data, "number"), "catalog_version": version, "holder": holder,
             "instant": instant}
 
 
-def _check_answers(catalog: Catalog, code: str, data: dict[str, Any]) -> Decision | None:
+def _check_answers(form: FormCheck, data: dict[str, Any]) -> Decision | None:
     """Re-run the catalog version's form validation on the day the application was made; decide a 秒批 item."""
     try:
-        offering = catalog.offering(code)
         made = datetime.fromisoformat(str(data.get("created_at")))
-    except (KeyError, ValueError):
-        raise EnvelopeError("bad_content", f"item {code} or the creation time") from None
+    except ValueError:
+        raise EnvelopeError("bad_content", "the creation time") from None
     values = data.get("values")
-    if not isinstance(values, dict) or not check(Draft(offering, values), made.date()).ok:
-        raise EnvelopeError("invalid_content", f"the answers do not pass {code}'s form")
-    instant = offering.instant
-    return None if instant is None else decide(instant, values, made.date())
+    if not isinstance(values, dict) or not form.passes(values, made.date()):
+        raise EnvelopeError("invalid_content", f"the answers do not pass {form.code}'s form")
+    return None if form.instant is None else decide(form.instant, values, made.date())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
@@ -11,7 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol import topics
-from protocol.envelope import MAX_ENVELOPE_BYTES, EnvelopeError, Header, canonical, open_envelope, read_header, seal
+from protocol.envelope import (
+    MAX_ENVELOPE_BYTES,
+    EnvelopeError,
+    Header,
+    canonical,
+    is_message_id,
+    open_envelope,
+    read_header,
+    seal,
+)
 
 CENTRAL = x25519.X25519PrivateKey.generate()
 TERMINAL = ec.generate_private_key(ec.SECP256R1())
@@ -131,3 +141,16 @@ def test_topics_and_acl() -> None:
     assert "pattern write yc/v1/t/%u/up/app" in topics.acl_lines("central")
     assert "up/#" not in topics.acl_lines("central")  # only the protocol's uplink subtopics
     assert base64.b64decode(json.loads(sealed())["enc"]["epk"])  # the ephemeral key travels in clear
+
+
+UUID_LIKE = st.text(alphabet="0123456789abcdefABCDEF-{}:urn\n ٣", min_size=30, max_size=46)
+
+
+@given(st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.uuids().map(lambda u: u.hex),
+                 st.uuids().map(lambda u: f"{{{u}}}"), UUID_LIKE))
+def test_a_message_id_is_exactly_what_a_uuid_round_trip_gives_back(text: str) -> None:
+    try:
+        canonical_text = str(uuid.UUID(text)) == text
+    except ValueError:
+        canonical_text = False
+    assert is_message_id(text) == canonical_text
