@@ -50,9 +50,12 @@ def _number(crl: x509.CertificateRevocationList) -> int:
         return 0
 
 
-def order(crl: x509.CertificateRevocationList) -> tuple[datetime, int]:
-    """Return what makes one CRL newer than another: its last update, then its number."""
-    return crl.last_update_utc, _number(crl)
+def order(crl: x509.CertificateRevocationList) -> tuple[int, datetime]:
+    """Return what makes one CRL newer than another: its number (the CA's counter), then its last update.
+
+    The number first: a CRL signed while the CA host's clock ran ahead must not hide every later one.
+    """
+    return _number(crl), crl.last_update_utc
 
 
 def held(path: Path, issuing_ca: x509.Certificate | None) -> x509.CertificateRevocationList | None:

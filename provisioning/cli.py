@@ -277,15 +277,18 @@ def technician_card_issue(ca_dir: Path, technician: str, out: Path, public_key: 
 @click.option("--technician", required=True, help="The technician's id (the certificate's CN is tech-<id>).")
 @click.option("--serial", "serials", multiple=True,
               help="Only the card with this certificate serial (hex; repeatable): a technician's other cards stay.")
-def technician_card_revoke(ca_dir: Path, technician: str, serials: tuple[str, ...]) -> None:
+@click.option("--all", "every_card", is_flag=True, help="Every card of the technician (needed when there are two).")
+def technician_card_revoke(ca_dir: Path, technician: str, serials: tuple[str, ...], every_card: bool) -> None:
     """Revoke a lost or withdrawn technician card: terminals refuse it once their sync agent has the new CRL."""
     from provisioning import pki
     from provisioning.techcards import revoke_technician_card
 
-    cn, count = revoke_technician_card(pki.Issuer.load(ca_dir, _passphrase()), technician, set(serials))
-    log.info("revoked %s (%d certificates)", cn, count, extra={"event": "revoked", "terminal": cn})
-    click.echo(f"revoked {cn}: {plural(count, 'card certificate')} in the CRL. `provision serve` hands the new CRL to "
-               "every terminal within 30 s; a terminal offline now refuses the card once it is back online.")
+    cn, revoked = revoke_technician_card(pki.Issuer.load(ca_dir, _passphrase()), technician, set(serials),
+                                         every_card=every_card)
+    log.info("revoked %s (%d certificates)", cn, len(revoked), extra={"event": "revoked", "terminal": cn})
+    click.echo(f"revoked {cn}: {plural(len(revoked), 'card certificate')} in the CRL (serial {', '.join(revoked)}). "
+               "`provision serve` hands the new CRL to every terminal within 30 s; a terminal offline now refuses "
+               "the card once it is back online.")
 
 
 @provision_group.command("revoke")

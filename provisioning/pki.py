@@ -204,10 +204,14 @@ class Issuer:
         self.write_crl()
         return len(hits)
 
+    def _crl_number(self) -> int:
+        """Return the number of the CRL written last (a clock set back must not make the next one look older)."""
+        return _number_of(self.directory / "issuing" / "crl.pem")
+
     def write_crl(self) -> x509.CertificateRevocationList:
         """Sign a CRL listing every revoked certificate and write it to issuing/crl.pem."""
         now = _now()
-        number = x509.CRLNumber(int(now.timestamp() * 1000))  # grows with each CRL: terminals keep the newest
+        number = x509.CRLNumber(max(int(now.timestamp() * 1000), self._crl_number() + 1))  # terminals keep the highest
         builder = (x509.CertificateRevocationListBuilder().issuer_name(self.cert.subject)
                    .last_update(now - dt.timedelta(minutes=5)).next_update(now + dt.timedelta(days=CRL_DAYS))
                    .add_extension(number, critical=False))
@@ -218,6 +222,15 @@ class Issuer:
         crl = builder.sign(self.key, hashes.SHA256())
         _replace(self.directory / "issuing" / "crl.pem", crl.public_bytes(serialization.Encoding.PEM))
         return crl
+
+
+def _number_of(crl_file: Path) -> int:
+    """Return the number of the CRL in ``crl_file`` (0: none, or unnumbered)."""
+    try:
+        crl = x509.load_pem_x509_crl(crl_file.read_bytes())
+        return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    except (OSError, ValueError, x509.ExtensionNotFound):
+        return 0
 
 
 def crl_next_update(directory: Path) -> dt.datetime:

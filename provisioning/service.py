@@ -137,6 +137,7 @@ class EnrollmentService:
         self.renewer = Renewer(enroller.engine, enroller.issuer, enroller.cert_days, enroller.metrics)
         self.crl = CrlPublisher(enroller.issuer.directory / "issuing" / "crl.pem")
         self.client.on_connect = self._on_connect
+        self.client.on_publish = lambda c, u, mid, reason, p: self.crl.acknowledged(mid, reason)
         self.client.on_subscribe = lambda c, u, mid, codes, p: self.ready.set()
         self.client.on_message = self._on_message
 
@@ -145,7 +146,7 @@ class EnrollmentService:
         if reason.is_failure:
             return
         client.subscribe([(f"{topics.CLAIM_PREFIX}/+/req", 1), (topics.pki_request("+"), 1)])
-        self.crl.publish(client)
+        self.crl.connected()
 
     def alive(self) -> bool:
         """Return whether the thread answering requests runs."""

@@ -48,8 +48,13 @@ def issue_technician_card(issuer: Issuer, technician: str, out: Path, *, days: i
     return cn
 
 
-def revoke_technician_card(issuer: Issuer, technician: str, serials: set[str]) -> tuple[str, int]:
-    """Revoke the technician's card certificates (only those with ``serials``, hex, when given); return CN, count."""
+def revoke_technician_card(issuer: Issuer, technician: str, serials: set[str], *,
+                           every_card: bool = False) -> tuple[str, list[str]]:
+    """Revoke the technician's card (the one with ``serials``, hex; all with ``every_card``); return CN, serials.
+
+    A technician holding two cards (a replacement issued before the lost one was revoked) must name
+    the lost one: revoking by name alone would cut off the replacement too.
+    """
     cn = f"tech-{technician}"
     if not TECHNICIAN.fullmatch(cn):
         raise PkiError(f"technician id {technician!r}: 1 to 32 letters, digits and '-', not starting with '-'")
@@ -57,7 +62,12 @@ def revoke_technician_card(issuer: Issuer, technician: str, serials: set[str]) -
         wanted = {format(int(serial.replace(":", ""), 16), "x") for serial in serials}
     except ValueError:
         raise PkiError("--serial: a certificate serial in hex (as `openssl x509 -serial` prints it)") from None
-    count = issuer.revoke_serials(cn, wanted) if wanted else issuer.revoke(cn)
-    if count == 0:
+    valid = [e["serial"] for e in issuer.index() if e["cn"] == cn and e["revoked_at"] is None]
+    chosen = sorted(wanted & set(valid)) if wanted else valid
+    if not chosen:
         raise PkiError(f"no card certificate of {cn} to revoke" + (" with those serials" if wanted else ""))
-    return cn, count
+    if len(chosen) > 1 and not wanted and not every_card:
+        raise PkiError(f"{cn} holds {len(chosen)} cards (serials {', '.join(chosen)}): name the lost one with "
+                       "--serial, or revoke them all with --all")
+    issuer.revoke_serials(cn, set(chosen))
+    return cn, chosen

@@ -91,6 +91,7 @@ class SyncAgent:
         client.on_publish = self._on_publish
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = lambda c, u, mid, codes, p: self.crl.subscribed(mid, codes) if self.crl else None
         # the broker publishes this if the connection dies: the retained state never says online after a crash
         client.will_set(topics.state(self.terminal), heartbeat.presence(False, "lost", self.store.boot), qos=1,
                         retain=True)

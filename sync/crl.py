@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from cryptography import x509
+from paho.mqtt.reasoncodes import ReasonCode
 
 from l10n.cachefiles import write_whole
 from protocol import crl, topics
@@ -31,6 +33,8 @@ class CrlKeeper:
     store: EventRecorder  # where refusals are recorded as events for ops
     kept: int = 0  # CRLs written since start
     _latest: bytes | None = None
+    _subscription: int = -1  # the message id of the latest subscription to the CRL topic
+    _notes: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=8))  # from paho's thread
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def attach(self, client: mqtt.Client) -> None:
@@ -39,30 +43,46 @@ class CrlKeeper:
 
     def connected(self, client: mqtt.Client) -> None:
         """(Re)subscribe; the broker delivers the retained CRL at once."""
-        client.subscribe(topics.CRL, qos=1)
+        self._subscription = client.subscribe(topics.CRL, qos=1)[1] or -1
+
+    def subscribed(self, mid: int, codes: list[ReasonCode]) -> None:
+        """Note a refused subscription (on paho's thread): a broker whose ACL predates the CRL topic."""
+        if mid == self._subscription and any(code.is_failure for code in codes):
+            self._notes.append(("crl_subscribe_refused", "the broker refused the subscription to the revocation "
+                                "list: its ACL predates the topic (ops: regenerate it with provision broker-config)"))
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         """Keep the payload for the pump (on paho's thread: no disk, no crypto here); bounded before it is copied."""
-        if len(message.payload) <= crl.MAX_CRL:
-            with self._lock:
-                self._latest = bytes(message.payload)
+        if len(message.payload) > crl.MAX_CRL:
+            self._notes.append(("crl_refused", f"a revocation list of {len(message.payload)} bytes, over the "
+                                f"{crl.MAX_CRL} taken"))
+            return
+        with self._lock:
+            self._latest = bytes(message.payload)
 
     def step(self, client: mqtt.Client) -> None:
         """Check the latest CRL that arrived; write it when it is this fleet's and newer than the one held."""
+        while self._notes:
+            self._record(*self._notes.popleft())
         with self._lock:
             payload, self._latest = self._latest, None
         if not payload:
             return
         try:
             offered = crl.open_crl(payload, self.issuing_ca)
-        except crl.CrlError as exc:
-            log.warning("revocation list refused: %s", exc, extra={"event": "crl_refused"})
-            self.store.record_event("crl_refused", "warning", {"message": str(exc)[:300]})
+        except Exception as exc:  # CrlError, or anything a hostile payload makes the parser raise
+            self._record("crl_refused", str(exc) if isinstance(exc, crl.CrlError) else "the CRL cannot be read")
             return
         held = crl.held(self.path, self.issuing_ca)
         if held is not None and crl.order(offered) <= crl.order(held):
+            log.debug("an older revocation list ignored", extra={"event": "crl_older"})
             return
         write_whole(self.path, payload)
         self.kept += 1
         log.info("revocation list of %s kept (%d revoked)", offered.last_update_utc.isoformat(), len(offered),
                  extra={"event": "crl_kept"})
+
+    def _record(self, kind: str, message: str) -> None:
+        """Log a refusal and record it as an event for ops."""
+        log.warning("revocation list: %s", message, extra={"event": kind})
+        self.store.record_event(kind, "warning", {"message": message[:300]})

@@ -39,6 +39,7 @@ class CardRefusal(Enum):
     BLOCKED = "blocked"
     INVALID = "invalid"  # not this fleet's, expired, or a bad signature
     REVOKED = "revoked"  # on the fleet's revocation list this terminal holds
+    CRL_UNUSABLE = "crl_unusable"  # the revocation list file is there but cannot be read or checked
 
 
 class CardRefused(Exception):
@@ -89,10 +90,10 @@ def _proved(reader: object, ca: x509.Certificate | None, pin: str, now: Callable
         raise CardRefused(CardRefusal.NO_READER)
     if ca is None:
         raise CardRefused(CardRefusal.NOT_CONFIGURED)
+    revocations = _revocations(crl_file, ca)  # before the card is asked: an unusable list costs no PIN try
     challenge = secrets.token_bytes(CHALLENGE_BYTES)
     try:
         certificate, signature = reader.technician_proof(pin, challenge)
-        revocations = crl.held(crl_file, ca) if crl_file is not None else None
         return verify(certificate, signature, challenge, ca, now(), crl=revocations)
     except WrongCardPin as wrong:
         raise CardRefused(CardRefusal.WRONG_PIN, wrong.tries_left) from None
@@ -106,3 +107,13 @@ def _proved(reader: object, ca: x509.Certificate | None, pin: str, now: Callable
         raise CardRefused(CardRefusal.INVALID) from None
     except CardReaderError:
         raise CardRefused(CardRefusal.NO_CARD) from None
+
+
+def _revocations(crl_file: Path | None, ca: x509.Certificate) -> x509.CertificateRevocationList | None:
+    """Return the revocation list the sync agent keeps (None: it has none yet); one that cannot be used refuses."""
+    if crl_file is None or not crl_file.exists():
+        return None
+    held = crl.held(crl_file, ca)
+    if held is None:  # damaged or replaced: accepting every card would let a revoked one through
+        raise CardRefused(CardRefusal.CRL_UNUSABLE)
+    return held

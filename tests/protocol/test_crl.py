@@ -49,7 +49,10 @@ def test_a_revoked_card_is_refused_and_the_technicians_other_card_still_opens(is
     kept_key, kept = _card(issuer, tmp_path / "kept", "T0011")
     before = crl.open_crl(_crl_bytes(issuer), issuer.cert)
     assert verify(*_proof(lost_key, lost), issuer.cert, datetime.now(UTC), crl=before) == "T0011"
-    assert revoke_technician_card(issuer, "T0011", {format(lost.serial_number, "X")}) == ("tech-T0011", 1)
+    with pytest.raises(pki.PkiError, match="tech-T0011 holds 2 cards"):
+        revoke_technician_card(issuer, "T0011", set())  # by name alone it would cut off the replacement too
+    lost_serial = format(lost.serial_number, "x")
+    assert revoke_technician_card(issuer, "T0011", {lost_serial.upper()}) == ("tech-T0011", [lost_serial])
     after = crl.open_crl(_crl_bytes(issuer), issuer.cert)
     assert crl.order(after) > crl.order(before)
     with pytest.raises(TechnicianCardRevoked, match="revoked"):
@@ -57,6 +60,26 @@ def test_a_revoked_card_is_refused_and_the_technicians_other_card_still_opens(is
     assert verify(*_proof(kept_key, kept), issuer.cert, datetime.now(UTC), crl=after) == "T0011"
     assert crl.revoked(after, lost.serial_number)
     assert not crl.revoked(after, kept.serial_number)
+
+
+def test_every_card_of_a_technician_goes_with_all(issuer: pki.Issuer, tmp_path: Path) -> None:
+    _, first = _card(issuer, tmp_path / "first", "T0012")
+    _, second = _card(issuer, tmp_path / "second", "T0012")
+    cn, revoked = revoke_technician_card(issuer, "T0012", set(), every_card=True)
+    assert (cn, sorted(revoked)) == ("tech-T0012", sorted(format(c.serial_number, "x") for c in (first, second)))
+    listed = crl.open_crl(_crl_bytes(issuer), issuer.cert)
+    assert crl.revoked(listed, first.serial_number)
+    assert crl.revoked(listed, second.serial_number)
+
+
+def test_a_crl_signed_while_the_ca_clock_ran_ahead_does_not_hide_the_next(
+        issuer: pki.Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pki, "_now", lambda: datetime(2030, 1, 1, tzinfo=UTC))
+    ahead = issuer.write_crl()
+    monkeypatch.undo()
+    corrected = issuer.write_crl()
+    assert corrected.last_update_utc < ahead.last_update_utc
+    assert crl.order(corrected) > crl.order(ahead)  # the CA's number still grew: terminals take the correction
 
 
 def test_revoking_nothing_or_a_malformed_serial_is_an_error(issuer: pki.Issuer) -> None:

@@ -24,6 +24,8 @@ CARD_REFUSED = {
     CardRefusal.BLOCKED: N_("This card's PIN is blocked: ask ops to unblock or replace the card."),
     CardRefusal.INVALID: N_("This card is not valid here (another fleet's, expired or damaged): ask ops."),
     CardRefusal.REVOKED: N_("This card has been revoked (reported lost or withdrawn): hand it to ops."),
+    CardRefusal.CRL_UNUSABLE: N_("This terminal's revocation list cannot be read, so no card is accepted: use the "
+                                 "technician PIN and tell ops."),
 }
 MALFORMED_CARD_PIN = N_("A card PIN is 4 to 12 digits.")
 

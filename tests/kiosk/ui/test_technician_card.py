@@ -97,3 +97,19 @@ def test_a_card_on_the_fleets_revocation_list_is_refused(
     assert kiosk.screen == "technician_pin"
     refused = [e["detail"]["why"] for e in kiosk.store.events() if e["kind"] == "technician_card_refused"]
     assert refused == ["revoked"]
+
+
+def test_a_revocation_list_that_cannot_be_read_refuses_every_card_before_its_pin_is_tried(
+        pcsc_kiosk: Driver, card_slot: Callable[..., VirtualCard], issuer: pki.Issuer, tmp_path: Path) -> None:
+    kiosk = pcsc_kiosk
+    kiosk.app.kiosk.technician_ca = issuer.cert
+    applet = technician_card(issuer, tmp_path / "card", CARD_PIN, technician="T0010")
+    card_slot(applet)
+    kiosk.app.kiosk.technician_crl = tmp_path / "crl.pem"
+    (tmp_path / "crl.pem").write_bytes(b"damaged")  # a disk error, or a file someone replaced
+    corner_taps(kiosk)
+    kiosk.tap("技术员卡")
+    assert _type(kiosk, "111111") == "本机的吊销列表无法读取，暂不接受技术员卡：请改用技术员密码，并告知运维。"
+    assert applet.tries == 3  # the card was never asked: no PIN try spent
+    refused = [e["detail"]["why"] for e in kiosk.store.events() if e["kind"] == "technician_card_refused"]
+    assert refused == ["crl_unusable"]
