@@ -6,6 +6,9 @@ carried out once they are; screens other than home are made after the start, in 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +16,18 @@ from pathlib import Path
 import pytest
 
 from domain.catalog import CATEGORY_NAMES, Category
+from tests.common import ROOT
 from tests.kiosk.ui.driver import Driver, running_kiosk
 
 WAIT = "终端正在准备，您的选择稍后打开。"
+FIRST_FRAME = """
+import sys
+from kiosk.cli import kiosk_cmd
+from kiosk.services import catalogs, startup
+from kiosk.ui import launch
+from kiosk.ui.app import KioskApp
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
 
 
 @pytest.fixture
@@ -79,3 +91,11 @@ def test_a_screen_is_made_when_first_shown_and_follows_the_language(starting: Dr
     assert "请点按下方的按键输入" in starting.texts()
     starting.until(lambda: {"guide", "notice", "identify", "form"} <= set(app.manager.screen_names),
                    what="the journey's screens made after the start")
+
+
+def test_what_draws_the_first_frame_imports_no_database_device_or_network_library(display: str) -> None:
+    done = subprocess.run([sys.executable, "-c", FIRST_FRAME], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120, check=True)
+    loaded = set(done.stdout.split())
+    assert "kivy" in loaded  # the window's own
+    assert loaded & {"sqlalchemy", "alembic", "paho", "escpos", "smartcard", "serial", "usb", "pypinyin"} == set()
