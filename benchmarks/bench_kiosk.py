@@ -1,8 +1,10 @@
 """Kiosk UI: cold start to the home screen against an empty Kivy app's cold start, in the same run, under Xvfb.
 
 Each start is a fresh process (interpreter, imports, window, first frame), RUNS times each,
-alternating. The kiosk runs also time the card confirmed → form drawn and the submit tap →
-first bytes at the printer emulator (the application is stored before printing starts).
+alternating; the kiosk's store and devices open after home's first frame, as in `kiosk run`,
+and the time until they are open (ready) is reported beside it. The kiosk runs also time the
+card confirmed → form drawn and the submit tap → first bytes at the printer emulator (the
+application is stored before printing starts).
 """
 
 from __future__ import annotations
@@ -63,8 +65,16 @@ def _run(mode: str) -> Run:
             return f"median {statistics.median(values):.0f} ms, worst {max(values):.0f} ms over {len(values)} runs"
         facts = {"ID card confirmed → form drawn": ms("card_to_form"),
                  "submit tap → printing started (stored first)": ms("submit_to_print"),
-                 "cold start to home, median": f"{statistics.median(starts) * 1000:.0f} ms", **_typing_facts()}
+                 "cold start to home, median": f"{statistics.median(starts) * 1000:.0f} ms",
+                 "cold start to ready (store and devices open after home is drawn), median":
+                     f"{_median_ms('ready')} ms; the journey's screens all made: {_median_ms('screens')} ms",
+                 **_typing_facts()}
     return Run(len(starts), sum(starts), {}, facts)
+
+
+def _median_ms(key: str) -> str:
+    """Return the median of one time of the kiosk runs, in whole ms."""
+    return f"{statistics.median(r[key] for r in _results['kiosk']) * 1000:.0f}"
 
 
 def _percentiles(key: str) -> tuple[float, float, int]:
@@ -89,4 +99,5 @@ def _typing_facts() -> dict[str, str]:
 def cases() -> list[RunCase]:
     """Return the kiosk case."""
     return [RunCase("kiosk cold start to home", lambda: _run("kiosk"), lambda: _run("empty"),
-                    "kiosk app: catalog, store, devices, 10 screens, first frame", "empty Kivy app, first frame")]
+                    "kiosk app: catalog, home's first frame (store, devices, other screens after it)",
+                    "empty Kivy app, first frame")]

@@ -1,8 +1,9 @@
 """One cold start of the kiosk (or of an empty Kivy app) under the benchmark's Xvfb; prints timings as JSON.
 
 ``python -m benchmarks.kiosk_probe kiosk|empty T0`` where T0 is the wall time the parent started
-the process: the cold start includes the interpreter, imports, the window and the first frame, and
-opening the terminal's store, which the parent created beforehand as installation does.
+the process: the cold start includes the interpreter, imports, the window and home's first frame;
+the kiosk then opens the terminal's store (which the parent created beforehand, as installation
+does) and the devices after that frame, as `kiosk run` does, and the run notes when it is ready.
 The kiosk run then times two steps a citizen waits for: the confirmed card to the form drawn,
 and the submit tap to the first bytes at the printer (the application stored before that); then
 it loads the input engines (resident memory before and after) and times each pinyin keystroke
@@ -11,6 +12,7 @@ until its candidates are drawn on the keyboard's bar.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -50,8 +52,8 @@ def empty(started: float) -> dict[str, float]:
     return {"start": time.time() - started}
 
 
-def _build() -> tuple[Any, Any, Any, Any]:
-    """Build the kiosk app with simulated devices and a fresh store, into a new window."""
+def _build(started: float) -> tuple[Any, Any, Any, Any, dict[str, float]]:
+    """Start the kiosk as `kiosk run` does: home drawn first, the store and simulated devices opened after it."""
     import kiosk.ui  # noqa: F401, PLC0415 - Kivy's environment first
     from kiosk.config import UiSection  # noqa: PLC0415
     from kiosk.ui.kivyconf import configure, register_font  # noqa: PLC0415
@@ -59,44 +61,61 @@ def _build() -> tuple[Any, Any, Any, Any]:
     settings = UiSection(fullscreen=False, width_px=540, height_px=960, panel_inches=10.75)
     configure(settings)
     register_font()
-    from datetime import UTC, datetime  # noqa: PLC0415
-
     from kivy.base import EventLoop  # noqa: PLC0415
 
     from domain.catalog_loader import load_catalog  # noqa: PLC0415
     from domain.data import SAMPLE_CATALOG  # noqa: PLC0415
+    from kiosk.services.startup import Startup  # noqa: PLC0415
+    from kiosk.ui.app import KioskApp  # noqa: PLC0415
+    from kiosk.ui.screens import JOURNEY  # noqa: PLC0415
+
+    catalog = load_catalog(SAMPLE_CATALOG)
+    opened: dict[str, Any] = {}
+    app = KioskApp(Startup(catalog, catalog.hall("lc-center"), settings, lambda: _open(catalog, settings, opened)))
+    EventLoop.ensure_window()
+    app._run_prepare()
+    EventLoop.idle()
+    times = {"start": time.time() - started}
+    _frames_until(lambda: app.ready)
+    times["ready"] = time.time() - started
+    home = app.manager.get_screen("home")  # a citizen's first seconds: the journey's screens, the search index,
+    _frames_until(lambda: all(app.manager.has_screen(name) for name in JOURNEY) and home._entries is not None
+                  and gc.get_freeze_count() > 0)  # and the start's objects frozen out of the collector's passes
+    times["screens"] = time.time() - started
+    return app, opened["reader"], opened["printer"], opened["store"], times
+
+
+def _open(catalog: Any, settings: Any, opened: dict[str, Any]) -> Any:
+    """Open the provisioned store and the simulated devices and build the terminal (as `open_kiosk` does)."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
     from drivers.cardreader.factory import SimulatedReader, open_card_reader  # noqa: PLC0415
     from drivers.printer.factory import SimulatedPrinter, open_printer  # noqa: PLC0415
     from kiosk.services.terminal import Kiosk  # noqa: PLC0415
     from kiosk.store.keys import KeyFileProvider  # noqa: PLC0415
     from kiosk.store.opening import open_store  # noqa: PLC0415
-    from kiosk.ui.app import KioskApp  # noqa: PLC0415
 
     folder = Path(os.environ.get(STORE_FOLDER) or tempfile.mkdtemp(prefix="kiosk-bench-"))
-    catalog = load_catalog(SAMPLE_CATALOG)
     store = open_store(folder / "store.db", KeyFileProvider(folder / "store.key"))
     reader, printer = open_card_reader("sim://"), open_printer("sim://")
     if not isinstance(reader, SimulatedReader) or not isinstance(printer, SimulatedPrinter):
         raise TypeError("sim:// devices expected")
     reader.open()
-    app = KioskApp(Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,
-                         lambda: datetime.now(UTC)))
-    EventLoop.ensure_window()
-    app._run_prepare()
-    EventLoop.idle()
-    return app, reader, printer, store
+    opened.update(store=store, reader=reader, printer=printer)
+    return Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,
+                 lambda: datetime.now(UTC))
 
 
 def kiosk(started: float) -> dict[str, float]:
-    """The kiosk with simulated devices: to home, card to form, submit to printing."""
+    """The kiosk with simulated devices: to home, to ready, card to form, submit to printing."""
     from kivy.base import EventLoop  # noqa: PLC0415
 
     import kiosk.ui.app  # noqa: PLC0415
     from drivers.cardreader.simulator import SAMPLE_CARDS  # noqa: PLC0415
 
     kiosk.ui.app.WARM_INPUTS_AFTER_S = 3600.0  # the probe loads the engines itself, to measure them
-    app, reader, printer, store = _build()
-    result: dict[str, Any] = {"start": time.time() - started}
+    app, reader, printer, store, times = _build(started)
+    result: dict[str, Any] = dict(times)
     app.start("SB-001")
     app.go("identify")
     reader.simulator.place(SAMPLE_CARDS["zhang"])

@@ -43,7 +43,7 @@ def kiosk_demo(app: TerminalContext, data: Path) -> None:
     store = open_store(data / "store.db", KeyFileProvider(data / "store.key"))
     try:
         demo_app = _demo_app(app, settings, store, data)
-        run_app(demo_app, demo_app.kiosk)
+        run_app(demo_app)
     finally:
         store.close()
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.catalog import Catalog, Hall, UnknownHall
 from domain.catalog_loader import load_catalog
 from domain.catalog_reader import CatalogError
 from kiosk.store.releases import ReleaseStore
-from kiosk.store.store import Store
 from protocol.release import ReleaseError
+
+if TYPE_CHECKING:
+    from kiosk.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
 
 from domain.catalog import Offering
 from domain.identity import DOCUMENT_NAMES, DocumentType, Identity, ProblemCode
 from domain.text import Text
 from drivers.cardreader.errors import CardLifted, CardReaderError, NoCard, ReaderUnavailable
 from drivers.cardreader.port import CardReader
-from kiosk.store.health import CARD_REFUSED
-from kiosk.store.store import Store
+
+if TYPE_CHECKING:
+    from kiosk.store.store import Store
 
 WAIT_S = 20  # seconds of one wait for a card; the citizen can always try again
 
@@ -84,6 +86,8 @@ def refusal(identity: Identity, offering: Offering) -> Refusal | None:
 
 def record_refusal(store: Store, item: str, identity: Identity, refused: Refusal) -> None:
     """Record for ops why a card was turned away: the reason, the document kind and the item, never card data."""
+    from kiosk.store.health import CARD_REFUSED  # noqa: PLC0415 - SQLAlchemy stays off the kiosk's first frame
+
     store.record_event(CARD_REFUSED, "warning", {
         "code": refused.code.value, "field": refused.field, "document": identity.document_type.value, "item": item})
 

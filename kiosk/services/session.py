@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.application import Application, Draft, MaterialStatus, check
 from domain.catalog import MaterialRequirement, Offering
@@ -21,8 +21,9 @@ from domain.receipt import Receipt
 from domain.text import Lang, Text
 from domain.validation import Severity
 from kiosk.services.identify import Refusal, RefusalCode, refusal
-from l10n.countries import country
-from l10n.pinyin import Composer
+
+if TYPE_CHECKING:
+    from l10n.pinyin import Composer
 
 ELDER_AGE = 65  # a card holder this old is offered elder mode
 MASKED_FROM_CARD = {  # card data is shown masked: the citizen confirmed it on the identify screen
@@ -166,6 +167,8 @@ def age_on(born: date, day: date) -> int:
 
 def _nationality(code: str, lang: Lang) -> str:
     """Show a card's nationality code by its country's name: 加拿大（CAN）, Canada (CAN)."""
+    from l10n.countries import country  # noqa: PLC0415 - pycountry only for a foreigner's card, off the kiosk's start
+
     name = country(code)
     if name is None:
         return code

@@ -8,9 +8,10 @@ Every entry, exit and refusal is an event in the store (never the PIN), which th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from kiosk.store.outbox import backlog, oldest_pending_age
-from kiosk.store.store import Store
+if TYPE_CHECKING:
+    from kiosk.store.store import Store
 
 TAPS = 5
 WITHIN_S = 3.0
@@ -46,5 +47,7 @@ def audit(store: Store, action: str, technician: str | None = None) -> None:
 
 def sync_backlog(store: Store) -> tuple[int, int]:
     """Return how many entries central has not acknowledged and the age of the oldest in minutes (0: none)."""
+    from kiosk.store.outbox import backlog, oldest_pending_age  # noqa: PLC0415 - SQLAlchemy stays off the kiosk's start
+
     age = oldest_pending_age(store)
     return backlog(store), 0 if age is None else int(age.total_seconds() // 60)

@@ -11,49 +11,39 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition
 
+from domain.catalog import Catalog, Hall
 from domain.text import Lang, Text
 from kiosk.services.availability import Availability
 from kiosk.services.idle import IdleAction, reading_s
 from kiosk.services.session import Session
+from kiosk.services.startup import Startup
 from kiosk.services.technician_access import CornerTaps, audit
-from kiosk.services.terminal import Kiosk
 from kiosk.ui import bridge
 from kiosk.ui.i18n import N_, tr
+from kiosk.ui.opening import Opening
 from kiosk.ui.remote import POLL_S, BetweenSessions
+from kiosk.ui.screens import Screens
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.form import FormScreen
-from kiosk.ui.screens.guide import GuideScreen
 from kiosk.ui.screens.home import HomeScreen
-from kiosk.ui.screens.identify import IdentifyScreen
-from kiosk.ui.screens.materials import MaterialsScreen
-from kiosk.ui.screens.notice import NoticeScreen
-from kiosk.ui.screens.out_of_service import OutOfServiceScreen
-from kiosk.ui.screens.progress import ProgressScreen
-from kiosk.ui.screens.rating import RatingScreen
-from kiosk.ui.screens.receipt import ReceiptScreen
-from kiosk.ui.screens.review import ReviewScreen
-from kiosk.ui.screens.supplement import SupplementScreen
-from kiosk.ui.screens.technician import TechnicianScreen
-from kiosk.ui.screens.technician_enroll import TechnicianEnrollScreen
-from kiosk.ui.screens.technician_pin import TechnicianPinScreen
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets import restyle
 from l10n import speakable
 
+if TYPE_CHECKING:
+    from kiosk.services.terminal import Kiosk
+
 log = logging.getLogger(__name__)
-SCREENS = (HomeScreen, GuideScreen, NoticeScreen, IdentifyScreen, FormScreen, MaterialsScreen, ReviewScreen,
-           ReceiptScreen, RatingScreen, OutOfServiceScreen, ProgressScreen, SupplementScreen, TechnicianPinScreen,
-           TechnicianScreen, TechnicianEnrollScreen)
 DEVICE_CHECK_S = 30.0  # a full check (the disk too); device changes arrive from the pollers at once
 STAFF_SCREENS = frozenset({"technician_pin", "technician", "technician_enroll"})
 WARM_INPUTS_AFTER_S = 2.0  # the keyboard's engines load after the first frames, not on the start path
@@ -66,8 +56,9 @@ LOOKUPS = frozenset({"progress", "supplement"})
 
 
 def settle_gc() -> None:
-    """Keep the collector's full passes off a citizen's keystrokes once everything start-up makes is loaded.
+    """Keep the collector's full passes off a citizen's taps and keystrokes once what start-up makes is loaded.
 
+    Called once the journey's screens are made after the start, and again once the input engines are loaded.
     Start-up objects (modules, screens, catalog) are frozen out of collection and the young
     generation is made large enough that a keystroke's widgets die by reference count: a full
     pass over the whole heap otherwise stalls a key press by a few hundred milliseconds.
@@ -92,22 +83,24 @@ class KioskApp(App):
     high_contrast = BooleanProperty(False)  # the high-contrast palette (高对比度)
     staff_only = BooleanProperty(False)  # a technician's screen is shown: citizens' controls such as 呼叫帮办 go
     hall_notice = ObjectProperty(None, allownone=True)  # central's notice for the hall (Text), shown between sessions
+    ready = BooleanProperty(False)  # the store and the devices are open and watched (the top bar says 准备中 till then)
 
-    def __init__(self, kiosk: Kiosk, lang: Lang = "zh", **kwargs: Any) -> None:
-        """Build the app around the terminal's parts."""
+    def __init__(self, terminal: Kiosk | Startup, lang: Lang = "zh", **kwargs: Any) -> None:
+        """Build the app around the terminal's parts, or around what home needs while they open (`Startup`)."""
         super().__init__(**kwargs)
-        self.kiosk, self.lang = kiosk, lang
-        settings = kiosk.settings
+        self.terminal, self.lang = terminal, lang
+        self._kiosk = None if isinstance(terminal, Startup) else terminal
+        self.opening = Opening(self, terminal) if isinstance(terminal, Startup) else None
+        settings = terminal.settings
         self.theme = Theme(settings.width_px, settings.height_px, settings.panel_inches)
         self.session: Session | None = None
         self.availability = Availability()
         self.browsing = False  # guides opened from the out-of-service screen
         self.last_touch = time.monotonic()
         self.reading_s = 0.0  # how long the screen shown takes to read
-        self.manager = ScreenManager(transition=NoTransition())
+        self.manager = Screens(transition=NoTransition())
         self._events: list[Any] = []
         self._notice_event: Any = None
-        self.volume = kiosk.voice.volume
         self.between = BetweenSessions(self)
         self.corner = CornerTaps()  # the technician's hidden gesture
 
@@ -119,26 +112,65 @@ class KioskApp(App):
         """Return catalog or domain text in the current language."""
         return text.get(self.lang)
 
+    @property
+    def kiosk(self) -> Kiosk:
+        """Return the open terminal (only home is shown before it is open: see `waits`)."""
+        if self._kiosk is None:
+            raise RuntimeError("the terminal is not open yet")
+        return self._kiosk
+
+    @property
+    def catalog(self) -> Catalog:
+        """Return the catalog served (the one home was first drawn from, until the terminal is open)."""
+        return (self._kiosk or self.terminal).catalog
+
+    @property
+    def hall(self) -> Hall:
+        """Return this terminal's hall."""
+        return (self._kiosk or self.terminal).hall
+
     def build(self) -> Any:
-        """Load the layout, add the screens, start the idle and device watches."""
+        """Load the layout and home (other screens come later); watch the terminal, or open it after this frame."""
         root = Builder.load_file(KV)
-        for screen_class in SCREENS:
-            self.manager.add_widget(screen_class())
+        self.manager.add_widget(HomeScreen())
         root.ids.stage.add_widget(self.manager)
         Window.bind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
         Window.bind(on_touch_down=self._corner_tap)
+        self.bind(lang=lambda *_: self._show(spoken=True))
+        if self.opening is not None:
+            self.opening.after_first_frame()
+        else:
+            self._watch()
+        self._show(spoken=True)
+        return root
+
+    def opened(self, kiosk: Kiosk) -> None:
+        """Take the terminal opened after the first frame and start watching it."""
+        self._kiosk = kiosk
+        self._watch()
+        self.speak(self.t(self.current.prompt))  # remembered: voice guidance turned on says it
+
+    def _watch(self) -> None:
+        """Start the idle, device and central watches, the search index and the input engines; the terminal is ready."""
+        self.volume = self.kiosk.voice.volume
         self._events = [Clock.schedule_interval(self._watch_idle, 1.0),
                         Clock.schedule_interval(lambda _dt: self.check_devices(), DEVICE_CHECK_S),
                         Clock.schedule_interval(self.between.poll, POLL_S)]
         devices = self.kiosk.devices
         devices.start(lambda _snapshot: bridge.on_ui(lambda: self._available(devices.availability())))
-        self.bind(lang=lambda *_: self._show(spoken=True))
         self.check_devices()
-        self._show(spoken=True)
         home = self.manager.get_screen("home")
         bridge.run(home.entries, lambda _: None, lambda exc: log.warning("search index: %s", type(exc).__name__))
         self._events.append(Clock.schedule_once(lambda _dt: self._warm_inputs(), WARM_INPUTS_AFTER_S))
-        return root
+        self.manager.prepare(then=settle_gc)  # the start's objects, frozen: no full pass stalls the first citizen
+        self.ready = True
+
+    def waits(self, action: Callable[[], None]) -> bool:
+        """Return whether ``action`` needs the terminal still opening: it is then kept for it, and the citizen told."""
+        if self._kiosk is not None or self.opening is None:
+            return False
+        self.opening.wait(action)
+        return True
 
     def _warm_inputs(self) -> None:
         """Load the pinyin index, the handwriting model and speech's pinyin off the UI thread, after the first frame."""
@@ -151,12 +183,21 @@ class KioskApp(App):
         for event in [*self._events, self._notice_event]:
             if event is not None:
                 event.cancel()
-        self.kiosk.devices.stop()
+        self.manager.stop_preparing()
+        if self._kiosk is not None:
+            self._kiosk.devices.stop()
+        if self.opening is not None:
+            self.opening.stop()
         Window.unbind(on_touch_down=self._touched, on_touch_move=self._touched, on_touch_up=self._touched)
         Window.unbind(on_touch_down=self._corner_tap)
         if self.root is not None:
             Window.remove_widget(self.root)
         Builder.unload_file(KV)
+
+    def close_terminal(self) -> None:
+        """Release the open terminal's devices (the window has closed)."""
+        if self._kiosk is not None:
+            self._kiosk.close()
 
     @property
     def current(self) -> KioskScreen:
@@ -166,6 +207,8 @@ class KioskApp(App):
 
     def go(self, name: str) -> None:
         """Show screen ``name``, filled from the session, and say its prompt (an urgent command ends the session)."""
+        if name != "home" and self.waits(lambda: self.go(name)):
+            return
         if self.between.urgent and self.session is not None and name != "receipt":  # a stored application's receipt
             self.end_session()
             return
@@ -182,17 +225,22 @@ class KioskApp(App):
         self.reading_s = reading_s(self.current.words())
 
     def speak(self, text: str) -> None:
-        """Say ``text`` now (when voice guidance is on), cutting off what was being said."""
-        self.kiosk.voice.prompt(text, self.lang)
+        """Say ``text`` now (when voice guidance is on), cutting off what was being said; nothing before it opens."""
+        if self._kiosk is not None:
+            self._kiosk.voice.prompt(text, self.lang)
 
     def toggle_voice(self) -> None:
         """Turn voice guidance on (saying the screen's prompt) or off."""
+        if self.waits(self.toggle_voice):
+            return
         voice = self.kiosk.voice
         voice.turn_off() if voice.on else voice.turn_on()
         self.voice_on = voice.on
 
     def toggle_elder(self) -> None:
         """Turn elder mode on (with slow voice guidance) or off, for this session."""
+        if self.waits(self.toggle_elder):
+            return
         self.elder = not self.elder
         voice = self.kiosk.voice
         if self.elder:
@@ -228,6 +276,8 @@ class KioskApp(App):
 
     def start(self, code: str) -> None:
         """Begin a session for item or bundle ``code`` at its guide."""
+        if self.waits(lambda: self.start(code)):
+            return
         self.session = self.kiosk.start_session(code)
         self.hall_notice = None  # the hall's notice is for passers-by; it comes back when the session ends
         self.go("guide")
@@ -261,6 +311,8 @@ class KioskApp(App):
 
     def call_staff(self) -> None:
         """Store a help request (the sync agent carries it to central); say help is coming until staff come."""
+        if self.waits(self.call_staff):
+            return
         session, screen = self.session, self.manager.current
         self.help_coming = True
         bridge.run(lambda: self.kiosk.call_for_help(screen, session), lambda _: None,

@@ -1,7 +1,7 @@
 """UI text through gettext catalogs: msgids in English, zh_CN the default, compiled from the .po at start.
 
-The .po files are the only source (no compiled .mo in the tree): Babel compiles them in memory
-into standard ``gettext.GNUTranslations``. Catalog content (item names, guides, validation
+The .po files are the only source (no compiled .mo in the tree): ``l10n.po`` reads them at start
+into ``gettext`` translations. Catalog content (item names, guides, validation
 messages) is bilingual data and comes through ``Text.get`` instead.
 """
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from cmdline.liveness import Liveness
 from domain.text import Lang
 from kiosk.config import UiSection
-from kiosk.services.terminal import Kiosk
+from kiosk.services.startup import Startup
 from kiosk.ui.kivyconf import configure, register_font
 
 if TYPE_CHECKING:
@@ -20,27 +20,36 @@ def prepare_window(settings: UiSection, *, width_px: int | None = None) -> None:
     register_font()
 
 
-def run_app(app: KioskApp, kiosk: Kiosk) -> None:
-    """Run ``app`` until its window closes, then release the terminal's devices.
+def run_app(app: KioskApp) -> None:
+    """Run ``app`` until its window closes, then release the terminal's devices; raise what kept it from opening.
 
-    Under systemd the UI loop itself feeds the watchdog: a hung screen stops the pings and is restarted.
+    Under systemd the UI loop itself feeds the watchdog, and the kiosk says it is ready once its store and
+    devices are open: a hung screen stops the pings and is restarted, a store that will not open never starts.
     """
     from kivy.clock import Clock  # noqa: PLC0415 - after prepare_window(), like every Kivy import
 
     liveness = Liveness()
-    Clock.schedule_once(lambda _dt: liveness.ready("citizen screens shown"), 0)
+
+    def opened(_app: KioskApp, ready: bool) -> None:
+        """Say READY once the store and the devices are open."""
+        if ready:
+            liveness.ready("citizen screens shown")
+
+    app.fbind("ready", opened)
     feeding = Clock.schedule_interval(lambda _dt: liveness.alive(), 1.0)
     try:
         app.run()
     finally:
         feeding.cancel()
         liveness.stopping()
-        kiosk.close()
+        app.close_terminal()
+    if app.opening is not None and app.opening.failed is not None:
+        raise app.opening.failed
 
 
-def launch(kiosk: Kiosk, lang: Lang) -> None:
-    """Run the kiosk app over ``kiosk`` (its settings say the window) until the window closes."""
-    prepare_window(kiosk.settings)
+def launch(startup: Startup, lang: Lang) -> None:
+    """Run the kiosk app: home first, from ``startup`` (its settings say the window), the store and devices after."""
+    prepare_window(startup.settings)
     from kiosk.ui.app import KioskApp  # noqa: PLC0415 - Kivy's window opens on import: after prepare_window()
 
-    run_app(KioskApp(kiosk, lang=lang), kiosk)
+    run_app(KioskApp(startup, lang=lang))

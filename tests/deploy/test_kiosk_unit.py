@@ -86,7 +86,8 @@ def test_the_kiosk_says_ready_feeds_the_watchdog_and_stops_feeding_it_when_its_u
         assert kiosk.stdout is not None
         assert kiosk.stdout.readline() == "hang\n"
         fed = drained(notify)  # everything sent before the UI loop hung
-        assert fed[0] == "READY=1\nSTATUS=citizen screens shown"
+        # READY once the store and the devices are open (after home is drawn): the loop may have fed the watchdog first
+        assert next(message for message in fed if message != "WATCHDOG=1") == "READY=1\nSTATUS=citizen screens shown"
         assert "WATCHDOG=1" in fed  # the UI loop fed the watchdog while it turned
         assert drained(notify, HANG_S - 0.5) == []  # hung: systemd would kill it after WatchdogSec
         assert kiosk.stdout.readline() == "resumed\n"
@@ -98,3 +99,18 @@ def test_the_kiosk_says_ready_feeds_the_watchdog_and_stops_feeding_it_when_its_u
     finally:
         if kiosk.poll() is None:
             kiosk.kill()
+
+
+def test_a_kiosk_whose_store_does_not_open_stops_with_the_reason_and_never_says_ready(
+        xvfb: str, notify: socket.socket, tmp_path: Path) -> None:
+    config = terminal(tmp_path)
+    (tmp_path / "store.key").unlink()  # the store opens after home is drawn: its failure still stops the kiosk
+    env = {**os.environ, "DISPLAY": xvfb, "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-home-"), "PYTHONPATH": str(ROOT),
+           "YICHUANG_CONFIG": str(config), "NOTIFY_SOCKET": notify.getsockname(), "WATCHDOG_USEC": "1000000"}
+    done = subprocess.run([sys.executable, "main.py", "kiosk", "run", "--windowed"], cwd=ROOT, env=env, text=True,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert "its key (file) is missing" in done.stderr  # the store's own words, as when it opened before the window
+    told = drained(notify)
+    assert not any(message.startswith("READY=1") for message in told)  # systemd sees a start that failed
+    assert told[-1] == "STOPPING=1"

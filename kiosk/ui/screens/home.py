@@ -55,7 +55,7 @@ class HomeScreen(KioskScreen):
         """Return the search index of this hall's offerings (built once; the app warms it in the background)."""
         if self._entries is None:
             app = self.kiosk_app
-            items, bundles = app.kiosk.catalog.offered_at(app.kiosk.hall.id)
+            items, bundles = app.catalog.offered_at(app.hall.id)
             self._entries = index([*items, *bundles])
         return self._entries
 
@@ -66,7 +66,7 @@ class HomeScreen(KioskScreen):
     def show(self) -> None:
         """List categories, or the chosen category's offerings, or search results."""
         app = self.kiosk_app
-        items, bundles = app.kiosk.catalog.offered_at(app.kiosk.hall.id)
+        items, bundles = app.catalog.offered_at(app.hall.id)
         self.ids.title.text = app.t(self.prompt, app.lang) if self.tip < 0 else app.t(ATTRACT[self.tip], app.lang)
         self.ids.keypad.build(LETTERS, self.typed)
         self.ids.query.text = self.query or app.t("Type pinyin letters to search, e.g. SBK", app.lang)
@@ -92,7 +92,7 @@ class HomeScreen(KioskScreen):
         app = self.kiosk_app
         offered: list[ServiceItem | Bundle] = [*items, *bundles]
         if not self.query and not self.category:
-            order = {c: n for n, c in enumerate(app.kiosk.catalog.meta.category_order)}
+            order = {c: n for n, c in enumerate(app.catalog.meta.category_order)}
             buttons: list[BigButton] = [
                 CategoryButton(text=f"{app.text(CATEGORY_NAMES[Category(c)])}  ({sum(i.category == c for i in items)})",
                                icon=ICONS[Category(c)], on_release=lambda _b, c=c: self.pick(c))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -102,14 +103,19 @@ class Driver:
 
 
 @contextmanager
-def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS, reader_url: str = "sim://?timeout=1") -> Iterator[Driver]:
-    """Build a kiosk app into the window (sized to ``settings``) with a fresh store and simulated devices."""
+def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS, reader_url: str = "sim://?timeout=1",
+                  opens: threading.Event | None = None) -> Iterator[Driver]:
+    """Build a kiosk app into the window (sized to ``settings``) with a fresh store and simulated devices.
+
+    ``opens``: the app starts as `kiosk run` does, home first, and its terminal opens once the event is set.
+    """
     from kivy.core.window import Window
 
     from domain.catalog_loader import load_catalog
     from domain.data import SAMPLE_CATALOG
     from drivers.cardreader.factory import open_card_reader
     from drivers.printer.factory import open_printer
+    from kiosk.services.startup import Startup
     from kiosk.services.terminal import Kiosk
     from kiosk.ui.app import KioskApp
     from tests.kiosk.store.helpers import open_test_store
@@ -123,7 +129,14 @@ def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS, reader_url: st
     context = Kiosk(catalog, catalog.hall("lc-center"), "LC0001", store, reader, printer, settings,
                     lambda: datetime.now(UTC))
     context.writing.warm()  # a kiosk that has been up a while: its input engines are loaded
-    app = KioskApp(context)
+
+    def open_terminal() -> Kiosk:
+        """Hand over the terminal once the test lets it open."""
+        assert opens is not None
+        assert opens.wait(60)
+        return context
+
+    app = KioskApp(context if opens is None else Startup(catalog, context.hall, settings, open_terminal))
     app._run_prepare()
     driver = Driver(app, store, reader, printer)
     driver.frames(5)
@@ -131,6 +144,8 @@ def running_kiosk(tmp_path: Path, settings: UiSection = SETTINGS, reader_url: st
         yield driver
     finally:
         app.dispatch("on_stop")  # (not on_stop(): kv's `app` proxy forgets the app on the event)
+        if opens is not None:
+            opens.set()  # a terminal still opening is dropped by the stopped app
         reader.close()
         printer.close()
         printer.emulator.stop()

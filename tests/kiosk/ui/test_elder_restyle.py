@@ -17,6 +17,7 @@ import pytest
 
 from domain.catalog import CATEGORY_NAMES, Category
 from drivers.cardreader.simulator import SAMPLE_CARDS
+from kiosk.ui.screens import CLASSES
 from kiosk.ui.widgets import BigButton, Themed
 from tests.common import ROOT
 from tests.kiosk.ui import contrast
@@ -62,6 +63,8 @@ def assert_in_the_sessions_theme(kiosk: Driver) -> None:
 
 def test_a_toggle_restyles_the_screen_on_view_and_leaves_the_others_until_they_are_shown(panel: Driver) -> None:
     app = panel.app
+    for name in CLASSES:  # a kiosk up for a while: every screen made (each is made when first needed after the start)
+        app.manager.get_screen(name)
     plain = app.theme
     sizes = {id(w): w.font_size for w in off_view(panel) if hasattr(w, "font_size")}
     panel.tap("长辈模式：关")  # five categories a page: the others are kept aside, off the window
