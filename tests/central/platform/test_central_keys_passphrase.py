@@ -52,7 +52,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
                     env={"YC_CA_PASSPHRASE": PASSPHRASE})
     assert made.returncode == 0, made.stderr
     config = yichuang("provision", "broker-config", "--ca-dir", str(ca), "--out", str(base / "broker"), "--port",
-                      str(port), "--bind", "127.0.0.1", "--run-as", getpass.getuser(), env={})
+                      str(port), "--bind", "127.0.0.1", "--services-port", str(free_port()),  # not 8884: shared
+                      "--run-as", getpass.getuser(), env={})
     assert config.returncode == 0, config.stderr
     broker = start_mosquitto(base / "broker" / "mosquitto.conf", port)
     yield Installed(ca, port, f"sqlite:///{base}/central.db")

@@ -16,7 +16,7 @@ def test_the_schema_matches_the_migrations(central_db: Engine) -> None:
     with central_db.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": "central_alembic_version"})
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "0028"
+        assert context.get_current_revision() == "0029"
 
 
 def test_processes_starting_together_migrate_once(central_url: str) -> None:
