@@ -42,7 +42,7 @@ def open_crl(data: bytes, issuing_ca: x509.Certificate) -> x509.CertificateRevoc
     return crl
 
 
-def _number(crl: x509.CertificateRevocationList) -> int:
+def number(crl: x509.CertificateRevocationList) -> int:
     """Return the CRL's number (0 when it has none)."""
     try:
         return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
@@ -55,7 +55,7 @@ def order(crl: x509.CertificateRevocationList) -> tuple[int, datetime]:
 
     The number first: a CRL signed while the CA host's clock ran ahead must not hide every later one.
     """
-    return _number(crl), crl.last_update_utc
+    return number(crl), crl.last_update_utc
 
 
 def held(path: Path, issuing_ca: x509.Certificate | None) -> x509.CertificateRevocationList | None:

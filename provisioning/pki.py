@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from protocol.crl import number as crl_number
 from provisioning.keyfile import encrypted_pem
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | x25519.X25519PrivateKey
@@ -227,9 +228,8 @@ class Issuer:
 def _number_of(crl_file: Path) -> int:
     """Return the number of the CRL in ``crl_file`` (0: none, or unnumbered)."""
     try:
-        crl = x509.load_pem_x509_crl(crl_file.read_bytes())
-        return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-    except (OSError, ValueError, x509.ExtensionNotFound):
+        return crl_number(x509.load_pem_x509_crl(crl_file.read_bytes()))
+    except (OSError, ValueError):
         return 0
 
 

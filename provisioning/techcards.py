@@ -23,12 +23,18 @@ from provisioning.pki import Issuer, PkiError, private_pem, write_new
 CARD_DAYS = 365
 
 
-def issue_technician_card(issuer: Issuer, technician: str, out: Path, *, days: int = CARD_DAYS,
-                          public_key: bytes | None = None) -> str:
-    """Write ``card.pem`` (and ``card.key`` when no ``public_key`` is given) into the empty ``out``; return the CN."""
+def _card_cn(technician: str) -> str:
+    """Return the CN a technician's card certificates carry (PkiError for an id that cannot be one)."""
     cn = f"tech-{technician}"
     if not TECHNICIAN.fullmatch(cn):
         raise PkiError(f"technician id {technician!r}: 1 to 32 letters, digits and '-', not starting with '-'")
+    return cn
+
+
+def issue_technician_card(issuer: Issuer, technician: str, out: Path, *, days: int = CARD_DAYS,
+                          public_key: bytes | None = None) -> str:
+    """Write ``card.pem`` (and ``card.key`` when no ``public_key`` is given) into the empty ``out``; return the CN."""
+    cn = _card_cn(technician)
     if out.exists() and any(out.iterdir()):
         raise PkiError(f"{out} is not empty: a technician card is written into an empty folder")
     if public_key is None:
@@ -55,9 +61,7 @@ def revoke_technician_card(issuer: Issuer, technician: str, serials: set[str], *
     A technician holding two cards (a replacement issued before the lost one was revoked) must name
     the lost one: revoking by name alone would cut off the replacement too.
     """
-    cn = f"tech-{technician}"
-    if not TECHNICIAN.fullmatch(cn):
-        raise PkiError(f"technician id {technician!r}: 1 to 32 letters, digits and '-', not starting with '-'")
+    cn = _card_cn(technician)
     try:
         wanted = {format(int(serial.replace(":", ""), 16), "x") for serial in serials}
     except ValueError:

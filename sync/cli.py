@@ -18,6 +18,8 @@ from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from kiosk.store.store import Store
     from protocol.heartbeat import Heartbeat
     from sync.agent import SyncAgent
@@ -67,7 +69,7 @@ def _agent(app: TerminalContext) -> SyncAgent:
                      clock=TrustedClock(section.time_file), heartbeat=lambda: beat().model_dump_json().encode(),
                      heartbeat_every=section.heartbeat_s, catalog=_fetcher(app, store),
                      commands=_desk(app, store, keys, lambda: bundle(store, beat(), releases)),
-                     crl=_crl_keeper(app, store))
+                     crl=_crl_keeper(app, store, pinned))
 
 
 def _rotate_if_due(app: TerminalContext) -> None:
@@ -115,12 +117,10 @@ def _fetcher(app: TerminalContext, store: Store) -> CatalogFetcher | None:
     return CatalogFetcher(app.releases(), key, app.config.terminal.hall, store)
 
 
-def _crl_keeper(app: TerminalContext, store: Store) -> CrlKeeper | None:
+def _crl_keeper(app: TerminalContext, store: Store, ca: x509.Certificate | None) -> CrlKeeper | None:
     """Return the keeper of the fleet's revocation list, or None (logged) when no issuing CA is pinned."""
-    from kiosk.services.technician_card import issuing_ca
     from sync.crl import CrlKeeper
 
-    ca = issuing_ca(app.config.sync.ca_file)
     if ca is None:
         log.warning("the revocation list is off: no issuing CA in %s", app.config.sync.ca_file,
                     extra={"event": "crl_off"})
