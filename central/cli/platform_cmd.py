@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import os
-import signal
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from central.cli.cases_cmd import cases_group
 from central.cli.db_cmd import db_group
 from central.cli.import_cmd import import_export
-from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
+from central.cli.options import broker_login_option, db_option, open_engine
+from central.cli.serve_cmd import serve
 from central.cli.status_cmd import history, index_holders, set_status
-from cmdline.base import emit, json_option, operator_mistakes, service_logging, user_errors
+from cmdline.base import emit, json_option, operator_mistakes, user_errors
 from cmdline.formatting import plural, when
-from cmdline.liveness import Liveness
 from protocol.address import parse_broker
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from sqlalchemy import Engine
-
-    from central.platform.dispatch import Dispatcher
-    from central.platform.ingest import Ingest
-    from protocol.link import Link
 
 user_errors("protocol.release.ReleaseError", "domain.catalog_reader.CatalogError",
             "central.platform.distribution.PushError")
@@ -67,6 +57,7 @@ def central_group() -> None:
 central_group.add_command(db_group)
 central_group.add_command(cases_group)
 central_group.add_command(import_export)
+central_group.add_command(serve)
 
 
 @central_group.command("init")
@@ -78,90 +69,6 @@ def init(keys_dir: Path) -> None:
 
     keys.generate(keys_dir)
     click.echo(f"central keys in {keys_dir}: give terminals {keys_dir / 'uplink.pub'} and {keys_dir / 'ack.pub'}")
-
-
-@central_group.command("serve")
-@click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
-@broker_login_option("central")
-@click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True, help="CA certificate (PEM).")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="Central's client certificate (CN = the broker's central user).")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key.")
-@click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
-              help="Directory of central's keys (`<ca>/central` from `provision ca init`, or `central init`).")
-@click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="File holding the passphrase of encrypted keys (default: $CREDENTIALS_DIRECTORY/"
-                   "central-keys-passphrase from systemd's LoadCredential=, else $YC_CA_PASSPHRASE).")
-@click.option("--catalogs", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="Archive of published catalogs (default: the bundled sample only).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Ingest threads in this process (one is fastest on CPython; more processes or hosts add cores).")
-@click.option("--command-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="The fleet's command-signing key (<ca>/signing/command.key): with it central delivers the "
-                   "remote commands of `fleet command` and the dashboard.")
-@click.option("--case-days", type=click.IntRange(1, 60), default=5, show_default=True, envvar="YC_CASE_DAYS",
-              help="Working days a 差评 follow-up may take (the province's rule: 5 or 15), for the overdue metric.")
-@metrics_option("ingest counts, --cert's expiry, 差评 cases open and overdue", "127.0.0.1:9109")
-@db_option
-def serve(*, broker: str, broker_user: str, ca: str, cert: str, key: str, keys_dir: Path,
-          passphrase_file: Path | None, catalogs: Path | None, workers: int, command_key: Path | None,
-          case_days: int, metrics_at: str | None, db_url: str) -> None:
-    """Run the ingest workers until SIGTERM or Ctrl-C."""
-    service_logging()
-    from central.platform import keys
-    from central.platform.catalogs import CatalogArchive
-    from central.platform.ingest import Ingest
-    from central.platform.service import IngestService
-    from protocol.link import Link, with_login
-
-    host, port = parse_broker(broker)
-    secret = keys.passphrase(passphrase_file, os.environ)
-    central_keys = keys.load(keys_dir, secret)
-    archive = CatalogArchive.published(catalogs)
-    engine = open_engine(db_url, upgrade=True)  # a service upgrades the schema on start (docs/databases.md)
-    link = with_login(Link(host, port, ca, cert, key), broker_user)
-    ingest = Ingest(engine, central_keys, archive)
-    service = IngestService(ingest, link, workers)
-    if metrics_at:
-        _serve_metrics(metrics_at, ingest, Path(cert), case_days)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    ready = service.start()
-    dispatcher = _dispatcher(engine, link, keys.load_signing(command_key, secret), stop) if command_key else None
-    click.echo(f"central: {workers} ingest workers on {broker} ({'subscribed' if ready else 'connecting'}), "
-               f"{len(archive.catalogs)} catalog versions, db {engine.dialect.name}, remote commands "
-               f"{'on' if dispatcher else 'off (no --command-key)'}", err=True)
-    liveness = Liveness()
-    liveness.ready(f"{workers} ingest workers")
-    service.run(stop, turned=liveness.alive)
-    liveness.stopping()
-    if dispatcher is not None:
-        dispatcher.stop()
-    click.echo(f"central: stopped after {service.handled()} MQTT messages", err=True)
-
-
-def _serve_metrics(address: str, ingest: Ingest, cert: Path, case_days: int) -> None:
-    """Serve central's metrics: ingest counts, its certificate's expiry, the 差评 cases open and overdue."""
-    from central.platform.cases import CaseMetrics, Rules
-    from central.platform.metrics import Expiry, serve
-
-    serve(address, [*ingest.metrics.collectors(), Expiry({"central": cert}),
-                    CaseMetrics(ingest.engine, Rules(ingest.archive.newest().calendar, case_days))])
-
-
-def _dispatcher(engine: Engine, link: Link, key: Ed25519PrivateKey, stop: threading.Event) -> Dispatcher:
-    """Start the remote-command dispatcher in its own thread until ``stop``."""
-    import socket
-
-    from central.platform.dispatch import Dispatcher
-    from protocol.topics import service_client_id
-
-    name = service_client_id("central", f"commands-{socket.gethostname()}-{os.getpid()}")
-    dispatcher = Dispatcher(engine, link, key, lambda: datetime.now(UTC), name=name)
-    dispatcher.start()
-    threading.Thread(target=dispatcher.run, args=(stop,), name="commands", daemon=True).start()
-    return dispatcher
 
 
 @central_group.group("terminals")
