@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from domain.bundles import bundle_form, merge_materials
 from domain.calendar import WorkingCalendar
@@ -49,10 +50,10 @@ def _read_files(root: Path) -> dict[str, dict[str, Any]]:
     for name in names:
         path = root / name
         try:
-            documents[name] = tomllib.loads(path.read_text(encoding="utf-8"))
+            documents[name] = tomli.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise CatalogError(name, None, None, "file is missing") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: deep nesting
+        except (tomli.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: deep nesting
             raise CatalogError(name, None, None, f"not valid TOML: {exc}") from None
     if len(names) == len(FILES):
         raise CatalogError("items/", None, None, "no item files (items/*.toml)")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from wcwidth import wcswidth, wcwidth
-
 Lang = Literal["zh", "en"]
 NO_LINE_START = frozenset(")]}>,.;:!?%）】》」』〕，。、；：！？…")
 
@@ -25,6 +23,8 @@ class Text:
 
 def width(text: str) -> int:
     """Return the number of terminal or printer columns ``text`` occupies."""
+    from wcwidth import wcswidth, wcwidth  # noqa: PLC0415 - 9 ms to import: not before the kiosk's first frame
+
     total = wcswidth(text)
     if total >= 0:
         return int(total)
@@ -77,6 +77,8 @@ def _wrap_paragraph(text: str, columns: int) -> list[str]:
 
 def _tokens(text: str) -> list[str]:
     """Split into break opportunities: Latin words with their trailing space, or single wide chars."""
+    from wcwidth import wcwidth  # noqa: PLC0415 - see width()
+
     tokens: list[str] = []
     word = ""
     for char in text:
@@ -97,6 +99,8 @@ def _tokens(text: str) -> list[str]:
 
 def _fit(text: str, columns: int) -> int:
     """Return how many leading characters of ``text`` fit in ``columns`` (at least one)."""
+    from wcwidth import wcwidth  # noqa: PLC0415 - see width()
+
     used = 0
     for index, char in enumerate(text):
         used += max(int(wcwidth(char)), 0)

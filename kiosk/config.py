@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomli
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from domain.text import Lang
@@ -342,8 +342,8 @@ def load_config(path: Path | None = None) -> Config:
             raise ConfigError(f"config {chosen}: file not found")
         return Config()
     try:
-        data = tomllib.loads(chosen.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        data = tomli.loads(chosen.read_text(encoding="utf-8"))
+    except tomli.TOMLDecodeError as exc:
         raise ConfigError(f"config {chosen}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config {chosen}: cannot read: {exc}") from None
