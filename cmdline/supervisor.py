@@ -5,8 +5,9 @@ so its `cmdline.liveness.Liveness` says READY and then WATCHDOG on every turn ex
 systemd. The kernel stamps each datagram with its sender's pid (SO_PASSCRED): a child is known by its
 pid, and anything else writing to the socket is ignored. A child that exits, or stops pinging (it gets
 SIGABRT, which makes Python's faulthandler print every thread's stack, then SIGKILL), is started again
-after a back-off; a child that exits before it ever got ready, several times running, stops the
-supervisor, because a broken configuration must fail the unit instead of looping quietly.
+after a back-off that doubles while it keeps exiting early (before READY, or within a minute of its
+start); five early exits in a row stop the supervisor, because a broken configuration or a crash on
+the first message must fail the unit instead of looping quietly.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ log = logging.getLogger(__name__)
 CHILD_ONLY = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
 UCRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
 KILL_AFTER_ABORT = 5.0  # seconds a hung child gets to print its stacks before SIGKILL
+READ_PER_TURN = 64  # notifications taken per turn: a flood cannot keep the supervisor from its checks
 
 
 class SupervisorError(RuntimeError):
-    """A child that keeps exiting before it is ready: the service cannot run as configured."""
+    """A child that keeps exiting early: the service cannot run as configured."""
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Child:
 
 @dataclass
 class Slot:
-    """One of the N places a copy runs in: its child now, failures in a row before READY, when to start again."""
+    """One of the N places a copy runs in: its child now, early exits in a row, when to start it again."""
 
     number: int
     child: Child | None = None
@@ -64,18 +66,23 @@ class Supervisor:
     """Keep ``copies`` children of ``command`` running, ready and pinging; start them again when they are not."""
 
     def __init__(self, command: Sequence[str], copies: int, env: Mapping[str, str], *, watchdog: float = 30.0,
-                 start_timeout: float = 120.0, give_up_after: int = 5,
+                 start_timeout: float = 60.0, healthy_after: float = 60.0, give_up_after: int = 5,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        """Prepare the slots; nothing runs before `start`."""
+        """Prepare the slots and the notify socket; nothing runs before `start`."""
         self.command, self.watchdog, self.start_timeout = list(command), watchdog, start_timeout
-        self.give_up_after, self.clock = give_up_after, clock
+        self.healthy_after, self.give_up_after, self.clock = healthy_after, give_up_after, clock
         self.slots = [Slot(n + 1) for n in range(copies)]
         self.folder = Path(tempfile.mkdtemp(prefix="yc-sup-", dir=os.environ.get("RUNTIME_DIRECTORY")))
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        self.sock.bind(str(self.folder / "notify"))
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+            self.sock.bind(str(self.folder / "notify"))
+        except OSError:  # e.g. a path longer than a socket's 107 bytes: nothing left behind
+            self._remove()
+            raise
         self.env = {k: v for k, v in env.items() if k not in CHILD_ONLY}
-        self.env.update(NOTIFY_SOCKET=str(self.folder / "notify"), WATCHDOG_USEC=str(int(watchdog * 1e6)))
+        self.env.update(NOTIFY_SOCKET=str(self.folder / "notify"), WATCHDOG_USEC=str(int(watchdog * 1e6)),
+                        PYTHONFAULTHANDLER="1")  # SIGABRT on a hang prints every thread's stack to the journal
         self._said_ready = False
 
     def start(self) -> None:
@@ -96,6 +103,8 @@ class Supervisor:
         try:
             while not stop.is_set():
                 self._receive(0.25)
+                if stop.is_set():  # Ctrl-C reaches the copies too: never start one again while stopping
+                    break
                 self._check(self.clock())
                 if not self._said_ready and all(s.child is not None and s.child.ready for s in self.slots):
                     self._said_ready = True
@@ -104,21 +113,30 @@ class Supervisor:
         finally:
             self.shutdown()
 
+    def ready_now(self) -> int:
+        """Return how many copies are running and have said READY."""
+        return sum(1 for slot in self.slots if slot.child is not None and slot.child.ready)
+
     def shutdown(self, grace: float = 20.0) -> None:
         """Ask every copy to stop (SIGTERM), kill what still runs after ``grace`` seconds, remove the socket."""
-        running = [slot.child.process for slot in self.slots if slot.child is not None]
-        for process in running:
-            _signal(process, signal.SIGTERM)
+        running = [slot.child for slot in self.slots if slot.child is not None]
+        for child in running:
+            _signal(child.process, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        for process in running:
+        for child in running:
             try:
-                process.wait(max(0.0, deadline - time.monotonic()))
+                child.process.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log.warning("supervisor: copy %d did not stop in %.0f s: killed", process.pid, grace)
-                process.kill()
-                process.wait()
+                log.warning("supervisor: copy %d (pid %d) did not stop in %.0f s: killed", child.slot,
+                            child.process.pid, grace)
+                child.process.kill()
+                child.process.wait()
         for slot in self.slots:
             slot.child = None
+        self._remove()
+
+    def _remove(self) -> None:
+        """Close the notify socket and remove its folder."""
         self.sock.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -130,7 +148,9 @@ class Supervisor:
 
     def _receive(self, timeout: float) -> None:
         """Take every notification waiting (up to ``timeout`` seconds for the first)."""
-        while select.select([self.sock], [], [], timeout)[0]:
+        for _ in range(READ_PER_TURN):
+            if not select.select([self.sock], [], [], timeout)[0]:
+                return
             timeout = 0
             data, ancillary, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(UCRED.size))
             pid = next((UCRED.unpack(d[:UCRED.size])[0] for level, kind, d in ancillary
@@ -161,14 +181,16 @@ class Supervisor:
                 self._watch(child, now)
 
     def _exited(self, slot: Slot, child: Child, now: float) -> None:
-        """Schedule a copy that exited to start again, or give up when it never gets ready."""
+        """Schedule a copy that exited to start again after a back-off, or give up when it keeps exiting early."""
         slot.child = None
-        slot.failures = 0 if child.ready else slot.failures + 1
+        early = not child.ready or now - child.started < self.healthy_after
+        slot.failures = slot.failures + 1 if early else 0
         log.warning("supervisor: copy %d (pid %d) exited with %s%s", slot.number, child.process.pid,
                     child.process.returncode, "" if child.ready else " before it was ready")
         if slot.failures >= self.give_up_after:
             raise SupervisorError(f"copy {slot.number} exited {slot.failures} times in a row before it was ready "
-                                  f"(last exit status {child.process.returncode}): see its log above")
+                                  f"or within {self.healthy_after:.0f} s of its start (last exit status "
+                                  f"{child.process.returncode}): see its log above")
         slot.due = now + min(30.0, 0.5 * 2 ** slot.failures)
 
     def _watch(self, child: Child, now: float) -> None:

@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from central.cli.options import db_option, metrics_option, open_engine
 from cmdline.base import OperatorError, emit, json_option, operator_mistakes, service_logging, user_errors
 from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
+from cmdline.signals import stop_on_signals
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
@@ -160,8 +160,7 @@ def serve(*, ca_dir: Path, broker: str, days: int, metrics_at: str | None, broke
 
         serve_metrics(metrics_at, [*enroller.metrics.collectors(), Expiry.of_ca(ca_dir, broker_dir)])
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop_on_signals(stop)
     service.start()
     click.echo(f"enrollment service on {broker}", err=True)
     liveness = Liveness()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,6 +13,7 @@ import click
 
 from cmdline.base import emit, json_option, service_logging, user_errors
 from cmdline.liveness import Liveness
+from cmdline.signals import stop_on_signals
 from kiosk.cli.context import TerminalContext, pass_terminal
 from protocol.address import parse_broker
 
@@ -155,8 +155,7 @@ def _serve(app: TerminalContext, agent: SyncAgent, loaded: tuple[int, int] | Non
     from sync.rotation import DueWatch
 
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop_on_signals(stop)
     liveness = Liveness()
     liveness.ready(f"pumping the outbox of {agent.terminal}")
     watch = DueWatch(app.config.sync.cert_file, TrustedClock(app.config.sync.time_file), stop, loaded=loaded)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from central.cli.options import broker_login_option, db_option, open_engine
 from cmdline.base import emit, json_option, service_logging
 from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
+from cmdline.signals import stop_on_signals
 from protocol.address import parse_broker
 
 if TYPE_CHECKING:
@@ -172,8 +172,7 @@ def _monitor_until_stopped(monitor: FleetMonitor, history: History, started: str
     from central.monitor.memory import tune_gc, tune_switching
 
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop_on_signals(stop)
     tune_gc()
     tune_switching()
     monitor.start()

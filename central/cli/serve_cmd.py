@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ import click
 from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
 from cmdline.base import service_logging, user_errors
 from cmdline.liveness import Liveness
+from cmdline.signals import stop_on_signals
 from protocol.address import parse_broker
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
     from central.platform.dispatch import Dispatcher
     from central.platform.ingest import Ingest
+    from cmdline.supervisor import Supervisor
     from protocol.link import Link
 
 user_errors("cmdline.supervisor.SupervisorError")
@@ -80,13 +83,12 @@ def serve(ctx: click.Context, *, broker: str, broker_user: str, ca: str, cert: s
 
     host, port = parse_broker(broker)
     secret = keys.passphrase(passphrase_file, os.environ)
-    ingest = Ingest(open_engine(db_url, upgrade=not ingest_process),  # the supervisor upgrades, its copies check
-                    keys.load(keys_dir, secret), CatalogArchive.published(catalogs))
+    central_keys, archive = keys.load(keys_dir, secret), CatalogArchive.published(catalogs)  # before the database
+    ingest = Ingest(open_engine(db_url, upgrade=not ingest_process), central_keys, archive)  # copies only check
     link = with_login(Link(host, port, ca, cert, key), broker_user)
     signing = keys.load_signing(command_key, secret) if command_key else None
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop_on_signals(stop)
     dispatcher = _dispatcher(ingest.engine, link, signing, stop) if signing else None
     commands = "off (no --command-key)" if dispatcher is None else "on"
     if workers > 1:
@@ -104,7 +106,7 @@ def _ingest_here(ingest: Ingest, link: Link, stop: threading.Event, broker: str,
     from central.platform.service import IngestService
 
     service = IngestService(ingest, link)
-    ready = service.start()
+    ready = service.start(stop=stop)
     click.echo(f"central: ingest on {broker} ({'subscribed' if ready else 'connecting'}), "
                f"{len(ingest.archive.catalogs)} catalog versions, db {ingest.engine.dialect.name}, remote commands "
                f"{commands}", err=True)
@@ -123,24 +125,40 @@ def _ingest_here(ingest: Ingest, link: Link, stop: threading.Event, broker: str,
 
 def _supervise(ctx: click.Context, ingest: Ingest, stop: threading.Event, workers: int, commands: str) -> None:
     """Run ``workers`` copies of this command with ``--ingest-process`` until ``stop``; serve their metrics."""
+    from central.platform.metrics import Copies
     from cmdline.supervisor import Supervisor
 
-    params = ctx.params
-    shared = Path(tempfile.mkdtemp(prefix="yc-metrics-", dir=os.environ.get("RUNTIME_DIRECTORY")))
-    liveness = Liveness()
-    env = {**os.environ, "YC_CENTRAL_DB": params["db_url"], "PROMETHEUS_MULTIPROC_DIR": str(shared)}
-    supervisor = Supervisor(_copy_command(ctx), workers, env,
-                            watchdog=2 * liveness.every if liveness.watched else 30.0)
-    _metrics_address(params["metrics_at"], [_summed(shared)], ingest, Path(params["cert"]), params["case_days"])
-    click.echo(f"central: {workers} ingest processes on {params['broker']}, db {ingest.engine.dialect.name}, "
-               f"remote commands {commands}", err=True)
-    supervisor.start()
-    try:
-        supervisor.run(stop, ready=lambda: liveness.ready(f"{workers} ingest processes"), turned=liveness.alive)
-    finally:
+    params, liveness = ctx.params, Liveness()
+    with ExitStack() as cleanup:  # nothing left in the temporary folder, however the start fails
+        shared = Path(tempfile.mkdtemp(prefix="yc-metrics-", dir=os.environ.get("RUNTIME_DIRECTORY")))
+        cleanup.callback(shutil.rmtree, shared, ignore_errors=True)
+        env = {**os.environ, "YC_CENTRAL_DB": params["db_url"], "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+        supervisor = Supervisor(_copy_command(ctx), workers, env,
+                                watchdog=2 * liveness.every if liveness.watched else 30.0)
+        cleanup.callback(supervisor.shutdown)
+        _metrics_address(params["metrics_at"], [_summed(shared), Copies(workers, supervisor.ready_now,
+                                                                        supervisor.restarts)],
+                         ingest, Path(params["cert"]), params["case_days"])
+        click.echo(f"central: {workers} ingest processes on {params['broker']}, db {ingest.engine.dialect.name}, "
+                   f"remote commands {commands}", err=True)
+        supervisor.start()
+        supervisor.run(stop, ready=lambda: liveness.ready(f"{workers} ingest processes"),
+                       turned=_watched(liveness, supervisor, workers))
         liveness.stopping()
-        shutil.rmtree(shared, ignore_errors=True)
         click.echo(f"central: stopped {workers} ingest processes ({supervisor.restarts()} restarts)", err=True)
+
+
+def _watched(liveness: Liveness, supervisor: Supervisor, workers: int) -> Callable[[], None]:
+    """Return the supervisor's turn: ping systemd's watchdog, and show restarts in `systemctl status`."""
+    shown = [0]
+
+    def turned() -> None:
+        """Ping; after a copy was started again, say so in the unit's status line."""
+        liveness.alive()
+        if supervisor.restarts() != shown[0]:
+            shown[0] = supervisor.restarts()
+            liveness.status(f"{supervisor.ready_now()} of {workers} ingest processes ready, {shown[0]} restarts")
+    return turned
 
 
 def _copy_command(ctx: click.Context) -> list[str]:

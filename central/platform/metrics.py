@@ -20,7 +20,7 @@ from cryptography import x509
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 BATCH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)  # seconds
@@ -68,6 +68,23 @@ class EnrollmentMetrics:
     def collectors(self) -> list[Collector]:
         """Return what a registry collects."""
         return [self.answers, self.dropped]
+
+
+class Copies(Collector):
+    """`central serve --workers N`: its ingest processes configured, running ready, and started again."""
+
+    def __init__(self, configured: int, ready: Callable[[], int], restarts: Callable[[], int]) -> None:
+        """Read the supervisor's figures through ``ready`` and ``restarts`` at every scrape."""
+        self.configured, self.ready, self.restarts = configured, ready, restarts
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the processes configured and ready, and how many times one was started again."""
+        yield GaugeMetricFamily("yichuang_ingest_processes", "Ingest processes configured (--workers)",
+                                value=self.configured)
+        yield GaugeMetricFamily("yichuang_ingest_processes_ready", "Ingest processes running that said READY",
+                                value=self.ready())
+        yield CounterMetricFamily("yichuang_ingest_process_restarts", "Ingest processes started again after one "
+                                  "exited or hung", value=self.restarts())
 
 
 class Expiry(Collector):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from central.platform.desk import QueryDesk
@@ -30,11 +31,15 @@ class IngestService:
         self.desk = QueryDesk(ingest.engine, ingest.keys, link, topics.service_client_id("central", f"{prefix}-query"))
         self.parts: tuple[IngestWorker | QueryDesk, ...] = (*self.workers, self.desk)
 
-    def start(self, timeout: float = 30) -> bool:
-        """Start every worker; return whether all subscribed within ``timeout`` seconds."""
+    def start(self, timeout: float = 30, stop: threading.Event | None = None) -> bool:
+        """Start every worker; return whether all subscribed within ``timeout`` s (giving up when ``stop`` is set)."""
         for worker in self.parts:
             worker.start()
-        return all(worker.ready.wait(timeout) for worker in self.parts)
+        deadline, stopping = time.monotonic() + timeout, stop or threading.Event()
+        while not all(worker.ready.is_set() for worker in self.parts):
+            if time.monotonic() >= deadline or stopping.wait(0.1):
+                return False
+        return True
 
     def run(self, stop: threading.Event, turned: Callable[[], None] = lambda: None) -> None:
         """Serve until ``stop`` is set, then stop every worker; ``turned`` every second while every worker lives."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 # The simulator needs only the standard library, so --card lists its sample cards without slowing --help.
+from cmdline.signals import stop_on_signals
 from drivers.cardreader.simulator import SAMPLE_CARDS, Faults, SamSimulator, serve_fd
 
 FAULTS = ("no_card", "lift_after_find", "lift_during_read", "garbage", "silent", "sam_fault", "chunked")
@@ -38,7 +39,7 @@ def sam(use_pty: bool, card: str | None, faults: tuple[str, ...], delay: float, 
         link.symlink_to(path)
     simulator = SamSimulator(SAMPLE_CARDS[card] if card else None, Faults(delay=delay, **dict.fromkeys(faults, True)))
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop_on_signals(stop, [signal.SIGTERM])
     server = threading.Thread(target=serve_fd, args=(simulator, master, stop), daemon=True)
     server.start()
     click.echo(path, nl=True)
@@ -92,7 +93,7 @@ def printer(port: int, paper: str, cover: str, silent: bool, png: Path | None) -
     click.echo(f"tcp://127.0.0.1:{server.start()}")
     sys.stdout.flush()
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop_on_signals(stop, [signal.SIGTERM])
     try:
         stop.wait()
     except KeyboardInterrupt:

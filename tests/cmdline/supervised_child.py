@@ -1,4 +1,8 @@
-"""A service for the supervisor's tests: `ok` says READY and pings until SIGTERM; `fail` exits 3 at once."""
+"""A service for the supervisor's tests.
+
+`ok` says READY and pings until SIGTERM; `fail` exits 3 at once; `ready-exit` says READY, then exits 1;
+`hang` says READY, then never pings again.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ def main(mode: str) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     liveness = Liveness()
     liveness.ready("test child")
+    if mode == "ready-exit":
+        return 1
+    if mode == "hang":
+        stop.wait(600)
+        return 0
     while not stop.wait(0.05):
         liveness.alive()
     return 0

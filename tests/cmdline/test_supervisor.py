@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from cmdline.supervisor import Supervisor, SupervisorError
 from tests.common import ROOT
 
@@ -94,8 +96,31 @@ def test_a_copy_that_never_gets_ready_stops_the_supervisor() -> None:
     with _running(supervisor) as (_, said, raised):
         _until(lambda: bool(raised))
     assert said == []
-    assert "exited 3 times in a row before it was ready (last exit status 3)" in str(raised[0])
+    assert "exited 3 times in a row before it was ready or within 60 s of its start (last exit status 3)" \
+        in str(raised[0])
     assert supervisor.pids() == []
+
+
+def test_a_copy_that_dies_soon_after_ready_waits_longer_each_time_then_stops_the_supervisor() -> None:
+    supervisor = Supervisor([*CHILD, "ready-exit"], 1, _env(), give_up_after=3)
+    began = time.monotonic()
+    with _running(supervisor) as (_, _said, raised):
+        _until(lambda: bool(raised), timeout=30)
+    assert time.monotonic() - began >= 3.0  # waited 1 s, then 2 s: not a tight loop
+    assert supervisor.restarts() == 2
+    assert "exited 3 times in a row before it was ready or within 60 s of its start (last exit status 1)" \
+        in str(raised[0])
+
+
+def test_a_hung_copy_prints_every_threads_stack_before_it_is_replaced(capfd: pytest.CaptureFixture[str]) -> None:
+    supervisor = Supervisor([*CHILD, "hang"], 1, _env(), watchdog=1.0)
+    with _running(supervisor) as (_, said, _raised):
+        _until(lambda: said == ["ready"])
+        hung = supervisor.pids()[0]
+        _until(lambda: supervisor.restarts() == 1 and hung not in supervisor.pids(), timeout=30)
+    err = capfd.readouterr().err
+    assert "Fatal Python error: Aborted" in err
+    assert 'supervised_child.py", line' in err  # where it was waiting
 
 
 def test_a_stranger_on_the_socket_is_not_a_copy() -> None:

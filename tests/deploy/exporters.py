@@ -8,7 +8,7 @@ from pathlib import Path
 from central.api.app import metrics_app
 from central.platform.cases import CaseMetrics, Rules
 from central.platform.database import make_engine
-from central.platform.metrics import Expiry
+from central.platform.metrics import Copies, Expiry
 from provisioning import pki
 from provisioning.service import Enroller
 from tests.central.monitor.helpers import fleet
@@ -38,7 +38,7 @@ def scraped_names(directory: Path) -> set[str]:
         names |= exposed_names(url)
     cases = CaseMetrics(engine, Rules(central.ingest.archive.newest().calendar))
     with listener([*central.ingest.metrics.collectors(), Expiry({"central": ca.directory / "services/central.pem"}),
-                   cases]) as url:
+                   cases, Copies(2, lambda: 2, lambda: 0)]) as url:
         names |= exposed_names(url)
     with listener([*enroller.metrics.collectors(), Expiry.of_ca(ca.directory)]) as url:
         names |= exposed_names(url)

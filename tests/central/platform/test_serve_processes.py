@@ -95,6 +95,9 @@ def test_two_ingest_processes_share_the_uplink_and_survive_a_copy_killed(
     err = server.stderr.read() if server.stderr else ""
     assert server.returncode == 0, err[-3000:]
     assert families["yichuang_ingest_stored_total"] == {(("kind", "application"),): 7}
+    assert families["yichuang_ingest_process_restarts_total"] == {(): 1}
+    assert families["yichuang_ingest_processes_ready"] == {(): 2}  # the copy started again is ready too
+    assert families["yichuang_ingest_processes"] == {(): 2}
     assert families["yichuang_certificate_expiry_seconds"][(("certificate", "central"),)] > 0
     with sqlite_db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(messages)).scalar_one() == 7
@@ -112,3 +115,22 @@ def test_copies_stop_when_their_supervisor_is_killed(broker: Mosquitto, tmp_path
         copies = _copies(server.pid)
         server.kill()  # SIGKILL: no chance to stop them; they must notice on their own
         _until(lambda: all(_ended(pid) for pid in copies), timeout=30)
+
+
+def test_sigterm_while_the_broker_is_unreachable_stops_at_once(
+        broker: Mosquitto, tmp_path: Path, sqlite_db: Engine) -> None:
+    central, link = Central(tmp_path, sqlite_db), broker.link(CENTRAL_USER)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "central", "serve", "--workers", "2", "--broker",
+         f"mqtts://127.0.0.1:{free_port()}", "--ca", link.ca, "--cert", link.cert, "--key", link.key,
+         "--keys", str(central.keys_dir)],  # a port nothing listens on
+        env={**os.environ, "YC_CENTRAL_DB": f"sqlite:///{tmp_path}/central.db"}, stderr=subprocess.PIPE,
+        text=True, cwd=ROOT)
+    _until(lambda: len(_copies(server.pid)) == 2)
+    time.sleep(3)  # the copies wait for a broker that is not there
+    began = time.monotonic()
+    server.send_signal(signal.SIGTERM)
+    _, err = server.communicate(timeout=40)
+    assert server.returncode == 0, err[-3000:]
+    assert time.monotonic() - began < 10, err[-3000:]  # not the supervisor's 20 s grace, then SIGKILL
+    assert "did not stop" not in err
