@@ -12,6 +12,7 @@ stored it first; another terminal sending it gets ``id_conflict``, never ``dupli
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -48,6 +49,10 @@ REFUSED_VALUES = (SQLAlchemyError, OverflowError, ValueError)  # the database or
 ROW_COLUMNS = tuple(c.name for c in messages.c if c.name != "received_at")  # what a verified message's row may fill
 INSERT_SQL = {mark: f"INSERT INTO messages ({', '.join(ROW_COLUMNS)}, received_at) "  # noqa: S608 - our own columns
                     f"VALUES ({', '.join([mark] * (len(ROW_COLUMNS) + 1))})" for mark in ("?", "%s")}  # SQLite, psycopg
+PROOF_SQL = {  # a bundle's proof is stored once: a resend's or a racing worker's copy finds it there
+    "?": "INSERT INTO proofs (digest, proof) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
+    "%s": "INSERT INTO proofs (digest, proof) VALUES (%s, %s) ON CONFLICT (digest) DO NOTHING",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Checked:
     row: dict[str, Any] | None = None
     rejection: Rejection | None = None
     instant: Decision | None = None  # a 秒批 item's decision, taken when the row is stored
+    proof: bytes | None = None  # a v2 envelope's bundle proof: the row's proof_digest names it in ``proofs``
     supplement: SupplementBody | None = None  # a 补齐, checked against central's record when it is stored
 
 
@@ -157,7 +163,8 @@ class Ingest:
             return [Checked(terminal, rejection=Rejection(terminal, None, _message_id(e), exc.code))
                     for e in received.envelopes]
         proof = received.proof()
-        return [self._check(topic, envelope, lambda t, e: self._verify_v2(t, e, proof))
+        digest = hashlib.sha256(proof).digest()
+        return [self._check(topic, envelope, lambda t, e: self._verify_v2(t, e, proof, digest))
                 for envelope in received.envelopes]
 
     def _signers(self, terminal: str) -> tuple[ec.EllipticCurvePublicKey, ...]:
@@ -198,7 +205,7 @@ class Ingest:
             return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(payload), exc.code))
         return self._accepted(terminal, header, body, {"envelope": payload, **columns})
 
-    def _verify_v2(self, terminal: str, envelope: bytes, proof: bytes) -> Checked:
+    def _verify_v2(self, terminal: str, envelope: bytes, proof: bytes, digest: bytes) -> Checked:
         """Check a v2 envelope whose bundle signature verified: its header, its ciphertext and its content."""
         seq = None
         try:
@@ -211,9 +218,10 @@ class Ingest:
         except EnvelopeError as exc:
             signed = seq if exc.code in SIGNED_CODES else None
             return Checked(terminal, rejection=Rejection(terminal, signed, _message_id(envelope), exc.code))
-        return self._accepted(terminal, header, body, {"envelope": envelope, "proof": proof, **columns})
+        return self._accepted(terminal, header, body, {"envelope": envelope, "proof_digest": digest, **columns}, proof)
 
-    def _accepted(self, terminal: str, header: Header, body: bytes, columns: dict[str, Any]) -> Checked:
+    def _accepted(self, terminal: str, header: Header, body: bytes, columns: dict[str, Any],
+                  proof: bytes | None = None) -> Checked:
         """Return the row of a verified envelope; note a decommission notice, retired when it is stored."""
         decision, supplied = columns.pop("instant", None), columns.pop("supplement", None)
         row = {"id": header.id, "terminal": terminal, "seq": header.seq, "kind": header.kind,
@@ -221,7 +229,7 @@ class Ingest:
         reason = notice_reason(header.kind, body)
         if reason is not None:  # the terminal's own signed decommission notice: retired when it is stored
             self.notices[header.id] = reason
-        return Checked(terminal, row=row, instant=decision, supplement=supplied)
+        return Checked(terminal, row=row, instant=decision, supplement=supplied, proof=proof)
 
     def _open(self, header: Header, parsed: dict[str, Any], signers: tuple[ec.EllipticCurvePublicKey, ...]) -> bytes:
         """Open an envelope with the terminal's key, else a key it replaced lately (sealed before a rotation)."""
@@ -244,6 +252,7 @@ class Ingest:
             checked, fresh = _claim(checked, owners)
             checked = self._supplements(conn, checked, fresh, now)
             if fresh:
+                _insert_proofs(conn, checked, fresh)
                 _insert_messages(conn, list(fresh.values()), now)
                 for row in (r for r in fresh.values() if r["id"] in self.notices):
                     retire_in(conn, row["terminal"], self.notices[row["id"]])
@@ -337,6 +346,14 @@ def _insert_messages(conn: Connection, rows: list[dict[str, Any]], now: str) -> 
         raise ValueError(f"no such message columns: {sorted(stray)}")
     values = [(*map(row.get, ROW_COLUMNS), now) for row in rows]
     conn.exec_driver_sql(INSERT_SQL["?" if conn.dialect.paramstyle == "qmark" else "%s"], values)
+
+
+def _insert_proofs(conn: Connection, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> None:
+    """Store each bundle proof the new rows name, once: in digest order, so two workers lock them alike."""
+    proofs = {c.row["proof_digest"]: c.proof for c in checked
+              if c.row is not None and c.proof is not None and fresh.get(c.row["id"]) is c.row}
+    if proofs:
+        conn.exec_driver_sql(PROOF_SQL["?" if conn.dialect.paramstyle == "qmark" else "%s"], sorted(proofs.items()))
 
 
 def _claim(checked: list[Checked], owners: dict[str, str]) -> tuple[list[Checked], dict[str, dict[str, Any]]]:

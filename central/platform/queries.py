@@ -12,7 +12,7 @@ from sqlalchemy import Engine, and_, func, insert, select, text
 
 from central.platform.keys import CentralKeys
 from central.platform.registry import Registry
-from central.platform.schema import help_handled, messages, rejected
+from central.platform.schema import help_handled, messages, proofs, rejected
 from protocol import uplink_v2
 from protocol.envelope import EnvelopeError, open_envelope
 
@@ -125,14 +125,17 @@ def refusals(engine: Engine) -> list[dict[str, Any]]:
 def content(engine: Engine, keys: CentralKeys, message_id: str) -> bytes | None:
     """Decrypt one stored message's content (its signature is checked again), or None if unknown."""
     with engine.connect() as conn:
-        row = conn.execute(select(messages.c.terminal, messages.c.envelope, messages.c.proof)
+        row = conn.execute(select(messages.c.terminal, messages.c.envelope, messages.c.proof_digest, proofs.c.proof)
+                           .select_from(messages.outerjoin(proofs, proofs.c.digest == messages.c.proof_digest))
                            .where(messages.c.id == message_id)).first()
     if row is None:
         return None
     signers = Registry(engine).signers(row.terminal)  # a message sealed before a rotation: a replaced key
     if not signers:
         raise LookupError(f"terminal {row.terminal} is no longer registered")
-    if row.proof is not None:  # protocol v2: the bundle's signature covers this envelope's hash
+    if row.proof_digest is not None:  # protocol v2: its bundle's signature covers this envelope's hash
+        if row.proof is None:
+            raise EnvelopeError("bad_proof", f"the proof of {message_id} is missing")
         uplink_v2.verify_stored(row.envelope, row.proof, tuple(signers))
         return uplink_v2.open_body(row.envelope, uplink_v2.read_header(row.envelope)[1], keys.uplink)
     try:

@@ -59,13 +59,19 @@ messages = Table(
     Column("application_id", String(64), nullable=True),  # ratings and help requests
     Column("level", Integer, nullable=True),  # ratings: 1 非常不满意 … 5 非常满意
     Column("envelope", LargeBinary, nullable=False),  # the exact bytes the terminal sealed
-    Column("proof", LargeBinary, nullable=True),  # protocol v2: its bundle's signature and hash list (uplink_v2.py)
+    Column("proof_digest", LargeBinary(32), nullable=True),  # protocol v2: its bundle's proof, a row of ``proofs``
     Column("holder", String(64), nullable=True),  # applications: the holder's blind index (progress.py)
     Index("ix_messages_terminal_seq", "terminal", "seq"),
     Index("ix_messages_kind_level", "kind", "level"),
     Index("ix_messages_received_at", "received_at"),
     Index("ix_messages_number", "number"),
     Index("ix_messages_holder", "holder"),
+)
+
+proofs = Table(  # protocol v2: a bundle's signature and hash list (uplink_v2.py), stored once for its envelopes
+    "proofs", metadata,
+    Column("digest", LargeBinary(32), primary_key=True),  # SHA-256 of the proof: a resent bundle finds its row
+    Column("proof", LargeBinary, nullable=False),
 )
 
 rejected = Table(

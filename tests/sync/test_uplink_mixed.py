@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from central.platform import queries
-from central.platform.schema import messages
+from central.platform.schema import messages, proofs
 from demo.devstack import Mosquitto
 from domain.application import Application, Draft
 from kiosk.services.submit import submit_application
@@ -39,10 +39,13 @@ def test_v1_and_v2_terminals_drain_together_each_application_once(
         assert agent.run_until_drained(120)
     assert sorted(central.stored()) == sorted(submitted["LC0001"] | submitted["LC0002"])
     with central_db.connect() as conn:
-        rows = {r.id: r for r in conn.execute(select(messages.c.id, messages.c.terminal, messages.c.envelope,
-                                                     messages.c.proof))}
-    assert all(rows[i].proof is None and rows[i].envelope.startswith(b"{") for i in submitted["LC0001"])
+        rows = {r.id: r for r in conn.execute(
+            select(messages.c.id, messages.c.terminal, messages.c.envelope, messages.c.proof_digest, proofs.c.proof)
+            .select_from(messages.outerjoin(proofs, proofs.c.digest == messages.c.proof_digest)))}
+        stored_proofs = conn.execute(select(func.count()).select_from(proofs)).scalar_one()
+    assert all(rows[i].proof_digest is None and rows[i].envelope.startswith(b"{") for i in submitted["LC0001"])
     assert all(rows[i].proof.startswith(uplink_v2.PROOF_MAGIC) for i in submitted["LC0002"])
+    assert stored_proofs == len({rows[i].proof_digest for i in submitted["LC0002"]}) < len(submitted["LC0002"])
     assert all(rows[i].envelope.startswith(uplink_v2.ENVELOPE_MAGIC) for i in submitted["LC0002"])
     for cn, ids in submitted.items():  # every stored application opens on its own, whichever protocol carried it
         for record in sorted(ids)[:20]:
