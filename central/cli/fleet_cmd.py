@@ -12,7 +12,7 @@ import click
 
 from central.cli.accounts_cmd import audit, user_group
 from central.cli.command_cmd import command, commands_list
-from central.cli.options import broker_login_option, db_option, open_engine
+from central.cli.options import db_option, link_options, open_engine
 from cmdline.base import emit, json_option, service_logging
 from cmdline.formatting import plural, when
 from cmdline.liveness import Liveness
@@ -75,12 +75,7 @@ def fleet_group() -> None:
 
 
 @fleet_group.command("serve")
-@click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
-@broker_login_option("fleet")
-@click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True, help="CA certificate (PEM).")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="The fleet identity's certificate (CN fleet: telemetry and presence only).")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key.")
+@link_options("fleet", "The fleet identity's certificate (CN fleet: telemetry and presence only).")
 @click.option("--interval", type=click.IntRange(5, 3600), default=30, show_default=True,
               help="The terminals' heartbeat interval, seconds (three missed: offline).")
 @click.option("--webhook", help="POST alert changes here (JSON, HMAC-signed with $YC_WEBHOOK_SECRET).")

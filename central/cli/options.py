@@ -105,6 +105,24 @@ def broker_login_option(user: str) -> Callable[[Callable[..., Any]], Callable[..
                              "(`provision broker-config` writes the same into the broker's password file).")
 
 
+def link_options(user: str, cert_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add a service's broker link: --broker, --broker-user (default ``user``), --ca, --cert and --key."""
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+        click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884)."),
+        broker_login_option(user),
+        click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True,
+                     help="CA certificate (PEM)."),
+        click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True, help=cert_help),
+        click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key."),
+    ]
+
+    def add(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):  # click lists options in the order they decorate
+            func = option(func)
+        return func
+    return add
+
+
 def metrics_option(what: str, example: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Add ``--metrics HOST:PORT`` (a listener of its own for /metrics), checked before the service starts."""
     def checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

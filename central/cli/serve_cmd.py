@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from central.cli.options import broker_login_option, db_option, metrics_option, open_engine
+from central.cli.options import db_option, link_options, metrics_option, open_engine
 from cmdline.base import service_logging, user_errors
 from cmdline.liveness import Liveness
 from cmdline.signals import stop_on_signals
@@ -46,12 +46,7 @@ PARENT_ONLY = frozenset({"workers", "metrics_at", "command_key", "case_days", "d
 
 
 @click.command("serve")
-@click.option("--broker", required=True, help="mqtts://host:port of the broker's services listener (8884).")
-@broker_login_option("central")
-@click.option("--ca", type=click.Path(exists=True, dir_okay=False), required=True, help="CA certificate (PEM).")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="Central's client certificate (CN = the broker's central user).")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False), required=True, help="Its private key.")
+@link_options("central", "Central's client certificate (CN = the broker's central user).")
 @click.option("--keys", "keys_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
               help="Directory of central's keys (`<ca>/central` from `provision ca init`, or `central init`).")
 @click.option("--passphrase-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
