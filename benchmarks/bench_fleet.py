@@ -123,9 +123,11 @@ def _burst(ca: Path, port: int) -> None:
 def _rate(count: Callable[[], int], expected: int) -> tuple[int, float]:
     """Watch ``count`` until it reaches ``expected`` or stops moving for 3 s; return it and first-to-last seconds."""
     first = last = None
-    seen = 0
+    seen, deadline = 0, time.perf_counter() + 120
     while True:
         now, value = time.perf_counter(), count()
+        if not value and now > deadline:
+            raise RuntimeError("nothing arrived in 120 s: the burst was refused or went elsewhere")
         if value and first is None:
             first = now
         if value != seen:
@@ -148,9 +150,10 @@ def _raw_subscriber() -> Run:
         def count(c: mqtt.Client, u: object, message: mqtt.MQTTMessage) -> None:
             received[0] += 1
         client.on_message = count
-        client.connect_async("127.0.0.1", port)
+        client.connect_async("127.0.0.1", port + 1)  # the services listener: the public one denies service users
         client.loop_start()
-        ready.wait(10)
+        if not ready.wait(30):
+            raise RuntimeError("the bare subscriber did not subscribe on the services listener")
         threading.Thread(target=_burst, args=(ca, port), daemon=True).start()
         n, seconds = _rate(lambda: received[0], BURST)
         client.disconnect()
