@@ -106,7 +106,7 @@ class Supervisor:
                 if stop.is_set():  # Ctrl-C reaches the copies too: never start one again while stopping
                     break
                 self._check(self.clock())
-                if not self._said_ready and all(s.child is not None and s.child.ready for s in self.slots):
+                if not self._said_ready and self.ready_now() == len(self.slots):
                     self._said_ready = True
                     ready()
                 turned()
