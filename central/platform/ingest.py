@@ -49,10 +49,8 @@ REFUSED_VALUES = (SQLAlchemyError, OverflowError, ValueError)  # the database or
 ROW_COLUMNS = tuple(c.name for c in messages.c if c.name != "received_at")  # what a verified message's row may fill
 INSERT_SQL = {mark: f"INSERT INTO messages ({', '.join(ROW_COLUMNS)}, received_at) "  # noqa: S608 - our own columns
                     f"VALUES ({', '.join([mark] * (len(ROW_COLUMNS) + 1))})" for mark in ("?", "%s")}  # SQLite, psycopg
-PROOF_SQL = {  # a bundle's proof is stored once: a resend's or a racing worker's copy finds it there
-    "?": "INSERT INTO proofs (digest, proof) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
-    "%s": "INSERT INTO proofs (digest, proof) VALUES (%s, %s) ON CONFLICT (digest) DO NOTHING",
-}
+PROOF_SQL = {mark: f"INSERT INTO proofs (digest, proof) VALUES ({mark}, {mark}) "  # noqa: S608 - the mark only
+                   "ON CONFLICT (digest) DO NOTHING" for mark in ("?", "%s")}  # stored once: a resend finds it
 
 
 @dataclass(frozen=True)
@@ -345,7 +343,7 @@ def _insert_messages(conn: Connection, rows: list[dict[str, Any]], now: str) -> 
     if stray:  # as SQLAlchemy's insert would: a column central does not have is refused, never silently dropped
         raise ValueError(f"no such message columns: {sorted(stray)}")
     values = [(*map(row.get, ROW_COLUMNS), now) for row in rows]
-    conn.exec_driver_sql(INSERT_SQL["?" if conn.dialect.paramstyle == "qmark" else "%s"], values)
+    conn.exec_driver_sql(INSERT_SQL[_mark(conn)], values)
 
 
 def _insert_proofs(conn: Connection, checked: list[Checked], fresh: dict[str, dict[str, Any]]) -> None:
@@ -353,7 +351,12 @@ def _insert_proofs(conn: Connection, checked: list[Checked], fresh: dict[str, di
     proofs = {c.row["proof_digest"]: c.proof for c in checked
               if c.row is not None and c.proof is not None and fresh.get(c.row["id"]) is c.row}
     if proofs:
-        conn.exec_driver_sql(PROOF_SQL["?" if conn.dialect.paramstyle == "qmark" else "%s"], sorted(proofs.items()))
+        conn.exec_driver_sql(PROOF_SQL[_mark(conn)], sorted(proofs.items()))
+
+
+def _mark(conn: Connection) -> str:
+    """Return the driver's parameter mark: ``?`` for SQLite, ``%s`` for psycopg."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _claim(checked: list[Checked], owners: dict[str, str]) -> tuple[list[Checked], dict[str, dict[str, Any]]]:
